@@ -1,0 +1,55 @@
+/// Checks a whole log line by line: JSON and fields, duplicate ids, the life cycle.
+///
+/// The verifier keeps going after a bad line so every problem is reported. A line with a
+/// problem does not change the ticket state, so later lines are judged against the state
+/// the valid lines built.
+public struct LogVerifier: Sendable {
+    /// The event decoder (its buffers are reused).
+    public var decoder = EventDecoder()
+    /// The life-cycle state of every ticket so far.
+    public var lifecycle = LifecycleValidator()
+    /// Which line first used each id.
+    public var ids = EventIDIndex(capacity: 1 << 16)
+    /// Number of valid events.
+    public private(set) var eventCount = 0
+    /// Number of problems found.
+    public private(set) var problemCount = 0
+
+    public init() {}
+
+    /// Checks one line.
+    /// - Returns: The decoded event when the line is valid, else `nil` after calling `report`.
+    @discardableResult
+    public mutating func check(_ line: LogLine, report: (LogProblem) throws -> Void) rethrows -> RawEvent? {
+        guard line.terminated else {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: .tornTail(byteCount: line.bytes.count)))
+            return nil
+        }
+        let event: RawEvent
+        do {
+            event = try decoder.decode(line.bytes)
+        } catch {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: error))
+            return nil
+        }
+        let idBytes = UnsafeRawBufferPointer(rebasing: line.bytes[event.id.range])
+        if let first = ids.firstLine(of: idBytes) {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: .duplicateID(event.id.string(in: line.bytes), firstLine: first)))
+            return nil
+        }
+        if let problem = lifecycle.apply(event, in: line.bytes, lineNumber: line.number) {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: problem))
+            return nil
+        }
+        _ = ids.insert(idBytes, line: line.number)
+        eventCount += 1
+        return event
+    }
+
+    /// The number of distinct tickets seen.
+    public var ticketCount: Int { lifecycle.tickets.count }
+}

@@ -1,0 +1,93 @@
+/// One immutable action on a ticket: a line of the JSON Lines log.
+///
+/// Events are plain values. The log's reader produces them from bytes without Foundation's
+/// JSON decoder, and ``jsonLine(offsetSeconds:)`` writes them back; members the ledger does
+/// not know are carried along verbatim in ``extraFields``.
+public struct Event: Sendable, Equatable {
+    /// Unique in the log; the idempotency key.
+    public var id: String
+    /// The ticket this event belongs to (the stream).
+    public var ticket: String
+    /// When it happened.
+    public var at: Timestamp
+    /// When the ledger learned of it; `nil` means the same as ``at``.
+    public var recorded: Timestamp?
+    /// What happened, with the fields of that type.
+    public var body: Body
+    /// Members the wire format does not define, as `(key, raw JSON value)` in line order.
+    public var extraFields: [ExtraField]
+    /// The hash-chain value carried by the line, if any.
+    public var chain: String?
+
+    /// Creates an event.
+    public init(id: String, ticket: String, at: Timestamp, recorded: Timestamp? = nil, body: Body,
+                extraFields: [ExtraField] = [], chain: String? = nil) {
+        self.id = id
+        self.ticket = ticket
+        self.at = at
+        self.recorded = recorded
+        self.body = body
+        self.extraFields = extraFields
+        self.chain = chain
+    }
+
+    /// The event's type.
+    public var kind: EventKind { body.kind }
+
+    /// The unit the event concerns, for every type but `accepted`.
+    public var unit: String? { body.unit }
+
+    /// When the event became known: ``recorded`` if present, else ``at``.
+    public var knownAt: Timestamp { recorded ?? at }
+
+    /// A member of a line that the wire format does not define, kept byte for byte.
+    public struct ExtraField: Sendable, Equatable {
+        /// The key, decoded.
+        public var key: String
+        /// The value exactly as it appeared in the line (valid JSON).
+        public var rawValue: String
+
+        public init(key: String, rawValue: String) {
+            self.key = key
+            self.rawValue = rawValue
+        }
+    }
+
+    /// The type-specific content of an event.
+    public enum Body: Sendable, Equatable {
+        /// The centre registered the request.
+        case accepted(channel: String?, category: String?, topic: String?)
+        /// The centre handed the ticket to `unit` with deadline `due`.
+        case assigned(unit: String, due: Timestamp)
+        /// The ticket went back; `by: .center` is rework, `by: .unit` a decline.
+        case returned(unit: String, by: ReturnParty, reason: String?, due: Timestamp?)
+        /// `unit` moved the deadline to `due`.
+        case extended(unit: String, due: Timestamp, reason: String?)
+        /// `unit` closed the ticket.
+        case closed(unit: String, reply: String?)
+        /// A callback about `unit`'s handling was rated.
+        case callbackRated(unit: String, rating: Rating)
+
+        /// The event type of this body.
+        public var kind: EventKind {
+            switch self {
+            case .accepted: .accepted
+            case .assigned: .assigned
+            case .returned: .returned
+            case .extended: .extended
+            case .closed: .closed
+            case .callbackRated: .callbackRated
+            }
+        }
+
+        /// The unit named by the body, if any.
+        public var unit: String? {
+            switch self {
+            case .accepted: nil
+            case .assigned(let unit, _), .returned(let unit, _, _, _), .extended(let unit, _, _),
+                 .closed(let unit, _), .callbackRated(let unit, _):
+                unit
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// The type of a ticket event, as written in the `type` field.
+public enum EventKind: String, Sendable, CaseIterable, Codable {
+    /// The centre registers a citizen request (受理).
+    case accepted
+    /// The centre hands the ticket to a unit with a deadline (交办).
+    case assigned
+    /// The ticket goes back: rework demanded by the centre (返工) or declined by the unit (退单).
+    case returned
+    /// The deadline moves later (延期).
+    case extended
+    /// The unit closes the ticket with a reply (办结).
+    case closed
+    /// The centre's callback to the citizen was rated (回访).
+    case callbackRated = "callback-rated"
+
+    /// The wire spelling of the type.
+    public var wireName: String { rawValue }
+}
+
+/// Who sends a ticket back in a `returned` event.
+public enum ReturnParty: String, Sendable, CaseIterable, Codable {
+    /// The centre rejects the unit's closure: rework (返工), the ticket reopens with the same unit.
+    case center
+    /// The unit declines the ticket (退单): it goes back to the centre unassigned.
+    case unit
+}
+
+/// The citizen's answer to a callback.
+public enum Rating: String, Sendable, CaseIterable, Codable {
+    case satisfied
+    case unsatisfied
+    /// The citizen could not be reached or would not rate (未应答); not a rated callback.
+    case unreachable
+}

@@ -1,0 +1,84 @@
+/// What is wrong with one line of a log.
+///
+/// Every problem the ledger reports is one of these, attached to a line number by
+/// ``LogProblem``. Their descriptions are the messages `ledger-cli verify` prints.
+public enum EventProblem: Error, Sendable, Equatable {
+    /// The line is not a JSON object (`offset` is the zero-based byte column).
+    case malformedJSON(offset: Int, message: String)
+    /// The last line of the log has no terminating newline: a write cut short.
+    case tornTail(byteCount: Int)
+    /// A required field is absent.
+    case missingField(String, type: EventKind?)
+    /// A field holds the wrong JSON type.
+    case wrongFieldType(String, expected: String)
+    /// A required string field is empty.
+    case emptyField(String)
+    /// A field appears twice in the same object.
+    case duplicateField(String)
+    /// A timestamp field does not hold a valid RFC 3339 date-time with an offset.
+    case invalidTimestamp(field: String, text: String)
+    /// The `type` field names no known event type.
+    case unknownType(String)
+    /// A field holds a value outside its allowed set.
+    case invalidValue(field: String, value: String, allowed: [String])
+    /// The event id was already used by an earlier line.
+    case duplicateID(String, firstLine: Int)
+    /// The event breaks its ticket's life cycle.
+    case lifecycle(ticket: String, type: EventKind, violation: LifecycleViolation)
+    /// The line's hash-chain value is not the one the previous lines imply.
+    case chainMismatch(expected: String, found: String)
+    /// A chained log has a line without a chain value (or `--require-chain` found none).
+    case chainMissing
+
+    /// A one-line, human-readable explanation (without the `file:line:` prefix).
+    public var message: String {
+        switch self {
+        case .malformedJSON(let offset, let message):
+            return "malformed JSON at column \(offset + 1): \(message)"
+        case .tornTail(let count):
+            return "the last line is cut short (\(count) bytes without a final newline): a torn write; run 'ledger-cli repair' to move it aside"
+        case .missingField(let field, let type):
+            if let type { return "missing required field '\(field)' for a '\(type.rawValue)' event" }
+            return "missing required field '\(field)'"
+        case .wrongFieldType(let field, let expected):
+            return "field '\(field)' must be \(expected)"
+        case .emptyField(let field):
+            return "field '\(field)' must not be empty"
+        case .duplicateField(let field):
+            return "field '\(field)' appears more than once"
+        case .invalidTimestamp(let field, let text):
+            return "field '\(field)' is not a valid RFC 3339 date-time with offset: \"\(text)\""
+        case .unknownType(let type):
+            return "unknown event type \"\(type)\" (expected one of: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .invalidValue(let field, let value, let allowed):
+            return "field '\(field)' has invalid value \"\(value)\" (expected one of: \(allowed.joined(separator: ", ")))"
+        case .duplicateID(let id, let firstLine):
+            return "duplicate event id \"\(id)\" (first used on line \(firstLine))"
+        case .lifecycle(let ticket, let type, let violation):
+            return "ticket \(ticket) \(violation.message(for: type))"
+        case .chainMismatch(let expected, let found):
+            return "hash chain broken: expected \(expected.prefix(16))…, found \(found.prefix(16))… (the log was changed at or before this line)"
+        case .chainMissing:
+            return "line has no 'chain' value"
+        }
+    }
+}
+
+/// A problem at a line of a log file.
+public struct LogProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    /// One-based line number.
+    public var line: Int
+    /// What is wrong.
+    public var problem: EventProblem
+
+    public init(line: Int, problem: EventProblem) {
+        self.line = line
+        self.problem = problem
+    }
+
+    /// `line N: message`.
+    public var description: String { "line \(line): \(problem.message)" }
+
+    /// The compiler-style form `FILE:LINE: message`.
+    public func formatted(file: String) -> String { "\(file):\(line): \(problem.message)" }
+}

@@ -1,0 +1,48 @@
+/// Why an event is not allowed in its ticket's current state.
+public enum LifecycleViolation: Sendable, Equatable {
+    /// Any event before the ticket's `accepted` event.
+    case neverAccepted
+    /// A second `accepted` event (the first was at `firstLine`).
+    case acceptedTwice(firstLine: Int)
+    /// `assigned` while a unit holds the ticket.
+    case alreadyHeld(by: String)
+    /// The event's unit does not hold the ticket (`holder` is `nil` when nobody does).
+    case notHolder(unit: String, holder: String?)
+    /// The event needs the ticket open, but it is closed.
+    case notOpen
+    /// The event needs the ticket closed by the unit (rework), but it is open.
+    case notClosed
+    /// A callback for a unit that never closed the ticket.
+    case neverClosedBy(unit: String)
+    /// An extension that does not move the deadline later.
+    case deadlineNotLater(current: Timestamp, requested: Timestamp)
+    /// `at` is earlier than the ticket's previous event.
+    case timeWentBackwards(previous: Timestamp)
+
+    /// The sentence that follows "ticket T2 ".
+    func message(for type: EventKind) -> String {
+        let verb = type.rawValue
+        switch self {
+        case .neverAccepted:
+            return "\(verb) but it was never accepted"
+        case .acceptedTwice(let line):
+            return "accepted twice (first on line \(line))"
+        case .alreadyHeld(let unit):
+            return "assigned while \(unit) still holds it"
+        case .notHolder(let unit, let holder?):
+            return "\(verb) by \(unit), but \(holder) holds it"
+        case .notHolder(let unit, nil):
+            return "\(verb) by \(unit), but no unit holds it"
+        case .notOpen:
+            return "\(verb) but it is already closed"
+        case .notClosed:
+            return "returned for rework but it is not closed"
+        case .neverClosedBy(let unit):
+            return "callback rated for \(unit), which never closed it"
+        case .deadlineNotLater(let current, let requested):
+            return "extended to \(requested.rfc3339()), not later than the deadline \(current.rfc3339())"
+        case .timeWentBackwards(let previous):
+            return "\(verb) at a time before its previous event (\(previous.rfc3339()))"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+extension Timestamp {
+    /// Parses an RFC 3339 date-time with a mandatory offset, such as
+    /// `2024-02-03T09:15:00+08:00`, `2024-02-03T01:15:00Z` or `2024-02-03T09:15:00.250+08:00`.
+    ///
+    /// Every field is range-checked (month 1–12, the day against the month's length, leap
+    /// years, hour 0–23, minute and second 0–59, offset up to ±23:59). Fractional seconds
+    /// beyond nanoseconds are truncated. `t`, `z` and a space separator are accepted as
+    /// RFC 3339 allows.
+    /// - Returns: The instant, or `nil` when the text is not a valid date-time.
+    /// - Complexity: O(n) over the bytes, no allocation.
+    public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Timestamp? {
+        let n = bytes.count
+        guard n >= 20 else { return nil }
+        func digit(_ i: Int) -> Int? {
+            let c = bytes[i]
+            return c >= 0x30 && c <= 0x39 ? Int(c &- 0x30) : nil
+        }
+        func number(_ i: Int, _ width: Int) -> Int? {
+            var value = 0
+            for k in i..<(i + width) {
+                guard let d = digit(k) else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+        guard let year = number(0, 4), bytes[4] == 0x2D, let month = number(5, 2), bytes[7] == 0x2D,
+              let day = number(8, 2)
+        else { return nil }
+        let separator = bytes[10]
+        guard separator == 0x54 || separator == 0x74 || separator == 0x20 else { return nil }
+        guard let hour = number(11, 2), bytes[13] == 0x3A, let minute = number(14, 2), bytes[16] == 0x3A,
+              let second = number(17, 2)
+        else { return nil }
+        var i = 19
+        var fraction: Int64 = 0
+        if bytes[i] == 0x2E {
+            i += 1
+            var digits = 0
+            while i < n, let d = digit(i) {
+                if digits < 9 { fraction = fraction * 10 + Int64(d) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            if digits < 9 {
+                for _ in digits..<9 { fraction *= 10 }
+            }
+        }
+        guard i < n else { return nil }
+        var offset = 0
+        switch bytes[i] {
+        case 0x5A, 0x7A:
+            i += 1
+        case 0x2B, 0x2D:
+            guard i + 6 == n, let oh = number(i + 1, 2), bytes[i + 3] == 0x3A, let om = number(i + 4, 2),
+                  oh <= 23, om <= 59
+            else { return nil }
+            offset = (oh * 60 + om) * 60 * (bytes[i] == 0x2D ? -1 : 1)
+            i += 6
+        default:
+            return nil
+        }
+        guard i == n else { return nil }
+        let date = CivilDate(year: year, month: month, day: day)
+        guard date.isValid, hour <= 23, minute <= 59, second <= 59 else { return nil }
+        let days = Int64(date.daysSinceEpoch)
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
+        // Keep clear of Int64 overflow: years 1678–2261 fit in nanoseconds.
+        guard seconds > -9_200_000_000, seconds < 9_200_000_000 else { return nil }
+        return Timestamp(nanoseconds: seconds * 1_000_000_000 + fraction)
+    }
+
+    /// Parses an RFC 3339 date-time held in a string. See ``parseRFC3339(_:)-(UnsafeRawBufferPointer)``.
+    public static func parseRFC3339(_ text: String) -> Timestamp? {
+        var text = text
+        return text.withUTF8 { parseRFC3339(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Formats the instant as RFC 3339 at a UTC offset: `2024-02-03T09:15:00+08:00`, with
+    /// fractional seconds only when they are not zero, and `Z` for offset zero when `zulu` is set.
+    public func rfc3339(offsetSeconds: Int32 = 28_800, zulu: Bool = false) -> String {
+        let local = seconds + Int64(offsetSeconds)
+        let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let secondOfDay = Int(local - day * 86_400)
+        let date = CivilDate(daysSinceEpoch: Int(day))
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        var out = "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T"
+        out += "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        let nanos = Int(nanoseconds - seconds * 1_000_000_000)
+        if nanos != 0 {
+            var fraction = pad(nanos, 9)
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            out += "." + fraction
+        }
+        if offsetSeconds == 0 && zulu { return out + "Z" }
+        let sign = offsetSeconds < 0 ? "-" : "+"
+        let magnitude = Int(abs(offsetSeconds)) / 60
+        return out + "\(sign)\(pad(magnitude / 60, 2)):\(pad(magnitude % 60, 2))"
+    }
+}

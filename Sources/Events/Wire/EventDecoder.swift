@@ -1,0 +1,216 @@
+/// Decodes JSON Lines log lines into events, reusing its buffers from line to line.
+///
+/// The decoder validates the line's JSON, the presence and types of the fields each event
+/// type requires, timestamps and enumerations. It does not know about other lines: duplicate
+/// ids and life-cycle rules are checked by ``LogValidator``.
+public struct EventDecoder: Sendable {
+    /// The members of the last line decoded.
+    public private(set) var members: [JSONMember] = []
+    /// Indices into ``members`` of the fields the wire format does not define.
+    public private(set) var extraMembers: [Int] = []
+    /// For each known field, the index of its member in the current line, or -1.
+    private var fields = [Int](repeating: -1, count: Field.allCases.count)
+
+    public init() {
+        members.reserveCapacity(16)
+    }
+
+    /// Decodes one line (without its newline) into a ``RawEvent``.
+    /// - Throws: ``EventProblem`` describing the first problem found.
+    public mutating func decode(_ line: UnsafeRawBufferPointer) throws(EventProblem) -> RawEvent {
+        do {
+            try JSONScanner.scanObject(line, into: &members)
+        } catch {
+            throw .malformedJSON(offset: error.offset, message: error.message)
+        }
+        extraMembers.removeAll(keepingCapacity: true)
+        for i in fields.indices { fields[i] = -1 }
+        for index in members.indices {
+            let member = members[index]
+            let field: Field?
+            if member.keyEscaped {
+                let key = JSONString.decode(UnsafeRawBufferPointer(rebasing: line[member.key]), escaped: true)
+                field = Field(rawValue: key)
+            } else {
+                field = Field.match(UnsafeRawBufferPointer(rebasing: line[member.key]))
+            }
+            guard let field else {
+                extraMembers.append(index)
+                continue
+            }
+            guard fields[field.index] < 0 else { throw .duplicateField(field.rawValue) }
+            fields[field.index] = index
+        }
+
+        func string(_ field: Field, required: Bool, type: EventKind? = nil) throws(EventProblem) -> FieldRef? {
+            let index = fields[field.index]
+            guard index >= 0 else {
+                if required { throw .missingField(field.rawValue, type: type) }
+                return nil
+            }
+            let member = members[index]
+            if member.kind == .null && !required { return nil }
+            guard member.kind == .string else { throw .wrongFieldType(field.rawValue, expected: "a string") }
+            if required && member.value.isEmpty { throw .emptyField(field.rawValue) }
+            return FieldRef(range: member.value, escaped: member.valueEscaped)
+        }
+        func timestamp(_ field: Field, required: Bool, type: EventKind? = nil) throws(EventProblem) -> Timestamp? {
+            guard let ref = try string(field, required: required, type: type) else { return nil }
+            let bytes = UnsafeRawBufferPointer(rebasing: line[ref.range])
+            guard !ref.escaped, let value = Timestamp.parseRFC3339(bytes) else {
+                throw .invalidTimestamp(field: field.rawValue, text: ref.string(in: line))
+            }
+            return value
+        }
+        func enumeration<E: RawRepresentable & CaseIterable>(_ field: Field, _: E.Type, type: EventKind) throws(EventProblem) -> E
+        where E.RawValue == String {
+            let ref = try string(field, required: true, type: type)!
+            let text = ref.string(in: line)
+            guard let value = E(rawValue: text) else {
+                throw .invalidValue(field: field.rawValue, value: text, allowed: E.allCases.map(\.rawValue))
+            }
+            return value
+        }
+
+        let id = try string(.id, required: true)!
+        let ticket = try string(.ticket, required: true)!
+        let typeRef = try string(.type, required: true)!
+        guard let kind = EventDecoder.kind(UnsafeRawBufferPointer(rebasing: line[typeRef.range])) else {
+            throw .unknownType(typeRef.string(in: line))
+        }
+        let at = try timestamp(.at, required: true)!
+        let recorded = try timestamp(.recorded, required: false)
+        var event = RawEvent(kind: kind, at: at, recorded: recorded, id: id, ticket: ticket)
+
+        switch kind {
+        case .accepted:
+            event.channel = try string(.channel, required: false)
+            event.category = try string(.category, required: false)
+            event.topic = try string(.topic, required: false)
+        case .assigned:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.due = try timestamp(.due, required: true, type: kind)
+        case .returned:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.by = try enumeration(.by, ReturnParty.self, type: kind)
+            event.reason = try string(.reason, required: false)
+            event.due = try timestamp(.due, required: false)
+        case .extended:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.due = try timestamp(.due, required: true, type: kind)
+            event.reason = try string(.reason, required: false)
+        case .closed:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.reply = try string(.reply, required: false)
+        case .callbackRated:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.rating = try enumeration(.rating, Rating.self, type: kind)
+        }
+        // Known fields that do not belong to this type are kept like unknown ones.
+        for field in Field.allCases where fields[field.index] >= 0 && !field.applies(to: kind) {
+            extraMembers.append(fields[field.index])
+        }
+        extraMembers.sort()
+        let chainIndex = fields[Field.chain.index]
+        if chainIndex >= 0 {
+            event.chain = try string(.chain, required: false)
+            event.chainMemberStart = members[chainIndex].start
+        }
+        return event
+    }
+
+    /// Decodes one line into a self-contained ``Event``.
+    public mutating func decodeEvent(_ line: UnsafeRawBufferPointer) throws(EventProblem) -> Event {
+        let raw = try decode(line)
+        return raw.event(in: line, members: members, extra: extraMembers)
+    }
+
+    static func kind(_ bytes: UnsafeRawBufferPointer) -> EventKind? {
+        guard bytes.count >= 6 else { return nil }
+        let kind: EventKind
+        let name: StaticString
+        switch (bytes.count, bytes[0], bytes[2]) {
+        case (8, UInt8(ascii: "a"), UInt8(ascii: "c")): (kind, name) = (.accepted, "accepted")
+        case (8, UInt8(ascii: "a"), UInt8(ascii: "s")): (kind, name) = (.assigned, "assigned")
+        case (8, UInt8(ascii: "r"), _): (kind, name) = (.returned, "returned")
+        case (8, UInt8(ascii: "e"), _): (kind, name) = (.extended, "extended")
+        case (6, UInt8(ascii: "c"), _): (kind, name) = (.closed, "closed")
+        case (14, UInt8(ascii: "c"), _): (kind, name) = (.callbackRated, "callback-rated")
+        default: return nil
+        }
+        return Field.equal(bytes, name) ? kind : nil
+    }
+}
+
+/// The members the version 1 wire format defines.
+enum Field: String, CaseIterable {
+    case id, ticket, type, at, recorded, channel, category, topic, unit, due, by, reason, rating, reply, chain
+
+    var index: Int {
+        switch self {
+        case .id: 0
+        case .ticket: 1
+        case .type: 2
+        case .at: 3
+        case .recorded: 4
+        case .channel: 5
+        case .category: 6
+        case .topic: 7
+        case .unit: 8
+        case .due: 9
+        case .by: 10
+        case .reason: 11
+        case .rating: 12
+        case .reply: 13
+        case .chain: 14
+        }
+    }
+
+    /// Whether the field belongs to an event of `kind`.
+    func applies(to kind: EventKind) -> Bool {
+        switch self {
+        case .id, .ticket, .type, .at, .recorded, .chain: true
+        case .channel, .category, .topic: kind == .accepted
+        case .unit: kind != .accepted
+        case .due: kind == .assigned || kind == .extended || kind == .returned
+        case .by: kind == .returned
+        case .reason: kind == .returned || kind == .extended
+        case .rating: kind == .callbackRated
+        case .reply: kind == .closed
+        }
+    }
+
+    /// Matches unescaped key bytes against the known names.
+    static func match(_ bytes: UnsafeRawBufferPointer) -> Field? {
+        guard let first = bytes.first else { return nil }
+        let candidate: Field?
+        switch (bytes.count, first) {
+        case (2, UInt8(ascii: "i")): candidate = .id
+        case (2, UInt8(ascii: "a")): candidate = .at
+        case (2, UInt8(ascii: "b")): candidate = .by
+        case (3, UInt8(ascii: "d")): candidate = .due
+        case (4, UInt8(ascii: "t")): candidate = .type
+        case (4, UInt8(ascii: "u")): candidate = .unit
+        case (5, UInt8(ascii: "t")): candidate = .topic
+        case (5, UInt8(ascii: "r")): candidate = .reply
+        case (5, UInt8(ascii: "c")): candidate = .chain
+        case (6, UInt8(ascii: "t")): candidate = .ticket
+        case (6, UInt8(ascii: "r")):
+            candidate = bytes[1] == UInt8(ascii: "e") ? .reason : .rating
+        case (7, UInt8(ascii: "c")): candidate = .channel
+        case (8, UInt8(ascii: "r")): candidate = .recorded
+        case (8, UInt8(ascii: "c")): candidate = .category
+        default: candidate = nil
+        }
+        guard let candidate, candidate.rawValue.utf8.elementsEqual(bytes) else { return nil }
+        return candidate
+    }
+
+    static func equal(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        let p = text.utf8Start
+        for i in 0..<bytes.count where bytes[i] != p[i] { return false }
+        return true
+    }
+
+}

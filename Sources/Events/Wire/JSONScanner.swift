@@ -1,0 +1,273 @@
+/// The kind of a JSON value, as far as the ledger needs to know it.
+public enum JSONValueKind: UInt8, Sendable {
+    case string, number, object, array, bool, null
+}
+
+/// One member (`"key": value`) of the top-level object of a JSON line, located by byte offsets.
+///
+/// Offsets are into the line the scanner was given; nothing is copied or decoded.
+public struct JSONMember: Sendable {
+    /// Offset of the opening quote of the key.
+    public var start: Int
+    /// The key's bytes between its quotes (still escaped if ``keyEscaped``).
+    public var key: Range<Int>
+    /// The value's bytes; for a string, between its quotes.
+    public var value: Range<Int>
+    /// The value's kind.
+    public var kind: JSONValueKind
+    /// Whether the key contains a backslash escape.
+    public var keyEscaped: Bool
+    /// Whether the string value contains a backslash escape.
+    public var valueEscaped: Bool
+    /// Whether the string value contains bytes outside ASCII.
+    public var valueNonASCII: Bool
+}
+
+/// A JSON syntax error at a byte column of a line.
+public struct JSONSyntaxError: Error, Sendable, Equatable {
+    /// Zero-based byte offset where the problem was found.
+    public var offset: Int
+    /// What was wrong.
+    public var message: String
+}
+
+/// A validating scanner for a single JSON object on one line (JSON Lines).
+///
+/// It checks the whole line against RFC 8259 (including UTF-8 validity inside strings and
+/// nested values) and records where each top-level member sits, so a caller can decode only the
+/// fields it needs. It never allocates except to grow the caller's member buffer.
+public enum JSONScanner {
+    /// The deepest nesting accepted inside a member value.
+    public static let maximumDepth = 64
+
+    /// Scans one line holding a JSON object.
+    /// - Parameters:
+    ///   - line: The line's bytes without the terminating newline.
+    ///   - members: Cleared, then filled with the object's top-level members in order.
+    /// - Throws: ``JSONSyntaxError`` naming the byte offset of the first problem.
+    /// - Complexity: O(n) in the line length.
+    public static func scanObject(_ line: UnsafeRawBufferPointer, into members: inout [JSONMember]) throws(JSONSyntaxError) {
+        members.removeAll(keepingCapacity: true)
+        var cursor = Cursor(bytes: line)
+        cursor.skipWhitespace()
+        guard cursor.peek() == UInt8(ascii: "{") else {
+            throw cursor.error(cursor.atEnd ? "empty line, expected a JSON object" : "expected '{' to start an object")
+        }
+        cursor.index += 1
+        cursor.skipWhitespace()
+        if cursor.peek() == UInt8(ascii: "}") {
+            cursor.index += 1
+        } else {
+            while true {
+                cursor.skipWhitespace()
+                guard cursor.peek() == UInt8(ascii: "\"") else { throw cursor.error("expected a quoted key") }
+                let start = cursor.index
+                let key = try cursor.scanString()
+                cursor.skipWhitespace()
+                guard cursor.peek() == UInt8(ascii: ":") else { throw cursor.error("expected ':' after a key") }
+                cursor.index += 1
+                cursor.skipWhitespace()
+                let (kind, value, escaped, nonASCII) = try cursor.scanValue(depth: 1)
+                members.append(JSONMember(start: start, key: key.range, value: value, kind: kind,
+                                          keyEscaped: key.escaped, valueEscaped: escaped, valueNonASCII: nonASCII))
+                cursor.skipWhitespace()
+                guard let c = cursor.peek() else { throw cursor.error("unterminated object") }
+                cursor.index += 1
+                if c == UInt8(ascii: "}") { break }
+                guard c == UInt8(ascii: ",") else {
+                    cursor.index -= 1
+                    throw cursor.error("expected ',' or '}' after a value")
+                }
+            }
+        }
+        cursor.skipWhitespace()
+        if !cursor.atEnd { throw cursor.error("unexpected text after the object") }
+    }
+}
+
+/// The scanner's position in a line.
+struct Cursor {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { index >= bytes.count }
+
+    func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, message: message) }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            let c = bytes[index]
+            guard c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A else { return }
+            index += 1
+        }
+    }
+
+    /// Scans a string starting at its opening quote; returns the range between the quotes.
+    mutating func scanString() throws(JSONSyntaxError) -> (range: Range<Int>, escaped: Bool, nonASCII: Bool) {
+        index += 1
+        let start = index
+        var escaped = false
+        var nonASCII = false
+        let count = bytes.count
+        while index < count {
+            let c = bytes[index]
+            if c == 0x22 {
+                let range = start..<index
+                index += 1
+                return (range, escaped, nonASCII)
+            } else if c == 0x5C {
+                escaped = true
+                index += 1
+                guard index < count else { break }
+                switch bytes[index] {
+                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+                    index += 1
+                case 0x75:
+                    guard index + 4 < count else { index = count; throw error("unterminated \\u escape") }
+                    for k in 1...4 where !Cursor.isHex(bytes[index + k]) {
+                        index += k
+                        throw error("invalid \\u escape")
+                    }
+                    index += 5
+                default:
+                    throw error("invalid escape sequence")
+                }
+            } else if c < 0x20 {
+                throw error("control character in a string (must be escaped)")
+            } else if c < 0x80 {
+                index += 1
+            } else {
+                nonASCII = true
+                try scanUTF8Sequence()
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    static func isHex(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+    }
+
+    /// Validates one multi-byte UTF-8 sequence at `index` (RFC 3629: no overlongs, no surrogates).
+    mutating func scanUTF8Sequence() throws(JSONSyntaxError) {
+        let c = bytes[index]
+        let length: Int
+        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+        switch c {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F
+        default: throw error("invalid UTF-8")
+        }
+        guard index + length <= bytes.count else { throw error("invalid UTF-8 (truncated sequence)") }
+        let second = bytes[index + 1]
+        guard second >= lower && second <= upper else { throw error("invalid UTF-8") }
+        if length > 2 {
+            for k in 2..<length where bytes[index + k] & 0xC0 != 0x80 {
+                throw error("invalid UTF-8")
+            }
+        }
+        index += length
+    }
+
+    mutating func scanNumber() throws(JSONSyntaxError) {
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), first >= 0x30 && first <= 0x39 else { throw error("invalid number") }
+        index += 1
+        if first != 0x30 { skipDigits() }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard skipDigits() > 0 else { throw error("invalid number: digits expected after '.'") }
+        }
+        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            index += 1
+            if let s = peek(), s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { index += 1 }
+            guard skipDigits() > 0 else { throw error("invalid number: digits expected in exponent") }
+        }
+    }
+
+    @discardableResult
+    mutating func skipDigits() -> Int {
+        let start = index
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+        return index - start
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let n = literal.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw error("invalid literal") }
+        let p = literal.utf8Start
+        for k in 0..<n where bytes[index + k] != p[k] {
+            throw error("invalid literal")
+        }
+        index += n
+    }
+
+    /// Scans any value; returns its kind and range (a string's range excludes the quotes).
+    mutating func scanValue(depth: Int) throws(JSONSyntaxError) -> (JSONValueKind, Range<Int>, Bool, Bool) {
+        guard let c = peek() else { throw error("missing value") }
+        let start = index
+        switch c {
+        case UInt8(ascii: "\""):
+            let s = try scanString()
+            return (.string, s.range, s.escaped, s.nonASCII)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try scanNumber()
+            return (.number, start..<index, false, false)
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return (.bool, start..<index, false, false)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return (.bool, start..<index, false, false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return (.null, start..<index, false, false)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < JSONScanner.maximumDepth else { throw error("nesting too deep") }
+            try scanContainer(depth: depth)
+            return (c == UInt8(ascii: "{") ? .object : .array, start..<index, false, false)
+        default:
+            throw error("unexpected character, expected a value")
+        }
+    }
+
+    mutating func scanContainer(depth: Int) throws(JSONSyntaxError) {
+        let isObject = bytes[index] == UInt8(ascii: "{")
+        let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        index += 1
+        skipWhitespace()
+        if peek() == close {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            if isObject {
+                guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
+                _ = try scanString()
+                skipWhitespace()
+                guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                index += 1
+                skipWhitespace()
+            }
+            _ = try scanValue(depth: depth + 1)
+            skipWhitespace()
+            guard let c = peek() else { throw error(isObject ? "unterminated object" : "unterminated array") }
+            index += 1
+            if c == close { return }
+            guard c == UInt8(ascii: ",") else {
+                index -= 1
+                throw error(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// Decoding and encoding of JSON string contents.
+public enum JSONString {
+    /// Decodes the bytes between a string's quotes, resolving escapes (including surrogate pairs).
+    ///
+    /// The bytes must already have passed ``JSONScanner``; a lone surrogate becomes U+FFFD.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, escaped: Bool) -> String {
+        guard escaped else { return String(decoding: bytes, as: UTF8.self) }
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        var pendingHigh: UInt32? = nil
+        func appendScalar(_ v: UInt32) {
+            let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
+            out.append(contentsOf: String(Character(scalar)).utf8)
+        }
+        func flushPending() {
+            if pendingHigh != nil { appendScalar(0xFFFD); pendingHigh = nil }
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            guard c == 0x5C, i + 1 < bytes.count else {
+                flushPending()
+                out.append(c)
+                i += 1
+                continue
+            }
+            let e = bytes[i + 1]
+            if e == UInt8(ascii: "u"), i + 6 <= bytes.count {
+                var v: UInt32 = 0
+                for k in 2...5 {
+                    let h = bytes[i + k]
+                    let d: UInt32 = h <= 0x39 ? UInt32(h - 0x30) : UInt32((h | 0x20) - 0x61 + 10)
+                    v = v << 4 | d
+                }
+                i += 6
+                if (0xD800...0xDBFF).contains(v) {
+                    flushPending()
+                    pendingHigh = v
+                } else if (0xDC00...0xDFFF).contains(v) {
+                    if let high = pendingHigh {
+                        appendScalar(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00))
+                        pendingHigh = nil
+                    } else {
+                        appendScalar(0xFFFD)
+                    }
+                } else {
+                    flushPending()
+                    appendScalar(v)
+                }
+                continue
+            }
+            flushPending()
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            default: out.append(e)
+            }
+            i += 2
+        }
+        flushPending()
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes `text` as a quoted JSON string, escaping what RFC 8259 requires.
+    public static func quote(_ text: String, into out: inout String) {
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        out.append("\"")
+    }
+
+    /// Returns `text` as a quoted JSON string.
+    public static func quoted(_ text: String) -> String {
+        var out = ""
+        quote(text, into: &out)
+        return out
+    }
+}
