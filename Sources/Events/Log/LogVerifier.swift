@@ -14,6 +14,10 @@ public struct LogVerifier: Sendable {
     public private(set) var eventCount = 0
     /// Number of problems found.
     public private(set) var problemCount = 0
+    /// The number of distinct tickets with a valid `accepted` event.
+    ///
+    /// Tickets named only by rejected lines are not counted.
+    public private(set) var ticketCount = 0
 
     public init() {}
 
@@ -47,9 +51,7 @@ public struct LogVerifier: Sendable {
         }
         _ = ids.insert(idBytes, line: line.number)
         eventCount += 1
+        if event.kind == .accepted { ticketCount += 1 }
         return event
     }
-
-    /// The number of distinct tickets seen.
-    public var ticketCount: Int { lifecycle.tickets.count }
 }

@@ -23,6 +23,8 @@ public enum EventProblem: Error, Sendable, Equatable {
     case invalidValue(field: String, value: String, allowed: [String])
     /// The event id was already used by an earlier line.
     case duplicateID(String, firstLine: Int)
+    /// A batch being appended reuses an event id that the log already holds (at `line` of the log).
+    case idAlreadyInLog(String, line: Int)
     /// The event breaks its ticket's life cycle.
     case lifecycle(ticket: String, type: EventKind, violation: LifecycleViolation)
     /// The line's hash-chain value is not the one the previous lines imply.
@@ -54,6 +56,8 @@ public enum EventProblem: Error, Sendable, Equatable {
             return "field '\(field)' has invalid value \"\(value)\" (expected one of: \(allowed.joined(separator: ", ")))"
         case .duplicateID(let id, let firstLine):
             return "duplicate event id \"\(id)\" (first used on line \(firstLine))"
+        case .idAlreadyInLog(let id, let line):
+            return "event id \"\(id)\" is already in the log (line \(line))"
         case .lifecycle(let ticket, let type, let violation):
             return "ticket \(ticket) \(violation.message(for: type))"
         case .chainMismatch(let expected, let found):

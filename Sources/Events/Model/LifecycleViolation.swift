@@ -4,6 +4,9 @@ public enum LifecycleViolation: Sendable, Equatable {
     case neverAccepted
     /// A second `accepted` event (the first was at `firstLine`).
     case acceptedTwice(firstLine: Int)
+    /// In a batch being appended: an `accepted` event for a ticket the log already accepted
+    /// (at `line` of the log).
+    case acceptedInLog(line: Int)
     /// `assigned` while a unit holds the ticket.
     case alreadyHeld(by: String)
     /// The event's unit does not hold the ticket (`holder` is `nil` when nobody does).
@@ -27,6 +30,8 @@ public enum LifecycleViolation: Sendable, Equatable {
             return "\(verb) but it was never accepted"
         case .acceptedTwice(let line):
             return "accepted twice (first on line \(line))"
+        case .acceptedInLog(let line):
+            return "accepted twice (already accepted on line \(line) of the log)"
         case .alreadyHeld(let unit):
             return "assigned while \(unit) still holds it"
         case .notHolder(let unit, let holder?):

@@ -2,7 +2,7 @@
 ///
 /// The decoder validates the line's JSON, the presence and types of the fields each event
 /// type requires, timestamps and enumerations. It does not know about other lines: duplicate
-/// ids and life-cycle rules are checked by ``LogValidator``.
+/// ids and life-cycle rules are checked by ``LogVerifier``.
 public struct EventDecoder: Sendable {
     /// The members of the last line decoded.
     public private(set) var members: [JSONMember] = []
@@ -75,7 +75,8 @@ public struct EventDecoder: Sendable {
         let id = try string(.id, required: true)!
         let ticket = try string(.ticket, required: true)!
         let typeRef = try string(.type, required: true)!
-        guard let kind = EventDecoder.kind(UnsafeRawBufferPointer(rebasing: line[typeRef.range])) else {
+        let typeBytes = UnsafeRawBufferPointer(rebasing: line[typeRef.range])
+        guard let kind = typeRef.escaped ? EventKind(rawValue: typeRef.string(in: line)) : EventDecoder.kind(typeBytes) else {
             throw .unknownType(typeRef.string(in: line))
         }
         let at = try timestamp(.at, required: true)!

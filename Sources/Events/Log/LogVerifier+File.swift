@@ -1,0 +1,59 @@
+extension LogVerifier {
+    /// The totals of a verified log.
+    public struct Summary: Sendable, Equatable, CustomStringConvertible {
+        /// Lines read, including bad ones.
+        public var lineCount: Int
+        /// Valid events.
+        public var eventCount: Int
+        /// Tickets with a valid `accepted` event.
+        public var ticketCount: Int
+        /// Problems found (one per bad line).
+        public var problemCount: Int
+
+        /// Whether the log has no problem.
+        public var isClean: Bool { problemCount == 0 }
+
+        /// `1,204 events, 311 tickets, 3 errors`.
+        public var description: String {
+            "\(Self.counted(eventCount, "event")), \(Self.counted(ticketCount, "ticket")), \(Self.counted(problemCount, "error"))"
+        }
+
+        static func counted(_ n: Int, _ noun: String) -> String {
+            "\(groupedThousands(n)) \(noun)\(n == 1 ? "" : "s")"
+        }
+    }
+
+    /// Verifies a whole log file, streaming it through a fixed-size buffer.
+    /// - Parameters:
+    ///   - path: The log (`-` reads standard input).
+    ///   - report: Called with each problem, in line order.
+    /// - Returns: The totals.
+    /// - Throws: ``LogFileError`` if the file cannot be read, or what `report` throws.
+    /// - Complexity: O(n) time in the log's length; memory grows with the number of ids and
+    ///   tickets, not with the length of the lines.
+    public static func verifyFile(at path: String, report: (LogProblem) throws -> Void) throws -> Summary {
+        var verifier = LogVerifier()
+        var lineCount = 0
+        try LogReader(path: path, chunkSize: 1 << 20).forEachLine { line in
+            lineCount = line.number
+            try verifier.check(line, report: report)
+        }
+        return verifier.summary(lineCount: lineCount)
+    }
+
+    /// The totals so far, given how many lines were checked.
+    public func summary(lineCount: Int) -> Summary {
+        Summary(lineCount: lineCount, eventCount: eventCount, ticketCount: ticketCount, problemCount: problemCount)
+    }
+}
+
+/// `1234567` as `1,234,567`.
+func groupedThousands(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = n < 0 ? "-" : ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return out
+}
