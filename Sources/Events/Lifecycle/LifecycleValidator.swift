@@ -93,7 +93,6 @@ public struct LifecycleValidator: Sendable {
     }
 
     static func intern(_ ref: FieldRef, in line: UnsafeRawBufferPointer, into interner: inout ByteInterner) -> Int32 {
-        if ref.escaped { return interner.intern(ref.string(in: line)) }
-        return interner.intern(UnsafeRawBufferPointer(rebasing: line[ref.range]))
+        interner.intern(ref, in: line)
     }
 }

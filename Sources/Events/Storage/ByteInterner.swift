@@ -50,6 +50,12 @@ public struct ByteInterner: Sendable {
         return string.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Returns the id of a string field of a line, adding it if new (escapes resolved).
+    public mutating func intern(_ field: FieldRef, in line: UnsafeRawBufferPointer) -> Int32 {
+        if field.escaped { return intern(field.string(in: line)) }
+        return intern(UnsafeRawBufferPointer(rebasing: line[field.range]))
+    }
+
     /// The id of `bytes` if it was interned.
     public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
         let hash = ByteInterner.hash(bytes)

@@ -1,0 +1,27 @@
+import Events
+
+/// What a projection counts: the parts of a rule set that change the counts, not the scores.
+public struct ProjectionOptions: Sendable, Hashable {
+    /// UTC offset of the calendar days, in seconds.
+    public var utcOffsetSeconds: Int32
+    /// Which period due, done and onTime count in.
+    public var attribution: RuleSet.Attribution
+    /// Only tickets accepted on this channel count (`nil`: all).
+    public var channel: String?
+    /// Only events recorded at or before this instant count (`nil`: all).
+    public var asOf: Timestamp?
+
+    public init(utcOffsetSeconds: Int32 = 28_800, attribution: RuleSet.Attribution = .deadline,
+                channel: String? = nil, asOf: Timestamp? = nil) {
+        self.utcOffsetSeconds = utcOffsetSeconds
+        self.attribution = attribution
+        self.channel = channel
+        self.asOf = asOf
+    }
+
+    /// The options a rule set implies, with an optional channel override and as-of instant.
+    public init(rules: RuleSet, channel: String?? = nil, asOf: Timestamp? = nil) {
+        self.init(utcOffsetSeconds: rules.utcOffsetSeconds, attribution: rules.attribution,
+                  channel: channel ?? rules.channel, asOf: asOf)
+    }
+}
