@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open log file holding an exclusive `flock(2)` lock until it goes out of scope.
+///
+/// Every writer of a log (``LogAppender``, ``LogRepair``) works under this lock, so writers in
+/// different processes take turns. Closing the descriptor in `deinit` releases the lock.
+struct LockedLogFile: ~Copyable {
+    /// The path as given by the caller, for messages.
+    let path: String
+    let fd: Int32
+    /// Whether opening the log created it.
+    let created: Bool
+
+    /// Opens `path` for reading and writing and waits for the exclusive lock.
+    /// - Parameter create: Create the file (mode 0644) when it does not exist.
+    static func acquire(_ path: String, create: Bool) throws(LogFileError) -> LockedLogFile {
+        var created = false
+        var fd = open(path, O_RDWR | O_CLOEXEC)
+        if fd < 0 && errno == ENOENT && create {
+            fd = open(path, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0o644)
+            if fd >= 0 {
+                created = true
+            } else if errno == EEXIST {
+                // Another writer created it between our two calls.
+                fd = open(path, O_RDWR | O_CLOEXEC)
+            }
+        }
+        guard fd >= 0 else { throw .system(path, "open the file") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let code = errno
+                close(fd)
+                throw .system(path, "lock the file", errno: code)
+            }
+        }
+        return LockedLogFile(path: path, fd: fd, created: created)
+    }
+
+    private init(path: String, fd: Int32, created: Bool) {
+        self.path = path
+        self.fd = fd
+        self.created = created
+    }
+
+    deinit { close(fd) }
+
+    /// The file's current length in bytes.
+    func length() throws(LogFileError) -> Int64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .system(path, "read the file's size") }
+        return Int64(info.st_size)
+    }
+
+    /// Writes all of `bytes` at `offset`, retrying short writes and interruptions.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(LogFileError) {
+        try Self.write(fd: fd, path: path, bytes, at: offset)
+    }
+
+    static func write(fd: Int32, path: String, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(LogFileError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + Int64(done)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(path, "write the file")
+            }
+            if n == 0 { throw LogFileError(path: path, message: "cannot write the file: no progress") }
+            done += n
+        }
+    }
+
+    /// Reads up to `count` bytes at `offset` into `buffer`; returns how many were read.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LogFileError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(path, "read the file")
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Cuts the file to `length` bytes.
+    func truncate(to length: Int64) throws(LogFileError) {
+        while ftruncate(fd, off_t(length)) != 0 {
+            guard errno == EINTR else { throw .system(path, "truncate the file") }
+        }
+    }
+
+    /// Flushes the file's data and size to the disk.
+    func sync() throws(LogFileError) {
+        guard fsync(fd) == 0 else { throw .system(path, "flush the file to disk") }
+    }
+}
+
+/// Flushes the directory holding `path`, so that a file created there survives a crash.
+func syncParentDirectory(of path: String) throws(LogFileError) {
+    let directory: String
+    if let slash = path.lastIndex(of: "/") {
+        directory = slash == path.startIndex ? "/" : String(path[..<slash])
+    } else {
+        directory = "."
+    }
+    let fd = open(directory, O_RDONLY | O_CLOEXEC | O_DIRECTORY)
+    guard fd >= 0 else { throw .system(directory, "open the directory") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw .system(directory, "flush the directory to disk") }
+}

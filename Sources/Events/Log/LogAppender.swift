@@ -1,0 +1,211 @@
+/// Appends batches of events to a log: all of a batch or none of it, safely alongside other
+/// appenders, durably.
+///
+/// One append:
+/// 1. opens the log (creating it if missing) and waits for an exclusive `flock(2)` lock;
+/// 2. streams the existing log through a ``LogVerifier`` to rebuild every ticket's state, and
+///    refuses if the log ends in a torn line or has any other problem;
+/// 3. checks every batch line against that state (and the lines before it in the batch),
+///    reporting every problem with its batch line number;
+/// 4. stamps `"recorded"` with the current time on lines that lack it, inserting the member
+///    so that every other byte of the line stays as it was;
+/// 5. writes all lines in one write loop at the end of the file, then `fsync`s it; if the
+///    write or the flush fails, the file is cut back to its original length.
+///
+/// ```swift
+/// let appender = LogAppender(path: "events.jsonl")
+/// do {
+///     let report = try appender.append(batch: Array(batchText.utf8))
+///     print("appended \(report.eventCount) events")
+/// } catch .batchRejected(let problems, _) {
+///     for p in problems { print(p.formatted(file: "batch.jsonl")) }
+/// }
+/// ```
+public struct LogAppender: Sendable {
+    /// The log file.
+    public var path: String
+    /// The UTC offset at which `recorded` stamps are written (`+08:00` by default).
+    public var offsetSeconds: Int32 = 28_800
+    /// Where the `recorded` stamp comes from (the system clock by default).
+    public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
+    /// Whether appending to a missing log creates it.
+    public var createsMissingLog = true
+    /// How many problems of an invalid log ``AppendError/invalidLog(path:problems:problemCount:)`` keeps.
+    public var keptLogProblemLimit = 20
+
+    /// Creates an appender for the log at `path`.
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// Appends the lines of a batch (JSON Lines; the last line may lack its newline).
+    /// - Parameter batch: The batch's bytes; a `\r` before a newline is dropped.
+    /// - Returns: What was written.
+    /// - Throws: ``AppendError``; the log is then byte for byte as it was.
+    public func append(batch: [UInt8]) throws(AppendError) -> AppendReport {
+        var sealer = NoSealing()
+        return try append(batch: batch, sealer: &sealer)
+    }
+
+    /// Appends events, written with ``Event/jsonLine(offsetSeconds:)``.
+    ///
+    /// Problems are numbered by the events' positions in `events`, starting at 1.
+    /// - Throws: ``AppendError``; the log is then byte for byte as it was.
+    public func append(_ events: [Event]) throws(AppendError) -> AppendReport {
+        var batch = [UInt8]()
+        for event in events {
+            batch.append(contentsOf: event.jsonLine(offsetSeconds: offsetSeconds).utf8)
+            batch.append(0x0A)
+        }
+        return try append(batch: batch)
+    }
+
+    /// Appends a batch, letting `sealer` see the log and complete every new line.
+    func append<Sealer: LineSealer>(batch: [UInt8], sealer: inout Sealer) throws(AppendError) -> AppendReport {
+        let file: LockedLogFile
+        do {
+            file = try LockedLogFile.acquire(path, create: createsMissingLog)
+        } catch {
+            throw .file(error)
+        }
+        var verifier = LogVerifier()
+        let existing = try readExisting(file, into: &verifier, sealer: &sealer)
+
+        let stamp = JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds))
+        let output = try batch.withUnsafeBytes { bytes in
+            Result { () throws(AppendError) in
+                try Self.checkBatch(bytes, after: existing.lineCount, verifier: &verifier, sealer: &sealer, stamp: stamp)
+            }
+        }.get()
+        let report = AppendReport(eventCount: verifier.eventCount - existing.eventCount, firstLine: existing.lineCount + 1,
+                                  byteCount: output.count, logEventCount: verifier.eventCount)
+        guard !output.isEmpty else { return report }
+        try write(output, to: file, at: existing.byteCount)
+        return report
+    }
+
+    /// What the existing log held.
+    private struct ExistingLog {
+        var lineCount = 0
+        var byteCount: Int64 = 0
+        var eventCount = 0
+    }
+
+    /// Streams the log through `verifier` (and `sealer`); refuses a torn or invalid log.
+    private func readExisting<Sealer: LineSealer>(_ file: borrowing LockedLogFile, into verifier: inout LogVerifier,
+                                                  sealer: inout Sealer) throws(AppendError) -> ExistingLog {
+        var existing = ExistingLog()
+        var torn: (line: Int, byteCount: Int)?
+        var problems: [LogProblem] = []
+        var problemCount = 0
+        let limit = keptLogProblemLimit
+        func record(_ problem: LogProblem) {
+            problemCount += 1
+            if problems.count < limit { problems.append(problem) }
+        }
+        do {
+            existing.byteCount = try LogReader.forEachLine(fd: file.fd, path: path, chunkSize: 1 << 20, start: 0,
+                                                           firstLineNumber: 1) { line in
+                existing.lineCount = line.number
+                guard line.terminated else {
+                    torn = (line.number, line.bytes.count)
+                    return
+                }
+                guard let event = verifier.check(line, report: record) else { return }
+                if let problem = sealer.observe(line: line.bytes, event: event) {
+                    record(LogProblem(line: line.number, problem: problem))
+                }
+            }
+        } catch let error as LogFileError {
+            throw .file(error)
+        } catch {
+            throw .file(LogFileError(path: path, message: "cannot read the file: \(error)"))
+        }
+        if let torn { throw .tornTail(path: path, line: torn.line, byteCount: torn.byteCount) }
+        if problemCount > 0 { throw .invalidLog(path: path, problems: problems, problemCount: problemCount) }
+        existing.eventCount = verifier.eventCount
+        return existing
+    }
+
+    /// Checks every batch line; returns the bytes to append (stamped, sealed, newline-terminated).
+    private static func checkBatch<Sealer: LineSealer>(_ batch: UnsafeRawBufferPointer, after logLineCount: Int,
+                                                       verifier: inout LogVerifier, sealer: inout Sealer,
+                                                       stamp: String) throws(AppendError) -> [UInt8] {
+        let lines = splitLines(batch)
+        var problems: [LogProblem] = []
+        var output: [UInt8] = []
+        output.reserveCapacity(batch.count + lines.count * (stamp.utf8.count + 16))
+        var recheck = EventDecoder()
+        for (index, range) in lines.enumerated() {
+            let bytes = UnsafeRawBufferPointer(rebasing: batch[range])
+            let line = LogLine(number: logLineCount + index + 1, offset: 0, bytes: bytes, terminated: true)
+            guard let event = verifier.check(line, report: { problems.append($0.rebased(afterLogLines: logLineCount)) }),
+                  problems.isEmpty
+            else { continue }
+            var text = stamped(bytes, event: event, members: verifier.decoder.members, stamp: stamp) ?? Array(bytes)
+            // Show the sealer the line as it now is, then make sure what goes out still reads back.
+            do {
+                let current = try text.withUnsafeBytes { b in Result { () throws(EventProblem) in try recheck.decode(b) } }.get()
+                sealer.seal(line: &text, event: current)
+                _ = try text.withUnsafeBytes { b in Result { () throws(EventProblem) in try recheck.decode(b) } }.get()
+            } catch {
+                problems.append(LogProblem(line: index + 1, problem: error))
+                continue
+            }
+            output.append(contentsOf: text)
+            output.append(0x0A)
+        }
+        if !problems.isEmpty { throw .batchRejected(problems: problems, lineCount: lines.count) }
+        return output
+    }
+
+    /// Writes `bytes` at `offset` and flushes; on failure cuts the file back to `offset`.
+    private func write(_ bytes: [UInt8], to file: borrowing LockedLogFile, at offset: Int64) throws(AppendError) {
+        do {
+            try bytes.withUnsafeBytes { b in Result { () throws(LogFileError) in try file.write(b, at: offset) } }.get()
+            try file.sync()
+        } catch {
+            try? file.truncate(to: offset)
+            try? file.sync()
+            throw .file(error)
+        }
+        if file.created {
+            do { try syncParentDirectory(of: path) } catch { throw .file(error) }
+        }
+    }
+
+    /// The byte ranges of a batch's lines: split at `\n`, a trailing `\r` dropped, and a last
+    /// line without newline kept.
+    static func splitLines(_ batch: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for i in 0..<batch.count where batch[i] == 0x0A {
+            ranges.append(start..<(i > start && batch[i - 1] == 0x0D ? i - 1 : i))
+            start = i + 1
+        }
+        if start < batch.count {
+            let end = batch[batch.count - 1] == 0x0D ? batch.count - 1 : batch.count
+            ranges.append(start..<max(start, end))
+        }
+        return ranges
+    }
+
+    /// The line with `"recorded"` set to `stamp`, or `nil` when it already has a time.
+    ///
+    /// A `"recorded": null` member gets the value in place; otherwise the member goes before a
+    /// `chain` member if there is one, else last.
+    static func stamped(_ line: UnsafeRawBufferPointer, event: RawEvent, members: [JSONMember], stamp: String) -> [UInt8]? {
+        guard event.recorded == nil else { return nil }
+        for member in members where member.kind == .null {
+            let key = UnsafeRawBufferPointer(rebasing: line[member.key])
+            let name = member.keyEscaped ? JSONString.decode(key, escaped: true) : String(decoding: key, as: UTF8.self)
+            if name == Field.recorded.rawValue {
+                return JSONLineEdit.replacing(member.value, with: stamp, in: line)
+            }
+        }
+        if let chainStart = event.chainMemberStart {
+            return JSONLineEdit.insertingMember(key: Field.recorded.rawValue, rawValue: stamp, before: chainStart, in: line)
+        }
+        return JSONLineEdit.appendingMember(key: Field.recorded.rawValue, rawValue: stamp, to: line)
+    }
+}
