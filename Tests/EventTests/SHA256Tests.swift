@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import Events
+
+/// Known-answer tests for the hand-written ``SHA256``.
+///
+/// The first group are the FIPS 180-2 appendix / NIST CAVS vectors. The
+/// boundary-length digests were computed independently with Python's
+/// `hashlib.sha256(bytes(range(n))).hexdigest()` (OpenSSL-backed), not with
+/// this implementation.
+@Suite struct SHA256Tests {
+    // MARK: - NIST vectors
+
+    @Test func emptyMessage() {
+        #expect(SHA256.hash([UInt8]()).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func abc() {
+        #expect(SHA256.hash("abc".utf8).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func twoBlockMessage448Bits() {
+        let message = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        #expect(message.utf8.count == 56)
+        #expect(SHA256.hash(message.utf8).hex == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func message896Bits() {
+        let message = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+        #expect(message.utf8.count == 112)
+        #expect(SHA256.hash(message.utf8).hex == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+    }
+
+    @Test func oneMillionLowercaseA() {
+        let expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        #expect(SHA256.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)).hex == expected)
+
+        // The same message fed 1,000 bytes at a time.
+        var hasher = SHA256()
+        let thousand = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000)
+        for _ in 0..<1_000 { hasher.update(thousand) }
+        #expect(hasher.finalize().hex == expected)
+    }
+
+    // MARK: - Padding boundaries
+
+    /// Digests of `bytes(range(n))` from Python's hashlib (independent implementation).
+    static let boundaryDigests: [(length: Int, hex: String)] = [
+        (55, "463eb28e72f82e0a96c0a4cc53690c571281131f672aa229e0d45ae59b598b59"),
+        (56, "da2ae4d6b36748f2a318f23e7ab1dfdf45acdc9d049bd80e59de82a60895f562"),
+        (63, "29af2686fd53374a36b0846694cc342177e428d1647515f078784d69cdb9e488"),
+        (64, "fdeab9acf3710362bd2658cdc9a29e8f9c757fcf9811603a8c447cd1d9151108"),
+        (65, "4bfd2c8b6f1eec7a2afeb48b934ee4b2694182027e6d0fc075074f2fabb31781"),
+        (119, "da18797ed7c3a777f0847f429724a2d8cd5138e6ed2895c3fa1a6d39d18f7ec6"),
+        (120, "f52b23db1fbb6ded89ef42a23ce0c8922c45f25c50b568a93bf1c075420bbb7c"),
+        (128, "471fb943aa23c511f6f72f8d1652d9c880cfa392ad80503120547703e56a2be5"),
+    ]
+
+    @Test(arguments: boundaryDigests)
+    func boundaryLength(_ vector: (length: Int, hex: String)) {
+        let message = (0..<vector.length).map { UInt8($0) }
+        #expect(SHA256.hash(message).hex == vector.hex)
+
+        // Byte-at-a-time streaming crosses every boundary inside the buffer.
+        var hasher = SHA256()
+        for byte in message { hasher.update(CollectionOfOne(byte)) }
+        #expect(hasher.finalize().hex == vector.hex)
+    }
+
+    @Test func multiByteUTF8() {
+        // Computed with Python: hashlib.sha256('合计 国家金融监督管理总局岳阳监管分局'.encode()).
+        #expect(SHA256.hash("合计 国家金融监督管理总局岳阳监管分局".utf8).hex
+            == "19227b8548c24addfe6faf5639635d971e99f5937540c10c4b5ce2f1c71723f8")
+    }
+
+    // MARK: - Streaming
+
+    @Test func streamingInOddPiecesMatchesOneShot() {
+        let message = (0..<10_007).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        let expected = SHA256.hash(message)
+
+        for pieceSize in [1, 3, 7, 13, 55, 63, 64, 65, 127, 1_000] {
+            var pointerHasher = SHA256()
+            var genericHasher = SHA256()
+            var start = 0
+            while start < message.count {
+                let end = min(start + pieceSize, message.count)
+                message[start..<end].withUnsafeBytes { pointerHasher.update($0) }
+                genericHasher.update(message[start..<end])
+                start = end
+            }
+            #expect(pointerHasher.finalize() == expected, "piece size \(pieceSize)")
+            #expect(genericHasher.finalize() == expected, "piece size \(pieceSize)")
+        }
+    }
+
+    @Test func nonContiguousSequenceMatchesArray() {
+        let message = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 17) }
+        #expect(SHA256.hash(message.lazy.map { $0 }) == SHA256.hash(message))
+        #expect(SHA256.hash(Data(message)) == SHA256.hash(message))
+    }
+
+    @Test func finalizeDoesNotConsumeTheHasher() {
+        var hasher = SHA256()
+        hasher.update("ab".utf8)
+        let prefix = hasher.finalize()
+        hasher.update("c".utf8)
+        #expect(prefix == SHA256.hash("ab".utf8))
+        #expect(hasher.finalize() == SHA256.hash("abc".utf8))
+    }
+
+    // MARK: - Digest
+
+    @Test func digestHexRoundTrip() throws {
+        let digest = SHA256.hash("abc".utf8)
+        #expect(digest.bytes.count == 32)
+        #expect(digest.bytes.first == 0xba && digest.bytes.last == 0xad)
+        #expect(SHA256.Digest(hex: digest.hex) == digest)
+        #expect(SHA256.Digest(hex: digest.hex.uppercased()) == digest)
+        #expect(SHA256.Digest(bytes: digest.bytes) == digest)
+        #expect(digest.description == digest.hex)
+    }
+
+    @Test(arguments: ["", "abc", String(repeating: "0", count: 63), String(repeating: "0", count: 66),
+                      String(repeating: "g", count: 64), "0x" + String(repeating: "0", count: 62)])
+    func digestRejectsMalformedHex(_ text: String) {
+        #expect(SHA256.Digest(hex: text) == nil)
+    }
+
+    @Test func digestCodableAsHexString() throws {
+        let digest = SHA256.hash("abc".utf8)
+        let json = try JSONEncoder().encode([digest])
+        #expect(String(decoding: json, as: UTF8.self)
+            == "[\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"]")
+        #expect(try JSONDecoder().decode([SHA256.Digest].self, from: json) == [digest])
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([SHA256.Digest].self, from: Data("[\"nope\"]".utf8))
+        }
+    }
+}
