@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writing to standard output and standard error, and asking whether they
+/// are terminals.
+///
+/// Output goes straight to the file descriptor with `write(2)`, so text
+/// appears in the order it was written even when stdout and stderr are the
+/// same pipe, and nothing is lost if the process exits without flushing.
+/// Any text still buffered by `Swift.print` is flushed first, so mixing the
+/// two keeps the order too.
+///
+/// Each call is one system call or more: build large reports into a single
+/// string (``TextTable/render()`` does) and write it once.
+enum Terminal {
+    /// The process's standard output.
+    static var standardOutput: FileDescriptorStream { FileDescriptorStream(fileDescriptor: 1) }
+
+    /// The process's standard error.
+    static var standardError: FileDescriptorStream { FileDescriptorStream(fileDescriptor: 2) }
+
+    /// Writes `text` to standard output exactly as given.
+    static func write(_ text: String) {
+        standardOutput.write(text)
+    }
+
+    /// Writes `text` and a newline to standard output.
+    static func writeLine(_ text: String = "") {
+        standardOutput.write(text + "\n")
+    }
+
+    /// Writes `text` to standard error exactly as given.
+    static func writeError(_ text: String) {
+        standardError.write(text)
+    }
+
+    /// Writes `text` and a newline to standard error.
+    static func writeErrorLine(_ text: String) {
+        standardError.write(text + "\n")
+    }
+
+    /// Whether standard output is a terminal (not a file or pipe).
+    static var isStandardOutputTerminal: Bool {
+        standardOutput.isTerminal
+    }
+
+    /// Whether standard error is a terminal (not a file or pipe).
+    static var isStandardErrorTerminal: Bool {
+        standardError.isTerminal
+    }
+}
+
+/// An unbuffered text stream over a file descriptor.
+///
+/// Usable with `print(_:to:)`:
+///
+/// ```swift
+/// var errors = Terminal.standardError
+/// print("warning: line 12 has no hash", to: &errors)
+/// ```
+struct FileDescriptorStream: TextOutputStream, Sendable {
+    /// The descriptor written to; not closed by this type.
+    let fileDescriptor: Int32
+
+    /// Writes the UTF-8 bytes of `string`, retrying after interrupts and
+    /// partial writes. Write errors (such as a closed pipe) end the write
+    /// silently; SIGPIPE, if not ignored, ends the process as usual.
+    func write(_ string: String) {
+        guard !string.isEmpty else { return }
+        fflush(nil)  // Keep ordering with anything Swift.print has buffered.
+        var text = string
+        text.withUTF8 { bytes in
+            guard var next = bytes.baseAddress else { return }
+            var remaining = bytes.count
+            while remaining > 0 {
+                #if canImport(Darwin)
+                let written = Darwin.write(fileDescriptor, next, remaining)
+                #elseif canImport(Glibc)
+                let written = Glibc.write(fileDescriptor, next, remaining)
+                #else
+                let written = Musl.write(fileDescriptor, next, remaining)
+                #endif
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                next += written
+                remaining -= written
+            }
+        }
+    }
+
+    /// Whether the descriptor refers to a terminal.
+    var isTerminal: Bool {
+        isatty(fileDescriptor) == 1
+    }
+}
