@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Events
+import Projections
+
+/// Option parsing shared by the reporting subcommands (replay, explain, whatif).
+enum CommonOptions {
+    static let rules = CommandSpec.Option.option(
+        "rules", valueName: "name|file",
+        help: "A built-in rule set (yueyang-hotline, yueyang-mailbox) or a rule file.", defaultValue: "yueyang-hotline")
+    static let period = CommandSpec.Option.option(
+        "period", short: "p", valueName: "period",
+        help: "A month (2024-02), quarter (2024-Q1), year (2024) or days (2024-02-01..2024-02-15).")
+    static let units = CommandSpec.Option.option(
+        "units", valueName: "file", help: "A roster CSV (unit,group): its units are listed even with nothing due.")
+    static let channel = CommandSpec.Option.option(
+        "channel", valueName: "channel",
+        help: "Only tickets accepted on this channel; 'all' for every channel. Default: the rule set's channel.")
+    static let asOf = CommandSpec.Option.option(
+        "as-of", valueName: "time",
+        help: "Only events recorded at or before this RFC 3339 time (the period as known then).")
+
+    static func period(_ parsed: CommandLineArguments) throws -> Period {
+        guard let text = parsed.option("period") else { throw UsageError("missing required option '--period <period>'") }
+        do {
+            return try Period.parse(text)
+        } catch {
+            throw UsageError(error.description)
+        }
+    }
+
+    static func rules(_ parsed: CommandLineArguments, name: String = "rules") throws -> RuleSet {
+        try RuleSet.load(parsed.option(name) ?? "yueyang-hotline")
+    }
+
+    static func roster(_ parsed: CommandLineArguments) throws -> Roster? {
+        guard let path = parsed.option("units") else { return nil }
+        return try Roster.load(path: path)
+    }
+
+    static func asOf(_ parsed: CommandLineArguments) throws -> Timestamp? {
+        guard let text = parsed.option("as-of") else { return nil }
+        guard let t = Timestamp.parseRFC3339(text) else {
+            throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00")
+        }
+        return t
+    }
+
+    /// The channel filter: the option if given (`all` means none), else the rule set's.
+    static func channel(_ parsed: CommandLineArguments, rules: RuleSet) -> String? {
+        guard let text = parsed.option("channel") else { return rules.channel }
+        return text == "all" ? nil : text
+    }
+
+    /// Replays `log` into projections, printing progress for big files and failing on an invalid log.
+    static func replay(log: String, into projections: inout [Projection]) throws -> LogReplay.Summary {
+        let size = fileSize(log)
+        let showProgress = size > 64 << 20 && Terminal.isStandardErrorTerminal
+        let summary = try LogReplay(path: log).run(into: &projections) { bytes in
+            if showProgress { Terminal.writeError("\rreading \(log): \(bytes * 100 / max(size, 1))%") }
+        }
+        if showProgress { Terminal.writeError("\r\u{1B}[K") }
+        if !summary.problems.isEmpty {
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No report was produced.")
+        }
+        return summary
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
+    }
+}
+
+/// A command failure with a message (exit status 1).
+struct ReportFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,54 @@
+import Events
+import Projections
+
+/// `ledger-cli replay`: the assessment table of a period.
+enum ReplayCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "replay",
+        abstract: "Fold a log into a period's assessment table: counts, rates, scores and grades per unit.",
+        discussion: """
+        Streams the log once, checks every event against the ticket life cycle, and prints the table the \
+        hotline centre publishes: one row per unit, best score first, and the 合计 total. With --units, every \
+        unit of the roster is listed (a unit with nothing due gets the rule set's empty score, 40/E by default) \
+        and units are grouped as the roster says.
+
+        Examples:
+          ledger-cli replay samples/quyuan-2023-09.jsonl --period 2023-09 --units samples/quyuan-units.csv
+          ledger-cli replay samples/yueyang-2024-02.jsonl -p 2024-02 --rules yueyang-mailbox --format json
+          ledger-cli replay log.jsonl -p 2024-02 --as-of 2024-03-05T00:00:00+08:00
+        """,
+        arguments: [.required("LOG", help: "The event log (JSON Lines).")],
+        options: [
+            CommonOptions.period, CommonOptions.rules, CommonOptions.units, CommonOptions.channel, CommonOptions.asOf,
+            .option("format", short: "f", valueName: "format", help: "table, json, csv or markdown.", defaultValue: "table"),
+            .option("lang", valueName: "lang", help: "Header language for table and markdown: zh or en.", defaultValue: "zh"),
+        ])
+
+    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
+        let log = parsed.positional("LOG")
+        let period = try CommonOptions.period(parsed)
+        let format = parsed.option("format") ?? "table"
+        guard ["table", "json", "csv", "markdown"].contains(format) else {
+            throw UsageError("invalid --format '\(format)' (expected table, json, csv or markdown)")
+        }
+        guard let language = Language(rawValue: parsed.option("lang") ?? "zh") else {
+            throw UsageError("invalid --lang (expected zh or en)")
+        }
+        let rules = try CommonOptions.rules(parsed)
+        let roster = try CommonOptions.roster(parsed)
+        let asOf = try CommonOptions.asOf(parsed)
+        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
+        var projections = [Projection(options: options)]
+        _ = try CommonOptions.replay(log: log, into: &projections)
+        let report = projections[0].report(period: period, rules: rules, roster: roster)
+        for warning in report.warnings { Terminal.writeErrorLine("warning: \(warning)") }
+        let renderer = ReportRenderer(report: report, language: language, asOf: asOf)
+        switch format {
+        case "json": Terminal.write(renderer.json())
+        case "csv": Terminal.write(renderer.csv())
+        case "markdown": Terminal.write("**\(renderer.title())**\n\n" + DelimitedOutput.markdown(renderer.table()))
+        default: Terminal.write(renderer.title() + "\n\n" + renderer.table().render())
+        }
+        return 0
+    }
+}

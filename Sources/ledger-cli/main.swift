@@ -1,0 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+let dispatcher = CommandDispatcher(
+    commandName: "ledger-cli",
+    abstract: "Keep 12345 hotline ticket events in an append-only log and fold them into assessment tables.",
+    subcommands: [
+        ReplayCommand.self,
+    ]
+)
+exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))
