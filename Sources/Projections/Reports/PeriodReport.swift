@@ -6,6 +6,13 @@ public struct PeriodReport: Sendable {
         public var group: String?
         public var counts: UnitCounts
         public var scorecard: Scorecard
+
+        public init(unit: String, group: String?, counts: UnitCounts, scorecard: Scorecard) {
+            self.unit = unit
+            self.group = group
+            self.counts = counts
+            self.scorecard = scorecard
+        }
     }
 
     /// The period covered.

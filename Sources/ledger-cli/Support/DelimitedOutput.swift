@@ -140,7 +140,7 @@ enum TableFormat: String, CaseIterable, Sendable {
 
 extension String {
     /// Every occurrence of `target` replaced by `replacement` (no Foundation).
-    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
         var result = ""
         result.reserveCapacity(utf8.count)
         for character in self {

@@ -1,0 +1,47 @@
+import Events
+import Projections
+
+/// `ledger-cli explain`: the tickets behind every number of one unit.
+enum ExplainCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "explain",
+        abstract: "List the tickets behind each of one unit's numbers for a period.",
+        discussion: """
+        For one unit, shows which tickets were accepted, due, done, done on time, overdue, sent back for rework, \
+        declined, and called back, with each ticket's deadline, closure, lateness and the log lines that counted. \
+        The lists add up to the unit's row in 'replay' for the same options.
+
+        Examples:
+          ledger-cli explain samples/quyuan-2023-09.jsonl --period 2023-09 --unit 营田镇
+          ledger-cli explain samples/yueyang-2024-02.jsonl -p 2024-02 --unit 市国资委 --format json
+        """,
+        arguments: [.required("LOG", help: "The event log (JSON Lines).")],
+        options: [
+            CommonOptions.period,
+            .option("unit", short: "u", valueName: "unit", help: "The unit to explain (its exact name)."),
+            CommonOptions.rules, CommonOptions.channel, CommonOptions.asOf,
+            .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+        ])
+
+    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
+        let log = parsed.positional("LOG")
+        let period = try CommonOptions.period(parsed)
+        guard let unit = parsed.option("unit") else { throw UsageError("missing required option '--unit <unit>'") }
+        let format = parsed.option("format") ?? "table"
+        guard format == "table" || format == "json" else { throw UsageError("invalid --format '\(format)' (expected table or json)") }
+        let rules = try CommonOptions.rules(parsed)
+        let asOf = try CommonOptions.asOf(parsed)
+        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
+        let (explanation, summary) = try LogReplay(path: log).explain(unit: unit, period: period, rules: rules, options: options)
+        if !summary.problems.isEmpty {
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
+        }
+        if explanation.tickets.isEmpty && explanation.counts.isEmpty {
+            Terminal.writeErrorLine("warning: unit \(unit) has no events in \(period.label) (names must match exactly)")
+        }
+        let renderer = ExplanationRenderer(explanation: explanation, asOf: asOf)
+        Terminal.write(format == "json" ? renderer.json() : renderer.text())
+        return 0
+    }
+}
