@@ -38,7 +38,8 @@ import Testing
     #expect(problem(line("E2", "T1", "returned", "01 09:30", #""unit":"市城管局""#)) == .missingField("by", type: .returned))
     #expect(problem(line("E2", "T1", "callback-rated", "01 09:30", #""unit":"市城管局""#)) == .missingField("rating", type: .callbackRated))
     #expect(problem(line("E2", "T1", "extended", "01 09:30", #""unit":"市城管局""#))?.message
-            == "missing required field 'due' for a 'extended' event")
+            == "missing required field 'due' for an 'extended' event")
+    #expect(EventProblem.missingField("rating", type: .callbackRated).message == "missing required field 'rating' for a 'callback-rated' event")
 }
 
 @Test func mistypedAndEmptyFieldsAreNamed() {

@@ -40,7 +40,10 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .tornTail(let count):
             return "the last line is cut short (\(count) bytes without a final newline): a torn write; run 'ledger-cli repair' to move it aside"
         case .missingField(let field, let type):
-            if let type { return "missing required field '\(field)' for a '\(type.rawValue)' event" }
+            if let type {
+                let article = type.rawValue.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+                return "missing required field '\(field)' for \(article) '\(type.rawValue)' event"
+            }
             return "missing required field '\(field)'"
         case .wrongFieldType(let field, let expected):
             return "field '\(field)' must be \(expected)"
