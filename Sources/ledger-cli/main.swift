@@ -8,7 +8,12 @@ let dispatcher = CommandDispatcher(
     commandName: "ledger-cli",
     abstract: "Keep 12345 hotline ticket events in an append-only log and fold them into assessment tables.",
     subcommands: [
+        VerifyCommand.self,
+        AppendCommand.self,
+        RepairCommand.self,
         ReplayCommand.self,
+        ExplainCommand.self,
+        WhatIfCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+
+/// `ledger-cli append LOG [FILE|-]`: validate a batch and append all of it or none.
+enum AppendCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "append",
+        abstract: "Validate a batch of events against a log and append all of it or none.",
+        discussion: """
+        Locks the log, rebuilds every ticket's state from it, and checks each batch line as verify would, \
+        against the log and the lines before it in the batch. If any line is bad, its problems are printed as \
+        FILE:LINE: message and the log is left byte for byte unchanged (exit 1). Otherwise every line is \
+        appended, 'recorded' is stamped with the current time (+08:00) on lines that lack it, and the log is \
+        flushed to disk before success is reported. Several appenders may run at once; they take turns.
+
+        A log whose last line was cut short by a crash is refused: run 'ledger-cli repair LOG' first.
+
+        Examples:
+          ledger-cli append events.jsonl batch.jsonl
+          produce-events | ledger-cli append events.jsonl
+        """,
+        arguments: [
+            .required("LOG", help: "The event log; created if missing."),
+            .optional("FILE", help: "The batch (JSON Lines); '-' or nothing reads standard input."),
+        ]
+    )
+
+    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
+        let log = parsed.positional("LOG")
+        let source = parsed.optionalPositional("FILE") ?? "-"
+        let batch = try readAll(source)
+        do {
+            let report = try LogAppender(path: log).append(batch: batch)
+            Terminal.writeLine("appended \(counted(report.eventCount, "event")) to \(log)")
+            return 0
+        } catch {
+            switch error {
+            case .batchRejected(let problems, let lineCount):
+                let name = displayName(source)
+                var output = problems.map { $0.formatted(file: name) + "\n" }.joined()
+                output += "rejected: \(counted(problems.count, "error")) in \(counted(lineCount, "line")); \(log) unchanged\n"
+                Terminal.write(output)
+            case .invalidLog(_, let problems, let count):
+                var output = problems.map { $0.formatted(file: log) + "\n" }.joined()
+                if count > problems.count { output += "… and \(counted(count - problems.count, "more problem"))\n" }
+                Terminal.write(output)
+                Terminal.writeErrorLine("Error: \(error)")
+            case .tornTail, .file:
+                Terminal.writeErrorLine("Error: \(error)")
+            }
+            return 1
+        }
+    }
+
+    /// The whole content of a file, or of standard input for `-`.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LogFileError(path: path, message: "cannot open the file: \(String(cString: strerror(errno)))") }
+        defer { if fd != 0 { close(fd) } }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LogFileError(path: displayName(path), message: "cannot read the file: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes += chunk[..<n]
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+private let history = [
+    eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
+    eventLine("a2", "T1", "assigned", "01 09:30", #""unit":"市城管局","due":"2024-02-08T18:00:00+08:00""#),
+]
+
+@Test func appendWritesABatchFromAFile() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl(history))
+    try dir.write("batch.jsonl", jsonl([
+        eventLine("b1", "T1", "closed", "03 10:00", #""unit":"市城管局","reply":"已处理""#),
+        eventLine("b2", "T1", "callback-rated", "05 10:00", #""unit":"市城管局","rating":"satisfied","recorded":"2024-02-05T11:00:00+08:00""#),
+    ]))
+    let result = try LedgerCLI.run(["append", "events.jsonl", "batch.jsonl"], in: dir.path)
+    #expect(result.status == 0)
+    #expect(result.stdout == "appended 2 events to events.jsonl\n")
+    let lines = try dir.text("events.jsonl").split(separator: "\n").map(String.init)
+    #expect(lines.count == 4)
+    #expect(lines[2].hasPrefix(#"{"id":"b1","ticket":"T1","type":"closed","at":"2024-02-03T10:00:00+08:00","unit":"市城管局","reply":"已处理","recorded":"#))
+    #expect(lines[2].hasSuffix(#"+08:00"}"#))
+    #expect(lines[3] == eventLine("b2", "T1", "callback-rated", "05 10:00", #""unit":"市城管局","rating":"satisfied","recorded":"2024-02-05T11:00:00+08:00""#))
+    #expect(try LedgerCLI.run(["verify", "events.jsonl"], in: dir.path).stdout == "4 events, 1 ticket, 0 errors\n")
+}
+
+@Test func appendReadsStandardInputByDefault() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let one = jsonl([eventLine("a1", "T1", "accepted", "01 09:00")])
+    let result = try LedgerCLI.run(["append", "new.jsonl"], in: dir.path, input: one)
+    #expect(result.status == 0)
+    #expect(result.stdout == "appended 1 event to new.jsonl\n")
+    let dash = try LedgerCLI.run(["append", "new.jsonl", "-"], in: dir.path, input: jsonl([eventLine("a2", "T2", "accepted", "01 09:00")]))
+    #expect(dash.stdout == "appended 1 event to new.jsonl\n")
+}
+
+@Test func aRejectedAppendNamesTheBadLinesAndChangesNothing() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl(history))
+    let before = try dir.read("events.jsonl")
+    var batch = (0..<10).map { eventLine("c\($0)", "C\($0)", "accepted", "02 09:00") }
+    batch.insert(eventLine("b1", "T1", "closed", "03 10:00", #""unit":"市住建局""#), at: 3)
+    batch.append(eventLine("a1", "T9", "accepted", "02 09:00"))
+    try dir.write("batch.jsonl", jsonl(batch))
+    let result = try LedgerCLI.run(["append", "events.jsonl", "batch.jsonl"], in: dir.path)
+    #expect(result.status == 1)
+    #expect(result.stdout == """
+        batch.jsonl:4: ticket T1 closed by 市住建局, but 市城管局 holds it
+        batch.jsonl:12: event id "a1" is already in the log (line 1)
+        rejected: 2 errors in 12 lines; events.jsonl unchanged
+
+        """)
+    #expect(try dir.read("events.jsonl") == before)
+    #expect(try dir.listing() == ["batch.jsonl", "events.jsonl"])
+    let fromStdin = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path, input: "{oops\n")
+    #expect(fromStdin.stdout.hasPrefix("<stdin>:1: malformed JSON at column 2"))
+    #expect(fromStdin.stdout.hasSuffix("rejected: 1 error in 1 line; events.jsonl unchanged\n"))
+    #expect(try dir.read("events.jsonl") == before)
+}
+
+@Test func appendRefusesATornTailAndRepairMovesItAside() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let torn = #"{"id":"a3","ticket":"T1","type":"clo"#
+    try dir.write("events.jsonl", jsonl(history) + torn)
+    let batch = jsonl([eventLine("b1", "T2", "accepted", "02 09:00")])
+    let refused = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path, input: batch)
+    #expect(refused.status == 1)
+    #expect(refused.stdout == "")
+    #expect(refused.stderr.hasPrefix("Error: events.jsonl:3: the log ends with a torn line (36 bytes without a final newline)"))
+    #expect(refused.stderr.contains("Run 'ledger-cli repair events.jsonl'"))
+    #expect(try dir.text("events.jsonl") == jsonl(history) + torn)
+
+    let repaired = try LedgerCLI.run(["repair", "events.jsonl"], in: dir.path)
+    #expect(repaired.status == 0)
+    let side = try #require(try dir.listing().first { $0.hasPrefix("events.jsonl.torn-") })
+    #expect(repaired.stdout == "moved 36 bytes of a torn last line from events.jsonl to \(side)\n")
+    #expect(try dir.text(side) == torn)
+    #expect(try dir.text("events.jsonl") == jsonl(history))
+
+    let again = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path, input: batch)
+    #expect(again.status == 0)
+    let nothing = try LedgerCLI.run(["repair", "events.jsonl"], in: dir.path)
+    #expect(nothing.stdout == "events.jsonl ends with a complete line; nothing to repair\n")
+}
+
+@Test func repairSuggestsReappendingACompleteEvent() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let last = eventLine("a3", "T1", "closed", "02 10:00", #""unit":"市城管局""#)
+    try dir.write("events.jsonl", jsonl(history) + last)
+    let repaired = try LedgerCLI.run(["repair", "events.jsonl"], in: dir.path)
+    let side = try #require(try dir.listing().first { $0.hasPrefix("events.jsonl.torn-") })
+    #expect(repaired.stdout.contains("to keep it, run: ledger-cli append events.jsonl \(side)"))
+    let reappended = try LedgerCLI.run(["append", "events.jsonl", side], in: dir.path)
+    #expect(reappended.stdout == "appended 1 event to events.jsonl\n")
+}
+
+@Test func appendAndRepairUsageAndFileErrors() throws {
+    #expect(try LedgerCLI.run(["append"]).status == 64)
+    #expect(try LedgerCLI.run(["append", "a", "b", "c"]).status == 64)
+    #expect(try LedgerCLI.run(["repair"]).status == 64)
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let missingBatch = try LedgerCLI.run(["append", "events.jsonl", "nope.jsonl"], in: dir.path)
+    #expect(missingBatch.status == 1)
+    #expect(missingBatch.stderr.hasPrefix("Error: nope.jsonl: cannot open the file"))
+    #expect(try dir.listing() == [], "a failed read creates no log")
+    let missingLog = try LedgerCLI.run(["repair", "nope.jsonl"], in: dir.path)
+    #expect(missingLog.status == 1)
+    #expect(missingLog.stderr.hasPrefix("Error: nope.jsonl: cannot open the file"))
+}
+
+@Test func appendRefusesAnInvalidLog() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl(history + [eventLine("a3", "T2", "closed", "02 10:00", #""unit":"市城管局""#)]))
+    let before = try dir.read("events.jsonl")
+    let result = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path, input: jsonl([eventLine("b1", "T3", "accepted", "02 09:00")]))
+    #expect(result.status == 1)
+    #expect(result.stdout == "events.jsonl:3: ticket T2 closed but it was never accepted\n")
+    #expect(result.stderr.hasPrefix("Error: events.jsonl has 1 problem; nothing was appended."))
+    #expect(try dir.read("events.jsonl") == before)
+}
