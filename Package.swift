@@ -14,9 +14,11 @@ let package = Package(
         .target(name: "Events"),
         .target(name: "Projections", dependencies: ["Events"]),
         .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections"]),
-        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections"]),
+        // The workload generator behind ledger-bench, also used by tests; not a product.
+        .target(name: "LedgerBenchKit", dependencies: ["Events"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
         .testTarget(name: "EventTests", dependencies: ["Events"]),
-        .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
         .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,1 +1,43 @@
-print("ledger-bench")
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+let overview = """
+OVERVIEW: Workload generator and benchmarks for ticket-ledger.
+
+USAGE: ledger-bench generate [options] > LOG
+       ledger-bench run LOG --period YYYY-MM [--duckdb] [--incremental N]
+
+Run `ledger-bench help generate` or `ledger-bench help run` for the options.
+"""
+
+func writeError(_ text: String) {
+    _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+let command = arguments.first ?? "help"
+do {
+    let parsed = try BenchArguments(arguments.dropFirst())
+    switch command {
+    case "generate" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
+        exit(try GenerateCommand.run(parsed))
+    case "run" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
+        exit(try RunCommand.run(parsed))
+    case "generate": print(GenerateCommand.usage)
+    case "run": print(RunCommand.usage)
+    case "help", "-h", "--help":
+        switch parsed.positionals.first {
+        case "generate": print(GenerateCommand.usage)
+        case "run": print(RunCommand.usage)
+        default: print(overview)
+        }
+    default:
+        throw BenchUsageError("unknown command '\(command)'")
+    }
+} catch {
+    writeError("Error: \(error)\n\(overview)\n")
+    exit(64)
+}
