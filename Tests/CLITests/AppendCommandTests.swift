@@ -125,3 +125,22 @@ private let history = [
     #expect(result.stderr.hasPrefix("Error: events.jsonl has 1 problem; nothing was appended."))
     #expect(try dir.read("events.jsonl") == before)
 }
+
+@Test func aWriteThatFailsMidwayIsRolledBack() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl(history))
+    let before = try dir.read("events.jsonl")
+    // 200 lines, about 20 KB: more than the 2 KB file size limit set below.
+    try dir.write("batch.jsonl", jsonl((0..<200).map { eventLine("c\($0)", "C\($0)", "accepted", "02 09:00", #""topic":"市政设施维护""#) }))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    // With SIGXFSZ ignored, a write past the limit fails with EFBIG after writing what fits.
+    process.arguments = ["-c", #"trap '' XFSZ; ulimit -f 4; "$0" append events.jsonl batch.jsonl 2>err.txt"#, LedgerCLI.executable.path]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    #expect(try dir.text("err.txt").hasPrefix("Error: events.jsonl: cannot write the file: File too large"))
+    #expect(try dir.read("events.jsonl") == before)
+}
