@@ -31,8 +31,8 @@ struct ComparisonRenderer {
         if let asOf { out += " · as of \(asOf.rfc3339(offsetSeconds: c.base.rules.utcOffsetSeconds))" }
         out += "\n\n"
         var table = TextTable(columns: [
-            .init("unit"), .init("base", alignment: .right), .init("", alignment: .left), .init("alt", alignment: .right),
-            .init("", alignment: .left), .init("Δ", alignment: .right), .init("due base→alt", alignment: .right),
+            .init("unit"), .init("base", alignment: .right), .init("grade", alignment: .left), .init("alt", alignment: .right),
+            .init("grade", alignment: .left), .init("Δ", alignment: .right), .init("due base→alt", alignment: .right),
         ])
         let changed = c.units.filter(\.changed)
         for u in c.units {
