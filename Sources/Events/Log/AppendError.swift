@@ -9,6 +9,7 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The log could not be read or written; a partial write was rolled back.
     case file(LogFileError)
 
+    /// One sentence saying what was refused and what to do, e.g. to run `ledger-cli repair LOG`.
     public var description: String {
         switch self {
         case .batchRejected(let problems, let lineCount):
