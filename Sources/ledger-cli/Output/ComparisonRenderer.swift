@@ -11,7 +11,7 @@ struct ComparisonRenderer {
                 ("unit", JSONString.quoted(u.unit)), ("group", u.group.map(JSONString.quoted) ?? "null"),
                 ("baseScore", u.base.scorecard.score.description), ("baseGrade", JSONString.quoted(u.base.scorecard.grade)),
                 ("altScore", u.alt.scorecard.score.description), ("altGrade", JSONString.quoted(u.alt.scorecard.grade)),
-                ("delta", signed(u.delta, decimals: max(c.base.rules.scoreDecimals, c.alt.rules.scoreDecimals))),
+                ("delta", u.delta.rounded(decimals: max(c.base.rules.scoreDecimals, c.alt.rules.scoreDecimals)).description),
                 ("changed", String(u.changed)), ("countsChanged", String(u.countsChanged)),
                 ("baseDue", String(u.base.counts.due)), ("altDue", String(u.alt.counts.due)),
             ]

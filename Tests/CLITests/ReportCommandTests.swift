@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+/// `replay`, `explain` and `whatif` run as real processes on the shipped samples.
+@Suite struct ReportCommandTests {
+    static let quyuan = ["samples/quyuan-2023-09.jsonl", "--period", "2023-09", "--units", "samples/quyuan-units.csv"]
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// Terminal columns of a string: East Asian wide characters count two.
+    static func columns(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { width, scalar in
+            let v = scalar.value
+            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v)
+            return width + (wide ? 2 : 1)
+        }
+    }
+
+    @Test func replayPrintsTheBulletinTableAligned() throws {
+        let result = try LedgerCLI.run(["replay"] + Self.quyuan)
+        #expect(result.status == 0)
+        let lines = result.lines
+        let header = try #require(lines.first { $0.hasPrefix("部门名称") })
+        #expect(header.contains("受理案件数") && header.contains("回访不满意率") && header.hasSuffix("等级评价"))
+        let total = try #require(lines.first { $0.hasPrefix("合计（31）") })
+        #expect(total.contains("95.8") && total.contains("17.47%"))
+        // Every row ends its score column at the same terminal column as the header's.
+        let scoreEnd = Self.columns(String(header[..<header.range(of: "综合指标值")!.upperBound]))
+        for line in lines where line.hasPrefix("屈原") || line.hasPrefix("合计") {
+            let withoutGrade = String(line[..<line.lastIndex(of: " ")!])
+            let trimmed = withoutGrade.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            #expect(Self.columns(trimmed) == scoreEnd, "\(line)")
+        }
+    }
+
+    @Test func replayJSONHasEveryRequiredKeyWithExactNumbers() throws {
+        let result = try LedgerCLI.run(["replay"] + Self.quyuan + ["--format", "json"])
+        #expect(result.status == 0)
+        let object = try Self.json(result.stdout)
+        #expect(object["period"] as? String == "2023-09")
+        #expect(object["rules"] as? String == "yueyang-hotline")
+        let units = try #require(object["units"] as? [[String: Any]])
+        #expect(units.count == 31)
+        let keys = ["unit", "group", "accepted", "due", "done", "onTime", "rework", "returns", "callbacks", "unsatisfied",
+                    "doneRate", "onTimeRate", "reworkRate", "unsatisfiedRate", "score", "grade"]
+        for unit in units { #expect(keys.allSatisfy { unit[$0] != nil }, "\(unit)") }
+        // Decimals are written as JSON numbers with their digits, not strings or floats.
+        #expect(result.stdout.contains("\"unsatisfiedRate\": 20.83"))
+        #expect(result.stdout.contains("\"score\": 95.1"))
+        let total = try #require(object["total"] as? [String: Any])
+        #expect(total["due"] as? Int == 171)
+        #expect((total["score"] as? NSNumber)?.doubleValue == 95.8)
+    }
+
+    @Test func replayCSVAndMarkdownFormats() throws {
+        let csv = try LedgerCLI.run(["replay"] + Self.quyuan + ["--format", "csv"])
+        #expect(csv.status == 0)
+        #expect(csv.stdout.hasPrefix("unit,group,accepted,due,done,onTime"))
+        #expect(csv.stdout.contains("屈原人社局,,26,26,26,26,0,1,0,24,19,5,0,100.00,100.00,3.85,20.83,79.17,95.1,A"))
+        let markdown = try LedgerCLI.run(["replay"] + Self.quyuan + ["--format", "markdown", "--lang", "en"])
+        #expect(markdown.stdout.contains("| Unit"))
+        #expect(markdown.stdout.contains("| Total (31)"))
+    }
+
+    @Test func unitsMissingFromTheRosterAreListedWithAWarning() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let roster = try String(contentsOfFile: LedgerCLI.packageRoot.path + "/samples/quyuan-units.csv", encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("屈原人社局") }.joined(separator: "\n")
+        let path = try folder.write("units.csv", Array(roster.utf8))
+        let result = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--units", path, "--format", "json"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("warning: 1 unit in the log but not in the roster: 屈原人社局"))
+        #expect(try (Self.json(result.stdout)["units"] as? [Any])?.count == 31)
+    }
+
+    @Test func asOfChangesTheTable() throws {
+        let early = try LedgerCLI.run(["replay"] + Self.quyuan + ["--format", "json", "--as-of", "2023-10-01T00:00:00+08:00"])
+        let late = try LedgerCLI.run(["replay"] + Self.quyuan + ["--format", "json", "--as-of=2023-10-12T00:00:00+08:00"])
+        #expect(early.status == 0 && late.status == 0)
+        let a = try #require(Self.json(early.stdout)["total"] as? [String: Any])
+        let b = try #require(Self.json(late.stdout)["total"] as? [String: Any])
+        #expect(a["unsatisfied"] as? Int != b["unsatisfied"] as? Int)
+        #expect(b["unsatisfied"] as? Int == 29)
+    }
+
+    @Test func replayUsageAndInputErrors() throws {
+        let noPeriod = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl"])
+        #expect(noPeriod.status == 64)
+        #expect(noPeriod.stderr.contains("--period"))
+        let badPeriod = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "--period", "2023-13"])
+        #expect(badPeriod.status == 64)
+        #expect(badPeriod.stderr.contains("invalid period \"2023-13\""))
+        let badFormat = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--format", "xml"])
+        #expect(badFormat.status == 64)
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let rules = try folder.write("rules.json", Array(#"{"name": "x", "weights": {"rework": "heavy"}}"#.utf8))
+        let badRules = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--rules", rules])
+        #expect(badRules.status == 1)
+        #expect(badRules.stderr.contains("field 'weights.rework': must be a number"))
+        let badLog = try LedgerCLI.run(["replay", "samples/bad-events.jsonl", "-p", "2024-02"])
+        #expect(badLog.status == 1)
+        #expect(badLog.stderr.contains("samples/bad-events.jsonl:"))
+        #expect(badLog.stdout.isEmpty)
+        let help = try LedgerCLI.run(["help", "replay"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("OVERVIEW:") && help.stdout.contains("USAGE:") && help.stdout.contains("OPTIONS:"))
+    }
+
+    @Test func explainJSONListsAddUpToTheReplayRow() throws {
+        let result = try LedgerCLI.run(["explain", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--unit", "营田镇", "--format", "json"])
+        #expect(result.status == 0)
+        let object = try Self.json(result.stdout)
+        let stats = try #require(object["statistics"] as? [String: Any])
+        for key in ["accepted", "due", "done", "onTime", "overdue", "rework", "returns", "callbacks", "unsatisfied"] {
+            let list = try #require(object[key] as? [String], "\(key)")
+            #expect(list.count == stats[key] as? Int, "\(key)")
+        }
+        #expect(object["unit"] as? String == "营田镇")
+        #expect((object["rework"] as? [String])?.count == 2)
+        let table = try LedgerCLI.run(["explain", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "-u", "营田镇"])
+        #expect(table.stdout.contains("score 92.0 · grade A"))
+        let missing = try LedgerCLI.run(["explain", "samples/quyuan-2023-09.jsonl", "-p", "2023-09"])
+        #expect(missing.status == 64)
+    }
+
+    @Test func whatIfComparesRuleSets() throws {
+        let same = try LedgerCLI.run(["whatif"] + Self.quyuan + ["--alt", "yueyang-hotline", "--format", "json"])
+        #expect(same.status == 0)
+        let object = try Self.json(same.stdout)
+        #expect(object["changedUnits"] as? Int == 0)
+        #expect((object["units"] as? [Any])?.count == 31)
+        #expect((object["moves"] as? [String: Any])?.isEmpty == true)
+
+        let heavy = try LedgerCLI.run(["whatif"] + Self.quyuan + ["--alt", "samples/rules/rework-heavy.json", "--format", "json"])
+        let moves = try #require(Self.json(heavy.stdout)["moves"] as? [String: Int])
+        #expect(moves == ["C→B": 2, "A→B": 1])
+
+        let two = try LedgerCLI.run(["whatif"] + Self.quyuan + ["--alt", "samples/rules/rework-heavy.json",
+                                                                "--alt", "samples/rules/closure-attribution.json", "--format", "json"])
+        let array = try #require(JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as? [[String: Any]])
+        #expect(array.map { $0["alt"] as? String } == ["rework-heavy", "closure-attribution"])
+
+        let table = try LedgerCLI.run(["whatif"] + Self.quyuan + ["--alt", "samples/rules/rework-heavy.json"])
+        #expect(table.stdout.contains("grade moves: C→B: 2, A→B: 1"))
+        let noAlt = try LedgerCLI.run(["whatif"] + Self.quyuan)
+        #expect(noAlt.status == 64)
+    }
+}
