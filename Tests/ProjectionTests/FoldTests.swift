@@ -147,3 +147,23 @@ import Testing
         #expect(throws: PeriodError.self) { try Period.parse("2024-Q5") }
     }
 }
+
+@Suite struct LiveProjectionTests {
+    @Test func aServiceValidatesEventValuesBeforeFoldingThem() {
+        var validator = LifecycleValidator()
+        var live = Projection()
+        let at = Timestamp.parseRFC3339("2024-02-01T09:00:00+08:00")!
+        let close = Event(id: "c1", ticket: "T1", at: at, body: .closed(unit: "市城管局", reply: nil))
+        #expect(validator.apply(close) == .lifecycle(ticket: "T1", type: .closed, violation: .neverAccepted))
+        let events = [
+            Event(id: "a1", ticket: "T1", at: at, body: .accepted(channel: "hotline", category: nil, topic: nil)),
+            Event(id: "a2", ticket: "T1", at: at, body: .assigned(unit: "市城管局", due: Timestamp(seconds: at.seconds + 86_400))),
+            Event(id: "a3", ticket: "T1", at: Timestamp(seconds: at.seconds + 3600), body: .closed(unit: "市城管局", reply: "已处理")),
+        ]
+        for event in events {
+            #expect(validator.apply(event) == nil)
+            live.apply(event)
+        }
+        #expect(live.counts(unit: "市城管局", period: .month(2024, 2)) == UnitCounts(accepted: 1, due: 1, done: 1, onTime: 1))
+    }
+}

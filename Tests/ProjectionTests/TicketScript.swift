@@ -56,15 +56,10 @@ struct TicketScript {
     /// Every event passes the life-cycle validator (so tests use only lawful histories).
     func validated() -> [Event] {
         var validator = LifecycleValidator()
-        var decoder = EventDecoder()
         for (i, event) in events.enumerated() {
-            var line = event.jsonLine()
-            let problem: EventProblem? = line.withUTF8 { bytes in
-                let raw = UnsafeRawBufferPointer(bytes)
-                guard let decoded = try? decoder.decode(raw) else { return .malformedJSON(offset: 0, message: "re-decode") }
-                return validator.apply(decoded, in: raw, lineNumber: i + 1)
+            if let problem = validator.apply(event, lineNumber: i + 1) {
+                fatalError("test history invalid at event \(i + 1): \(problem.message)")
             }
-            if let problem { fatalError("test history invalid at event \(i + 1): \(problem.message)") }
         }
         return events
     }

@@ -36,16 +36,43 @@ public struct LifecycleValidator: Sendable {
         var unit: Int32 = -1
         if let ref = event.unit { unit = Self.intern(ref, in: line, into: &units) }
         lastUnit = unit
-        guard let violation = check(event, ticket: ticket, unit: unit, lineNumber: lineNumber) else { return nil }
+        guard let violation = check(event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
+                                    ticket: ticket, unit: unit, lineNumber: lineNumber)
+        else { return nil }
         return .lifecycle(ticket: event.ticket.string(in: line), type: event.kind, violation: violation)
     }
 
-    private mutating func check(_ event: RawEvent, ticket: Int32, unit: Int32, lineNumber: Int) -> LifecycleViolation? {
+    /// Checks a line decoded by a parallel scan (``LogScan``); the same rules as ``apply(_:in:lineNumber:)``.
+    /// - Parameters:
+    ///   - event: The scanned record; its spans point into `block`.
+    ///   - block: The bytes of the block the line belongs to.
+    package mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
+        let ticket = event.flags.contains(.ticketEscaped)
+            ? tickets.intern(event.ticketRef, in: event.line(in: block))
+            : tickets.intern(event.ticket.bytes(in: block), hash: event.ticketHash)
+        lastTicket = ticket
+        if Int(ticket) == states.count { states.append(TicketLifecycle()) }
+        var unit: Int32 = -1
+        if event.flags.contains(.hasUnit) {
+            unit = event.flags.contains(.unitEscaped)
+                ? units.intern(event.unitRef, in: event.line(in: block))
+                : units.intern(event.unit.bytes(in: block), hash: event.unitHash)
+        }
+        lastUnit = unit
+        guard let violation = check(event.kind, at: event.at, due: event.due, by: event.by, ticket: ticket, unit: unit,
+                                    lineNumber: lineNumber)
+        else { return nil }
+        return .lifecycle(ticket: event.ticketRef.string(in: event.line(in: block)), type: event.kind, violation: violation)
+    }
+
+    /// The rules, on the event's essentials (`due` is `.min` when absent).
+    private mutating func check(_ kind: EventKind, at: Int64, due eventDue: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
+                                lineNumber: Int) -> LifecycleViolation? {
         var state = states[Int(ticket)]
-        let at = event.at.nanoseconds
-        if event.kind == .accepted {
+        if kind == .accepted {
             if state.acceptedLine != 0 { return .acceptedTwice(firstLine: Int(state.acceptedLine)) }
-            state.acceptedLine = Int32(truncatingIfNeeded: lineNumber)
+            // A line number of 0 or less (an in-memory event) still marks the ticket accepted.
+            state.acceptedLine = lineNumber > 0 ? Int32(truncatingIfNeeded: lineNumber) : -1
             state.lastAt = at
             states[Int(ticket)] = state
             return nil
@@ -53,22 +80,21 @@ public struct LifecycleValidator: Sendable {
         guard state.acceptedLine != 0 else { return .neverAccepted }
         guard at >= state.lastAt else { return .timeWentBackwards(previous: Timestamp(nanoseconds: state.lastAt)) }
         func holderName() -> String? { state.holder >= 0 ? units.string(state.holder) : nil }
-        switch event.kind {
+        switch kind {
         case .accepted:
             break
         case .assigned:
             if state.holder >= 0 { return .alreadyHeld(by: units.string(state.holder)) }
             state.holder = unit
             state.closed = false
-            state.due = event.due!.nanoseconds
+            state.due = eventDue
         case .extended:
             guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
             guard !state.closed else { return .notOpen }
-            let due = event.due!.nanoseconds
-            guard due > state.due else {
-                return .deadlineNotLater(current: Timestamp(nanoseconds: state.due), requested: event.due!)
+            guard eventDue > state.due else {
+                return .deadlineNotLater(current: Timestamp(nanoseconds: state.due), requested: Timestamp(nanoseconds: eventDue))
             }
-            state.due = due
+            state.due = eventDue
         case .closed:
             guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
             guard !state.closed else { return .notOpen }
@@ -76,13 +102,13 @@ public struct LifecycleValidator: Sendable {
             state.addCloser(unit)
         case .returned:
             guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
-            if event.by == .unit {
+            if by == .unit {
                 guard !state.closed else { return .notOpen }
                 state.holder = -1
             } else {
                 guard state.closed else { return .notClosed }
                 state.closed = false
-                if let due = event.due { state.due = due.nanoseconds }
+                if eventDue != .min { state.due = eventDue }
             }
         case .callbackRated:
             guard state.hasClosed(unit) else { return .neverClosedBy(unit: units.string(unit)) }

@@ -29,7 +29,7 @@ public enum LifecycleViolation: Sendable, Equatable {
         case .neverAccepted:
             return "\(verb) but it was never accepted"
         case .acceptedTwice(let line):
-            return "accepted twice (first on line \(line))"
+            return line > 0 ? "accepted twice (first on line \(line))" : "accepted twice"
         case .acceptedInLog(let line):
             return "accepted twice (already accepted on line \(line) of the log)"
         case .alreadyHeld(let unit):
