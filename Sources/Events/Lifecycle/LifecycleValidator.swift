@@ -12,10 +12,12 @@
 /// The validator interns ticket ids and unit names; replays reuse those ids.
 public struct LifecycleValidator: Sendable {
     /// Ticket ids seen so far.
-    public private(set) var tickets = ByteInterner(capacity: 4096)
+    public internal(set) var tickets = ByteInterner(capacity: 4096)
     /// Unit names seen so far.
-    public private(set) var units = ByteInterner(capacity: 256)
-    private var states: [TicketLifecycle] = []
+    public internal(set) var units = ByteInterner(capacity: 256)
+    var states: [TicketLifecycle] = []
+    /// Closers beyond the two a ticket's state holds inline, by ticket (rare).
+    var moreClosers: [Int32: [Int32]] = [:]
 
     public init() {}
 
@@ -65,6 +67,19 @@ public struct LifecycleValidator: Sendable {
         return .lifecycle(ticket: event.ticketRef.string(in: event.line(in: block)), type: event.kind, violation: violation)
     }
 
+    /// The first table slot of a ticket hash (see ``ByteInterner/slotEntry(hash:)``).
+    @inline(__always)
+    package func ticketSlot(hash: UInt32) -> UInt64 { tickets.slotEntry(hash: hash) }
+
+    /// Touches the key and state of the ticket a slot entry points to; returns its id or -1.
+    @inline(__always)
+    package func prefetchTicket(_ entry: UInt64, hash: UInt32) -> Int {
+        let id = tickets.prefetchKey(entry, hash: hash)
+        guard id >= 0, id < states.count else { return -1 }
+        // Forces the load; an `at` of exactly 1 ns after the epoch only skips a prefetch.
+        return states.withUnsafeBufferPointer { $0[id].lastAt == 1 ? -1 : id }
+    }
+
     /// The rules, on the event's essentials (`due` is `.min` when absent).
     private mutating func check(_ kind: EventKind, at: Int64, due eventDue: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
                                 lineNumber: Int) -> LifecycleViolation? {
@@ -99,7 +114,7 @@ public struct LifecycleValidator: Sendable {
             guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
             guard !state.closed else { return .notOpen }
             state.closed = true
-            state.addCloser(unit)
+            addCloser(unit, to: &state, ticket: ticket)
         case .returned:
             guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
             if by == .unit {
@@ -111,11 +126,27 @@ public struct LifecycleValidator: Sendable {
                 if eventDue != .min { state.due = eventDue }
             }
         case .callbackRated:
-            guard state.hasClosed(unit) else { return .neverClosedBy(unit: units.string(unit)) }
+            guard hasClosed(unit, state, ticket: ticket) else { return .neverClosedBy(unit: units.string(unit)) }
         }
         state.lastAt = at
         states[Int(ticket)] = state
         return nil
+    }
+
+    private func hasClosed(_ unit: Int32, _ state: TicketLifecycle, ticket: Int32) -> Bool {
+        state.closer0 == unit || state.closer1 == unit || (state.moreClosers && moreClosers[ticket]?.contains(unit) == true)
+    }
+
+    private mutating func addCloser(_ unit: Int32, to state: inout TicketLifecycle, ticket: Int32) {
+        if hasClosed(unit, state, ticket: ticket) { return }
+        if state.closer0 < 0 {
+            state.closer0 = unit
+        } else if state.closer1 < 0 {
+            state.closer1 = unit
+        } else {
+            state.moreClosers = true
+            moreClosers[ticket, default: []].append(unit)
+        }
     }
 
     static func intern(_ ref: FieldRef, in line: UnsafeRawBufferPointer, into interner: inout ByteInterner) -> Int32 {

@@ -1,22 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Maps byte strings (ticket ids, unit names) to dense integer ids.
 ///
 /// The bytes of every distinct key live once in a contiguous arena, and an open-addressing
-/// table of 32-bit slots finds them; there is no allocation per key. Replays use the ids as
-/// array indices, so per-ticket and per-unit state is compact and cheap to reach.
+/// table of 64-bit slots (32 bits of hash, 32 bits of id) finds them; there is no allocation
+/// per key, and a probe touches one slot and, on a hash match, the key's bytes. Replays use
+/// the ids as array indices, so per-ticket and per-unit state is compact and cheap to reach.
 public struct ByteInterner: Sendable {
-    private var arena: [UInt8] = []
+    var arena: [UInt8] = []
     /// Start offset of each key in the arena; key `i` spans `starts[i]..<starts[i + 1]`.
-    private var starts: [Int] = [0]
-    private var hashes: [UInt32] = []
-    /// Slot -> key id + 1 (0 means empty).
-    private var slots: [Int32]
-    private var mask: Int
+    var starts: [Int] = [0]
+    /// Slot -> `hash << 32 | (id + 1)`; 0 means empty.
+    var slots: [UInt64]
+    var mask: Int
 
     /// Creates an empty interner sized for about `capacity` keys.
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
     }
 
@@ -26,20 +32,29 @@ public struct ByteInterner: Sendable {
     /// Returns the id of `bytes`, adding it if new.
     /// - Complexity: O(length of the key) expected.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        let hash = ByteInterner.hash(bytes)
+        intern(bytes, hash: ByteInterner.hash(bytes))
+    }
+
+    /// Returns the id of `bytes` whose ``hash(_:)`` is already known, adding it if new.
+    public mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt32) -> Int32 {
+        let tag = UInt64(hash) << 32
         var slot = Int(hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            let id = Int(entry - 1)
-            if hashes[id] == hash && keyEquals(id, bytes) { return Int32(id) }
-            slot = (slot + 1) & mask
+        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+            while true {
+                let entry = slots[slot]
+                if entry == 0 { return nil }
+                if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                    let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    if keyEquals(id, bytes) { return Int32(truncatingIfNeeded: id) }
+                }
+                slot = (slot + 1) & mask
+            }
         }
+        if let found { return found }
         let id = count
         arena.append(contentsOf: bytes)
         starts.append(arena.count)
-        hashes.append(hash)
-        slots[slot] = Int32(id + 1)
+        slots[slot] = tag | UInt64(id + 1)
         if count * 4 > slots.count * 3 { grow() }
         return Int32(id)
     }
@@ -59,12 +74,15 @@ public struct ByteInterner: Sendable {
     /// The id of `bytes` if it was interned.
     public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
         let hash = ByteInterner.hash(bytes)
+        let tag = UInt64(hash) << 32
         var slot = Int(hash) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
-            let id = Int(entry - 1)
-            if hashes[id] == hash && keyEquals(id, bytes) { return Int32(id) }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if keyEquals(id, bytes) { return Int32(truncatingIfNeeded: id) }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -81,35 +99,93 @@ public struct ByteInterner: Sendable {
         return arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
+    /// Calls `body` with the bytes of key `id`.
+    public func withBytes<R>(of id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let range = starts[Int(id)]..<starts[Int(id) + 1]
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    @inline(__always)
     private func keyEquals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        let start = starts[id]
-        guard starts[id + 1] - start == bytes.count else { return false }
-        return arena.withUnsafeBytes { a in
-            for i in 0..<bytes.count where a[start + i] != bytes[i] { return false }
-            return true
+        starts.withUnsafeBufferPointer { starts in
+            let start = starts[id]
+            let n = bytes.count
+            guard starts[id + 1] - start == n else { return false }
+            guard let base = bytes.baseAddress else { return true }
+            return arena.withUnsafeBytes { arena in
+                let key = arena.baseAddress! + start
+                // Short keys (ticket ids) compare in two words, without a call.
+                if n <= 16 && n >= 8 {
+                    return key.loadUnaligned(as: UInt64.self) == base.loadUnaligned(as: UInt64.self)
+                        && key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                }
+                return memcmp(key, base, n) == 0
+            }
         }
+    }
+
+    /// The table slot `hash` starts probing at (a load whose cache miss a replay wants early).
+    ///
+    /// A replay reads the slots of a group of upcoming events first, then ``prefetchKey(_:hash:)``,
+    /// then interns them one by one: the loads of a group are independent, so their cache misses
+    /// overlap instead of queueing one behind the other.
+    @inline(__always)
+    package func slotEntry(hash: UInt32) -> UInt64 {
+        slots.withUnsafeBufferPointer { $0[Int(hash) & mask] }
+    }
+
+    /// When `entry` (from ``slotEntry(hash:)``) holds a key with this hash, touches the key's
+    /// bytes and returns its id (a guess: the caller still interns), else -1.
+    @inline(__always)
+    package func prefetchKey(_ entry: UInt64, hash: UInt32) -> Int {
+        guard entry >> 32 == UInt64(hash), entry != 0 else { return -1 }
+        let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+        let start = starts.withUnsafeBufferPointer { $0[id] }
+        // 0xFF never occurs in UTF-8, so this only forces the load.
+        return arena.withUnsafeBytes { start < $0.count && $0[start] == 0xFF ? -1 : id }
     }
 
     private mutating func grow() {
+        let old = slots
         let size = slots.count * 2
-        slots = [Int32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
-        for id in 0..<count {
-            var slot = Int(hashes[id]) & mask
+        for entry in old where entry != 0 {
+            var slot = Int(truncatingIfNeeded: entry >> 32) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(id + 1)
+            slots[slot] = entry
         }
     }
 
-    /// FNV-1a over the bytes, finished with a multiply-xorshift mix.
+    /// A 32-bit hash of the bytes, eight at a time (multiply-xorshift rounds, a final avalanche).
+    ///
+    /// Word-at-a-time matters: unit names are 20–45 bytes of UTF-8, and a byte-at-a-time hash
+    /// spends most of an event's interning time in its multiply chain.
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let n = bytes.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        if let base = bytes.baseAddress {
+            var i = 0
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 29
+                i += 8
+            }
+            if i < n {
+                var w: UInt64 = 0
+                if n >= 8 {
+                    // The last eight bytes, shifted so that only the unhashed ones remain.
+                    w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) >> UInt64(8 * (8 - (n - i)))
+                } else {
+                    for k in 0..<(n - i) { w |= UInt64(base.load(fromByteOffset: i + k, as: UInt8.self)) << UInt64(8 * k) }
+                }
+                h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 29
+            }
         }
-        h ^= h >> 29
-        h = h &* 0xbf58_476d_1ce4_e5b9
+        h = h &* 0x94D0_49BB_1331_11EB
         h ^= h >> 32
         return UInt32(truncatingIfNeeded: h)
     }

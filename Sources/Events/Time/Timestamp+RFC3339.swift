@@ -11,6 +11,7 @@ extension Timestamp {
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Timestamp? {
         let n = bytes.count
         guard n >= 20 else { return nil }
+        if n == 25 || n == 20, let value = parseCommonForm(bytes) { return value }
         func digit(_ i: Int) -> Int? {
             let c = bytes[i]
             return c >= 0x30 && c <= 0x39 ? Int(c &- 0x30) : nil
@@ -68,6 +69,39 @@ extension Timestamp {
         // Keep clear of Int64 overflow: years 1678–2261 fit in nanoseconds.
         guard seconds > -9_200_000_000, seconds < 9_200_000_000 else { return nil }
         return Timestamp(nanoseconds: seconds * 1_000_000_000 + fraction)
+    }
+
+    /// The shapes nearly every log line uses, `2024-02-03T09:15:00+08:00` and
+    /// `2024-02-03T01:15:00Z`, without the general parser's optionals and loops; `nil` means
+    /// "not this shape or not valid", and the general parser then decides.
+    @inline(__always)
+    private static func parseCommonForm(_ bytes: UnsafeRawBufferPointer) -> Timestamp? {
+        let p = bytes.baseAddress!
+        @inline(__always) func b(_ i: Int) -> UInt8 { p.load(fromByteOffset: i, as: UInt8.self) }
+        @inline(__always) func d(_ i: Int) -> Int { Int(b(i) &- 0x30) }
+        @inline(__always) func isDigit(_ i: Int) -> Bool { b(i) &- 0x30 < 10 }
+        guard b(4) == 0x2D, b(7) == 0x2D, b(10) == 0x54, b(13) == 0x3A, b(16) == 0x3A,
+              isDigit(0), isDigit(1), isDigit(2), isDigit(3), isDigit(5), isDigit(6), isDigit(8), isDigit(9),
+              isDigit(11), isDigit(12), isDigit(14), isDigit(15), isDigit(17), isDigit(18)
+        else { return nil }
+        var offset = 0
+        if bytes.count == 20 {
+            guard b(19) == 0x5A else { return nil }
+        } else {
+            let sign = b(19)
+            guard sign == 0x2B || sign == 0x2D, b(22) == 0x3A, isDigit(20), isDigit(21), isDigit(23), isDigit(24) else { return nil }
+            let oh = d(20) * 10 + d(21), om = d(23) * 10 + d(24)
+            guard oh <= 23, om <= 59 else { return nil }
+            offset = (oh * 60 + om) * 60 * (sign == 0x2D ? -1 : 1)
+        }
+        let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18)
+        let date = CivilDate(year: year, month: month, day: day)
+        guard date.isValid, hour <= 23, minute <= 59, second <= 59 else { return nil }
+        let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
+        guard seconds > -9_200_000_000, seconds < 9_200_000_000 else { return nil }
+        return Timestamp(nanoseconds: seconds * 1_000_000_000)
     }
 
     /// Parses an RFC 3339 date-time held in a string. See ``parseRFC3339(_:)-(UnsafeRawBufferPointer)``.

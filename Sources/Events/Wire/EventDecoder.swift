@@ -25,6 +25,7 @@ public struct EventDecoder: Sendable {
         }
         extraMembers.removeAll(keepingCapacity: true)
         for i in fields.indices { fields[i] = -1 }
+        var presentFields = 0
         for index in members.indices {
             let member = members[index]
             let field: Field?
@@ -40,6 +41,7 @@ public struct EventDecoder: Sendable {
             }
             guard fields[field.index] < 0 else { throw .duplicateField(field.rawValue) }
             fields[field.index] = index
+            presentFields |= 1 << field.index
         }
 
         func string(_ field: Field, required: Bool, type: EventKind? = nil) throws(EventProblem) -> FieldRef? {
@@ -72,6 +74,13 @@ public struct EventDecoder: Sendable {
             return value
         }
 
+        /// The bytes of a plain (unescaped) string field, for matching enumerations without a String.
+        func plain(_ field: Field) -> UnsafeRawBufferPointer? {
+            let index = fields[field.index]
+            guard index >= 0, members[index].kind == .string, !members[index].valueEscaped else { return nil }
+            return UnsafeRawBufferPointer(rebasing: line[members[index].value])
+        }
+
         let id = try string(.id, required: true)!
         let ticket = try string(.ticket, required: true)!
         let typeRef = try string(.type, required: true)!
@@ -93,7 +102,13 @@ public struct EventDecoder: Sendable {
             event.due = try timestamp(.due, required: true, type: kind)
         case .returned:
             event.unit = try string(.unit, required: true, type: kind)
-            event.by = try enumeration(.by, ReturnParty.self, type: kind)
+            if let bytes = plain(.by), Field.equal(bytes, "center") {
+                event.by = .center
+            } else if let bytes = plain(.by), Field.equal(bytes, "unit") {
+                event.by = .unit
+            } else {
+                event.by = try enumeration(.by, ReturnParty.self, type: kind)
+            }
             event.reason = try string(.reason, required: false)
             event.due = try timestamp(.due, required: false)
         case .extended:
@@ -105,13 +120,23 @@ public struct EventDecoder: Sendable {
             event.reply = try string(.reply, required: false)
         case .callbackRated:
             event.unit = try string(.unit, required: true, type: kind)
-            event.rating = try enumeration(.rating, Rating.self, type: kind)
+            if let bytes = plain(.rating), Field.equal(bytes, "satisfied") {
+                event.rating = .satisfied
+            } else if let bytes = plain(.rating), Field.equal(bytes, "unsatisfied") {
+                event.rating = .unsatisfied
+            } else if let bytes = plain(.rating), Field.equal(bytes, "unreachable") {
+                event.rating = .unreachable
+            } else {
+                event.rating = try enumeration(.rating, Rating.self, type: kind)
+            }
         }
         // Known fields that do not belong to this type are kept like unknown ones.
-        for field in Field.allCases where fields[field.index] >= 0 && !field.applies(to: kind) {
-            extraMembers.append(fields[field.index])
+        if presentFields & ~Field.mask(for: kind) != 0 {
+            for field in Field.allCases where fields[field.index] >= 0 && !field.applies(to: kind) {
+                extraMembers.append(fields[field.index])
+            }
         }
-        extraMembers.sort()
+        if extraMembers.count > 1 { extraMembers.sort() }
         let chainIndex = fields[Field.chain.index]
         if chainIndex >= 0 {
             event.chain = try string(.chain, required: false)
@@ -167,6 +192,28 @@ enum Field: String, CaseIterable {
         }
     }
 
+    /// The wire name, as a static string (comparing against `rawValue.utf8` costs a String per call).
+    @inline(__always)
+    var name: StaticString {
+        switch self {
+        case .id: "id"
+        case .ticket: "ticket"
+        case .type: "type"
+        case .at: "at"
+        case .recorded: "recorded"
+        case .channel: "channel"
+        case .category: "category"
+        case .topic: "topic"
+        case .unit: "unit"
+        case .due: "due"
+        case .by: "by"
+        case .reason: "reason"
+        case .rating: "rating"
+        case .reply: "reply"
+        case .chain: "chain"
+        }
+    }
+
     /// Whether the field belongs to an event of `kind`.
     func applies(to kind: EventKind) -> Bool {
         switch self {
@@ -181,7 +228,29 @@ enum Field: String, CaseIterable {
         }
     }
 
+    /// The fields that belong to an event of `kind`, as a bit mask by ``index``.
+    static func mask(for kind: EventKind) -> Int {
+        switch kind {
+        case .accepted: masks.accepted
+        case .assigned: masks.assigned
+        case .returned: masks.returned
+        case .extended: masks.extended
+        case .closed: masks.closed
+        case .callbackRated: masks.callbackRated
+        }
+    }
+
+    private static let masks = (
+        accepted: mask { $0.applies(to: .accepted) }, assigned: mask { $0.applies(to: .assigned) },
+        returned: mask { $0.applies(to: .returned) }, extended: mask { $0.applies(to: .extended) },
+        closed: mask { $0.applies(to: .closed) }, callbackRated: mask { $0.applies(to: .callbackRated) })
+
+    private static func mask(_ include: (Field) -> Bool) -> Int {
+        allCases.reduce(0) { include($1) ? $0 | 1 << $1.index : $0 }
+    }
+
     /// Matches unescaped key bytes against the known names.
+    @inline(__always)
     static func match(_ bytes: UnsafeRawBufferPointer) -> Field? {
         guard let first = bytes.first else { return nil }
         let candidate: Field?
@@ -203,10 +272,11 @@ enum Field: String, CaseIterable {
         case (8, UInt8(ascii: "c")): candidate = .category
         default: candidate = nil
         }
-        guard let candidate, candidate.rawValue.utf8.elementsEqual(bytes) else { return nil }
+        guard let candidate, equal(bytes, candidate.name) else { return nil }
         return candidate
     }
 
+    @inline(__always)
     static func equal(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
         guard bytes.count == text.utf8CodeUnitCount else { return false }
         let p = text.utf8Start

@@ -107,44 +107,79 @@ struct Cursor {
     }
 
     /// Scans a string starting at its opening quote; returns the range between the quotes.
+    ///
+    /// Plain ASCII is skipped eight bytes at a time: a word is let through only when none of
+    /// its bytes is a quote, a backslash, a control character or a non-ASCII byte (SWAR tests;
+    /// a borrow can only flag bytes above a real hit, so the lowest flagged byte is the first
+    /// one that needs a closer look). Everything else
+    /// goes through the byte-by-byte checks, with an inline fast path for three-byte UTF-8
+    /// (CJK text).
     mutating func scanString() throws(JSONSyntaxError) -> (range: Range<Int>, escaped: Bool, nonASCII: Bool) {
         index += 1
         let start = index
         var escaped = false
         var nonASCII = false
         let count = bytes.count
-        while index < count {
-            let c = bytes[index]
+        guard let base = bytes.baseAddress else { throw error("unterminated string") }
+        var i = index
+        while true {
+            while i + 8 <= count {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let quote = w ^ 0x2222_2222_2222_2222
+                let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                    | (w &- 0x2020_2020_2020_2020) | w
+                let hits = special & 0x8080_8080_8080_8080
+                if hits != 0 {
+                    // The lowest flagged byte is a real hit: go straight to it.
+                    i += hits.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+            guard i < count else { break }
+            let c = bytes[i]
             if c == 0x22 {
-                let range = start..<index
-                index += 1
-                return (range, escaped, nonASCII)
+                index = i + 1
+                return (start..<i, escaped, nonASCII)
             } else if c == 0x5C {
                 escaped = true
-                index += 1
-                guard index < count else { break }
-                switch bytes[index] {
+                i += 1
+                guard i < count else { break }
+                switch bytes[i] {
                 case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-                    index += 1
+                    i += 1
                 case 0x75:
-                    guard index + 4 < count else { index = count; throw error("unterminated \\u escape") }
-                    for k in 1...4 where !Cursor.isHex(bytes[index + k]) {
-                        index += k
+                    guard i + 4 < count else { index = count; throw error("unterminated \\u escape") }
+                    for k in 1...4 where !Cursor.isHex(bytes[i + k]) {
+                        index = i + k
                         throw error("invalid \\u escape")
                     }
-                    index += 5
+                    i += 5
                 default:
+                    index = i
                     throw error("invalid escape sequence")
                 }
             } else if c < 0x20 {
+                index = i
                 throw error("control character in a string (must be escaped)")
             } else if c < 0x80 {
-                index += 1
+                i += 1
             } else {
                 nonASCII = true
-                try scanUTF8Sequence()
+                // E1–EC and EE–EF lead bytes with two continuation bytes: most CJK characters.
+                if i + 3 <= count, (c >= 0xE1 && c <= 0xEC) || c >= 0xEE && c <= 0xEF,
+                   bytes[i + 1] & 0xC0 == 0x80, bytes[i + 2] & 0xC0 == 0x80 {
+                    i += 3
+                } else {
+                    index = i
+                    try scanUTF8Sequence()
+                    i = index
+                }
             }
         }
+        index = count
         throw error("unterminated string")
     }
 

@@ -13,14 +13,16 @@ import Events
 public struct Projection: Sendable {
     /// What is counted.
     public let options: ProjectionOptions
-    private var tickets = ByteInterner(capacity: 4096)
+    /// Ticket ids; ids index ``ticketState``. During a replay the ids may be the replay's
+    /// validator's (see ``ReplayFold``), and this table is adopted from it at the end.
+    var tickets = ByteInterner(capacity: 4096)
     /// Unit names; ids index ``unitDays``.
-    public private(set) var units = ByteInterner(capacity: 256)
-    private var ticketState: [TicketFold] = []
-    private var unitDays: [UnitDays] = []
+    public internal(set) var units = ByteInterner(capacity: 256)
+    var ticketState: [TicketFold] = []
+    var unitDays: [UnitDays] = []
     private var channelBytes: [UInt8]?
     /// Events folded (after the as-of and channel filters).
-    public private(set) var eventCount = 0
+    public internal(set) var eventCount = 0
 
     /// Creates an empty projection.
     public init(options: ProjectionOptions = ProjectionOptions()) {
@@ -57,6 +59,13 @@ public struct Projection: Sendable {
         let ticket = tickets.intern(event.ticket, in: line)
         var unit: Int32 = -1
         if let ref = event.unit { unit = units.intern(ref, in: line) }
+        apply(event, in: line, ticket: ticket, unit: unit)
+    }
+
+    /// Folds an event whose ticket and unit ids are already known (``ReplayFold`` passes its
+    /// validator's ids, so a replay interns every ticket once, not once per table).
+    mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, ticket: Int32, unit: Int32) {
+        if let asOf = options.asOf, event.knownAt > asOf { return }
         var channelMatches = true
         if event.kind == .accepted, let wanted = channelBytes {
             if let ref = event.channel {
@@ -70,10 +79,60 @@ public struct Projection: Sendable {
              by: event.by, rating: event.rating, channelMatches: channelMatches)
     }
 
+    /// Folds an event scanned by ``LogScan``, interning its ticket and unit here.
+    mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer) {
+        if let asOf = options.asOf, event.knownAt > asOf.nanoseconds { return }
+        let line = event.line(in: block)
+        let ticket = event.flags.contains(.ticketEscaped) ? tickets.intern(event.ticketRef, in: line)
+            : tickets.intern(event.ticket.bytes(in: block), hash: event.ticketHash)
+        var unit: Int32 = -1
+        if event.flags.contains(.hasUnit) {
+            unit = event.flags.contains(.unitEscaped) ? units.intern(event.unitRef, in: line)
+                : units.intern(event.unit.bytes(in: block), hash: event.unitHash)
+        }
+        apply(event, in: block, ticket: ticket, unit: unit)
+    }
+
+    /// Folds an event scanned by ``LogScan`` whose ticket and unit ids are already known.
+    @inline(__always)
+    mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, ticket: Int32, unit: Int32) {
+        if let asOf = options.asOf, event.knownAt > asOf.nanoseconds { return }
+        var channelMatches = true
+        if event.kind == .accepted, let wanted = channelBytes {
+            if !event.flags.contains(.hasChannel) {
+                channelMatches = false
+            } else if event.flags.contains(.channelEscaped) {
+                channelMatches = Array(event.channelRef.string(in: event.line(in: block)).utf8) == wanted
+            } else {
+                channelMatches = event.channel.bytes(in: block).elementsEqual(wanted)
+            }
+        }
+        fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at, due: event.due == .min ? nil : event.due,
+             by: event.by, rating: event.rating, channelMatches: channelMatches)
+    }
+
+    /// Touches ticket `id`'s state so that folding it soon hits the cache (see ``ReplayFold``).
+    @inline(__always)
+    func prefetch(ticket id: Int) -> Int {
+        id < ticketState.count ? ticketState.withUnsafeBufferPointer { $0[id].included ? 1 : 0 } : 0
+    }
+
+    /// Takes over the name tables of the validator whose ids this projection was fed with.
+    mutating func adoptNames(tickets: ByteInterner, units: ByteInterner) {
+        self.tickets = tickets
+        self.units = units
+    }
+
+    /// Whether nothing was folded into the projection yet (its ids can follow a validator's).
+    var isPristine: Bool { tickets.count == 0 && units.count == 0 && ticketState.isEmpty }
+
     private mutating func fold(kind: EventKind, ticket: Int32, unit: Int32, at: Int64, due: Int64?,
                                by: ReturnParty?, rating: Rating?, channelMatches: Bool) {
         let t = Int(ticket)
-        if t == ticketState.count { ticketState.append(TicketFold()) }
+        if t >= ticketState.count {
+            // Ids from a validator can skip a ticket it saw only on rejected lines.
+            ticketState.append(contentsOf: repeatElement(TicketFold(), count: t + 1 - ticketState.count))
+        }
         if kind == .accepted {
             ticketState[t].included = channelMatches
             return

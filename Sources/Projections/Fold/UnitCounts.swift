@@ -69,8 +69,8 @@ struct DayCounters: Sendable {
 
 /// A unit's day counters over a contiguous, growing range of days.
 struct UnitDays: Sendable {
-    private(set) var firstDay: Int32 = 0
-    private(set) var days: [DayCounters] = []
+    var firstDay: Int32 = 0
+    var days: [DayCounters] = []
 
     /// Gives `body` the counters of `day`, growing the range as needed.
     @inline(__always)

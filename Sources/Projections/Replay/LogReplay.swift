@@ -21,6 +21,15 @@ public struct LogReplay {
     public var path: String
     /// Stop collecting problems after this many (counting continues).
     public var problemLimit = 100
+    /// Threads that decode lines while the calling thread folds them in order; 1 reads,
+    /// decodes and folds on the calling thread alone. Both give the same result.
+    public var parallelism = LogReplay.defaultParallelism
+
+    /// Bytes per block a parallel replay decodes at a time (tests make it small).
+    var blockSize = 1 << 20
+
+    /// Two decoding threads when the machine has two processors or more, else 1.
+    public static var defaultParallelism: Int { min(WorkerThread.processorCount, 2) }
 
     public init(path: String) {
         self.path = path
@@ -30,20 +39,33 @@ public struct LogReplay {
     /// - Parameter progress: Called now and then with the bytes read so far.
     /// - Throws: ``LogFileError`` if the file cannot be read.
     public func run(into projections: inout [Projection], progress: ((Int64) -> Void)? = nil) throws -> Summary {
+        var fold = ReplayFold(projections: projections)
+        let summary = try run(&fold, from: 0, firstLine: 1, progress: progress)
+        projections = fold.finish()
+        return summary
+    }
+
+    /// Folds the log from byte `start` (a line boundary; `firstLine` is its line number).
+    func run(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
+        parallelism > 1
+            ? try runScanned(&fold, from: start, firstLine: firstLine, progress: progress)
+            : try runLines(&fold, from: start, firstLine: firstLine, progress: progress)
+    }
+
+    /// One thread: ``LogReader`` lines, decoded and folded as they come.
+    private func runLines(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
         var summary = Summary()
+        summary.lines = firstLine - 1
         var decoder = EventDecoder()
-        var lifecycle = LifecycleValidator()
-        var problemCount = 0
         var nextProgress: Int64 = 64 << 20
         let reader = LogReader(path: path)
-        summary.bytes = try reader.forEachLine { line in
+        summary.bytes = try reader.forEachLine(startingAt: start, firstLineNumber: firstLine) { line in
             summary.lines = line.number
             if let progress, line.offset >= nextProgress {
                 progress(line.offset)
                 nextProgress = line.offset + (64 << 20)
             }
             func report(_ problem: EventProblem) {
-                problemCount += 1
                 if summary.problems.count < problemLimit { summary.problems.append(LogProblem(line: line.number, problem: problem)) }
             }
             guard line.terminated else { return report(.tornTail(byteCount: line.bytes.count)) }
@@ -53,12 +75,30 @@ public struct LogReplay {
             } catch {
                 return report(error)
             }
-            if let problem = lifecycle.apply(event, in: line.bytes, lineNumber: line.number) {
-                return report(problem)
-            }
+            if let problem = fold.apply(event, in: line.bytes, lineNumber: line.number) { return report(problem) }
             summary.events += 1
-            for i in projections.indices { projections[i].apply(event, in: line.bytes) }
         }
+        return summary
+    }
+
+    /// Worker threads decode blocks of lines (``LogScan``); this thread folds them in file order.
+    private func runScanned(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
+        var summary = Summary()
+        var lineNumber = firstLine - 1
+        var nextProgress: Int64 = 64 << 20
+        var scan = LogScan(path: path, start: start, workers: parallelism)
+        scan.blockSize = blockSize
+        summary.bytes = try scan.run { block in
+            if let progress, block.fileOffset >= nextProgress {
+                progress(block.fileOffset)
+                nextProgress = block.fileOffset + (64 << 20)
+            }
+            summary.events += fold.apply(block, firstLine: lineNumber + 1) { line, problem in
+                if summary.problems.count < problemLimit { summary.problems.append(LogProblem(line: line, problem: problem)) }
+            }
+            lineNumber += block.events.count
+        }
+        summary.lines = lineNumber
         return summary
     }
 }

@@ -54,11 +54,20 @@ enum CommonOptions {
     }
 
     /// Replays `log` into projections, printing progress for big files and failing on an invalid log.
-    static func replay(log: String, into projections: inout [Projection]) throws -> LogReplay.Summary {
+    /// With `checkpoint`, resumes from (and refreshes) the checkpoint in that directory.
+    static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil) throws -> LogReplay.Summary {
         let size = fileSize(log)
         let showProgress = size > 64 << 20 && Terminal.isStandardErrorTerminal
-        let summary = try LogReplay(path: log).run(into: &projections) { bytes in
+        let progress = { (bytes: Int64) in
             if showProgress { Terminal.writeError("\rreading \(log): \(bytes * 100 / max(size, 1))%") }
+        }
+        let summary: LogReplay.Summary
+        if let checkpoint {
+            summary = try LogReplay(path: log).run(into: &projections, checkpoint: checkpoint, progress: progress) { warning in
+                Terminal.writeErrorLine("warning: \(warning)")
+            }
+        } else {
+            summary = try LogReplay(path: log).run(into: &projections, progress: progress)
         }
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
         if !summary.problems.isEmpty {

@@ -16,12 +16,18 @@ enum ReplayCommand: Subcommand {
           ledger-cli replay samples/quyuan-2023-09.jsonl --period 2023-09 --units samples/quyuan-units.csv
           ledger-cli replay samples/yueyang-2024-02.jsonl -p 2024-02 --rules yueyang-mailbox --format json
           ledger-cli replay log.jsonl -p 2024-02 --as-of 2024-03-05T00:00:00+08:00
+          ledger-cli replay year.jsonl -p 2024-06 --checkpoint .ledger-checkpoint
+
+        With --checkpoint, a checkpoint that no longer matches the log (edited, truncated, replaced) or the \
+        options is ignored with a warning and the whole log is replayed.
         """,
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
         options: [
             CommonOptions.period, CommonOptions.rules, CommonOptions.units, CommonOptions.channel, CommonOptions.asOf,
             .option("format", short: "f", valueName: "format", help: "table, json, csv or markdown.", defaultValue: "table"),
             .option("lang", valueName: "lang", help: "Header language for table and markdown: zh or en.", defaultValue: "zh"),
+            .option("checkpoint", valueName: "dir",
+                    help: "Keep the fold state in this directory so the next replay of the grown log reads only the new tail."),
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
@@ -39,7 +45,7 @@ enum ReplayCommand: Subcommand {
         let asOf = try CommonOptions.asOf(parsed)
         let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
         var projections = [Projection(options: options)]
-        _ = try CommonOptions.replay(log: log, into: &projections)
+        _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"))
         let report = projections[0].report(period: period, rules: rules, roster: roster)
         for warning in report.warnings { Terminal.writeErrorLine("warning: \(warning)") }
         let renderer = ReportRenderer(report: report, language: language, asOf: asOf)

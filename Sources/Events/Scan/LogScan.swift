@@ -1,0 +1,270 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A block of whole lines read from a log and decoded, handed to the fold in file order.
+///
+/// `@unchecked Sendable`: a block moves between threads only through ``LogScan``'s monitor,
+/// and exactly one thread (a worker filling it, then the consumer reading it) owns it at a time.
+package final class ScannedBlock: @unchecked Sendable {
+    private(set) var storage: UnsafeMutableRawBufferPointer
+    /// Bytes of the block's lines (a final line without a newline only at the end of the file).
+    package private(set) var count = 0
+    /// File offset of the block's first byte.
+    package private(set) var fileOffset: Int64 = 0
+    /// One record per line, in order.
+    package private(set) var events: [ScannedEvent] = []
+    /// The problems of lines that did not decode, indexed by ``ScannedEvent/problem``.
+    package private(set) var problems: [EventProblem] = []
+
+    init(capacity: Int) {
+        storage = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The block's bytes.
+    package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[0..<count]) }
+
+    /// Reads whole lines into the block: `carry` (the partial line left by the previous block)
+    /// first, then the file, up to the last newline; whatever follows it becomes the new carry.
+    /// - Returns: `false` at the end of the file with nothing left to hand out.
+    func fill(fd: Int32, path: String, carry: inout [UInt8], offset: inout Int64, bytesRead: inout Int64) throws(LogFileError) -> Bool {
+        var filled = carry.count
+        carry.withUnsafeBytes { storage.copyMemory(from: $0) }
+        carry.removeAll(keepingCapacity: true)
+        fileOffset = offset
+        var atEnd = false
+        var searchFrom = 0
+        while true {
+            while filled < storage.count {
+                let n = read(fd, storage.baseAddress! + filled, storage.count - filled)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw LogFileError.system(path, "read the file")
+                }
+                if n == 0 { atEnd = true; break }
+                filled += n
+                bytesRead += Int64(n)
+            }
+            var last = filled - 1
+            while last >= searchFrom && storage[last] != 0x0A { last -= 1 }
+            if last >= searchFrom {
+                count = last + 1
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[count..<filled]))
+                break
+            }
+            if atEnd {
+                count = filled
+                break
+            }
+            // One line longer than the block: grow it and keep reading.
+            searchFrom = filled
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
+            bigger.copyMemory(from: UnsafeRawBufferPointer(storage))
+            storage.deallocate()
+            storage = bigger
+        }
+        offset += Int64(count)
+        return count > 0
+    }
+
+    /// Decodes every line of the block.
+    func decode(with decoder: inout EventDecoder, hashIDs: Bool) {
+        // Work on local arrays: appending to a class's stored property checks exclusivity each time.
+        var events: [ScannedEvent] = []
+        var problems: [EventProblem] = []
+        swap(&events, &self.events)
+        swap(&problems, &self.problems)
+        events.removeAll(keepingCapacity: true)
+        problems.removeAll(keepingCapacity: true)
+        defer {
+            swap(&events, &self.events)
+            swap(&problems, &self.problems)
+        }
+        guard count > 0 else { return }
+        let base = UnsafeRawPointer(storage.baseAddress!)
+        var lineStart = 0
+        while lineStart < count {
+            let newline: Int
+            if let hit = memchr(base + lineStart, 0x0A, count - lineStart) {
+                newline = base.distance(to: UnsafeRawPointer(hit))
+            } else {
+                newline = count
+            }
+            let line = UnsafeRawBufferPointer(start: base + lineStart, count: newline - lineStart)
+            var record = ScannedEvent(lineStart: Int32(truncatingIfNeeded: lineStart), lineLength: Int32(truncatingIfNeeded: line.count))
+            if newline == count {
+                record.problem = Int32(problems.count)
+                problems.append(.tornTail(byteCount: line.count))
+            } else {
+                do throws(EventProblem) {
+                    let raw = try decoder.decode(line)
+                    record = ScannedEvent(raw, lineStart: lineStart, lineLength: line.count, line: line, hashIDs: hashIDs)
+                } catch {
+                    record.problem = Int32(problems.count)
+                    problems.append(error)
+                }
+            }
+            events.append(record)
+            lineStart = newline + 1
+        }
+    }
+}
+
+/// Reads a log in blocks of whole lines and decodes them on worker threads, handing the
+/// blocks to the caller in file order on the calling thread.
+///
+/// Memory is bounded by a small pool of blocks (workers + 2), whatever the log's length.
+/// With `workers == 0` the calling thread reads and decodes too (no threads at all).
+package struct LogScan {
+    package var path: String
+    /// Where to start reading (a line boundary).
+    package var start: Int64 = 0
+    /// Decoding threads; 0 decodes on the calling thread.
+    package var workers = 2
+    /// Bytes per block (a longer line grows its block).
+    package var blockSize = 1 << 20
+    /// Whether to compute ``ScannedEvent/idHash`` (for duplicate-id checks).
+    package var hashIDs = false
+
+    package init(path: String, start: Int64 = 0, workers: Int = 2) {
+        self.path = path
+        self.start = start
+        self.workers = workers
+    }
+
+    /// Calls `body` with every block in file order.
+    /// - Returns: The number of bytes read.
+    /// - Throws: ``LogFileError`` if the file cannot be read, or what `body` throws.
+    @discardableResult
+    package func run(_ body: (ScannedBlock) throws -> Void) throws -> Int64 {
+        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
+        guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
+        defer { if fd != 0 { close(fd) } }
+        if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
+        if workers <= 0 { return try runInline(fd: fd, body) }
+        let state = ScanState(fd: fd, path: path, offset: start, blocks: workers + 2, blockSize: blockSize, hashIDs: hashIDs)
+        let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
+        defer {
+            state.cancel()
+            for thread in threads { thread.join() }
+        }
+        var index = 0
+        while let block = try state.next(index) {
+            try body(block)
+            state.recycle(block)
+            index += 1
+        }
+        return state.bytesReadSoFar
+    }
+
+    private func runInline(fd: Int32, _ body: (ScannedBlock) throws -> Void) throws -> Int64 {
+        let block = ScannedBlock(capacity: blockSize)
+        var decoder = EventDecoder()
+        var carry: [UInt8] = []
+        var offset = start
+        var bytesRead: Int64 = 0
+        while try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead) {
+            block.decode(with: &decoder, hashIDs: hashIDs)
+            try body(block)
+        }
+        return bytesRead
+    }
+}
+
+/// What the scan's threads share; every stored property is guarded by `monitor`.
+///
+/// `@unchecked Sendable`: all access goes through `monitor.locked`, except a worker's decoding
+/// of a block it has taken out of the shared state (no other thread can reach it then).
+private final class ScanState: @unchecked Sendable {
+    let monitor = Monitor()
+    let fd: Int32
+    let path: String
+    let hashIDs: Bool
+    var carry: [UInt8] = []
+    var offset: Int64
+    var bytesRead: Int64 = 0
+    var nextIndex = 0
+    /// The number of blocks, once the end of the file (or an error) is reached.
+    var endIndex: Int?
+    var error: (any Error)?
+    var cancelled = false
+    var ready: [Int: ScannedBlock] = [:]
+    var free: [ScannedBlock]
+
+    init(fd: Int32, path: String, offset: Int64, blocks: Int, blockSize: Int, hashIDs: Bool) {
+        self.fd = fd
+        self.path = path
+        self.offset = offset
+        self.hashIDs = hashIDs
+        free = (0..<blocks).map { _ in ScannedBlock(capacity: blockSize) }
+    }
+
+    var bytesReadSoFar: Int64 { monitor.locked { bytesRead } }
+
+    /// A worker: take a free block, fill it (reads are serialised), decode it, publish it.
+    func work() {
+        var decoder = EventDecoder()
+        while true {
+            let taken: (ScannedBlock, Int)? = monitor.locked {
+                while free.isEmpty && !cancelled && endIndex == nil { monitor.wait() }
+                guard !cancelled, endIndex == nil else { return nil }
+                let block = free.removeLast()
+                do {
+                    guard try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead) else {
+                        free.append(block)
+                        endIndex = nextIndex
+                        monitor.broadcast()
+                        return nil
+                    }
+                } catch {
+                    self.error = error
+                    free.append(block)
+                    endIndex = nextIndex
+                    monitor.broadcast()
+                    return nil
+                }
+                let index = nextIndex
+                nextIndex += 1
+                return (block, index)
+            }
+            guard let (block, index) = taken else { return }
+            block.decode(with: &decoder, hashIDs: hashIDs)
+            monitor.locked {
+                ready[index] = block
+                monitor.broadcast()
+            }
+        }
+    }
+
+    /// The block `index`, waiting for it; `nil` after the last one.
+    func next(_ index: Int) throws -> ScannedBlock? {
+        try monitor.locked {
+            while true {
+                if let block = ready.removeValue(forKey: index) { return block }
+                if let end = endIndex, index >= end {
+                    if let error { throw error }
+                    return nil
+                }
+                monitor.wait()
+            }
+        }
+    }
+
+    func recycle(_ block: ScannedBlock) {
+        monitor.locked {
+            free.append(block)
+            monitor.broadcast()
+        }
+    }
+
+    func cancel() {
+        monitor.locked {
+            cancelled = true
+            monitor.broadcast()
+        }
+    }
+}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A plain POSIX thread running one closure, joined explicitly.
+///
+/// The scan pipeline needs a fixed, small number of threads for the lifetime of one pass;
+/// Foundation's `Thread` or a task group would bring a dependency or an executor into the
+/// hot path for no gain.
+package struct WorkerThread {
+    #if canImport(Darwin)
+    private var thread: pthread_t?
+    #else
+    private var thread = pthread_t()
+    #endif
+
+    /// Starts `body` on a new thread.
+    package init(_ body: @escaping @Sendable () -> Void) {
+        final class Box {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        let result = pthread_create(&thread, nil, { raw in
+            #if canImport(Darwin)
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            #else
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            #endif
+            box.body()
+            return nil
+        }, context)
+        precondition(result == 0, "pthread_create failed (\(result))")
+    }
+
+    /// Waits for the thread to finish.
+    package func join() {
+        #if canImport(Darwin)
+        pthread_join(thread!, nil)
+        #else
+        pthread_join(thread, nil)
+        #endif
+    }
+
+    /// Processors available to this process (at least 1).
+    package static var processorCount: Int {
+        max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+    }
+}
+
+/// A mutex with one condition variable, for the pipeline's hand-offs.
+///
+/// `@unchecked Sendable`: the pthread objects are used only through `lock`/`wait`/`broadcast`,
+/// which the POSIX API makes safe to call from any thread; they are allocated once and never moved.
+package final class Monitor: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    package init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        condition.deallocate()
+    }
+
+    /// Runs `body` holding the mutex.
+    @inline(__always)
+    package func locked<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Waits (holding the mutex, inside ``locked(_:)``) until woken.
+    package func wait() {
+        pthread_cond_wait(condition, mutex)
+    }
+
+    /// Wakes every waiter.
+    package func broadcast() {
+        pthread_cond_broadcast(condition)
+    }
+}

@@ -1,0 +1,54 @@
+import Events
+
+extension LogReplay {
+    /// Like ``run(into:progress:)``, but starts from the checkpoint in `directory` when it
+    /// matches the log and the projections' options, and leaves a checkpoint there for next time.
+    ///
+    /// A checkpoint that does not match (the log was edited, truncated or replaced, other
+    /// options, a damaged or foreign file) is never used: `warning` says why and the whole log
+    /// is replayed. After a clean replay the checkpoint is rewritten when it is missing or the
+    /// new tail is big (over 8 MiB or 2% of the log); a small tail is cheaper to replay next
+    /// time than a checkpoint is to write.
+    /// - Parameters:
+    ///   - projections: Pristine projections (with any folded state the checkpoint is ignored).
+    ///   - directory: Where the checkpoint lives (created when needed).
+    ///   - warning: Called with a sentence when a checkpoint is ignored or cannot be saved.
+    /// - Returns: The summary; `lines` and `events` count the whole log, `bytes` only what was read.
+    public func run(into projections: inout [Projection], checkpoint directory: String,
+                    progress: ((Int64) -> Void)? = nil, warning: (String) -> Void) throws -> Summary {
+        guard projections.allSatisfy(\.isPristine) else {
+            warning("checkpoint \(directory) not used: the projections already hold events")
+            return try run(into: &projections, progress: progress)
+        }
+        let options = projections.map(\.options)
+        var checkpoint: ReplayCheckpoint?
+        do {
+            checkpoint = try ReplayCheckpoint.load(directory: directory, log: path, options: options)
+        } catch {
+            warning("checkpoint \(directory) ignored: \(String(describing: error)); replaying the whole log")
+        }
+        var fold = ReplayFold(projections: projections)
+        var start: Int64 = 0, lines = 0, events = 0
+        if let loaded = checkpoint {
+            (fold, start, lines, events) = (loaded.fold, loaded.offset, loaded.lines, loaded.events)
+        }
+        let resumed = checkpoint != nil
+        // Drop the loaded copy, so the fold's arrays are uniquely referenced and grow in place.
+        checkpoint = nil
+        var summary = try run(&fold, from: start, firstLine: lines + 1, progress: progress)
+        summary.events += events
+        projections = fold.finish()
+        let worthSaving = !resumed || summary.bytes > max(8 << 20, start / 50)
+        if summary.problems.isEmpty && worthSaving && fold.sharedIDs {
+            let end = start + summary.bytes
+            do {
+                let fresh = ReplayCheckpoint(offset: end, lines: summary.lines, events: summary.events,
+                                             fingerprint: try ReplayCheckpoint.fingerprint(of: path, upTo: end), fold: fold)
+                try fresh.save(directory: directory, options: options)
+            } catch {
+                warning("checkpoint \(directory) not saved: \(String(describing: error))")
+            }
+        }
+        return summary
+    }
+}

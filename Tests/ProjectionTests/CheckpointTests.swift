@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import Events
+import LedgerBenchKit
+@testable import Projections
+
+/// `LogReplay.run(into:checkpoint:)`: resume from a matching checkpoint, never trust one that does not match.
+@Suite struct CheckpointTests {
+    let start = WorkloadConfiguration.year2024
+    let day = Int64(86_400)
+
+    func log(to end: Int64, from begin: Int64? = nil) -> [UInt8] {
+        WorkloadGenerator(WorkloadConfiguration(tickets: 3_000, seed: 11, units: 25, from: begin, to: end)).bytes()
+    }
+
+    func temporary() -> String { NSTemporaryDirectory() + "ledger-checkpoint-\(UUID().uuidString)" }
+
+    func replay(_ path: String, checkpoint: String?, options: ProjectionOptions = ProjectionOptions(),
+                parallelism: Int = 2) throws -> (counts: [[String: UnitCounts]], summary: LogReplay.Summary, warnings: [String]) {
+        var replay = LogReplay(path: path)
+        replay.parallelism = parallelism
+        var projections = [Projection(options: options)]
+        var warnings: [String] = []
+        let summary: LogReplay.Summary
+        if let checkpoint {
+            summary = try replay.run(into: &projections, checkpoint: checkpoint) { warnings.append($0) }
+        } else {
+            summary = try replay.run(into: &projections)
+        }
+        let periods = (1...12).map { Period.month(2024, $0) }
+        return (periods.map { projections[0].counts(period: $0) }, summary, warnings)
+    }
+
+    @Test func aGrownLogResumesFromTheCheckpointAndMatchesAFullReplay() throws {
+        let path = temporary() + ".jsonl", dir = temporary()
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }
+        try Data(log(to: start + 200 * day)).write(to: URL(fileURLWithPath: path))
+        let first = try replay(path, checkpoint: dir)
+        #expect(first.warnings.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: dir + "/replay.checkpoint"))
+        // Append the next day, as `ledger-cli append` would.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(log(to: start + 201 * day, from: start + 200 * day)))
+        try handle.close()
+        for parallelism in [1, 2] {
+            let resumed = try replay(path, checkpoint: dir, parallelism: parallelism)
+            let full = try replay(path, checkpoint: nil)
+            #expect(resumed.warnings.isEmpty)
+            #expect(resumed.counts == full.counts)
+            #expect(resumed.summary.events == full.summary.events)
+            #expect(resumed.summary.lines == full.summary.lines)
+            #expect(resumed.summary.bytes < full.summary.bytes / 20, "only the tail was read")
+        }
+    }
+
+    @Test func anEditedLogIsDetectedWarnedAboutAndReplayedInFull() throws {
+        let path = temporary() + ".jsonl", dir = temporary()
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }
+        var bytes = log(to: start + 120 * day)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        _ = try replay(path, checkpoint: dir)
+        // Every "satisfied" rating becomes "unsatisfied" (the lines stay valid, the counts change).
+        let text = String(decoding: bytes, as: UTF8.self)
+        let edited = text.replacingOccurrences(of: "\"rating\":\"satisfied\"", with: "\"rating\":\"unsatisfied\"")
+        bytes = Array(edited.utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let afterEdit = try replay(path, checkpoint: dir)
+        #expect(afterEdit.warnings.count == 1)
+        #expect(afterEdit.warnings.first?.contains("ignored") == true)
+        #expect(afterEdit.counts == (try replay(path, checkpoint: nil)).counts)
+        #expect(afterEdit.counts.map { $0.values.reduce(0) { $0 + $1.satisfied } }.reduce(0, +) == 0)
+    }
+
+    @Test func aTruncatedLogOrOtherOptionsAreNotTrusted() throws {
+        let path = temporary() + ".jsonl", dir = temporary()
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }
+        let bytes = log(to: start + 90 * day)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        _ = try replay(path, checkpoint: dir)
+        // Other options: the checkpoint is not used, the result is right.
+        let closure = ProjectionOptions(attribution: .closure)
+        let other = try replay(path, checkpoint: dir, options: closure)
+        #expect(other.warnings.count == 1)
+        #expect(other.warnings[0].contains("other options"))
+        #expect(other.counts == (try replay(path, checkpoint: nil, options: closure)).counts)
+        // Truncated to its first half (at a line boundary).
+        let half = bytes[..<(bytes[..<(bytes.count / 2)].lastIndex(of: 0x0A)! + 1)]
+        try Data(half).write(to: URL(fileURLWithPath: path))
+        let truncated = try replay(path, checkpoint: dir)
+        #expect(truncated.warnings.count == 1)
+        #expect(truncated.counts == (try replay(path, checkpoint: nil)).counts)
+        // A damaged checkpoint file.
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: dir + "/replay.checkpoint"))
+        let damaged = try replay(path, checkpoint: dir)
+        #expect(damaged.warnings.count == 1)
+        #expect(damaged.counts == (try replay(path, checkpoint: nil)).counts)
+    }
+}
