@@ -1,4 +1,246 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Events
+import Projections
+
+/// `ledger-bench run`: times ledger-cli replay and verify (and the DuckDB peer) on a log,
+/// checks that the peer's counts agree, and times the incremental fold.
 enum RunCommand {
-    static let usage = "USAGE: ledger-bench run LOG --period YYYY-MM [--duckdb]"
-    static func run(_ arguments: BenchArguments) throws(BenchUsageError) -> Int32 { 0 }
+    static let usage = """
+    USAGE: ledger-bench run LOG --period YYYY-MM [--duckdb] [--repeat N] [--incremental N] [--tail FILE]
+
+      --period P       the month to replay (default 2024-06)
+      --duckdb         also run benchmarks/duckdb_month.py (pip install duckdb) and compare its counts
+      --repeat N       run each timed command N times and keep the fastest (default 3)
+      --incremental N  events fed one by one to Projection.apply(_:) (default: the whole log; 0 skips)
+      --tail FILE      checkpoint benchmark: replay a copy of LOG with --checkpoint, append FILE, replay again
+
+    ledger-cli is taken from the directory of this executable (build both with `swift build -c release`).
+    """
+
+    static func run(_ arguments: BenchArguments) throws(BenchUsageError) -> Int32 {
+        guard let log = arguments.positionals.first else { throw BenchUsageError("missing LOG") }
+        let period = arguments.options["period"] ?? "2024-06"
+        let repeats = max(try arguments.integer("repeat", default: 3), 1)
+        let cli = siblingExecutable("ledger-cli")
+        guard access(cli, X_OK) == 0 else { throw BenchUsageError("\(cli) not found; run `swift build -c release` first") }
+        let size = fileSize(log)
+        var rows: [Row] = []
+
+        let replay = try best(of: repeats) { () throws(BenchUsageError) in
+            try ChildRun.run([cli, "replay", log, "--period", period, "--format", "json"])
+        }
+        guard replay.status == 0 else { throw BenchUsageError("ledger-cli replay failed (exit \(replay.status))") }
+        let verify = try best(of: repeats) { () throws(BenchUsageError) in try ChildRun.run([cli, "verify", log]) }
+        guard verify.status == 0 else { throw BenchUsageError("ledger-cli verify failed (exit \(verify.status))") }
+        let events = Int(verify.outputText.prefix { $0 != " " }.filter(\.isNumber)) ?? 0
+        rows.append(Row(name: "ledger-cli replay --period \(period)", run: replay))
+        rows.append(Row(name: "ledger-cli verify", run: verify))
+
+        var duck: ChildRun?
+        var agreement = ""
+        if arguments.flags.contains("duckdb") {
+            let script = try duckdbScript()
+            let run = try best(of: repeats) { () throws(BenchUsageError) in try ChildRun.run(["python3", script, log, period], showErrors: true) }
+            guard run.status == 0 else { throw BenchUsageError("the DuckDB peer failed (exit \(run.status)); is duckdb installed?") }
+            rows.append(Row(name: "DuckDB (duckdb_month.py)", run: run))
+            agreement = try compare(ledger: replay.output, duckdb: run.output)
+            duck = run
+        }
+
+        var incremental: (events: Int, seconds: Double)?
+        let limit = try arguments.integer("incremental", default: Int.max)
+        if limit > 0 { incremental = try incrementalFold(log: log, limit: limit) }
+
+        var tail: (full: ChildRun, resumed: ChildRun, first: ChildRun, tailBytes: Int64)?
+        if let tailFile = arguments.options["tail"] {
+            tail = try checkpointBenchmark(cli: cli, log: log, tail: tailFile, period: period, repeats: repeats)
+        }
+
+        // The table.
+        print("log: \(log) — \(format(Double(size) / 1e6, 1)) MB, \(grouped(events)) events; \(WorkerThread.processorCount) processors")
+        print("")
+        let header = pad("step", 44) + lpad("wall", 9) + lpad("CPU", 9) + lpad("events/s", 12) + lpad("MB/s", 9) + lpad("peak RSS", 11)
+        print(header)
+        print(String(repeating: "-", count: header.count))
+        for row in rows {
+            let r = row.run
+            print(pad(row.name, 44) + lpad(format(r.wall, 3) + " s", 9) + lpad(format(r.cpu, 2) + " s", 9)
+                  + lpad(format(Double(events) / r.wall / 1e6, 2) + " M", 12) + lpad(format(Double(size) / r.wall / 1e6, 0), 9)
+                  + lpad(format(Double(r.peakRSS) / 1_048_576, 0) + " MiB", 11))
+        }
+        if let tail {
+            print(pad("replay --checkpoint (first run, saves)", 44) + lpad(format(tail.first.wall, 3) + " s", 9)
+                  + lpad(format(tail.first.cpu, 2) + " s", 9) + lpad("", 21) + lpad(format(Double(tail.first.peakRSS) / 1_048_576, 0) + " MiB", 11))
+            print(pad("replay --checkpoint after appending the tail", 44) + lpad(format(tail.resumed.wall * 1000, 1) + " ms", 9)
+                  + lpad(format(tail.resumed.cpu, 2) + " s", 9) + lpad("", 21) + lpad(format(Double(tail.resumed.peakRSS) / 1_048_576, 0) + " MiB", 11))
+        }
+        if let incremental {
+            print(pad("Projection.apply(_: Event), one at a time", 44) + lpad(format(incremental.seconds, 3) + " s", 9) + lpad("", 9)
+                  + lpad(format(Double(incremental.events) / incremental.seconds / 1e6, 2) + " M", 12))
+        }
+        print("")
+        if let duck {
+            print("replay / DuckDB time: \(format(replay.wall / duck.wall, 2)) (target ≤ 0.50)")
+        }
+        print("verify / replay time: \(format(verify.wall / replay.wall, 2)) (target ≤ 1.50)")
+        print("replay peak RSS: \(format(Double(replay.peakRSS) / 1_048_576, 0)) MiB (target ≤ 150)")
+        if let incremental {
+            print("incremental: \(format(Double(incremental.events) / incremental.seconds / 1e6, 2)) M events/s (target ≥ 2)")
+        }
+        if let tail {
+            let same = tail.resumed.output == tail.full.output
+            print("checkpointed replay after the tail: \(format(tail.resumed.wall * 1000, 1)) ms for \(grouped(Int(tail.tailBytes))) new bytes (target < 50 ms); "
+                  + (same ? "output identical to a full replay" : "OUTPUT DIFFERS from a full replay"))
+            if !same { return 1 }
+        }
+        if !agreement.isEmpty { print(agreement) }
+        return agreement.hasPrefix("MISMATCH") ? 1 : 0
+    }
+
+    struct Row {
+        var name: String
+        var run: ChildRun
+    }
+
+    static func best(of n: Int, _ body: () throws(BenchUsageError) -> ChildRun) throws(BenchUsageError) -> ChildRun {
+        var best = try body()
+        for _ in 1..<n {
+            let next = try body()
+            if next.wall < best.wall { best = next }
+        }
+        return best
+    }
+
+    /// Compares the per-unit counts of the two JSON outputs.
+    static func compare(ledger: [UInt8], duckdb: [UInt8]) throws(BenchUsageError) -> String {
+        let keys = ["accepted", "due", "done", "onTime", "rework", "callbacks", "unsatisfied"]
+        func units(_ bytes: [UInt8]) throws(BenchUsageError) -> [String: [String: Int]] {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+                  let list = object["units"] as? [[String: Any]]
+            else { throw BenchUsageError("cannot read a JSON report") }
+            var result: [String: [String: Int]] = [:]
+            for unit in list {
+                guard let name = unit["unit"] as? String else { continue }
+                result[name] = Dictionary(uniqueKeysWithValues: keys.map { ($0, (unit[$0] as? NSNumber)?.intValue ?? 0) })
+            }
+            return result
+        }
+        let a = try units(ledger), b = try units(duckdb)
+        var mismatches: [String] = []
+        for name in Set(a.keys).union(b.keys).sorted() {
+            for key in keys where (a[name]?[key] ?? 0) != (b[name]?[key] ?? 0) {
+                mismatches.append("\(name).\(key): ledger \(a[name]?[key] ?? 0), duckdb \(b[name]?[key] ?? 0)")
+            }
+        }
+        let count = Set(a.keys).union(b.keys).count
+        if mismatches.isEmpty { return "counts: \(count) units × \(keys.count) counts identical in ledger-cli and DuckDB" }
+        return "MISMATCH in \(mismatches.count) counts:\n  " + mismatches.prefix(20).joined(separator: "\n  ")
+    }
+
+    /// Decodes up to `limit` events (strings shared), then times feeding them one by one.
+    static func incrementalFold(log: String, limit: Int) throws(BenchUsageError) -> (events: Int, seconds: Double) {
+        var events: [Event] = []
+        var decoder = EventDecoder()
+        var strings: [String: String] = [:]
+        func shared(_ s: String?) -> String? {
+            guard let s else { return nil }
+            if let existing = strings[s] { return existing }
+            strings[s] = s
+            return s
+        }
+        do {
+            try LogReader(path: log).forEachLine { line in
+                guard events.count < limit, line.terminated, var event = try? decoder.decodeEvent(line.bytes) else { return }
+                switch event.body {
+                case .accepted(let c, let g, let t): event.body = .accepted(channel: shared(c), category: shared(g), topic: shared(t))
+                case .assigned(let u, let d): event.body = .assigned(unit: shared(u)!, due: d)
+                case .returned(let u, let b, let r, let d): event.body = .returned(unit: shared(u)!, by: b, reason: shared(r), due: d)
+                case .extended(let u, let d, let r): event.body = .extended(unit: shared(u)!, due: d, reason: shared(r))
+                case .closed(let u, let r): event.body = .closed(unit: shared(u)!, reply: shared(r))
+                case .callbackRated(let u, let r): event.body = .callbackRated(unit: shared(u)!, rating: r)
+                }
+                events.append(event)
+            }
+        } catch {
+            throw BenchUsageError("cannot read \(log): \(error)")
+        }
+        var projection = Projection()
+        let start = monotonicSeconds()
+        for event in events { projection.apply(event) }
+        let seconds = monotonicSeconds() - start
+        guard projection.eventCount > 0 else { throw BenchUsageError("no events folded") }
+        return (events.count, seconds)
+    }
+
+    /// Full replay with a fresh checkpoint, append the tail, replay again from the checkpoint.
+    static func checkpointBenchmark(cli: String, log: String, tail: String, period: String, repeats: Int) throws(BenchUsageError)
+    -> (full: ChildRun, resumed: ChildRun, first: ChildRun, tailBytes: Int64) {
+        let directory = "/tmp/ledger-bench-checkpoint-\(getpid())"
+        let copy = directory + "/log.jsonl"
+        let checkpoint = directory + "/checkpoint"
+        defer { _ = try? ChildRun.run(["rm", "-rf", directory]) }
+        _ = try ChildRun.run(["mkdir", "-p", directory])
+        guard try ChildRun.run(["cp", log, copy]).status == 0 else { throw BenchUsageError("cannot copy \(log)") }
+        let first = try ChildRun.run([cli, "replay", copy, "--period", period, "--format", "json", "--checkpoint", checkpoint], showErrors: true)
+        guard first.status == 0 else { throw BenchUsageError("replay --checkpoint failed (exit \(first.status))") }
+        guard try ChildRun.run(["sh", "-c", "cat \"$0\" >> \"$1\"", tail, copy]).status == 0 else { throw BenchUsageError("cannot append \(tail)") }
+        // Each resumed run starts from the checkpoint of the year; keep a copy to restore it.
+        _ = try ChildRun.run(["cp", "-r", checkpoint, checkpoint + ".year"])
+        let resumed = try best(of: repeats) { () throws(BenchUsageError) in
+            _ = try ChildRun.run(["sh", "-c", "rm -rf \"$0\" && cp -r \"$0.year\" \"$0\"", checkpoint])
+            return try ChildRun.run([cli, "replay", copy, "--period", period, "--format", "json", "--checkpoint", checkpoint], showErrors: true)
+        }
+        let full = try ChildRun.run([cli, "replay", copy, "--period", period, "--format", "json"])
+        return (full, resumed, first, fileSize(tail))
+    }
+
+    /// `benchmarks/duckdb_month.py` of this package: from the working directory up, then from the executable up.
+    static func duckdbScript() throws(BenchUsageError) -> String {
+        var candidates: [String] = []
+        var directory = FileManager.default.currentDirectoryPath
+        for _ in 0..<6 {
+            candidates.append(directory + "/benchmarks/duckdb_month.py")
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        directory = (siblingExecutable("x") as NSString).deletingLastPathComponent
+        for _ in 0..<6 {
+            candidates.append(directory + "/benchmarks/duckdb_month.py")
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        guard let found = candidates.first(where: { access($0, R_OK) == 0 }) else {
+            throw BenchUsageError("benchmarks/duckdb_month.py not found (run from the package directory)")
+        }
+        return found
+    }
+
+    /// A file in the same directory as this executable.
+    static func siblingExecutable(_ name: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let me = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        return (me as NSString).deletingLastPathComponent + "/" + name
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
+    }
+
+    static func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+    static func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
 }
