@@ -52,14 +52,16 @@ enum RunCommand {
             duck = run
         }
 
-        var incremental: (events: Int, seconds: Double)?
-        let limit = try arguments.integer("incremental", default: Int.max)
-        if limit > 0 { incremental = try incrementalFold(log: log, limit: limit) }
-
+        // Child processes first: a child's ru_maxrss starts from this process's size at spawn,
+        // so they must run before the incremental benchmark loads the log into memory.
         var tail: (full: ChildRun, resumed: ChildRun, first: ChildRun, tailBytes: Int64)?
         if let tailFile = arguments.options["tail"] {
             tail = try checkpointBenchmark(cli: cli, log: log, tail: tailFile, period: period, repeats: repeats)
         }
+
+        var incremental: (events: Int, seconds: Double)?
+        let limit = try arguments.integer("incremental", default: Int.max)
+        if limit > 0 { incremental = try incrementalFold(log: log, limit: limit) }
 
         // The table.
         print("log: \(log) — \(format(Double(size) / 1e6, 1)) MB, \(grouped(events)) events; \(WorkerThread.processorCount) processors")
