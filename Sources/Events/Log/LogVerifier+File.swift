@@ -9,6 +9,8 @@ extension LogVerifier {
         public var ticketCount: Int
         /// Problems found (one per bad line).
         public var problemCount: Int
+        /// The hash chain: whether there is one, its head, where it first breaks.
+        public var chain = ChainSummary()
 
         /// Whether the log has no problem.
         public var isClean: Bool { problemCount == 0 }
@@ -24,21 +26,45 @@ extension LogVerifier {
     }
 
     /// Verifies a whole log file, streaming it through a fixed-size buffer.
+    ///
+    /// Besides the checks of ``check(_:report:)``, the hash chain is recomputed (see
+    /// ``HashChain``): a line whose chain does not hold is reported as such (see
+    /// ``check(_:despite:report:)``).
     /// - Parameters:
     ///   - path: The log (`-` reads standard input).
+    ///   - requireChain: Report a log that is not chained from its first line, as a problem
+    ///     at line 1 after all the others.
     ///   - report: Called with each problem, in line order.
-    /// - Returns: The totals.
+    /// - Returns: The totals, and what was found about the chain.
     /// - Throws: ``LogFileError`` if the file cannot be read, or what `report` throws.
     /// - Complexity: O(n) time in the log's length; memory grows with the number of ids and
     ///   tickets, not with the length of the lines.
-    public static func verifyFile(at path: String, report: (LogProblem) throws -> Void) throws -> Summary {
+    public static func verifyFile(at path: String, requireChain: Bool = false,
+                                  report: (LogProblem) throws -> Void) throws -> Summary {
+        try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in }
+    }
+
+    /// Verifies a log file, calling `visit` with each valid event and its line's chain value.
+    static func verifyFile(at path: String, requireChain: Bool, report: (LogProblem) throws -> Void,
+                           visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
+        var chain = ChainVerifier(reading: path)
         var lineCount = 0
         try LogReader(path: path, chunkSize: 1 << 20).forEachLine { line in
             lineCount = line.number
-            try verifier.check(line, report: report)
+            if let problem = try chain.check(line) {
+                try verifier.check(line, despite: problem, report: report)
+            } else if let event = try verifier.check(line, report: report) {
+                try visit(line, event, chain.lineValue)
+            }
         }
-        return verifier.summary(lineCount: lineCount)
+        var summary = verifier.summary(lineCount: lineCount)
+        summary.chain = chain.summary
+        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
+            try report(problem)
+            summary.problemCount += 1
+        }
+        return summary
     }
 
     /// The totals so far, given how many lines were checked.

@@ -54,4 +54,17 @@ public struct LogVerifier: Sendable {
         if event.kind == .accepted { ticketCount += 1 }
         return event
     }
+
+    /// Checks a line that has a problem found outside the verifier, such as a broken hash chain.
+    ///
+    /// `problem` is reported in place of any the line has of its own, and the line counts as
+    /// bad; but a line that is otherwise valid still updates the tickets' state, so that one
+    /// changed line does not make the later events of its ticket look wrong too.
+    public mutating func check(_ line: LogLine, despite problem: EventProblem,
+                               report: (LogProblem) throws -> Void) rethrows {
+        let counts = (eventCount, ticketCount, problemCount)
+        check(line) { _ in }
+        (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
+        try report(LogProblem(line: line.number, problem: problem))
+    }
 }

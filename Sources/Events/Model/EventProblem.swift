@@ -29,8 +29,13 @@ public enum EventProblem: Error, Sendable, Equatable {
     case lifecycle(ticket: String, type: EventKind, violation: LifecycleViolation)
     /// The line's hash-chain value is not the one the previous lines imply.
     case chainMismatch(expected: String, found: String)
-    /// A chained log has a line without a chain value (or `--require-chain` found none).
+    /// A line after the first chained line carries no chain value.
     case chainMissing
+    /// The line ends one byte away from a `chain` member: a chained line whose member was damaged.
+    case chainDamaged
+    /// The log must be chained from its first line, but its chain starts at `chainStart`
+    /// (`nil`: the log has no chain).
+    case chainRequired(chainStart: Int?)
 
     /// A one-line, human-readable explanation (without the `file:line:` prefix).
     public var message: String {
@@ -66,7 +71,14 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .chainMismatch(let expected, let found):
             return "hash chain broken: expected \(expected.prefix(16))…, found \(found.prefix(16))… (the log was changed at or before this line)"
         case .chainMissing:
-            return "line has no 'chain' value"
+            return "line has no 'chain' value, but the lines before it are chained (a line was added or its chain member removed)"
+        case .chainDamaged:
+            return "the 'chain' member is damaged: a chained line must end with ,\"chain\":\"<64 lowercase hex digits>\"}"
+        case .chainRequired(let start?):
+            let unchained = start == 2 ? "line 1 carries" : "lines 1–\(start - 1) carry"
+            return "a hash chain is required from the first line, but \(unchained) none (the chain starts at line \(start))"
+        case .chainRequired(nil):
+            return "a hash chain is required, but no line of the log carries one"
         }
     }
 }

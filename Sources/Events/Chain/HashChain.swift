@@ -1,0 +1,76 @@
+/// The log's hash chain: what a `chain` value is and how it is computed.
+///
+/// A *chained* line ends with a `chain` member as its last member, written exactly as
+///
+///     ,"chain":"<64 lowercase hex digits>"}
+///
+/// (no spaces, nothing after the closing brace). Its value is
+///
+///     chain(k) = SHA-256( previous(k) ‖ body(k) ‖ "}" )
+///
+/// where `body(k)` is every byte of line `k` before the comma that precedes `"chain"` — the
+/// line without its `chain` member and closing brace, exactly as stored (UTF-8, escapes and
+/// spacing untouched, no newline) — so `body(k) ‖ "}"` is the line as it would read without
+/// the member. `previous(k)` is 32 raw bytes:
+///
+/// - after a chained line, that line's `chain` value (the 32 bytes the hex digits spell);
+/// - for the first chained line of the log, if it is line 1: 32 zero bytes;
+/// - for the first chained line `k > 1` of a log that started without a chain (an imported
+///   log that `ledger-cli append --chain` went on to chain): SHA-256 of the file's first
+///   bytes up to that line, that is lines `1 … k-1` each with its `\n`. The unchained lines
+///   are sealed into the start of the chain as one block.
+///
+/// Every line after the first chained line must be chained too (``EventProblem/chainMissing``).
+///
+/// Why this catches any edit: every byte of a chained line except its `chain` member is
+/// hashed into its value, its value is hashed into the next line's, and every byte before the
+/// first chained line is hashed into that line's value. So the value of the last line — the
+/// *head* — depends on every byte of the log: change, add or remove one and the head changes
+/// (SHA-256 being collision resistant). A verifier recomputes each value from the previous
+/// line's stored value and names the first line whose stored value does not match. What the
+/// chain cannot show by itself is a log cut after a complete line, or rewritten and chained
+/// again from the edit on, since SHA-256 has no key: that is what a head quoted elsewhere is
+/// for (`ledger-cli digest`).
+public enum HashChain {
+    /// The `previous` value of a chain that starts at line 1: 32 zero bytes.
+    public static let genesis = SHA256.Digest(state: SHA256.State(h0: 0, h1: 0, h2: 0, h3: 0, h4: 0, h5: 0, h6: 0, h7: 0))
+
+    /// The chain value of a line: SHA-256 over `previous`, `body` and a closing brace.
+    /// - Parameters:
+    ///   - previous: The previous line's value, or the chain's start value.
+    ///   - body: The line's bytes before the comma that precedes its `chain` member (for a
+    ///     line being sealed: before its closing brace).
+    /// - Complexity: O(n) in the body's length; the bytes are hashed where they are.
+    public static func link(previous: SHA256.Digest, body: UnsafeRawBufferPointer) -> SHA256.Digest {
+        var hasher = SHA256()
+        previous.withUnsafeBytes { hasher.update($0) }
+        hasher.update(body)
+        withUnsafeBytes(of: UInt8(ascii: "}")) { hasher.update($0) }
+        return hasher.finalize()
+    }
+}
+
+extension SHA256.Digest {
+    /// Parses exactly 64 lowercase hexadecimal digits without allocating; `nil` otherwise.
+    ///
+    /// Branch-free per digit: every chained line's value goes through here.
+    init?(lowercaseHex text: UnsafeRawBufferPointer) {
+        guard text.count == 64, let base = text.baseAddress else { return nil }
+        var invalid: UInt8 = 0
+        @inline(__always) func word(_ index: Int) -> UInt32 {
+            var value: UInt32 = 0
+            for i in 0..<8 {
+                let c = base.load(fromByteOffset: index * 8 + i, as: UInt8.self)
+                let digit = c &- UInt8(ascii: "0"), letter = c &- UInt8(ascii: "a")
+                invalid |= (digit < 10 ? 0 : 1) & (letter < 6 ? 0 : 1)
+                // '0'…'9' are 0x30…0x39, 'a'…'f' are 0x61…0x66: the low nibble, plus 9 for letters.
+                value = value << 4 | UInt32((c & 0x0F) &+ 9 &* (c >> 6))
+            }
+            return value
+        }
+        let state = SHA256.State(h0: word(0), h1: word(1), h2: word(2), h3: word(3),
+                                 h4: word(4), h5: word(5), h6: word(6), h7: word(7))
+        guard invalid == 0 else { return nil }
+        self.init(state: state)
+    }
+}
