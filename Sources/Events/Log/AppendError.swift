@@ -8,6 +8,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidLog(path: String, problems: [LogProblem], problemCount: Int)
     /// The log could not be read or written; a partial write was rolled back.
     case file(LogFileError)
+    /// Lines without a chain cannot follow the chained lines of this log (from `firstChainedLine` on).
+    case chainedLog(path: String, firstChainedLine: Int)
 
     /// One sentence saying what was refused and what to do, e.g. to run `ledger-cli repair LOG`.
     public var description: String {
@@ -20,6 +22,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) has \(count) \(count == 1 ? "problem" : "problems"); nothing was appended. Run 'ledger-cli verify \(path)' to see them"
         case .file(let error):
             return error.description
+        case .chainedLog(let path, let first):
+            return "\(path) is chained (from line \(first)): new lines must carry the chain too, so they cannot be appended without it (--no-chain); nothing was appended"
         }
     }
 }
@@ -34,6 +38,8 @@ public struct AppendReport: Sendable, Equatable {
     public var byteCount: Int
     /// Valid events in the log after the append.
     public var logEventCount: Int
+    /// The log's hash-chain head after the append; `nil` when the log is not chained.
+    public var chainHead: SHA256.Digest? = nil
 }
 
 extension LogProblem {

@@ -1,21 +1,23 @@
 /// The hook through which the hash chain completes the lines ``LogAppender`` writes.
 ///
-/// The appender shows the sealer every valid line already in the log, in order, then hands
-/// it each new line (already stamped with `recorded`) just before writing. A chain sealer
-/// keeps the running hash in ``observe(line:event:)`` and adds a `chain` member as the last
-/// member in ``seal(line:event:)`` (``JSONLineEdit/appendingMember(key:rawValue:to:)``).
-/// The appender checks every sealed line again before anything reaches the file.
+/// The appender shows the sealer every complete line already in the log, in order, then tells
+/// it how long the log is, then hands it each new line (already stamped with `recorded`) just
+/// before writing. The chain's sealer (``ChainSealer``) keeps the running hash in
+/// ``observe(line:event:)`` and adds a `chain` member as the last member in
+/// ``seal(line:event:)``. The appender checks every sealed line again before anything reaches
+/// the file.
 protocol LineSealer {
-    /// Sees a valid line already in the log.
-    /// - Returns: What is wrong with the line (say, a broken chain); the append is then refused.
-    mutating func observe(line: UnsafeRawBufferPointer, event: RawEvent) -> EventProblem?
+    /// Sees a complete line already in the log; `event` is `nil` when the line is invalid (the
+    /// append is then refused anyway).
+    /// - Returns: What else is wrong with a valid line (say, a broken chain); the append is then refused.
+    /// - Throws: ``LogFileError`` if the sealer has to read the log and cannot.
+    mutating func observe(line: LogLine, event: RawEvent?) throws(LogFileError) -> EventProblem?
+
+    /// Called once the whole log (`lineCount` lines, `byteCount` bytes) has been observed
+    /// and found valid, before the first ``seal(line:event:)``.
+    /// - Throws: Why no line can be appended to this log; nothing is then written.
+    mutating func prepare(lineCount: Int, byteCount: Int64) throws(AppendError)
 
     /// Completes a new line; `event` was decoded from `line` as it is on entry.
     mutating func seal(line: inout [UInt8], event: RawEvent)
-}
-
-/// Lines go out as validated and stamped, with nothing added.
-struct NoSealing: LineSealer {
-    func observe(line: UnsafeRawBufferPointer, event: RawEvent) -> EventProblem? { nil }
-    func seal(line: inout [UInt8], event: RawEvent) {}
 }

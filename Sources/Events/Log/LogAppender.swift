@@ -8,7 +8,8 @@
 /// 3. checks every batch line against that state (and the lines before it in the batch),
 ///    reporting every problem with its batch line number;
 /// 4. stamps `"recorded"` with the current time on lines that lack it, inserting the member
-///    so that every other byte of the line stays as it was;
+///    so that every other byte of the line stays as it was, and adds the hash chain's `chain`
+///    member as the last member when the log is chained (see ``Chaining`` and ``HashChain``);
 /// 5. writes all lines in one write loop at the end of the file, then `fsync`s it; if the
 ///    write or the flush fails, the file is cut back to its original length.
 ///
@@ -32,6 +33,8 @@ public struct LogAppender: Sendable {
     public var createsMissingLog = true
     /// How many problems of an invalid log ``AppendError/invalidLog(path:problems:problemCount:)`` keeps.
     public var keptLogProblemLimit = 20
+    /// Whether new lines carry the hash chain: by default when the log is chained or empty.
+    public var chaining = Chaining.automatic
 
     /// Creates an appender for the log at `path`.
     public init(path: String) {
@@ -43,8 +46,10 @@ public struct LogAppender: Sendable {
     /// - Returns: What was written.
     /// - Throws: ``AppendError``; the log is then byte for byte as it was.
     public func append(batch: [UInt8]) throws(AppendError) -> AppendReport {
-        var sealer = NoSealing()
-        return try append(batch: batch, sealer: &sealer)
+        var sealer = ChainSealer(path: path, chaining: chaining)
+        var report = try append(batch: batch, sealer: &sealer)
+        report.chainHead = sealer.head
+        return report
     }
 
     /// Appends events, written with ``Event/jsonLine(offsetSeconds:)``.
@@ -70,6 +75,7 @@ public struct LogAppender: Sendable {
         }
         var verifier = LogVerifier()
         let existing = try readExisting(file, into: &verifier, sealer: &sealer)
+        try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
 
         let stamp = JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds))
         let output = try batch.withUnsafeBytes { bytes in
@@ -111,8 +117,8 @@ public struct LogAppender: Sendable {
                     torn = (line.number, line.bytes.count)
                     return
                 }
-                guard let event = verifier.check(line, report: record) else { return }
-                if let problem = sealer.observe(line: line.bytes, event: event) {
+                let event = verifier.check(line, report: record)
+                if let problem = try sealer.observe(line: line, event: event) {
                     record(LogProblem(line: line.number, problem: problem))
                 }
             }
@@ -192,8 +198,8 @@ public struct LogAppender: Sendable {
 
     /// The line with `"recorded"` set to `stamp`, or `nil` when it already has a time.
     ///
-    /// A `"recorded": null` member gets the value in place; otherwise the member goes before a
-    /// `chain` member if there is one, else last.
+    /// A `"recorded": null` member gets the value in place; otherwise the member goes last (a
+    /// `chain` member is then taken off and added again by the chain's sealer).
     static func stamped(_ line: UnsafeRawBufferPointer, event: RawEvent, members: [JSONMember], stamp: String) -> [UInt8]? {
         guard event.recorded == nil else { return nil }
         for member in members where member.kind == .null {
@@ -202,9 +208,6 @@ public struct LogAppender: Sendable {
             if name == Field.recorded.rawValue {
                 return JSONLineEdit.replacing(member.value, with: stamp, in: line)
             }
-        }
-        if let chainStart = event.chainMemberStart {
-            return JSONLineEdit.insertingMember(key: Field.recorded.rawValue, rawValue: stamp, before: chainStart, in: line)
         }
         return JSONLineEdit.appendingMember(key: Field.recorded.rawValue, rawValue: stamp, to: line)
     }

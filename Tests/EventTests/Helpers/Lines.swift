@@ -60,3 +60,12 @@ func acceptedAssignedClosed(_ ticket: String, prefix: String) -> [String] {
         line("\(prefix)3", ticket, "closed", "03 16:00", #""unit":"市城管局","reply":"已清理""#),
     ]
 }
+
+/// `text` with the `,"chain":"…"` ending taken off every chained line.
+func withoutChain(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        let bytes = Array(line.utf8)
+        guard case .intact(let bodyEnd, _) = bytes.withUnsafeBytes({ ChainMember.ending(of: $0) }) else { return String(line) }
+        return String(decoding: bytes[..<bodyEnd], as: UTF8.self) + "}"
+    }.joined(separator: "\n")
+}

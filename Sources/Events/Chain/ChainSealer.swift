@@ -1,0 +1,55 @@
+/// Seals the lines ``LogAppender`` writes with the hash chain (see ``HashChain``).
+///
+/// It verifies the chain of the log as the appender reads it, so a log whose chain is broken
+/// is refused rather than extended, then decides from ``LogAppender/Chaining`` whether the new
+/// lines are chained. A `chain` member that a batch line brings along (say, copied from another
+/// log) is always removed: chain values belong to the log they are written in.
+struct ChainSealer: LineSealer {
+    private let path: String
+    private let chaining: LogAppender.Chaining
+    private var verifier: ChainVerifier
+    /// Whether new lines get a chain member.
+    private var sealing = false
+    /// The value the next new line builds on.
+    private var previous = HashChain.genesis
+    /// The log's chain head: the existing one, then that of the last line sealed; `nil` while
+    /// the log has no chained line.
+    private(set) var head: SHA256.Digest?
+
+    init(path: String, chaining: LogAppender.Chaining) {
+        self.path = path
+        self.chaining = chaining
+        verifier = ChainVerifier(reading: path)
+    }
+
+    mutating func observe(line: LogLine, event: RawEvent?) throws(LogFileError) -> EventProblem? {
+        let problem = try verifier.check(line)
+        // A line that is invalid anyway is reported once, for that.
+        return event == nil ? nil : problem
+    }
+
+    mutating func prepare(lineCount: Int, byteCount: Int64) throws(AppendError) {
+        head = verifier.summary.head
+        if let first = verifier.summary.firstLine {
+            guard chaining != .off else { throw .chainedLog(path: path, firstChainedLine: first) }
+            sealing = true
+        } else {
+            sealing = lineCount == 0 ? chaining != .off : chaining == .start
+        }
+        guard sealing else { return }
+        do {
+            previous = try verifier.nextPrevious(startingAfter: byteCount)
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    mutating func seal(line: inout [UInt8], event: RawEvent) {
+        if let start = event.chainMemberStart, let stripped = ChainMember.removing(memberAt: start, from: line) {
+            line = stripped
+        }
+        guard sealing else { return }
+        previous = ChainMember.append(to: &line, previous: previous)
+        head = previous
+    }
+}
