@@ -11,6 +11,7 @@ let dispatcher = CommandDispatcher(
         VerifyCommand.self,
         AppendCommand.self,
         RepairCommand.self,
+        DigestCommand.self,
         ReplayCommand.self,
         ExplainCommand.self,
         WhatIfCommand.self,

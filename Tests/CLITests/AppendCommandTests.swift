@@ -22,7 +22,7 @@ private let history = [
     #expect(lines[2].hasPrefix(#"{"id":"b1","ticket":"T1","type":"closed","at":"2024-02-03T10:00:00+08:00","unit":"市城管局","reply":"已处理","recorded":"#))
     #expect(lines[2].hasSuffix(#"+08:00"}"#))
     #expect(lines[3] == eventLine("b2", "T1", "callback-rated", "05 10:00", #""unit":"市城管局","rating":"satisfied","recorded":"2024-02-05T11:00:00+08:00""#))
-    #expect(try LedgerCLI.run(["verify", "events.jsonl"], in: dir.path).stdout == "4 events, 1 ticket, 0 errors\n")
+    #expect(try LedgerCLI.run(["verify", "events.jsonl"], in: dir.path).stdout == "4 events, 1 ticket, 0 errors; not chained\n")
 }
 
 @Test func appendReadsStandardInputByDefault() throws {
@@ -31,9 +31,11 @@ private let history = [
     let one = jsonl([eventLine("a1", "T1", "accepted", "01 09:00")])
     let result = try LedgerCLI.run(["append", "new.jsonl"], in: dir.path, input: one)
     #expect(result.status == 0)
-    #expect(result.stdout == "appended 1 event to new.jsonl\n")
+    // A new log is chained; the head is printed after each append.
+    #expect(result.stdout.hasPrefix("appended 1 event to new.jsonl; chain head "))
     let dash = try LedgerCLI.run(["append", "new.jsonl", "-"], in: dir.path, input: jsonl([eventLine("a2", "T2", "accepted", "01 09:00")]))
-    #expect(dash.stdout == "appended 1 event to new.jsonl\n")
+    #expect(dash.stdout.hasPrefix("appended 1 event to new.jsonl; chain head "))
+    #expect(dash.stdout != result.stdout)
 }
 
 @Test func aRejectedAppendNamesTheBadLinesAndChangesNothing() throws {

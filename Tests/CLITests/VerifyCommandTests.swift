@@ -3,7 +3,7 @@ import Testing
 @Test func verifyAcceptsTheShippedSample() throws {
     let result = try LedgerCLI.run(["verify", "samples/events.jsonl"])
     #expect(result.status == 0)
-    #expect(result.stdout == "38 events, 8 tickets, 0 errors\n")
+    #expect(result.stdout == "38 events, 8 tickets, 0 errors; not chained\n")
     #expect(result.stderr == "")
 }
 
@@ -11,7 +11,7 @@ import Testing
     let result = try LedgerCLI.run(["verify", "samples/bad-events.jsonl"])
     #expect(result.status == 1)
     let lines = result.lines
-    #expect(lines.last == "4 events, 2 tickets, 14 errors")
+    #expect(lines.last == "4 events, 2 tickets, 14 errors; not chained")
     let problems = lines.dropLast()
     #expect(problems.count == 14)
     #expect(problems.allSatisfy { $0.hasPrefix("samples/bad-events.jsonl:") })
@@ -48,7 +48,7 @@ import Testing
     ]))
     let result = try LedgerCLI.run(["verify", "events.jsonl"], in: dir.path)
     #expect(result.status == 1)
-    #expect(result.stdout == "events.jsonl:6: ticket T2 closed but it was never accepted\n5 events, 2 tickets, 1 error\n")
+    #expect(result.stdout == "events.jsonl:6: ticket T2 closed but it was never accepted\n5 events, 2 tickets, 1 error; not chained\n")
     let absolute = try LedgerCLI.run(["verify", dir.file("events.jsonl")])
     #expect(absolute.lines.first == dir.file("events.jsonl") + ":6: ticket T2 closed but it was never accepted")
 }
@@ -57,7 +57,7 @@ import Testing
     let text = jsonl([eventLine("E1", "T1", "accepted", "01 09:00"), eventLine("E1", "T2", "accepted", "01 09:00")])
     let result = try LedgerCLI.run(["verify", "-"], input: text)
     #expect(result.status == 1)
-    #expect(result.stdout == "<stdin>:2: duplicate event id \"E1\" (first used on line 1)\n1 event, 1 ticket, 1 error\n")
+    #expect(result.stdout == "<stdin>:2: duplicate event id \"E1\" (first used on line 1)\n1 event, 1 ticket, 1 error; not chained\n")
 }
 
 @Test func verifyGroupsThousandsInTheSummary() throws {
@@ -66,9 +66,9 @@ import Testing
     let lines = (0..<1_204).map { eventLine("E\($0)", "T\($0 % 311)", $0 < 311 ? "accepted" : "nonsense", "01 09:00") }
     try dir.write("big.jsonl", jsonl(lines))
     let result = try LedgerCLI.run(["verify", "big.jsonl"], in: dir.path)
-    #expect(result.lines.last == "311 events, 311 tickets, 893 errors")
+    #expect(result.lines.last == "311 events, 311 tickets, 893 errors; not chained")
     try dir.write("clean.jsonl", jsonl((0..<1_204).map { eventLine("E\($0)", "T\($0)", "accepted", "01 09:00") }))
-    #expect(try LedgerCLI.run(["verify", "clean.jsonl"], in: dir.path).stdout == "1,204 events, 1,204 tickets, 0 errors\n")
+    #expect(try LedgerCLI.run(["verify", "clean.jsonl"], in: dir.path).stdout == "1,204 events, 1,204 tickets, 0 errors; not chained\n")
 }
 
 @Test func verifyUsageErrorsExitWith64() throws {
@@ -88,7 +88,7 @@ import Testing
 }
 
 @Test func everyCommandHasHelp() throws {
-    for command in ["verify", "append", "repair"] {
+    for command in ["verify", "append", "repair", "digest"] {
         for invocation in [[command, "--help"], [command, "-h"], ["help", command]] {
             let result = try LedgerCLI.run(invocation)
             #expect(result.status == 0, "\(invocation)")
@@ -99,5 +99,5 @@ import Testing
     }
     let root = try LedgerCLI.run(["--help"])
     #expect(root.status == 0)
-    for command in ["verify", "append", "repair"] { #expect(root.stdout.contains(command)) }
+    for command in ["verify", "append", "repair", "digest"] { #expect(root.stdout.contains(command)) }
 }

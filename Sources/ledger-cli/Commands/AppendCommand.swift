@@ -19,23 +19,44 @@ enum AppendCommand: Subcommand {
 
         A log whose last line was cut short by a crash is refused: run 'ledger-cli repair LOG' first.
 
+        Each new line of a chained or new log gets the hash chain: a 'chain' member, last, computed from the \
+        line and the line before it ('ledger-cli verify' recomputes it, 'ledger-cli digest' prints the head). A \
+        log imported without a chain stays unchained unless --chain starts one, sealing its existing lines into \
+        the chain's first value. A 'chain' member that a batch line brings along is dropped: append computes \
+        chain values for the log they go in. The chain head is printed after each chained append, and a log \
+        whose chain is broken is refused.
+
         Examples:
           ledger-cli append events.jsonl batch.jsonl
           produce-events | ledger-cli append events.jsonl
+          ledger-cli append --no-chain imported.jsonl export.jsonl
+          ledger-cli append --chain imported.jsonl batch.jsonl
         """,
         arguments: [
             .required("LOG", help: "The event log; created if missing."),
             .optional("FILE", help: "The batch (JSON Lines); '-' or nothing reads standard input."),
+        ],
+        options: [
+            .flag("chain", help: "Chain the new lines even if the log is not chained yet (starts its chain)."),
+            .flag("no-chain", help: "Write the new lines without a chain (an import); refused on a chained log."),
         ]
     )
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let source = parsed.optionalPositional("FILE") ?? "-"
+        var appender = LogAppender(path: log)
+        switch (parsed.flag("chain"), parsed.flag("no-chain")) {
+        case (true, true): throw UsageError("--chain and --no-chain cannot be used together")
+        case (true, false): appender.chaining = .start
+        case (false, true): appender.chaining = .off
+        case (false, false): appender.chaining = .automatic
+        }
         let batch = try readAll(source)
         do {
-            let report = try LogAppender(path: log).append(batch: batch)
-            Terminal.writeLine("appended \(counted(report.eventCount, "event")) to \(log)")
+            let report = try appender.append(batch: batch)
+            let head = report.chainHead.map { "; chain head \($0.hex)" } ?? ""
+            Terminal.writeLine("appended \(counted(report.eventCount, "event")) to \(log)\(head)")
             return 0
         } catch {
             switch error {
@@ -49,7 +70,7 @@ enum AppendCommand: Subcommand {
                 if count > problems.count { output += "… and \(counted(count - problems.count, "more problem"))\n" }
                 Terminal.write(output)
                 Terminal.writeErrorLine("Error: \(error)")
-            case .tornTail, .file:
+            case .tornTail, .file, .chainedLog:
                 Terminal.writeErrorLine("Error: \(error)")
             }
             return 1

@@ -7,11 +7,16 @@ func displayName(_ path: String) -> String {
 
 /// `1 event`, `1,800 events`.
 func counted(_ count: Int, _ noun: String) -> String {
-    var digits = String(count)
+    "\(grouped(count)) \(noun)\(count == 1 ? "" : "s")"
+}
+
+/// `1204` as `1,204`.
+func grouped(_ number: Int) -> String {
+    var digits = String(number)
     var grouped = ""
     while digits.count > 3 {
         grouped = "," + digits.suffix(3) + grouped
         digits.removeLast(3)
     }
-    return "\(digits)\(grouped) \(noun)\(count == 1 ? "" : "s")"
+    return digits + grouped
 }
