@@ -16,7 +16,9 @@ public struct RuleSetError: Error, Sendable, CustomStringConvertible {
 
 extension RuleSet {
     static let knownKeys: Set<String> = ["name", "attribution", "satisfaction", "weights", "rateDecimals", "scoreDecimals",
-                                         "timeZone", "emptyUnit", "grades", "channel", "displayRateDecimals", "description"]
+                                         "timeZone", "emptyUnit", "grades", "channel", "displayRateDecimals", "description",
+                                         "adjustments"]
+    static let knownAdjustmentKeys: Set<String> = ["grades", "overdueTicket", "label"]
 
     /// Reads a rule set from JSON. Fields left out take the defaults of the
     /// `yueyang-hotline` rule set, except `name`, which is required.
@@ -110,6 +112,12 @@ extension RuleSet {
             rules.grades = bounds
         }
         if top.keys.contains("channel") { rules.channel = document.channel }
+        if let adjustments = document.adjustments {
+            rules.adjustments = try decodeAdjustments(adjustments, raw: top["adjustments"], grades: rules.grades, fail: fail)
+        } else {
+            // The default points, for the grades this rule set has.
+            rules.adjustments.grades.removeAll { bound in !rules.grades.contains { $0.grade == bound.grade } }
+        }
         return rules
     }
 
@@ -142,10 +150,52 @@ extension RuleSet {
           "timeZone": "\(timeZoneText)",
           "channel": \(channel.map(JSONString.quoted) ?? "null"),
           "emptyUnit": {"score": \(num(emptyUnit.score)), "grade": \(JSONString.quoted(emptyUnit.grade))},
-          "grades": [\(grades.joined(separator: ", "))]
+          "grades": [\(grades.joined(separator: ", "))],
+          "adjustments": \(adjustmentsJSON(num))
         }
 
         """
+    }
+
+    private func adjustmentsJSON(_ num: (Rational) -> String) -> String {
+        let known = adjustments.grades.filter { bound in self.grades.contains { $0.grade == bound.grade } }
+        let grades = known.map { "\(JSONString.quoted($0.grade)): \(num($0.points))" }.joined(separator: ", ")
+        var out = "{\"grades\": {\(grades)}, \"overdueTicket\": \(num(adjustments.overdueTicket))"
+        if let label = adjustments.label { out += ", \"label\": \(JSONString.quoted(label))" }
+        return out + "}"
+    }
+
+    private static func decodeAdjustments(_ document: AdjustmentsDocument, raw: Any?, grades: [GradeBound],
+                                          fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Adjustments {
+        if let object = raw as? [String: Any] {
+            for key in object.keys.sorted() where !knownAdjustmentKeys.contains(key) {
+                throw fail("adjustments.\(key)", "unknown field (known: \(knownAdjustmentKeys.sorted().joined(separator: ", ")))")
+            }
+        }
+        var result = Adjustments.standard
+        if let points = document.grades {
+            let names = grades.map(\.grade)
+            var list: [GradePoints] = []
+            for key in points.keys.sorted() {
+                guard let index = names.firstIndex(of: key) else {
+                    throw fail("adjustments.grades.\(key)", "no such grade (grades: \(names.joined(separator: ", ")))")
+                }
+                guard let r = Rational(decimal: points[key]!.description) else {
+                    throw fail("adjustments.grades.\(key)", "not a plain decimal number")
+                }
+                list.append(GradePoints(grade: names[index], points: r))
+            }
+            result.grades = list.sorted { names.firstIndex(of: $0.grade)! < names.firstIndex(of: $1.grade)! }
+        }
+        if let value = document.overdueTicket {
+            guard let r = Rational(decimal: value.description) else { throw fail("adjustments.overdueTicket", "not a plain decimal number") }
+            result.overdueTicket = r
+        }
+        if let label = document.label {
+            guard !label.isEmpty else { throw fail("adjustments.label", "must not be empty") }
+            result.label = label
+        }
+        return result
     }
 
     private struct Document: Decodable {
@@ -161,6 +211,13 @@ extension RuleSet {
         var grades: [GradeDocument]?
         var channel: String?
         var description: String?
+        var adjustments: AdjustmentsDocument?
+    }
+
+    private struct AdjustmentsDocument: Decodable {
+        var grades: [String: Decimal]?
+        var overdueTicket: Decimal?
+        var label: String?
     }
 
     private struct WeightsDocument: Decodable {
@@ -192,7 +249,8 @@ extension RuleSetError {
         }
         switch error {
         case .typeMismatch(let type, let context):
-            let expected = type == Decimal.self ? "a number" : type == String.self ? "a string" : type == Int.self ? "a whole number" : "\(type)"
+            let expected = type == Decimal.self ? "a number" : type == String.self ? "a string" : type == Int.self ? "a whole number"
+                : type == [String: Any].self ? "an object" : type == [Any].self ? "an array" : "\(type)"
             return RuleSetError(source: source, field: path(context.codingPath), message: "must be \(expected)")
         case .valueNotFound(_, let context):
             return RuleSetError(source: source, field: path(context.codingPath), message: "must not be null")

@@ -26,6 +26,8 @@ public struct RuleSet: Sendable, Equatable {
     public var channel: String?
     /// Decimals shown for rates that are kept exact (``rateDecimals`` is `nil`).
     public var displayRateDecimals: Int
+    /// Deductions and bonuses computed from the table (grade, overdue tickets).
+    public var adjustments: Adjustments
 
     /// Which period due, done and onTime count in.
     public enum Attribution: String, Sendable, Equatable, CaseIterable {
@@ -84,7 +86,7 @@ public struct RuleSet: Sendable, Equatable {
     public init(name: String, attribution: Attribution = .deadline, satisfaction: SatisfactionBasis = .dissatisfied,
                 weights: Weights, rateDecimals: Int? = 2, scoreDecimals: Int = 1, utcOffsetSeconds: Int32 = 28_800,
                 emptyUnit: EmptyUnit = EmptyUnit(score: Rational(40), grade: "E"), grades: [GradeBound],
-                channel: String? = nil, displayRateDecimals: Int = 2) {
+                channel: String? = nil, displayRateDecimals: Int = 2, adjustments: Adjustments = .standard) {
         self.name = name
         self.attribution = attribution
         self.satisfaction = satisfaction
@@ -96,6 +98,7 @@ public struct RuleSet: Sendable, Equatable {
         self.grades = grades
         self.channel = channel
         self.displayRateDecimals = displayRateDecimals
+        self.adjustments = adjustments
     }
 
     /// The grade a score earns.
