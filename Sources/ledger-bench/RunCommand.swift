@@ -164,7 +164,11 @@ enum RunCommand {
                 case .returned(let u, let b, let r, let d): event.body = .returned(unit: shared(u)!, by: b, reason: shared(r), due: d)
                 case .extended(let u, let d, let r): event.body = .extended(unit: shared(u)!, due: d, reason: shared(r))
                 case .closed(let u, let r): event.body = .closed(unit: shared(u)!, reply: shared(r))
-                case .callbackRated(let u, let r): event.body = .callbackRated(unit: shared(u)!, rating: r)
+                case .callbackRated(let u, let r, let c): event.body = .callbackRated(unit: shared(u)!, rating: r, contacted: c)
+                case .supervised(let u, let m, let r): event.body = .supervised(unit: shared(u)!, method: m, reason: shared(r))
+                case .supervisionAnswered(let u, let r): event.body = .supervisionAnswered(unit: shared(u)!, reply: shared(r))
+                case .adjusted(let u, let p, let i, let r, let f):
+                    event.body = .adjusted(unit: shared(u)!, points: p, indicator: shared(i)!, reason: shared(r)!, ref: shared(f))
                 }
                 events.append(event)
             }

@@ -65,7 +65,7 @@ import Testing
 
 @Test func unknownTypesAndValuesAreRejected() {
     #expect(problem(line("E1", "T1", "reopened", "01 09:00"))?.message
-            == #"unknown event type "reopened" (expected one of: accepted, assigned, returned, extended, closed, callback-rated)"#)
+            == #"unknown event type "reopened" (expected one of: accepted, assigned, returned, extended, closed, callback-rated, supervised, supervision-answered, adjusted)"#)
     #expect(problem(line("E1", "T1", "Accepted", "01 09:00")) == .unknownType("Accepted"))
     #expect(problem(line("E1", "T1", "callback_rated", "01 09:00")) == .unknownType("callback_rated"))
     #expect(problem(line("E2", "T1", "returned", "01 09:30", #""unit":"市城管局","by":"citizen""#))?.message

@@ -8,6 +8,11 @@
 /// - `returned` by the unit only while it holds the ticket open (the ticket goes back to the
 ///   centre); by the centre only after the holding unit closed it (rework: it reopens).
 /// - `callback-rated` only for a unit that has closed the ticket.
+/// - `supervised` only for the unit holding the ticket (open or closed); `supervision-answered`
+///   only by that unit, while one of its supervisions is unanswered. A decline or a new
+///   assignment drops unanswered supervisions.
+/// - `adjusted` only on a stream of its own: never on an accepted ticket, and no other event
+///   on an adjustment's stream.
 ///
 /// The validator interns ticket ids and unit names; replays reuse those ids.
 public struct LifecycleValidator: Sendable {
@@ -84,6 +89,15 @@ public struct LifecycleValidator: Sendable {
     private mutating func check(_ kind: EventKind, at: Int64, due eventDue: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
                                 lineNumber: Int) -> LifecycleViolation? {
         var state = states[Int(ticket)]
+        if kind == .adjusted || state.isAdjustment {
+            guard kind == .adjusted else { return .adjustmentStream }
+            guard state.acceptedLine == 0 else { return .adjustmentOnTicket }
+            guard at >= state.lastAt else { return .timeWentBackwards(previous: Timestamp(nanoseconds: state.lastAt)) }
+            state.isAdjustment = true
+            state.lastAt = at
+            states[Int(ticket)] = state
+            return nil
+        }
         if kind == .accepted {
             if state.acceptedLine != 0 { return .acceptedTwice(firstLine: Int(state.acceptedLine)) }
             // A line number of 0 or less (an in-memory event) still marks the ticket accepted.
@@ -103,6 +117,7 @@ public struct LifecycleValidator: Sendable {
             state.holder = unit
             state.closed = false
             state.due = eventDue
+            state.pendingSupervisions = 0
         case .extended:
             guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
             guard !state.closed else { return .notOpen }
@@ -120,6 +135,7 @@ public struct LifecycleValidator: Sendable {
             if by == .unit {
                 guard !state.closed else { return .notOpen }
                 state.holder = -1
+                state.pendingSupervisions = 0
             } else {
                 guard state.closed else { return .notClosed }
                 state.closed = false
@@ -127,6 +143,15 @@ public struct LifecycleValidator: Sendable {
             }
         case .callbackRated:
             guard hasClosed(unit, state, ticket: ticket) else { return .neverClosedBy(unit: units.string(unit)) }
+        case .supervised:
+            guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
+            if state.pendingSupervisions < .max { state.pendingSupervisions += 1 }
+        case .supervisionAnswered:
+            guard state.holder == unit else { return .notHolder(unit: units.string(unit), holder: holderName()) }
+            guard state.pendingSupervisions > 0 else { return .notSupervised(unit: units.string(unit)) }
+            state.pendingSupervisions -= 1
+        case .adjusted:
+            break
         }
         state.lastAt = at
         states[Int(ticket)] = state

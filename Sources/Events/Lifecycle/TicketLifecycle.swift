@@ -18,4 +18,8 @@ struct TicketLifecycle: Sendable {
     /// Whether the holder has closed it (and no rework reopened it).
     var closed = false
     var moreClosers = false
+    /// Supervisions of the holder not answered yet.
+    var pendingSupervisions: UInt8 = 0
+    /// The stream holds `adjusted` events, not a ticket.
+    var isAdjustment = false
 }

@@ -34,7 +34,8 @@ public struct Event: Sendable, Equatable {
     /// The event's type.
     public var kind: EventKind { body.kind }
 
-    /// The unit the event concerns, for every type but `accepted`.
+    /// The unit the event concerns, for every type but `accepted` (for `adjusted`, the unit
+    /// the points go to).
     public var unit: String? { body.unit }
 
     /// When the event became known: ``recorded`` if present, else ``at``.
@@ -65,8 +66,17 @@ public struct Event: Sendable, Equatable {
         case extended(unit: String, due: Timestamp, reason: String?)
         /// `unit` closed the ticket.
         case closed(unit: String, reply: String?)
-        /// A callback about `unit`'s handling was rated.
-        case callbackRated(unit: String, rating: Rating)
+        /// A callback about `unit`'s handling was rated; `contacted: false` records the citizen
+        /// saying the unit never contacted them (成员单位未答复当事人), `nil` that nobody asked.
+        case callbackRated(unit: String, rating: Rating, contacted: Bool? = nil)
+        /// The centre chased `unit`, which holds the ticket (督办).
+        case supervised(unit: String, method: SupervisionMethod, reason: String?)
+        /// `unit` answered its earliest unanswered supervision of the ticket.
+        case supervisionAnswered(unit: String, reply: String?)
+        /// A manual deduction or bonus: `points` is the decimal as written (`-1`, `+0.5`),
+        /// `indicator` the assessment item (指标名称), `reason` the detail, `ref` a ticket number
+        /// or letter number it concerns.
+        case adjusted(unit: String, points: String, indicator: String, reason: String, ref: String?)
 
         /// The event type of this body.
         public var kind: EventKind {
@@ -77,6 +87,9 @@ public struct Event: Sendable, Equatable {
             case .extended: .extended
             case .closed: .closed
             case .callbackRated: .callbackRated
+            case .supervised: .supervised
+            case .supervisionAnswered: .supervisionAnswered
+            case .adjusted: .adjusted
             }
         }
 
@@ -85,7 +98,8 @@ public struct Event: Sendable, Equatable {
             switch self {
             case .accepted: nil
             case .assigned(let unit, _), .returned(let unit, _, _, _), .extended(let unit, _, _),
-                 .closed(let unit, _), .callbackRated(let unit, _):
+                 .closed(let unit, _), .callbackRated(let unit, _, _), .supervised(let unit, _, _),
+                 .supervisionAnswered(let unit, _), .adjusted(let unit, _, _, _, _):
                 unit
             }
         }

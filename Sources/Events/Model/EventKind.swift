@@ -12,6 +12,13 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
     case closed
     /// The centre's callback to the citizen was rated (回访).
     case callbackRated = "callback-rated"
+    /// The centre chased the unit holding the ticket, by phone or in writing (督办).
+    case supervised
+    /// The unit answered its earliest unanswered supervision of the ticket (督办回复).
+    case supervisionAnswered = "supervision-answered"
+    /// A manual deduction or bonus for a unit (考核加扣分); its `ticket` names the adjustment,
+    /// a stream of its own outside any ticket's life cycle.
+    case adjusted
 
     /// The wire spelling of the type.
     public var wireName: String { rawValue }
@@ -23,6 +30,14 @@ public enum ReturnParty: String, Sendable, CaseIterable, Codable {
     case center
     /// The unit declines the ticket (退单): it goes back to the centre unassigned.
     case unit
+}
+
+/// How the centre chased a unit in a `supervised` event.
+public enum SupervisionMethod: String, Sendable, CaseIterable, Codable {
+    /// 电话督办.
+    case phone
+    /// 书面督办.
+    case written
 }
 
 /// The citizen's answer to a callback.

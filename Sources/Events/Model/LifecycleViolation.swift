@@ -21,6 +21,12 @@ public enum LifecycleViolation: Sendable, Equatable {
     case deadlineNotLater(current: Timestamp, requested: Timestamp)
     /// `at` is earlier than the ticket's previous event.
     case timeWentBackwards(previous: Timestamp)
+    /// `supervision-answered` by a unit with no unanswered supervision of the ticket.
+    case notSupervised(unit: String)
+    /// `adjusted` on the stream of an accepted ticket.
+    case adjustmentOnTicket
+    /// A ticket event on a stream that holds adjustments.
+    case adjustmentStream
 
     /// The sentence that follows "ticket T2 ".
     func message(for type: EventKind) -> String {
@@ -48,6 +54,12 @@ public enum LifecycleViolation: Sendable, Equatable {
             return "extended to \(requested.rfc3339()), not later than the deadline \(current.rfc3339())"
         case .timeWentBackwards(let previous):
             return "\(verb) at a time before its previous event (\(previous.rfc3339()))"
+        case .notSupervised(let unit):
+            return "supervision answered by \(unit), which has no unanswered supervision of it"
+        case .adjustmentOnTicket:
+            return "adjusted, but it is a ticket: an adjustment needs an id of its own (e.g. ADJ-2024-02-01)"
+        case .adjustmentStream:
+            return "\(verb), but that id holds adjustments, not a ticket"
         }
     }
 }

@@ -37,9 +37,24 @@ extension Event {
         case .closed(let unit, let reply):
             writer.string("unit", unit)
             if let reply { writer.string("reply", reply) }
-        case .callbackRated(let unit, let rating):
+        case .callbackRated(let unit, let rating, let contacted):
             writer.string("unit", unit)
             writer.string("rating", rating.rawValue)
+            if let contacted { writer.raw("contacted", contacted ? "true" : "false") }
+        case .supervised(let unit, let method, let reason):
+            writer.string("unit", unit)
+            writer.string("method", method.rawValue)
+            if let reason { writer.string("reason", reason) }
+        case .supervisionAnswered(let unit, let reply):
+            writer.string("unit", unit)
+            if let reply { writer.string("reply", reply) }
+        case .adjusted(let unit, let points, let indicator, let reason, let ref):
+            writer.string("unit", unit)
+            // A JSON number when the text is one (`-1`, `0.5`), else a string (`"+0.5"`).
+            if DecimalText.isJSONNumber(points) { writer.raw("points", points) } else { writer.string("points", points) }
+            writer.string("indicator", indicator)
+            writer.string("reason", reason)
+            if let ref { writer.string("ref", ref) }
         }
         for field in extraFields { writer.raw(field.key, field.rawValue) }
         if let chain { writer.string("chain", chain) }

@@ -80,6 +80,22 @@ public struct EventDecoder: Sendable {
             guard index >= 0, members[index].kind == .string, !members[index].valueEscaped else { return nil }
             return UnsafeRawBufferPointer(rebasing: line[members[index].value])
         }
+        func boolean(_ field: Field) throws(EventProblem) -> Bool? {
+            let index = fields[field.index]
+            guard index >= 0, members[index].kind != .null else { return nil }
+            guard members[index].kind == .bool else { throw .wrongFieldType(field.rawValue, expected: "true or false") }
+            return line[members[index].value.lowerBound] == UInt8(ascii: "t")
+        }
+        func decimal(_ field: Field, type: EventKind) throws(EventProblem) -> FieldRef {
+            let index = fields[field.index]
+            guard index >= 0, members[index].kind != .null else { throw .missingField(field.rawValue, type: type) }
+            let member = members[index]
+            let expected = "a decimal number such as -1 or \"+0.5\""
+            guard member.kind == .number || member.kind == .string, !member.valueEscaped,
+                  DecimalText.isPlainDecimal(UnsafeRawBufferPointer(rebasing: line[member.value]))
+            else { throw .wrongFieldType(field.rawValue, expected: expected) }
+            return FieldRef(range: member.value, escaped: false)
+        }
 
         let id = try string(.id, required: true)!
         let ticket = try string(.ticket, required: true)!
@@ -129,6 +145,20 @@ public struct EventDecoder: Sendable {
             } else {
                 event.rating = try enumeration(.rating, Rating.self, type: kind)
             }
+            event.contacted = try boolean(.contacted)
+        case .supervised:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.method = try enumeration(.method, SupervisionMethod.self, type: kind)
+            event.reason = try string(.reason, required: false)
+        case .supervisionAnswered:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.reply = try string(.reply, required: false)
+        case .adjusted:
+            event.unit = try string(.unit, required: true, type: kind)
+            event.points = try decimal(.points, type: kind)
+            event.indicator = try string(.indicator, required: true, type: kind)
+            event.reason = try string(.reason, required: true, type: kind)
+            event.ref = try string(.ref, required: false)
         }
         // Known fields that do not belong to this type are kept like unknown ones.
         if presentFields & ~Field.mask(for: kind) != 0 {
@@ -162,6 +192,9 @@ public struct EventDecoder: Sendable {
         case (8, UInt8(ascii: "e"), _): (kind, name) = (.extended, "extended")
         case (6, UInt8(ascii: "c"), _): (kind, name) = (.closed, "closed")
         case (14, UInt8(ascii: "c"), _): (kind, name) = (.callbackRated, "callback-rated")
+        case (10, UInt8(ascii: "s"), _): (kind, name) = (.supervised, "supervised")
+        case (20, UInt8(ascii: "s"), _): (kind, name) = (.supervisionAnswered, "supervision-answered")
+        case (8, UInt8(ascii: "a"), UInt8(ascii: "j")): (kind, name) = (.adjusted, "adjusted")
         default: return nil
         }
         return Field.equal(bytes, name) ? kind : nil
@@ -171,6 +204,7 @@ public struct EventDecoder: Sendable {
 /// The members the version 1 wire format defines.
 enum Field: String, CaseIterable {
     case id, ticket, type, at, recorded, channel, category, topic, unit, due, by, reason, rating, reply, chain
+    case method, contacted, points, indicator, ref
 
     var index: Int {
         switch self {
@@ -189,6 +223,11 @@ enum Field: String, CaseIterable {
         case .rating: 12
         case .reply: 13
         case .chain: 14
+        case .method: 15
+        case .contacted: 16
+        case .points: 17
+        case .indicator: 18
+        case .ref: 19
         }
     }
 
@@ -211,6 +250,11 @@ enum Field: String, CaseIterable {
         case .rating: "rating"
         case .reply: "reply"
         case .chain: "chain"
+        case .method: "method"
+        case .contacted: "contacted"
+        case .points: "points"
+        case .indicator: "indicator"
+        case .ref: "ref"
         }
     }
 
@@ -222,9 +266,11 @@ enum Field: String, CaseIterable {
         case .unit: kind != .accepted
         case .due: kind == .assigned || kind == .extended || kind == .returned
         case .by: kind == .returned
-        case .reason: kind == .returned || kind == .extended
-        case .rating: kind == .callbackRated
-        case .reply: kind == .closed
+        case .reason: kind == .returned || kind == .extended || kind == .supervised || kind == .adjusted
+        case .rating, .contacted: kind == .callbackRated
+        case .reply: kind == .closed || kind == .supervisionAnswered
+        case .method: kind == .supervised
+        case .points, .indicator, .ref: kind == .adjusted
         }
     }
 
@@ -237,13 +283,18 @@ enum Field: String, CaseIterable {
         case .extended: masks.extended
         case .closed: masks.closed
         case .callbackRated: masks.callbackRated
+        case .supervised: masks.supervised
+        case .supervisionAnswered: masks.supervisionAnswered
+        case .adjusted: masks.adjusted
         }
     }
 
     private static let masks = (
         accepted: mask { $0.applies(to: .accepted) }, assigned: mask { $0.applies(to: .assigned) },
         returned: mask { $0.applies(to: .returned) }, extended: mask { $0.applies(to: .extended) },
-        closed: mask { $0.applies(to: .closed) }, callbackRated: mask { $0.applies(to: .callbackRated) })
+        closed: mask { $0.applies(to: .closed) }, callbackRated: mask { $0.applies(to: .callbackRated) },
+        supervised: mask { $0.applies(to: .supervised) }, supervisionAnswered: mask { $0.applies(to: .supervisionAnswered) },
+        adjusted: mask { $0.applies(to: .adjusted) })
 
     private static func mask(_ include: (Field) -> Bool) -> Int {
         allCases.reduce(0) { include($1) ? $0 | 1 << $1.index : $0 }
@@ -259,6 +310,11 @@ enum Field: String, CaseIterable {
         case (2, UInt8(ascii: "a")): candidate = .at
         case (2, UInt8(ascii: "b")): candidate = .by
         case (3, UInt8(ascii: "d")): candidate = .due
+        case (3, UInt8(ascii: "r")): candidate = .ref
+        case (6, UInt8(ascii: "m")): candidate = .method
+        case (6, UInt8(ascii: "p")): candidate = .points
+        case (9, UInt8(ascii: "c")): candidate = .contacted
+        case (9, UInt8(ascii: "i")): candidate = .indicator
         case (4, UInt8(ascii: "t")): candidate = .type
         case (4, UInt8(ascii: "u")): candidate = .unit
         case (5, UInt8(ascii: "t")): candidate = .topic

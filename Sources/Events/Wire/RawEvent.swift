@@ -33,6 +33,17 @@ public struct RawEvent: Sendable {
     public var topic: FieldRef?
     public var reason: FieldRef?
     public var reply: FieldRef?
+    /// `supervised`: phone or written.
+    public var method: SupervisionMethod?
+    /// `callback-rated`: `false` when the citizen says the unit never contacted them; `nil` when
+    /// not stated.
+    public var contacted: Bool?
+    /// `adjusted`: the points as written (the digits of a JSON number, or a string's contents).
+    public var points: FieldRef?
+    /// `adjusted`: the assessment item (指标名称).
+    public var indicator: FieldRef?
+    /// `adjusted`: the ticket or letter number it concerns.
+    public var ref: FieldRef?
     public var chain: FieldRef?
     /// Offset of the `"chain"` key's opening quote, when the line has one.
     public var chainMemberStart: Int?
@@ -51,7 +62,12 @@ public struct RawEvent: Sendable {
         case .returned: body = .returned(unit: unitName, by: by!, reason: s(reason), due: due)
         case .extended: body = .extended(unit: unitName, due: due!, reason: s(reason))
         case .closed: body = .closed(unit: unitName, reply: s(reply))
-        case .callbackRated: body = .callbackRated(unit: unitName, rating: rating!)
+        case .callbackRated: body = .callbackRated(unit: unitName, rating: rating!, contacted: contacted)
+        case .supervised: body = .supervised(unit: unitName, method: method!, reason: s(reason))
+        case .supervisionAnswered: body = .supervisionAnswered(unit: unitName, reply: s(reply))
+        case .adjusted:
+            body = .adjusted(unit: unitName, points: s(points) ?? "0", indicator: s(indicator) ?? "", reason: s(reason) ?? "",
+                             ref: s(ref))
         }
         let extraFields = extra.map { index -> Event.ExtraField in
             let m = members[index]

@@ -82,6 +82,8 @@ public struct Explainer: Sendable {
                 default: counted.append("callback:unreachable"); explanation.unreachable.append(ticket)
                 }
             }
+        case .supervised, .supervisionAnswered, .adjusted:
+            break
         }
         if isUnit {
             if t.detailIndex < 0 {

@@ -46,8 +46,8 @@ public struct Projection: Sendable {
             if let wanted = options.channel { channelMatches = channel == wanted }
         case .assigned(_, let d), .extended(_, let d, _): due = d
         case .returned(_, let b, _, let d): by = b; due = d
-        case .closed: break
-        case .callbackRated(_, let r): rating = r
+        case .closed, .supervised, .supervisionAnswered, .adjusted: break
+        case .callbackRated(_, let r, _): rating = r
         }
         fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at.nanoseconds, due: due?.nanoseconds,
              by: by, rating: rating, channelMatches: channelMatches)
@@ -168,6 +168,10 @@ public struct Projection: Sendable {
             case .unsatisfied: unitDays[Int(unit)].update(day) { $0.unsatisfied += 1 }
             case .unreachable, nil: unitDays[Int(unit)].update(day) { $0.unreachable += 1 }
             }
+            return
+        case .supervised, .supervisionAnswered, .adjusted:
+            // Counted by the bulletin's fold; an adjustment's stream is never accepted, so it
+            // does not get here.
             return
         }
         recount(t)

@@ -20,7 +20,9 @@ import Events
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
     static let magic: UInt64 = 0x4B43_5245_4744_454C  // "LEDGERCK"
-    static let version: UInt32 = 1
+    /// 2: the validator's ticket state holds pending supervisions and the adjustment flag in
+    /// what were padding bytes, so a version 1 file is not read.
+    static let version: UInt32 = 2
     static let end: UInt64 = 0x444E_454B_4345_4843  // "CHECKEND"
 
     /// Bytes of the log folded (a line boundary).
