@@ -21,6 +21,9 @@ An independent re-implementation, sharing no code with make_bulletin_logs.py:
 4. As-of replays: the log is a prefix for every "as of" time, so the table is
    recomputed at every midnight from the end of the month to the publication
    date, and the dates on which it changes are listed.
+5. Manual deductions and bonuses (Yueyang): the `adjusted` events of the month
+   (each on a stream of its own, never a ticket's) equal, in order, the rows of
+   the deduction and bonus tables that are not grade rows (综合考评).
 
 Usage: python3 samples/tools/check_logs.py [--dir DIR]    exit 0 iff everything matches
 (DIR holds the logs and rosters; default samples/, the bulletin CSVs always come from samples/bulletins/)
@@ -48,13 +51,15 @@ LOGS = [
         ("mailbox", "quyuan-2023-09-mailbox.csv", "quyuan-mailbox-units.csv")]),
     dict(log="yueyang-2024-02.jsonl", period="2024-02", published="2024-03-25", tables=[
         ("hotline", "yueyang-2024-02-hotline.csv", "yueyang-hotline-units.csv"),
-        ("mailbox", "yueyang-2024-02-mailbox.csv", "yueyang-mailbox-units.csv")]),
+        ("mailbox", "yueyang-2024-02-mailbox.csv", "yueyang-mailbox-units.csv")],
+         adjustments=["yueyang-2024-02-deductions.csv", "yueyang-2024-02-bonuses.csv"]),
 ]
 KNOWN_MISPRINTS = {
     ("yueyang-2024-02-hotline.csv", "屈原管理区", "unsatisfiedRate"),
     ("yueyang-2024-02-mailbox.csv", "南湖新区", "score"),
 }
-TYPES = {"accepted", "assigned", "returned", "extended", "closed", "callback-rated"}
+TYPES = {"accepted", "assigned", "returned", "extended", "closed", "callback-rated", "adjusted"}
+POINTS = re.compile(r"^[+-]?\d+(\.\d+)?$")
 RATINGS = {"satisfied", "unsatisfied", "unreachable"}
 RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -121,6 +126,8 @@ class Replay:
         self.events = 0
         self.feature = defaultdict(list)  # name -> ticket ids (for the report)
         self.seen_extension_from = {}
+        self.adjusted = []   # (unit, points, indicator, reason, ref, at)
+        self.adjustment_streams = set()
 
     def error(self, line, msg):
         self.errors.append(f"{self.name}:{line}: {msg}")
@@ -173,6 +180,20 @@ class Replay:
         self.events += 1
 
         tid = e["ticket"]
+        if kind == "adjusted":   # a manual deduction or bonus on a stream of its own
+            for f in ("unit", "indicator", "reason"):
+                if not isinstance(e.get(f), str) or not e[f]:
+                    return self.error(line_no, f"adjusted without {f}")
+            p = e.get("points")
+            if isinstance(p, bool) or not (isinstance(p, (int, float)) or (isinstance(p, str) and POINTS.match(p))):
+                return self.error(line_no, f"adjusted with bad points {p!r}")
+            if tid in self.tickets:
+                return self.error(line_no, f"adjusted on ticket {tid}")
+            self.adjustment_streams.add(tid)
+            self.adjusted.append((e["unit"], Dec(str(p)), e["indicator"], e["reason"], e.get("ref", ""), at))
+            return
+        if tid in self.adjustment_streams:
+            return self.error(line_no, f"{kind} on adjustment stream {tid}")
         t = self.tickets.get(tid)
         if kind == "accepted":
             if t is not None:
@@ -387,6 +408,17 @@ def check(spec):
         print(f"          totals: " + ", ".join(f"{k} {v:,}" for k, v in totals.items()))
     for n in notes:
         print("  " + n)
+    if spec.get("adjustments"):
+        rows = [r for name in spec["adjustments"] for r in read_csv(os.path.join(BULLETINS, name))]
+        manual = [r for r in rows if not r["indicator"].endswith("综合考评")]
+        want = [(r["unit"], Dec(r["points"]), r["indicator"], r["detail"], r["ticket"]) for r in manual]
+        got = [a[:5] for a in rp.adjusted if month_of(a[5]) == period]
+        ok = got == want
+        if not ok:
+            problems.append(f"adjusted events differ from the manual rows of {', '.join(spec['adjustments'])}")
+        print(f"  adjusted {period}: {len(got)} manual entries vs {len(want)} non-grade rows of "
+              f"{' + '.join(spec['adjustments'])}: {'all match' if ok else 'MISMATCH'}; "
+              f"{len(rows) - len(manual)} grade rows are left to the rules")
     # as-of replays
     print(f"  as of a day's end (events recorded up to 24:00 +08:00; nothing recorded from {spec['published']} on):")
     cols = ["accepted", "due", "done", "onTime", "rework", "callbacks", "unsatisfied", "satisfied"]

@@ -8,6 +8,12 @@ Writes, next to `samples/bulletins/` (Python 3 standard library only):
 - rosters `quyuan-units.csv`, `quyuan-mailbox-units.csv`,
   `yueyang-hotline-units.csv`, `yueyang-mailbox-units.csv` (header `unit,group`)
 
+The Yueyang log also carries the bulletin's manual deductions and bonuses (附件3/4) as
+`adjusted` events: every row of yueyang-2024-02-{deductions,bonuses}.csv except the grade
+rows (热线/信箱办理综合考评), which a rule set computes from the tables.  They are appended
+after everything else (recorded 2024-03-20) and draw no random numbers, so the rest of the
+log is unchanged by them.
+
 The logs are v1 JSON Lines (one event per line) in recording order.  Replaying
 them for the bulletin month (+08:00) with the tickets of one channel gives
 exactly the published counts: accepted (Quyuan only; Yueyang does not publish
@@ -200,6 +206,9 @@ QUYUAN = dict(
 YUEYANG = dict(
     name="yueyang", out="yueyang-2024-02.jsonl", seed=20240225, event_prefix="y", ticket_prefix="YY",
     month=(2024, 2), publication=T(2024, 3, 25),
+    # 附件3/4: manual entries as `adjusted` events (the grade rows are computed by the rules)
+    adjustments=dict(csvs=["yueyang-2024-02-deductions.csv", "yueyang-2024-02-bonuses.csv"],
+                     at=T(2024, 2, 29, 17, 0), recorded=T(2024, 3, 20, 9, 0), stream="ADJ-2402-"),
     batches=[
         (T(2024, 3, 4, 10, 0), T(2024, 2, 26), T(2024, 3, 1), None, 0.35,
          "callbacks of the last days of February imported from the callback team"),
@@ -630,6 +639,25 @@ class Generator:
             for n, t in enumerate(ts, 1):
                 t.id = f"{prefix}{n:0{width}d}"
 
+    def adjustment_rows(self, first):
+        """The bulletin's manual deductions and bonuses, one `adjusted` event each, in table order."""
+        adj = self.spec.get("adjustments")
+        if not adj:
+            return []
+        rows = []
+        entries = [r for name in adj["csvs"] for r in read_csv(os.path.join(BULLETINS, name))
+                   if not r["indicator"].endswith("综合考评")]
+        for n, r in enumerate(entries, 1):
+            text = r["points"]
+            # deductions as JSON numbers (-1), bonuses as the printed strings ("+1.5"): both forms are valid
+            points = (int(text) if "." not in text else float(text)) if text.startswith("-") else text
+            f = dict(unit=r["unit"], points=points, indicator=r["indicator"], reason=r["detail"])
+            if r["ticket"]:
+                f["ref"] = r["ticket"]
+            at = adj["at"] + (n - 1) * MIN
+            rows.append((adj["recorded"], first + n, f"{adj['stream']}{n:02d}", "adjusted", at, adj["recorded"], f))
+        return rows
+
     def run(self, outdir):
         spec = self.spec
         self.channel_of = {ch["channel"]: ch for ch in spec["channels"]}
@@ -642,6 +670,7 @@ class Generator:
             for at, rec, kind, f in self.ticket_events(t):
                 rows.append((rec if rec is not None else at, len(rows), t.id, kind, at, rec, f))
         rows.sort(key=lambda x: (x[0], x[1]))
+        rows += self.adjustment_rows(len(rows))
         path = os.path.join(outdir, spec["out"])
         with open(path, "w", encoding="utf-8", newline="\n") as out:
             for n, (_, _, tid, kind, at, rec, f) in enumerate(rows, 1):
