@@ -1,0 +1,63 @@
+import Events
+
+/// One deduction or bonus (考核加扣分) of a unit: a manual `adjusted` event, or an entry a rule
+/// set computes from the assessment table.
+public struct Adjustment: Sendable, Equatable {
+    /// Where an entry comes from.
+    public enum Source: Sendable, Equatable {
+        /// An `adjusted` event; `id` is its stream (the event's `ticket`).
+        case manual(id: String)
+        /// The rule set's points for the unit's grade.
+        case grade(String)
+        /// The rule set's points per overdue ticket, for this many tickets.
+        case overdue(tickets: Int)
+    }
+
+    public var unit: String
+    /// Negative: a deduction; positive: a bonus.
+    public var points: Rational
+    /// The assessment item (指标名称), e.g. 热线办理综合考评.
+    public var indicator: String
+    /// The detail (扣分明细 / 加分明细), e.g. 热线月度考评B类.
+    public var reason: String
+    /// The ticket or letter number quoted, if any.
+    public var ref: String?
+    /// When it happened (manual entries); `nil` for computed ones.
+    public var at: Timestamp?
+    public var source: Source
+
+    public init(unit: String, points: Rational, indicator: String, reason: String, ref: String? = nil,
+                at: Timestamp? = nil, source: Source) {
+        self.unit = unit
+        self.points = points
+        self.indicator = indicator
+        self.reason = reason
+        self.ref = ref
+        self.at = at
+        self.source = source
+    }
+
+    /// A manual entry from an `adjusted` event (the decoder has checked its points).
+    init(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
+        func s(_ ref: FieldRef?) -> String? { ref.map { $0.string(in: line) } }
+        let text = s(event.points) ?? "0"
+        self.init(unit: s(event.unit) ?? "", points: Rational(decimal: text) ?? .zero, indicator: s(event.indicator) ?? "",
+                  reason: s(event.reason) ?? "", ref: s(event.ref), at: event.at,
+                  source: .manual(id: event.ticket.string(in: line)))
+    }
+
+    /// Whether the entry is a bonus (positive points).
+    public var isBonus: Bool { points > .zero }
+
+    /// Whether a rule set computed it (not an `adjusted` event).
+    public var isComputed: Bool {
+        if case .manual = source { return false }
+        return true
+    }
+
+    /// The points as the bulletins print them: `-2`, `+1.5`, `-0.5`.
+    public var pointsText: String {
+        let text = points.rounded(decimals: 2).trimmed
+        return points > .zero ? "+" + text : text
+    }
+}

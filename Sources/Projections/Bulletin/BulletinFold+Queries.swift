@@ -1,0 +1,173 @@
+import Events
+
+/// A unit's bulletin counts for a period that ``UnitCounts`` does not hold.
+public struct BulletinCounts: Sendable, Equatable {
+    /// Assignments made to the unit in the period that it kept (not declined): 交办数 in the
+    /// Xiangtan scheme, which counts an assignment in the period it was made.
+    public var assigned = 0
+    /// Of those, closed at or before the deadline (按期办结数).
+    public var onTimeDone = 0
+    /// Rated callbacks in the period where the citizen said the unit never contacted them
+    /// (成员单位未答复当事人数).
+    public var notContacted = 0
+    /// `supervised` events by phone / in writing in the period, and answers to them.
+    public var phoneSupervised = 0
+    public var phoneAnswered = 0
+    public var writtenSupervised = 0
+    public var writtenAnswered = 0
+
+    public init() {}
+
+    /// Kept assignments of the period not closed on time (逾期数): closed late or still open.
+    public var overdue: Int { assigned - onTimeDone }
+    /// Supervisions of either kind.
+    public var supervised: Int { phoneSupervised + writtenSupervised }
+
+    /// Adds another unit's counts.
+    public static func += (lhs: inout BulletinCounts, rhs: BulletinCounts) {
+        lhs.assigned += rhs.assigned
+        lhs.onTimeDone += rhs.onTimeDone
+        lhs.notContacted += rhs.notContacted
+        lhs.phoneSupervised += rhs.phoneSupervised
+        lhs.phoneAnswered += rhs.phoneAnswered
+        lhs.writtenSupervised += rhs.writtenSupervised
+        lhs.writtenAnswered += rhs.writtenAnswered
+    }
+}
+
+/// A ticket in a bulletin list: its id, deadline and closure.
+public struct TicketStatus: Sendable, Equatable {
+    public var ticket: String
+    public var deadline: Timestamp
+    /// The last closure not followed by rework; `nil` while open.
+    public var closedAt: Timestamp?
+    /// How many times it was counted (reworks of one ticket in the period).
+    public var times: Int
+}
+
+/// A category or topic and how many tickets carry it.
+public struct LabelCount: Sendable, Equatable {
+    public var label: String
+    public var count: Int
+}
+
+/// How many tickets returned by units (退单) in a period had been returned 1, 2, 3, 4, 5+ times.
+public struct ReturnsHistogram: Sendable, Equatable {
+    /// `tickets[0]` returned once, … `tickets[4]` five times or more, counting each ticket's
+    /// returns up to the end of the period.
+    public var tickets: [Int] = [0, 0, 0, 0, 0]
+    /// Returns (events) in the period.
+    public var returns = 0
+
+    /// Tickets with a return in the period.
+    public var ticketCount: Int { tickets.reduce(0, +) }
+}
+
+extension BulletinFold {
+    /// The bulletin counts of every unit with any in the period.
+    public func counts(period: Period) -> [String: BulletinCounts] {
+        var byUnit: [Int32: BulletinCounts] = [:]
+        for record in records where record.included && record.unit >= 0 {
+            guard period.contains(day: day(record.assignedAt)) else { continue }
+            byUnit[record.unit, default: BulletinCounts()].assigned += 1
+            if record.isClosed && record.closedAt <= record.due { byUnit[record.unit, default: BulletinCounts()].onTimeDone += 1 }
+        }
+        for mark in marks where period.contains(day: mark.day) {
+            switch mark.kind {
+            case .notContacted: byUnit[mark.unit, default: BulletinCounts()].notContacted += 1
+            case .phoneSupervised: byUnit[mark.unit, default: BulletinCounts()].phoneSupervised += 1
+            case .phoneAnswered: byUnit[mark.unit, default: BulletinCounts()].phoneAnswered += 1
+            case .writtenSupervised: byUnit[mark.unit, default: BulletinCounts()].writtenSupervised += 1
+            case .writtenAnswered: byUnit[mark.unit, default: BulletinCounts()].writtenAnswered += 1
+            case .assigned, .rework, .unitReturn: break
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: byUnit.map { (units.string($0.key), $0.value) })
+    }
+
+    /// Per unit, the tickets due in the period (by the options' attribution, as ``Projection``
+    /// counts `due`) that were not closed on time: closed late, or still open. Each list is
+    /// sorted by deadline; the lists add up to the units' `overdue`.
+    /// - Parameter byAssignment: Take the tickets assigned in the period instead (the Xiangtan
+    ///   逾期数); the lists then add up to ``BulletinCounts/overdue``.
+    public func overdueTickets(period: Period, byAssignment: Bool = false) -> [String: [TicketStatus]] {
+        var byUnit: [String: [TicketStatus]] = [:]
+        for (index, record) in records.enumerated() where record.included && record.unit >= 0 {
+            let anchor = byAssignment ? record.assignedAt
+                : options.attribution == .closure && record.isClosed ? record.closedAt : record.due
+            guard period.contains(day: day(anchor)), !(record.isClosed && record.closedAt <= record.due) else { continue }
+            byUnit[units.string(record.unit), default: []].append(status(index, record, times: 1))
+        }
+        return byUnit.mapValues { $0.sorted { ($0.deadline, $0.ticket) < ($1.deadline, $1.ticket) } }
+    }
+
+    /// Per unit, the tickets sent back for rework (返工) in the period, with how many times;
+    /// the times add up to the units' `rework`. Sorted by ticket id.
+    public func reworkedTickets(period: Period) -> [String: [TicketStatus]] {
+        var times: [Int32: [Int32: Int]] = [:]
+        for mark in marks where mark.kind == .rework && period.contains(day: mark.day) {
+            times[mark.unit, default: [:]][mark.ticket, default: 0] += 1
+        }
+        var byUnit: [String: [TicketStatus]] = [:]
+        for (unit, tickets) in times {
+            byUnit[units.string(unit)] = tickets.map { status(Int($0.key), records[Int($0.key)], times: $0.value) }
+                .sorted { $0.ticket < $1.ticket }
+        }
+        return byUnit
+    }
+
+    /// The tickets returned by a unit (退单) in the period, by their number of returns to date.
+    public func returnsHistogram(period: Period) -> ReturnsHistogram {
+        var toDate: [Int32: Int] = [:]
+        var inPeriod = Set<Int32>()
+        var histogram = ReturnsHistogram()
+        for mark in marks where mark.kind == .unitReturn && mark.day < period.endDay {
+            toDate[mark.ticket, default: 0] += 1
+            if mark.day >= period.startDay {
+                inPeriod.insert(mark.ticket)
+                histogram.returns += 1
+            }
+        }
+        for ticket in inPeriod { histogram.tickets[min(toDate[ticket]!, 5) - 1] += 1 }
+        return histogram
+    }
+
+    /// The categories of the tickets assigned (交办) in the period, each ticket once, most
+    /// frequent first; tickets without one count as `未分类`.
+    public func categories(period: Period) -> [LabelCount] { labelCounts(period: period, \.category) }
+
+    /// The topics of the tickets assigned in the period, as ``categories(period:)``.
+    public func topics(period: Period) -> [LabelCount] { labelCounts(period: period, \.topic) }
+
+    /// The tickets assigned in the period (each once, however often reassigned).
+    public func assignedTicketCount(period: Period) -> Int { assignedTickets(period: period).count }
+
+    /// The manual `adjusted` entries that happened in the period, in log order.
+    public func adjustments(period: Period) -> [Adjustment] {
+        adjustments.filter { period.contains(day: $0.at?.day(atOffset: options.utcOffsetSeconds) ?? .min) }
+    }
+
+    // MARK: Helpers
+
+    private func assignedTickets(period: Period) -> Set<Int32> {
+        var result = Set<Int32>()
+        for mark in marks where mark.kind == .assigned && period.contains(day: mark.day) { result.insert(mark.ticket) }
+        return result
+    }
+
+    private func labelCounts(period: Period, _ key: KeyPath<TicketRecord, Int32>) -> [LabelCount] {
+        var counts: [Int32: Int] = [:]
+        for ticket in assignedTickets(period: period) { counts[records[Int(ticket)][keyPath: key], default: 0] += 1 }
+        return counts.map { LabelCount(label: $0.key >= 0 ? labels.string($0.key) : "未分类", count: $0.value) }
+            .sorted { ($1.count, $0.label) < ($0.count, $1.label) }
+    }
+
+    private func status(_ index: Int, _ record: TicketRecord, times: Int) -> TicketStatus {
+        TicketStatus(ticket: tickets.string(Int32(index)), deadline: Timestamp(nanoseconds: record.due),
+                     closedAt: record.isClosed ? Timestamp(nanoseconds: record.closedAt) : nil, times: times)
+    }
+
+    private func day(_ nanoseconds: Int64) -> Int32 {
+        Timestamp(nanoseconds: nanoseconds).day(atOffset: options.utcOffsetSeconds)
+    }
+}

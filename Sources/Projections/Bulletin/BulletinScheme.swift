@@ -1,0 +1,65 @@
+import Events
+
+/// Which kind of bulletin (通报) to write: the layouts of the published bulletins.
+public enum BulletinScheme: String, Sendable, CaseIterable {
+    /// The monthly assessment bulletin of Yueyang and its districts: a table per roster group,
+    /// rankings within groups, totals against the previous month, categories, the lists of
+    /// overdue and reworked tickets, deductions and bonuses, the mailbox table.
+    case yueyang
+    /// Xiangtan's statistics table: 交办数, 按期办结数, 逾期数, 退单数, callbacks and their rate,
+    /// units that never contacted the citizen, phone and written supervision, and the
+    /// histogram of how often tickets were returned.
+    case xiangtan
+    /// The quarterly bulletin (Yunxi style): the quarter's table with the A-grade units apart
+    /// from the others, counts by ticket type, and the mailbox table beside the hotline's.
+    case quarterly
+
+    /// The scheme a period suggests: quarterly for a quarter, else yueyang.
+    public static func `default`(for period: Period) -> BulletinScheme {
+        period.kind == .quarter ? .quarterly : .yueyang
+    }
+}
+
+/// What a bulletin is built from: the period, the rule sets and rosters, and the scheme's options.
+public struct BulletinRequest: Sendable {
+    public var period: Period
+    public var scheme: BulletinScheme
+    /// The hotline rule set (its channel selects the hotline tickets).
+    public var rules: RuleSet
+    /// The hotline roster (groups, units with nothing due).
+    public var roster: Roster?
+    /// The mailbox rule set; `nil` leaves the mailbox out.
+    public var mailboxRules: RuleSet?
+    /// The mailbox roster.
+    public var mailboxRoster: Roster?
+    /// Only events recorded at or before this instant.
+    public var asOf: Timestamp?
+    /// Rankings list units of a group with at least this many tickets due (工单量), by group name;
+    /// groups not listed need none.
+    public var rankingMinimum: [String: Int]
+    /// How many units a ranking names.
+    public var rankingSize: Int
+    /// The ticket types a quarterly bulletin counts, in order; other categories add up as 其他.
+    public var typeCategories: [String]
+
+    /// Yueyang's narrative: "工单量50件以上的行政事业单位", "工单量100件以上的公共服务企业".
+    public static let yueyangRankingMinimum = ["行政事业单位": 50, "公共服务企业": 100]
+    /// The six ticket types of a quarterly bulletin.
+    public static let standardTypes = ["投诉", "咨询", "求助", "建议", "表扬", "举报"]
+
+    public init(period: Period, scheme: BulletinScheme? = nil, rules: RuleSet = .yueyangHotline, roster: Roster? = nil,
+                mailboxRules: RuleSet? = .yueyangMailbox, mailboxRoster: Roster? = nil, asOf: Timestamp? = nil,
+                rankingMinimum: [String: Int] = BulletinRequest.yueyangRankingMinimum, rankingSize: Int = 3,
+                typeCategories: [String] = BulletinRequest.standardTypes) {
+        self.period = period
+        self.scheme = scheme ?? .default(for: period)
+        self.rules = rules
+        self.roster = roster
+        self.mailboxRules = mailboxRules
+        self.mailboxRoster = mailboxRoster
+        self.asOf = asOf
+        self.rankingMinimum = rankingMinimum
+        self.rankingSize = rankingSize
+        self.typeCategories = typeCategories
+    }
+}
