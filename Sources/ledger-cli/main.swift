@@ -15,6 +15,7 @@ let dispatcher = CommandDispatcher(
         ReplayCommand.self,
         ExplainCommand.self,
         WhatIfCommand.self,
+        BulletinCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))

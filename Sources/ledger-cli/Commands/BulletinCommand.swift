@@ -1,0 +1,105 @@
+import Events
+import Foundation
+import Projections
+
+/// `ledger-cli bulletin`: the whole bulletin of a period, in Chinese, as Markdown or HTML.
+enum BulletinCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "bulletin",
+        abstract: "Write a period's whole bulletin (通报) in Chinese: summary, tables, lists, deductions and bonuses.",
+        discussion: """
+        Replays the log once and writes the bulletin a hotline centre publishes: the summary with the \
+        period's figures and their change against the previous period, categories and topics, grades and \
+        rankings within roster groups, the overdue and reworked tickets by unit, the deductions and bonuses \
+        (computed by the rule set from the grades and overdue tickets, plus the log's `adjusted` events), \
+        and the assessment tables, one per group. HTML is one self-contained printable file with inline \
+        SVG charts; Markdown leaves the charts out.
+
+        Schemes: yueyang (monthly assessment, the default for a month), quarterly (the default for a \
+        quarter: A-grade units apart, ticket types, mailbox beside the hotline) and xiangtan (the \
+        statistics table with callbacks, unanswered citizens, supervision and the returns histogram).
+
+        Examples:
+          ledger-cli bulletin samples/yueyang-2024-02.jsonl -p 2024-02 --units samples/yueyang-hotline-units.csv \\
+            --mailbox-units samples/yueyang-mailbox-units.csv --format html --output bulletin.html
+          ledger-cli bulletin samples/xiangtan-2019-11.jsonl -p 2019-11 --scheme xiangtan --units samples/xiangtan-units.csv
+        """,
+        arguments: [.required("LOG", help: "The event log (JSON Lines).")],
+        options: [
+            CommonOptions.period, CommonOptions.units, CommonOptions.rules,
+            .option("mailbox-units", valueName: "file", help: "The mailbox roster CSV (unit,group)."),
+            .option("mailbox-rules", valueName: "name|file",
+                    help: "The mailbox rule set, or 'none' to leave the mailbox out. The mailbox part appears when it has a roster or any activity in the period.",
+                    defaultValue: "yueyang-mailbox"),
+            .option("scheme", valueName: "scheme", help: "yueyang, xiangtan or quarterly. Default: quarterly for a quarter, else yueyang."),
+            CommonOptions.asOf,
+            .option("format", short: "f", valueName: "format", help: "markdown or html.", defaultValue: "markdown"),
+            .option("output", short: "o", valueName: "file", help: "Write to this file instead of standard output."),
+            .option("min-volume", valueName: "group=n", help: "Rank a group's units only with at least n tickets due (repeatable; replaces the defaults 行政事业单位=50, 公共服务企业=100).",
+                    repeatable: true),
+            .option("top", valueName: "n", help: "Units named per ranking.", defaultValue: "3"),
+            .option("list-limit", valueName: "n", help: "Ticket numbers listed per unit in the overdue and rework lists; 0 lists all.",
+                    defaultValue: "20"),
+            .option("title", valueName: "text", help: "The bulletin's title (default: the period and the channels)."),
+        ])
+
+    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
+        let log = parsed.positional("LOG")
+        let period = try CommonOptions.period(parsed)
+        let format = parsed.option("format") ?? "markdown"
+        guard ["markdown", "html"].contains(format) else { throw UsageError("invalid --format '\(format)' (expected markdown or html)") }
+        var scheme: BulletinScheme? = nil
+        if let text = parsed.option("scheme") {
+            guard let value = BulletinScheme(rawValue: text) else {
+                throw UsageError("invalid --scheme '\(text)' (expected yueyang, xiangtan or quarterly)")
+            }
+            scheme = value
+        }
+        let top = try count(parsed, "top", least: 1)
+        let listLimit = try count(parsed, "list-limit", least: 0)
+        var minimum = BulletinRequest.yueyangRankingMinimum
+        let volumes = parsed.options("min-volume")
+        if !volumes.isEmpty {
+            minimum = [:]
+            for text in volumes {
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, let n = Int(parts[1]), n >= 0 else {
+                    throw UsageError("invalid --min-volume '\(text)' (expected group=n, e.g. 行政事业单位=50)")
+                }
+                minimum[parts[0]] = n
+            }
+        }
+        let mailboxRulesName = parsed.option("mailbox-rules") ?? "yueyang-mailbox"
+        let request = BulletinRequest(
+            period: period, scheme: scheme, rules: try CommonOptions.rules(parsed), roster: try CommonOptions.roster(parsed),
+            mailboxRules: mailboxRulesName == "none" ? nil : try RuleSet.load(mailboxRulesName),
+            mailboxRoster: try parsed.option("mailbox-units").map { try Roster.load(path: $0) },
+            asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
+        let (bulletin, summary) = try LogReplay(path: log).bulletin(request)
+        if !summary.problems.isEmpty {
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No bulletin was written.")
+        }
+        for warning in bulletin.hotline.report.warnings + (bulletin.mailbox?.report.warnings ?? []) {
+            Terminal.writeErrorLine("warning: \(warning)")
+        }
+        let document = BulletinComposer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).document()
+        let text = format == "html" ? HTMLBulletinWriter.write(document) : MarkdownBulletinWriter.write(document)
+        if let output = parsed.option("output") {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                throw ReportFailure("cannot write \(output): \(error.localizedDescription)")
+            }
+        } else {
+            Terminal.write(text)
+        }
+        return 0
+    }
+
+    private static func count(_ parsed: CommandLineArguments, _ name: String, least: Int) throws -> Int {
+        let text = parsed.option(name) ?? ""
+        guard let n = Int(text), n >= least else { throw UsageError("invalid --\(name) '\(text)' (expected a whole number ≥ \(least))") }
+        return n
+    }
+}

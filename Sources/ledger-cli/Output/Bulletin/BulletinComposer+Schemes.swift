@@ -1,0 +1,201 @@
+import Events
+import Projections
+
+extension BulletinComposer {
+    private typealias Block = BulletinDocument.Block
+
+    // MARK: Yueyang: the monthly assessment bulletin
+
+    func yueyang() -> BulletinDocument {
+        var blocks: [Block] = []
+        var number = 0
+        func section(_ text: String) {
+            number += 1
+            blocks.append(.heading(ChineseText.section(number) + text, level: 2))
+        }
+        section("12345热线运行情况")
+        blocks += summary(hotline, channel: "12345热线")
+        blocks.append(.heading(ChineseText.subsection(1) + "诉求类型", level: 3))
+        blocks += categoryBlocks(hotline, what: "热线交办工单")
+        blocks.append(.heading(ChineseText.subsection(2) + "工单考核", level: 3))
+        blocks += assessmentSummary(hotline, noun: "热线承办单位")
+        blocks.append(.heading(ChineseText.subsection(3) + "超期工单", level: 3))
+        blocks += overdueBlocks(hotline, what: "热线")
+        blocks.append(.heading(ChineseText.subsection(4) + "返工工单", level: 3))
+        blocks += reworkBlocks(hotline, what: "热线")
+        if let mailbox = bulletin.mailbox {
+            section("市长信箱运行情况")
+            blocks += summary(mailbox, channel: "市长信箱", letters: true)
+            blocks.append(.paragraph(gradeSentence(mailbox, noun: "市长信箱承办单位")))
+            if let weak = weakUnitsSentence(mailbox) { blocks.append(.paragraph(weak)) }
+            blocks += categoryBlocks(mailbox, what: "来信", chart: false)
+            blocks += overdueBlocks(mailbox, what: "市长信箱")
+            blocks += reworkBlocks(mailbox, what: "市长信箱")
+        }
+        section("考核加扣分")
+        blocks += adjustmentBlocks()
+        blocks.append(.heading("附件1  \(ChineseText.period(period))12345热线综合评价表", level: 2))
+        blocks += assessmentTables(hotline)
+        if let mailbox = bulletin.mailbox {
+            blocks.append(.heading("附件2  \(ChineseText.period(period))市长信箱办理综合评价表", level: 2))
+            blocks += assessmentTables(mailbox)
+        }
+        let what = bulletin.mailbox == nil ? "12345热线运行办理情况通报" : "12345热线和市长信箱运行办理情况通报"
+        return BulletinDocument(title: defaultTitle(what), subtitle: subtitle, blocks: blocks)
+    }
+
+    /// Categories: the table, the leading topics, the chart.
+    private func categoryBlocks(_ section: Bulletin.ChannelSection, what: String, chart: Bool = true) -> [Block] {
+        guard section.assignedTickets > 0 else { return [.paragraph("\(current)无交办\(what)。")] }
+        let table = Block.table(categoryTable(section, caption: "\(what)类别（\(section.assignedTickets)件）"))
+        var blocks: [Block] = [table]
+        if chart, let c = categoryChart(section, title: "\(what)类别（件）") { blocks = [.sideBySide([table, .chart(c)])] }
+        if let topics = topicSentence(section) { blocks.append(.paragraph(topics)) }
+        return blocks
+    }
+
+    /// Grades, rankings, the units below A, and the two charts.
+    private func assessmentSummary(_ section: Bulletin.ChannelSection, noun: String) -> [Block] {
+        var blocks: [Block] = [.paragraph(gradeSentence(section, noun: noun) + rankingSentences().joined())]
+        if let weak = weakUnitsSentence(section) { blocks.append(.paragraph(weak)) }
+        blocks.append(.chart(gradeChart(section, title: "各组等级评价（单位个数）")))
+        if let lowest = lowestScoresChart(section, title: "综合指标值最低的十个单位") { blocks.append(.chart(lowest)) }
+        return blocks
+    }
+
+    // MARK: Xiangtan: the statistics bulletin
+
+    func xiangtan() -> BulletinDocument {
+        let table = bulletin.xiangtan, t = table.total, c = t.counts, f = t.facts
+        func pct(_ r: Rational?) -> String { r.map { ChineseText.percent($0.rounded(decimals: 2)) } ?? "-" }
+        var blocks: [Block] = [.heading(ChineseText.section(1) + "热线运行基本情况", level: 2)]
+        blocks.append(.paragraph("\(current)，交办各成员单位处理工单\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
+            + "按期办结率\(pct(t.onTimeRate))；有效回访工单\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(t.callbackRate))；"
+            + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(t.satisfiedRate))。"))
+        blocks.append(.heading(ChineseText.subsection(1) + "交办工单类型", level: 3))
+        blocks += categoryBlocks(hotline, what: "交办工单")
+        blocks.append(.heading(ChineseText.subsection(2) + "回访情况", level: 3))
+        let high = table.units(satisfiedAtLeast: Rational(80)), low = table.units(satisfiedBelow: Rational(50))
+        var text = ""
+        if !high.isEmpty { text += "回访满意率80%及以上的单位有：" + high.joined(separator: "、") + "；" }
+        if !low.isEmpty { text += "回访满意率低于50%的单位有：" + low.joined(separator: "、") + "。" }
+        if !text.isEmpty { blocks.append(.paragraph(text)) }
+        let silent = table.rows.filter { $0.facts.notContacted > 0 }.sorted { $0.facts.notContacted > $1.facts.notContacted }
+        if f.notContacted > 0 {
+            let top = silent.prefix(5).map { "\($0.unit)\($0.facts.notContacted)件" }
+            blocks.append(.paragraph("成员单位未将办理情况答复当事人工单\(f.notContacted)件，其中" + top.joined(separator: "、") + "。"))
+        }
+        if let chart = lowestSatisfactionChart() { blocks.append(.chart(chart)) }
+        blocks.append(.heading(ChineseText.subsection(3) + "退单情况", level: 3))
+        let returns = hotline.returns
+        let buckets = (1...5).reversed().compactMap { times -> String? in
+            let n = returns.tickets[times - 1]
+            return n > 0 ? "退单\(times)次\(times == 5 ? "及以上" : "")的工单\(n)起" : nil
+        }
+        blocks.append(.paragraph("\(current)共接受各成员单位退单\(returns.returns)单次，占交办工单数的"
+            + "\(ChineseText.share(returns.returns, of: f.assigned))，涉及工单\(returns.ticketCount)件"
+            + (buckets.isEmpty ? "" : "，其中" + buckets.joined(separator: "、")) + "（次数含本期以前的退单）。"))
+        var histogram = TextTable(columns: [.init("退单次数"), .init("工单数", alignment: .right)])
+        for times in 1...5 { histogram.append([times == 5 ? "5次及以上" : "\(times)次", String(returns.tickets[times - 1])]) }
+        histogram.footer = ["合计", String(returns.ticketCount)]
+        blocks.append(.table(.init(caption: "退单工单按退单次数", table: histogram)))
+        blocks.append(.heading(ChineseText.subsection(4) + "督办情况", level: 3))
+        let chased = table.rows.filter { $0.facts.supervised > 0 }.sorted { $0.facts.supervised > $1.facts.supervised }
+        var supervision = "共电话督办\(f.phoneSupervised)件，电话督办回复\(f.phoneAnswered)件；书面督办\(f.writtenSupervised)件，书面督办回复\(f.writtenAnswered)件。"
+        if !chased.isEmpty { supervision += "其中" + chased.prefix(4).map { "\($0.unit)\($0.facts.supervised)件" }.joined(separator: "、") + "。" }
+        blocks.append(.paragraph(supervision))
+        blocks.append(.heading(ChineseText.subsection(5) + "逾期工单", level: 3))
+        blocks += overdueBlocks(hotline, what: "")
+        if !bulletin.deductions.isEmpty || !bulletin.bonuses.isEmpty {
+            blocks.append(.heading(ChineseText.section(2) + "考核加扣分", level: 2))
+            blocks += adjustmentBlocks()
+        }
+        blocks.append(.heading("附件  \(ChineseText.period(period))市长热线办理情况统计表", level: 2))
+        blocks.append(.table(xiangtanTable()))
+        blocks.append(.note("回访数为有效回访（满意与不满意）；回访率 =（回访数 + 回访未应答）÷ 交办数，回访数包含上月未回访的工单，故可超过100%。"
+            + "“-”表示本期无回访数据。"))
+        return BulletinDocument(title: defaultTitle("12345热线工作情况通报"), subtitle: subtitle, blocks: blocks)
+    }
+
+    private func lowestSatisfactionChart() -> BulletinChart? {
+        let rated = bulletin.xiangtan.rows.filter { $0.counts.callbacks > 0 }
+            .sorted { ($0.satisfiedRate!, $0.unit) < ($1.satisfiedRate!, $1.unit) }.prefix(10)
+        guard !rated.isEmpty else { return nil }
+        return .bars(title: "回访满意率最低的十个单位", items: rated.map { row in
+            let rate = row.satisfiedRate!.rounded(decimals: 2)
+            return (row.unit, Self.double(rate), ChineseText.percent(rate), nil)
+        }, maximum: 100)
+    }
+
+    // MARK: Quarterly (Yunxi style)
+
+    func quarterly() -> BulletinDocument {
+        var blocks: [Block] = []
+        var number = 0
+        func section(_ text: String) {
+            number += 1
+            blocks.append(.heading(ChineseText.section(number) + text, level: 2))
+        }
+        section("运行情况")
+        blocks += summary(hotline, channel: "12345热线")
+        if let mailbox = bulletin.mailbox { blocks += summary(mailbox, channel: "市长信箱", letters: true) }
+        section("诉求类型")
+        blocks.append(.table(typeTable()))
+        if let topics = topicSentence(hotline) { blocks.append(.paragraph(topics)) }
+        if let chart = categoryChart(hotline, title: "热线交办工单类别（件）") { blocks.append(.chart(chart)) }
+        section("考核情况")
+        blocks += assessmentSummary(hotline, noun: "热线承办单位")
+        let best = rules.grades.first?.grade ?? "A"
+        let top = hotline.report.rows.filter { !$0.scorecard.isEmpty && $0.scorecard.grade == best }
+        let others = hotline.report.rows.filter { $0.scorecard.isEmpty || $0.scorecard.grade != best }
+        blocks.append(.table(assessmentTable(top, rules: rules, caption: "热线\(best)类单位（\(top.count)个）")))
+        blocks.append(.table(assessmentTable(others, rules: rules, caption: "热线其他单位（\(others.count)个）")))
+        if let mailbox = bulletin.mailbox {
+            blocks.append(.paragraph(gradeSentence(mailbox, noun: "市长信箱承办单位")))
+            blocks.append(.sideBySide([.table(compactTable(hotline, caption: "12345热线")), .table(compactTable(mailbox, caption: "市长信箱"))]))
+        }
+        section("超期与返工")
+        blocks += overdueBlocks(hotline, what: "热线")
+        blocks += reworkBlocks(hotline, what: "热线")
+        section("考核加扣分")
+        blocks += adjustmentBlocks()
+        if let mailbox = bulletin.mailbox {
+            blocks.append(.heading("附件  \(ChineseText.period(period))市长信箱办理综合评价表", level: 2))
+            blocks += assessmentTables(mailbox)
+        }
+        let what = bulletin.mailbox == nil ? "12345热线运行情况通报" : "12345热线和市长信箱运行情况通报"
+        return BulletinDocument(title: defaultTitle(what), subtitle: subtitle, blocks: blocks)
+    }
+
+    /// Ticket types, hotline and mailbox side by side.
+    private func typeTable() -> BulletinDocument.Table {
+        let types = bulletin.request.typeCategories
+        let hot = hotline.categories(inOrder: types)
+        let mail = bulletin.mailbox?.categories(inOrder: types)
+        var columns: [TextTable.Column] = [.init("类型"), .init("热线件数", alignment: .right), .init("热线占比", alignment: .right)]
+        if mail != nil { columns += [.init("信箱件数", alignment: .right), .init("信箱占比", alignment: .right)] }
+        var table = TextTable(columns: columns)
+        for (i, item) in hot.enumerated() {
+            var row = [item.label, String(item.count), ChineseText.share(item.count, of: hotline.assignedTickets)]
+            if let mail, let mailbox = bulletin.mailbox {
+                row += [String(mail[i].count), ChineseText.share(mail[i].count, of: mailbox.assignedTickets)]
+            }
+            table.append(row)
+        }
+        var footer = ["合计", String(hotline.assignedTickets), hotline.assignedTickets > 0 ? "100.00%" : "-"]
+        if let mailbox = bulletin.mailbox { footer += [String(mailbox.assignedTickets), mailbox.assignedTickets > 0 ? "100.00%" : "-"] }
+        table.footer = footer
+        return .init(caption: "交办工单类型", table: table)
+    }
+
+    /// Unit, due, score, grade: the short form that sits beside the other channel's.
+    private func compactTable(_ section: Bulletin.ChannelSection, caption: String) -> BulletinDocument.Table {
+        var table = TextTable(columns: [.init("部门名称"), .init("应办理数", alignment: .right), .init("综合指标值", alignment: .right), .init("等级")])
+        for row in section.report.rows {
+            table.append([row.unit, String(row.counts.due), row.scorecard.score.description, row.scorecard.grade])
+        }
+        let t = section.report.total
+        table.footer = ["合计（\(section.report.rows.count)）", String(t.counts.due), t.scorecard.score.description, t.scorecard.grade]
+        return .init(caption: caption, table: table)
+    }
+}

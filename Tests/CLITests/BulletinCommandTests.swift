@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// `ledger-cli bulletin` run as a real process on the shipped samples.
+@Suite struct BulletinCommandTests {
+    static let quyuan = ["bulletin", "samples/quyuan-2023-09.jsonl", "--period", "2023-09", "--units", "samples/quyuan-units.csv",
+                         "--mailbox-units", "samples/quyuan-mailbox-units.csv"]
+    static let golden = "samples/golden/quyuan-2023-09-bulletin.md"
+
+    /// The Markdown bulletin of the Quyuan sample month, byte for byte. After a deliberate change
+    /// of wording or layout, regenerate the file with the command in `samples/golden/README.md`
+    /// and review the diff.
+    @Test func markdownBulletinMatchesTheGoldenFile() throws {
+        let result = try LedgerCLI.run(Self.quyuan)
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+        let expected = try String(contentsOfFile: LedgerCLI.packageRoot.path + "/" + Self.golden, encoding: .utf8)
+        if result.stdout != expected {
+            let got = result.lines, want = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let first = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
+            Issue.record("differs from \(Self.golden) at line \((first?.offset ?? min(got.count, want.count)) + 1): \(first.map { "got “\($0.element.0)”, expected “\($0.element.1)”" } ?? "length \(got.count) vs \(want.count)")")
+        }
+    }
+
+    @Test func xiangtanSchemePrintsTheStatisticsTable() throws {
+        let result = try LedgerCLI.run(["bulletin", "samples/xiangtan-2019-11.jsonl", "-p", "2019-11", "--scheme", "xiangtan",
+                                        "--units", "samples/xiangtan-units.csv"])
+        #expect(result.status == 0)
+        let text = result.stdout
+        #expect(text.hasPrefix("# 2019年11月12345热线工作情况通报\n"))
+        #expect(text.contains("交办各成员单位处理工单3297件，按期办结3265件，逾期32件，按期办结率99.03%"))
+        #expect(text.contains("共接受各成员单位退单301单次"))
+        #expect(text.contains("其中退单5次及以上的工单2起、退单4次的工单6起、退单3次的工单13起、退单2次的工单43起、退单1次的工单237起"))
+        #expect(text.contains("共电话督办199件，电话督办回复199件；书面督办43件，书面督办回复43件"))
+        let row = try #require(result.lines.first { $0.hasPrefix("| 湘乡市人民政府") })
+        #expect(row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                == ["湘乡市人民政府", "19", "19", "0", "0", "100.00%", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"])
+        let total = try #require(result.lines.first { $0.hasPrefix("| 总计") })
+        #expect(total.contains("3297") && total.contains("92.33%") && total.contains("54.11%") && total.contains("375"))
+    }
+
+    @Test func htmlIsOneSelfContainedFileWithCharts() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("bulletin.html")
+        let result = try LedgerCLI.run(Self.quyuan + ["--format", "html", "--output", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.isEmpty)
+        let html = try folder.text("bulletin.html")
+        #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"zh-CN\">"))
+        #expect(html.contains("<style>") && html.contains("@media print"))
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 3, "categories, grades per group, lowest scores")
+        #expect(html.contains("<figcaption>综合指标值最低的十个单位</figcaption>"))
+        // Nothing from elsewhere: no scripts, links, external fonts or images.
+        for banned in ["<script", "<link", "@import", "url(", "<img", "<iframe"] { #expect(!html.contains(banned), "\(banned)") }
+        let addresses = html.components(separatedBy: "http").count - 1
+        #expect(addresses == html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1, "only the SVG namespace")
+    }
+
+    @Test func schemesFollowThePeriodUnlessChosen() throws {
+        let quarter = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-Q3", "--units", "samples/quyuan-units.csv"])
+        #expect(quarter.status == 0)
+        #expect(quarter.stdout.hasPrefix("# 2023年第三季度12345热线和市长信箱运行情况通报"))
+        #expect(quarter.stdout.contains("**热线A类单位（19个）**"))
+        #expect(quarter.stdout.contains("| 投诉 |"))
+        let titled = try LedgerCLI.run(Self.quyuan + ["--title", "屈原管理区九月通报", "--mailbox-rules", "none"])
+        #expect(titled.stdout.hasPrefix("# 屈原管理区九月通报\n"))
+        #expect(!titled.stdout.contains("市长信箱运行情况"))
+    }
+
+    @Test func bulletinUsageAndInputErrors() throws {
+        for (arguments, message) in [
+            (["--format", "pdf"], "invalid --format 'pdf'"),
+            (["--scheme", "monthly"], "invalid --scheme 'monthly'"),
+            (["--min-volume", "行政事业单位"], "invalid --min-volume '行政事业单位'"),
+            (["--top", "0"], "invalid --top '0'"),
+        ] {
+            let result = try LedgerCLI.run(Self.quyuan + arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+        let badLog = try LedgerCLI.run(["bulletin", "samples/bad-events.jsonl", "-p", "2024-02"])
+        #expect(badLog.status == 1)
+        #expect(badLog.stderr.contains("samples/bad-events.jsonl:") && badLog.stderr.contains("No bulletin was written"))
+        #expect(badLog.stdout.isEmpty)
+        let help = try LedgerCLI.run(["help", "bulletin"])
+        #expect(help.status == 0 && help.stdout.contains("--mailbox-units") && help.stdout.contains("--scheme"))
+    }
+}
