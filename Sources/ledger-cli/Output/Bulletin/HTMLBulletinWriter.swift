@@ -61,6 +61,7 @@ enum HTMLBulletinWriter {
     th { background: var(--head); font-weight: 600; text-align: center; }
     th.short, td.unit { white-space: nowrap; }
     figure.wide table { width: 100%; }
+    figure.list td.tickets { width: 100%; }
     td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
     td.grade { text-align: center; font-weight: 700; }
     td.tickets { font-size: 11px; color: #333; word-break: break-all; }
@@ -120,7 +121,8 @@ enum HTMLBulletinWriter {
             return "<tr>" + padded.enumerated().map { cell($0.element, $0.offset) }.joined() + "</tr>\n"
         }
         let wide = columns.count >= 8 || !ticketColumns.isEmpty
-        var out = "<figure class=\"table\(wide ? " wide" : "")\">\n"
+        let kind = ticketColumns.isEmpty ? (wide ? " wide" : "") : " wide list"
+        var out = "<figure class=\"table\(kind)\">\n"
         if let caption = table.caption { out += "<figcaption>\(escape(caption))</figcaption>\n" }
         out += "<table>\n<thead><tr>"
             + columns.map { "<th\($0.header.count <= 6 ? " class=\"short\"" : "")>\(escape($0.header))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
