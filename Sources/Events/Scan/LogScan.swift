@@ -88,6 +88,12 @@ package final class ScannedBlock: @unchecked Sendable {
         let base = UnsafeRawPointer(storage.baseAddress!)
         var lineStart = 0
         while lineStart < count {
+            // Nearly every line has the common shape; the others take the general, validating path.
+            if let (event, newline) = FlatLineDecoder.decode(base, start: lineStart, limit: count, hashIDs: hashIDs) {
+                events.append(event)
+                lineStart = newline + 1
+                continue
+            }
             let newline: Int
             if let hit = memchr(base + lineStart, 0x0A, count - lineStart) {
                 newline = base.distance(to: UnsafeRawPointer(hit))

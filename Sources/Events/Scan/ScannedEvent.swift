@@ -3,7 +3,7 @@
 /// Parallel scans decode lines on worker threads into these records; the in-order fold reads
 /// them back with the block's bytes. String fields are byte ranges into the block (`start`,
 /// `count`), with their hashes computed on the worker so the fold only probes its tables.
-package struct ScannedEvent: Sendable {
+package struct ScannedEvent: Sendable, Equatable {
     /// Offset of the line's first byte in the block, and its length without the newline.
     package var lineStart: Int32
     package var lineLength: Int32
@@ -40,7 +40,7 @@ package struct ScannedEvent: Sendable {
     }
 
     /// A byte range in the block.
-    package struct Span: Sendable {
+    package struct Span: Sendable, Equatable {
         package var start: Int32 = 0
         package var count: Int32 = 0
 
