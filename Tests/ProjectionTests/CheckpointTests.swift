@@ -96,4 +96,31 @@ import LedgerBenchKit
         #expect(damaged.warnings.count == 1)
         #expect(damaged.counts == (try replay(path, checkpoint: nil)).counts)
     }
+
+    @Test func aCheckpointCutShortOrDamagedIsIgnoredOrHarmless() throws {
+        let path = temporary() + ".jsonl", dir = temporary()
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }
+        try Data(log(to: start + 60 * day)).write(to: URL(fileURLWithPath: path))
+        _ = try replay(path, checkpoint: dir)
+        let file = dir + "/replay.checkpoint"
+        let saved = try Data(contentsOf: URL(fileURLWithPath: file))
+        let full = try replay(path, checkpoint: nil).counts
+        var random = SystemRandomNumberGenerator()
+        // Cut short anywhere: always noticed.
+        for _ in 0..<12 {
+            try saved.prefix(Int.random(in: 0..<saved.count, using: &random)).write(to: URL(fileURLWithPath: file))
+            let cut = try replay(path, checkpoint: dir)
+            #expect(cut.warnings.count == 1 && cut.warnings[0].contains("ignored"))
+            #expect(cut.counts == full)
+        }
+        // Bytes changed anywhere: ignored, or used without harm to the process (a counter can
+        // change; ids that would reach outside the tables are refused).
+        for _ in 0..<40 {
+            var damaged = saved
+            for _ in 0..<4 { damaged[Int.random(in: 0..<damaged.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            try damaged.write(to: URL(fileURLWithPath: file))
+            let result = try replay(path, checkpoint: dir)
+            #expect(result.warnings.count <= 1)
+        }
+    }
 }

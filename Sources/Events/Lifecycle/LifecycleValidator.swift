@@ -20,7 +20,7 @@ public struct LifecycleValidator: Sendable {
     public internal(set) var tickets = ByteInterner(capacity: 4096)
     /// Unit names seen so far.
     public internal(set) var units = ByteInterner(capacity: 256)
-    var states: [TicketLifecycle] = []
+    var states = PlainArray<TicketLifecycle>()
     /// Closers beyond the two a ticket's state holds inline, by ticket (rare).
     var moreClosers: [Int32: [Int32]] = [:]
 

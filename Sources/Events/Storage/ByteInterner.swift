@@ -1,28 +1,23 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Maps byte strings (ticket ids, unit names) to dense integer ids.
 ///
 /// The bytes of every distinct key live once in a contiguous arena, and an open-addressing
 /// table of 64-bit slots (32 bits of hash, 32 bits of id) finds them; there is no allocation
 /// per key, and a probe touches one slot and, on a hash match, the key's bytes. Replays use
 /// the ids as array indices, so per-ticket and per-unit state is compact and cheap to reach.
+/// Keys may hold up to 4 GiB of bytes in all (offsets are 32-bit).
 public struct ByteInterner: Sendable {
-    var arena: [UInt8] = []
+    var arena = PlainArray<UInt8>()
     /// Start offset of each key in the arena; key `i` spans `starts[i]..<starts[i + 1]`.
-    var starts: [Int] = [0]
+    var starts = PlainArray<UInt32>(repeating: 0, count: 1)
     /// Slot -> `hash << 32 | (id + 1)`; 0 means empty.
-    var slots: [UInt64]
+    var slots: PlainArray<UInt64>
     var mask: Int
 
     /// Creates an empty interner sized for about `capacity` keys.
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
+        slots = PlainArray(repeating: 0, count: size)
         mask = size - 1
     }
 
@@ -36,27 +31,69 @@ public struct ByteInterner: Sendable {
     }
 
     /// Returns the id of `bytes` whose ``hash(_:)`` is already known, adding it if new.
+    @inline(__always)
     public mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt32) -> Int32 {
+        let (found, slot) = find(bytes, hash: hash)
+        if found >= 0 { return found }
+        return insert(bytes, hash: hash, at: slot)
+    }
+
+    /// The id of `bytes` (or -1) and the slot where the probe ended.
+    @inline(__always)
+    private func find(_ bytes: UnsafeRawBufferPointer, hash: UInt32) -> (Int32, Int) {
         let tag = UInt64(hash) << 32
         var slot = Int(hash) & mask
-        let found: Int32? = slots.withUnsafeBufferPointer { slots in
-            while true {
-                let entry = slots[slot]
-                if entry == 0 { return nil }
-                if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                    let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                    if keyEquals(id, bytes) { return Int32(truncatingIfNeeded: id) }
+        return slots.withUnsafeBufferPointer { slots in
+            starts.withUnsafeBufferPointer { starts in
+                arena.withUnsafeBufferPointer { arena in
+                    while true {
+                        let entry = slots[slot]
+                        if entry == 0 { return (-1, slot) }
+                        if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
+                            let start = Int(starts[id])
+                            if Int(starts[id + 1]) &- start == bytes.count,
+                               bytes.isEmpty || Self.equal(UnsafeRawPointer(arena.baseAddress.unsafelyUnwrapped + start), bytes) {
+                                return (Int32(truncatingIfNeeded: id), slot)
+                            }
+                        }
+                        slot = (slot &+ 1) & mask
+                    }
                 }
-                slot = (slot + 1) & mask
             }
         }
-        if let found { return found }
+    }
+
+    /// Adds a key the probe ending at `slot` did not find.
+    private mutating func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt32, at slot: Int) -> Int32 {
         let id = count
-        arena.append(contentsOf: bytes)
-        starts.append(arena.count)
-        slots[slot] = tag | UInt64(id + 1)
+        precondition(arena.count + bytes.count <= Int(UInt32.max), "interned keys exceed 4 GiB")
+        arena.append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+        starts.append(UInt32(truncatingIfNeeded: arena.count))
+        slots[slot] = UInt64(hash) << 32 | UInt64(id + 1)
         if count * 4 > slots.count * 3 { grow() }
-        return Int32(id)
+        return Int32(truncatingIfNeeded: id)
+    }
+
+    /// Whether the `bytes.count` bytes at `key` equal `bytes`, compared a word at a time.
+    @inline(__always)
+    static func equal(_ key: UnsafeRawPointer, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        guard let base = bytes.baseAddress else { return true }
+        if n >= 8 {
+            var i = 0
+            while i + 8 < n {
+                if key.loadUnaligned(fromByteOffset: i, as: UInt64.self) != base.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    return false
+                }
+                i += 8
+            }
+            return key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        for i in 0..<n where key.load(fromByteOffset: i, as: UInt8.self) != base.load(fromByteOffset: i, as: UInt8.self) {
+            return false
+        }
+        return true
     }
 
     /// Returns the id of a string, adding it if new.
@@ -73,18 +110,8 @@ public struct ByteInterner: Sendable {
 
     /// The id of `bytes` if it was interned.
     public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-        let hash = ByteInterner.hash(bytes)
-        let tag = UInt64(hash) << 32
-        var slot = Int(hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { return nil }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if keyEquals(id, bytes) { return Int32(truncatingIfNeeded: id) }
-            }
-            slot = (slot + 1) & mask
-        }
+        let (found, _) = find(bytes, hash: ByteInterner.hash(bytes))
+        return found >= 0 ? found : nil
     }
 
     /// The id of a string if it was interned.
@@ -95,33 +122,13 @@ public struct ByteInterner: Sendable {
 
     /// The key with id `id`, decoded as UTF-8.
     public func string(_ id: Int32) -> String {
-        let range = starts[Int(id)]..<starts[Int(id) + 1]
-        return arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        withBytes(of: id) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Calls `body` with the bytes of key `id`.
     public func withBytes<R>(of id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let range = starts[Int(id)]..<starts[Int(id) + 1]
+        let range = Int(starts[Int(id)])..<Int(starts[Int(id) + 1])
         return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
-    }
-
-    @inline(__always)
-    private func keyEquals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        starts.withUnsafeBufferPointer { starts in
-            let start = starts[id]
-            let n = bytes.count
-            guard starts[id + 1] - start == n else { return false }
-            guard let base = bytes.baseAddress else { return true }
-            return arena.withUnsafeBytes { arena in
-                let key = arena.baseAddress! + start
-                // Short keys (ticket ids) compare in two words, without a call.
-                if n <= 16 && n >= 8 {
-                    return key.loadUnaligned(as: UInt64.self) == base.loadUnaligned(as: UInt64.self)
-                        && key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                }
-                return memcmp(key, base, n) == 0
-            }
-        }
     }
 
     /// The table slot `hash` starts probing at (a load whose cache miss a replay wants early).
@@ -142,18 +149,22 @@ public struct ByteInterner: Sendable {
         let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
         let start = starts.withUnsafeBufferPointer { $0[id] }
         // 0xFF never occurs in UTF-8, so this only forces the load.
-        return arena.withUnsafeBytes { start < $0.count && $0[start] == 0xFF ? -1 : id }
+        return arena.withUnsafeBufferPointer { Int(start) < $0.count && $0[Int(start)] == 0xFF ? -1 : id }
     }
 
     private mutating func grow() {
         let old = slots
         let size = slots.count * 2
-        slots = [UInt64](repeating: 0, count: size)
+        slots = PlainArray(repeating: 0, count: size)
         mask = size - 1
-        for entry in old where entry != 0 {
-            var slot = Int(truncatingIfNeeded: entry >> 32) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = entry
+        slots.withUnsafeMutableBufferPointer { slots in
+            old.withUnsafeBufferPointer { old in
+                for entry in old where entry != 0 {
+                    var slot = Int(truncatingIfNeeded: entry >> 32) & mask
+                    while slots[slot] != 0 { slot = (slot + 1) & mask }
+                    slots[slot] = entry
+                }
+            }
         }
     }
 

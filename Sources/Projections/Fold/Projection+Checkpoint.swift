@@ -4,7 +4,7 @@ extension Projection {
     /// Writes the fold state (not the name tables: a replay's projections share its validator's).
     func write(to writer: inout CheckpointWriter) throws {
         writer.write(Int64(eventCount))
-        try writer.write(array: ticketState)
+        try writer.write(plain: ticketState)
         writer.write(Int64(unitDays.count))
         for unit in unitDays {
             writer.write(unit.firstDay)
@@ -18,7 +18,7 @@ extension Projection {
     init(options: ProjectionOptions, from reader: inout CheckpointReader, tickets: ByteInterner, units: ByteInterner) throws {
         self.init(options: options)
         eventCount = Int(try reader.read(Int64.self))
-        ticketState = try reader.readArray(TicketFold.self, spare: 1 << 16)
+        ticketState = try reader.readPlainArray(TicketFold.self)
         let unitCount = try reader.read(Int64.self)
         guard ticketState.count <= tickets.count, unitCount >= 0, unitCount <= Int64(units.count) else {
             throw CheckpointError("damaged (projection)")
@@ -29,9 +29,17 @@ extension Projection {
             days.days = try reader.readArray(DayCounters.self)
             unitDays.append(days)
         }
-        for state in ticketState where state.unit >= Int32(units.count) || state.countedUnit >= unitCount {
-            throw CheckpointError("damaged (projection)")
+        // Unit ids index the day counters (which cover every unit a ticket was assigned to): each
+        // must be one of them, or -1.
+        let counted = Int32(unitCount)
+        let valid = ticketState.withUnsafeBufferPointer { states in
+            var valid = true
+            for state in states {
+                valid = valid && state.unit >= -1 && state.unit < counted && state.countedUnit >= -1 && state.countedUnit < counted
+            }
+            return valid
         }
+        guard valid else { throw CheckpointError("damaged (projection)") }
     }
 
     /// Sizes of the plain values a checkpoint stores, for its layout check.

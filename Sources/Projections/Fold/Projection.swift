@@ -18,7 +18,7 @@ public struct Projection: Sendable {
     var tickets = ByteInterner(capacity: 4096)
     /// Unit names; ids index ``unitDays``.
     public internal(set) var units = ByteInterner(capacity: 256)
-    var ticketState: [TicketFold] = []
+    var ticketState = PlainArray<TicketFold>()
     var unitDays: [UnitDays] = []
     private var channelBytes: [UInt8]?
     /// Events folded (after the as-of and channel filters).
@@ -126,18 +126,23 @@ public struct Projection: Sendable {
     /// Whether nothing was folded into the projection yet (its ids can follow a validator's).
     var isPristine: Bool { tickets.count == 0 && units.count == 0 && ticketState.isEmpty }
 
+    /// Folds one event into ticket `ticket`'s state and the day counters.
+    ///
+    /// The ticket's state is read once and written once (each subscript write of an array
+    /// field would check the array's uniqueness again).
     private mutating func fold(kind: EventKind, ticket: Int32, unit: Int32, at: Int64, due: Int64?,
                                by: ReturnParty?, rating: Rating?, channelMatches: Bool) {
         let t = Int(ticket)
         if t >= ticketState.count {
             // Ids from a validator can skip a ticket it saw only on rejected lines.
-            ticketState.append(contentsOf: repeatElement(TicketFold(), count: t + 1 - ticketState.count))
+            ticketState.append(repeating: TicketFold(), count: t + 1 - ticketState.count)
         }
         if kind == .accepted {
             ticketState[t].included = channelMatches
             return
         }
-        guard ticketState[t].included else { return }
+        var state = ticketState[t]
+        guard state.included else { return }
         eventCount += 1
         if Int(unit) >= unitDays.count { unitDays.append(contentsOf: repeatElement(UnitDays(), count: Int(unit) + 1 - unitDays.count)) }
         let day = Timestamp(nanoseconds: at).day(atOffset: options.utcOffsetSeconds)
@@ -146,21 +151,21 @@ public struct Projection: Sendable {
             return
         case .assigned:
             unitDays[Int(unit)].update(day) { $0.accepted += 1 }
-            ticketState[t].unit = unit
-            ticketState[t].due = due ?? 0
-            ticketState[t].closedAt = .min
+            state.unit = unit
+            state.due = due ?? 0
+            state.closedAt = .min
         case .extended:
-            if let due { ticketState[t].due = due }
+            if let due { state.due = due }
         case .closed:
-            ticketState[t].closedAt = at
+            state.closedAt = at
         case .returned:
             if by == .center {
                 unitDays[Int(unit)].update(day) { $0.rework += 1 }
-                ticketState[t].closedAt = .min
-                if let due { ticketState[t].due = due }
+                state.closedAt = .min
+                if let due { state.due = due }
             } else {
                 unitDays[Int(unit)].update(day) { $0.returns += 1 }
-                ticketState[t].unit = -1
+                state.unit = -1
             }
         case .callbackRated:
             switch rating {
@@ -174,12 +179,13 @@ public struct Projection: Sendable {
             // does not get here.
             return
         }
-        recount(t)
+        recount(&state)
+        ticketState[t] = state
     }
 
-    /// Moves ticket `t`'s due/done/onTime contribution to where its current state puts it.
-    private mutating func recount(_ t: Int) {
-        let state = ticketState[t]
+    /// Moves a ticket's due/done/onTime contribution to where its current state puts it.
+    @inline(__always)
+    private mutating func recount(_ state: inout TicketFold) {
         var newUnit: Int32 = -1, newDay: Int32 = 0, newDone = false, newOnTime = false
         if state.unit >= 0 {
             newUnit = state.unit
@@ -205,10 +211,10 @@ public struct Projection: Sendable {
                 if newOnTime { $0.onTime += 1 }
             }
         }
-        ticketState[t].countedUnit = newUnit
-        ticketState[t].countedDay = newDay
-        ticketState[t].countedDone = newDone
-        ticketState[t].countedOnTime = newOnTime
+        state.countedUnit = newUnit
+        state.countedDay = newDay
+        state.countedDone = newDone
+        state.countedOnTime = newOnTime
     }
 
     /// The counts of one unit over a period; zero counts for a unit never seen.

@@ -10,7 +10,10 @@ import Events
 /// The file holds a header (magic, format version, the sizes of the stored values, the
 /// projections' options), the prefix's length, line and event counts and its fingerprint,
 /// then the validator's and projections' state as plain arrays, and an end marker. It is
-/// written to a temporary file and renamed, so a crash never leaves half a checkpoint.
+/// written to a temporary file and renamed, so a crash never leaves half a checkpoint. The
+/// large tables start at page boundaries: loading maps them (privately, copy-on-write) rather
+/// than reading them, so resuming touches only the pages the new tail needs, plus one pass of
+/// range checks over the ids the tables hold.
 ///
 /// The fingerprint is a SHA-256 over the prefix's length, its first and last 64 KiB and 256
 /// windows of 4 KiB spread evenly over it: truncation, a rewrite, or any edit that moves
@@ -21,8 +24,9 @@ struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
     static let magic: UInt64 = 0x4B43_5245_4744_454C  // "LEDGERCK"
     /// 2: the validator's ticket state holds pending supervisions and the adjustment flag in
-    /// what were padding bytes, so a version 1 file is not read.
-    static let version: UInt32 = 2
+    /// what were padding bytes, so a version 1 file is not read. 3: the large tables start at
+    /// page boundaries and are mapped, not read; name-table offsets are 32-bit.
+    static let version: UInt32 = 3
     static let end: UInt64 = 0x444E_454B_4345_4843  // "CHECKEND"
 
     /// Bytes of the log folded (a line boundary).

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A growable array of plain values, for the replay's large tables (name tables, per-ticket state).
+///
+/// Two things set it apart from `Array`. Its storage can be a private mapping of a checkpoint
+/// file ( ``init(mapping:offset:count:)`` ): loading a checkpoint then maps its tables instead
+/// of copying tens of megabytes, pages are read when first touched and copied when first
+/// written, and nothing is ever written back to the file. And growth moves large blocks with
+/// `realloc`, which the system does by remapping pages rather than copying them.
+///
+/// Copies share storage until one of them is mutated, as with `Array`. Indices are checked.
+package struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
+    private var storage: PlainArrayStorage<Element>
+
+    /// An empty array.
+    package init() {
+        storage = PlainArrayStorage()
+    }
+
+    /// `count` copies of `value`.
+    package init(repeating value: Element, count: Int) {
+        storage = PlainArrayStorage()
+        append(repeating: value, count: count)
+    }
+
+    package var count: Int { storage.count }
+    package var isEmpty: Bool { storage.count == 0 }
+    package var capacity: Int { storage.capacity }
+
+    package subscript(index: Int) -> Element {
+        @inline(__always) get {
+            precondition(index >= 0 && index < storage.count, "index out of range")
+            return storage.base.unsafelyUnwrapped[index]
+        }
+        @inline(__always) set {
+            precondition(index >= 0 && index < storage.count, "index out of range")
+            makeUnique()
+            storage.base.unsafelyUnwrapped[index] = newValue
+        }
+    }
+
+    package mutating func append(_ value: Element) {
+        makeUnique(minimumCapacity: storage.count + 1)
+        storage.base.unsafelyUnwrapped[storage.count] = value
+        storage.count += 1
+    }
+
+    package mutating func append(repeating value: Element, count n: Int) {
+        guard n > 0 else { return }
+        makeUnique(minimumCapacity: storage.count + n)
+        (storage.base.unsafelyUnwrapped + storage.count).initialize(repeating: value, count: n)
+        storage.count += n
+    }
+
+    package mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+        guard let source = elements.baseAddress, elements.count > 0 else { return }
+        makeUnique(minimumCapacity: storage.count + elements.count)
+        (storage.base.unsafelyUnwrapped + storage.count).initialize(from: source, count: elements.count)
+        storage.count += elements.count
+    }
+
+    package mutating func reserveCapacity(_ minimumCapacity: Int) {
+        makeUnique(minimumCapacity: minimumCapacity)
+    }
+
+    /// Removes the last `n` elements (the capacity stays).
+    package mutating func removeLast(_ n: Int) {
+        precondition(n >= 0 && n <= storage.count, "removing more elements than the array has")
+        makeUnique()
+        storage.count -= n
+    }
+
+    /// Calls `body` with the elements (valid only during the call).
+    @inline(__always)
+    package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.base, count: storage.count))
+    }
+
+    /// Calls `body` with the elements, made unique first (valid only during the call; the
+    /// count cannot change through it).
+    @inline(__always)
+    package mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+        makeUnique()
+        return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
+    }
+
+    /// Calls `body` with the elements' bytes (valid only during the call).
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(UnsafeBufferPointer(start: storage.base, count: storage.count)))
+    }
+
+    /// Makes the storage this array's own, with room for `minimumCapacity` elements.
+    @inline(__always)
+    private mutating func makeUnique(minimumCapacity: Int = 0) {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy(minimumCapacity: minimumCapacity)
+        } else if minimumCapacity > storage.capacity {
+            storage.grow(to: minimumCapacity)
+        }
+    }
+}
+
+extension PlainArray {
+    /// An array whose elements are `count` values stored at byte `offset` of the file `fd`,
+    /// mapped privately: reading it reads the file's pages as they are touched, writing it
+    /// copies just the pages written. Appending needs no copy either: the mapping sits at the
+    /// start of a larger reserved range of zero pages.
+    /// - Parameters:
+    ///   - offset: A multiple of the page size.
+    /// - Throws: ``CheckpointError`` when the system refuses the mapping.
+    package init(mapping fd: Int32, offset: Int64, count: Int) throws {
+        storage = try PlainArrayStorage(mapping: fd, offset: offset, count: count)
+    }
+
+    /// The page size mapped arrays are aligned to in a file.
+    package static var pageSize: Int { PlainArrayStorage<Element>.pageSize }
+}
+
+/// The storage of a ``PlainArray``: allocated, or a mapped range.
+///
+/// `@unchecked Sendable`: a storage shared by several arrays is never mutated (``PlainArray``
+/// copies it first), so only one thread at a time can write to it.
+final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked Sendable {
+    var base: UnsafeMutablePointer<Element>?
+    var count = 0
+    var capacity = 0
+    /// For a mapped storage, the reserved address range; `nil` when `base` is allocated.
+    private var reservation: (start: UnsafeMutableRawPointer, length: Int)?
+
+    static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
+    private static var stride: Int { MemoryLayout<Element>.stride }
+
+    init() {}
+
+    init(mapping fd: Int32, offset: Int64, count: Int) throws {
+        let page = Self.pageSize
+        let bytes = count * Self.stride
+        // Room to grow in place: as much again, and at least 16 MiB of address space (not memory).
+        let reserved = ((bytes + max(bytes, 16 << 20)) + page - 1) / page * page
+        guard let start = mmap(nil, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              start != MAP_FAILED
+        else { throw CheckpointError("cannot reserve memory for the checkpoint") }
+        if bytes > 0 {
+            let mapped = (bytes + page - 1) / page * page
+            guard let file = mmap(start, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off_t(offset)),
+                  file == start
+            else {
+                munmap(start, reserved)
+                throw CheckpointError("cannot map the checkpoint: \(String(cString: strerror(errno)))")
+            }
+        }
+        reservation = (start, reserved)
+        base = start.bindMemory(to: Element.self, capacity: reserved / Self.stride)
+        self.count = count
+        capacity = reserved / Self.stride
+    }
+
+    deinit {
+        if let reservation {
+            munmap(reservation.start, reservation.length)
+        } else {
+            free(base)
+        }
+    }
+
+    /// A copy of the elements in allocated storage with room for `minimumCapacity`.
+    func copy(minimumCapacity: Int) -> PlainArrayStorage {
+        let copy = PlainArrayStorage()
+        copy.grow(to: max(minimumCapacity, count))
+        if count > 0 { copy.base.unsafelyUnwrapped.initialize(from: base.unsafelyUnwrapped, count: count) }
+        copy.count = count
+        return copy
+    }
+
+    /// Makes room for `minimumCapacity` elements (at least doubling).
+    func grow(to minimumCapacity: Int) {
+        let newCapacity = max(minimumCapacity, capacity * 2, 16)
+        let bytes = newCapacity * Self.stride
+        if let reservation {
+            // Out of reserved room: move to allocated storage.
+            guard let raw = malloc(bytes) else { fatalError("out of memory (\(bytes) bytes)") }
+            let moved = raw.bindMemory(to: Element.self, capacity: newCapacity)
+            if count > 0 { moved.initialize(from: base.unsafelyUnwrapped, count: count) }
+            munmap(reservation.start, reservation.length)
+            self.reservation = nil
+            base = moved
+        } else {
+            guard let raw = realloc(base, bytes) else { fatalError("out of memory (\(bytes) bytes)") }
+            base = raw.bindMemory(to: Element.self, capacity: newCapacity)
+        }
+        capacity = newCapacity
+    }
+}
