@@ -5,7 +5,6 @@ import Darwin
 #endif
 
 private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
-private func systemRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int, _ offset: Int64) -> Int { pread(fd, p, n, off_t(offset)) }
 
 /// A checkpoint file that cannot be used (damaged, foreign, or for something else).
 package struct CheckpointError: Error, Sendable, CustomStringConvertible {
@@ -77,33 +76,32 @@ package struct CheckpointWriter {
 }
 
 /// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left.
+///
+/// The file is mapped once (read-only) for the scalars and small arrays; the large tables
+/// get mappings of their own that they can grow in (see ``readPlainArray(_:)``).
 package struct CheckpointReader {
     private let fd: Int32
     private let size: Int64
+    private let file: ReadOnlyMapping?
     /// The position of the next read in the file.
     private var offset: Int64 = 0
     private var remaining: Int64 { size - offset }
 
-    package init(fd: Int32, size: Int64) {
+    package init(fd: Int32, size: Int64) throws {
         self.fd = fd
         self.size = size
+        file = size > 0 ? try ReadOnlyMapping(fd: fd, length: Int(size)) : nil
     }
 
     package mutating func read<T: BitwiseCopyable>(_: T.Type) throws -> T {
-        var value: T? = nil
-        try withUnsafeTemporaryAllocation(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment) {
-            (raw) throws in
-            try readAll(raw)
-            value = raw.load(as: T.self)
-        }
-        return value!
+        let bytes = try take(MemoryLayout<T>.size)
+        return bytes.loadUnaligned(as: T.self)
     }
 
     package mutating func readString() throws -> String {
         let count = try read(Int64.self)
         guard count >= 0, count <= min(remaining, 1 << 20) else { throw CheckpointError("damaged (string length)") }
-        let bytes = try readBytes(Int(count))
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: try take(Int(count)), as: UTF8.self)
     }
 
     /// Reads an array, with room for `spare` more elements (so that growing it right after
@@ -112,18 +110,11 @@ package struct CheckpointReader {
         let count = try read(Int64.self)
         let stride = Int64(MemoryLayout<T>.stride)
         guard count >= 0, count <= remaining / max(stride, 1) else { throw CheckpointError("damaged (array length)") }
-        var failure: (any Error)?
-        let array = [T](unsafeUninitializedCapacity: Int(count) + spare) { buffer, initialized in
-            do {
-                try readAll(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<(Int(count) * MemoryLayout<T>.stride)]))
-                initialized = Int(count)
-            } catch {
-                failure = error
-                initialized = 0
-            }
+        let bytes = try take(Int(count) * MemoryLayout<T>.stride)
+        return [T](unsafeUninitializedCapacity: Int(count) + spare) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+            initialized = Int(count)
         }
-        if let failure { throw failure }
-        return array
     }
 
     /// Reads a table written by ``CheckpointWriter/write(plain:)`` by mapping it (privately:
@@ -141,29 +132,34 @@ package struct CheckpointReader {
         return array
     }
 
-    private mutating func readBytes(_ count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        try bytes.withUnsafeMutableBytes { (raw) throws in try readAll(raw) }
-        return bytes
-    }
-
-    private mutating func readAll(_ raw: UnsafeMutableRawBufferPointer) throws {
-        guard Int64(raw.count) <= remaining else { throw CheckpointError("damaged (cut short)") }
-        var done = 0
-        while done < raw.count {
-            let n = systemRead(fd, raw.baseAddress! + done, raw.count - done, offset + Int64(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CheckpointError("cannot read: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { throw CheckpointError("damaged (cut short)") }
-            done += n
+    /// The next `count` bytes of the file (valid while the reader is).
+    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, Int64(count) <= remaining, let file else {
+            if count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            throw CheckpointError("damaged (cut short)")
         }
-        offset += Int64(raw.count)
+        defer { offset += Int64(count) }
+        return UnsafeRawBufferPointer(start: file.base + Int(offset), count: count)
     }
 
     /// Whether every byte was consumed.
     package var isAtEnd: Bool { remaining == 0 }
+}
+
+/// A whole file mapped read-only, unmapped when released.
+private final class ReadOnlyMapping {
+    let base: UnsafeRawPointer
+    let length: Int
+
+    init(fd: Int32, length: Int) throws {
+        guard let start = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), start != MAP_FAILED else {
+            throw CheckpointError("cannot map: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(start)
+        self.length = length
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
 }
 
 extension ByteInterner {
@@ -184,16 +180,17 @@ extension ByteInterner {
         guard starts.count >= 1, starts[0] == 0, Int(starts[starts.count - 1]) == arena.count, slotCount >= 16,
               slotCount & (slotCount - 1) == 0, count * 4 <= slotCount * 3
         else { throw CheckpointError("damaged (name table)") }
+        // One pass each, without branches (these tables are megabytes).
         let ordered = starts.withUnsafeBufferPointer { starts in
-            var ordered = true
-            for i in 1..<starts.count { ordered = ordered && starts[i] >= starts[i - 1] }
-            return ordered
+            var descents = 0
+            for i in 1..<starts.count { descents &+= starts[i] < starts[i - 1] ? 1 : 0 }
+            return descents == 0
         }
         let keys = UInt64(count)
         let inRange = slots.withUnsafeBufferPointer { slots in
-            var inRange = true
-            for entry in slots { inRange = inRange && entry & 0xFFFF_FFFF <= keys }
-            return inRange
+            var largest: UInt64 = 0
+            for entry in slots { largest = max(largest, entry & 0xFFFF_FFFF) }
+            return largest <= keys
         }
         guard ordered, inRange else { throw CheckpointError("damaged (name table)") }
         mask = slotCount - 1
@@ -231,14 +228,15 @@ extension LifecycleValidator {
             start += Int(n)
         }
         // Unit ids must name units (or be -1): messages look their names up.
-        let unitCount = Int32(units.count)
+        // -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
+        let limit = UInt32(units.count)
         let valid = states.withUnsafeBufferPointer { states in
-            var valid = true
+            var largest: UInt32 = 0
             for state in states {
-                valid = valid && state.holder >= -1 && state.holder < unitCount && state.closer0 >= -1 && state.closer0 < unitCount
-                    && state.closer1 >= -1 && state.closer1 < unitCount
+                largest = max(largest, UInt32(bitPattern: state.holder &+ 1), UInt32(bitPattern: state.closer0 &+ 1),
+                              UInt32(bitPattern: state.closer1 &+ 1))
             }
-            return valid
+            return largest <= limit
         }
         guard valid else { throw CheckpointError("damaged (ticket states)") }
     }

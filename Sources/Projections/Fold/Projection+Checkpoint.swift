@@ -31,13 +31,12 @@ extension Projection {
         }
         // Unit ids index the day counters (which cover every unit a ticket was assigned to): each
         // must be one of them, or -1.
-        let counted = Int32(unitCount)
         let valid = ticketState.withUnsafeBufferPointer { states in
-            var valid = true
+            var largest: UInt32 = 0
             for state in states {
-                valid = valid && state.unit >= -1 && state.unit < counted && state.countedUnit >= -1 && state.countedUnit < counted
+                largest = max(largest, UInt32(bitPattern: state.unit &+ 1), UInt32(bitPattern: state.countedUnit &+ 1))
             }
-            return valid
+            return largest <= UInt32(unitCount)
         }
         guard valid else { throw CheckpointError("damaged (projection)") }
     }

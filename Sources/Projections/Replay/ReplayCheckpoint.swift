@@ -82,7 +82,7 @@ struct ReplayCheckpoint {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path)") }
-        var reader = CheckpointReader(fd: fd, size: Int64(st.st_size))
+        var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
         guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a replay checkpoint") }
         guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
         guard try reader.readString() == key(for: options) else {
@@ -97,17 +97,24 @@ struct ReplayCheckpoint {
         guard Int64(logStat.st_size) >= offset, offset >= 0 else {
             throw CheckpointError("the log is shorter than when the checkpoint was made (truncated or replaced)")
         }
-        guard try Self.fingerprint(of: log, upTo: offset) == fingerprint else {
+        // The fingerprint is taken on a second thread while this one maps and checks the state;
+        // a log that does not match is reported first, as if the state had not been looked at.
+        let logFingerprint = FingerprintTask(log: log, offset: offset)
+        let state = Result { () throws -> (LifecycleValidator, [Projection]) in
+            let lifecycle = try LifecycleValidator(from: &reader)
+            let count = try reader.read(Int64.self)
+            guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
+            var projections: [Projection] = []
+            for o in options {
+                projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units))
+            }
+            guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
+            return (lifecycle, projections)
+        }
+        guard try logFingerprint.value() == fingerprint else {
             throw CheckpointError("the log's first \(offset) bytes changed since the checkpoint was made (edited or replaced)")
         }
-        let lifecycle = try LifecycleValidator(from: &reader)
-        let count = try reader.read(Int64.self)
-        guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
-        var projections: [Projection] = []
-        for o in options {
-            projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units))
-        }
-        guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
+        let (lifecycle, projections) = try state.get()
         return ReplayCheckpoint(offset: offset, lines: lines, events: events, fingerprint: fingerprint,
                                 fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
     }
@@ -142,4 +149,27 @@ struct ReplayCheckpoint {
             throw error
         }
     }
+}
+
+/// ``ReplayCheckpoint/fingerprint(of:upTo:)`` computed on a thread of its own.
+///
+/// `@unchecked Sendable`: `result` is written by the thread and read only after `join()`.
+private final class FingerprintTask: @unchecked Sendable {
+    private var result: Result<[UInt8], any Error> = .success([])
+    private var thread: WorkerThread?
+
+    init(log: String, offset: Int64) {
+        thread = WorkerThread { [self] in
+            result = Result { try ReplayCheckpoint.fingerprint(of: log, upTo: offset) }
+        }
+    }
+
+    /// Waits for the fingerprint.
+    func value() throws -> [UInt8] {
+        thread?.join()
+        thread = nil
+        return try result.get()
+    }
+
+    deinit { thread?.join() }
 }
