@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Events
+@_spi(Replay) @testable import Events
 
 @Suite struct PlainArrayTests {
     @Test func growsAndKeepsItsElements() {

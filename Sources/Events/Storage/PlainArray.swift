@@ -13,25 +13,34 @@ import Darwin
 /// `realloc`, which the system does by remapping pages rather than copying them.
 ///
 /// Copies share storage until one of them is mutated, as with `Array`. Indices are checked.
-package struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
-    private var storage: PlainArrayStorage<Element>
+///
+/// Not part of the library's API: it is public only under `@_spi(Replay)` so that the
+/// Projections module's folds can inline its accessors (`@inlinable` on a `package`
+/// declaration is not inlined across modules by this compiler, and an unspecialised generic
+/// call per element access costs more than the fold's work).
+@_spi(Replay)
+public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
+    @usableFromInline var storage: PlainArrayStorage<Element>
 
     /// An empty array.
-    package init() {
+    @inlinable
+    public init() {
         storage = PlainArrayStorage()
     }
 
     /// `count` copies of `value`.
-    package init(repeating value: Element, count: Int) {
+    @inlinable
+    public init(repeating value: Element, count: Int) {
         storage = PlainArrayStorage()
         append(repeating: value, count: count)
     }
 
-    package var count: Int { storage.count }
-    package var isEmpty: Bool { storage.count == 0 }
-    package var capacity: Int { storage.capacity }
+    @inlinable public var count: Int { storage.count }
+    @inlinable public var isEmpty: Bool { storage.count == 0 }
+    @inlinable public var capacity: Int { storage.capacity }
 
-    package subscript(index: Int) -> Element {
+    @inlinable
+    public subscript(index: Int) -> Element {
         @inline(__always) get {
             precondition(index >= 0 && index < storage.count, "index out of range")
             return storage.base.unsafelyUnwrapped[index]
@@ -43,59 +52,65 @@ package struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
         }
     }
 
-    package mutating func append(_ value: Element) {
+    @inlinable
+    public mutating func append(_ value: Element) {
         makeUnique(minimumCapacity: storage.count + 1)
         storage.base.unsafelyUnwrapped[storage.count] = value
         storage.count += 1
     }
 
-    package mutating func append(repeating value: Element, count n: Int) {
+    @inlinable
+    public mutating func append(repeating value: Element, count n: Int) {
         guard n > 0 else { return }
         makeUnique(minimumCapacity: storage.count + n)
         (storage.base.unsafelyUnwrapped + storage.count).initialize(repeating: value, count: n)
         storage.count += n
     }
 
-    package mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+    @inlinable
+    public mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
         guard let source = elements.baseAddress, elements.count > 0 else { return }
         makeUnique(minimumCapacity: storage.count + elements.count)
         (storage.base.unsafelyUnwrapped + storage.count).initialize(from: source, count: elements.count)
         storage.count += elements.count
     }
 
-    package mutating func reserveCapacity(_ minimumCapacity: Int) {
+    @inlinable
+    public mutating func reserveCapacity(_ minimumCapacity: Int) {
         makeUnique(minimumCapacity: minimumCapacity)
     }
 
     /// Removes the last `n` elements (the capacity stays).
-    package mutating func removeLast(_ n: Int) {
+    @inlinable
+    public mutating func removeLast(_ n: Int) {
         precondition(n >= 0 && n <= storage.count, "removing more elements than the array has")
         makeUnique()
         storage.count -= n
     }
 
     /// Calls `body` with the elements (valid only during the call).
-    @inline(__always)
-    package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+    @inlinable @inline(__always)
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: storage.base, count: storage.count))
     }
 
     /// Calls `body` with the elements, made unique first (valid only during the call; the
     /// count cannot change through it).
-    @inline(__always)
-    package mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+    @inlinable @inline(__always)
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
         makeUnique()
         return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
     }
 
     /// Calls `body` with the elements' bytes (valid only during the call).
-    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    @inlinable
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(UnsafeBufferPointer(start: storage.base, count: storage.count)))
     }
 
     /// Makes the storage this array's own, with room for `minimumCapacity` elements.
-    @inline(__always)
-    private mutating func makeUnique(minimumCapacity: Int = 0) {
+    @inlinable @inline(__always)
+    mutating func makeUnique(minimumCapacity: Int = 0) {
         if !isKnownUniquelyReferenced(&storage) {
             storage = storage.copy(minimumCapacity: minimumCapacity)
         } else if minimumCapacity > storage.capacity {
@@ -124,17 +139,22 @@ extension PlainArray {
 ///
 /// `@unchecked Sendable`: a storage shared by several arrays is never mutated (``PlainArray``
 /// copies it first), so only one thread at a time can write to it.
+///
+/// Its fields are read and written without dynamic exclusivity checks (`@exclusivity(unchecked)`):
+/// they are plain numbers that ``PlainArray`` only changes through a uniquely referenced storage,
+/// and a check on every element access would cost more than the access.
+@usableFromInline
 final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked Sendable {
-    var base: UnsafeMutablePointer<Element>?
-    var count = 0
-    var capacity = 0
+    @usableFromInline @exclusivity(unchecked) var base: UnsafeMutablePointer<Element>?
+    @usableFromInline @exclusivity(unchecked) var count = 0
+    @usableFromInline @exclusivity(unchecked) var capacity = 0
     /// For a mapped storage, the reserved address range; `nil` when `base` is allocated.
     private var reservation: (start: UnsafeMutableRawPointer, length: Int)?
 
     static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
     private static var stride: Int { MemoryLayout<Element>.stride }
 
-    init() {}
+    @usableFromInline init() {}
 
     init(mapping fd: Int32, offset: Int64, count: Int) throws {
         let page = Self.pageSize
@@ -168,6 +188,7 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     }
 
     /// A copy of the elements in allocated storage with room for `minimumCapacity`.
+    @usableFromInline
     func copy(minimumCapacity: Int) -> PlainArrayStorage {
         let copy = PlainArrayStorage()
         copy.grow(to: max(minimumCapacity, count))
@@ -177,6 +198,7 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     }
 
     /// Makes room for `minimumCapacity` elements (at least doubling).
+    @usableFromInline
     func grow(to minimumCapacity: Int) {
         let newCapacity = max(minimumCapacity, capacity * 2, 16)
         let bytes = newCapacity * Self.stride

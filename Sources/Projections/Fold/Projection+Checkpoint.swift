@@ -1,4 +1,4 @@
-import Events
+@_spi(Replay) import Events
 
 extension Projection {
     /// Writes the fold state (not the name tables: a replay's projections share its validator's).

@@ -1,4 +1,4 @@
-import Events
+@_spi(Replay) import Events
 
 /// The fold of a log into per-unit, per-day counts, fed one event at a time.
 ///
