@@ -19,14 +19,17 @@ enum FlatLineDecoder {
     ///   - start: Offset of the line's first byte.
     ///   - limit: Bytes readable from `base` (the line must end with a newline before it).
     ///   - hashIDs: Whether to compute ``ScannedEvent/idHash``.
+    ///   - dates: The dates of recent timestamps (see ``Timestamp/parseFixedForm(_:dates:)``).
     /// - Returns: The record and the offset of the line's newline, or `nil` to take the general path.
-    static func decode(_ base: UnsafeRawPointer, start: Int, limit: Int, hashIDs: Bool) -> (event: ScannedEvent, newline: Int)? {
+    static func decode(_ base: UnsafeRawPointer, start: Int, limit: Int, hashIDs: Bool,
+                       dates: inout Timestamp.DateCache) -> (event: ScannedEvent, newline: Int)? {
         // The first key's opening quote is at start + 1.
         guard start + 2 < limit, base.loadUnaligned(fromByteOffset: start, as: UInt16.self) == UInt16(littleEndian: 0x227B) else { return nil }
         var k = start + 2  // first byte of the current key
         var present = 0
         var id = (0, 0), ticket = (0, 0), type = (0, 0), unit = (0, 0), channel = (0, 0), by = (0, 0), rating = (0, 0)
         var at: Int64 = 0, due: Int64 = .min, recorded: Int64 = .min
+        var kind: EventKind?
         let newline: Int
         while true {
             // A key is a known name followed by `":"` (the value must be a string).
@@ -78,7 +81,7 @@ enum FlatLineDecoder {
             case .at, .due, .recorded:
                 var nanoseconds: Int64
                 if value + 26 <= limit, base.load(fromByteOffset: value + 25, as: UInt8.self) == 0x22,
-                   let parsed = Timestamp.parseFixedForm(base + value) {
+                   let parsed = Timestamp.parseFixedForm(base + value, dates: &dates) {
                     nanoseconds = parsed
                     end = value + 25
                 } else {
@@ -93,13 +96,23 @@ enum FlatLineDecoder {
                 case .due: due = nanoseconds
                 default: recorded = nanoseconds
                 }
+            case .type:
+                // The six types of the version 1 format, a word or two at a time; anything else is the decoder's.
+                if value + 16 <= limit, let (known, length) = Self.kind(at: base + value) {
+                    kind = known
+                    end = value + length
+                } else {
+                    guard let close = scanString(base, from: value, limit: limit) else { return nil }
+                    kind = EventDecoder.kind(UnsafeRawBufferPointer(start: base + value, count: close - value))
+                    end = close
+                }
+                type = (value, end)
             default:
                 guard let close = scanString(base, from: value, limit: limit) else { return nil }
                 end = close
                 switch field {
                 case .id: id = (value, close)
                 case .ticket: ticket = (value, close)
-                case .type: type = (value, close)
                 case .unit: unit = (value, close)
                 case .channel: channel = (value, close)
                 case .by: by = (value, close)
@@ -123,7 +136,7 @@ enum FlatLineDecoder {
         // Required fields, the type, and no field foreign to it.
         let always = 1 << Field.id.index | 1 << Field.ticket.index | 1 << Field.type.index | 1 << Field.at.index
         guard present & always == always, id.1 > id.0, ticket.1 > ticket.0, type.1 > type.0,
-              let kind = EventDecoder.kind(UnsafeRawBufferPointer(start: base + type.0, count: type.1 - type.0)),
+              let kind,
               present & ~allowed(kind) == 0
         else { return nil }
         var event = ScannedEvent(lineStart: Int32(truncatingIfNeeded: start), lineLength: Int32(truncatingIfNeeded: newline - start))
@@ -173,6 +186,25 @@ enum FlatLineDecoder {
         event.ticketHash = ByteInterner.hash(UnsafeRawBufferPointer(start: base + ticket.0, count: ticket.1 - ticket.0))
         if hashIDs { event.idHash = EventIDIndex.hash(UnsafeRawBufferPointer(start: base + id.0, count: id.1 - id.0)) }
         return (event, newline)
+    }
+
+    /// The type named by the string starting at `p` (16 bytes readable) and the length of the
+    /// name, when it is one of the six version 1 types followed by the closing quote.
+    @inline(__always)
+    static func kind(at p: UnsafeRawPointer) -> (EventKind, Int)? {
+        let w = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        let next = p.load(fromByteOffset: 8, as: UInt8.self)
+        switch w {
+        case 0x6465_7470_6563_6361: return next == 0x22 ? (.accepted, 8) : nil    // accepted"
+        case 0x6465_6E67_6973_7361: return next == 0x22 ? (.assigned, 8) : nil    // assigned"
+        case 0x6465_6E72_7574_6572: return next == 0x22 ? (.returned, 8) : nil    // returned"
+        case 0x6465_646E_6574_7865: return next == 0x22 ? (.extended, 8) : nil    // extended"
+        case 0x6B63_6162_6C6C_6163:                                               // callback-rated"
+            let rest = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & 0x00FF_FFFF_FFFF_FFFF
+            return rest == 0x22_6465_7461_722D ? (.callbackRated, 14) : nil
+        default:                                                                  // closed"
+            return w & 0x00FF_FFFF_FFFF_FFFF == 0x22_6465_736F_6C63 ? (.closed, 6) : nil
+        }
     }
 
     /// The fields of an event of `kind` (``Field/mask(for:)``, as constants); 0 for the types

@@ -87,9 +87,12 @@ package final class ScannedBlock: @unchecked Sendable {
         guard count > 0 else { return }
         let base = UnsafeRawPointer(storage.baseAddress!)
         var lineStart = 0
+        var dates = Timestamp.DateCache()
         while lineStart < count {
-            // Nearly every line has the common shape; the others take the general, validating path.
-            if let (event, newline) = FlatLineDecoder.decode(base, start: lineStart, limit: count, hashIDs: hashIDs) {
+            // Nearly every line has the common shape, and most have its members in the order the
+            // ledger writes them; the others take the general, validating path.
+            if let (event, newline) = FlatLineDecoder.decodeInWriterOrder(base, start: lineStart, limit: count, hashIDs: hashIDs, dates: &dates)
+                ?? FlatLineDecoder.decode(base, start: lineStart, limit: count, hashIDs: hashIDs, dates: &dates) {
                 events.append(event)
                 lineStart = newline + 1
                 continue

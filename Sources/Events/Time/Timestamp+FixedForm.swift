@@ -9,6 +9,14 @@ extension Timestamp {
     /// - Returns: Nanoseconds since the epoch.
     @inline(__always)
     package static func parseFixedForm(_ p: UnsafeRawPointer) -> Int64? {
+        var dates = DateCache()
+        return parseFixedForm(p, dates: &dates)
+    }
+
+    /// ``parseFixedForm(_:)`` remembering the last two dates it converted to days (log lines
+    /// come in time order, so nearly every timestamp repeats the date of one of them).
+    @inline(__always)
+    package static func parseFixedForm(_ p: UnsafeRawPointer, dates: inout DateCache) -> Int64? {
         // Bytes 0–7 "YYYY-MM-", 8–15 "DDTHH:MM", 16–23 ":SS+hh:m", 24 "m".
         let a = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
         let b = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
@@ -24,32 +32,49 @@ extension Timestamp {
         let da: UInt64 = 0x00FF_FF00_FFFF_FFFF, db: UInt64 = 0xFFFF_00FF_FF00_FFFF, dc: UInt64 = 0xFF00_FFFF_00FF_FF00
         let (xa, xb, xc) = (a & da, b & db, c & dc)
         guard digitsValid(xa, da), digitsValid(xb, db), digitsValid(xc, dc) else { return nil }
-        let va = xa &- (0x3030_3030_3030_3030 & da)
-        let vb = xb &- (0x3030_3030_3030_3030 & db)
-        let vc = xc &- (0x3030_3030_3030_3030 & dc)
-        @inline(__always) func digit(_ v: UInt64, _ i: UInt64) -> Int { Int(truncatingIfNeeded: (v >> (8 * i)) & 0xFF) }
-        let year = digit(va, 0) * 1000 + digit(va, 1) * 100 + digit(va, 2) * 10 + digit(va, 3)
-        let month = digit(va, 5) * 10 + digit(va, 6)
-        let day = digit(vb, 0) * 10 + digit(vb, 1)
-        let hour = digit(vb, 3) * 10 + digit(vb, 4)
-        let minute = digit(vb, 6) * 10 + digit(vb, 7)
-        let second = digit(vc, 1) * 10 + digit(vc, 2)
-        let offsetHour = digit(vc, 4) * 10 + digit(vc, 5)
-        let offsetMinute = digit(vc, 7) * 10 + Int(last)
-        guard year >= 1970, year <= 2199, month >= 1, month <= 12, day >= 1, hour <= 23, minute <= 59, second <= 59,
-              offsetHour <= 23, offsetMinute <= 59
-        else { return nil }
-        let leap = year & 3 == 0 && (year % 100 != 0 || year % 400 == 0)
-        guard day <= CivilDate.daysIn(month: month, year: year) else { return nil }
-        // Days before the year (1970 and later), before the month, then the day.
-        var days = (year - 1970) * 365 + (year - 1969) / 4 - (year - 1901) / 100 + (year - 1601) / 400
-        days += (367 * month - 362) / 12 + day - 1
-        if month > 2 { days -= leap ? 1 : 2 }
-        var offset = (offsetHour * 60 + offsetMinute) * 60
+        // Digit values, then each byte plus ten times the one before it: two-digit fields in one step.
+        let vb = xb &- (0x3030_3030_3030_3030 & db), vc = xc &- (0x3030_3030_3030_3030 & dc)
+        let pb = vb &* 10 &+ (vb >> 8), pc = vc &* 10 &+ (vc >> 8)
+        let hour = byte(pb, 3), minute = byte(pb, 6)
+        let second = byte(pc, 1), offsetHour = byte(pc, 4), offsetMinute = byte(vc, 7) &* 10 &+ Int(last)
+        guard hour <= 23, minute <= 59, second <= 59, offsetHour <= 23, offsetMinute <= 59 else { return nil }
+        let dateKey = xb & 0xFFFF
+        let days: Int
+        if xa == dates.first.date && dateKey == dates.first.day {
+            days = dates.first.days
+        } else if xa == dates.second.date && dateKey == dates.second.day {
+            days = dates.second.days
+            swap(&dates.first, &dates.second)
+        } else {
+            let va = xa &- (0x3030_3030_3030_3030 & da)
+            let pa = va &* 10 &+ (va >> 8)
+            let year = byte(pa, 0) &* 100 &+ byte(pa, 2), month = byte(pa, 5), day = byte(pb, 0)
+            guard year >= 1970, year <= 2199, month >= 1, month <= 12, day >= 1 else { return nil }
+            if day > 28, day > CivilDate.daysIn(month: month, year: year) { return nil }
+            // Days since 1970-01-01 (Hinnant's days_from_civil for years from 0 on).
+            let y = month <= 2 ? year &- 1 : year
+            let shifted = month <= 2 ? month &+ 9 : month &- 3
+            days = y &* 365 &+ y / 4 &- y / 100 &+ y / 400 &+ (153 &* shifted &+ 2) / 5 &+ day &- 1 &- 719_468
+            dates.second = dates.first
+            dates.first = (xa, dateKey, days)
+        }
+        var offset = (offsetHour &* 60 &+ offsetMinute) &* 60
         if sign == 0x2D { offset = -offset }
-        let seconds = Int64(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
-        return seconds * 1_000_000_000
+        let seconds = Int64(days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ second &- offset)
+        return seconds &* 1_000_000_000
     }
+
+    /// The last two dates ``parseFixedForm(_:dates:)`` converted: the date's digit bytes, and its
+    /// days since 1970-01-01. Zeroed entries never match (a date has its '-' separators).
+    package struct DateCache {
+        var first: (date: UInt64, day: UInt64, days: Int) = (0, 0, 0)
+        var second: (date: UInt64, day: UInt64, days: Int) = (0, 0, 0)
+
+        package init() {}
+    }
+
+    @inline(__always)
+    private static func byte(_ v: UInt64, _ i: UInt64) -> Int { Int(truncatingIfNeeded: (v >> (8 * i)) & 0xFF) }
 
     /// Whether every byte of `x` selected by `mask` (0xFF bytes) is an ASCII digit; the other bytes are zero.
     @inline(__always)
