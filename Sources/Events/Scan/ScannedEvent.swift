@@ -27,6 +27,11 @@ package struct ScannedEvent: Sendable, Equatable {
     package var unitHash: UInt32 = 0
     /// ``EventIDIndex`` hash of the id (when the scan asked for it).
     package var idHash: UInt64 = 0
+    /// The validator's ids of the ticket and unit (-1: none), set by
+    /// ``LifecycleValidator/check(_:firstLine:report:)`` on the lines it accepts; a line it did
+    /// not accept keeps `ticketID` -1.
+    package var ticketID: Int32 = -1
+    package var unitID: Int32 = -1
 
     package struct Flags: OptionSet, Sendable {
         package let rawValue: UInt8

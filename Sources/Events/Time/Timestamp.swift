@@ -8,6 +8,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     public var nanoseconds: Int64
 
     /// Creates a timestamp from nanoseconds since the Unix epoch.
+    @inlinable
     public init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
     }
@@ -18,6 +19,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     }
 
     /// Whole seconds since the Unix epoch, rounded towards negative infinity.
+    @inlinable
     public var seconds: Int64 {
         nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
     }
@@ -28,6 +30,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 
     /// The days since 1970-01-01 of the civil date this instant falls on at a UTC offset.
     /// - Parameter offsetSeconds: The UTC offset, e.g. `28_800` for `+08:00`.
+    @inlinable
     public func day(atOffset offsetSeconds: Int32) -> Int32 {
         let local = seconds + Int64(offsetSeconds)
         let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400

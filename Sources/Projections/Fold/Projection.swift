@@ -111,12 +111,6 @@ public struct Projection: Sendable {
              by: event.by, rating: event.rating, channelMatches: channelMatches)
     }
 
-    /// Touches ticket `id`'s state so that folding it soon hits the cache (see ``ReplayFold``).
-    @inline(__always)
-    func prefetch(ticket id: Int) -> Int {
-        id < ticketState.count ? ticketState.withUnsafeBufferPointer { $0[id].included ? 1 : 0 } : 0
-    }
-
     /// Takes over the name tables of the validator whose ids this projection was fed with.
     mutating func adoptNames(tickets: ByteInterner, units: ByteInterner) {
         self.tickets = tickets

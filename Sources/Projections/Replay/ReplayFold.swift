@@ -12,8 +12,6 @@ struct ReplayFold {
     var projections: [Projection]
     /// Whether the projections' ids are the validator's.
     let sharedIDs: Bool
-    /// Where the prefetch loads' values go, so the optimiser keeps them.
-    private let prefetchSink = PrefetchSink()
 
     init(projections: [Projection]) {
         self.lifecycle = LifecycleValidator()
@@ -39,64 +37,16 @@ struct ReplayFold {
         return nil
     }
 
-    /// Checks and folds one line scanned by ``LogScan``.
-    @inline(__always)
-    mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
-        if let problem = lifecycle.apply(event, in: block, lineNumber: lineNumber) { return problem }
-        if sharedIDs {
-            let (ticket, unit) = (lifecycle.lastTicket, lifecycle.lastUnit)
-            for i in projections.indices { projections[i].apply(event, in: block, ticket: ticket, unit: unit) }
-        } else {
-            for i in projections.indices { projections[i].apply(event, in: block) }
-        }
-        return nil
-    }
-
     /// Checks and folds a block of scanned lines in order; calls `report` with the line number
     /// and problem of each line that is not folded.
     /// - Returns: The number of events folded.
     ///
-    /// Events go in groups of 16: first the ticket table slots of the whole group are read,
-    /// then the keys and per-ticket states they point to, then the events are folded one by
-    /// one. The result is exactly that of folding them one by one; the early loads only let
-    /// the group's cache misses overlap (the tables are far larger than the caches, and a
-    /// ticket's events are days apart in the log).
+    /// The validator checks the whole block first (recording each accepted line's ticket and
+    /// unit ids), then each projection folds the accepted lines: the same result as line by
+    /// line, since the projections never affect the validator, in two tight loops.
     mutating func apply(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
-        let bytes = block.bytes
-        var folded = 0
-        var sink = 0
-        let groupSize = 16
-        var slots = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
-                     UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        block.events.withUnsafeBufferPointer { events in
-            withUnsafeMutableBytes(of: &slots) { raw in
-                let slot = raw.bindMemory(to: UInt64.self)
-                var start = 0
-                while start < events.count {
-                    let end = min(start + groupSize, events.count)
-                    if sharedIDs {
-                        for j in start..<end { slot[j - start] = lifecycle.ticketSlot(hash: events[j].ticketHash) }
-                        for j in start..<end {
-                            let id = lifecycle.prefetchTicket(slot[j - start], hash: events[j].ticketHash)
-                            if id >= 0 { for p in projections.indices { sink &+= projections[p].prefetch(ticket: id) } }
-                        }
-                    }
-                    for j in start..<end {
-                        let event = events[j]
-                        let lineNumber = firstLine + j
-                        if event.problem >= 0 {
-                            report(lineNumber, block.problems[Int(event.problem)])
-                        } else if let problem = apply(event, in: bytes, lineNumber: lineNumber) {
-                            report(lineNumber, problem)
-                        } else {
-                            folded += 1
-                        }
-                    }
-                    start = end
-                }
-            }
-        }
-        prefetchSink.value &+= sink
+        let folded = lifecycle.check(block, firstLine: firstLine, report: report)
+        for i in projections.indices { projections[i].fold(block, sharedIDs: sharedIDs) }
         return folded
     }
 
@@ -109,9 +59,4 @@ struct ReplayFold {
             return projection
         }
     }
-}
-
-/// A class field the prefetch loads are summed into: stores to it are never optimised away.
-private final class PrefetchSink {
-    var value = 0
 }
