@@ -41,7 +41,10 @@ extension LogVerifier {
     ///   tickets, not with the length of the lines.
     public static func verifyFile(at path: String, requireChain: Bool = false,
                                   report: (LogProblem) throws -> Void) throws -> Summary {
-        try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in }
+        // A file is read and decoded by worker threads (see ``verifyScanned(at:requireChain:report:)``);
+        // standard input line by line.
+        if path != "-" { return try verifyScanned(at: path, requireChain: requireChain, report: report) }
+        return try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in }
     }
 
     /// Verifies a log file, calling `visit` with each valid event and its line's chain value.

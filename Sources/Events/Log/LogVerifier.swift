@@ -11,13 +11,13 @@ public struct LogVerifier: Sendable {
     /// Which line first used each id.
     public var ids = EventIDIndex(capacity: 1 << 16)
     /// Number of valid events.
-    public private(set) var eventCount = 0
+    public internal(set) var eventCount = 0
     /// Number of problems found.
-    public private(set) var problemCount = 0
+    public internal(set) var problemCount = 0
     /// The number of distinct tickets with a valid `accepted` event.
     ///
     /// Tickets named only by rejected lines are not counted.
-    public private(set) var ticketCount = 0
+    public internal(set) var ticketCount = 0
 
     public init() {}
 

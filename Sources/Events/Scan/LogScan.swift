@@ -147,6 +147,9 @@ package struct LogScan {
     /// Whether to compute ``ScannedEvent/idHash`` (for duplicate-id checks).
     package var hashIDs = false
 
+    /// Two decoding threads when the machine has two processors or more, else one.
+    package static var defaultWorkers: Int { min(WorkerThread.processorCount, 2) }
+
     package init(path: String, start: Int64 = 0, workers: Int = 2) {
         self.path = path
         self.start = start

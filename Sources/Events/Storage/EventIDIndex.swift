@@ -3,6 +3,9 @@
 /// Ids are reduced to 64-bit hashes (two independent 32-bit FNV-style lanes), so the index
 /// does not keep the ids themselves. Two different ids share a hash with probability about
 /// n² / 2⁶⁵ — around 10⁻⁷ for two million events.
+///
+/// A probe reads only the table of hashes (0 marks an empty slot; a hash of 0 is stored as
+/// 1); the line numbers, in a table of their own, are read only on a match.
 public struct EventIDIndex: Sendable {
     private var keys: [UInt64]
     private var lines: [Int32]
@@ -21,27 +24,46 @@ public struct EventIDIndex: Sendable {
     /// Records `id` as used on `line`, or returns the line that used it first.
     public mutating func insert(_ id: UnsafeRawBufferPointer, line: Int) -> Int? {
         let key = EventIDIndex.hash(id)
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while lines[slot] != 0 {
-            if keys[slot] == key { return Int(lines[slot]) }
-            slot = (slot + 1) & mask
-        }
-        keys[slot] = key
-        lines[slot] = Int32(truncatingIfNeeded: max(line, 1))
-        count += 1
-        if count * 3 > keys.count * 2 { grow() }
+        let (first, slot) = find(hash: key)
+        if let first { return first }
+        insert(hash: key, line: line, at: slot)
         return nil
     }
 
     /// The line that first used `id`, if any.
     public func firstLine(of id: UnsafeRawBufferPointer) -> Int? {
-        let key = EventIDIndex.hash(id)
+        find(hash: EventIDIndex.hash(id)).line
+    }
+
+    /// The line that first used an id with this ``hash(_:)``, or the free slot where it would go.
+    @inline(__always)
+    func find(hash: UInt64) -> (line: Int?, slot: Int) {
+        let key = hash == 0 ? 1 : hash
         var slot = Int(truncatingIfNeeded: key) & mask
-        while lines[slot] != 0 {
-            if keys[slot] == key { return Int(lines[slot]) }
-            slot = (slot + 1) & mask
+        return keys.withUnsafeBufferPointer { keys in
+            while true {
+                let entry = keys[slot]
+                if entry == 0 { return (nil, slot) }
+                if entry == key { return (Int(lines[slot]), slot) }
+                slot = (slot &+ 1) & mask
+            }
         }
-        return nil
+    }
+
+    /// Records a hash that ``find(hash:)`` did not find, at the slot it returned (nothing may
+    /// be inserted in between).
+    @inline(__always)
+    mutating func insert(hash: UInt64, line: Int, at slot: Int) {
+        keys[slot] = hash == 0 ? 1 : hash
+        lines[slot] = Int32(truncatingIfNeeded: max(line, 1))
+        count += 1
+        if count * 3 > keys.count * 2 { grow() }
+    }
+
+    /// The first slot a hash probes (a load whose cache miss a verification wants early).
+    @inline(__always)
+    func slotEntry(hash: UInt64) -> UInt64 {
+        keys.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash == 0 ? 1 : hash) & mask] }
     }
 
     private mutating func grow() {
@@ -50,9 +72,9 @@ public struct EventIDIndex: Sendable {
         keys = [UInt64](repeating: 0, count: size)
         lines = [Int32](repeating: 0, count: size)
         mask = size - 1
-        for i in oldKeys.indices where oldLines[i] != 0 {
+        for i in oldKeys.indices where oldKeys[i] != 0 {
             var slot = Int(truncatingIfNeeded: oldKeys[i]) & mask
-            while lines[slot] != 0 { slot = (slot + 1) & mask }
+            while keys[slot] != 0 { slot = (slot + 1) & mask }
             keys[slot] = oldKeys[i]
             lines[slot] = oldLines[i]
         }

@@ -1,0 +1,89 @@
+extension LogVerifier {
+    /// ``verifyFile(at:requireChain:report:)`` with the log read and decoded by ``LogScan``'s
+    /// worker threads, which also hash the event ids. The checks themselves — the hash chain,
+    /// duplicate ids, the life cycle — run on the calling thread in file order, exactly as line
+    /// by line, so the problems, their order, the totals and the chain summary are the same.
+    /// - Parameter blockSize: Bytes per block (tests make it small).
+    static func verifyScanned(at path: String, requireChain: Bool, blockSize: Int = 1 << 20,
+                              report: (LogProblem) throws -> Void) throws -> Summary {
+        var verifier = LogVerifier()
+        var chain = ChainVerifier(reading: path)
+        var lineCount = 0
+        var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
+        scan.hashIDs = true
+        scan.blockSize = blockSize
+        try scan.run { block in
+            try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report)
+            lineCount += block.events.count
+        }
+        var summary = verifier.summary(lineCount: lineCount)
+        summary.chain = chain.summary
+        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
+            try report(problem)
+            summary.problemCount += 1
+        }
+        return summary
+    }
+
+    /// Checks a block's lines in order: the chain first, then the line itself (see
+    /// ``check(_:report:)`` and ``check(_:despite:report:)``).
+    ///
+    /// Lines go in groups of 16 whose id and ticket table slots are read first, so that the
+    /// group's cache misses overlap; the checks then run one line at a time.
+    mutating func check(_ block: ScannedBlock, firstLine: Int, chain: inout ChainVerifier,
+                        report: (LogProblem) throws -> Void) throws {
+        let bytes = block.bytes
+        var sink: UInt64 = 0
+        try block.events.withUnsafeBufferPointer { events in
+            var start = 0
+            while start < events.count {
+                let end = min(start + 16, events.count)
+                for j in start..<end {
+                    sink &+= ids.slotEntry(hash: events[j].idHash)
+                    sink &+= lifecycle.ticketSlot(hash: events[j].ticketHash)
+                }
+                for j in start..<end {
+                    let event = events[j]
+                    var torn = false
+                    if event.problem >= 0, case .tornTail = block.problems[Int(event.problem)] { torn = true }
+                    let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
+                                       bytes: event.line(in: bytes), terminated: !torn)
+                    if let problem = try chain.check(line) {
+                        let counts = (eventCount, ticketCount, problemCount)
+                        check(event, in: block, line: line) { _ in }
+                        (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
+                        try report(LogProblem(line: line.number, problem: problem))
+                    } else {
+                        try check(event, in: block, line: line, report: report)
+                    }
+                }
+                start = end
+            }
+        }
+        block.prefetchSink = Int(truncatingIfNeeded: sink)
+    }
+
+    /// ``check(_:report:)`` for a line decoded by ``LogScan`` (with ``LogScan/hashIDs``).
+    private mutating func check(_ event: ScannedEvent, in block: ScannedBlock, line: LogLine,
+                                report: (LogProblem) throws -> Void) rethrows {
+        if event.problem >= 0 {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: block.problems[Int(event.problem)]))
+            return
+        }
+        let (first, slot) = ids.find(hash: event.idHash)
+        if let first {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: .duplicateID(event.idRef.string(in: line.bytes), firstLine: first)))
+            return
+        }
+        if let problem = lifecycle.apply(event, in: block.bytes, lineNumber: line.number) {
+            problemCount += 1
+            try report(LogProblem(line: line.number, problem: problem))
+            return
+        }
+        ids.insert(hash: event.idHash, line: line.number, at: slot)
+        eventCount += 1
+        if event.kind == .accepted { ticketCount += 1 }
+    }
+}

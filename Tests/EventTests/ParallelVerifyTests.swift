@@ -1,0 +1,74 @@
+import Testing
+@testable import Events
+
+/// `verifyFile` reads a file with worker threads (``LogScan``); it must report exactly what
+/// the line-by-line verifier reports: the same problems in the same order, the same totals,
+/// the same chain summary, on damaged and re-ordered logs, chained or not, whatever the blocks.
+@Suite struct ParallelVerifyTests {
+    static let history: [String] = (1...40).flatMap { n -> [String] in
+        let t = "T\(n)", day = String(format: "%02d", n % 20 + 1)
+        return [
+            line("\(t)a", t, "accepted", "\(day) 09:00", #""channel":"hotline","topic":"占道经营""#),
+            line("\(t)b", t, "assigned", "\(day) 09:30", #""unit":"市城管局","due":"\#(feb("25 18:00"))""#),
+            line("\(t)c", t, "closed", "\(day) 16:00", #""unit":"市城管局","reply":"已清理\n谢谢""#),
+            line("\(t)d", t, "callback-rated", "\(day) 18:00", #""unit":"市城管局","rating":"satisfied""#),
+        ]
+    }
+
+    /// The history appended through `LogAppender` (so chained), as bytes.
+    static func chainedLog(in dir: TemporaryDirectory) throws -> [UInt8] {
+        var appender = LogAppender(path: dir.file("chained.jsonl"))
+        appender.clock = { Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")! }
+        _ = try appender.append(batch: Array(log(Self.history).utf8))
+        return try dir.read("chained.jsonl")
+    }
+
+    static func both(_ bytes: [UInt8], requireChain: Bool, in dir: TemporaryDirectory) throws {
+        let path = try dir.bytes("log.jsonl", bytes)
+        var sequential: [LogProblem] = []
+        let expected = try LogVerifier.verifyFile(at: path, requireChain: requireChain, report: { sequential.append($0) }) { _, _, _ in }
+        for blockSize in [1 << 20, 4096, 333] {
+            var parallel: [LogProblem] = []
+            let summary = try LogVerifier.verifyScanned(at: path, requireChain: requireChain, blockSize: blockSize) { parallel.append($0) }
+            #expect(parallel == sequential)
+            #expect(summary == expected)
+        }
+    }
+
+    @Test func damagedAndReorderedLogsGetTheSameReport() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let chained = try Self.chainedLog(in: dir)
+        let plain = Array(log(Self.history).utf8)
+        var random = SplitMix64(seed: 0xB10C)
+        for round in 0..<60 {
+            let source: [UInt8] = round % 2 == 0 ? chained : plain
+            var lines: [[UInt8]] = source.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+            if lines.last?.isEmpty == true { lines.removeLast() }
+            for _ in 0..<Int.random(in: 0...4, using: &random) {
+                let i = Int.random(in: 0..<lines.count, using: &random)
+                switch Int.random(in: 0..<5, using: &random) {
+                case 0 where !lines[i].isEmpty: lines[i][Int.random(in: 0..<lines[i].count, using: &random)] = UInt8.random(in: 0x20...0x7E, using: &random)
+                case 1: lines.remove(at: i)
+                case 2: lines.insert(lines[i], at: Int.random(in: 0...lines.count, using: &random))
+                case 3: lines.swapAt(i, Int.random(in: 0..<lines.count, using: &random))
+                default: lines[i] = Array(lines[i].prefix(Int.random(in: 0...lines[i].count, using: &random)))
+                }
+            }
+            var bytes: [UInt8] = lines.flatMap { $0 + [0x0A] }
+            if round % 5 == 0 { bytes.removeLast(Int.random(in: 1...20, using: &random)) }
+            try Self.both(bytes, requireChain: round % 3 == 0, in: dir)
+        }
+    }
+
+    @Test func aChainStartingAfterImportedLinesGetsTheSameReport() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.bytes("chained.jsonl", Array(log(Array(Self.history.prefix(50))).utf8))
+        var appender = LogAppender(path: path)
+        appender.clock = { Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")! }
+        appender.chaining = .start
+        _ = try appender.append(batch: Array(log(Array(Self.history.dropFirst(50))).utf8))
+        try Self.both(try dir.read("chained.jsonl"), requireChain: true, in: dir)
+    }
+}
