@@ -7,8 +7,8 @@
 /// A probe reads only the table of hashes (0 marks an empty slot; a hash of 0 is stored as
 /// 1); the line numbers, in a table of their own, are read only on a match.
 public struct EventIDIndex: Sendable {
-    private var keys: [UInt64]
-    private var lines: [Int32]
+    private var keys: PlainArray<UInt64>
+    private var lines: PlainArray<Int32>
     private var mask: Int
     public private(set) var count = 0
 
@@ -16,8 +16,8 @@ public struct EventIDIndex: Sendable {
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = [UInt64](repeating: 0, count: size)
-        lines = [Int32](repeating: 0, count: size)
+        keys = PlainArray(repeating: 0, count: size)
+        lines = PlainArray(repeating: 0, count: size)
         mask = size - 1
     }
 
@@ -69,14 +69,23 @@ public struct EventIDIndex: Sendable {
     private mutating func grow() {
         let oldKeys = keys, oldLines = lines
         let size = keys.count * 2
-        keys = [UInt64](repeating: 0, count: size)
-        lines = [Int32](repeating: 0, count: size)
+        keys = PlainArray(repeating: 0, count: size)
+        lines = PlainArray(repeating: 0, count: size)
         mask = size - 1
-        for i in oldKeys.indices where oldKeys[i] != 0 {
-            var slot = Int(truncatingIfNeeded: oldKeys[i]) & mask
-            while keys[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = oldKeys[i]
-            lines[slot] = oldLines[i]
+        let mask = mask
+        keys.withUnsafeMutableBufferPointer { keys in
+            lines.withUnsafeMutableBufferPointer { lines in
+                oldKeys.withUnsafeBufferPointer { oldKeys in
+                    oldLines.withUnsafeBufferPointer { oldLines in
+                        for i in oldKeys.indices where oldKeys[i] != 0 {
+                            var slot = Int(truncatingIfNeeded: oldKeys[i]) & mask
+                            while keys[slot] != 0 { slot = (slot + 1) & mask }
+                            keys[slot] = oldKeys[i]
+                            lines[slot] = oldLines[i]
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -210,10 +210,23 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
             munmap(reservation.start, reservation.length)
             self.reservation = nil
             base = moved
+        } else if bytes >= Self.hugePage {
+            // Large tables are probed at random: on 2 MiB pages, a probe rarely misses the TLB too.
+            var raw: UnsafeMutableRawPointer?
+            guard posix_memalign(&raw, Self.hugePage, bytes) == 0, let raw else { fatalError("out of memory (\(bytes) bytes)") }
+            #if os(Linux)
+            madvise(raw, bytes / Self.hugePage * Self.hugePage, MADV_HUGEPAGE)
+            #endif
+            let moved = raw.bindMemory(to: Element.self, capacity: newCapacity)
+            if count > 0 { moved.initialize(from: base.unsafelyUnwrapped, count: count) }
+            free(base)
+            base = moved
         } else {
             guard let raw = realloc(base, bytes) else { fatalError("out of memory (\(bytes) bytes)") }
             base = raw.bindMemory(to: Element.self, capacity: newCapacity)
         }
         capacity = newCapacity
     }
+
+    private static var hugePage: Int { 2 << 20 }
 }
