@@ -59,6 +59,14 @@ package struct ScannedEvent: Sendable, Equatable {
         }
     }
 
+    /// Whether the line's `channel` (escapes resolved) is `wanted`; `false` when it has none.
+    package func channelEquals(_ wanted: [UInt8], in block: UnsafeRawBufferPointer) -> Bool {
+        guard flags.contains(.hasChannel) else { return false }
+        if flags.contains(.channelEscaped) { return Array(channelRef.string(in: line(in: block)).utf8) == wanted }
+        let bytes = channel.bytes(in: block)
+        return bytes.count == wanted.count && wanted.withUnsafeBytes { bytes.isEmpty || ByteInterner.equal($0.baseAddress!, bytes) }
+    }
+
     /// The instant the ledger learned of the event: `recorded`, else `at`.
     package var knownAt: Int64 { recorded == .min ? at : recorded }
 

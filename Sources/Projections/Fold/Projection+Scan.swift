@@ -4,33 +4,72 @@ extension Projection {
     /// Folds the lines of a block that ``LifecycleValidator/check(_:firstLine:report:)``
     /// accepted, in order.
     ///
-    /// With the validator's ids, lines go in groups of 16: the states of the group's tickets
-    /// are touched first, so that their cache misses overlap, then the lines are folded one by one.
+    /// With the validator's ids, the ticket table is grown once for the block and then
+    /// reached through one pointer, and lines go in groups of 16 whose tickets' states are
+    /// touched first, so that their cache misses overlap. The counting rules are those of
+    /// ``apply(_:)-(Event)`` (``count(_:unit:at:due:by:rating:into:days:offset:byClosure:)``).
     /// - Parameter sharedIDs: Whether this projection's ids are the validator's (then the
     ///   records' ids are used as they are; else the projection interns the names itself).
     mutating func fold(_ block: ScannedBlock, sharedIDs: Bool) {
         let bytes = block.bytes
+        guard sharedIDs else {
+            block.events.withUnsafeBufferPointer { events in
+                for event in events where event.ticketID >= 0 { apply(event, in: bytes) }
+            }
+            return
+        }
+        // The tables leave `self` for the block, so that they are reached without checks of `self`.
+        var states = PlainArray<TicketFold>()
+        swap(&states, &ticketState)
+        var days: [UnitDays] = []
+        swap(&days, &unitDays)
+        defer {
+            swap(&states, &ticketState)
+            swap(&days, &unitDays)
+        }
+        let asOf = options.asOf?.nanoseconds ?? .max
+        let (offset, byClosure, wanted) = (options.utcOffsetSeconds, options.attribution == .closure, channelBytes)
+        var counted = 0
         var sink = 0
         block.events.withUnsafeBufferPointer { events in
-            guard sharedIDs else {
-                for event in events where event.ticketID >= 0 { apply(event, in: bytes) }
-                return
+            @inline(__always) func folded(_ event: ScannedEvent) -> Bool {
+                event.ticketID >= 0 && (event.recorded == .min ? event.at : event.recorded) <= asOf
             }
-            var start = 0
-            while start < events.count {
-                let end = min(start + 16, events.count)
-                ticketState.withUnsafeBufferPointer { states in
-                    for j in start..<end {
-                        let t = Int(events[j].ticketID)
-                        if t >= 0 && t < states.count { sink &+= states[t].included ? 1 : 0 }
+            // Ids only grow: one append covers every ticket the block reaches.
+            var highest: Int32 = -1
+            for event in events where event.ticketID > highest && folded(event) { highest = event.ticketID }
+            if Int(highest) >= states.count { states.append(repeating: TicketFold(), count: Int(highest) + 1 - states.count) }
+            // Units are few and known before the block's loop needs them: grow the day table
+            // for the block's units once, then reach it through one pointer too.
+            var highestUnit: Int32 = -1
+            for event in events where event.unitID > highestUnit && folded(event) { highestUnit = event.unitID }
+            if Int(highestUnit) >= days.count { days.append(contentsOf: repeatElement(UnitDays(), count: Int(highestUnit) + 1 - days.count)) }
+            states.withUnsafeMutableBufferPointer { states in
+              days.withUnsafeMutableBufferPointer { days in
+                var start = 0
+                while start < events.count {
+                    let end = min(start + 16, events.count)
+                    for j in start..<end where events[j].ticketID >= 0 && Int(events[j].ticketID) < states.count {
+                        sink &+= states[Int(events[j].ticketID)].included ? 1 : 0
                     }
+                    for j in start..<end where folded(events[j]) {
+                        let event = events[j]
+                        let t = Int(event.ticketID)
+                        if event.kind == .accepted {
+                            states[t].included = wanted.map { event.channelEquals($0, in: bytes) } ?? true
+                            continue
+                        }
+                        guard states[t].included else { continue }
+                        counted += 1
+                        _ = Self.count(event.kind, unit: event.unitID, at: event.at, due: event.due, by: event.by, rating: event.rating,
+                                       into: &states[t], days: days, offset: offset, byClosure: byClosure)
+                    }
+                    start = end
                 }
-                for j in start..<end where events[j].ticketID >= 0 {
-                    apply(events[j], in: bytes, ticket: events[j].ticketID, unit: events[j].unitID)
-                }
-                start = end
+              }
             }
         }
+        eventCount += counted
         block.prefetchSink &+= sink
     }
 }

@@ -20,7 +20,8 @@ public struct Projection: Sendable {
     public internal(set) var units = ByteInterner(capacity: 256)
     var ticketState = PlainArray<TicketFold>()
     var unitDays: [UnitDays] = []
-    private var channelBytes: [UInt8]?
+    /// The channel filter's bytes, if any.
+    let channelBytes: [UInt8]?
     /// Events folded (after the as-of and channel filters).
     public internal(set) var eventCount = 0
 
@@ -121,9 +122,6 @@ public struct Projection: Sendable {
     var isPristine: Bool { tickets.count == 0 && units.count == 0 && ticketState.isEmpty }
 
     /// Folds one event into ticket `ticket`'s state and the day counters.
-    ///
-    /// The ticket's state is read once and written once (each subscript write of an array
-    /// field would check the array's uniqueness again).
     private mutating func fold(kind: EventKind, ticket: Int32, unit: Int32, at: Int64, due: Int64?,
                                by: ReturnParty?, rating: Rating?, channelMatches: Bool) {
         let t = Int(ticket)
@@ -139,67 +137,88 @@ public struct Projection: Sendable {
         guard state.included else { return }
         eventCount += 1
         if Int(unit) >= unitDays.count { unitDays.append(contentsOf: repeatElement(UnitDays(), count: Int(unit) + 1 - unitDays.count)) }
-        let day = Timestamp(nanoseconds: at).day(atOffset: options.utcOffsetSeconds)
+        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        let changed = unitDays.withUnsafeMutableBufferPointer { days in
+            Self.count(kind, unit: unit, at: at, due: due ?? .min, by: by, rating: rating, into: &state, days: days,
+                       offset: offset, byClosure: byClosure)
+        }
+        if changed { ticketState[t] = state }
+    }
+
+    /// The counting rules for one event (not `accepted`) of an included ticket: updates the
+    /// ticket's state and the day counters of `unit` (which `days` covers, as every unit a
+    /// ticket's state names does).
+    /// - Parameters:
+    ///   - due: The event's deadline, or `.min`.
+    ///   - offset: The UTC offset of the local days.
+    ///   - byClosure: Whether done/onTime count on the day of closure (else on the deadline's).
+    /// - Returns: Whether `state` changed.
+    @inline(__always)
+    static func count(_ kind: EventKind, unit: Int32, at: Int64, due: Int64, by: ReturnParty?, rating: Rating?,
+                      into state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>, offset: Int32,
+                      byClosure: Bool) -> Bool {
+        let day = Timestamp(nanoseconds: at).day(atOffset: offset)
         switch kind {
         case .accepted:
-            return
+            return false
         case .assigned:
-            unitDays[Int(unit)].update(day) { $0.accepted += 1 }
+            days[Int(unit)].update(day) { $0.accepted += 1 }
             state.unit = unit
-            state.due = due ?? 0
+            state.due = due == .min ? 0 : due
             state.closedAt = .min
         case .extended:
-            if let due { state.due = due }
+            if due != .min { state.due = due }
         case .closed:
             state.closedAt = at
         case .returned:
             if by == .center {
-                unitDays[Int(unit)].update(day) { $0.rework += 1 }
+                days[Int(unit)].update(day) { $0.rework += 1 }
                 state.closedAt = .min
-                if let due { state.due = due }
+                if due != .min { state.due = due }
             } else {
-                unitDays[Int(unit)].update(day) { $0.returns += 1 }
+                days[Int(unit)].update(day) { $0.returns += 1 }
                 state.unit = -1
             }
         case .callbackRated:
             switch rating {
-            case .satisfied: unitDays[Int(unit)].update(day) { $0.satisfied += 1 }
-            case .unsatisfied: unitDays[Int(unit)].update(day) { $0.unsatisfied += 1 }
-            case .unreachable, nil: unitDays[Int(unit)].update(day) { $0.unreachable += 1 }
+            case .satisfied: days[Int(unit)].update(day) { $0.satisfied += 1 }
+            case .unsatisfied: days[Int(unit)].update(day) { $0.unsatisfied += 1 }
+            case .unreachable, nil: days[Int(unit)].update(day) { $0.unreachable += 1 }
             }
-            return
+            return false
         case .supervised, .supervisionAnswered, .adjusted:
             // Counted by the bulletin's fold; an adjustment's stream is never accepted, so it
             // does not get here.
-            return
+            return false
         }
-        recount(&state)
-        ticketState[t] = state
+        recount(&state, days: days, offset: offset, byClosure: byClosure)
+        return true
     }
 
     /// Moves a ticket's due/done/onTime contribution to where its current state puts it.
     @inline(__always)
-    private mutating func recount(_ state: inout TicketFold) {
+    private static func recount(_ state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>, offset: Int32,
+                                byClosure: Bool) {
         var newUnit: Int32 = -1, newDay: Int32 = 0, newDone = false, newOnTime = false
         if state.unit >= 0 {
             newUnit = state.unit
             newDone = state.isClosed
             newOnTime = newDone && state.closedAt <= state.due
-            let anchor = options.attribution == .closure && newDone ? state.closedAt : state.due
-            newDay = Timestamp(nanoseconds: anchor).day(atOffset: options.utcOffsetSeconds)
+            let anchor = byClosure && newDone ? state.closedAt : state.due
+            newDay = Timestamp(nanoseconds: anchor).day(atOffset: offset)
         }
         if newUnit == state.countedUnit && newDay == state.countedDay && newDone == state.countedDone
             && newOnTime == state.countedOnTime { return }
         if state.countedUnit >= 0 {
             let (done, onTime) = (state.countedDone, state.countedOnTime)
-            unitDays[Int(state.countedUnit)].update(state.countedDay) {
+            days[Int(state.countedUnit)].update(state.countedDay) {
                 $0.due -= 1
                 if done { $0.done -= 1 }
                 if onTime { $0.onTime -= 1 }
             }
         }
         if newUnit >= 0 {
-            unitDays[Int(newUnit)].update(newDay) {
+            days[Int(newUnit)].update(newDay) {
                 $0.due += 1
                 if newDone { $0.done += 1 }
                 if newOnTime { $0.onTime += 1 }
