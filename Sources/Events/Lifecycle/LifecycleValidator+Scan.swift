@@ -20,6 +20,10 @@ extension LifecycleValidator {
         let groupSize = 16
         var slots = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
                      UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        // Room for a new state per line: appending then never moves the states, which the
+        // loop reaches through one pointer.
+        states.reserveCapacity(states.count + max(block.events.count, 1))
+        let base = states.unsafeBase!
         block.withMutableEvents { events in
             withUnsafeMutableBytes(of: &slots) { raw in
                 let slot = raw.bindMemory(to: UInt64.self)
@@ -32,7 +36,7 @@ extension LifecycleValidator {
                         let lineNumber = firstLine + j
                         if events[j].problem >= 0 {
                             report(lineNumber, block.problems[Int(events[j].problem)])
-                        } else if let problem = apply(events[j], in: bytes, lineNumber: lineNumber) {
+                        } else if let problem = apply(events[j], in: bytes, lineNumber: lineNumber, states: base) {
                             report(lineNumber, problem)
                         } else {
                             events[j].ticketID = lastTicket

@@ -43,9 +43,13 @@ public struct LifecycleValidator: Sendable {
         var unit: Int32 = -1
         if let ref = event.unit { unit = Self.intern(ref, in: line, into: &units) }
         lastUnit = unit
+        var state = states[Int(ticket)]
         guard let violation = check(event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
-                                    ticket: ticket, unit: unit, lineNumber: lineNumber)
-        else { return nil }
+                                    ticket: ticket, unit: unit, lineNumber: lineNumber, state: &state)
+        else {
+            states[Int(ticket)] = state
+            return nil
+        }
         return .lifecycle(ticket: event.ticket.string(in: line), type: event.kind, violation: violation)
     }
 
@@ -54,6 +58,15 @@ public struct LifecycleValidator: Sendable {
     ///   - event: The scanned record; its spans point into `block`.
     ///   - block: The bytes of the block the line belongs to.
     package mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
+        states.reserveCapacity(states.count + 1)
+        return apply(event, in: block, lineNumber: lineNumber, states: states.unsafeBase!)
+    }
+
+    /// ``apply(_:in:lineNumber:)-(ScannedEvent,_,_)`` reaching the ticket states through
+    /// `base`, their storage, which must be unique and have room for one more state.
+    @inline(__always)
+    mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, lineNumber: Int,
+                        states base: UnsafeMutablePointer<TicketLifecycle>) -> EventProblem? {
         let ticket = event.flags.contains(.ticketEscaped)
             ? tickets.intern(event.ticketRef, in: event.line(in: block))
             : tickets.intern(event.ticket.bytes(in: block), hash: event.ticketHash)
@@ -66,9 +79,13 @@ public struct LifecycleValidator: Sendable {
                 : units.intern(event.unit.bytes(in: block), hash: event.unitHash)
         }
         lastUnit = unit
+        var state = base[Int(ticket)]
         guard let violation = check(event.kind, at: event.at, due: event.due, by: event.by, ticket: ticket, unit: unit,
-                                    lineNumber: lineNumber)
-        else { return nil }
+                                    lineNumber: lineNumber, state: &state)
+        else {
+            base[Int(ticket)] = state
+            return nil
+        }
         return .lifecycle(ticket: event.ticketRef.string(in: event.line(in: block)), type: event.kind, violation: violation)
     }
 
@@ -86,16 +103,16 @@ public struct LifecycleValidator: Sendable {
     }
 
     /// The rules, on the event's essentials (`due` is `.min` when absent).
+    /// On success `state` is the ticket's new state; on a violation it is to be dropped.
+    @inline(__always)
     private mutating func check(_ kind: EventKind, at: Int64, due eventDue: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
-                                lineNumber: Int) -> LifecycleViolation? {
-        var state = states[Int(ticket)]
+                                lineNumber: Int, state: inout TicketLifecycle) -> LifecycleViolation? {
         if kind == .adjusted || state.isAdjustment {
             guard kind == .adjusted else { return .adjustmentStream }
             guard state.acceptedLine == 0 else { return .adjustmentOnTicket }
             guard at >= state.lastAt else { return .timeWentBackwards(previous: Timestamp(nanoseconds: state.lastAt)) }
             state.isAdjustment = true
             state.lastAt = at
-            states[Int(ticket)] = state
             return nil
         }
         if kind == .accepted {
@@ -103,7 +120,6 @@ public struct LifecycleValidator: Sendable {
             // A line number of 0 or less (an in-memory event) still marks the ticket accepted.
             state.acceptedLine = lineNumber > 0 ? Int32(truncatingIfNeeded: lineNumber) : -1
             state.lastAt = at
-            states[Int(ticket)] = state
             return nil
         }
         guard state.acceptedLine != 0 else { return .neverAccepted }
@@ -154,7 +170,6 @@ public struct LifecycleValidator: Sendable {
             break
         }
         state.lastAt = at
-        states[Int(ticket)] = state
         return nil
     }
 

@@ -102,6 +102,13 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
         return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
     }
 
+    /// The first element's address, for a run of accesses in which the array is neither copied
+    /// nor grown past its capacity: call ``reserveCapacity(_:)`` first (which also makes the
+    /// storage this array's own), and append only within the room reserved. `nil` when empty
+    /// with no capacity.
+    @inlinable
+    public var unsafeBase: UnsafeMutablePointer<Element>? { storage.base }
+
     /// Calls `body` with the elements' bytes (valid only during the call).
     @inlinable
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
