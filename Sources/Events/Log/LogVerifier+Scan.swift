@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension LogVerifier {
     /// ``verifyFile(at:requireChain:report:)`` with the log read and decoded by ``LogScan``'s
     /// worker threads, which also hash the event ids. The checks themselves — the hash chain,
@@ -7,6 +13,9 @@ extension LogVerifier {
     static func verifyScanned(at path: String, requireChain: Bool, blockSize: Int = 1 << 20,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
+        // Room for about one id per 128 bytes of log from the start, rather than rehashing as it grows.
+        var st = stat()
+        if stat(path, &st) == 0 { verifier.ids = EventIDIndex(capacity: Int(min(Int64(st.st_size) / 128, 1 << 26))) }
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
@@ -48,7 +57,11 @@ extension LogVerifier {
                     if event.problem >= 0, case .tornTail = block.problems[Int(event.problem)] { torn = true }
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
                                        bytes: event.line(in: bytes), terminated: !torn)
-                    if let problem = try chain.check(line) {
+                    // Before a chain starts, a line that cannot be a chained one needs no chain check
+                    // (the file's bytes before the chain are read again when it starts).
+                    if !chain.summary.isChained, ChainMember.cannotEnd(line.bytes) {
+                        try check(event, in: block, line: line, report: report)
+                    } else if let problem = try chain.check(line) {
                         let counts = (eventCount, ticketCount, problemCount)
                         check(event, in: block, line: line) { _ in }
                         (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
@@ -85,5 +98,19 @@ extension LogVerifier {
         ids.insert(hash: event.idHash, line: line.number, at: slot)
         eventCount += 1
         if event.kind == .accepted { ticketCount += 1 }
+    }
+}
+
+extension ChainMember {
+    /// Whether a line certainly has no chain ending, intact or damaged: two of the four bytes
+    /// where the member's `,"ch` would start differ from it (``ending(of:)`` takes a line
+    /// with one differing byte for a damaged member), or the line is too short to hold one.
+    @inline(__always)
+    static func cannotEnd(_ line: UnsafeRawBufferPointer) -> Bool {
+        let start = line.count - length
+        guard start >= 1 else { return true }
+        let differing = (line[start] != UInt8(ascii: ",") ? 1 : 0) + (line[start + 1] != UInt8(ascii: "\"") ? 1 : 0)
+            + (line[start + 2] != UInt8(ascii: "c") ? 1 : 0) + (line[start + 3] != UInt8(ascii: "h") ? 1 : 0)
+        return differing >= 2
     }
 }
