@@ -13,9 +13,9 @@ extension LogVerifier {
     static func verifyScanned(at path: String, requireChain: Bool, blockSize: Int = 1 << 20,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
-        // Room for about one id per 128 bytes of log from the start, rather than rehashing as it grows.
+        // Room for about one id per 160 bytes of log from the start, rather than rehashing as it grows.
         var st = stat()
-        if stat(path, &st) == 0 { verifier.ids = EventIDIndex(capacity: Int(min(Int64(st.st_size) / 128, 1 << 26))) }
+        if stat(path, &st) == 0 { verifier.ids = EventIDIndex(capacity: Int(min(Int64(st.st_size) / 160, 1 << 26))) }
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
