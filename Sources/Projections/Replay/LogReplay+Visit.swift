@@ -6,25 +6,11 @@ extension LogReplay {
     /// summary, not passed on.
     /// - Throws: ``LogFileError`` if the file cannot be read.
     public func forEachValidEvent(_ body: (RawEvent, UnsafeRawBufferPointer, Int) -> Void) throws -> Summary {
-        var summary = Summary()
-        var decoder = EventDecoder()
         var lifecycle = LifecycleValidator()
-        summary.bytes = try LogReader(path: path).forEachLine { line in
-            summary.lines = line.number
-            func report(_ problem: EventProblem) {
-                if summary.problems.count < problemLimit { summary.problems.append(LogProblem(line: line.number, problem: problem)) }
-            }
-            guard line.terminated else { return report(.tornTail(byteCount: line.bytes.count)) }
-            let event: RawEvent
-            do throws(EventProblem) {
-                event = try decoder.decode(line.bytes)
-            } catch {
-                return report(error)
-            }
-            if let problem = lifecycle.apply(event, in: line.bytes, lineNumber: line.number) { return report(problem) }
-            summary.events += 1
-            body(event, line.bytes, line.number)
+        return try forEachDecodedLine { event, bytes, number in
+            if let problem = lifecycle.apply(event, in: bytes, lineNumber: number) { return problem }
+            body(event, bytes, number)
+            return nil
         }
-        return summary
     }
 }

@@ -59,6 +59,16 @@ public struct LogReplay {
 
     /// One thread: ``LogReader`` lines, decoded and folded as they come.
     private func runLines(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
+        try forEachDecodedLine(from: start, firstLine: firstLine, progress: progress) { event, bytes, number in
+            fold.apply(event, in: bytes, lineNumber: number)
+        }
+    }
+
+    /// Streams the lines from byte `start` through the decoder on the calling thread and hands
+    /// each decoded event to `apply`, which checks and folds it and returns its problem, if any.
+    /// Torn tails, undecodable lines and the problems `apply` returns are collected in the summary.
+    func forEachDecodedLine(from start: Int64 = 0, firstLine: Int = 1, progress: ((Int64) -> Void)? = nil,
+                            _ apply: (RawEvent, UnsafeRawBufferPointer, Int) -> EventProblem?) throws -> Summary {
         var summary = Summary()
         summary.lines = firstLine - 1
         var decoder = EventDecoder()
@@ -80,7 +90,7 @@ public struct LogReplay {
             } catch {
                 return report(error)
             }
-            if let problem = fold.apply(event, in: line.bytes, lineNumber: line.number) { return report(problem) }
+            if let problem = apply(event, line.bytes, line.number) { return report(problem) }
             summary.events += 1
         }
         return summary
