@@ -234,7 +234,7 @@ enum FlatLineDecoder {
     /// The offset of the closing quote of a string whose contents start at `i`, when the
     /// string has no escape and is valid (no control character, well-formed UTF-8); else `nil`.
     ///
-    /// ASCII goes eight bytes a step (the SWAR test of ``Cursor/scanString()``); a run of
+    /// ASCII goes eight bytes a step (``Cursor/skipPlainASCII(_:from:limit:)``, shared with ``Cursor/scanString()``); a run of
     /// non-ASCII characters goes a character a step, with the two- and three-byte forms
     /// checked inline. Anything rarer (four-byte forms, E0 and ED leads) is left to the
     /// general scanner, which also names the problem if there is one.
@@ -242,19 +242,7 @@ enum FlatLineDecoder {
     static func scanString(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int? {
         var i = start
         while true {
-            while i + 8 <= limit {
-                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let quote = w ^ 0x2222_2222_2222_2222
-                let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- 0x2020_2020_2020_2020) | w
-                let hits = special & 0x8080_8080_8080_8080
-                if hits != 0 {
-                    i += hits.trailingZeroBitCount >> 3
-                    break
-                }
-                i += 8
-            }
+            i = Cursor.skipPlainASCII(base, from: i, limit: limit)
             guard i < limit else { return nil }
             var c = base.load(fromByteOffset: i, as: UInt8.self)
             if c == 0x22 { return i }

@@ -123,21 +123,7 @@ struct Cursor {
         guard let base = bytes.baseAddress else { throw error("unterminated string") }
         var i = index
         while true {
-            while i + 8 <= count {
-                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let quote = w ^ 0x2222_2222_2222_2222
-                let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                    | (w &- 0x2020_2020_2020_2020) | w
-                let hits = special & 0x8080_8080_8080_8080
-                if hits != 0 {
-                    // The lowest flagged byte is a real hit: go straight to it.
-                    i += hits.trailingZeroBitCount >> 3
-                    break
-                }
-                i += 8
-            }
+            i = Cursor.skipPlainASCII(base, from: i, limit: count)
             guard i < count else { break }
             let c = bytes[i]
             if c == 0x22 {
@@ -181,6 +167,28 @@ struct Cursor {
         }
         index = count
         throw error("unterminated string")
+    }
+
+    /// The first offset at or after `i` (below `limit`, eight bytes at a time) whose byte is a
+    /// quote, a backslash, a control character or non-ASCII; `limit` rounded down to the last
+    /// whole word when none is found, so the caller finishes byte by byte. A word is let through
+    /// only when none of its bytes is special (SWAR tests; a borrow can only flag bytes above a
+    /// real hit, so the lowest flagged byte is the first one that needs a closer look).
+    @inline(__always)
+    static func skipPlainASCII(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int {
+        var i = start
+        while i + 8 <= limit {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let quote = w ^ 0x2222_2222_2222_2222
+            let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | (w &- 0x2020_2020_2020_2020) | w
+            let hits = special & 0x8080_8080_8080_8080
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
     }
 
     static func isHex(_ c: UInt8) -> Bool {
