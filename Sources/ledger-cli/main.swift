@@ -4,6 +4,10 @@ import Glibc
 import Darwin
 #endif
 
+// A write past a file-size limit (ulimit -f) fails with EFBIG instead of killing the process, so
+// that an append rolls back and says why.
+signal(SIGXFSZ, SIG_IGN)
+
 let dispatcher = CommandDispatcher(
     commandName: "ledger-cli",
     abstract: "Keep 12345 hotline ticket events in an append-only log and fold them into assessment tables.",

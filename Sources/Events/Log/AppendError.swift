@@ -21,7 +21,7 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidLog(let path, _, let count):
             return "\(path) has \(count) \(count == 1 ? "problem" : "problems"); nothing was appended. Run 'ledger-cli verify \(path)' to see them"
         case .file(let error):
-            return error.description
+            return error.description + "; nothing was appended"
         case .chainedLog(let path, let first):
             return "\(path) is chained (from line \(first)): new lines must carry the chain too, so they cannot be appended without it (--no-chain); nothing was appended"
         }
@@ -40,6 +40,8 @@ public struct AppendReport: Sendable, Equatable {
     public var logEventCount: Int
     /// The log's hash-chain head after the append; `nil` when the log is not chained.
     public var chainHead: SHA256.Digest? = nil
+    /// An append interrupted earlier that this one finished or rolled back first.
+    public var interruptedAppend: PendingAppend.Outcome? = nil
 }
 
 extension LogProblem {

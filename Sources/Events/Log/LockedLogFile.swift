@@ -75,6 +75,10 @@ struct LockedLogFile: ~Copyable {
 
     /// Reads up to `count` bytes at `offset` into `buffer`; returns how many were read.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LogFileError) -> Int {
+        try Self.read(fd: fd, path: path, into: buffer, at: offset)
+    }
+
+    static func read(fd: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LogFileError) -> Int {
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))

@@ -10,8 +10,13 @@
 /// 4. stamps `"recorded"` with the current time on lines that lack it, inserting the member
 ///    so that every other byte of the line stays as it was, and adds the hash chain's `chain`
 ///    member as the last member when the log is chained (see ``Chaining`` and ``HashChain``);
-/// 5. writes all lines in one write loop at the end of the file, then `fsync`s it; if the
-///    write or the flush fails, the file is cut back to its original length.
+/// 5. records the batch in a ``PendingAppend`` marker beside the log, writes all lines at the
+///    end of the file, `fsync`s it and removes the marker; if the write or the flush fails, the
+///    file is cut back to its original length. A crash at any point leaves either the whole
+///    batch or none of it: the next writer (or `repair`) finishes or rolls back what the marker
+///    records, and readers leave an unfinished batch out.
+///
+/// Before step 2, an append interrupted earlier is settled (see ``PendingAppend``).
 ///
 /// ```swift
 /// let appender = LogAppender(path: "events.jsonl")
@@ -73,6 +78,8 @@ public struct LogAppender: Sendable {
         } catch {
             throw .file(error)
         }
+        let settled: PendingAppend.Outcome?
+        do { settled = try PendingAppend.settle(file, path: path, clock: clock) } catch { throw .file(error) }
         var verifier = LogVerifier()
         let existing = try readExisting(file, into: &verifier, sealer: &sealer)
         try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
@@ -84,9 +91,10 @@ public struct LogAppender: Sendable {
             }
         }.get()
         let report = AppendReport(eventCount: verifier.eventCount - existing.eventCount, firstLine: existing.lineCount + 1,
-                                  byteCount: output.count, logEventCount: verifier.eventCount)
+                                  byteCount: output.count, logEventCount: verifier.eventCount,
+                                  interruptedAppend: settled)
         guard !output.isEmpty else { return report }
-        try write(output, to: file, at: existing.byteCount)
+        try write(output, lineCount: report.eventCount, to: file, at: existing.byteCount)
         return report
     }
 
@@ -165,20 +173,39 @@ public struct LogAppender: Sendable {
         return output
     }
 
-    /// Writes `bytes` at `offset` and flushes; on failure cuts the file back to `offset`.
-    private func write(_ bytes: [UInt8], to file: borrowing LockedLogFile, at offset: Int64) throws(AppendError) {
+    /// Writes `bytes` at `offset` and flushes, under a ``PendingAppend`` marker so that a crash
+    /// at any point leaves the whole batch or none of it; on failure cuts the file back to `offset`.
+    private func write(_ bytes: [UInt8], lineCount: Int, to file: borrowing LockedLogFile, at offset: Int64) throws(AppendError) {
+        let pending = PendingAppend(logLength: offset, batchLength: Int64(bytes.count), lineCount: lineCount,
+                                    batchDigest: SHA256.hash(bytes))
+        do { try pending.write(forLog: path) } catch { throw .file(error) }
         do {
-            try bytes.withUnsafeBytes { b in Result { () throws(LogFileError) in try file.write(b, at: offset) } }.get()
+            // In pieces, so that a write cut short by a signal or a limit has written whole pieces.
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + Self.writeChunk)
+                try bytes[start..<end].withUnsafeBytes { b in
+                    Result { () throws(LogFileError) in try file.write(b, at: offset + Int64(start)) }
+                }.get()
+                start = end
+            }
             try file.sync()
         } catch {
-            try? file.truncate(to: offset)
-            try? file.sync()
+            // Roll back now; should that fail too, the marker stays and the next writer rolls back.
+            if (try? file.truncate(to: offset)) != nil, (try? file.sync()) != nil {
+                try? PendingAppend.remove(forLog: path)
+            }
             throw .file(error)
         }
         if file.created {
             do { try syncParentDirectory(of: path) } catch { throw .file(error) }
         }
+        // The batch is on disk: a marker that cannot be removed now is settled as finished later.
+        try? PendingAppend.remove(forLog: path)
     }
+
+    /// Bytes per `pwrite` of a batch.
+    static let writeChunk = 1 << 20
 
     /// The byte ranges of a batch's lines: split at `\n`, a trailing `\r` dropped, and a last
     /// line without newline kept.

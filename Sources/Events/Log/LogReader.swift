@@ -36,17 +36,19 @@ public struct LogReader {
     /// - Returns: The number of bytes read.
     /// - Throws: ``LogFileError`` if the file cannot be read, or whatever `body` throws.
     @discardableResult
-    public func forEachLine(startingAt start: Int64 = 0, firstLineNumber: Int = 1,
+    /// - Parameter end: The file offset where reading stops (see ``LogSnapshot``); the end of
+    ///   the file by default.
+    public func forEachLine(startingAt start: Int64 = 0, end: Int64 = .max, firstLineNumber: Int = 1,
                             _ body: (LogLine) throws -> Void) throws -> Int64 {
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
         defer { if fd != 0 { close(fd) } }
         if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
-        return try Self.forEachLine(fd: fd, path: path, chunkSize: chunkSize, start: start,
+        return try Self.forEachLine(fd: fd, path: path, chunkSize: chunkSize, start: start, end: end,
                                     firstLineNumber: firstLineNumber, body)
     }
 
-    static func forEachLine(fd: Int32, path: String, chunkSize: Int, start: Int64, firstLineNumber: Int,
+    static func forEachLine(fd: Int32, path: String, chunkSize: Int, start: Int64, end: Int64 = .max, firstLineNumber: Int,
                             _ body: (LogLine) throws -> Void) throws -> Int64 {
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -62,7 +64,8 @@ public struct LogReader {
                 buffer.deallocate()
                 buffer = bigger
             }
-            let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            let want = Int(min(Int64(buffer.count - filled), max(0, end - start - total)))
+            let n = want == 0 ? 0 : read(fd, buffer.baseAddress! + filled, want)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw LogFileError.system(path, "read the file")

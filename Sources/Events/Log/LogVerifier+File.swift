@@ -42,18 +42,42 @@ extension LogVerifier {
     public static func verifyFile(at path: String, requireChain: Bool = false,
                                   report: (LogProblem) throws -> Void) throws -> Summary {
         // A file is read and decoded by worker threads (see ``verifyScanned(at:requireChain:report:)``);
-        // standard input line by line.
-        if path != "-" { return try verifyScanned(at: path, requireChain: requireChain, report: report) }
-        return try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in }
+        // standard input line by line. An interrupted append's bytes are left out and reported.
+        if path == "-" { return try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in } }
+        return try verifySettled(at: path, report: report) { end throws in
+            try verifyScanned(at: path, end: end, requireChain: requireChain, report: report)
+        }
+    }
+
+    /// Runs `verify` on the settled bytes of the log (see ``LogSnapshot``) and reports an
+    /// interrupted append's bytes after them as a problem.
+    static func verifySettled(at path: String, report: (LogProblem) throws -> Void,
+                              _ verify: (Int64) throws -> Summary) throws -> Summary {
+        let snapshot = try LogSnapshot.take(path: path)
+        var summary = try verify(snapshot.length)
+        if let pending = snapshot.interrupted {
+            try report(LogProblem(line: summary.lineCount + 1,
+                                  problem: .interruptedAppend(lineCount: pending.lineCount, byteCount: snapshot.interruptedByteCount)))
+            summary.problemCount += 1
+        }
+        return summary
     }
 
     /// Verifies a log file, calling `visit` with each valid event and its line's chain value.
     static func verifyFile(at path: String, requireChain: Bool, report: (LogProblem) throws -> Void,
                            visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> Summary {
+        try verifySettled(at: path, report: report) { end throws in
+            try verifyLines(at: path, end: end, requireChain: requireChain, report: report, visit: visit)
+        }
+    }
+
+    /// Verifies the log's lines up to the offset `end`, one by one on the calling thread.
+    private static func verifyLines(at path: String, end: Int64, requireChain: Bool, report: (LogProblem) throws -> Void,
+                                    visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
-        try LogReader(path: path, chunkSize: 1 << 20).forEachLine { line in
+        try LogReader(path: path, chunkSize: 1 << 20).forEachLine(end: end) { line in
             lineCount = line.number
             if let problem = try chain.check(line) {
                 try verifier.check(line, despite: problem, report: report)

@@ -36,6 +36,9 @@ public enum EventProblem: Error, Sendable, Equatable {
     /// The log must be chained from its first line, but its chain starts at `chainStart`
     /// (`nil`: the log has no chain).
     case chainRequired(chainStart: Int?)
+    /// An append was interrupted: its batch of `lineCount` lines was not written in full, and
+    /// the `byteCount` bytes it left from this line on are not part of the log (see ``PendingAppend``).
+    case interruptedAppend(lineCount: Int, byteCount: Int64)
 
     /// A one-line, human-readable explanation (without the `file:line:` prefix).
     public var message: String {
@@ -79,6 +82,8 @@ public enum EventProblem: Error, Sendable, Equatable {
             return "a hash chain is required from the first line, but \(unchained) none (the chain starts at line \(start))"
         case .chainRequired(nil):
             return "a hash chain is required, but no line of the log carries one"
+        case .interruptedAppend(let lines, let bytes):
+            return "an append of \(lines) \(lines == 1 ? "line" : "lines") was interrupted here: the \(bytes) bytes it wrote from this line on are an unfinished batch, not part of the log; run 'ledger-cli repair' to move them aside"
         }
     }
 }

@@ -39,7 +39,9 @@ package final class ScannedBlock: @unchecked Sendable {
     /// Reads whole lines into the block: `carry` (the partial line left by the previous block)
     /// first, then the file, up to the last newline; whatever follows it becomes the new carry.
     /// - Returns: `false` at the end of the file with nothing left to hand out.
-    func fill(fd: Int32, path: String, carry: inout [UInt8], offset: inout Int64, bytesRead: inout Int64) throws(LogFileError) -> Bool {
+    /// Reading stops at the file offset `end`.
+    func fill(fd: Int32, path: String, carry: inout [UInt8], offset: inout Int64, bytesRead: inout Int64,
+              end: Int64 = .max) throws(LogFileError) -> Bool {
         var filled = carry.count
         carry.withUnsafeBytes { storage.copyMemory(from: $0) }
         carry.removeAll(keepingCapacity: true)
@@ -48,7 +50,8 @@ package final class ScannedBlock: @unchecked Sendable {
         var searchFrom = 0
         while true {
             while filled < storage.count {
-                let n = read(fd, storage.baseAddress! + filled, storage.count - filled)
+                let want = Int(min(Int64(storage.count - filled), max(0, end - offset - Int64(filled))))
+                let n = want == 0 ? 0 : read(fd, storage.baseAddress! + filled, want)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw LogFileError.system(path, "read the file")
@@ -146,6 +149,8 @@ package struct LogScan {
     package var blockSize = 1 << 20
     /// Whether to compute ``ScannedEvent/idHash`` (for duplicate-id checks).
     package var hashIDs = false
+    /// Where to stop reading (see ``LogSnapshot``); the end of the file by default.
+    package var end: Int64 = .max
 
     /// Two decoding threads when the machine has two processors or more, else one.
     package static var defaultWorkers: Int { min(WorkerThread.processorCount, 2) }
@@ -166,7 +171,8 @@ package struct LogScan {
         defer { if fd != 0 { close(fd) } }
         if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
         if workers <= 0 { return try runInline(fd: fd, body) }
-        let state = ScanState(fd: fd, path: path, offset: start, blocks: workers + 2, blockSize: blockSize, hashIDs: hashIDs)
+        let state = ScanState(fd: fd, path: path, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
+                              hashIDs: hashIDs)
         let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
         defer {
             state.cancel()
@@ -187,7 +193,7 @@ package struct LogScan {
         var carry: [UInt8] = []
         var offset = start
         var bytesRead: Int64 = 0
-        while try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead) {
+        while try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead, end: end) {
             block.decode(with: &decoder, hashIDs: hashIDs)
             try body(block)
         }
@@ -204,6 +210,7 @@ private final class ScanState: @unchecked Sendable {
     let fd: Int32
     let path: String
     let hashIDs: Bool
+    let end: Int64
     var carry: [UInt8] = []
     var offset: Int64
     var bytesRead: Int64 = 0
@@ -215,8 +222,9 @@ private final class ScanState: @unchecked Sendable {
     var ready: [Int: ScannedBlock] = [:]
     var free: [ScannedBlock]
 
-    init(fd: Int32, path: String, offset: Int64, blocks: Int, blockSize: Int, hashIDs: Bool) {
+    init(fd: Int32, path: String, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool) {
         self.fd = fd
+        self.end = end
         self.path = path
         self.offset = offset
         self.hashIDs = hashIDs
@@ -234,7 +242,7 @@ private final class ScanState: @unchecked Sendable {
                 guard !cancelled, endIndex == nil else { return nil }
                 let block = free.removeLast()
                 do {
-                    guard try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead) else {
+                    guard try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead, end: end) else {
                         free.append(block)
                         endIndex = nextIndex
                         monitor.broadcast()

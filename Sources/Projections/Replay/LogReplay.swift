@@ -20,6 +20,9 @@ public struct LogReplay {
         public var bytes: Int64 = 0
         /// Problems found (all of them; the log must be clean for a trustworthy report).
         public var problems: [LogProblem] = []
+        /// How much of the log was settled when the replay started; an interrupted append's
+        /// bytes after it were left out (``LogSnapshot/warning(path:)`` says so).
+        public var snapshot: LogSnapshot? = nil
     }
 
     /// The log file.
@@ -51,15 +54,20 @@ public struct LogReplay {
     }
 
     /// Folds the log from byte `start` (a line boundary; `firstLine` is its line number).
+    /// Reads only the log's settled bytes (see ``LogSnapshot``).
     func run(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
-        parallelism > 1
-            ? try runScanned(&fold, from: start, firstLine: firstLine, progress: progress)
-            : try runLines(&fold, from: start, firstLine: firstLine, progress: progress)
+        let snapshot = try LogSnapshot.take(path: path)
+        var summary = parallelism > 1
+            ? try runScanned(&fold, from: start, end: snapshot.length, firstLine: firstLine, progress: progress)
+            : try runLines(&fold, from: start, snapshot: snapshot, firstLine: firstLine, progress: progress)
+        summary.snapshot = snapshot
+        return summary
     }
 
     /// One thread: ``LogReader`` lines, decoded and folded as they come.
-    private func runLines(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
-        try forEachDecodedLine(from: start, firstLine: firstLine, progress: progress) { event, bytes, number in
+    private func runLines(_ fold: inout ReplayFold, from start: Int64, snapshot: LogSnapshot, firstLine: Int,
+                          progress: ((Int64) -> Void)?) throws -> Summary {
+        try forEachDecodedLine(from: start, snapshot: snapshot, firstLine: firstLine, progress: progress) { event, bytes, number in
             fold.apply(event, in: bytes, lineNumber: number)
         }
     }
@@ -67,14 +75,18 @@ public struct LogReplay {
     /// Streams the lines from byte `start` through the decoder on the calling thread and hands
     /// each decoded event to `apply`, which checks and folds it and returns its problem, if any.
     /// Torn tails, undecodable lines and the problems `apply` returns are collected in the summary.
-    func forEachDecodedLine(from start: Int64 = 0, firstLine: Int = 1, progress: ((Int64) -> Void)? = nil,
+    /// Only the log's settled bytes are read (`snapshot`, taken now when not given).
+    func forEachDecodedLine(from start: Int64 = 0, snapshot: LogSnapshot? = nil, firstLine: Int = 1,
+                            progress: ((Int64) -> Void)? = nil,
                             _ apply: (RawEvent, UnsafeRawBufferPointer, Int) -> EventProblem?) throws -> Summary {
         var summary = Summary()
+        let snapshot = try snapshot ?? LogSnapshot.take(path: path)
+        summary.snapshot = snapshot
         summary.lines = firstLine - 1
         var decoder = EventDecoder()
         var nextProgress: Int64 = 64 << 20
         let reader = LogReader(path: path)
-        summary.bytes = try reader.forEachLine(startingAt: start, firstLineNumber: firstLine) { line in
+        summary.bytes = try reader.forEachLine(startingAt: start, end: snapshot.length, firstLineNumber: firstLine) { line in
             summary.lines = line.number
             if let progress, line.offset >= nextProgress {
                 progress(line.offset)
@@ -101,12 +113,14 @@ public struct LogReplay {
     ///
     /// (Folding the projections on a thread of their own, pipelined with the checks, was
     /// measured slower on two cores: four busy threads evict each other's caches.)
-    private func runScanned(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
+    private func runScanned(_ fold: inout ReplayFold, from start: Int64, end: Int64, firstLine: Int,
+                            progress: ((Int64) -> Void)?) throws -> Summary {
         var summary = Summary()
         var lineNumber = firstLine - 1
         var nextProgress: Int64 = 64 << 20
         var scan = LogScan(path: path, start: start, workers: parallelism)
         scan.blockSize = blockSize(from: start)
+        scan.end = end
         summary.bytes = try scan.run { block in
             if let progress, block.fileOffset >= nextProgress {
                 progress(block.fileOffset)

@@ -17,7 +17,11 @@ enum AppendCommand: Subcommand {
         appended, 'recorded' is stamped with the current time (+08:00) on lines that lack it, and the log is \
         flushed to disk before success is reported. Several appenders may run at once; they take turns.
 
-        A log whose last line was cut short by a crash is refused: run 'ledger-cli repair LOG' first.
+        A batch is written in full or not at all, whatever stops the process: before writing, append records \
+        the log's length and the batch's digest in LOG.pending (flushed); the next append, or repair, finishes \
+        or rolls back an append that was interrupted (the bytes it left go to LOG.interrupted-<UTC time>), and \
+        replay and verify leave them out. A log whose last line was cut short otherwise is refused: run \
+        'ledger-cli repair LOG' first.
 
         Each new line of a chained or new log gets the hash chain: a 'chain' member, last, computed from the \
         line and the line before it ('ledger-cli verify' recomputes it, 'ledger-cli digest' prints the head). A \
@@ -55,6 +59,9 @@ enum AppendCommand: Subcommand {
         let batch = try readAll(source)
         do {
             let report = try appender.append(batch: batch)
+            if let settled = report.interruptedAppend {
+                Terminal.writeErrorLine("note: " + RepairCommand.describe(settled, log: log))
+            }
             let head = report.chainHead.map { "; chain head \($0.hex)" } ?? ""
             Terminal.writeLine("appended \(counted(report.eventCount, "event")) to \(log)\(head)")
             return 0

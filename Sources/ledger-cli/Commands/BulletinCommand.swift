@@ -76,6 +76,7 @@ enum BulletinCommand: Subcommand {
             mailboxRoster: try parsed.option("mailbox-units").map { try Roster.load(path: $0) },
             asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
         let (bulletin, summary) = try LogReplay(path: log).bulletin(request)
+        CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No bulletin was written.")

@@ -70,11 +70,19 @@ enum CommonOptions {
             summary = try LogReplay(path: log).run(into: &projections, progress: progress)
         }
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
+        warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No report was produced.")
         }
         return summary
+    }
+
+    /// Says on standard error when an interrupted append's bytes were left out of a replay.
+    static func warnAboutInterruptedAppend(_ summary: LogReplay.Summary, log: String) {
+        if let warning = summary.snapshot?.warning(path: log) {
+            Terminal.writeErrorLine("warning: \(warning): run 'ledger-cli repair \(log)'")
+        }
     }
 
     static func fileSize(_ path: String) -> Int64 {

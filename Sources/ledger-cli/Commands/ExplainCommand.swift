@@ -33,6 +33,7 @@ enum ExplainCommand: Subcommand {
         let asOf = try CommonOptions.asOf(parsed)
         let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
         let (explanation, summary) = try LogReplay(path: log).explain(unit: unit, period: period, rules: rules, options: options)
+        CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")

@@ -1,0 +1,117 @@
+import Testing
+@testable import Events
+
+private let fixedNow = Timestamp.parseRFC3339("2024-03-01T10:00:05+08:00")!
+
+/// A log of one ticket and a batch of two more, as an append would write them.
+private let sound = log(acceptedAssignedClosed("T1", prefix: "a"))
+private let batch = log(acceptedAssignedClosed("T2", prefix: "b") + acceptedAssignedClosed("T3", prefix: "c"))
+
+/// The marker an append of `batch` to `sound` writes before its first byte.
+private let marker = PendingAppend(logLength: Int64(sound.utf8.count), batchLength: Int64(batch.utf8.count), lineCount: 6,
+                                   batchDigest: SHA256.hash(Array(batch.utf8)))
+
+/// The log as an append killed after `written` bytes of the batch leaves it, marker included.
+private func interrupted(after written: Int, in dir: TemporaryDirectory) throws -> String {
+    let path = try dir.bytes("events.jsonl", Array(sound.utf8) + Array(batch.utf8.prefix(written)))
+    try marker.write(forLog: path)
+    return path
+}
+
+private func repaired(_ path: String) throws -> LogRepair.Report {
+    var repair = LogRepair(path: path)
+    repair.clock = { fixedNow }
+    return try repair.repair()
+}
+
+@Test func everyCutOfABatchIsRolledBackAsAWholeAndNoByteIsLost() throws {
+    // Every cut within the first and the last line, and every 7th byte between.
+    let count = batch.utf8.count
+    for written in Set(Array(0..<120) + Array(stride(from: 120, to: count - 120, by: 7)) + Array(count - 120..<count)).sorted() {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try interrupted(after: written, in: dir)
+        // Readers leave the unfinished batch out and say so.
+        var problems: [LogProblem] = []
+        let summary = try LogVerifier.verifyFile(at: path) { problems.append($0) }
+        #expect(summary.eventCount == 3)
+        #expect(problems == [LogProblem(line: 4, problem: .interruptedAppend(lineCount: 6, byteCount: Int64(written)))])
+        let report = try repaired(path)
+        let side = written == 0 ? nil : path + ".interrupted-20240301T020005Z"
+        #expect(report.interruptedAppend == .rolledBack(marker, byteCount: Int64(written), sideFile: side))
+        #expect(try dir.read("events.jsonl") == Array(sound.utf8))
+        if written > 0 { #expect(try dir.read("events.jsonl.interrupted-20240301T020005Z") == Array(batch.utf8.prefix(written))) }
+        #expect(try dir.listing().contains("events.jsonl.pending") == false)
+    }
+}
+
+@Test func aBatchWrittenInFullBeforeTheCrashIsFinished() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try interrupted(after: batch.utf8.count, in: dir)
+    let summary = try LogVerifier.verifyFile(at: path) { Issue.record("unexpected \($0)") }
+    #expect(summary.eventCount == 9)
+    var appender = LogAppender(path: path)
+    appender.clock = { fixedNow }
+    let report = try appender.append(batch: Array(log(acceptedAssignedClosed("T4", prefix: "d")).utf8))
+    #expect(report.interruptedAppend == .finished(marker))
+    #expect(report.logEventCount == 12)
+    #expect(try dir.listing() == ["events.jsonl"])
+}
+
+@Test func theNextAppendRollsBackAnInterruptedOneThenAppendsTheBatchAgain() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try interrupted(after: 100, in: dir)
+    var appender = LogAppender(path: path)
+    appender.clock = { fixedNow }
+    let report = try appender.append(batch: Array(batch.utf8))
+    #expect(report.interruptedAppend == .rolledBack(marker, byteCount: 100, sideFile: path + ".interrupted-20240301T020005Z"))
+    #expect(report.eventCount == 6)
+    #expect(report.logEventCount == 9)
+    #expect(try verify(String(decoding: try dir.read("events.jsonl"), as: UTF8.self)) == [])
+}
+
+@Test func aDamagedMarkerIsRefusedAndNothingIsChanged() throws {
+    let text = Array(marker.text.utf8)
+    var rng = SplitMix64(seed: 9)
+    for position in text.indices {
+        for _ in 0..<3 {
+            var flipped = text
+            flipped[position] ^= UInt8.random(in: 1...255, using: &rng)
+            // A flip either leaves a marker that reads back to the same values (the hex digits
+            // of the checksum in upper case) or is refused; it never yields other values.
+            if let read = PendingAppend(text: flipped) { #expect(read == marker) }
+        }
+    }
+    #expect(PendingAppend(text: text) == marker)
+    #expect(PendingAppend(text: Array(text.dropLast())) == nil)
+    #expect(PendingAppend(text: []) == nil)
+
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try interrupted(after: 50, in: dir)
+    var damaged = text
+    damaged[40] ^= 0x01
+    try dir.bytes("events.jsonl.pending", damaged)
+    let before = try dir.read("events.jsonl")
+    #expect(throws: LogFileError.self) { try repaired(path) }
+    #expect(throws: AppendError.self) { try LogAppender(path: path).append(batch: Array(batch.utf8)) }
+    #expect(throws: LogFileError.self) { try LogVerifier.verifyFile(at: path) { _ in } }
+    #expect(try dir.read("events.jsonl") == before)
+    do {
+        _ = try repaired(path)
+    } catch let error as LogFileError {
+        #expect(error.path == path + ".pending")
+        #expect(error.message.hasPrefix("the append marker is damaged"))
+    }
+}
+
+@Test func aLogCutShorterThanTheMarkerSaysIsRefused() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = try interrupted(after: 0, in: dir)
+    try dir.bytes("events.jsonl", Array(sound.utf8.prefix(10)))
+    #expect(throws: LogFileError.self) { try repaired(path) }
+    #expect(try dir.read("events.jsonl") == Array(sound.utf8.prefix(10)))
+}
