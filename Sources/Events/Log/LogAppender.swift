@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Appends batches of events to a log: all of a batch or none of it, safely alongside other
 /// appenders, durably.
 ///
@@ -181,15 +187,21 @@ public struct LogAppender: Sendable {
         do { try pending.write(forLog: path) } catch { throw .file(error) }
         do {
             // In pieces, so that a write cut short by a signal or a limit has written whole pieces.
+            let crashPoint = CrashPoint.afterBatchBytes
             var start = 0
             while start < bytes.count {
-                let end = min(bytes.count, start + Self.writeChunk)
+                var end = min(bytes.count, start + Self.writeChunk)
+                if let crashPoint, crashPoint >= start {
+                    if crashPoint == start { CrashPoint.crash() }
+                    end = min(end, crashPoint)
+                }
                 try bytes[start..<end].withUnsafeBytes { b in
                     Result { () throws(LogFileError) in try file.write(b, at: offset + Int64(start)) }
                 }.get()
                 start = end
             }
             try file.sync()
+            if let crashPoint, crashPoint >= bytes.count { CrashPoint.crash() }
         } catch {
             // Roll back now; should that fail too, the marker stays and the next writer rolls back.
             if (try? file.truncate(to: offset)) != nil, (try? file.sync()) != nil {
@@ -237,5 +249,18 @@ public struct LogAppender: Sendable {
             }
         }
         return JSONLineEdit.appendingMember(key: Field.recorded.rawValue, rawValue: stamp, to: line)
+    }
+}
+
+/// A point at which a test makes an append kill its own process, to prove that a crash there
+/// leaves the whole batch or none of it: `TICKET_LEDGER_CRASH_AFTER_BATCH_BYTES=N` kills the
+/// process with SIGKILL once N bytes of the batch are written (0: right after the marker; the
+/// batch's length or more: after the batch is flushed, before the marker is removed).
+enum CrashPoint {
+    static let afterBatchBytes: Int? = getenv("TICKET_LEDGER_CRASH_AFTER_BATCH_BYTES").flatMap { Int(String(cString: $0)) }
+
+    static func crash() -> Never {
+        kill(getpid(), SIGKILL)
+        fatalError("unreachable: SIGKILL")
     }
 }
