@@ -133,4 +133,42 @@ import Testing
         #expect(throws: RosterError.self) { try Roster.parse(csv: "unit,group\nA,\nA,\n", source: "r.csv") }
         #expect(throws: RosterError.self) { try Roster.parse(csv: "name\nA\n", source: "r.csv") }
     }
+
+    /// Issue 9: an unterminated quote listed a phantom unit.
+    @Test func rosterRefusesAnUnterminatedQuoteWithItsLine() {
+        do {
+            _ = try Roster.parse(csv: "unit,group\n市城管局,行政事业单位\n\"屈原人社局,A\n岳阳楼区,县市区\n", source: "r.csv")
+            Issue.record("accepted an unterminated quote")
+        } catch {
+            #expect(error.description == "r.csv:3: unterminated quote: a quoted field must end with '\"' on the same line")
+        }
+    }
+
+    /// Issue 9: CRLF gave "header must be 'unit,group', found 'unit,group\r…'"; a BOM is accepted too.
+    @Test func rosterAcceptsCRLFAndAByteOrderMark() throws {
+        let expected = [Roster.Entry(unit: "市城管局", group: "行政事业单位"), Roster.Entry(unit: "岳阳楼区", group: "县市区"),
+                        Roster.Entry(unit: "屈原残联", group: nil)]
+        let crlf = "unit,group\r\n市城管局,行政事业单位\r\n\"岳阳楼区\",县市区\r\n屈原残联\r\n"
+        #expect(try Roster.parse(csv: crlf, source: "r.csv").entries == expected)
+        #expect(try Roster.parse(csvData: Data(("\u{FEFF}" + crlf).utf8), source: "r.csv").entries == expected)
+        #expect(try Roster.parse(csvData: Data(("\u{FEFF}" + crlf.replacingOccurrences(of: "\r\n", with: "\n")).utf8), source: "r.csv").entries == expected)
+    }
+
+    /// Issue 9: a GBK file was reported at line 0.
+    @Test func rosterNamesTheFirstLineThatIsNotUTF8() throws {
+        // "unit,group", an ASCII unit, then 岳阳 in GBK (D4 C0 D1 F4).
+        let bytes: [UInt8] = Array("unit,group\nA,x\n".utf8) + [0xD4, 0xC0, 0xD1, 0xF4] + Array(",y\n".utf8)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("gbk.csv").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try Roster.load(path: path)
+            Issue.record("accepted a GBK roster")
+        } catch {
+            #expect(error.description
+                    == "\(path):3: not UTF-8: the roster must be UTF-8 (convert it, e.g. iconv -f gb18030 -t utf-8 \(path) > units-utf8.csv)")
+        }
+    }
 }

@@ -13,7 +13,7 @@ enum CommonOptions {
         "period", short: "p", valueName: "period",
         help: "A month (2024-02), quarter (2024-Q1), year (2024) or days (2024-02-01..2024-02-15).")
     static let units = CommandSpec.Option.option(
-        "units", valueName: "file", help: "A roster CSV (unit,group): its units are listed even with nothing due.")
+        "units", valueName: "file", help: "A roster CSV (unit,group; UTF-8, LF or CRLF): its units are listed even with nothing due.")
     static let channel = CommandSpec.Option.option(
         "channel", valueName: "channel",
         help: "Only tickets accepted on this channel; 'all' for every channel. Default: the rule set's channel.")
