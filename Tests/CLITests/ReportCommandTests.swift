@@ -150,4 +150,40 @@ import Testing
         let noAlt = try LedgerCLI.run(["whatif"] + Self.quyuan)
         #expect(noAlt.status == 64)
     }
+
+    /// Issue 9: a log whose tickets are on other channels replayed to an empty table, exit 0, with
+    /// no word why; a log whose `accepted` events carry no channel did too (it is the hotline now).
+    @Test func anEmptyTableNamesTheOtherChannelsAndTheFix() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        func ticket(_ n: Int, _ channel: String?) -> String {
+            let field = channel.map { #","channel":"\#($0)""# } ?? ""
+            return #"{"id":"a\#(n)","ticket":"T\#(n)","type":"accepted","at":"2024-02-0\#(n)T09:00:00+08:00"\#(field)}"# + "\n"
+                + #"{"id":"b\#(n)","ticket":"T\#(n)","type":"assigned","at":"2024-02-0\#(n)T09:10:00+08:00","unit":"市城管局","due":"2024-02-0\#(n + 5)T18:00:00+08:00"}"# + "\n"
+        }
+        let other = try folder.write("other.jsonl", Array((ticket(1, "mailbox") + ticket(2, "web") + ticket(3, "web")).utf8))
+        let tail = "was counted on channel 'hotline' in 2024-02, but the period has 3 assignments"
+        let replay = try LedgerCLI.run(["replay", other, "-p", "2024-02"])
+        #expect(replay.status == 0)
+        #expect(replay.stderr == "warning: nothing \(tail) on other channels (web: 2, mailbox: 1); add --channel all to count every channel\n")
+        let all = try LedgerCLI.run(["replay", other, "-p", "2024-02", "--channel", "all"])
+        #expect(all.stderr.isEmpty)
+        #expect(all.stdout.contains("市城管局"))
+        let explain = try LedgerCLI.run(["explain", other, "-p", "2024-02", "--unit", "市城管局"])
+        #expect(explain.stderr == "warning: nothing of 市城管局 \(tail) of 市城管局 on other channels (web: 2, mailbox: 1); "
+                + "add --channel all to count every channel\n")
+        let whatif = try LedgerCLI.run(["whatif", other, "-p", "2024-02", "--alt", "samples/rules/rework-heavy.json"])
+        #expect(whatif.stderr == "warning: rule set yueyang-hotline: nothing \(tail) on other channels (web: 2, mailbox: 1); "
+                + "add --channel all to count every channel\n")
+        let bulletin = try LedgerCLI.run(["bulletin", other, "-p", "2024-02", "--mailbox-rules", "none"])
+        #expect(bulletin.stderr == "warning: nothing \(tail) on other channels (web: 2, mailbox: 1); the rule set yueyang-hotline "
+                + #"counts channel 'hotline' only: give --rules a rule file with "channel": null to count every channel"# + "\n")
+
+        // No channel at all: the hotline, counted by the default rule set.
+        let bare = try folder.write("bare.jsonl", Array((ticket(1, nil) + ticket(2, nil)).utf8))
+        let counted = try LedgerCLI.run(["replay", bare, "-p", "2024-02", "--format", "csv"])
+        #expect(counted.status == 0)
+        #expect(counted.stderr.isEmpty)
+        #expect(counted.stdout.contains("市城管局,,2,2,0,0,2,"))
+    }
 }

@@ -56,6 +56,72 @@ import Testing
         }
     }
 
+    /// Issue 9: refusals of rule files that used to be accepted (or crashed, or named no field).
+    @Test(arguments: [
+        // No catch-all: a unit scoring 80.0 was graded B.
+        (#"{"name": "x", "grades": [{"grade": "A", "min": 99}, {"grade": "B", "min": 98}]}"#,
+         #"bad.json: field 'grades[1].min': the last grade must have "min": null, so that every score gets a grade (a score below 98 would have none)"#),
+        // Weights the exact arithmetic cannot hold (exit 132 in Rational.+).
+        (#"{"name": "x", "weights": {"done": 0.0000000000000001}}"#,
+         "bad.json: field 'weights.done': 0.0000000000000001 cannot be computed exactly: a rule number may have at most 6 decimals and lie between -1000000 and 1000000"),
+        (#"{"name": "x", "weights": {"rework": 1234567890123456789012345678}}"#,
+         "bad.json: field 'weights.rework': 1234567890123456789012345678 cannot be computed exactly: a rule number may have at most 6 decimals and lie between -1000000 and 1000000"),
+        (#"{"name": "x", "grades": [{"grade": "A", "min": 1e300}, {"grade": "E", "min": null}]}"#,
+         "bad.json: field 'grades[0].min': 1e300 cannot be computed exactly: a rule number may have at most 6 decimals and lie between -1000000 and 1000000"),
+        (#"{"name": "x", "adjustments": {"overdueTicket": -0.0000005}}"#,
+         "bad.json: field 'adjustments.overdueTicket': -0.0000005 cannot be computed exactly: a rule number may have at most 6 decimals and lie between -1000000 and 1000000"),
+        // "The given data was not valid JSON." with no field.
+        (#"{"name": "x", "rateDecimals": 2.5}"#, "bad.json: field 'rateDecimals': must be a whole number from 0 to 6, or null, not 2.5"),
+        (#"{"name": "x", "scoreDecimals": "1"}"#, #"bad.json: field 'scoreDecimals': must be a whole number from 0 to 6, not the string "1""#),
+        // Duplicate keys (Foundation keeps one silently) and duplicate grade names.
+        (#"{"name": "x", "weights": {"done": 30, "done": 40}}"#,
+         "bad.json: field 'weights.done': duplicate key (each key may appear only once in an object)"),
+        (#"{"name": "x", "channel": "hotline", "name": "y"}"#, "bad.json: field 'name': duplicate key (each key may appear only once in an object)"),
+        (#"{"name": "x", "adjustments": {"grades": {"B": -2, "B": -3}}}"#,
+         "bad.json: field 'adjustments.grades.B': duplicate key (each key may appear only once in an object)"),
+        (#"{"name": "x", "grades": [{"grade": "A", "min": 90}, {"grade": "A", "min": null}]}"#,
+         #"bad.json: field 'grades[1].grade': grade "A" is listed twice (first as grades[0])"#),
+        ("{\"name\": \"x\",\n \"weights\": {\"done\": 30,}}", "bad.json: not valid JSON (line 2, column 25: a quoted key expected)"),
+    ])
+    func hostileRuleFilesAreRefusedNamingTheField(json: String, expected: String) {
+        do {
+            _ = try RuleSet.decode(json: Data(json.utf8), source: "bad.json")
+            Issue.record("accepted a bad rule file: \(json)")
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+
+    @Test func ruleNumbersAtTheBoundsScoreWithoutOverflow() throws {
+        let json = """
+        {"name": "extreme", "weights": {"done": 1000000, "onTime": -999999.999999, "rework": 0.000001, "satisfaction": 1000000},
+         "rateDecimals": null, "scoreDecimals": 6,
+         "grades": [{"grade": "A", "min": 999999.999999}, {"grade": "B", "min": -1000000}, {"grade": "C", "min": null}]}
+        """
+        var rules = try RuleSet.decode(json: Data(json.utf8), source: "extreme.json")
+        var counts = UnitCounts()
+        // Counts near 2^40 with coprime denominators: the largest exact score the bounds allow.
+        counts.due = (1 << 40) - 1
+        counts.done = (1 << 40) - 3
+        counts.onTime = (1 << 39) + 7
+        counts.rework = 1 << 40
+        counts.satisfied = (1 << 40) - 5
+        counts.unsatisfied = 3
+        let exact = Scorecard(counts: counts, rules: rules)
+        #expect(exact.grade == "A")
+        rules.rateDecimals = 6
+        rules.satisfaction = .satisfied
+        let rounded = Scorecard(counts: counts, rules: rules)
+        #expect(rounded.score.scale == 6)
+    }
+
+    @Test func aRuleSetBuiltWithoutACatchAllLeavesLowScoresUngraded() {
+        var rules = RuleSet.yueyangHotline
+        rules.grades = [.init(grade: "A", minimum: Rational(99)), .init(grade: "B", minimum: Rational(98))]
+        #expect(rules.grade(for: Rational(80)) == RuleSet.ungraded)
+        #expect(rules.grade(for: Rational(98)) == "B")
+    }
+
     @Test func unknownRuleSetNameIsAnError() {
         #expect(throws: RuleSetError.self) { try RuleSet.load("no-such-rules") }
     }
@@ -66,5 +132,43 @@ import Testing
         #expect(roster.entries.map(\.group) == ["行政事业单位", "县市区", nil])
         #expect(throws: RosterError.self) { try Roster.parse(csv: "unit,group\nA,\nA,\n", source: "r.csv") }
         #expect(throws: RosterError.self) { try Roster.parse(csv: "name\nA\n", source: "r.csv") }
+    }
+
+    /// Issue 9: an unterminated quote listed a phantom unit.
+    @Test func rosterRefusesAnUnterminatedQuoteWithItsLine() {
+        do {
+            _ = try Roster.parse(csv: "unit,group\n市城管局,行政事业单位\n\"屈原人社局,A\n岳阳楼区,县市区\n", source: "r.csv")
+            Issue.record("accepted an unterminated quote")
+        } catch {
+            #expect(error.description == "r.csv:3: unterminated quote: a quoted field must end with '\"' on the same line")
+        }
+    }
+
+    /// Issue 9: CRLF gave "header must be 'unit,group', found 'unit,group\r…'"; a BOM is accepted too.
+    @Test func rosterAcceptsCRLFAndAByteOrderMark() throws {
+        let expected = [Roster.Entry(unit: "市城管局", group: "行政事业单位"), Roster.Entry(unit: "岳阳楼区", group: "县市区"),
+                        Roster.Entry(unit: "屈原残联", group: nil)]
+        let crlf = "unit,group\r\n市城管局,行政事业单位\r\n\"岳阳楼区\",县市区\r\n屈原残联\r\n"
+        #expect(try Roster.parse(csv: crlf, source: "r.csv").entries == expected)
+        #expect(try Roster.parse(csvData: Data(("\u{FEFF}" + crlf).utf8), source: "r.csv").entries == expected)
+        #expect(try Roster.parse(csvData: Data(("\u{FEFF}" + crlf.replacingOccurrences(of: "\r\n", with: "\n")).utf8), source: "r.csv").entries == expected)
+    }
+
+    /// Issue 9: a GBK file was reported at line 0.
+    @Test func rosterNamesTheFirstLineThatIsNotUTF8() throws {
+        // "unit,group", an ASCII unit, then 岳阳 in GBK (D4 C0 D1 F4).
+        let bytes: [UInt8] = Array("unit,group\nA,x\n".utf8) + [0xD4, 0xC0, 0xD1, 0xF4] + Array(",y\n".utf8)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("gbk.csv").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try Roster.load(path: path)
+            Issue.record("accepted a GBK roster")
+        } catch {
+            #expect(error.description
+                    == "\(path):3: not UTF-8: the roster must be UTF-8 (convert it, e.g. iconv -f gb18030 -t utf-8 \(path) > units-utf8.csv)")
+        }
     }
 }

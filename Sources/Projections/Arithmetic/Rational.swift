@@ -45,20 +45,44 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static let one = Rational(1)
     public static let hundred = Rational(100)
 
+    // The operations work on reduced terms (the sum over the least common denominator, the
+    // product after cancelling across), so an intermediate value is never larger than the
+    // reduced result's numerator or denominator times the other operand's: with the bounds a rule
+    // file is held to (at most 6 decimals, at most 1,000,000 in magnitude) and counts below 2^40,
+    // every score fits in Int128 with room to spare (see ``Scorecard``). Beyond that, an overflow
+    // still stops the process rather than giving a wrong number.
+
     public static func + (a: Rational, b: Rational) -> Rational {
-        Rational(a.numerator * b.denominator + b.numerator * a.denominator, a.denominator * b.denominator)
+        if a.denominator == b.denominator { return Rational(a.numerator + b.numerator, a.denominator) }
+        let g = Int128(gcd(a.denominator.magnitude, b.denominator.magnitude))
+        let (ad, bd) = (a.denominator / g, b.denominator / g)
+        return Rational(a.numerator * bd + b.numerator * ad, a.denominator * bd)
     }
 
     public static func - (a: Rational, b: Rational) -> Rational {
-        Rational(a.numerator * b.denominator - b.numerator * a.denominator, a.denominator * b.denominator)
+        a + Rational(unreduced: -b.numerator, b.denominator)
     }
 
     public static func * (a: Rational, b: Rational) -> Rational {
-        Rational(a.numerator * b.numerator, a.denominator * b.denominator)
+        let g1 = Int128(gcd(a.numerator.magnitude, b.denominator.magnitude))
+        let g2 = Int128(gcd(b.numerator.magnitude, a.denominator.magnitude))
+        return Rational(unreduced: (a.numerator / g1) * (b.numerator / g2), (a.denominator / g2) * (b.denominator / g1))
     }
 
     public static func / (a: Rational, b: Rational) -> Rational {
-        Rational(a.numerator * b.denominator, a.denominator * b.numerator)
+        precondition(b.numerator != 0, "division by zero")
+        return a * (b.numerator < 0 ? Rational(unreduced: -b.denominator, -b.numerator) : Rational(unreduced: b.denominator, b.numerator))
+    }
+
+    /// A fraction already in lowest terms with a positive denominator (or a zero numerator).
+    private init(unreduced numerator: Int128, _ denominator: Int128) {
+        if numerator == 0 {
+            self.numerator = 0
+            self.denominator = 1
+        } else {
+            self.numerator = numerator
+            self.denominator = denominator
+        }
     }
 
     public static func < (a: Rational, b: Rational) -> Bool {
@@ -70,9 +94,10 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
     public func rounded(decimals: Int) -> FixedDecimal {
         var scale: Int128 = 1
         for _ in 0..<decimals { scale *= 10 }
-        let scaled = numerator.magnitude * scale.magnitude
+        // q·scale + round(r·scale / d), with r < d: no intermediate exceeds the result or d·scale.
         let d = denominator.magnitude
-        let units = (scaled * 2 + d) / (d * 2)
+        let (q, r) = numerator.magnitude.quotientAndRemainder(dividingBy: d)
+        let units = q * scale.magnitude + (r * scale.magnitude * 2 + d) / (d * 2)
         return FixedDecimal(units: numerator < 0 ? -Int128(units) : Int128(units), scale: decimals)
     }
 

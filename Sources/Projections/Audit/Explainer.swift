@@ -38,7 +38,7 @@ public struct Explainer: Sendable {
         let ticket = event.ticket.string(in: line)
         if event.kind == .accepted {
             var included = true
-            if let wanted = options.channel { included = event.channel?.string(in: line) == wanted }
+            if options.channel != nil { included = options.includes(channel: event.channel?.string(in: line)) }
             state[ticket, default: TicketState()].included = included
             return
         }

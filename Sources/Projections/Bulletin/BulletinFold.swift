@@ -77,7 +77,7 @@ public struct BulletinFold: Sendable {
                     included = ref.escaped ? Array(ref.string(in: line).utf8) == wanted
                         : UnsafeRawBufferPointer(rebasing: line[ref.range]).elementsEqual(wanted)
                 } else {
-                    included = false
+                    included = options.includesMissingChannel
                 }
             }
             records[t].included = included

@@ -29,6 +29,7 @@ extension Projection {
         }
         let asOf = options.asOf?.nanoseconds ?? .max
         let (offset, byClosure, wanted) = (options.utcOffsetSeconds, options.attribution == .closure, channelBytes)
+        let missingMatches = missingChannelMatches
         var counted = 0
         var sink = 0
         block.events.withUnsafeBufferPointer { events in
@@ -56,7 +57,9 @@ extension Projection {
                         let event = events[j]
                         let t = Int(event.ticketID)
                         if event.kind == .accepted {
-                            states[t].included = wanted.map { event.channelEquals($0, in: bytes) } ?? true
+                            states[t].included = wanted.map {
+                                event.flags.contains(.hasChannel) ? event.channelEquals($0, in: bytes) : missingMatches
+                            } ?? true
                             continue
                         }
                         guard states[t].included else { continue }

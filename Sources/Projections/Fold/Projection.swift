@@ -22,6 +22,8 @@ public struct Projection: Sendable {
     var unitDays: [UnitDays] = []
     /// The channel filter's bytes, if any.
     let channelBytes: [UInt8]?
+    /// Whether an `accepted` event without a channel passes the filter (it is on the default channel).
+    let missingChannelMatches: Bool
     /// Events folded (after the as-of and channel filters).
     public internal(set) var eventCount = 0
 
@@ -29,6 +31,7 @@ public struct Projection: Sendable {
     public init(options: ProjectionOptions = ProjectionOptions()) {
         self.options = options
         self.channelBytes = options.channel.map { Array($0.utf8) }
+        self.missingChannelMatches = options.includesMissingChannel
     }
 
     /// Folds one event.
@@ -44,7 +47,7 @@ public struct Projection: Sendable {
         var rating: Rating? = nil
         switch event.body {
         case .accepted(let channel, _, _):
-            if let wanted = options.channel { channelMatches = channel == wanted }
+            channelMatches = options.includes(channel: channel)
         case .assigned(_, let d), .extended(_, let d, _): due = d
         case .returned(_, let b, _, let d): by = b; due = d
         case .closed, .supervised, .supervisionAnswered, .adjusted: break
@@ -73,7 +76,7 @@ public struct Projection: Sendable {
                 channelMatches = ref.escaped ? Array(ref.string(in: line).utf8) == wanted
                     : UnsafeRawBufferPointer(rebasing: line[ref.range]).elementsEqual(wanted)
             } else {
-                channelMatches = false
+                channelMatches = missingChannelMatches
             }
         }
         fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at.nanoseconds, due: event.due?.nanoseconds,
@@ -101,7 +104,7 @@ public struct Projection: Sendable {
         var channelMatches = true
         if event.kind == .accepted, let wanted = channelBytes {
             if !event.flags.contains(.hasChannel) {
-                channelMatches = false
+                channelMatches = missingChannelMatches
             } else if event.flags.contains(.channelEscaped) {
                 channelMatches = Array(event.channelRef.string(in: event.line(in: block)).utf8) == wanted
             } else {

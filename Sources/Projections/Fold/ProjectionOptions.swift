@@ -6,7 +6,8 @@ public struct ProjectionOptions: Sendable, Hashable {
     public var utcOffsetSeconds: Int32
     /// Which period due, done and onTime count in.
     public var attribution: RuleSet.Attribution
-    /// Only tickets accepted on this channel count (`nil`: all).
+    /// Only tickets accepted on this channel count (`nil`: all). An `accepted` event without a
+    /// `channel` field is on ``defaultChannel``.
     public var channel: String?
     /// Only events recorded at or before this instant count (`nil`: all).
     public var asOf: Timestamp?
@@ -18,6 +19,19 @@ public struct ProjectionOptions: Sendable, Hashable {
         self.channel = channel
         self.asOf = asOf
     }
+
+    /// The channel of an `accepted` event that has no `channel` field (wire format version 1):
+    /// the 12345 hotline.
+    public static let defaultChannel = "hotline"
+
+    /// Whether a ticket accepted on `channel` (`nil`: the field is absent) passes the filter.
+    public func includes(channel accepted: String?) -> Bool {
+        guard let wanted = channel else { return true }
+        return (accepted ?? ProjectionOptions.defaultChannel) == wanted
+    }
+
+    /// Whether a ticket accepted without a `channel` field passes the filter.
+    public var includesMissingChannel: Bool { channel == nil || channel == ProjectionOptions.defaultChannel }
 
     /// The options a rule set implies, with an optional channel override and as-of instant.
     public init(rules: RuleSet, channel: String?? = nil, asOf: Timestamp? = nil) {

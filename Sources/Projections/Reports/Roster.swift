@@ -25,20 +25,28 @@ public struct Roster: Sendable, Equatable {
     }
 
     /// Parses a roster CSV: a header `unit,group` (or just `unit`), then one unit per line.
-    /// Fields may be quoted; blank lines are skipped.
+    /// Fields may be quoted (a quoted field ends on its line); blank lines are skipped; lines
+    /// may end in LF or CRLF; a leading byte-order mark is ignored.
     /// - Throws: ``RosterError`` naming the line.
     public static func parse(csv text: String, source: String) throws(RosterError) -> Roster {
         var entries: [Entry] = []
         var seen: [String: Int] = [:]
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is one Character in Swift: split on it as well as on "\n".
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
         guard let header = lines.first, !header.isEmpty else { throw RosterError(source: source, line: 1, message: "empty file, expected a header 'unit,group'") }
-        let columns = CSV.split(String(header)).map { $0.strippingSpaces() }
+        guard let headerFields = CSV.split(String(header)) else {
+            throw RosterError(source: source, line: 1, message: CSV.unterminatedQuote)
+        }
+        let columns = headerFields.map { $0.strippingSpaces() }
         guard columns.first == "unit", columns.count <= 2, columns.count == 1 || columns[1] == "group" else {
             throw RosterError(source: source, line: 1, message: "header must be 'unit,group', found '\(header)'")
         }
         for (index, line) in lines.enumerated().dropFirst() where !String(line).strippingSpaces().isEmpty {
-            let fields = CSV.split(String(line))
+            guard let fields = CSV.split(String(line)) else {
+                throw RosterError(source: source, line: index + 1, message: CSV.unterminatedQuote)
+            }
             guard fields.count <= 2 else {
                 throw RosterError(source: source, line: index + 1, message: "expected 2 fields (unit,group), found \(fields.count)")
             }
@@ -65,7 +73,10 @@ public struct RosterError: Error, Sendable, CustomStringConvertible {
 
 /// Minimal RFC 4180 field splitting for one line.
 enum CSV {
-    static func split(_ line: String) -> [String] {
+    static let unterminatedQuote = "unterminated quote: a quoted field must end with '\"' on the same line"
+
+    /// The fields of `line`; `nil` when a quoted field is not closed.
+    static func split(_ line: String) -> [String]? {
         var fields: [String] = []
         var field = ""
         var quoted = false
@@ -92,6 +103,7 @@ enum CSV {
                 field.append(c)
             }
         }
+        if quoted { return nil }
         fields.append(field)
         return fields
     }

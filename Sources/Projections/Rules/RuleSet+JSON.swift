@@ -22,86 +22,105 @@ extension RuleSet {
 
     /// Reads a rule set from JSON. Fields left out take the defaults of the
     /// `yueyang-hotline` rule set, except `name`, which is required.
+    ///
+    /// Refused, naming the field: a key given twice in one object, a value of the wrong type, a
+    /// number that is not a whole number where one is needed, a rule number (a weight, a score,
+    /// a grade bound, points) with more than 6 decimals or beyond ±1,000,000 (so that every score
+    /// computes exactly, see ``Scorecard``), grade names given twice, and grades whose last one
+    /// has a minimum (every score must get a grade: the last grade is the catch-all,
+    /// `"min": null`).
     /// - Throws: ``RuleSetError`` naming the field that is missing, mistyped or out of range.
     public static func decode(json data: Data, source: String) throws(RuleSetError) -> RuleSet {
         func fail(_ field: String, _ message: String) -> RuleSetError {
             RuleSetError(source: source, field: field, message: message)
         }
-        let object: Any
+        guard let text = String(data: data, encoding: .utf8) else { throw fail("", "not valid JSON (the file must be UTF-8)") }
+        let root: RuleJSON
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            root = try RuleJSON.parse(text)
         } catch {
-            throw fail("", "not valid JSON (\(error.localizedDescription))")
+            throw fail(error.field, error.message)
         }
-        guard let top = object as? [String: Any] else { throw fail("", "expected a JSON object") }
-        for key in top.keys.sorted() where !knownKeys.contains(key) {
+        let top = try object(root, "", fail)
+        for (key, _) in top where !knownKeys.contains(key) {
             throw fail(key, "unknown field (known: \(knownKeys.sorted().joined(separator: ", ")))")
         }
-        let document: Document
-        do {
-            document = try JSONDecoder().decode(Document.self, from: data)
-        } catch let error as DecodingError {
-            throw RuleSetError.from(error, source: source)
-        } catch {
-            throw fail("", "\(error)")
-        }
         var rules = RuleSet.yueyangHotline
-        guard let name = document.name, !name.isEmpty else { throw fail("name", "required, a non-empty string") }
+        guard let nameValue = root["name"], case .string(let name) = nameValue, !name.isEmpty else {
+            throw fail("name", "required, a non-empty string")
+        }
         rules.name = name
-        if let text = document.attribution {
+        if let text = try optionalString(root["attribution"], "attribution", fail) {
             guard let value = Attribution(rawValue: text) else { throw fail("attribution", "must be \"deadline\" or \"closure\", not \"\(text)\"") }
             rules.attribution = value
         }
-        if let text = document.satisfaction {
+        if let text = try optionalString(root["satisfaction"], "satisfaction", fail) {
             guard let value = SatisfactionBasis(rawValue: text) else {
                 throw fail("satisfaction", "must be \"dissatisfied\" or \"satisfied\", not \"\(text)\"")
             }
             rules.satisfaction = value
         }
-        if let w = document.weights {
-            func weight(_ value: Decimal?, _ key: String, _ current: Rational) throws(RuleSetError) -> Rational {
-                guard let value else { return current }
-                guard let r = Rational(decimal: value.description) else { throw fail("weights.\(key)", "not a plain decimal number") }
-                return r
+        _ = try optionalString(root["description"], "description", fail)
+        if let w = root["weights"], w != .null {
+            let members = try object(w, "weights", fail)
+            for (key, _) in members where !["done", "onTime", "rework", "satisfaction"].contains(key) {
+                throw fail("weights.\(key)", "unknown field (known: done, onTime, rework, satisfaction)")
             }
-            rules.weights = Weights(done: try weight(w.done, "done", rules.weights.done),
-                                    onTime: try weight(w.onTime, "onTime", rules.weights.onTime),
-                                    rework: try weight(w.rework, "rework", rules.weights.rework),
-                                    satisfaction: try weight(w.satisfaction, "satisfaction", rules.weights.satisfaction))
-        }
-        if top.keys.contains("rateDecimals") {
-            if let d = document.rateDecimals {
-                guard (0...6).contains(d) else { throw fail("rateDecimals", "must be 0–6 or null") }
+            func weight(_ key: String, _ current: Rational) throws(RuleSetError) -> Rational {
+                try ruleNumber(w[key], "weights.\(key)", fail) ?? current
             }
-            rules.rateDecimals = document.rateDecimals
+            rules.weights = Weights(done: try weight("done", rules.weights.done),
+                                    onTime: try weight("onTime", rules.weights.onTime),
+                                    rework: try weight("rework", rules.weights.rework),
+                                    satisfaction: try weight("satisfaction", rules.weights.satisfaction))
         }
-        if let d = document.scoreDecimals {
-            guard (0...6).contains(d) else { throw fail("scoreDecimals", "must be 0–6") }
+        if let value = root["rateDecimals"] {
+            rules.rateDecimals = try decimals(value, "rateDecimals", nullable: true, fail)
+        }
+        if let value = root["scoreDecimals"], let d = try decimals(value, "scoreDecimals", nullable: false, fail) {
             rules.scoreDecimals = d
         }
-        if let d = document.displayRateDecimals {
-            guard (0...6).contains(d) else { throw fail("displayRateDecimals", "must be 0–6") }
+        if let value = root["displayRateDecimals"], let d = try decimals(value, "displayRateDecimals", nullable: false, fail) {
             rules.displayRateDecimals = d
         }
-        if let tz = document.timeZone {
+        if let tz = try optionalString(root["timeZone"], "timeZone", fail) {
             guard let seconds = parseOffset(tz) else { throw fail("timeZone", "must be a UTC offset like \"+08:00\", not \"\(tz)\"") }
             rules.utcOffsetSeconds = seconds
         }
-        if let empty = document.emptyUnit {
-            guard let score = empty.score, let s = Rational(decimal: score.description) else { throw fail("emptyUnit.score", "required, a number") }
-            guard let grade = empty.grade, !grade.isEmpty else { throw fail("emptyUnit.grade", "required, a non-empty string") }
+        if let empty = root["emptyUnit"], empty != .null {
+            let members = try object(empty, "emptyUnit", fail)
+            for (key, _) in members where !["score", "grade"].contains(key) {
+                throw fail("emptyUnit.\(key)", "unknown field (known: grade, score)")
+            }
+            guard let s = try ruleNumber(empty["score"], "emptyUnit.score", fail) else { throw fail("emptyUnit.score", "required, a number") }
+            guard let grade = try optionalString(empty["grade"], "emptyUnit.grade", fail), !grade.isEmpty else {
+                throw fail("emptyUnit.grade", "required, a non-empty string")
+            }
             rules.emptyUnit = EmptyUnit(score: s, grade: grade)
         }
-        if let grades = document.grades {
+        if let gradesValue = root["grades"], gradesValue != .null {
+            guard case .array(let grades) = gradesValue else { throw fail("grades", "must be an array") }
             guard !grades.isEmpty else { throw fail("grades", "must list at least one grade") }
             var bounds: [GradeBound] = []
             for (i, g) in grades.enumerated() {
-                guard let grade = g.grade, !grade.isEmpty else { throw fail("grades[\(i)].grade", "required, a non-empty string") }
+                let members = try object(g, "grades[\(i)]", fail)
+                for (key, _) in members where !["grade", "min"].contains(key) {
+                    throw fail("grades[\(i)].\(key)", "unknown field (known: grade, min)")
+                }
+                guard let grade = try optionalString(g["grade"], "grades[\(i)].grade", fail), !grade.isEmpty else {
+                    throw fail("grades[\(i)].grade", "required, a non-empty string")
+                }
+                if let first = bounds.firstIndex(where: { $0.grade == grade }) {
+                    throw fail("grades[\(i)].grade", "grade \"\(grade)\" is listed twice (first as grades[\(first)])")
+                }
                 var minimum: Rational? = nil
-                if let m = g.min {
-                    guard let r = Rational(decimal: m.description) else { throw fail("grades[\(i)].min", "not a plain decimal number") }
+                if let r = try ruleNumber(g["min"], "grades[\(i)].min", fail) {
                     if let previous = bounds.last?.minimum, r >= previous {
                         throw fail("grades[\(i)].min", "bounds must decrease from the best grade to the worst")
+                    }
+                    if i == grades.count - 1 {
+                        throw fail("grades[\(i)].min", "the last grade must have \"min\": null, so that every score gets a grade "
+                                   + "(a score below \(r.rounded(decimals: 6).trimmed) would have none)")
                     }
                     minimum = r
                 } else if i != grades.count - 1 {
@@ -111,14 +130,61 @@ extension RuleSet {
             }
             rules.grades = bounds
         }
-        if top.keys.contains("channel") { rules.channel = document.channel }
-        if let adjustments = document.adjustments {
-            rules.adjustments = try decodeAdjustments(adjustments, raw: top["adjustments"], grades: rules.grades, fail: fail)
+        if let value = root["channel"] { rules.channel = try optionalString(value, "channel", fail) }
+        if let adjustments = root["adjustments"], adjustments != .null {
+            rules.adjustments = try decodeAdjustments(adjustments, grades: rules.grades, fail: fail)
         } else {
             // The default points, for the grades this rule set has.
             rules.adjustments.grades.removeAll { bound in !rules.grades.contains { $0.grade == bound.grade } }
         }
         return rules
+    }
+
+    private static func object(_ value: RuleJSON, _ field: String, _ fail: (String, String) -> RuleSetError)
+        throws(RuleSetError) -> [(key: String, value: RuleJSON)] {
+        guard case .object(let members) = value else { throw fail(field, field.isEmpty ? "expected a JSON object" : "must be an object") }
+        return members
+    }
+
+    /// A string, or `nil` when absent or null.
+    private static func optionalString(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
+        throws(RuleSetError) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw fail(field, "must be a string")
+        }
+    }
+
+    /// A rule number (weight, score, bound, points), or `nil` when absent or null.
+    private static func ruleNumber(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
+        throws(RuleSetError) -> Rational? {
+        switch value {
+        case nil, .null?: return nil
+        case .number(let text)?:
+            guard let r = RuleJSON.boundedRational(text) else {
+                throw fail(field, "\(text) cannot be computed exactly: a rule number may have at most \(RuleJSON.numberDecimals) "
+                           + "decimals and lie between -\(RuleJSON.numberLimit) and \(RuleJSON.numberLimit)")
+            }
+            return r
+        default: throw fail(field, "must be a number")
+        }
+    }
+
+    /// A count of decimals, 0–6 (`nil` for null when `nullable`).
+    private static func decimals(_ value: RuleJSON, _ field: String, nullable: Bool, _ fail: (String, String) -> RuleSetError)
+        throws(RuleSetError) -> Int? {
+        let expected = "must be a whole number from 0 to 6" + (nullable ? ", or null" : "")
+        switch value {
+        case .null:
+            guard nullable else { throw fail(field, expected) }
+            return nil
+        case .number(let text):
+            guard let n = Int(text), (0...6).contains(n) else { throw fail(field, "\(expected), not \(text)") }
+            return n
+        case .string(let text): throw fail(field, "\(expected), not the string \"\(text)\"")
+        default: throw fail(field, expected)
+        }
     }
 
     /// Parses `+08:00`, `-05:30`, `Z` or `UTC`.
@@ -165,101 +231,36 @@ extension RuleSet {
         return out + "}"
     }
 
-    private static func decodeAdjustments(_ document: AdjustmentsDocument, raw: Any?, grades: [GradeBound],
+    private static func decodeAdjustments(_ value: RuleJSON, grades: [GradeBound],
                                           fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Adjustments {
-        if let object = raw as? [String: Any] {
-            for key in object.keys.sorted() where !knownAdjustmentKeys.contains(key) {
-                throw fail("adjustments.\(key)", "unknown field (known: \(knownAdjustmentKeys.sorted().joined(separator: ", ")))")
-            }
+        let members = try object(value, "adjustments", fail)
+        for (key, _) in members where !knownAdjustmentKeys.contains(key) {
+            throw fail("adjustments.\(key)", "unknown field (known: \(knownAdjustmentKeys.sorted().joined(separator: ", ")))")
         }
         var result = Adjustments.standard
-        if let points = document.grades {
+        if let pointsValue = value["grades"], pointsValue != .null {
+            let points = try object(pointsValue, "adjustments.grades", fail)
             let names = grades.map(\.grade)
             var list: [GradePoints] = []
-            for key in points.keys.sorted() {
+            for (key, number) in points.sorted(by: { $0.key < $1.key }) {
                 guard let index = names.firstIndex(of: key) else {
                     throw fail("adjustments.grades.\(key)", "no such grade (grades: \(names.joined(separator: ", ")))")
                 }
-                guard let r = Rational(decimal: points[key]!.description) else {
-                    throw fail("adjustments.grades.\(key)", "not a plain decimal number")
+                guard let r = try ruleNumber(number, "adjustments.grades.\(key)", fail) else {
+                    throw fail("adjustments.grades.\(key)", "must be a number")
                 }
                 list.append(GradePoints(grade: names[index], points: r))
             }
             result.grades = list.sorted { names.firstIndex(of: $0.grade)! < names.firstIndex(of: $1.grade)! }
         }
-        if let value = document.overdueTicket {
-            guard let r = Rational(decimal: value.description) else { throw fail("adjustments.overdueTicket", "not a plain decimal number") }
+        if let r = try ruleNumber(value["overdueTicket"], "adjustments.overdueTicket", fail) {
             result.overdueTicket = r
         }
-        if let label = document.label {
+        if let label = try optionalString(value["label"], "adjustments.label", fail) {
             guard !label.isEmpty else { throw fail("adjustments.label", "must not be empty") }
             result.label = label
         }
         return result
     }
-
-    private struct Document: Decodable {
-        var name: String?
-        var attribution: String?
-        var satisfaction: String?
-        var weights: WeightsDocument?
-        var rateDecimals: Int?
-        var scoreDecimals: Int?
-        var displayRateDecimals: Int?
-        var timeZone: String?
-        var emptyUnit: EmptyDocument?
-        var grades: [GradeDocument]?
-        var channel: String?
-        var description: String?
-        var adjustments: AdjustmentsDocument?
-    }
-
-    private struct AdjustmentsDocument: Decodable {
-        var grades: [String: Decimal]?
-        var overdueTicket: Decimal?
-        var label: String?
-    }
-
-    private struct WeightsDocument: Decodable {
-        var done: Decimal?
-        var onTime: Decimal?
-        var rework: Decimal?
-        var satisfaction: Decimal?
-    }
-
-    private struct EmptyDocument: Decodable {
-        var score: Decimal?
-        var grade: String?
-    }
-
-    private struct GradeDocument: Decodable {
-        var grade: String?
-        var min: Decimal?
-    }
 }
 
-extension RuleSetError {
-    static func from(_ error: DecodingError, source: String) -> RuleSetError {
-        func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for key in keys {
-                if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return out
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            let expected = type == Decimal.self ? "a number" : type == String.self ? "a string" : type == Int.self ? "a whole number"
-                : type == [String: Any].self ? "an object" : type == [Any].self ? "an array" : "\(type)"
-            return RuleSetError(source: source, field: path(context.codingPath), message: "must be \(expected)")
-        case .valueNotFound(_, let context):
-            return RuleSetError(source: source, field: path(context.codingPath), message: "must not be null")
-        case .keyNotFound(let key, let context):
-            return RuleSetError(source: source, field: path(context.codingPath + [key]), message: "required")
-        case .dataCorrupted(let context):
-            return RuleSetError(source: source, field: path(context.codingPath), message: context.debugDescription)
-        @unknown default:
-            return RuleSetError(source: source, field: "", message: "\(error)")
-        }
-    }
-}

@@ -20,7 +20,8 @@ public struct RuleSet: Sendable, Equatable {
     public var utcOffsetSeconds: Int32
     /// Score and grade of a unit with nothing due.
     public var emptyUnit: EmptyUnit
-    /// Grade bounds, best first; the first bound the score reaches gives the grade.
+    /// Grade bounds, best first; the first bound the score reaches gives the grade. The last
+    /// should have no minimum (the catch-all): rule files must end with one.
     public var grades: [GradeBound]
     /// Only tickets accepted on this channel count (`nil`: all channels).
     public var channel: String?
@@ -101,14 +102,18 @@ public struct RuleSet: Sendable, Equatable {
         self.adjustments = adjustments
     }
 
-    /// The grade a score earns.
+    /// The grade a score earns; ``ungraded`` when it reaches no bound (only possible for a
+    /// rule set built in code without a catch-all: rule files must end with one).
     public func grade(for score: Rational) -> String {
         for bound in grades {
             guard let minimum = bound.minimum else { return bound.grade }
             if score >= minimum { return bound.grade }
         }
-        return grades.last?.grade ?? "E"
+        return RuleSet.ungraded
     }
+
+    /// The grade shown for a score that reaches no bound of a rule set without a catch-all.
+    public static let ungraded = "-"
 
     /// The UTC offset as text, `+08:00`.
     public var timeZoneText: String {

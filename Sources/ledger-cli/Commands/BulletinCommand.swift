@@ -84,6 +84,16 @@ enum BulletinCommand: Subcommand {
         for warning in bulletin.hotline.report.warnings + (bulletin.mailbox?.report.warnings ?? []) {
             Terminal.writeErrorLine("warning: \(warning)")
         }
+        // The main (hotline) table only: the mailbox part counts its own channel beside it.
+        if bulletin.hotline.report.total.counts.isEmpty {
+            let rules = request.rules
+            let fix = "the rule set \(rules.name) counts channel '\(rules.channel ?? "")' only: give --rules a rule file with "
+                + "\"channel\": null to count every channel"
+            let options = ProjectionOptions(rules: rules, asOf: request.asOf)
+            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, fix: fix) {
+                Terminal.writeErrorLine("warning: \(warning)")
+            }
+        }
         let document = BulletinComposer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).document()
         let text = format == "html" ? HTMLBulletinWriter.write(document) : MarkdownBulletinWriter.write(document)
         if let output = parsed.option("output") {

@@ -13,10 +13,10 @@ enum CommonOptions {
         "period", short: "p", valueName: "period",
         help: "A month (2024-02), quarter (2024-Q1), year (2024) or days (2024-02-01..2024-02-15).")
     static let units = CommandSpec.Option.option(
-        "units", valueName: "file", help: "A roster CSV (unit,group): its units are listed even with nothing due.")
+        "units", valueName: "file", help: "A roster CSV (unit,group; UTF-8, LF or CRLF): its units are listed even with nothing due.")
     static let channel = CommandSpec.Option.option(
         "channel", valueName: "channel",
-        help: "Only tickets accepted on this channel; 'all' for every channel. Default: the rule set's channel.")
+        help: "Only tickets accepted on this channel ('hotline' when the event has none); 'all' for every channel. Default: the rule set's channel.")
     static let asOf = CommandSpec.Option.option(
         "as-of", valueName: "time",
         help: "Only events recorded at or before this RFC 3339 time (the period as known then).")
@@ -51,6 +51,21 @@ enum CommonOptions {
     static func channel(_ parsed: CommandLineArguments, rules: RuleSet) -> String? {
         guard let text = parsed.option("channel") else { return rules.channel }
         return text == "all" ? nil : text
+    }
+
+    /// When a table filtered to a channel came out empty: a warning naming the period's
+    /// assignments on other channels and `fix`, or `nil` when there are none (or no filter).
+    /// Reads the log a second time, which only an empty table pays for.
+    static func emptyChannelWarning(log: String, period: Period, options: ProjectionOptions, unit: String? = nil,
+                                    fix: String = "add --channel all to count every channel") throws -> String? {
+        guard let wanted = options.channel else { return nil }
+        let others = try LogReplay(path: log).channelCensus(period: period, options: options, unit: unit).others(than: wanted)
+        guard !others.isEmpty else { return nil }
+        let total = others.reduce(0) { $0 + $1.count }
+        let list = others.map { "\($0.channel): \($0.count)" }.joined(separator: ", ")
+        let whose = unit.map { " of \($0)" } ?? ""
+        return "nothing\(whose) was counted on channel '\(wanted)' in \(period.label), but the period has \(total) "
+            + "assignment\(total == 1 ? "" : "s")\(whose) on other channels (\(list)); \(fix)"
     }
 
     /// Replays `log` into projections, printing progress for big files and failing on an invalid log.

@@ -39,7 +39,11 @@ enum ExplainCommand: Subcommand {
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
         }
         if explanation.tickets.isEmpty && explanation.counts.isEmpty {
-            Terminal.writeErrorLine("warning: unit \(unit) has no events in \(period.label) (names must match exactly)")
+            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, unit: unit) {
+                Terminal.writeErrorLine("warning: \(warning)")
+            } else {
+                Terminal.writeErrorLine("warning: unit \(unit) has no events in \(period.label) (names must match exactly)")
+            }
         }
         let renderer = ExplanationRenderer(explanation: explanation, asOf: asOf)
         Terminal.write(format == "json" ? renderer.json() : renderer.text())

@@ -48,6 +48,9 @@ enum ReplayCommand: Subcommand {
         _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"))
         let report = projections[0].report(period: period, rules: rules, roster: roster)
         for warning in report.warnings { Terminal.writeErrorLine("warning: \(warning)") }
+        if report.total.counts.isEmpty, let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {
+            Terminal.writeErrorLine("warning: \(warning)")
+        }
         let renderer = ReportRenderer(report: report, language: language, asOf: asOf)
         switch format {
         case "json": Terminal.write(renderer.json())

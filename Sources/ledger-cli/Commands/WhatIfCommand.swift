@@ -46,6 +46,13 @@ enum WhatIfCommand: Subcommand {
         let reports = zip(allRules, optionSets).map { rules, options in
             projections[distinct.firstIndex(of: options)!].report(period: period, rules: rules, roster: roster)
         }
+        var warned = Set<String?>()
+        for (report, options) in zip(reports, optionSets) where report.total.counts.isEmpty && !warned.contains(options.channel) {
+            warned.insert(options.channel)
+            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {
+                Terminal.writeErrorLine("warning: rule set \(report.rules.name): \(warning)")
+            }
+        }
         let comparisons = reports.dropFirst().map { RuleComparison(base: reports[0], alt: $0) }
         let renderer = ComparisonRenderer(asOf: asOf)
         if format == "json" {

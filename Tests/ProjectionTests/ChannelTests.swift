@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@_spi(Replay) import Events
+@testable import Projections
+
+/// Issue 9: `accepted` events without a `channel` replayed to an empty table under the default
+/// (hotline) rule set. A missing channel is the wire format's default channel, the hotline, in
+/// every fold: the event fold, the in-place and scanned folds, the bulletin fold and the explainer.
+@Suite struct ChannelTests {
+    /// Three tickets to 市城管局 in 2024-02: T1 with no channel, T2 on the hotline, T3 on the mailbox.
+    static let log = """
+    {"id":"a1","ticket":"T1","type":"accepted","at":"2024-02-01T09:00:00+08:00"}
+    {"id":"b1","ticket":"T1","type":"assigned","at":"2024-02-01T09:10:00+08:00","unit":"市城管局","due":"2024-02-06T18:00:00+08:00"}
+    {"id":"c1","ticket":"T1","type":"closed","at":"2024-02-05T16:00:00+08:00","unit":"市城管局"}
+    {"id":"a2","ticket":"T2","type":"accepted","at":"2024-02-02T09:00:00+08:00","channel":"hotline"}
+    {"id":"b2","ticket":"T2","type":"assigned","at":"2024-02-02T09:10:00+08:00","unit":"市城管局","due":"2024-02-07T18:00:00+08:00"}
+    {"id":"a3","ticket":"T3","type":"accepted","at":"2024-02-03T09:00:00+08:00","channel":"mailbox"}
+    {"id":"b3","ticket":"T3","type":"assigned","at":"2024-02-03T09:10:00+08:00","unit":"市城管局","due":"2024-02-08T18:00:00+08:00"}
+
+    """
+
+    static func withLog<T>(_ body: (String) throws -> T) throws -> T {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("channels-\(UUID().uuidString).jsonl").path
+        try log.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try body(path)
+    }
+
+    static let february = try! Period.parse("2024-02")
+
+    @Test func aMissingChannelIsTheHotlineInEveryFold() throws {
+        try Self.withLog { path in
+            let hotline = ProjectionOptions(rules: .yueyangHotline)
+            let mailbox = ProjectionOptions(rules: .yueyangMailbox)
+            // The replay's scanned fold (Projection+Scan) and the in-place fold.
+            var projections = [Projection(options: hotline), Projection(options: mailbox), Projection(options: ProjectionOptions())]
+            _ = try LogReplay(path: path).run(into: &projections)
+            #expect(projections.map { $0.counts(unit: "市城管局", period: Self.february).accepted } == [2, 1, 3])
+            var inPlace = Projection(options: hotline)
+            var bulletin = BulletinFold(options: hotline)
+            _ = try LogReplay(path: path).forEachValidEvent { event, line, _ in
+                inPlace.apply(event, in: line)
+                bulletin.apply(event, in: line)
+            }
+            #expect(inPlace.counts(unit: "市城管局", period: Self.february).accepted == 2)
+            #expect(inPlace.counts(unit: "市城管局", period: Self.february).done == 1)
+            #expect(bulletin.counts(period: Self.february)["市城管局"]?.assigned == 2)
+            // The explainer.
+            let (explanation, _) = try LogReplay(path: path).explain(unit: "市城管局", period: Self.february,
+                                                                     rules: .yueyangHotline, options: hotline)
+            #expect(explanation.counts.accepted == 2)
+            // The event fold.
+            var script = TicketScript()
+            script.accept("T1", "2024-02-01T09:00:00+08:00", channel: nil)
+            script.assign("T1", "市城管局", "2024-02-01T09:10:00+08:00", due: "2024-02-06T18:00:00+08:00")
+            #expect(script.projection(hotline).counts(unit: "市城管局", period: Self.february).accepted == 1)
+            #expect(script.projection(mailbox).counts(unit: "市城管局", period: Self.february).accepted == 0)
+        }
+    }
+
+    @Test func theCensusCountsThePeriodsAssignmentsByChannel() throws {
+        try Self.withLog { path in
+            let census = try LogReplay(path: path).channelCensus(period: Self.february, options: ProjectionOptions(rules: .yueyangMailbox))
+            #expect(census.assignments == ["hotline": 2, "mailbox": 1])
+            #expect(census.others(than: "mailbox").map(\.channel) == ["hotline"])
+            #expect(census.others(than: "web").map(\.count) == [2, 1])
+        }
+    }
+}
