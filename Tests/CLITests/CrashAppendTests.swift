@@ -48,13 +48,14 @@ import Testing
         let baseLines = lineCount(base)
         let left = try dir.read("log.jsonl")
         let verify = try LedgerCLI.run(["verify", "log.jsonl"], in: dir.path)
-        let events = { (n: Int) in "\(n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) events," }
+        let grouped = { (n: Int) in n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))) }
+        let events = { (n: Int) in "\(grouped(n)) events," }
         if verify.status == 0 {
             // Clean: exactly the log before, or the log with the whole batch.
             #expect(verify.stdout.hasPrefix(events(baseLines)) || verify.stdout.hasPrefix(events(baseLines + batchLines)), "\(verify.stdout)")
         } else {
             // An interrupted batch is reported as such and left out of the counts.
-            #expect(verify.stdout.contains("an append of \(batchLines) lines was interrupted here"), "\(verify.stdout)")
+            #expect(verify.stdout.contains("an append of \(grouped(batchLines)) lines was interrupted here"), "\(verify.stdout)")
             #expect(verify.stdout.contains("\n" + events(baseLines)), "\(verify.stdout)")
         }
         let repair = try LedgerCLI.run(["repair", "log.jsonl"], in: dir.path)

@@ -246,10 +246,8 @@ public struct LogSnapshot: Sendable, Equatable {
     /// The warning a reader prints when an interrupted batch was left out, or `nil`.
     public func warning(path: String) -> String? {
         guard let pending = interrupted else { return nil }
-        return """
-            \(path): an append of \(pending.lineCount) \(pending.lineCount == 1 ? "line" : "lines") was interrupted; \
-            its \(interruptedByteCount) bytes written so far are left out (repair moves them aside)
-            """
+        return "\(path): an append of \(groupedThousands(pending.lineCount)) \(pending.lineCount == 1 ? "line" : "lines") was "
+            + "interrupted; the \(groupedThousands(Int(interruptedByteCount))) bytes it wrote are left out"
     }
 }
 

@@ -83,7 +83,7 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .chainRequired(nil):
             return "a hash chain is required, but no line of the log carries one"
         case .interruptedAppend(let lines, let bytes):
-            return "an append of \(lines) \(lines == 1 ? "line" : "lines") was interrupted here: the \(bytes) bytes it wrote from this line on are an unfinished batch, not part of the log; run 'ledger-cli repair' to move them aside"
+            return "an append of \(groupedThousands(lines)) \(lines == 1 ? "line" : "lines") was interrupted here: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log; run 'ledger-cli repair' to move them aside"
         }
     }
 }

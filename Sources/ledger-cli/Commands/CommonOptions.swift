@@ -96,7 +96,7 @@ enum CommonOptions {
     /// Says on standard error when an interrupted append's bytes were left out of a replay.
     static func warnAboutInterruptedAppend(_ summary: LogReplay.Summary, log: String) {
         if let warning = summary.snapshot?.warning(path: log) {
-            Terminal.writeErrorLine("warning: \(warning): run 'ledger-cli repair \(log)'")
+            Terminal.writeErrorLine("warning: \(warning); run 'ledger-cli repair \(log)' to move them aside")
         }
     }
 
