@@ -3,7 +3,9 @@ extension LifecycleValidator {
     ///
     /// For services that build events in memory: the event is written as a line and decoded
     /// again, so it is held to exactly the rules `verify` and `append` apply to the log.
-    /// - Parameter lineNumber: A position to remember for later messages (e.g. a sequence number).
+    /// - Parameters:
+    ///   - event: The event to check.
+    ///   - lineNumber: A position to remember for later messages (e.g. a sequence number).
     /// - Returns: `nil` when the event is valid, else the problem (the state is unchanged).
     public mutating func apply(_ event: Event, lineNumber: Int = 0) -> EventProblem? {
         var line = event.jsonLine()

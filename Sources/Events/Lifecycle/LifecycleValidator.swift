@@ -26,7 +26,7 @@ public struct LifecycleValidator: Sendable {
 
     public init() {}
 
-    /// The interned ids of the last event passed to ``apply(_:in:line:)``.
+    /// The interned ids of the last event passed to ``apply(_:in:lineNumber:)``.
     public private(set) var lastTicket: Int32 = -1
     public private(set) var lastUnit: Int32 = -1
 

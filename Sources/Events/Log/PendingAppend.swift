@@ -15,7 +15,7 @@ import Darwin
 /// 3. it removes the marker.
 ///
 /// A marker found under the lock therefore means an append stopped between 1 and 3. The next
-/// writer (``LogAppender``, ``LogRepair``) settles it first (see ``settle(_:path:clock:)``):
+/// writer (``LogAppender``, ``LogRepair``) settles it first :
 /// when the log holds the whole batch with the recorded digest the append is finished and the
 /// marker goes; otherwise the batch's bytes are moved to a side file `LOG.interrupted-<time>`
 /// (flushed before the log is cut back) and the log ends where it ended before the batch.

@@ -15,7 +15,7 @@ public struct FieldRef: Sendable, Equatable {
 ///
 /// This is the replay loop's view of an event: scalar fields are parsed, string fields are
 /// byte ranges into the line (valid only while that line's buffer is). Call
-/// ``event(in:)`` to get a self-contained ``Event``.
+/// ``EventDecoder/decodeEvent(_:)`` to get a self-contained ``Event`` instead.
 public struct RawEvent: Sendable {
     public var kind: EventKind
     public var at: Timestamp

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the DocC documentation of the libraries with the toolchain's own docc and
+# swift-symbolgraph-extract (no package plugin, so no package dependency). Warnings are errors,
+# so a broken symbol link fails the build.
+#   scripts/build-docs.sh [OUTPUT]   (default .build/docs; one folder per module)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+output=${1:-.build/docs}
+modules=(Events Projections)
+[ -d Sources/Reports/Reports.docc ] && modules+=(Reports)
+
+swift build
+bin=$(swift build --show-bin-path)
+triple=$(swift -print-target-info | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1)
+symbols=$(mktemp -d)
+trap 'rm -rf "$symbols"' EXIT
+for module in "${modules[@]}"; do
+    mkdir -p "$symbols/$module" "$output"
+    swift-symbolgraph-extract -module-name "$module" -I "$bin/Modules" -target "$triple" \
+        -minimum-access-level public -output-dir "$symbols/$module"
+    docc convert "Sources/$module/$module.docc" --additional-symbol-graph-dir "$symbols/$module" \
+        --fallback-display-name "$module" --fallback-bundle-identifier "org.ticket-ledger.$module" \
+        --output-path "$output/$module.doccarchive" --warnings-as-errors
+    echo "documentation of $module: $output/$module.doccarchive"
+done
