@@ -148,6 +148,41 @@ import Testing
         }
     }
 
+    @Test func readersNeverSeePartOfABatchBeingWritten() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let (base, batch) = try Self.workload(in: dir)
+        // The batch in eight parts of whole lines, appended one after the other by a child shell
+        // while verify reads the log again and again.
+        let lines = batch.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        let partSize = (lines.count + 7) / 8
+        var totals = [Self.lineCount(base)]
+        var script = ""
+        for part in 0..<8 {
+            let chunk = lines.dropFirst(part * partSize).prefix(partSize)
+            try dir.write("part\(part).jsonl", chunk.flatMap { Array($0) + [0x0A] })
+            totals.append(totals.last! + chunk.count)
+            script += "\"$0\" append log.jsonl part\(part).jsonl >/dev/null || exit 1\n"
+        }
+        try dir.write("log.jsonl", base)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", script, LedgerCLI.executable.path]
+        writer.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        try writer.run()
+        var seen = Set<Int>()
+        repeat {
+            let verify = try LedgerCLI.run(["verify", "log.jsonl"], in: dir.path)
+            #expect(verify.status == 0, "\(verify.stdout)")
+            let count = Int(verify.stdout.prefix { $0 != " " }.filter(\.isNumber)) ?? -1
+            #expect(totals.contains(count), "verify saw \(count) events; whole batches give \(totals)")
+            seen.insert(count)
+        } while writer.isRunning
+        writer.waitUntilExit()
+        #expect(writer.terminationStatus == 0)
+        #expect(seen.count >= 2, "the reads overlapped the appends: \(seen.sorted())")
+    }
+
     @Test func aFileSizeLimitMidWriteRollsBack() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }
