@@ -1,0 +1,140 @@
+import Testing
+@testable import Events
+
+/// Hostile input (issue 9, "Input"): ids spelled two ways, lone surrogates, endless lines and
+/// files that are not files, timestamps at the edges of RFC 3339, chained logs with CRLF.
+@Suite struct InputAdversarialTests {
+    /// The ticket of `escapedIDLog`: accepted, assigned, closed, then called back twice under
+    /// one id spelled `cb-4` and `cb\u002d4`.
+    static let escapedIDLines: [String] = acceptedAssignedClosed("T1", prefix: "e") + [
+        line("cb-4", "T1", "callback-rated", "04 10:00", #""unit":"市城管局","rating":"satisfied""#),
+        line(#"cb\u002d4"#, "T1", "callback-rated", "04 11:00", #""unit":"市城管局","rating":"satisfied""#),
+    ]
+
+    // MARK: Ids are compared by their decoded value
+
+    @Test func anEscapedSpellingOfAnIdIsADuplicate() throws {
+        // Through the parallel scan (a file) and line by line (the same log, blocks of every size).
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.write("events.jsonl", log(Self.escapedIDLines))
+        let expected = [#"events.jsonl:5: duplicate event id "cb-4" (first used on line 4)"#]
+        #expect(try verify(log(Self.escapedIDLines)) == expected)
+        for blockSize in [1 << 20, 97] {
+            var problems: [String] = []
+            let summary = try LogVerifier.verifyScanned(at: path, requireChain: false, blockSize: blockSize) {
+                problems.append($0.formatted(file: "events.jsonl"))
+            }
+            #expect(problems == expected)
+            #expect(summary.eventCount == 4)
+        }
+        var sequential: [String] = []
+        _ = try LogVerifier.verifyFile(at: path, requireChain: false, report: { sequential.append($0.formatted(file: "events.jsonl")) }) { _, _, _ in }
+        #expect(sequential == expected)
+    }
+
+    @Test func bothSpellingsEscapedAreOneIdToo() throws {
+        // `\u0063b-4` (c escaped) after `cb\u002d4`: neither is stored as its bytes.
+        let lines = Self.escapedIDLines + [
+            line(#"\u0063b-4"#, "T1", "callback-rated", "04 12:00", #""unit":"市城管局","rating":"satisfied""#),
+        ]
+        #expect(try verify(log(lines)) == [
+            #"events.jsonl:5: duplicate event id "cb-4" (first used on line 4)"#,
+            #"events.jsonl:6: duplicate event id "cb-4" (first used on line 4)"#,
+        ])
+    }
+
+    @Test func appendRefusesAnEscapedSpellingOfAnIdInTheLog() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let appender = LogAppender(path: dir.file("events.jsonl"))
+        _ = try appender.append(batch: Array(log(Array(Self.escapedIDLines.prefix(4))).utf8))
+        let before = try dir.read("events.jsonl")
+        #expect(throws: AppendError.self) { try appender.append(batch: Array(log(Self.escapedIDLines[4]).utf8)) }
+        do {
+            _ = try appender.append(batch: Array(log(Self.escapedIDLines[4]).utf8))
+        } catch .batchRejected(let problems, _) {
+            #expect(problems == [LogProblem(line: 1, problem: .idAlreadyInLog("cb-4", line: 4))])
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        #expect(try dir.read("events.jsonl") == before)
+    }
+
+    @Test func theIndexHashesTheDecodedValue() {
+        var index = EventIDIndex()
+        var text = #"cb-4 cb\u002d4"#
+        text.withUTF8 { buffer in
+            let line = UnsafeRawBufferPointer(buffer)
+            #expect(index.insert(FieldRef(range: 0..<4, escaped: false), in: line, lineNumber: 7) == nil)
+            #expect(index.firstLine(of: FieldRef(range: 5..<14, escaped: true), in: line) == 7)
+            #expect(index.insert(FieldRef(range: 5..<14, escaped: true), in: line, lineNumber: 9) == 7)
+        }
+    }
+
+    // MARK: Lone surrogates are not text
+
+    @Test(arguments: [
+        (#"\ud800"#, "ud800", "high"), (#"\udbff"#, "udbff", "high"), (#"\udc00"#, "udc00", "low"),
+        (#"\ud800x"#, "ud800", "high"), (#"\ud800\u0041"#, "ud800", "high"), (#"\udfff\ud800"#, "udfff", "low"),
+        (#"a\ud800\ud800\udc00"#, "ud800", "high"),
+    ])
+    func aLoneSurrogateInAUnitIsRefusedNamingTheField(escape: String, hex: String, half: String) throws {
+        let text = line("E1", "T1", "assigned", "01 09:30", #""unit":"市\#(escape)局","due":"\#(feb("08 18:00"))""#)
+        guard case .malformedJSON(_, let message)? = problem(text) else {
+            Issue.record("\(escape) was accepted")
+            return
+        }
+        #expect(message.hasPrefix("field 'unit' holds a lone surrogate \\\(hex) (a \(half) surrogate must"))
+        #expect(message.hasSuffix("half a UTF-16 pair is not text"))
+    }
+
+    @Test func surrogatePairsStillDecode() throws {
+        let event = try decode(line("E1", "T1", "assigned", "01 09:30", #""unit":"\ud83d\ude00\uD83D\uDE00","due":"\#(feb("08 18:00"))""#))
+        #expect(event.unit == "😀😀")
+    }
+
+    @Test func twoUnitsWithDifferentLoneSurrogatesNoLongerMerge() throws {
+        // Both used to decode to "市\u{FFFD}局"; now both lines are refused, naming line and field.
+        let lines = [
+            line("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
+            line("a2", "T1", "assigned", "01 09:30", #""unit":"市\ud800局","due":"\#(feb("08 18:00"))""#),
+            line("a3", "T1", "closed", "03 16:00", #""unit":"市\udbff局""#),
+        ]
+        let problems = try verify(log(lines))
+        #expect(problems.count == 2)
+        #expect(problems[0].hasPrefix(#"events.jsonl:2: malformed JSON at column 88: field 'unit' holds a lone surrogate \ud800"#))
+        #expect(problems[1].hasPrefix(#"events.jsonl:3: malformed JSON at column 86: field 'unit' holds a lone surrogate \udbff"#))
+    }
+
+    @Test func aLoneSurrogateAnywhereInTheLineIsRefused() {
+        // In an unknown member's nested value, in a key, in the id.
+        let nested = line("E1", "T1", "accepted", "01 09:00", #""extra":{"deep":["\udc01"]}"#)
+        guard case .malformedJSON(_, let m1)? = problem(nested) else { Issue.record("nested accepted"); return }
+        #expect(m1.hasPrefix(#"field 'extra' holds a lone surrogate \udc01"#))
+        let key = line("E1", "T1", "accepted", "01 09:00", #""x\ud800":1"#)
+        guard case .malformedJSON(_, let m2)? = problem(key) else { Issue.record("key accepted"); return }
+        #expect(m2.hasPrefix(#"a key holds a lone surrogate \ud800"#))
+        guard case .malformedJSON(_, let m3)? = problem(line(#"E\udbff"#, "T1", "accepted", "01 09:00")) else {
+            Issue.record("id accepted"); return
+        }
+        #expect(m3.hasPrefix(#"field 'id' holds a lone surrogate \udbff"#))
+    }
+
+    @Test func surrogatesWrittenAsRawUTF8AreRefusedOnBothPaths() throws {
+        // ED A0 80 is U+D800 in (invalid) UTF-8: the fast path declines it, the scanner refuses it.
+        var bytes = Array(line("a1", "T1", "accepted", "01 09:00", #""channel":"hotline","topic":"X""#).utf8)
+        let x = bytes.lastIndex(of: UInt8(ascii: "X"))!
+        bytes.replaceSubrange(x...x, with: [0xED, 0xA0, 0x80])
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.bytes("events.jsonl", bytes + [0x0A])
+        var problems: [LogProblem] = []
+        let summary = try LogVerifier.verifyFile(at: path) { problems.append($0) }
+        #expect(summary.eventCount == 0)
+        #expect(problems.count == 1)
+        guard case .malformedJSON(_, "invalid UTF-8")? = problems.first?.problem else {
+            Issue.record("\(problems)"); return
+        }
+    }
+}
