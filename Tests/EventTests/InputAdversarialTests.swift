@@ -137,4 +137,44 @@ import Testing
             Issue.record("\(problems)"); return
         }
     }
+
+    // MARK: RFC 3339 texts a timestamp cannot hold say why
+
+    @Test(arguments: [
+        ("9999-12-31T23:59:59Z", "year 9999 is outside the supported range 1678–2261"),
+        ("0000-01-01T00:00:00Z", "year 0000 is outside the supported range 1678–2261"),
+        ("1677-12-31T23:59:59.5+08:00", "year 1677 is outside the supported range 1678–2261"),
+        ("2016-12-31T23:59:60Z", "leap second 23:59:60 is not supported"),
+        ("2024-02-29T07:59:60+08:00", "leap second 07:59:60 is not supported"),
+    ])
+    func validRFC3339ButUnsupportedSaysWhy(text: String, reason: String) throws {
+        #expect(Timestamp.parseRFC3339(text) == nil)
+        #expect(Timestamp.unsupportedReason(text)?.hasPrefix(reason) == true)
+        let message = problem(line("E1", "T1", "accepted", text))?.message ?? "accepted"
+        #expect(message.hasPrefix("field 'at' holds \"\(text)\", a valid RFC 3339 date-time the ledger cannot hold: \(reason)"))
+        let verified = try verify(log(line("E1", "T1", "accepted", "01 09:00", #""due":"\#(text)""#),
+                                      line("E2", "T1", "assigned", "01 09:30", #""unit":"U","due":"\#(text)""#)))
+        #expect(verified.count == 1)
+        #expect(verified.first?.contains("field 'due' holds \"\(text)\", a valid RFC 3339 date-time the ledger cannot hold: \(reason)") == true)
+    }
+
+    @Test(arguments: ["2024-02-30T00:00:00Z", "2024-01-01T23:59:61Z", "2024-01-01T24:00:00Z", "99999-01-01T00:00:00Z",
+                      "2024-01-01T00:00:00", "2024-01-01T00:00:00+24:00"])
+    func invalidTextsAreStillJustInvalid(text: String) {
+        #expect(Timestamp.parseRFC3339(text) == nil)
+        #expect(Timestamp.unsupportedReason(text) == nil)
+        #expect(problem(line("E1", "T1", "accepted", text))?.message
+                == "field 'at' is not a valid RFC 3339 date-time with offset: \"\(text)\"")
+    }
+
+    @Test func everyInstantOfTheSupportedYearsIsAccepted() throws {
+        // The extremes of the range at the extreme offsets, with nanoseconds: no overflow.
+        let first = try #require(Timestamp.parseRFC3339("1678-01-01T00:00:00+23:59"))
+        #expect(first.rfc3339(offsetSeconds: 0, zulu: true) == "1677-12-31T00:01:00Z")
+        let last = try #require(Timestamp.parseRFC3339("2261-12-31T23:59:59.999999999-23:59"))
+        #expect(last.rfc3339(offsetSeconds: 0, zulu: true) == "2262-01-01T23:58:59.999999999Z")
+        #expect(Timestamp.parseRFC3339("1678-01-01T00:00:00Z") != nil)
+        #expect(Timestamp.parseRFC3339("2261-12-31T23:59:59+08:00") != nil)
+        #expect(Timestamp.unsupportedReason("2261-12-31T23:59:59+08:00") == nil)
+    }
 }

@@ -15,7 +15,8 @@ public enum EventProblem: Error, Sendable, Equatable {
     case emptyField(String)
     /// A field appears twice in the same object.
     case duplicateField(String)
-    /// A timestamp field does not hold a valid RFC 3339 date-time with an offset.
+    /// A timestamp field does not hold a valid RFC 3339 date-time with an offset, or holds one
+    /// a ``Timestamp`` cannot (the message then says why: ``Timestamp/unsupportedReason(_:)``).
     case invalidTimestamp(field: String, text: String)
     /// The `type` field names no known event type.
     case unknownType(String)
@@ -57,6 +58,9 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .duplicateField(let field):
             return "field '\(field)' appears more than once"
         case .invalidTimestamp(let field, let text):
+            if let reason = Timestamp.unsupportedReason(text) {
+                return "field '\(field)' holds \"\(text)\", a valid RFC 3339 date-time the ledger cannot hold: \(reason)"
+            }
             return "field '\(field)' is not a valid RFC 3339 date-time with offset: \"\(text)\""
         case .unknownType(let type):
             return "unknown event type \"\(type)\" (expected one of: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))"

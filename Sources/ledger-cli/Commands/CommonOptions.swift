@@ -42,6 +42,7 @@ enum CommonOptions {
     static func asOf(_ parsed: CommandLineArguments) throws -> Timestamp? {
         guard let text = parsed.option("as-of") else { return nil }
         guard let t = Timestamp.parseRFC3339(text) else {
+            if let reason = Timestamp.unsupportedReason(text) { throw UsageError("invalid --as-of \"\(text)\": \(reason)") }
             throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00")
         }
         return t
