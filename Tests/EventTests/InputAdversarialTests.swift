@@ -177,4 +177,70 @@ import Testing
         #expect(Timestamp.parseRFC3339("2261-12-31T23:59:59+08:00") != nil)
         #expect(Timestamp.unsupportedReason("2261-12-31T23:59:59+08:00") == nil)
     }
+
+    // MARK: A chained log with CRLF line endings is not "not chained, 0 errors"
+
+    static func chainedLog(in dir: TemporaryDirectory, _ name: String = "chained.jsonl") throws -> [UInt8] {
+        var appender = LogAppender(path: dir.file(name))
+        appender.clock = { Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")! }
+        _ = try appender.append(batch: Array(log(acceptedAssignedClosed("T1", prefix: "a") + acceptedAssignedClosed("T2", prefix: "b")).utf8))
+        return try dir.read(name)
+    }
+
+    static func crlf(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.flatMap { $0 == 0x0A ? [0x0D, 0x0A] : [$0] }
+    }
+
+    @Test func aChainedLogConvertedToCRLFReportsEachLineEndingAndKeepsItsChain() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let original = try Self.chainedLog(in: dir)
+        let head = try LogVerifier.verifyFile(at: dir.file("chained.jsonl")) { _ in }.chain.head
+        let path = try dir.bytes("crlf.jsonl", Self.crlf(original))
+        var parallel: [LogProblem] = []
+        let summary = try LogVerifier.verifyFile(at: path) { parallel.append($0) }
+        var sequential: [LogProblem] = []
+        let lineByLine = try LogVerifier.verifyFile(at: path, requireChain: false, report: { sequential.append($0) }) { _, _, _ in }
+        let expected = (1...6).map { LogProblem(line: $0, problem: .chainLineEnding) }
+        #expect(parallel == expected)
+        #expect(sequential == expected)
+        #expect(summary == lineByLine)
+        #expect(summary.problemCount == 6)
+        #expect(summary.chain.isChained)
+        #expect(summary.chain.firstBreak == nil)
+        #expect(summary.chain.head == head)
+        #expect(summary.description + "; " + summary.chain.description != "6 events, 2 tickets, 0 errors; not chained")
+        #expect(expected[0].problem.message.contains("CRLF"))
+        // The other tools refuse it too: a digest, an append.
+        #expect(throws: ChainDigestError.invalidLog(path: path, problemCount: 6)) { try ChainDigest.of(logAt: path) { _ in } }
+        #expect(throws: AppendError.self) {
+            try LogAppender(path: path).append(batch: Array(log(line("c1", "T3", "accepted", "05 09:00")).utf8))
+        }
+        #expect(try dir.read("crlf.jsonl") == Self.crlf(original))
+    }
+
+    @Test func anEditedCRLFLineIsStillABrokenChain() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var bytes = Self.crlf(try Self.chainedLog(in: dir))
+        let reply = Array("已清理".utf8)
+        let start = try #require((0..<bytes.count).first { Array(bytes[$0..<min($0 + reply.count, bytes.count)]) == reply })
+        bytes[start + 2] ^= 0x01
+        let path = try dir.bytes("edited.jsonl", bytes)
+        var problems: [LogProblem] = []
+        let summary = try LogVerifier.verifyFile(at: path) { problems.append($0) }
+        #expect(summary.chain.firstBreak == 3)
+        #expect(problems.map(\.line) == [1, 2, 3, 4, 5, 6])
+        guard case .chainMismatch? = problems.first(where: { $0.line == 3 })?.problem else {
+            Issue.record("\(problems)"); return
+        }
+    }
+
+    @Test func anUnchainedCRLFLogIsStillFine() throws {
+        let text = log(acceptedAssignedClosed("T1", prefix: "a"))
+        let (problems, summary) = try verifySummary(String(decoding: Self.crlf(Array(text.utf8)), as: UTF8.self))
+        #expect(problems.isEmpty)
+        #expect(summary.eventCount == 3)
+        #expect(!summary.chain.isChained)
+    }
 }
