@@ -127,8 +127,7 @@ struct ChainVerifier {
 
     /// SHA-256 of the first `byteCount` bytes of a file, read through a fixed-size buffer.
     static func digest(ofFile path: String, byteCount: Int64) throws(LogFileError) -> SHA256.Digest {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(path, "open the file") }
+        let fd = try LogInput.openRegularFile(path)
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

@@ -34,26 +34,31 @@ extension LogVerifier {
     ///   - path: The log (`-` reads standard input).
     ///   - requireChain: Report a log that is not chained from its first line, as a problem
     ///     at line 1 after all the others.
+    ///   - maxLineBytes: The longest line read (see ``LogReader/maxLineBytes``).
     ///   - report: Called with each problem, in line order.
     /// - Returns: The totals, and what was found about the chain.
-    /// - Throws: ``LogFileError`` if the file cannot be read, or what `report` throws.
+    /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file, or has a
+    ///   line longer than `maxLineBytes`; or what `report` throws.
     /// - Complexity: O(n) time in the log's length; memory grows with the number of ids and
     ///   tickets, not with the length of the lines.
-    public static func verifyFile(at path: String, requireChain: Bool = false,
+    public static func verifyFile(at path: String, requireChain: Bool = false, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                                   report: (LogProblem) throws -> Void) throws -> Summary {
         // A file is read and decoded by worker threads (see ``verifyScanned(at:requireChain:report:)``);
         // standard input line by line.
-        if path != "-" { return try verifyScanned(at: path, requireChain: requireChain, report: report) }
-        return try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in }
+        if path != "-" { return try verifyScanned(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report) }
+        return try verifyFile(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report) { _, _, _ in }
     }
 
     /// Verifies a log file, calling `visit` with each valid event and its line's chain value.
-    static func verifyFile(at path: String, requireChain: Bool, report: (LogProblem) throws -> Void,
+    static func verifyFile(at path: String, requireChain: Bool, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
+                           report: (LogProblem) throws -> Void,
                            visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
-        try LogReader(path: path, chunkSize: 1 << 20).forEachLine { line in
+        var reader = LogReader(path: path, chunkSize: 1 << 20)
+        reader.maxLineBytes = maxLineBytes
+        try reader.forEachLine { line in
             lineCount = line.number
             if let problem = try chain.check(line) {
                 try verifier.check(line, despite: problem, report: report)

@@ -11,6 +11,7 @@ extension LogVerifier {
     /// by line, so the problems, their order, the totals and the chain summary are the same.
     /// - Parameter blockSize: Bytes per block (tests make it small).
     static func verifyScanned(at path: String, requireChain: Bool, blockSize: Int = 1 << 20,
+                              maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         // Room for about one id per 160 bytes of log from the start, rather than rehashing as it grows.
@@ -21,6 +22,7 @@ extension LogVerifier {
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
         scan.hashIDs = true
         scan.blockSize = blockSize
+        scan.maxLineBytes = maxLineBytes
         try scan.run { block in
             try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report)
             lineCount += block.events.count

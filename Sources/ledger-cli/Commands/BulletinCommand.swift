@@ -75,7 +75,10 @@ enum BulletinCommand: Subcommand {
             mailboxRules: mailboxRulesName == "none" ? nil : try RuleSet.load(mailboxRulesName),
             mailboxRoster: try parsed.option("mailbox-units").map { try Roster.load(path: $0) },
             asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
-        let (bulletin, summary) = try LogReplay(path: log).bulletin(request)
+        try CommonOptions.requireRegularLog(log)
+        var replay = LogReplay(path: log)
+        replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        let (bulletin, summary) = try replay.bulletin(request)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No bulletin was written.")

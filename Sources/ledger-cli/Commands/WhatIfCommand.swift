@@ -42,7 +42,7 @@ enum WhatIfCommand: Subcommand {
         var distinct: [ProjectionOptions] = []
         for o in optionSets where !distinct.contains(o) { distinct.append(o) }
         var projections = distinct.map { Projection(options: $0) }
-        _ = try CommonOptions.replay(log: log, into: &projections)
+        _ = try CommonOptions.replay(log: log, into: &projections, maxLineBytes: try CommonOptions.maxLineBytes(parsed))
         let reports = zip(allRules, optionSets).map { rules, options in
             projections[distinct.firstIndex(of: options)!].report(period: period, rules: rules, roster: roster)
         }
