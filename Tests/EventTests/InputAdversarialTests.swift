@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Events
 
 /// Hostile input (issue 9, "Input"): ids spelled two ways, lone surrogates, endless lines and
@@ -242,5 +245,81 @@ import Testing
         #expect(problems.isEmpty)
         #expect(summary.eventCount == 3)
         #expect(!summary.chain.isChained)
+    }
+
+    // MARK: Lines are bounded; a log must be a regular file
+
+    /// Three good lines, a line of `long` bytes, then a good line.
+    static func logWithLongLine(_ long: Int) -> [UInt8] {
+        let good = acceptedAssignedClosed("T1", prefix: "a")
+        return Array(log(good).utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: long) + [0x0A]
+            + Array(log(line("b1", "T2", "accepted", "02 09:00")).utf8)
+    }
+
+    @Test func aLineLongerThanTheLimitStopsEveryReaderNamingTheLine() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.bytes("long.jsonl", Self.logWithLongLine(5000))
+        let expected = LogFileError(path: path, message: "line 4 is longer than 4,096 bytes, the limit for one line "
+                                    + "(not a JSON Lines log, or a line to split; ledger-cli --max-line-bytes raises the limit)")
+        // The parallel scan: the line inside a block, and a line that would grow the block.
+        for blockSize in [1 << 20, 1024, 333] {
+            var seen: [LogProblem] = []
+            #expect(throws: expected) {
+                try LogVerifier.verifyScanned(at: path, requireChain: false, blockSize: blockSize, maxLineBytes: 4096) { seen.append($0) }
+            }
+            #expect(seen.isEmpty)
+        }
+        #expect(throws: expected) { try LogVerifier.verifyFile(at: path, maxLineBytes: 4096) { _ in } }
+        #expect(throws: expected) {
+            try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: 4096, report: { _ in }) { _, _, _ in }
+        }
+        var reader = LogReader(path: path, chunkSize: 1000)
+        reader.maxLineBytes = 4096
+        var lines = 0
+        #expect(throws: expected) { try reader.forEachLine { _ in lines += 1 } }
+        #expect(lines == 3)
+        var appender = LogAppender(path: path)
+        appender.maxLineBytes = 4096
+        #expect(throws: AppendError.file(expected)) { try appender.append(batch: Array(log(line("c1", "T3", "accepted", "05 09:00")).utf8)) }
+        // At the limit, the line is read (and is then just a bad line).
+        let summary = try LogVerifier.verifyFile(at: path, maxLineBytes: 5000) { _ in }
+        #expect(summary.problemCount == 1)
+        #expect(summary.eventCount == 4)
+    }
+
+    @Test func aFinalLineWithoutNewlineIsBoundedToo() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.bytes("torn.jsonl", Array(log(acceptedAssignedClosed("T1", prefix: "a")).utf8)
+                                 + [UInt8](repeating: 0, count: 3000))
+        let expected = LogFileError(path: path, message: "line 4 is longer than 2,000 bytes, the limit for one line "
+                                    + "(not a JSON Lines log, or a line to split; ledger-cli --max-line-bytes raises the limit)")
+        for blockSize in [1 << 20, 512] {
+            #expect(throws: expected) {
+                try LogVerifier.verifyScanned(at: path, requireChain: false, blockSize: blockSize, maxLineBytes: 2000) { _ in }
+            }
+        }
+        #expect(throws: expected) {
+            try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: 2000, report: { _ in }) { _, _, _ in }
+        }
+    }
+
+    @Test func devZeroAndAFIFOAreRefusedAsLogsWithoutReadingThem() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fifo = dir.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, kind) in [("/dev/zero", "a character device"), (fifo, "a FIFO (named pipe)"), (dir.path, "a directory")] {
+            let expected = LogFileError(path: path, message: "\(kind), not a regular file: a log must be a regular file")
+            #expect(throws: expected) { try LogVerifier.verifyFile(at: path) { _ in } }
+            #expect(throws: expected) { try LogReader(path: path).forEachLine { _ in } }
+            #expect(throws: expected) { try ChainDigest.of(logAt: path) { _ in } }
+            if path != dir.path {
+                // A directory cannot even be opened for writing.
+                #expect(throws: AppendError.file(expected)) { try LogAppender(path: path).append(batch: []) }
+                #expect(throws: expected) { try LogRepair(path: path).repair() }
+            }
+        }
     }
 }
