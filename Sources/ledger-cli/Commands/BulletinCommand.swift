@@ -41,6 +41,7 @@ enum BulletinCommand: Subcommand {
             .option("list-limit", valueName: "n", help: "Ticket numbers listed per unit in the overdue and rework lists; 0 lists all.",
                     defaultValue: "20"),
             .option("title", valueName: "text", help: "The bulletin's title (default: the period and the channels)."),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {

@@ -21,6 +21,7 @@ enum WhatIfCommand: Subcommand {
             .option("alt", valueName: "name|file", help: "An alternative rule set; repeat for several.", repeatable: true),
             CommonOptions.units, CommonOptions.channel, CommonOptions.asOf,
             .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
