@@ -35,11 +35,11 @@ public struct ChainDigest: Sendable, Equatable {
     ///   fails verification would vouch for nothing), is not chained, or was not chained yet;
     ///   ``LogFileError`` when it cannot be read; what `report` throws.
     /// - Complexity: O(n) in the log's length: the whole log is verified.
-    public static func of(logAt path: String, asOf: Timestamp? = nil,
+    public static func of(logAt path: String, asOf: Timestamp? = nil, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                           report: (LogProblem) throws -> Void) throws -> ChainDigest {
         var last: (line: Int, value: SHA256.Digest?)?
         var eventCount = 0
-        let summary = try LogVerifier.verifyFile(at: path, requireChain: false, report: report) { line, event, value in
+        let summary = try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report) { line, event, value in
             if let asOf, asOf < event.knownAt { return }
             last = (line.number, value)
             eventCount += 1

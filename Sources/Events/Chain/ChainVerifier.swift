@@ -56,13 +56,16 @@ struct ChainVerifier {
     mutating func check(_ line: LogLine) throws(LogFileError) -> EventProblem? {
         lineValue = nil
         guard line.terminated else { return nil }
-        let bytes = line.bytes
+        // A line converted to CRLF still carries its chain member, before the `\r`: check the
+        // chain without it, and report the line ending (the file's bytes are not the sealed ones).
+        let carriageReturn = line.bytes.last == 0x0D
+        let bytes = carriageReturn ? UnsafeRawBufferPointer(rebasing: line.bytes.dropLast()) : line.bytes
         let bodyEnd: Int, stored: SHA256.Digest?, damaged: Bool
         switch ChainMember.ending(of: bytes) {
         case .none:
             guard summary.isChained else {
                 if case .hashedAsRead = prefix {
-                    prefixHasher.update(bytes)
+                    prefixHasher.update(line.bytes)
                     withUnsafeBytes(of: UInt8(ascii: "\n")) { prefixHasher.update($0) }
                 }
                 return nil
@@ -91,7 +94,7 @@ struct ChainVerifier {
         summary.head = stored
         if stored == expected || alternative.map({ HashChain.link(previous: $0, body: body) == stored }) == true {
             (previous, alternative) = (stored, nil)
-            return nil
+            return carriageReturn ? .chainLineEnding : nil
         }
         (previous, alternative) = (stored, expected)
         return broken(line.number, .chainMismatch(expected: expected.hex, found: stored.hex))
@@ -124,8 +127,7 @@ struct ChainVerifier {
 
     /// SHA-256 of the first `byteCount` bytes of a file, read through a fixed-size buffer.
     static func digest(ofFile path: String, byteCount: Int64) throws(LogFileError) -> SHA256.Digest {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(path, "open the file") }
+        let fd = try LogInput.openRegularFile(path)
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }

@@ -30,6 +30,7 @@ struct LockedLogFile: ~Copyable {
             }
         }
         guard fd >= 0 else { throw .system(path, "open the file") }
+        try LogInput.requireRegularFile(fd: fd, path: path, closingOnFailure: true)
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 let code = errno

@@ -46,6 +46,8 @@ public struct LogAppender: Sendable {
     public var keptLogProblemLimit = 20
     /// Whether new lines carry the hash chain: by default when the log is chained or empty.
     public var chaining = Chaining.automatic
+    /// The longest line of the log read (see ``LogReader/maxLineBytes``).
+    public var maxLineBytes = LogInput.defaultMaxLineBytes
 
     /// Creates an appender for the log at `path`.
     public init(path: String) {
@@ -125,7 +127,7 @@ public struct LogAppender: Sendable {
         }
         do {
             existing.byteCount = try LogReader.forEachLine(fd: file.fd, path: path, chunkSize: 1 << 20, start: 0,
-                                                           firstLineNumber: 1) { line in
+                                                           firstLineNumber: 1, maxLineBytes: maxLineBytes) { line in
                 existing.lineCount = line.number
                 guard line.terminated else {
                     torn = (line.number, line.bytes.count)

@@ -18,13 +18,16 @@ public struct LogLine {
 
 /// Streams the lines of a file through a fixed-size buffer.
 ///
-/// Memory stays at the buffer size (it grows only for a line longer than the buffer),
-/// whatever the file's length. Reading uses plain `read(2)`, no Foundation.
+/// Memory stays at the buffer size (it grows only for a line longer than the buffer, up to
+/// about twice ``maxLineBytes``), whatever the file's length. Reading uses plain `read(2)`, no Foundation.
 public struct LogReader {
     /// The file being read (`-` means standard input).
     public let path: String
     /// The buffer size in bytes.
     public var chunkSize: Int
+    /// The longest line accepted, in bytes without the newline; a longer one stops the reading
+    /// with a ``LogFileError`` (memory stays bounded whatever the input).
+    public var maxLineBytes = LogInput.defaultMaxLineBytes
 
     public init(path: String, chunkSize: Int = 4 << 20) {
         self.path = path
@@ -34,21 +37,22 @@ public struct LogReader {
     /// Calls `body` for every line in order; a final line without a newline is passed with
     /// `terminated == false`.
     /// - Returns: The number of bytes read.
-    /// - Throws: ``LogFileError`` if the file cannot be read, or whatever `body` throws.
-    @discardableResult
+    /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file (a path
+    ///   other than `-`), or has a line longer than ``maxLineBytes``; or whatever `body` throws.
     /// - Parameter end: The file offset where reading stops (see ``LogSnapshot``); the end of
     ///   the file by default.
+    @discardableResult
     public func forEachLine(startingAt start: Int64 = 0, end: Int64 = .max, firstLineNumber: Int = 1,
                             _ body: (LogLine) throws -> Void) throws -> Int64 {
-        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
-        guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
+        let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
         defer { if fd != 0 { close(fd) } }
         if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
         return try Self.forEachLine(fd: fd, path: path, chunkSize: chunkSize, start: start, end: end,
-                                    firstLineNumber: firstLineNumber, body)
+                                    firstLineNumber: firstLineNumber, maxLineBytes: maxLineBytes, body)
     }
 
     static func forEachLine(fd: Int32, path: String, chunkSize: Int, start: Int64, end: Int64 = .max, firstLineNumber: Int,
+                            maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                             _ body: (LogLine) throws -> Void) throws -> Int64 {
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -85,6 +89,7 @@ public struct LogReader {
             while searchFrom < end,
                   let hit = memchr(base + searchFrom, 0x0A, end - searchFrom) {
                 let newline = base.distance(to: UnsafeRawPointer(hit))
+                if newline - lineStart > maxLineBytes { throw LogInput.lineTooLong(path, line: lineNumber, limit: maxLineBytes) }
                 try body(LogLine(number: lineNumber, offset: bufferOffset + Int64(lineStart),
                                  bytes: UnsafeRawBufferPointer(start: base + lineStart, count: newline - lineStart),
                                  terminated: true))
@@ -92,8 +97,10 @@ public struct LogReader {
                 lineStart = newline + 1
                 searchFrom = lineStart
             }
-            // Keep the unfinished line at the front of the buffer.
+            // Keep the unfinished line at the front of the buffer (the buffer then never grows
+            // past twice the limit).
             let rest = end - lineStart
+            if rest > maxLineBytes { throw LogInput.lineTooLong(path, line: lineNumber, limit: maxLineBytes) }
             if lineStart > 0 && rest > 0 {
                 memmove(buffer.baseAddress!, buffer.baseAddress! + lineStart, rest)
             }

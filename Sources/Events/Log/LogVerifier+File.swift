@@ -34,18 +34,20 @@ extension LogVerifier {
     ///   - path: The log (`-` reads standard input).
     ///   - requireChain: Report a log that is not chained from its first line, as a problem
     ///     at line 1 after all the others.
+    ///   - maxLineBytes: The longest line read (see ``LogReader/maxLineBytes``).
     ///   - report: Called with each problem, in line order.
     /// - Returns: The totals, and what was found about the chain.
-    /// - Throws: ``LogFileError`` if the file cannot be read, or what `report` throws.
+    /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file, or has a
+    ///   line longer than `maxLineBytes`; or what `report` throws.
     /// - Complexity: O(n) time in the log's length; memory grows with the number of ids and
     ///   tickets, not with the length of the lines.
-    public static func verifyFile(at path: String, requireChain: Bool = false,
+    public static func verifyFile(at path: String, requireChain: Bool = false, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                                   report: (LogProblem) throws -> Void) throws -> Summary {
         // A file is read and decoded by worker threads (see ``verifyScanned(at:requireChain:report:)``);
         // standard input line by line. An interrupted append's bytes are left out and reported.
-        if path == "-" { return try verifyFile(at: path, requireChain: requireChain, report: report) { _, _, _ in } }
+        if path == "-" { return try verifyFile(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report) { _, _, _ in } }
         return try verifySettled(at: path, report: report) { end throws in
-            try verifyScanned(at: path, end: end, requireChain: requireChain, report: report)
+            try verifyScanned(at: path, end: end, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report)
         }
     }
 
@@ -64,20 +66,24 @@ extension LogVerifier {
     }
 
     /// Verifies a log file, calling `visit` with each valid event and its line's chain value.
-    static func verifyFile(at path: String, requireChain: Bool, report: (LogProblem) throws -> Void,
+    static func verifyFile(at path: String, requireChain: Bool, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
+                           report: (LogProblem) throws -> Void,
                            visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> Summary {
         try verifySettled(at: path, report: report) { end throws in
-            try verifyLines(at: path, end: end, requireChain: requireChain, report: report, visit: visit)
+            try verifyLines(at: path, end: end, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report, visit: visit)
         }
     }
 
     /// Verifies the log's lines up to the offset `end`, one by one on the calling thread.
-    private static func verifyLines(at path: String, end: Int64, requireChain: Bool, report: (LogProblem) throws -> Void,
+    private static func verifyLines(at path: String, end: Int64, requireChain: Bool, maxLineBytes: Int,
+                                    report: (LogProblem) throws -> Void,
                                     visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
-        try LogReader(path: path, chunkSize: 1 << 20).forEachLine(end: end) { line in
+        var reader = LogReader(path: path, chunkSize: 1 << 20)
+        reader.maxLineBytes = maxLineBytes
+        try reader.forEachLine(end: end) { line in
             lineCount = line.number
             if let problem = try chain.check(line) {
                 try verifier.check(line, despite: problem, report: report)

@@ -11,6 +11,7 @@ extension LogVerifier {
     /// by line, so the problems, their order, the totals and the chain summary are the same.
     /// - Parameter blockSize: Bytes per block (tests make it small).
     static func verifyScanned(at path: String, end: Int64 = .max, requireChain: Bool, blockSize: Int = 1 << 20,
+                              maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         // Room for about one id per 160 bytes of log from the start, rather than rehashing as it grows.
@@ -21,6 +22,7 @@ extension LogVerifier {
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
         scan.hashIDs = true
         scan.blockSize = blockSize
+        scan.maxLineBytes = maxLineBytes
         scan.end = end
         try scan.run { block in
             try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report)
@@ -103,12 +105,14 @@ extension LogVerifier {
 }
 
 extension ChainMember {
-    /// Whether a line certainly has no chain ending, intact or damaged: two of the four bytes
+    /// Whether a line certainly has no chain ending, intact or damaged (before a final `\r`): two of the four bytes
     /// where the member's `,"ch` would start differ from it (``ending(of:)`` takes a line
     /// with one differing byte for a damaged member), or the line is too short to hold one.
     @inline(__always)
     static func cannotEnd(_ line: UnsafeRawBufferPointer) -> Bool {
-        let start = line.count - length
+        // A `\r` before the newline (a CRLF log) is looked past, as ``ChainVerifier`` does.
+        let end = line.count > 0 && line[line.count - 1] == 0x0D ? line.count - 1 : line.count
+        let start = end - length
         guard start >= 1 else { return true }
         let differing = (line[start] != UInt8(ascii: ",") ? 1 : 0) + (line[start + 1] != UInt8(ascii: "\"") ? 1 : 0)
             + (line[start + 2] != UInt8(ascii: "c") ? 1 : 0) + (line[start + 3] != UInt8(ascii: "h") ? 1 : 0)

@@ -38,8 +38,8 @@ public struct LogVerifier: Sendable {
             try report(LogProblem(line: line.number, problem: error))
             return nil
         }
-        let idBytes = UnsafeRawBufferPointer(rebasing: line.bytes[event.id.range])
-        if let first = ids.firstLine(of: idBytes) {
+        // Ids are compared by their decoded value (an escaped spelling is the same id).
+        if let first = ids.firstLine(of: event.id, in: line.bytes) {
             problemCount += 1
             try report(LogProblem(line: line.number, problem: .duplicateID(event.id.string(in: line.bytes), firstLine: first)))
             return nil
@@ -49,7 +49,7 @@ public struct LogVerifier: Sendable {
             try report(LogProblem(line: line.number, problem: problem))
             return nil
         }
-        _ = ids.insert(idBytes, line: line.number)
+        _ = ids.insert(event.id, in: line.bytes, lineNumber: line.number)
         eventCount += 1
         if event.kind == .accepted { ticketCount += 1 }
         return event

@@ -15,7 +15,8 @@ public enum EventProblem: Error, Sendable, Equatable {
     case emptyField(String)
     /// A field appears twice in the same object.
     case duplicateField(String)
-    /// A timestamp field does not hold a valid RFC 3339 date-time with an offset.
+    /// A timestamp field does not hold a valid RFC 3339 date-time with an offset, or holds one
+    /// a ``Timestamp`` cannot (the message then says why: ``Timestamp/unsupportedReason(_:)``).
     case invalidTimestamp(field: String, text: String)
     /// The `type` field names no known event type.
     case unknownType(String)
@@ -33,6 +34,10 @@ public enum EventProblem: Error, Sendable, Equatable {
     case chainMissing
     /// The line ends one byte away from a `chain` member: a chained line whose member was damaged.
     case chainDamaged
+    /// A chained line ends with a carriage return before its newline (a CRLF line ending): the
+    /// bytes are not the ones the chain sealed, though the chain value, checked without the
+    /// `\r`, holds (else the line is reported as broken).
+    case chainLineEnding
     /// The log must be chained from its first line, but its chain starts at `chainStart`
     /// (`nil`: the log has no chain).
     case chainRequired(chainStart: Int?)
@@ -60,6 +65,9 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .duplicateField(let field):
             return "field '\(field)' appears more than once"
         case .invalidTimestamp(let field, let text):
+            if let reason = Timestamp.unsupportedReason(text) {
+                return "field '\(field)' holds \"\(text)\", a valid RFC 3339 date-time the ledger cannot hold: \(reason)"
+            }
             return "field '\(field)' is not a valid RFC 3339 date-time with offset: \"\(text)\""
         case .unknownType(let type):
             return "unknown event type \"\(type)\" (expected one of: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))"
@@ -77,6 +85,10 @@ public enum EventProblem: Error, Sendable, Equatable {
             return "line has no 'chain' value, but the lines before it are chained (a line was added or its chain member removed)"
         case .chainDamaged:
             return "the 'chain' member is damaged: a chained line must end with ,\"chain\":\"<64 lowercase hex digits>\"}"
+        case .chainLineEnding:
+            return "the line ends with \\r\\n (a CRLF line ending) but a chained line ends with '}' and a bare \\n; "
+                + "its chain value holds without the \\r, so the line endings were converted (e.g. by an editor or "
+                + "git's autocrlf): convert them back to \\n (e.g. dos2unix) and verify again"
         case .chainRequired(let start?):
             let unchained = start == 2 ? "line 1 carries" : "lines 1–\(start - 1) carry"
             return "a hash chain is required from the first line, but \(unchained) none (the chain starts at line \(start))"

@@ -18,6 +18,8 @@ package final class ScannedBlock: @unchecked Sendable {
     package private(set) var events: [ScannedEvent] = []
     /// The problems of lines that did not decode, indexed by ``ScannedEvent/problem``.
     package private(set) var problems: [EventProblem] = []
+    /// Set when a line of the block is longer than the scan's limit: the records stop before it.
+    package private(set) var foundLongLine = false
 
     init(capacity: Int) {
         storage = .allocate(byteCount: capacity, alignment: 16)
@@ -39,9 +41,10 @@ package final class ScannedBlock: @unchecked Sendable {
     /// Reads whole lines into the block: `carry` (the partial line left by the previous block)
     /// first, then the file, up to the last newline; whatever follows it becomes the new carry.
     /// - Returns: `false` at the end of the file with nothing left to hand out.
+    /// - Throws: ``LineTooLong`` when the block would have to grow past `maxLineBytes` for one line.
     /// Reading stops at the file offset `end`.
-    func fill(fd: Int32, path: String, carry: inout [UInt8], offset: inout Int64, bytesRead: inout Int64,
-              end: Int64 = .max) throws(LogFileError) -> Bool {
+    func fill(fd: Int32, path: String, maxLineBytes: Int, carry: inout [UInt8], offset: inout Int64,
+              bytesRead: inout Int64, end: Int64 = .max) throws -> Bool {
         var filled = carry.count
         carry.withUnsafeBytes { storage.copyMemory(from: $0) }
         carry.removeAll(keepingCapacity: true)
@@ -71,7 +74,8 @@ package final class ScannedBlock: @unchecked Sendable {
                 count = filled
                 break
             }
-            // One line longer than the block: grow it and keep reading.
+            // One line longer than the block: grow it and keep reading, up to the limit.
+            if filled > maxLineBytes { throw LineTooLong() }
             searchFrom = filled
             let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
             bigger.copyMemory(from: UnsafeRawBufferPointer(storage))
@@ -83,7 +87,7 @@ package final class ScannedBlock: @unchecked Sendable {
     }
 
     /// Decodes every line of the block.
-    func decode(with decoder: inout EventDecoder, hashIDs: Bool) {
+    func decode(with decoder: inout EventDecoder, hashIDs: Bool, maxLineBytes: Int) {
         // Work on local arrays: appending to a class's stored property checks exclusivity each time.
         var events: [ScannedEvent] = []
         var problems: [EventProblem] = []
@@ -95,15 +99,22 @@ package final class ScannedBlock: @unchecked Sendable {
             swap(&events, &self.events)
             swap(&problems, &self.problems)
         }
+        foundLongLine = false
         guard count > 0 else { return }
         let base = UnsafeRawPointer(storage.baseAddress!)
         var lineStart = 0
         var dates = Timestamp.DateCache()
+        // Only a block longer than the limit can hold a line longer than it.
+        let checkLength = count > maxLineBytes
         while lineStart < count {
             // Nearly every line has the common shape, and most have its members in the order the
             // ledger writes them; the others take the general, validating path.
             if let (event, newline) = FlatLineDecoder.decodeInWriterOrder(base, start: lineStart, limit: count, hashIDs: hashIDs, dates: &dates)
                 ?? FlatLineDecoder.decode(base, start: lineStart, limit: count, hashIDs: hashIDs, dates: &dates) {
+                if checkLength && newline - lineStart > maxLineBytes {
+                    foundLongLine = true
+                    return
+                }
                 events.append(event)
                 lineStart = newline + 1
                 continue
@@ -113,6 +124,10 @@ package final class ScannedBlock: @unchecked Sendable {
                 newline = base.distance(to: UnsafeRawPointer(hit))
             } else {
                 newline = count
+            }
+            if newline - lineStart > maxLineBytes {
+                foundLongLine = true
+                return
             }
             let line = UnsafeRawBufferPointer(start: base + lineStart, count: newline - lineStart)
             var record = ScannedEvent(lineStart: Int32(truncatingIfNeeded: lineStart), lineLength: Int32(truncatingIfNeeded: line.count))
@@ -149,6 +164,11 @@ package struct LogScan {
     package var blockSize = 1 << 20
     /// Whether to compute ``ScannedEvent/idHash`` (for duplicate-id checks).
     package var hashIDs = false
+    /// The longest line accepted (bytes, without the newline); a longer one ends the scan with
+    /// a ``LogFileError`` after the blocks before it.
+    package var maxLineBytes = LogInput.defaultMaxLineBytes
+    /// The number of the first line read (for the message about a line too long).
+    package var firstLineNumber = 1
     /// Where to stop reading (see ``LogSnapshot``); the end of the file by default.
     package var end: Int64 = .max
 
@@ -165,26 +185,38 @@ package struct LogScan {
     /// - Returns: The number of bytes read.
     /// - Throws: ``LogFileError`` if the file cannot be read, or what `body` throws.
     @discardableResult
+    /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file (a path
+    ///   other than `-`) or has a line longer than ``maxLineBytes``, or what `body` throws.
     package func run(_ body: (ScannedBlock) throws -> Void) throws -> Int64 {
-        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
-        guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
+        let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
         defer { if fd != 0 { close(fd) } }
         if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
-        if workers <= 0 { return try runInline(fd: fd, body) }
-        let state = ScanState(fd: fd, path: path, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
-                              hashIDs: hashIDs)
-        let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
-        defer {
-            state.cancel()
-            for thread in threads { thread.join() }
-        }
-        var index = 0
-        while let block = try state.next(index) {
+        var lines = 0
+        // The blocks before a long line are handed out; the line is reported with its number.
+        func handOut(_ block: ScannedBlock) throws {
             try body(block)
-            state.recycle(block)
-            index += 1
+            lines += block.events.count
+            if block.foundLongLine { throw LogInput.lineTooLong(path, line: firstLineNumber + lines, limit: maxLineBytes) }
         }
-        return state.bytesReadSoFar
+        do {
+            if workers <= 0 { return try runInline(fd: fd, handOut) }
+            let state = ScanState(fd: fd, path: path, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
+                                  hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+            let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
+            defer {
+                state.cancel()
+                for thread in threads { thread.join() }
+            }
+            var index = 0
+            while let block = try state.next(index) {
+                try handOut(block)
+                state.recycle(block)
+                index += 1
+            }
+            return state.bytesReadSoFar
+        } catch is LineTooLong {
+            throw LogInput.lineTooLong(path, line: firstLineNumber + lines, limit: maxLineBytes)
+        }
     }
 
     private func runInline(fd: Int32, _ body: (ScannedBlock) throws -> Void) throws -> Int64 {
@@ -193,8 +225,9 @@ package struct LogScan {
         var carry: [UInt8] = []
         var offset = start
         var bytesRead: Int64 = 0
-        while try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead, end: end) {
-            block.decode(with: &decoder, hashIDs: hashIDs)
+        while try block.fill(fd: fd, path: path, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
+                             end: end) {
+            block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
             try body(block)
         }
         return bytesRead
@@ -210,6 +243,7 @@ private final class ScanState: @unchecked Sendable {
     let fd: Int32
     let path: String
     let hashIDs: Bool
+    let maxLineBytes: Int
     let end: Int64
     var carry: [UInt8] = []
     var offset: Int64
@@ -222,12 +256,13 @@ private final class ScanState: @unchecked Sendable {
     var ready: [Int: ScannedBlock] = [:]
     var free: [ScannedBlock]
 
-    init(fd: Int32, path: String, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool) {
+    init(fd: Int32, path: String, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, maxLineBytes: Int) {
         self.fd = fd
         self.end = end
         self.path = path
         self.offset = offset
         self.hashIDs = hashIDs
+        self.maxLineBytes = maxLineBytes
         free = (0..<blocks).map { _ in ScannedBlock(capacity: blockSize) }
     }
 
@@ -242,7 +277,8 @@ private final class ScanState: @unchecked Sendable {
                 guard !cancelled, endIndex == nil else { return nil }
                 let block = free.removeLast()
                 do {
-                    guard try block.fill(fd: fd, path: path, carry: &carry, offset: &offset, bytesRead: &bytesRead, end: end) else {
+                    guard try block.fill(fd: fd, path: path, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
+                                         bytesRead: &bytesRead, end: end) else {
                         free.append(block)
                         endIndex = nextIndex
                         monitor.broadcast()
@@ -260,7 +296,7 @@ private final class ScanState: @unchecked Sendable {
                 return (block, index)
             }
             guard let (block, index) = taken else { return }
-            block.decode(with: &decoder, hashIDs: hashIDs)
+            block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
             monitor.locked {
                 ready[index] = block
                 monitor.broadcast()

@@ -25,7 +25,7 @@ package struct ScannedEvent: Sendable, Equatable {
     /// ``ByteInterner/hash(_:)`` of the ticket and unit bytes (when not escaped).
     package var ticketHash: UInt32 = 0
     package var unitHash: UInt32 = 0
-    /// ``EventIDIndex`` hash of the id (when the scan asked for it).
+    /// ``EventIDIndex`` hash of the id's decoded value (when the scan asked for it).
     package var idHash: UInt64 = 0
     /// The validator's ids of the ticket and unit (-1: none), set by
     /// ``LifecycleValidator/check(_:firstLine:report:)`` on the lines it accepts; a line it did
@@ -122,6 +122,7 @@ extension ScannedEvent {
         }
         id = span(raw.id)
         if raw.id.escaped { flags.insert(.idEscaped) }
-        if hashIDs { idHash = EventIDIndex.hash(UnsafeRawBufferPointer(rebasing: line[raw.id.range])) }
+        // The hash of the decoded id (the fast path only takes ids without escapes, whose bytes are their value).
+        if hashIDs { idHash = EventIDIndex.hash(raw.id, in: line) }
     }
 }

@@ -1,5 +1,9 @@
 /// Remembers which line first used each event id, in 12 bytes per id.
 ///
+/// Ids are compared by their decoded value: `"cb-4"` and `"cb\u002d4"` are the same id. An id
+/// without a backslash is hashed as its bytes (they are its value); only an escaped one is
+/// decoded first (``hash(_:in:)``).
+///
 /// Ids are reduced to 64-bit hashes (two independent 32-bit FNV-style lanes), so the index
 /// does not keep the ids themselves. Two different ids share a hash with probability about
 /// n² / 2⁶⁵ — around 10⁻⁷ for two million events.
@@ -33,6 +37,21 @@ public struct EventIDIndex: Sendable {
     /// The line that first used `id`, if any.
     public func firstLine(of id: UnsafeRawBufferPointer) -> Int? {
         find(hash: EventIDIndex.hash(id)).line
+    }
+
+    /// Records the id held by a string field of `line` (escapes resolved) as used on
+    /// `lineNumber`, or returns the line that used it first.
+    public mutating func insert(_ id: FieldRef, in line: UnsafeRawBufferPointer, lineNumber: Int) -> Int? {
+        let key = EventIDIndex.hash(id, in: line)
+        let (first, slot) = find(hash: key)
+        if let first { return first }
+        insert(hash: key, line: lineNumber, at: slot)
+        return nil
+    }
+
+    /// The line that first used the id held by a string field of `line` (escapes resolved), if any.
+    public func firstLine(of id: FieldRef, in line: UnsafeRawBufferPointer) -> Int? {
+        find(hash: EventIDIndex.hash(id, in: line)).line
     }
 
     /// The line that first used an id with this ``hash(_:)``, or the free slot where it would go.
@@ -87,6 +106,15 @@ public struct EventIDIndex: Sendable {
                 }
             }
         }
+    }
+
+    /// The hash of an id field's decoded value: its bytes when it has no escape, else the
+    /// UTF-8 of the decoded string (so both spellings of one id hash alike).
+    @inline(__always)
+    static func hash(_ id: FieldRef, in line: UnsafeRawBufferPointer) -> UInt64 {
+        guard id.escaped else { return hash(UnsafeRawBufferPointer(rebasing: line[id.range])) }
+        var decoded = id.string(in: line)
+        return decoded.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
     @inline(__always)

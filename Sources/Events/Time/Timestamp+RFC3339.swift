@@ -3,7 +3,9 @@ extension Timestamp {
     /// `2024-02-03T09:15:00+08:00`, `2024-02-03T01:15:00Z` or `2024-02-03T09:15:00.250+08:00`.
     ///
     /// Every field is range-checked (month 1–12, the day against the month's length, leap
-    /// years, hour 0–23, minute and second 0–59, offset up to ±23:59). Fractional seconds
+    /// years, hour 0–23, minute and second 0–59, offset up to ±23:59), and the year must be
+    /// one of ``supportedYears`` (``unsupportedReason(_:)`` says why a valid RFC 3339 text
+    /// such as `9999-12-31T23:59:59Z` or `…T23:59:60Z` is refused). Fractional seconds
     /// beyond nanoseconds are truncated. `t`, `z` and a space separator are accepted as
     /// RFC 3339 allows.
     /// - Returns: The instant, or `nil` when the text is not a valid date-time.
@@ -12,63 +14,105 @@ extension Timestamp {
         let n = bytes.count
         guard n >= 20 else { return nil }
         if n == 25 || n == 20, let value = parseCommonForm(bytes) { return value }
-        func digit(_ i: Int) -> Int? {
-            let c = bytes[i]
-            return c >= 0x30 && c <= 0x39 ? Int(c &- 0x30) : nil
-        }
-        func number(_ i: Int, _ width: Int) -> Int? {
-            var value = 0
-            for k in i..<(i + width) {
-                guard let d = digit(k) else { return nil }
-                value = value * 10 + d
+        guard let f = RFC3339Fields(bytes), f.isRepresentable else { return nil }
+        let days = Int64(CivilDate(year: f.year, month: f.month, day: f.day).daysSinceEpoch)
+        let seconds = days * 86_400 + Int64(f.hour * 3600 + f.minute * 60 + f.second) - Int64(f.offset)
+        return Timestamp(nanoseconds: seconds * 1_000_000_000 + f.fraction)
+    }
+
+    /// The years a timestamp can hold: nanoseconds since 1970 in 64 bits reach from
+    /// 1677-09-21 to 2262-04-11, so every instant of these whole years fits, at any offset.
+    public static let supportedYears = 1678...2261
+
+    /// Why `text`, a valid RFC 3339 date-time, is not accepted as a timestamp; `nil` when it is
+    /// accepted or is not a valid RFC 3339 date-time at all.
+    ///
+    /// Two things RFC 3339 allows cannot be held: a year outside ``supportedYears`` (such as
+    /// `0000` or `9999`), and a leap second (`23:59:60`): the ledger's time line, like Unix
+    /// time, has no leap seconds.
+    public static func unsupportedReason(_ text: String) -> String? {
+        var copy = text
+        return copy.withUTF8 { buffer -> String? in
+            let bytes = UnsafeRawBufferPointer(buffer)
+            guard bytes.count >= 20, let f = RFC3339Fields(bytes), !f.isRepresentable else { return nil }
+            if !supportedYears.contains(f.year) {
+                let year = String(repeating: "0", count: max(0, 4 - String(f.year).count)) + String(f.year)
+                return "year \(year) is outside the supported range \(supportedYears.lowerBound)–\(supportedYears.upperBound) "
+                    + "(times are kept as nanoseconds since 1970 in 64 bits)"
             }
-            return value
+            let time = text.utf8.dropFirst(11).prefix(8)
+            return "leap second \(String(decoding: time, as: UTF8.self)) is not supported "
+                + "(the ledger's time line, like Unix time, has no leap seconds)"
         }
-        guard let year = number(0, 4), bytes[4] == 0x2D, let month = number(5, 2), bytes[7] == 0x2D,
-              let day = number(8, 2)
-        else { return nil }
-        let separator = bytes[10]
-        guard separator == 0x54 || separator == 0x74 || separator == 0x20 else { return nil }
-        guard let hour = number(11, 2), bytes[13] == 0x3A, let minute = number(14, 2), bytes[16] == 0x3A,
-              let second = number(17, 2)
-        else { return nil }
-        var i = 19
+    }
+
+    /// The fields of an RFC 3339 date-time, checked as RFC 3339 checks them (any year
+    /// 0000–9999, second 60 allowed for a leap second).
+    struct RFC3339Fields {
+        var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
+        /// Nanoseconds (digits beyond the ninth truncated).
         var fraction: Int64 = 0
-        if bytes[i] == 0x2E {
-            i += 1
-            var digits = 0
-            while i < n, let d = digit(i) {
-                if digits < 9 { fraction = fraction * 10 + Int64(d) }
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            if digits < 9 {
-                for _ in digits..<9 { fraction *= 10 }
-            }
-        }
-        guard i < n else { return nil }
+        /// The UTC offset in seconds.
         var offset = 0
-        switch bytes[i] {
-        case 0x5A, 0x7A:
-            i += 1
-        case 0x2B, 0x2D:
-            guard i + 6 == n, let oh = number(i + 1, 2), bytes[i + 3] == 0x3A, let om = number(i + 4, 2),
-                  oh <= 23, om <= 59
+
+        /// Whether a ``Timestamp`` holds it: a supported year and no leap second.
+        var isRepresentable: Bool { Timestamp.supportedYears.contains(year) && second <= 59 }
+
+        /// `nil` when the bytes are not a valid RFC 3339 date-time with an offset.
+        init?(_ bytes: UnsafeRawBufferPointer) {
+            let n = bytes.count
+            guard n >= 20 else { return nil }
+            func digit(_ i: Int) -> Int? {
+                let c = bytes[i]
+                return c >= 0x30 && c <= 0x39 ? Int(c &- 0x30) : nil
+            }
+            func number(_ i: Int, _ width: Int) -> Int? {
+                var value = 0
+                for k in i..<(i + width) {
+                    guard let d = digit(k) else { return nil }
+                    value = value * 10 + d
+                }
+                return value
+            }
+            guard let year = number(0, 4), bytes[4] == 0x2D, let month = number(5, 2), bytes[7] == 0x2D,
+                  let day = number(8, 2)
             else { return nil }
-            offset = (oh * 60 + om) * 60 * (bytes[i] == 0x2D ? -1 : 1)
-            i += 6
-        default:
-            return nil
+            let separator = bytes[10]
+            guard separator == 0x54 || separator == 0x74 || separator == 0x20 else { return nil }
+            guard let hour = number(11, 2), bytes[13] == 0x3A, let minute = number(14, 2), bytes[16] == 0x3A,
+                  let second = number(17, 2)
+            else { return nil }
+            var i = 19
+            if bytes[i] == 0x2E {
+                i += 1
+                var digits = 0
+                while i < n, let d = digit(i) {
+                    if digits < 9 { fraction = fraction * 10 + Int64(d) }
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return nil }
+                if digits < 9 {
+                    for _ in digits..<9 { fraction *= 10 }
+                }
+            }
+            guard i < n else { return nil }
+            switch bytes[i] {
+            case 0x5A, 0x7A:
+                i += 1
+            case 0x2B, 0x2D:
+                guard i + 6 == n, let oh = number(i + 1, 2), bytes[i + 3] == 0x3A, let om = number(i + 4, 2),
+                      oh <= 23, om <= 59
+                else { return nil }
+                offset = (oh * 60 + om) * 60 * (bytes[i] == 0x2D ? -1 : 1)
+                i += 6
+            default:
+                return nil
+            }
+            guard i == n, CivilDate(year: year, month: month, day: day).isValid, hour <= 23, minute <= 59, second <= 60
+            else { return nil }
+            (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
         }
-        guard i == n else { return nil }
-        let date = CivilDate(year: year, month: month, day: day)
-        guard date.isValid, hour <= 23, minute <= 59, second <= 59 else { return nil }
-        let days = Int64(date.daysSinceEpoch)
-        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
-        // Keep clear of Int64 overflow: years 1678–2261 fit in nanoseconds.
-        guard seconds > -9_200_000_000, seconds < 9_200_000_000 else { return nil }
-        return Timestamp(nanoseconds: seconds * 1_000_000_000 + fraction)
     }
 
     /// The shapes nearly every log line uses, `2024-02-03T09:15:00+08:00` and
@@ -98,9 +142,8 @@ extension Timestamp {
         let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
         let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18)
         let date = CivilDate(year: year, month: month, day: day)
-        guard date.isValid, hour <= 23, minute <= 59, second <= 59 else { return nil }
+        guard date.isValid, hour <= 23, minute <= 59, second <= 59, supportedYears.contains(year) else { return nil }
         let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
-        guard seconds > -9_200_000_000, seconds < 9_200_000_000 else { return nil }
         return Timestamp(nanoseconds: seconds * 1_000_000_000)
     }
 

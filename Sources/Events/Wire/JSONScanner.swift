@@ -34,7 +34,8 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
 /// A validating scanner for a single JSON object on one line (JSON Lines).
 ///
 /// It checks the whole line against RFC 8259 (including UTF-8 validity inside strings and
-/// nested values) and records where each top-level member sits, so a caller can decode only the
+/// nested values, and that every `\u` escape is text: a lone UTF-16 surrogate is refused, as
+/// I-JSON, RFC 7493, requires) and records where each top-level member sits, so a caller can decode only the
 /// fields it needs. It never allocates except to grow the caller's member buffer.
 public enum JSONScanner {
     /// The deepest nesting accepted inside a member value.
@@ -62,12 +63,25 @@ public enum JSONScanner {
                 cursor.skipWhitespace()
                 guard cursor.peek() == UInt8(ascii: "\"") else { throw cursor.error("expected a quoted key") }
                 let start = cursor.index
-                let key = try cursor.scanString()
+                let key: (range: Range<Int>, escaped: Bool, nonASCII: Bool)
+                do {
+                    key = try cursor.scanString()
+                } catch where error.message.hasPrefix(Cursor.loneSurrogatePrefix) {
+                    throw JSONSyntaxError(offset: error.offset, message: "a key holds a \(error.message)")
+                }
                 cursor.skipWhitespace()
                 guard cursor.peek() == UInt8(ascii: ":") else { throw cursor.error("expected ':' after a key") }
                 cursor.index += 1
                 cursor.skipWhitespace()
-                let (kind, value, escaped, nonASCII) = try cursor.scanValue(depth: 1)
+                let scanned: (JSONValueKind, Range<Int>, Bool, Bool)
+                do {
+                    scanned = try cursor.scanValue(depth: 1)
+                } catch where error.message.hasPrefix(Cursor.loneSurrogatePrefix) {
+                    // Name the member: the value is not text, so the field cannot be read.
+                    let name = JSONString.decode(UnsafeRawBufferPointer(rebasing: line[key.range]), escaped: key.escaped)
+                    throw JSONSyntaxError(offset: error.offset, message: "field '\(name)' holds a \(error.message)")
+                }
+                let (kind, value, escaped, nonASCII) = scanned
                 members.append(JSONMember(start: start, key: key.range, value: value, kind: kind,
                                           keyEscaped: key.escaped, valueEscaped: escaped, valueNonASCII: nonASCII))
                 cursor.skipWhitespace()
@@ -142,6 +156,18 @@ struct Cursor {
                         index = i + k
                         throw error("invalid \\u escape")
                     }
+                    // A UTF-16 surrogate is text only as a high one followed at once by a low one.
+                    let unit = Cursor.hexValue(base, at: i + 1)
+                    if unit & 0xF800 == 0xD800 {
+                        guard unit < 0xDC00, i + 10 < count, bytes[i + 5] == 0x5C, bytes[i + 6] == 0x75,
+                              (i + 7...i + 10).allSatisfy({ Cursor.isHex(bytes[$0]) }),
+                              Cursor.hexValue(base, at: i + 7) & 0xFC00 == 0xDC00
+                        else {
+                            index = i - 1
+                            throw error(Cursor.loneSurrogate(unit))
+                        }
+                        i += 6
+                    }
                     i += 5
                 default:
                     index = i
@@ -189,6 +215,25 @@ struct Cursor {
             i += 8
         }
         return i
+    }
+
+    /// The value of four hex digits at `offset` (already checked).
+    static func hexValue(_ base: UnsafeRawPointer, at offset: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let h = base.load(fromByteOffset: offset + k, as: UInt8.self)
+            v = v << 4 | (h <= 0x39 ? UInt32(h &- 0x30) : UInt32((h | 0x20) &- 0x61 &+ 10))
+        }
+        return v
+    }
+
+    /// The start of the message for a `\u` escape of half a UTF-16 surrogate pair.
+    static let loneSurrogatePrefix = "lone surrogate"
+
+    static func loneSurrogate(_ unit: UInt32) -> String {
+        let rule = unit < 0xDC00 ? "a high surrogate must be followed at once by a low one, \\udc00–\\udfff"
+                                 : "a low surrogate must follow a high one, \\ud800–\\udbff"
+        return "\(loneSurrogatePrefix) \\u\(String(unit, radix: 16)) (\(rule)): half a UTF-16 pair is not text"
     }
 
     static func isHex(_ c: UInt8) -> Bool {

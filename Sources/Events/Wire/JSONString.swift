@@ -2,7 +2,8 @@
 public enum JSONString {
     /// Decodes the bytes between a string's quotes, resolving escapes (including surrogate pairs).
     ///
-    /// The bytes must already have passed ``JSONScanner``; a lone surrogate becomes U+FFFD.
+    /// The bytes must already have passed ``JSONScanner``, which refuses lone surrogates (they
+    /// are not text); should one reach here anyway, it becomes U+FFFD.
     public static func decode(_ bytes: UnsafeRawBufferPointer, escaped: Bool) -> String {
         guard escaped else { return String(decoding: bytes, as: UTF8.self) }
         var out = [UInt8]()

@@ -33,6 +33,10 @@ public struct LogReplay {
     /// decodes and folds on the calling thread alone. Both give the same result.
     public var parallelism = LogReplay.defaultParallelism
 
+    /// The longest line read (see ``LogReader/maxLineBytes``); a longer one stops the replay
+    /// with a ``LogFileError``.
+    public var maxLineBytes = LogInput.defaultMaxLineBytes
+
     /// Bytes per block a parallel replay decodes at a time (tests make it small).
     var blockSize = 1 << 20
 
@@ -85,7 +89,8 @@ public struct LogReplay {
         summary.lines = firstLine - 1
         var decoder = EventDecoder()
         var nextProgress: Int64 = 64 << 20
-        let reader = LogReader(path: path)
+        var reader = LogReader(path: path)
+        reader.maxLineBytes = maxLineBytes
         summary.bytes = try reader.forEachLine(startingAt: start, end: snapshot.length, firstLineNumber: firstLine) { line in
             summary.lines = line.number
             if let progress, line.offset >= nextProgress {
@@ -120,6 +125,8 @@ public struct LogReplay {
         var nextProgress: Int64 = 64 << 20
         var scan = LogScan(path: path, start: start, workers: parallelism)
         scan.blockSize = blockSize(from: start)
+        scan.maxLineBytes = maxLineBytes
+        scan.firstLineNumber = firstLine
         scan.end = end
         summary.bytes = try scan.run { block in
             if let progress, block.fileOffset >= nextProgress {

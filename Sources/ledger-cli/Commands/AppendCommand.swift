@@ -38,11 +38,12 @@ enum AppendCommand: Subcommand {
         """,
         arguments: [
             .required("LOG", help: "The event log; created if missing."),
-            .optional("FILE", help: "The batch (JSON Lines); '-' or nothing reads standard input."),
+            .optional("FILE", help: "The batch (JSON Lines); '-' or nothing reads standard input, and a FIFO is read as a stream."),
         ],
         options: [
             .flag("chain", help: "Chain the new lines even if the log is not chained yet (starts its chain)."),
             .flag("no-chain", help: "Write the new lines without a chain (an import); refused on a chained log."),
+            CommonOptions.maxLineBytes,
         ]
     )
 
@@ -56,7 +57,11 @@ enum AppendCommand: Subcommand {
         case (false, true): appender.chaining = .off
         case (false, false): appender.chaining = .automatic
         }
-        let batch = try readAll(source)
+        let maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        appender.maxLineBytes = maxLineBytes
+        // Refused by the appender too; checked first so as not to read a batch for nothing.
+        try CommonOptions.requireRegularLog(log, ifExists: true)
+        let batch = try readAll(source, maxLineBytes: maxLineBytes)
         do {
             let report = try appender.append(batch: batch)
             if let settled = report.interruptedAppend {
@@ -84,13 +89,15 @@ enum AppendCommand: Subcommand {
         }
     }
 
-    /// The whole content of a file, or of standard input for `-`.
-    static func readAll(_ path: String) throws -> [UInt8] {
+    /// The whole content of a file, or of standard input for `-`, read as a stream (a pipe or
+    /// a FIFO is fine) but never holding a line longer than `maxLineBytes`.
+    static func readAll(_ path: String, maxLineBytes: Int) throws -> [UInt8] {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LogFileError(path: path, message: "cannot open the file: \(String(cString: strerror(errno)))") }
         defer { if fd != 0 { close(fd) } }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var lineStart = 0, lineNumber = 1
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -98,7 +105,18 @@ enum AppendCommand: Subcommand {
                 throw LogFileError(path: displayName(path), message: "cannot read the file: \(String(cString: strerror(errno)))")
             }
             if n == 0 { return bytes }
+            let chunkStart = bytes.count
             bytes += chunk[..<n]
+            func tooLong() -> LogFileError {
+                LogFileError(path: displayName(path), message: "line \(lineNumber) of the batch is longer than "
+                             + "\(grouped(maxLineBytes)) bytes, the limit for one line (--max-line-bytes)")
+            }
+            for i in chunkStart..<bytes.count where bytes[i] == 0x0A {
+                if i - lineStart > maxLineBytes { throw tooLong() }
+                lineStart = i + 1
+                lineNumber += 1
+            }
+            if bytes.count - lineStart > maxLineBytes { throw tooLong() }
         }
     }
 }

@@ -41,6 +41,7 @@ enum BulletinCommand: Subcommand {
             .option("list-limit", valueName: "n", help: "Ticket numbers listed per unit in the overdue and rework lists; 0 lists all.",
                     defaultValue: "20"),
             .option("title", valueName: "text", help: "The bulletin's title (default: the period and the channels)."),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
@@ -75,7 +76,10 @@ enum BulletinCommand: Subcommand {
             mailboxRules: mailboxRulesName == "none" ? nil : try RuleSet.load(mailboxRulesName),
             mailboxRoster: try parsed.option("mailbox-units").map { try Roster.load(path: $0) },
             asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
-        let (bulletin, summary) = try LogReplay(path: log).bulletin(request)
+        try CommonOptions.requireRegularLog(log)
+        var replay = LogReplay(path: log)
+        replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        let (bulletin, summary) = try replay.bulletin(request)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }

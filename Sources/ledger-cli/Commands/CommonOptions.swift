@@ -21,6 +21,32 @@ enum CommonOptions {
         "as-of", valueName: "time",
         help: "Only events recorded at or before this RFC 3339 time (the period as known then).")
 
+    static let maxLineBytes = CommandSpec.Option.option(
+        "max-line-bytes", valueName: "bytes",
+        help: "The longest line read, in bytes; a longer one stops the command with an error (memory stays bounded).",
+        defaultValue: String(LogInput.defaultMaxLineBytes))
+
+    /// The `--max-line-bytes` limit: 1 byte to 1 GiB.
+    static func maxLineBytes(_ parsed: CommandLineArguments) throws -> Int {
+        guard let text = parsed.option("max-line-bytes") else { return LogInput.defaultMaxLineBytes }
+        guard let n = Int(text), n >= 1, n <= 1 << 30 else {
+            throw UsageError("invalid --max-line-bytes '\(text)' (expected a number of bytes from 1 to 1073741824)")
+        }
+        return n
+    }
+
+    /// Refuses a log path that is not a regular file (a device, a FIFO, a directory) before
+    /// anything reads it; `-` (standard input) is read as a stream.
+    /// With `ifExists`, a missing file is let through (append creates it).
+    static func requireRegularLog(_ path: String, ifExists: Bool = false) throws {
+        guard path != "-" else { return }
+        if ifExists {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return }
+        }
+        try LogInput.requireRegularFile(path)
+    }
+
     static func period(_ parsed: CommandLineArguments) throws -> Period {
         guard let text = parsed.option("period") else { throw UsageError("missing required option '--period <period>'") }
         do {
@@ -42,6 +68,7 @@ enum CommonOptions {
     static func asOf(_ parsed: CommandLineArguments) throws -> Timestamp? {
         guard let text = parsed.option("as-of") else { return nil }
         guard let t = Timestamp.parseRFC3339(text) else {
+            if let reason = Timestamp.unsupportedReason(text) { throw UsageError("invalid --as-of \"\(text)\": \(reason)") }
             throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00")
         }
         return t
@@ -70,7 +97,11 @@ enum CommonOptions {
 
     /// Replays `log` into projections, printing progress for big files and failing on an invalid log.
     /// With `checkpoint`, resumes from (and refreshes) the checkpoint in that directory.
-    static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil) throws -> LogReplay.Summary {
+    static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil,
+                       maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws -> LogReplay.Summary {
+        try requireRegularLog(log)
+        var replay = LogReplay(path: log)
+        replay.maxLineBytes = maxLineBytes
         let size = fileSize(log)
         let showProgress = size > 64 << 20 && Terminal.isStandardErrorTerminal
         let progress = { (bytes: Int64) in
@@ -78,11 +109,11 @@ enum CommonOptions {
         }
         let summary: LogReplay.Summary
         if let checkpoint {
-            summary = try LogReplay(path: log).run(into: &projections, checkpoint: checkpoint, progress: progress) { warning in
+            summary = try replay.run(into: &projections, checkpoint: checkpoint, progress: progress) { warning in
                 Terminal.writeErrorLine("warning: \(warning)")
             }
         } else {
-            summary = try LogReplay(path: log).run(into: &projections, progress: progress)
+            summary = try replay.run(into: &projections, progress: progress)
         }
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
         warnAboutInterruptedAppend(summary, log: log)

@@ -23,6 +23,7 @@ enum DigestCommand: Subcommand {
             .option("as-of", valueName: "time", help: "The head as of this RFC 3339 time (the log as a report made then read it)."),
             .option("expect", valueName: "hex", help: "Check the head against these 64 hex digits; exit 1 if it differs."),
             .option("format", short: "f", valueName: "format", help: "text or json.", defaultValue: "text"),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
@@ -38,7 +39,8 @@ enum DigestCommand: Subcommand {
             expected = digest
         }
         var shown = 0
-        let digest = try ChainDigest.of(logAt: log, asOf: asOf) { problem in
+        try CommonOptions.requireRegularLog(log)
+        let digest = try ChainDigest.of(logAt: log, asOf: asOf, maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
             shown += 1
             if shown <= 20 { Terminal.writeErrorLine(problem.formatted(file: displayName(log))) }
         }

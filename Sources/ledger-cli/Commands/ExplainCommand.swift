@@ -21,6 +21,7 @@ enum ExplainCommand: Subcommand {
             .option("unit", short: "u", valueName: "unit", help: "The unit to explain (its exact name)."),
             CommonOptions.rules, CommonOptions.channel, CommonOptions.asOf,
             .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
@@ -32,7 +33,10 @@ enum ExplainCommand: Subcommand {
         let rules = try CommonOptions.rules(parsed)
         let asOf = try CommonOptions.asOf(parsed)
         let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
-        let (explanation, summary) = try LogReplay(path: log).explain(unit: unit, period: period, rules: rules, options: options)
+        try CommonOptions.requireRegularLog(log)
+        var replay = LogReplay(path: log)
+        replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        let (explanation, summary) = try replay.explain(unit: unit, period: period, rules: rules, options: options)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }

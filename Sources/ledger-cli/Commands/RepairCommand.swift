@@ -20,7 +20,7 @@ enum RepairCommand: Subcommand {
         Example:
           ledger-cli repair events.jsonl
         """,
-        arguments: [.required("LOG", help: "The event log.")]
+        arguments: [.required("LOG", help: "The event log (a regular file).")]
     )
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {

@@ -28,6 +28,7 @@ enum ReplayCommand: Subcommand {
             .option("lang", valueName: "lang", help: "Header language for table and markdown: zh or en.", defaultValue: "zh"),
             .option("checkpoint", valueName: "dir",
                     help: "Keep the fold state in this directory so the next replay of the grown log reads only the new tail."),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
@@ -45,7 +46,8 @@ enum ReplayCommand: Subcommand {
         let asOf = try CommonOptions.asOf(parsed)
         let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
         var projections = [Projection(options: options)]
-        _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"))
+        _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"),
+                                     maxLineBytes: try CommonOptions.maxLineBytes(parsed))
         let report = projections[0].report(period: period, rules: rules, roster: roster)
         for warning in report.warnings { Terminal.writeErrorLine("warning: \(warning)") }
         if report.total.counts.isEmpty, let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {

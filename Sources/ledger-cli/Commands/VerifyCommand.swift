@@ -23,14 +23,19 @@ enum VerifyCommand: Subcommand {
           cat events.jsonl | ledger-cli verify -
         """,
         arguments: [.required("LOG", help: "The event log (JSON Lines); '-' reads standard input.")],
-        options: [.flag("require-chain", help: "Fail unless every line, from the first, carries the hash chain.")]
+        options: [
+            .flag("require-chain", help: "Fail unless every line, from the first, carries the hash chain."),
+            CommonOptions.maxLineBytes,
+        ]
     )
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let name = displayName(log)
         var output = ""
-        let summary = try LogVerifier.verifyFile(at: log, requireChain: parsed.flag("require-chain")) { problem in
+        try CommonOptions.requireRegularLog(log)
+        let summary = try LogVerifier.verifyFile(at: log, requireChain: parsed.flag("require-chain"),
+                                                 maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
             output += problem.formatted(file: name) + "\n"
             if output.utf8.count >= 1 << 16 {
                 Terminal.write(output)

@@ -21,6 +21,7 @@ enum WhatIfCommand: Subcommand {
             .option("alt", valueName: "name|file", help: "An alternative rule set; repeat for several.", repeatable: true),
             CommonOptions.units, CommonOptions.channel, CommonOptions.asOf,
             .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
@@ -42,7 +43,7 @@ enum WhatIfCommand: Subcommand {
         var distinct: [ProjectionOptions] = []
         for o in optionSets where !distinct.contains(o) { distinct.append(o) }
         var projections = distinct.map { Projection(options: $0) }
-        _ = try CommonOptions.replay(log: log, into: &projections)
+        _ = try CommonOptions.replay(log: log, into: &projections, maxLineBytes: try CommonOptions.maxLineBytes(parsed))
         let reports = zip(allRules, optionSets).map { rules, options in
             projections[distinct.firstIndex(of: options)!].report(period: period, rules: rules, roster: roster)
         }
