@@ -23,6 +23,8 @@ public struct LifecycleValidator: Sendable {
     var states = PlainArray<TicketLifecycle>()
     /// Closers beyond the two a ticket's state holds inline, by ticket (rare).
     var moreClosers: [Int32: [Int32]] = [:]
+    /// While journaling (see ``beginJournal()``), each ticket's state before a change, in order.
+    private var journal: [(ticket: Int32, state: TicketLifecycle, closers: [Int32]?)]?
 
     public init() {}
 
@@ -44,9 +46,12 @@ public struct LifecycleValidator: Sendable {
         if let ref = event.unit { unit = Self.intern(ref, in: line, into: &units) }
         lastUnit = unit
         var state = states[Int(ticket)]
+        let before = state
+        let closersBefore = journal != nil && before.moreClosers ? moreClosers[ticket] : nil
         guard let violation = check(event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
                                     ticket: ticket, unit: unit, lineNumber: lineNumber, state: &state)
         else {
+            journal?.append((ticket, before, closersBefore))
             states[Int(ticket)] = state
             return nil
         }
@@ -187,6 +192,29 @@ public struct LifecycleValidator: Sendable {
             state.moreClosers = true
             moreClosers[ticket, default: []].append(unit)
         }
+    }
+
+    /// Starts recording every change of a ticket's state through ``apply(_:in:lineNumber:)``, so
+    /// that ``rollBackJournal()`` can undo them (a batch rejected after some of its lines applied).
+    package mutating func beginJournal() { journal = [] }
+
+    /// Keeps the changes made since ``beginJournal()`` and stops recording.
+    package mutating func commitJournal() { journal = nil }
+
+    /// Undoes the changes made since ``beginJournal()``, newest first, and stops recording.
+    /// Names interned meanwhile stay interned: a ticket whose state is back to the initial one
+    /// is the same as a ticket never seen.
+    package mutating func rollBackJournal() {
+        guard let entries = journal else { return }
+        for entry in entries.reversed() {
+            states[Int(entry.ticket)] = entry.state
+            if entry.state.moreClosers {
+                moreClosers[entry.ticket] = entry.closers
+            } else {
+                moreClosers[entry.ticket] = nil
+            }
+        }
+        journal = nil
     }
 
     static func intern(_ ref: FieldRef, in line: UnsafeRawBufferPointer, into interner: inout ByteInterner) -> Int32 {

@@ -89,7 +89,9 @@ public struct LogAppender: Sendable {
         let settled: PendingAppend.Outcome?
         do { settled = try PendingAppend.settle(file, path: path, clock: clock) } catch { throw .file(error) }
         var verifier = LogVerifier()
-        let existing = try readExisting(file, into: &verifier, sealer: &sealer)
+        var existing = ExistingLog()
+        try Self.readLines(of: file, path: path, into: &existing, verifier: &verifier, sealer: &sealer,
+                           maxLineBytes: maxLineBytes, problemLimit: keptLogProblemLimit)
         try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
 
         let stamp = JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds))
@@ -102,33 +104,39 @@ public struct LogAppender: Sendable {
                                   byteCount: output.count, logEventCount: verifier.eventCount,
                                   interruptedAppend: settled)
         guard !output.isEmpty else { return report }
-        try write(output, lineCount: report.eventCount, to: file, at: existing.byteCount)
+        try Self.write(output, lineCount: report.eventCount, to: file, at: existing.byteCount, path: path)
         return report
     }
 
     /// What the existing log held.
-    private struct ExistingLog {
+    struct ExistingLog {
         var lineCount = 0
         var byteCount: Int64 = 0
         var eventCount = 0
     }
 
-    /// Streams the log through `verifier` (and `sealer`); refuses a torn or invalid log.
-    private func readExisting<Sealer: LineSealer>(_ file: borrowing LockedLogFile, into verifier: inout LogVerifier,
-                                                  sealer: inout Sealer) throws(AppendError) -> ExistingLog {
-        var existing = ExistingLog()
+    /// Streams the log's lines after `existing` (its first `existing.lineCount` lines, already
+    /// seen) through `verifier` (and `sealer`), adding them to `existing`; refuses a torn or
+    /// invalid log.
+    static func readLines<Sealer: LineSealer>(of file: borrowing LockedLogFile, path: String, into existing: inout ExistingLog,
+                                              verifier: inout LogVerifier, sealer: inout Sealer, maxLineBytes: Int,
+                                              problemLimit limit: Int,
+                                              observe: (LogLine) -> Void = { _ in }) throws(AppendError) {
         var torn: (line: Int, byteCount: Int)?
         var problems: [LogProblem] = []
         var problemCount = 0
-        let limit = keptLogProblemLimit
         func record(_ problem: LogProblem) {
             problemCount += 1
             if problems.count < limit { problems.append(problem) }
         }
+        let start = existing.byteCount
         do {
-            existing.byteCount = try LogReader.forEachLine(fd: file.fd, path: path, chunkSize: 1 << 20, start: 0,
-                                                           firstLineNumber: 1, maxLineBytes: maxLineBytes) { line in
-                existing.lineCount = line.number
+            guard lseek(file.fd, off_t(start), SEEK_SET) == start else { throw LogFileError.system(path, "seek") }
+            var lines = existing.lineCount
+            existing.byteCount += try LogReader.forEachLine(fd: file.fd, path: path, chunkSize: 1 << 20, start: start,
+                                                            firstLineNumber: existing.lineCount + 1,
+                                                            maxLineBytes: maxLineBytes) { line in
+                lines = line.number
                 guard line.terminated else {
                     torn = (line.number, line.bytes.count)
                     return
@@ -137,7 +145,9 @@ public struct LogAppender: Sendable {
                 if let problem = try sealer.observe(line: line, event: event) {
                     record(LogProblem(line: line.number, problem: problem))
                 }
+                observe(line)
             }
+            existing.lineCount = lines
         } catch let error as LogFileError {
             throw .file(error)
         } catch {
@@ -146,11 +156,10 @@ public struct LogAppender: Sendable {
         if let torn { throw .tornTail(path: path, line: torn.line, byteCount: torn.byteCount) }
         if problemCount > 0 { throw .invalidLog(path: path, problems: problems, problemCount: problemCount) }
         existing.eventCount = verifier.eventCount
-        return existing
     }
 
     /// Checks every batch line; returns the bytes to append (stamped, sealed, newline-terminated).
-    private static func checkBatch<Sealer: LineSealer>(_ batch: UnsafeRawBufferPointer, after logLineCount: Int,
+    static func checkBatch<Sealer: LineSealer>(_ batch: UnsafeRawBufferPointer, after logLineCount: Int,
                                                        verifier: inout LogVerifier, sealer: inout Sealer,
                                                        stamp: String) throws(AppendError) -> [UInt8] {
         let lines = splitLines(batch)
@@ -183,7 +192,8 @@ public struct LogAppender: Sendable {
 
     /// Writes `bytes` at `offset` and flushes, under a ``PendingAppend`` marker so that a crash
     /// at any point leaves the whole batch or none of it; on failure cuts the file back to `offset`.
-    private func write(_ bytes: [UInt8], lineCount: Int, to file: borrowing LockedLogFile, at offset: Int64) throws(AppendError) {
+    static func write(_ bytes: [UInt8], lineCount: Int, to file: borrowing LockedLogFile, at offset: Int64,
+                      path: String) throws(AppendError) {
         let pending = PendingAppend(logLength: offset, batchLength: Int64(bytes.count), lineCount: lineCount,
                                     batchDigest: SHA256.hash(bytes))
         do { try pending.write(forLog: path) } catch { throw .file(error) }

@@ -21,6 +21,31 @@ public struct LogVerifier: Sendable {
 
     public init() {}
 
+    /// While journaling, the ids inserted (by hash) and the counters before, to undo a batch.
+    private var journal: (ids: [UInt64], eventCount: Int, ticketCount: Int, problemCount: Int)?
+
+    /// Starts recording what ``check(_:report:)`` changes, so that ``rollBackJournal()`` can
+    /// restore the state as it was (a batch rejected after some of its lines were accepted).
+    package mutating func beginJournal() {
+        journal = ([], eventCount, ticketCount, problemCount)
+        lifecycle.beginJournal()
+    }
+
+    /// Keeps the changes made since ``beginJournal()``.
+    package mutating func commitJournal() {
+        journal = nil
+        lifecycle.commitJournal()
+    }
+
+    /// Undoes every change made since ``beginJournal()``.
+    package mutating func rollBackJournal() {
+        guard let saved = journal else { return }
+        for hash in saved.ids.reversed() { ids.remove(hash: hash) }
+        (eventCount, ticketCount, problemCount) = (saved.eventCount, saved.ticketCount, saved.problemCount)
+        lifecycle.rollBackJournal()
+        journal = nil
+    }
+
     /// Checks one line.
     /// - Returns: The decoded event when the line is valid, else `nil` after calling `report`.
     @discardableResult
@@ -50,6 +75,7 @@ public struct LogVerifier: Sendable {
             return nil
         }
         _ = ids.insert(event.id, in: line.bytes, lineNumber: line.number)
+        if journal != nil { journal!.ids.append(EventIDIndex.hash(event.id, in: line.bytes)) }
         eventCount += 1
         if event.kind == .accepted { ticketCount += 1 }
         return event

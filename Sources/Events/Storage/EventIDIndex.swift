@@ -108,6 +108,39 @@ public struct EventIDIndex: Sendable {
         }
     }
 
+    /// Forgets the id held by a string field of `line` (escapes resolved), which must have been
+    /// the last one inserted with that hash; used to undo a rejected batch.
+    package mutating func remove(_ id: FieldRef, in line: UnsafeRawBufferPointer) {
+        remove(hash: EventIDIndex.hash(id, in: line))
+    }
+
+    /// Removes a hash, shifting back the entries of its probe run so that every remaining
+    /// entry stays reachable from its home slot (linear probing without tombstones).
+    package mutating func remove(hash: UInt64) {
+        let key = hash == 0 ? 1 : hash
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while keys[slot] != key {
+            guard keys[slot] != 0 else { return }
+            slot = (slot &+ 1) & mask
+        }
+        var hole = slot
+        var next = (hole &+ 1) & mask
+        while keys[next] != 0 {
+            let home = Int(truncatingIfNeeded: keys[next]) & mask
+            // Move the entry back into the hole unless its home lies cyclically in (hole, next].
+            let inRange = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
+            if !inRange {
+                keys[hole] = keys[next]
+                lines[hole] = lines[next]
+                hole = next
+            }
+            next = (next &+ 1) & mask
+        }
+        keys[hole] = 0
+        lines[hole] = 0
+        count -= 1
+    }
+
     /// The hash of an id field's decoded value: its bytes when it has no escape, else the
     /// UTF-8 of the decoded string (so both spellings of one id hash alike).
     @inline(__always)

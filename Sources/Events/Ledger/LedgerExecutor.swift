@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a ``Ledger``'s jobs one at a time, in order, on a thread of its own.
+///
+/// The ledger's work blocks: it waits for file locks, reads the log, and `fsync`s. On this
+/// executor that work never occupies one of the few threads of Swift's cooperative pool, so the
+/// tasks of the service around it (a tailing subscriber, a request handler) keep running.
+final class LedgerExecutor: SerialExecutor, @unchecked Sendable {
+    // `@unchecked Sendable`: `jobs` and `stopped` are only touched under `monitor`.
+    private let monitor = Monitor()
+    private var jobs: [UnownedJob] = []
+    private var stopped = false
+
+    init() {
+        _ = WorkerThread { [self] in run() }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        monitor.locked {
+            jobs.append(job)
+            monitor.broadcast()
+        }
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Lets the thread end once the jobs queued so far have run.
+    func stop() {
+        monitor.locked {
+            stopped = true
+            monitor.broadcast()
+        }
+    }
+
+    private func run() {
+        pthread_detach(pthread_self())
+        var batch: [UnownedJob] = []
+        while true {
+            monitor.locked {
+                while jobs.isEmpty && !stopped { monitor.wait() }
+                swap(&batch, &jobs)
+            }
+            if batch.isEmpty { return }
+            for job in batch { job.runSynchronously(on: asUnownedSerialExecutor()) }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+}

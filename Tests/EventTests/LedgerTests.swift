@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+@testable import Events
+
+private let fixedNow = Timestamp.parseRFC3339("2024-03-01T10:00:05+08:00")!
+
+private func options() -> Ledger.Options {
+    var options = Ledger.Options()
+    options.clock = { fixedNow }
+    return options
+}
+
+private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
+
+@Suite struct LedgerTests {
+    @Test func aReopenedLedgerKnowsTheLogAndAppendsInOrder() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        do {
+            let ledger = try await Ledger.open(path: path, options: options())
+            let written = try await ledger.append(batch: batch([line("a1", "T1", "accepted", "01 09:00"),
+                                                                  line("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]))
+            #expect(written.map(\.position) == [1, 2])
+            #expect(written[1].event.id == "a2")
+            #expect(written[0].offset == 0 && written[1].offset == Int64(written[0].line.count + 1))
+            #expect(String(decoding: written[0].line, as: UTF8.self).contains(#""recorded":"2024-03-01T10:00:05+08:00""#))
+            await #expect(ledger.count == 2)
+        }
+        // A new ledger on the same file: the ticket is known, its id too.
+        let reopened = try await Ledger.open(path: path, options: options())
+        await #expect(reopened.count == 2)
+        let closed = try await reopened.append(batch: batch([line("a3", "T1", "closed", "02 10:00", #""unit":"市城管局""#)]))
+        #expect(closed.map(\.position) == [3])
+        await #expect(throws: AppendError.self) {
+            try await reopened.append(batch: batch([line("a1", "T2", "accepted", "02 11:00")]))
+        }
+        await #expect(throws: AppendError.self) {
+            try await reopened.append(batch: batch([line("b1", "T9", "closed", "02 11:00", #""unit":"市城管局""#)]))
+        }
+        let summary = try LogVerifier.verifyFile(at: path) { Issue.record("unexpected \($0)") }
+        #expect(summary.eventCount == 3)
+        #expect(summary.chain.head == (await reopened.chainHead))
+    }
+
+    @Test func aRejectedBatchInAGroupLeavesNoTrace() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let ledger = try await Ledger.open(path: path, options: options())
+        // The bad batch accepts T9 and uses id x1 before its own bad line: both must be undone.
+        let bad = batch([line("x1", "T9", "accepted", "01 09:00"), line("x2", "T9", "closed", "01 10:00", #""unit":"甲""#)])
+        async let first = ledger.append(batch: batch(acceptedAssignedClosed("T1", prefix: "a")))
+        async let rejected: [Ledger.Record]? = try? ledger.append(batch: bad)
+        async let third = ledger.append(batch: batch(acceptedAssignedClosed("T2", prefix: "b")))
+        let results = try await (first, rejected, third)
+        #expect(results.0.count == 3 && results.1 == nil && results.2.count == 3)
+        // T9 was never accepted, x1 never used.
+        await #expect(throws: AppendError.self) {
+            try await ledger.append(batch: batch([line("y1", "T9", "assigned", "01 11:00", #""unit":"甲","due":"2024-02-06T18:00:00+08:00""#)]))
+        }
+        let again = try await ledger.append(batch: batch([line("x1", "T9", "accepted", "01 09:00")]))
+        #expect(again.map(\.position) == [7])
+        let summary = try LogVerifier.verifyFile(at: path) { Issue.record("unexpected \($0)") }
+        #expect(summary.eventCount == 7)
+    }
+
+    @Test func linesAppendedByAnotherWriterAreReadBeforeTheNextAppend() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let ledger = try await Ledger.open(path: path, options: options())
+        try await ledger.append(batch: batch([line("a1", "T1", "accepted", "01 09:00")]))
+        // Another writer (another process would do the same through the lock) appends.
+        var other = LogAppender(path: path)
+        other.clock = { fixedNow }
+        _ = try other.append(batch: batch([line("b1", "T2", "accepted", "01 09:05")]))
+        // The ledger sees T2 and the chain the other writer extended.
+        let written = try await ledger.append(batch: batch([line("a2", "T2", "assigned", "01 09:10", #""unit":"乙","due":"2024-02-06T18:00:00+08:00""#)]))
+        #expect(written.map(\.position) == [3])
+        let summary = try LogVerifier.verifyFile(at: path) { Issue.record("unexpected \($0)") }
+        #expect(summary.eventCount == 3 && summary.chain.firstLine == 1)
+        // A log whose end was rewritten under the ledger (same length, other bytes) is read again,
+        // and here its chain no longer holds.
+        var bytes = try dir.read("events.jsonl")
+        bytes[bytes.count - 4] = bytes[bytes.count - 4] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        try dir.bytes("events.jsonl", bytes)
+        await #expect(throws: AppendError.self) { try await ledger.append(batch: batch([line("a3", "T3", "accepted", "01 09:20")])) }
+    }
+
+    @Test func manyTasksAndASubscriberSeeEveryEventOnceInOrder() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let ledger = try await Ledger.open(path: path, options: options())
+        let tasks = 8, appendsPerTask = 60
+        let total = tasks * appendsPerTask
+        let subscriber = Task {
+            var seen: [Int] = []
+            for try await record in ledger.events(from: 1) {
+                seen.append(record.position)
+                if seen.count == total + 1 { break }
+            }
+            return seen
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    for n in 0..<appendsPerTask {
+                        try await ledger.append(batch: batch([line("t\(task)-\(n)", "T\(task)-\(n)", "accepted", "01 09:00")]))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // One more from another writer: the subscriber follows the file.
+        var other = LogAppender(path: path)
+        other.clock = { fixedNow }
+        _ = try other.append(batch: batch([line("other", "TX", "accepted", "01 09:00")]))
+        let seen = try await subscriber.value
+        #expect(seen == Array(1...total + 1))
+        let summary = try LogVerifier.verifyFile(at: path) { Issue.record("unexpected \($0)") }
+        #expect(summary.eventCount == total + 1)
+    }
+
+    @Test func observersSeeTheLogThenEachCommitBeforeTheAppendReturns() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
+        let ledger = try await Ledger.open(path: path, options: options())
+        let seen = Locked<[String]>([])
+        try await ledger.addObserver { records in seen.withLock { $0 += records.map(\.event.id) } }
+        #expect(seen.withLock { $0 } == ["a1", "a2", "a3"])
+        try await ledger.append(batch: batch([line("b1", "T2", "accepted", "02 09:00")]))
+        #expect(seen.withLock { $0 } == ["a1", "a2", "a3", "b1"])
+    }
+
+    @Test func theIDIndexForgetsAnIDWithoutLosingItsNeighbours() {
+        // Colliding home slots: every removal keeps the others reachable.
+        var index = EventIDIndex(capacity: 8)
+        let hashes: [UInt64] = (0..<12).map { UInt64($0) << 32 | 5 }
+        for (n, hash) in hashes.enumerated() {
+            let (line, slot) = index.find(hash: hash)
+            #expect(line == nil)
+            index.insert(hash: hash, line: n + 1, at: slot)
+        }
+        var rng = SplitMix64(seed: 3)
+        var remaining = Array(hashes.enumerated())
+        while !remaining.isEmpty {
+            let (n, hash) = remaining.remove(at: Int.random(in: 0..<remaining.count, using: &rng))
+            #expect(index.find(hash: hash).line == n + 1)
+            index.remove(hash: hash)
+            #expect(index.find(hash: hash).line == nil)
+            for (m, other) in remaining { #expect(index.find(hash: other).line == m + 1) }
+        }
+        #expect(index.count == 0)
+    }
+}
+
+/// A value behind a lock, for tests that collect from another thread.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
