@@ -1,5 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Events
 import Projections
@@ -31,7 +35,7 @@ enum CommonOptions {
     }
 
     static func rules(_ parsed: CommandLineArguments, name: String = "rules") throws -> RuleSet {
-        try RuleSet.load(parsed.option(name) ?? "yueyang-hotline")
+        try RuleSet.load(parsed.value(name))
     }
 
     static func roster(_ parsed: CommandLineArguments) throws -> Roster? {

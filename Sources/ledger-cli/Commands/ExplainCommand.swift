@@ -1,5 +1,6 @@
 import Events
 import Projections
+import Reports
 
 /// `ledger-cli explain`: the tickets behind every number of one unit.
 enum ExplainCommand: Subcommand {
@@ -27,8 +28,7 @@ enum ExplainCommand: Subcommand {
         let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
         guard let unit = parsed.option("unit") else { throw UsageError("missing required option '--unit <unit>'") }
-        let format = parsed.option("format") ?? "table"
-        guard format == "table" || format == "json" else { throw UsageError("invalid --format '\(format)' (expected table or json)") }
+        let format = try parsed.choice("format", as: ExplanationFormat.self)
         let rules = try CommonOptions.rules(parsed)
         let asOf = try CommonOptions.asOf(parsed)
         let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
@@ -45,8 +45,7 @@ enum ExplainCommand: Subcommand {
                 Terminal.writeErrorLine("warning: unit \(unit) has no events in \(period.label) (names must match exactly)")
             }
         }
-        let renderer = ExplanationRenderer(explanation: explanation, asOf: asOf)
-        Terminal.write(format == "json" ? renderer.json() : renderer.text())
+        Terminal.write(ExplanationRenderer(explanation: explanation, asOf: asOf).render(format))
         return 0
     }
 }

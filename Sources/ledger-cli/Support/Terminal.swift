@@ -44,11 +44,6 @@ enum Terminal {
         standardError.write(text + "\n")
     }
 
-    /// Whether standard output is a terminal (not a file or pipe).
-    static var isStandardOutputTerminal: Bool {
-        standardOutput.isTerminal
-    }
-
     /// Whether standard error is a terminal (not a file or pipe).
     static var isStandardErrorTerminal: Bool {
         standardError.isTerminal
