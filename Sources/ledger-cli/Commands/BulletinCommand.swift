@@ -78,7 +78,7 @@ enum BulletinCommand: Subcommand {
         let (bulletin, summary) = try LogReplay(path: log).bulletin(request)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No bulletin was written.")
         }
         for warning in bulletin.hotline.report.warnings + (bulletin.mailbox?.report.warnings ?? []) {

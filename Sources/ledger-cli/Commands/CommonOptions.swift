@@ -91,7 +91,7 @@ enum CommonOptions {
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
         warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No report was produced.")
         }
         return summary

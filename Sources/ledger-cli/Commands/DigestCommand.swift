@@ -39,7 +39,7 @@ enum DigestCommand: Subcommand {
         var shown = 0
         let digest = try ChainDigest.of(logAt: log, asOf: asOf) { problem in
             shown += 1
-            if shown <= 20 { Terminal.writeErrorLine(problem.formatted(file: displayName(log))) }
+            if shown <= 20 { Terminal.writeErrorLine(problem.described(file: displayName(log))) }
         }
         let matches = expected.map { $0 == digest.head }
         switch format {

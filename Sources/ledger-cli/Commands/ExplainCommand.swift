@@ -35,7 +35,7 @@ enum ExplainCommand: Subcommand {
         let (explanation, summary) = try LogReplay(path: log).explain(unit: unit, period: period, rules: rules, options: options)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
         }
         if explanation.tickets.isEmpty && explanation.counts.isEmpty {

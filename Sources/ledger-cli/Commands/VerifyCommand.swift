@@ -31,7 +31,7 @@ enum VerifyCommand: Subcommand {
         let name = displayName(log)
         var output = ""
         let summary = try LogVerifier.verifyFile(at: log, requireChain: parsed.flag("require-chain")) { problem in
-            output += problem.formatted(file: name) + "\n"
+            output += problem.described(file: name) + "\n"
             if output.utf8.count >= 1 << 16 {
                 Terminal.write(output)
                 output = ""
