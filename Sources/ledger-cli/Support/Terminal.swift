@@ -16,7 +16,7 @@ import Darwin
 /// two keeps the order too.
 ///
 /// Each call is one system call or more: build large reports into a single
-/// string (``TextTable/render()`` does) and write it once.
+/// string (the Reports renderers return one) and write it once.
 enum Terminal {
     /// The process's standard output.
     static var standardOutput: FileDescriptorStream { FileDescriptorStream(fileDescriptor: 1) }
