@@ -7,18 +7,22 @@ let package = Package(
     products: [
         .library(name: "Events", targets: ["Events"]),
         .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .executable(name: "ledger-cli", targets: ["ledger-cli"]),
         .executable(name: "ledger-bench", targets: ["ledger-bench"]),
     ],
     targets: [
         .target(name: "Events"),
         .target(name: "Projections", dependencies: ["Events"]),
-        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections"]),
+        // Everything a report looks like: tables, JSON, CSV, the bulletin's Chinese prose, HTML and SVG.
+        .target(name: "Reports", dependencies: ["Events", "Projections"]),
+        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections", "Reports"]),
         // The workload generator behind ledger-bench, also used by tests; not a product.
         .target(name: "LedgerBenchKit", dependencies: ["Events"]),
         .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
         .testTarget(name: "EventTests", dependencies: ["Events"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
+        .testTarget(name: "ReportTests", dependencies: ["Events", "Projections", "Reports"]),
         .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench"]),
     ],
     swiftLanguageModes: [.v6]

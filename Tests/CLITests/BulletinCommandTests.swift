@@ -5,22 +5,6 @@ import Testing
 @Suite struct BulletinCommandTests {
     static let quyuan = ["bulletin", "samples/quyuan-2023-09.jsonl", "--period", "2023-09", "--units", "samples/quyuan-units.csv",
                          "--mailbox-units", "samples/quyuan-mailbox-units.csv"]
-    static let golden = "samples/golden/quyuan-2023-09-bulletin.md"
-
-    /// The Markdown bulletin of the Quyuan sample month, byte for byte. After a deliberate change
-    /// of wording or layout, regenerate the file with the command in `samples/golden/README.md`
-    /// and review the diff.
-    @Test func markdownBulletinMatchesTheGoldenFile() throws {
-        let result = try LedgerCLI.run(Self.quyuan)
-        #expect(result.status == 0)
-        #expect(result.stderr.isEmpty)
-        let expected = try String(contentsOfFile: LedgerCLI.packageRoot.path + "/" + Self.golden, encoding: .utf8)
-        if result.stdout != expected {
-            let got = result.lines, want = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            let first = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
-            Issue.record("differs from \(Self.golden) at line \((first?.offset ?? min(got.count, want.count)) + 1): \(first.map { "got “\($0.element.0)”, expected “\($0.element.1)”" } ?? "length \(got.count) vs \(want.count)")")
-        }
-    }
 
     @Test func xiangtanSchemePrintsTheStatisticsTable() throws {
         let result = try LedgerCLI.run(["bulletin", "samples/xiangtan-2019-11.jsonl", "-p", "2019-11", "--scheme", "xiangtan",
@@ -39,7 +23,9 @@ import Testing
         #expect(total.contains("3297") && total.contains("92.33%") && total.contains("54.11%") && total.contains("375"))
     }
 
-    @Test func htmlIsOneSelfContainedFileWithCharts() throws {
+    /// `--output` writes the file and nothing to standard output. (The HTML itself, and the
+    /// Markdown against the golden file, are tested at library level in ReportTests.)
+    @Test func outputWritesTheHTMLToAFile() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let path = folder.file("bulletin.html")
@@ -48,13 +34,7 @@ import Testing
         #expect(result.stdout.isEmpty)
         let html = try folder.text("bulletin.html")
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"zh-CN\">"))
-        #expect(html.contains("<style>") && html.contains("@media print"))
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 3, "categories, grades per group, lowest scores")
-        #expect(html.contains("<figcaption>综合指标值最低的十个单位</figcaption>"))
-        // Nothing from elsewhere: no scripts, links, external fonts or images.
-        for banned in ["<script", "<link", "@import", "url(", "<img", "<iframe"] { #expect(!html.contains(banned), "\(banned)") }
-        let addresses = html.components(separatedBy: "http").count - 1
-        #expect(addresses == html.components(separatedBy: "http://www.w3.org/2000/svg").count - 1, "only the SVG namespace")
+        #expect(html.hasSuffix("</html>\n"))
     }
 
     @Test func schemesFollowThePeriodUnlessChosen() throws {

@@ -261,7 +261,7 @@ import Glibc
         defer { dir.remove() }
         let path = try dir.bytes("long.jsonl", Self.logWithLongLine(5000))
         let expected = LogFileError(path: path, message: "line 4 is longer than 4,096 bytes, the limit for one line "
-                                    + "(not a JSON Lines log, or a line to split; ledger-cli --max-line-bytes raises the limit)")
+                                    + "(not a JSON Lines log, or a line to split)")
         // The parallel scan: the line inside a block, and a line that would grow the block.
         for blockSize in [1 << 20, 1024, 333] {
             var seen: [LogProblem] = []
@@ -294,7 +294,7 @@ import Glibc
         let path = try dir.bytes("torn.jsonl", Array(log(acceptedAssignedClosed("T1", prefix: "a")).utf8)
                                  + [UInt8](repeating: 0, count: 3000))
         let expected = LogFileError(path: path, message: "line 4 is longer than 2,000 bytes, the limit for one line "
-                                    + "(not a JSON Lines log, or a line to split; ledger-cli --max-line-bytes raises the limit)")
+                                    + "(not a JSON Lines log, or a line to split)")
         for blockSize in [1 << 20, 512] {
             #expect(throws: expected) {
                 try LogVerifier.verifyScanned(at: path, requireChain: false, blockSize: blockSize, maxLineBytes: 2000) { _ in }

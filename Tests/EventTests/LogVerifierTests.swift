@@ -10,7 +10,7 @@ import Testing
     let lines = acceptedAssignedClosed("T1", prefix: "E")
     let text = log(lines) + #"{"id":"E4","ticket":"T1","type":"callb"#
     #expect(try verify(text) == [
-        "events.jsonl:4: the last line is cut short (38 bytes without a final newline): a torn write; run 'ledger-cli repair' to move it aside",
+        "events.jsonl:4: the last line is cut short (38 bytes without a final newline): a torn write",
     ])
     // Even a complete object without its newline is a torn write.
     let whole = log(lines) + line("E4", "T1", "callback-rated", "10 10:00", #""unit":"市城管局","rating":"satisfied""#)

@@ -13,8 +13,6 @@ import Testing
         #expect(rules.adjustments.points(forGrade: "E") == Rational(-4))
         #expect(rules.adjustments.points(forGrade: "A") == nil)
         #expect(rules.adjustments.overdueTicket == Rational(decimal: "-0.5"))
-        #expect(RuleSet.yueyangHotline.adjustmentLabel == "热线")
-        #expect(RuleSet.yueyangMailbox.adjustmentLabel == "信箱")
     }
 
     @Test func adjustmentFieldsAreHonouredAndRoundTrip() throws {
@@ -28,7 +26,7 @@ import Testing
         #expect(rules.adjustments.points(forGrade: "A") == Rational(1))
         #expect(rules.adjustments.points(forGrade: "B") == nil)
         #expect(rules.adjustments.overdueTicket == .zero)
-        #expect(rules.adjustmentLabel == "信件")
+        #expect(rules.adjustments.label == "信件")
         let again = try RuleSet.decode(json: Data(rules.jsonText().utf8), source: "again")
         #expect(again == rules)
     }

@@ -70,9 +70,9 @@ public enum ChainDigestError: Error, Sendable, Equatable, CustomStringConvertibl
         func time(_ t: Timestamp?) -> String { t.map { " at or before \($0.rfc3339())" } ?? "" }
         switch self {
         case .invalidLog(let path, let count):
-            return "\(path) has \(count) \(count == 1 ? "problem" : "problems"); a digest is only given for a log that verifies. Run 'ledger-cli verify \(path)' to see them"
+            return "\(path) has \(count) \(count == 1 ? "problem" : "problems"); a digest is only given for a log that verifies"
         case .notChained(let path):
-            return "\(path) has no hash chain, so it has no digest; 'ledger-cli append --chain' starts one with the next append"
+            return "\(path) has no hash chain, so it has no digest"
         case .nothingRecorded(let path, let asOf):
             return "no line of \(path) was recorded\(time(asOf))"
         case .notChainedYet(let path, let line, let start, let asOf):

@@ -11,15 +11,15 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Lines without a chain cannot follow the chained lines of this log (from `firstChainedLine` on).
     case chainedLog(path: String, firstChainedLine: Int)
 
-    /// One sentence saying what was refused and what to do, e.g. to run `ledger-cli repair LOG`.
+    /// One sentence saying what was refused (a tool adds what to run about it, e.g. a repair).
     public var description: String {
         switch self {
         case .batchRejected(let problems, let lineCount):
             return "batch rejected: \(problems.count) \(problems.count == 1 ? "error" : "errors") in \(lineCount) \(lineCount == 1 ? "line" : "lines"); the log is unchanged"
         case .tornTail(let path, let line, let byteCount):
-            return "\(path):\(line): the log ends with a torn line (\(byteCount) bytes without a final newline); nothing was appended. Run 'ledger-cli repair \(path)' to move the torn bytes to a side file, then append again"
+            return "\(path):\(line): the log ends with a torn line (\(byteCount) bytes without a final newline); nothing was appended"
         case .invalidLog(let path, _, let count):
-            return "\(path) has \(count) \(count == 1 ? "problem" : "problems"); nothing was appended. Run 'ledger-cli verify \(path)' to see them"
+            return "\(path) has \(count) \(count == 1 ? "problem" : "problems"); nothing was appended"
         case .file(let error):
             return error.description + "; nothing was appended"
         case .chainedLog(let path, let first):

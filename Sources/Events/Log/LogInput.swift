@@ -66,7 +66,7 @@ public enum LogInput {
     static func lineTooLong(_ path: String, line: Int?, limit: Int) -> LogFileError {
         let which = line.map { "line \(groupedThousands($0))" } ?? "a line"
         return LogFileError(path: path == "-" ? "standard input" : path, message: "\(which) is longer than \(groupedThousands(limit)) bytes, the limit for one line "
-                            + "(not a JSON Lines log, or a line to split; ledger-cli --max-line-bytes raises the limit)")
+                            + "(not a JSON Lines log, or a line to split)")
     }
 }
 

@@ -1,7 +1,7 @@
 /// What is wrong with one line of a log.
 ///
 /// Every problem the ledger reports is one of these, attached to a line number by
-/// ``LogProblem``. Their descriptions are the messages `ledger-cli verify` prints.
+/// ``LogProblem``. Their descriptions say what is wrong; a tool adds what to run about it.
 public enum EventProblem: Error, Sendable, Equatable {
     /// The line is not a JSON object (`offset` is the zero-based byte column).
     case malformedJSON(offset: Int, message: String)
@@ -51,7 +51,7 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .malformedJSON(let offset, let message):
             return "malformed JSON at column \(offset + 1): \(message)"
         case .tornTail(let count):
-            return "the last line is cut short (\(count) bytes without a final newline): a torn write; run 'ledger-cli repair' to move it aside"
+            return "the last line is cut short (\(count) bytes without a final newline): a torn write"
         case .missingField(let field, let type):
             if let type {
                 let article = type.rawValue.first.map { "aeiou".contains($0) } == true ? "an" : "a"
@@ -95,7 +95,7 @@ public enum EventProblem: Error, Sendable, Equatable {
         case .chainRequired(nil):
             return "a hash chain is required, but no line of the log carries one"
         case .interruptedAppend(let lines, let bytes):
-            return "an append of \(groupedThousands(lines)) \(lines == 1 ? "line" : "lines") was interrupted here: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log; run 'ledger-cli repair' to move them aside"
+            return "an append of \(groupedThousands(lines)) \(lines == 1 ? "line" : "lines") was interrupted here: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log"
         }
     }
 }

@@ -32,18 +32,6 @@ enum JSONLineEdit {
         return out
     }
 
-    /// Copies `line`, adding `"key":value,` just before the member that starts at `memberStart`.
-    static func insertingMember(key: String, rawValue: String, before memberStart: Int,
-                                in line: UnsafeRawBufferPointer) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(line.count + key.utf8.count + rawValue.utf8.count + 4)
-        out.append(contentsOf: line[..<memberStart])
-        out.append(contentsOf: member(key: key, rawValue: rawValue))
-        out.append(UInt8(ascii: ","))
-        out.append(contentsOf: line[memberStart...])
-        return out
-    }
-
     /// Copies `line` with the bytes in `range` replaced by `rawValue`.
     static func replacing(_ range: Range<Int>, with rawValue: String, in line: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8]()

@@ -7,18 +7,33 @@ public struct Adjustment: Sendable, Equatable {
     public enum Source: Sendable, Equatable {
         /// An `adjusted` event; `id` is its stream (the event's `ticket`).
         case manual(id: String)
-        /// The rule set's points for the unit's grade.
-        case grade(String)
-        /// The rule set's points per overdue ticket, for this many tickets.
-        case overdue(tickets: Int)
+        /// The rule set's points for the unit's grade; `rules` is the computing rule set.
+        case grade(String, rules: Basis)
+        /// The rule set's points per overdue ticket (`each`), for this many tickets.
+        case overdue(tickets: Int, each: Rational, rules: Basis)
+    }
+
+    /// What a computed entry's wording depends on: the computing rule set's channel and its
+    /// ``RuleSet/Adjustments/label``.
+    public struct Basis: Sendable, Equatable {
+        /// The rule set's channel (`hotline`, `mailbox`; `nil` for every channel).
+        public var channel: String?
+        /// The rule set's own name for the channel in adjustment wording, if it sets one.
+        public var label: String?
+
+        public init(channel: String?, label: String?) {
+            self.channel = channel
+            self.label = label
+        }
     }
 
     public var unit: String
     /// Negative: a deduction; positive: a bonus.
     public var points: Rational
-    /// The assessment item (指标名称), e.g. 热线办理综合考评.
+    /// The assessment item (指标名称) of a manual entry, as the `adjusted` event gives it; empty
+    /// for computed entries, which a report words from ``source`` (the Reports module).
     public var indicator: String
-    /// The detail (扣分明细 / 加分明细), e.g. 热线月度考评B类.
+    /// The detail (扣分明细 / 加分明细) of a manual entry; empty for computed entries.
     public var reason: String
     /// The ticket or letter number quoted, if any.
     public var ref: String?

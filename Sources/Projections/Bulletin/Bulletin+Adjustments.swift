@@ -2,21 +2,19 @@ extension Bulletin {
     /// The entries a rule set computes from one table: the grade's points (units with nothing
     /// due are never docked for their grade) and the points per overdue ticket.
     public static func computedAdjustments(_ report: PeriodReport) -> [Adjustment] {
-        let rules = report.rules, label = rules.adjustmentLabel
+        let rules = report.rules, basis = Adjustment.Basis(channel: rules.channel, label: rules.adjustments.label)
         var entries: [Adjustment] = []
         for row in report.rows where !row.scorecard.isEmpty {
             let grade = row.scorecard.grade
             if let points = rules.adjustments.points(forGrade: grade), points != .zero {
-                entries.append(Adjustment(unit: row.unit, points: points, indicator: "\(label)办理综合考评",
-                                          reason: "\(label)月度考评\(grade)类", source: .grade(grade)))
+                entries.append(Adjustment(unit: row.unit, points: points, indicator: "", reason: "",
+                                          source: .grade(grade, rules: basis)))
             }
             let each = rules.adjustments.overdueTicket
             if each != .zero, row.counts.overdue > 0 {
                 let n = row.counts.overdue
-                let verb = each < .zero ? "扣" : "加"
-                let amount = (each < .zero ? .zero - each : each).rounded(decimals: 2).trimmed
-                entries.append(Adjustment(unit: row.unit, points: each * Rational(n), indicator: "\(label)办理时效",
-                                          reason: "超期办结或未办结工单\(n)件，每件\(verb)\(amount)分", source: .overdue(tickets: n)))
+                entries.append(Adjustment(unit: row.unit, points: each * Rational(n), indicator: "", reason: "",
+                                          source: .overdue(tickets: n, each: each, rules: basis)))
             }
         }
         return entries

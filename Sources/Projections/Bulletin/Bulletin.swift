@@ -63,11 +63,12 @@ public struct Bulletin: Sendable {
         /// The rows of a group, best score first (`nil`: units the roster does not list).
         public func rows(in group: String?) -> [PeriodReport.Row] { report.rows.filter { $0.group == group } }
 
-        /// A group's counts added up and scored by the same formula, like the 合计 row.
+        /// A group's counts added up and scored by the same formula, like the total row; its
+        /// `unit` is the group's name (empty for `nil`).
         public func total(of group: String?) -> PeriodReport.Row {
             var sum = UnitCounts()
             for row in rows(in: group) { sum += row.counts }
-            return PeriodReport.Row(unit: group ?? "未分组", group: group, counts: sum, scorecard: Scorecard(counts: sum, rules: report.rules))
+            return PeriodReport.Row(unit: group ?? "", group: group, counts: sum, scorecard: Scorecard(counts: sum, rules: report.rules))
         }
 
         /// How many units of each grade, in the rules' grade order, for the rows of `group`
@@ -77,14 +78,15 @@ public struct Bulletin: Sendable {
             return report.rules.grades.map { bound in (bound.grade, selected.filter { $0.scorecard.grade == bound.grade }.count) }
         }
 
-        /// The categories in a fixed order (zero when absent), then the rest added up as `其他`.
-        public func categories(inOrder order: [String]) -> [LabelCount] {
+        /// The categories in a fixed order (zero when absent), and the tickets of every other
+        /// category added up.
+        public func categories(inOrder order: [String]) -> (listed: [LabelCount], other: Int) {
             var fixed = order.map { LabelCount(label: $0, count: 0) }
             var other = 0
             for item in categories {
                 if let i = order.firstIndex(of: item.label) { fixed[i].count += item.count } else { other += item.count }
             }
-            return fixed + [LabelCount(label: "其他", count: other)]
+            return (fixed, other)
         }
     }
 

@@ -21,7 +21,8 @@ public struct PeriodReport: Sendable {
     public var rules: RuleSet
     /// The unit rows, best score first.
     public var rows: [Row]
-    /// The 合计 row: the counts added up and scored by the same formula.
+    /// The total row: the counts added up and scored by the same formula. Its `unit` is empty;
+    /// a report names it (the Reports module prints 合计).
     public var total: Row
     /// Things the reader should know (e.g. units missing from the roster).
     public var warnings: [String]
@@ -61,7 +62,7 @@ public struct PeriodReport: Sendable {
         var sum = UnitCounts()
         for row in rows { sum += row.counts }
         self.rows = rows
-        self.total = Row(unit: "合计", group: nil, counts: sum, scorecard: Scorecard(counts: sum, rules: rules))
+        self.total = Row(unit: "", group: nil, counts: sum, scorecard: Scorecard(counts: sum, rules: rules))
         self.warnings = warnings
     }
 

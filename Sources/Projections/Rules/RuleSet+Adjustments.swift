@@ -13,7 +13,8 @@ extension RuleSet {
         /// rule off.
         public var overdueTicket: Rational
         /// The channel's name in the entries' wording (`热线` → 热线办理综合考评, 热线月度考评B类);
-        /// `nil`: 热线 for the hotline channel, 信箱 for the mailbox, else 工单.
+        /// `nil`: the report's name for the channel (the Reports module: 热线 for the hotline,
+        /// 信箱 for the mailbox, else 工单).
         public var label: String?
 
         /// Creates the rules.
@@ -47,16 +48,6 @@ extension RuleSet {
         public init(grade: String, points: Rational) {
             self.grade = grade
             self.points = points
-        }
-    }
-
-    /// The channel's name in adjustment wording: the rules' `label`, else 热线 / 信箱 / 工单.
-    public var adjustmentLabel: String {
-        if let label = adjustments.label { return label }
-        switch channel {
-        case "hotline": return "热线"
-        case "mailbox": return "信箱"
-        default: return "工单"
         }
     }
 }

@@ -74,16 +74,16 @@ enum AppendCommand: Subcommand {
             switch error {
             case .batchRejected(let problems, let lineCount):
                 let name = displayName(source)
-                var output = problems.map { $0.formatted(file: name) + "\n" }.joined()
+                var output = problems.map { $0.described(file: name) + "\n" }.joined()
                 output += "rejected: \(counted(problems.count, "error")) in \(counted(lineCount, "line")); \(log) unchanged\n"
                 Terminal.write(output)
             case .invalidLog(_, let problems, let count):
-                var output = problems.map { $0.formatted(file: log) + "\n" }.joined()
+                var output = problems.map { $0.described(file: log) + "\n" }.joined()
                 if count > problems.count { output += "… and \(counted(count - problems.count, "more problem"))\n" }
                 Terminal.write(output)
-                Terminal.writeErrorLine("Error: \(error)")
+                Terminal.writeErrorLine("Error: " + described(error))
             case .tornTail, .file, .chainedLog:
-                Terminal.writeErrorLine("Error: \(error)")
+                Terminal.writeErrorLine("Error: " + described(error))
             }
             return 1
         }

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Projections
+import Reports
 
 /// `ledger-cli bulletin`: the whole bulletin of a period, in Chinese, as Markdown or HTML.
 enum BulletinCommand: Subcommand {
@@ -47,8 +48,7 @@ enum BulletinCommand: Subcommand {
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
-        let format = parsed.option("format") ?? "markdown"
-        guard ["markdown", "html"].contains(format) else { throw UsageError("invalid --format '\(format)' (expected markdown or html)") }
+        let format = try parsed.choice("format", as: BulletinFormat.self)
         var scheme: BulletinScheme? = nil
         if let text = parsed.option("scheme") {
             guard let value = BulletinScheme(rawValue: text) else {
@@ -70,7 +70,7 @@ enum BulletinCommand: Subcommand {
                 minimum[parts[0]] = n
             }
         }
-        let mailboxRulesName = parsed.option("mailbox-rules") ?? "yueyang-mailbox"
+        let mailboxRulesName = parsed.value("mailbox-rules")
         let request = BulletinRequest(
             period: period, scheme: scheme, rules: try CommonOptions.rules(parsed), roster: try CommonOptions.roster(parsed),
             mailboxRules: mailboxRulesName == "none" ? nil : try RuleSet.load(mailboxRulesName),
@@ -82,7 +82,7 @@ enum BulletinCommand: Subcommand {
         let (bulletin, summary) = try replay.bulletin(request)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No bulletin was written.")
         }
         for warning in bulletin.hotline.report.warnings + (bulletin.mailbox?.report.warnings ?? []) {
@@ -98,8 +98,7 @@ enum BulletinCommand: Subcommand {
                 Terminal.writeErrorLine("warning: \(warning)")
             }
         }
-        let document = BulletinComposer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).document()
-        let text = format == "html" ? HTMLBulletinWriter.write(document) : MarkdownBulletinWriter.write(document)
+        let text = BulletinRenderer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).render(format)
         if let output = parsed.option("output") {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -113,7 +112,7 @@ enum BulletinCommand: Subcommand {
     }
 
     private static func count(_ parsed: CommandLineArguments, _ name: String, least: Int) throws -> Int {
-        let text = parsed.option(name) ?? ""
+        let text = parsed.value(name)
         guard let n = Int(text), n >= least else { throw UsageError("invalid --\(name) '\(text)' (expected a whole number ≥ \(least))") }
         return n
     }

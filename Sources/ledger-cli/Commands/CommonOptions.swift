@@ -1,5 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Events
 import Projections
@@ -57,7 +61,7 @@ enum CommonOptions {
     }
 
     static func rules(_ parsed: CommandLineArguments, name: String = "rules") throws -> RuleSet {
-        try RuleSet.load(parsed.option(name) ?? "yueyang-hotline")
+        try RuleSet.load(parsed.value(name))
     }
 
     static func roster(_ parsed: CommandLineArguments) throws -> Roster? {
@@ -118,7 +122,7 @@ enum CommonOptions {
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
         warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No report was produced.")
         }
         return summary

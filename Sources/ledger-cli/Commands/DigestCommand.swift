@@ -29,8 +29,7 @@ enum DigestCommand: Subcommand {
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let asOf = try CommonOptions.asOf(parsed)
-        let format = parsed.option("format") ?? "text"
-        guard format == "text" || format == "json" else { throw UsageError("invalid --format '\(format)' (expected text or json)") }
+        let format = try parsed.choice("format", as: DigestFormat.self)
         var expected: SHA256.Digest?
         if let text = parsed.option("expect") {
             guard let digest = SHA256.Digest(hex: text) else {
@@ -42,10 +41,13 @@ enum DigestCommand: Subcommand {
         try CommonOptions.requireRegularLog(log)
         let digest = try ChainDigest.of(logAt: log, asOf: asOf, maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
             shown += 1
-            if shown <= 20 { Terminal.writeErrorLine(problem.formatted(file: displayName(log))) }
+            if shown <= 20 { Terminal.writeErrorLine(problem.described(file: displayName(log))) }
         }
         let matches = expected.map { $0 == digest.head }
-        Terminal.write(format == "json" ? json(digest, log: log, matches: matches) : text(digest, matches: matches))
+        switch format {
+        case .text: Terminal.write(text(digest, matches: matches))
+        case .json: Terminal.write(json(digest, log: log, matches: matches))
+        }
         if let expected, matches == false {
             Terminal.writeErrorLine("Error: the chain head\(asOfText(digest)) is \(digest.head.hex), not the expected \(expected.hex): "
                                     + "lines up to line \(grouped(digest.line)) were changed, added or removed since the expected head "
@@ -53,6 +55,11 @@ enum DigestCommand: Subcommand {
             return 1
         }
         return 0
+    }
+
+    /// The values of `--format`.
+    enum DigestFormat: String, CaseIterable {
+        case text, json
     }
 
     /// `3f2a…e9  line 1,204  (1,204 events, as of 2024-03-05T00:00:00+08:00)`.

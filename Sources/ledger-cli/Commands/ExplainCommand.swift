@@ -1,5 +1,6 @@
 import Events
 import Projections
+import Reports
 
 /// `ledger-cli explain`: the tickets behind every number of one unit.
 enum ExplainCommand: Subcommand {
@@ -28,8 +29,7 @@ enum ExplainCommand: Subcommand {
         let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
         guard let unit = parsed.option("unit") else { throw UsageError("missing required option '--unit <unit>'") }
-        let format = parsed.option("format") ?? "table"
-        guard format == "table" || format == "json" else { throw UsageError("invalid --format '\(format)' (expected table or json)") }
+        let format = try parsed.choice("format", as: ExplanationFormat.self)
         let rules = try CommonOptions.rules(parsed)
         let asOf = try CommonOptions.asOf(parsed)
         let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
@@ -39,7 +39,7 @@ enum ExplainCommand: Subcommand {
         let (explanation, summary) = try replay.explain(unit: unit, period: period, rules: rules, options: options)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.formatted(file: log)) }
+            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
         }
         if explanation.tickets.isEmpty && explanation.counts.isEmpty {
@@ -49,8 +49,7 @@ enum ExplainCommand: Subcommand {
                 Terminal.writeErrorLine("warning: unit \(unit) has no events in \(period.label) (names must match exactly)")
             }
         }
-        let renderer = ExplanationRenderer(explanation: explanation, asOf: asOf)
-        Terminal.write(format == "json" ? renderer.json() : renderer.text())
+        Terminal.write(ExplanationRenderer(explanation: explanation, asOf: asOf).render(format))
         return 0
     }
 }

@@ -1,5 +1,6 @@
 import Events
 import Projections
+import Reports
 
 /// `ledger-cli replay`: the assessment table of a period.
 enum ReplayCommand: Subcommand {
@@ -34,11 +35,8 @@ enum ReplayCommand: Subcommand {
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
-        let format = parsed.option("format") ?? "table"
-        guard ["table", "json", "csv", "markdown"].contains(format) else {
-            throw UsageError("invalid --format '\(format)' (expected table, json, csv or markdown)")
-        }
-        guard let language = Language(rawValue: parsed.option("lang") ?? "zh") else {
+        let format = try parsed.choice("format", as: ReportFormat.self)
+        guard let language = Language(rawValue: parsed.value("lang")) else {
             throw UsageError("invalid --lang (expected zh or en)")
         }
         let rules = try CommonOptions.rules(parsed)
@@ -53,13 +51,7 @@ enum ReplayCommand: Subcommand {
         if report.total.counts.isEmpty, let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {
             Terminal.writeErrorLine("warning: \(warning)")
         }
-        let renderer = ReportRenderer(report: report, language: language, asOf: asOf)
-        switch format {
-        case "json": Terminal.write(renderer.json())
-        case "csv": Terminal.write(renderer.csv())
-        case "markdown": Terminal.write("**\(renderer.title())**\n\n" + DelimitedOutput.markdown(renderer.table()))
-        default: Terminal.write(renderer.title() + "\n\n" + renderer.table().render())
-        }
+        Terminal.write(ReportRenderer(report: report, language: language, asOf: asOf).render(format))
         return 0
     }
 }

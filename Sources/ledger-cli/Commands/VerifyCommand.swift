@@ -36,7 +36,7 @@ enum VerifyCommand: Subcommand {
         try CommonOptions.requireRegularLog(log)
         let summary = try LogVerifier.verifyFile(at: log, requireChain: parsed.flag("require-chain"),
                                                  maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
-            output += problem.formatted(file: name) + "\n"
+            output += problem.described(file: name) + "\n"
             if output.utf8.count >= 1 << 16 {
                 Terminal.write(output)
                 output = ""

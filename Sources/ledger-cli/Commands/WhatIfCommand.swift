@@ -1,5 +1,6 @@
 import Events
 import Projections
+import Reports
 
 /// `ledger-cli whatif`: a period scored under a base rule set and alternatives, side by side.
 enum WhatIfCommand: Subcommand {
@@ -27,8 +28,7 @@ enum WhatIfCommand: Subcommand {
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
-        let format = parsed.option("format") ?? "table"
-        guard format == "table" || format == "json" else { throw UsageError("invalid --format '\(format)' (expected table or json)") }
+        let format = try parsed.choice("format", as: ComparisonFormat.self)
         let altNames = parsed.options("alt")
         guard !altNames.isEmpty else { throw UsageError("missing required option '--alt <name|file>'") }
         let base = try CommonOptions.rules(parsed)
@@ -55,16 +55,7 @@ enum WhatIfCommand: Subcommand {
             }
         }
         let comparisons = reports.dropFirst().map { RuleComparison(base: reports[0], alt: $0) }
-        let renderer = ComparisonRenderer(asOf: asOf)
-        if format == "json" {
-            if comparisons.count == 1 {
-                Terminal.write(renderer.json(comparisons[0]) + "\n")
-            } else {
-                Terminal.write("[\n" + comparisons.map(renderer.json).joined(separator: ",\n") + "\n]\n")
-            }
-        } else {
-            Terminal.write(comparisons.map(renderer.text).joined(separator: "\n"))
-        }
+        Terminal.write(ComparisonRenderer(asOf: asOf).render(comparisons, as: format))
         return 0
     }
 }

@@ -140,7 +140,7 @@ struct CommandDispatcher: Sendable {
                 Terminal.writeError(usageError(error, for: command.spec))
                 return Self.usageExitCode
             } catch {
-                Terminal.writeErrorLine("Error: \(error)")
+                Terminal.writeErrorLine("Error: " + described(error))
                 return Self.failureExitCode
             }
         }

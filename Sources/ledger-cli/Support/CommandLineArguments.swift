@@ -9,7 +9,7 @@
 /// let period = parsed.option("period")          // value, else default, else nil
 /// let alternatives = parsed.options("alt")      // every --alt, in order
 /// let strict = parsed.flag("require-chain")
-/// let limit = try parsed.option("limit", as: Int.self)
+/// let format = try parsed.choice("format", as: ReportFormat.self)
 /// ```
 ///
 /// Asking for a name the spec does not declare is a programming error and
@@ -71,37 +71,30 @@ struct CommandLineArguments: Sendable {
         return defaultValue.map { [$0] } ?? []
     }
 
+    /// The value of an option that has a default in the spec: the last one given, else the default.
+    func value(_ name: String) -> String {
+        guard let value = option(name) else { preconditionFailure("'--\(name)' has no default in '\(spec.name)'; use option(_:)") }
+        return value
+    }
+
+    /// An option's value as one of a fixed set of choices (a `--format`), the spec's default when
+    /// it was not given. Throws a ``UsageError`` naming the choices, e.g. `invalid --format 'xml'
+    /// (expected table, json, csv or markdown)`.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws(UsageError) -> T
+    where T.RawValue == String {
+        let text = value(name)
+        guard let value = T(rawValue: text) else {
+            let names = T.allCases.map(\.rawValue)
+            let expected = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw UsageError("invalid --\(name) '\(text)' (expected \(expected))")
+        }
+        return value
+    }
+
     /// Whether a flag was given.
     func flag(_ name: String) -> Bool {
         precondition(declaredOption(name).isFlag, "'--\(name)' takes a value in '\(spec.name)'; use option(_:)")
         return setFlags.contains(name)
-    }
-
-    /// Whether an option or flag appeared on the command line (defaults do
-    /// not count).
-    func wasGiven(_ name: String) -> Bool {
-        _ = declaredOption(name)
-        return setFlags.contains(name) || optionValues[name] != nil
-    }
-
-    /// An option's value converted with `T(_:)`; `nil` when it has neither a
-    /// value nor a default. Throws a ``UsageError`` when conversion fails.
-    func option<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws(UsageError) -> T? {
-        guard let text = option(name) else { return nil }
-        guard let value = T(text) else {
-            throw UsageError("The value '\(text)' is invalid for '\(declaredOption(name).errorLabel)'.")
-        }
-        return value
-    }
-
-    /// A required positional argument converted with `T(_:)`. Throws a
-    /// ``UsageError`` when conversion fails.
-    func positional<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws(UsageError) -> T {
-        let text = positional(name)
-        guard let value = T(text) else {
-            throw UsageError("The value '\(text)' is invalid for '\(declaredArgument(name).displayName)'.")
-        }
-        return value
     }
 
     private func declaredArgument(_ name: String) -> CommandSpec.Positional {

@@ -1,3 +1,5 @@
+import Reports
+
 /// Renders help screens and usage lines in the layout of
 /// swift-argument-parser: `OVERVIEW`, discussion, `USAGE`, `ARGUMENTS`,
 /// `OPTIONS` (and `SUBCOMMANDS` for the root), with help text in a column

@@ -16,7 +16,7 @@ import Darwin
 /// two keeps the order too.
 ///
 /// Each call is one system call or more: build large reports into a single
-/// string (``TextTable/render()`` does) and write it once.
+/// string (the Reports renderers return one) and write it once.
 enum Terminal {
     /// The process's standard output.
     static var standardOutput: FileDescriptorStream { FileDescriptorStream(fileDescriptor: 1) }
@@ -42,11 +42,6 @@ enum Terminal {
     /// Writes `text` and a newline to standard error.
     static func writeErrorLine(_ text: String) {
         standardError.write(text + "\n")
-    }
-
-    /// Whether standard output is a terminal (not a file or pipe).
-    static var isStandardOutputTerminal: Bool {
-        standardOutput.isTerminal
     }
 
     /// Whether standard error is a terminal (not a file or pipe).

@@ -1,11 +1,37 @@
 import Events
 import Projections
 
-/// Prints a ``RuleComparison``.
-struct ComparisonRenderer {
-    var asOf: Timestamp?
+/// How ``ComparisonRenderer`` writes rule comparisons.
+public enum ComparisonFormat: String, CaseIterable, Sendable {
+    /// Per comparison: a title, a table of units (changed first) and the grade moves.
+    case table
+    /// One JSON object per comparison (`{"period", "base", "alt", "units": [...], "moves": {...}}`),
+    /// an array of them for several.
+    case json
+}
 
-    func json(_ c: RuleComparison) -> String {
+/// Prints ``RuleComparison``s, exactly as `ledger-cli whatif` prints them.
+public struct ComparisonRenderer: Sendable {
+    /// The as-of instant the comparisons were built at, if any.
+    public var asOf: Timestamp?
+
+    /// A renderer noting `asOf` when the reports compared were built from the events recorded up to then.
+    public init(asOf: Timestamp? = nil) {
+        self.asOf = asOf
+    }
+
+    /// The comparisons of one base with its alternatives in `format`, ending in a newline:
+    /// one JSON object for a single comparison, else an array.
+    public func render(_ comparisons: [RuleComparison], as format: ComparisonFormat) -> String {
+        switch format {
+        case .json where comparisons.count == 1: json(comparisons[0]) + "\n"
+        case .json: "[\n" + comparisons.map(json).joined(separator: ",\n") + "\n]\n"
+        case .table: comparisons.map(text).joined(separator: "\n")
+        }
+    }
+
+    /// One comparison's JSON object (no final newline).
+    public func json(_ c: RuleComparison) -> String {
         func row(_ u: RuleComparison.UnitChange) -> String {
             let fields: [(String, String)] = [
                 ("unit", JSONString.quoted(u.unit)), ("group", u.group.map(JSONString.quoted) ?? "null"),
@@ -25,7 +51,8 @@ struct ComparisonRenderer {
             + "\"changedUnits\": \(c.units.filter(\.changed).count)}"
     }
 
-    func text(_ c: RuleComparison) -> String {
+    /// One comparison's text, ending in a newline.
+    public func text(_ c: RuleComparison) -> String {
         let decimals = max(c.base.rules.scoreDecimals, c.alt.rules.scoreDecimals)
         var out = "\(c.period.label) · base \(c.base.rules.name) vs alt \(c.alt.rules.name)"
         if let asOf { out += " · as of \(asOf.rfc3339(offsetSeconds: c.base.rules.utcOffsetSeconds))" }

@@ -1,14 +1,41 @@
 import Events
 import Projections
 
-/// Prints a ``UnitExplanation`` for people (a ticket table) or machines (JSON lists).
-struct ExplanationRenderer {
-    var explanation: UnitExplanation
-    var asOf: Timestamp?
+/// How ``ExplanationRenderer`` writes an explanation.
+public enum ExplanationFormat: String, CaseIterable, Sendable {
+    /// The unit's figures, then one line per ticket with its deadline, closure, lateness and
+    /// the log lines that counted, then the lists of overdue, reworked, unsatisfied and declined tickets.
+    case table
+    /// `{"unit", "period", "rules", "asOf"?, "statistics", "accepted": [ids], …, "tickets": [...]}`.
+    case json
+}
+
+/// Prints a ``UnitExplanation`` for people (a ticket table) or machines (JSON lists), exactly
+/// as `ledger-cli explain` prints it.
+public struct ExplanationRenderer: Sendable {
+    /// The explanation to write.
+    public var explanation: UnitExplanation
+    /// The as-of instant the explanation was built at, if any.
+    public var asOf: Timestamp?
+
+    /// A renderer of `explanation`, noting `asOf` when it was built from the events recorded up to then.
+    public init(explanation: UnitExplanation, asOf: Timestamp? = nil) {
+        self.explanation = explanation
+        self.asOf = asOf
+    }
+
+    /// The whole output in `format`, ending in a newline.
+    public func render(_ format: ExplanationFormat) -> String {
+        switch format {
+        case .table: text()
+        case .json: json()
+        }
+    }
 
     var offset: Int32 { explanation.rules.utcOffsetSeconds }
 
-    func json() -> String {
+    /// The JSON object, ending in a newline.
+    public func json() -> String {
         let e = explanation
         func list(_ ids: [String]) -> String { "[" + ids.map(JSONString.quoted).joined(separator: ", ") + "]" }
         let row = PeriodReport.Row(unit: e.unit, group: nil, counts: e.counts, scorecard: e.scorecard)
@@ -38,7 +65,8 @@ struct ExplanationRenderer {
             + "\"events\": [\(events.joined(separator: ", "))]}"
     }
 
-    func text() -> String {
+    /// The text for people, ending in a newline.
+    public func text() -> String {
         let e = explanation, c = e.counts, s = e.scorecard
         func pct(_ r: Rational) -> String { Scorecard.display(r, rules: e.rules).description + "%" }
         var out = "\(e.unit) · \(e.period.label) · \(e.rules.name)"

@@ -2,6 +2,9 @@ import Projections
 
 /// The columns of an assessment table, in the bulletin's order, with Chinese and English headers.
 enum ReportColumn: CaseIterable {
+    /// The column's alignment in text and Markdown tables: names and grades left, figures right.
+    var alignment: TextTable.Alignment { self == .unit || self == .grade ? .left : .right }
+
     case unit, accepted, due, done, doneRate, onTime, onTimeRate, rework, reworkRate, callbackCount, callbackRate, score, grade
 
     func header(_ language: Language, rules: RuleSet) -> String {
@@ -57,7 +60,10 @@ enum ReportColumn: CaseIterable {
     }
 }
 
-/// The language of table headers.
-enum Language: String, CaseIterable {
-    case zh, en
+/// The language of an assessment table's headers and labels (the 合计 row, the ungrouped marker).
+public enum Language: String, CaseIterable, Sendable {
+    /// Chinese, as the bulletins print them: 部门名称, 受理案件数, … 合计.
+    case zh
+    /// English: Unit, Accepted, … Total.
+    case en
 }

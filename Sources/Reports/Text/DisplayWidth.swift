@@ -11,7 +11,7 @@
 ///
 /// Unassigned code points inside the wide blocks count as wide, which
 /// matches what terminals do with newly assigned characters.
-func displayWidth(_ text: String) -> Int {
+package func displayWidth(_ text: String) -> Int {
     // Fast path: plain ASCII, the common case for numbers and identifiers.
     var isASCII = true
     var asciiWidth = 0
@@ -32,7 +32,7 @@ func displayWidth(_ text: String) -> Int {
 }
 
 /// The number of terminal columns one grapheme cluster occupies (0, 1 or 2).
-func displayWidth(_ character: Character) -> Int {
+package func displayWidth(_ character: Character) -> Int {
     if let ascii = character.asciiValue {
         return ascii >= 0x20 && ascii != 0x7f ? 1 : 0
     }
@@ -116,7 +116,7 @@ extension String {
     ///
     /// Text that is already wider is returned unchanged. With `.center`,
     /// odd leftover space goes to the right.
-    func padded(toDisplayWidth width: Int, alignment: TextTable.Alignment = .left) -> String {
+    package func padded(toDisplayWidth width: Int, alignment: TextTable.Alignment = .left) -> String {
         let padding = width - displayWidth(self)
         guard padding > 0 else { return self }
         switch alignment {

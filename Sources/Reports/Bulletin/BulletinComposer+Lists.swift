@@ -51,7 +51,8 @@ extension BulletinComposer {
             var table = TextTable(columns: [.init("部门名称"), .init("加扣分值", alignment: .right), .init("指标名称"), .init(detail),
                                             .init("编号"), .init("依据")])
             for e in entries {
-                table.append([e.unit, ChineseText.points(e.points), e.indicator, e.reason, e.ref ?? "", e.isComputed ? "规则" : "登记"])
+                table.append([e.unit, ChineseText.points(e.points), ReportLabels.indicator(e), ReportLabels.reason(e), e.ref ?? "",
+                              e.isComputed ? "规则" : "登记"])
             }
             let sum = entries.reduce(Rational.zero) { $0 + $1.points }
             table.footer = ["合计（\(entries.count)项）", ChineseText.points(sum),

@@ -25,9 +25,9 @@
 ///
 /// Newlines and tabs inside cells are shown as spaces. The last column is not
 /// padded on the right, so lines carry no trailing whitespace.
-struct TextTable: Sendable {
+package struct TextTable: Sendable {
     /// Horizontal placement of text within a column.
-    enum Alignment: Sendable, Hashable {
+    package enum Alignment: Sendable, Hashable {
         case left
         case right
         case center

@@ -2,7 +2,7 @@
 /// Flavored Markdown tables.
 ///
 /// Both work from the same ``TextTable`` a subcommand builds for terminal
-/// output, so a `--format` option only has to pick a ``TableFormat``.
+/// output, so one table serves every format.
 enum DelimitedOutput {
     // MARK: - CSV
 
@@ -116,25 +116,6 @@ enum DelimitedOutput {
         records += table.rows.map(padded)
         if let footer = table.footer { records.append(padded(footer)) }
         return records
-    }
-}
-
-/// The output formats a reporting subcommand can offer through `--format`.
-enum TableFormat: String, CaseIterable, Sendable {
-    /// Aligned plain text for terminals (``TextTable/render()``).
-    case text
-    /// RFC 4180 CSV with CRLF line breaks.
-    case csv
-    /// GitHub Flavored Markdown.
-    case markdown
-
-    /// Renders `table` in this format.
-    func render(_ table: TextTable) -> String {
-        switch self {
-        case .text: return table.render()
-        case .csv: return DelimitedOutput.csv(table)
-        case .markdown: return DelimitedOutput.markdown(table)
-        }
     }
 }
 

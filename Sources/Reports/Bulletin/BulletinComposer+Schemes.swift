@@ -170,8 +170,11 @@ extension BulletinComposer {
     /// Ticket types, hotline and mailbox side by side.
     private func typeTable() -> BulletinDocument.Table {
         let types = bulletin.request.typeCategories
-        let hot = hotline.categories(inOrder: types)
-        let mail = bulletin.mailbox?.categories(inOrder: types)
+        func withOther(_ c: (listed: [LabelCount], other: Int)) -> [(label: String, count: Int)] {
+            c.listed.map { ($0.label, $0.count) } + [(ReportLabels.otherCategories, c.other)]
+        }
+        let hot = withOther(hotline.categories(inOrder: types))
+        let mail = bulletin.mailbox.map { withOther($0.categories(inOrder: types)) }
         var columns: [TextTable.Column] = [.init("类型"), .init("热线件数", alignment: .right), .init("热线占比", alignment: .right)]
         if mail != nil { columns += [.init("信箱件数", alignment: .right), .init("信箱占比", alignment: .right)] }
         var table = TextTable(columns: columns)

@@ -75,11 +75,4 @@ enum ChineseText {
         guard items.count > 1 else { return items.first ?? "" }
         return items.dropLast().joined(separator: "、") + "和" + items.last!
     }
-
-    /// A deadline or closure, `02-21 18:00`, in the rules' time zone.
-    static func shortTime(_ time: Timestamp, offsetSeconds: Int32) -> String {
-        let text = time.rfc3339(offsetSeconds: offsetSeconds)  // 2024-02-21T18:00:00+08:00
-        let chars = Array(text)
-        return String(chars[5..<10]) + " " + String(chars[11..<16])
-    }
 }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Files shipped with the package (samples, rules), found from this source file's location.
+enum PackageFiles {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    static func text(_ relative: String) throws -> String {
+        try String(contentsOfFile: path(relative), encoding: .utf8)
+    }
+
+    /// Rows of a CSV with a header, as dictionaries (fields may be quoted).
+    static func csvRows(_ relative: String) throws -> [[String: String]] {
+        let lines = try text(relative).split(separator: "\n").map(String.init)
+        guard let header = lines.first else { return [] }
+        let keys = splitCSV(header)
+        return lines.dropFirst().filter { !$0.isEmpty }.map { line in
+            Dictionary(uniqueKeysWithValues: zip(keys, splitCSV(line) + Array(repeating: "", count: max(0, keys.count - splitCSV(line).count))))
+        }
+    }
+
+    static func splitCSV(_ line: String) -> [String] {
+        var fields: [String] = [], field = "", quoted = false, previousQuote = false
+        for c in line {
+            if quoted {
+                if c == "\"" { quoted = false; previousQuote = true } else { field.append(c) }
+            } else if c == "\"" {
+                if previousQuote { field.append("\"") }
+                quoted = true
+                previousQuote = false
+            } else if c == "," {
+                fields.append(field); field = ""; previousQuote = false
+            } else {
+                field.append(c); previousQuote = false
+            }
+        }
+        fields.append(field)
+        return fields
+    }
+}
