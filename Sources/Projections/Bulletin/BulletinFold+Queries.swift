@@ -67,10 +67,10 @@ extension BulletinFold {
     /// The bulletin counts of every unit with any in the period.
     public func counts(period: Period) -> [String: BulletinCounts] {
         var byUnit: [Int32: BulletinCounts] = [:]
-        for record in records where record.included && record.unit >= 0 {
+        for record in records where record.fold.included && record.fold.unit >= 0 {
             guard period.contains(day: day(record.assignedAt)) else { continue }
-            byUnit[record.unit, default: BulletinCounts()].assigned += 1
-            if record.isClosed && record.closedAt <= record.due { byUnit[record.unit, default: BulletinCounts()].onTimeDone += 1 }
+            byUnit[record.fold.unit, default: BulletinCounts()].assigned += 1
+            if record.fold.isDoneOnTime { byUnit[record.fold.unit, default: BulletinCounts()].onTimeDone += 1 }
         }
         for mark in marks where period.contains(day: mark.day) {
             switch mark.kind {
@@ -92,11 +92,12 @@ extension BulletinFold {
     ///   逾期数); the lists then add up to ``BulletinCounts/overdue``.
     public func overdueTickets(period: Period, byAssignment: Bool = false) -> [String: [TicketStatus]] {
         var byUnit: [String: [TicketStatus]] = [:]
-        for (index, record) in records.enumerated() where record.included && record.unit >= 0 {
-            let anchor = byAssignment ? record.assignedAt
-                : options.attribution == .closure && record.isClosed ? record.closedAt : record.due
-            guard period.contains(day: day(anchor)), !(record.isClosed && record.closedAt <= record.due) else { continue }
-            byUnit[units.string(record.unit), default: []].append(status(index, record, times: 1))
+        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        for (index, record) in records.enumerated() where record.fold.included && record.fold.unit >= 0 {
+            let placement = record.fold.placement(offset: offset, byClosure: byClosure)
+            let day = byAssignment ? day(record.assignedAt) : placement.day
+            guard period.contains(day: day), !placement.onTime else { continue }
+            byUnit[units.string(placement.unit), default: []].append(status(index, record, times: 1))
         }
         return byUnit.mapValues { $0.sorted { ($0.deadline, $0.ticket) < ($1.deadline, $1.ticket) } }
     }
@@ -163,8 +164,8 @@ extension BulletinFold {
     }
 
     private func status(_ index: Int, _ record: TicketRecord, times: Int) -> TicketStatus {
-        TicketStatus(ticket: tickets.string(Int32(index)), deadline: Timestamp(nanoseconds: record.due),
-                     closedAt: record.isClosed ? Timestamp(nanoseconds: record.closedAt) : nil, times: times)
+        TicketStatus(ticket: tickets.string(Int32(index)), deadline: Timestamp(nanoseconds: record.fold.due),
+                     closedAt: record.fold.isClosed ? Timestamp(nanoseconds: record.fold.closedAt) : nil, times: times)
     }
 
     private func day(_ nanoseconds: Int64) -> Int32 {
