@@ -20,10 +20,11 @@ struct ChannelFilter: Sendable {
 
     /// The rule: everything passes without a filter; a missing channel passes when the
     /// default channel is wanted; else the channel must equal the wanted one (`equals` compares).
+    /// (`hasChannel` is evaluated only under a filter: the block fold without one reads no flags.)
     @inline(__always)
-    func includes(hasChannel: Bool, equals: ([UInt8]) -> Bool) -> Bool {
+    func includes(hasChannel: @autoclosure () -> Bool, equals: ([UInt8]) -> Bool) -> Bool {
         guard let wanted else { return true }
-        return hasChannel ? equals(wanted) : missingMatches
+        return hasChannel() ? equals(wanted) : missingMatches
     }
 
     /// Whether a ticket accepted on `channel` (`nil`: the field is absent) passes.

@@ -154,17 +154,11 @@ public struct Projection: Sendable {
             case .unreachable: days[Int(unit)].update(day) { $0.unreachable += 1 }
             }
         }
-        if changed { recount(&state, days: days, offset: offset, byClosure: byClosure) }
-        return changed
-    }
-
-    /// Moves a ticket's due/done/onTime contribution to where its current state puts it.
-    @inline(__always)
-    private static func recount(_ state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>, offset: Int32,
-                                byClosure: Bool) {
+        guard changed else { return false }
+        // Move the ticket's due/done/onTime contribution to where its new state puts it.
         let new = state.placement(offset: offset, byClosure: byClosure)
         let old = state.counted
-        if new == old { return }
+        if new == old { return true }
         if old.unit >= 0 {
             days[Int(old.unit)].update(old.day) {
                 $0.due -= 1
@@ -180,6 +174,7 @@ public struct Projection: Sendable {
             }
         }
         state.counted = new
+        return true
     }
 
     /// The counts of one unit over a period; zero counts for a unit never seen.
