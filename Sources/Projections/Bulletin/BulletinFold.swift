@@ -3,9 +3,10 @@ import Events
 /// The fold a bulletin needs beside ``Projection``: ticket-level facts the unit counters do not
 /// keep.
 ///
-/// It remembers, per ticket, its category and topic, its live assignment (unit, assignment
-/// time, deadline, closure) and its pending supervisions; and, as a list of marks, every event
-/// a bulletin counts or lists by ticket: assignments, reworks, declines, callbacks with
+/// It remembers, per ticket, its category and topic, its live assignment (unit, deadline,
+/// closure: the ``TicketFold`` the table counts with, updated by the same rules; and the
+/// assignment time) and its pending supervisions; and, as a list of marks, every event a
+/// bulletin counts or lists by ticket: assignments, reworks, declines, callbacks with
 /// `contacted: false`, supervisions and their answers. It also collects the manual `adjusted`
 /// entries. The queries in `BulletinFold+Queries.swift` read any period from that state.
 ///
