@@ -2,20 +2,21 @@ import Events
 
 /// Folds a log for one unit, remembering which tickets and lines make up each number.
 ///
-/// It follows exactly the counting rules of ``Projection`` (same options: time zone,
-/// attribution, channel, as-of) but keeps ticket ids and line numbers instead of counters.
+/// It counts with the same per-ticket core as ``Projection`` (``TicketFold``, the same
+/// options: time zone, attribution, channel, as-of) but keeps ticket ids and line numbers
+/// instead of counters. Its unit ids are two: the explained unit and every other one.
 public struct Explainer: Sendable {
     public let unit: String
     public let period: Period
     public let options: ProjectionOptions
-    private var unitBytes: [UInt8]
+    private let unitBytes: [UInt8]
+    private let channelFilter: ChannelFilter
+
+    /// The unit ids the explainer gives the core: the explained unit, and any other.
+    private static let explained: Int32 = 0, other: Int32 = 1
 
     private struct TicketState: Sendable {
-        var included = false
-        var holdsUnit = false  // the live assignment is the explained unit's
-        var assigned = false   // the live assignment exists (any unit)
-        var due: Int64 = 0
-        var closedAt: Int64 = .min
+        var fold = TicketFold()
         var detailIndex: Int = -1
     }
 
@@ -28,6 +29,7 @@ public struct Explainer: Sendable {
         self.period = period
         self.options = options
         self.unitBytes = Array(unit.utf8)
+        self.channelFilter = options.channelFilter
         self.explanation = UnitExplanation(unit: unit, period: period, rules: rules, counts: UnitCounts(),
                                            scorecard: Scorecard(counts: UnitCounts(), rules: rules))
     }
@@ -37,53 +39,29 @@ public struct Explainer: Sendable {
         if let asOf = options.asOf, event.knownAt > asOf { return }
         let ticket = event.ticket.string(in: line)
         if event.kind == .accepted {
-            var included = true
-            if options.channel != nil { included = options.includes(channel: event.channel?.string(in: line)) }
-            state[ticket, default: TicketState()].included = included
+            state[ticket, default: TicketState()].fold.included = channelFilter.includes(event.channel, in: line)
             return
         }
-        guard var t = state[ticket], t.included else { return }
+        guard var t = state[ticket], t.fold.included else { return }
         let isUnit = event.unit.map { ref in
             ref.escaped ? ref.string(in: line) == unit : UnsafeRawBufferPointer(rebasing: line[ref.range]).elementsEqual(unitBytes)
         } ?? false
-        let inPeriod = period.contains(day: event.at.day(atOffset: options.utcOffsetSeconds))
+        let (count, _) = t.fold.apply(event.kind, unit: isUnit ? Self.explained : Self.other, at: event.at.nanoseconds,
+                                      due: event.due?.nanoseconds ?? .min, by: event.by, rating: event.rating)
         var counted: [String] = []
-        switch event.kind {
-        case .accepted:
-            return
-        case .assigned:
-            t.assigned = true
-            t.holdsUnit = isUnit
-            t.due = event.due!.nanoseconds
-            t.closedAt = .min
-            if isUnit && inPeriod { counted.append("accepted"); explanation.accepted.append(ticket) }
-        case .extended:
-            t.due = event.due!.nanoseconds
-        case .closed:
-            t.closedAt = event.at.nanoseconds
-        case .returned:
-            if event.by == .center {
-                t.closedAt = .min
-                if let due = event.due { t.due = due.nanoseconds }
-                if isUnit && inPeriod { counted.append("rework"); explanation.rework.append(ticket) }
-            } else {
-                t.assigned = false
-                t.holdsUnit = false
-                if isUnit && inPeriod { counted.append("returns"); explanation.returns.append(ticket) }
+        if isUnit && period.contains(day: event.at.day(atOffset: options.utcOffsetSeconds)) {
+            switch count {
+            case .none: break
+            case .accepted: counted.append("accepted"); explanation.accepted.append(ticket)
+            case .rework: counted.append("rework"); explanation.rework.append(ticket)
+            case .returns: counted.append("returns"); explanation.returns.append(ticket)
+            case .satisfied: counted.append("callback:satisfied"); explanation.callbacks.append(ticket)
+            case .unsatisfied:
+                counted.append("callback:unsatisfied")
+                explanation.callbacks.append(ticket)
+                explanation.unsatisfied.append(ticket)
+            case .unreachable: counted.append("callback:unreachable"); explanation.unreachable.append(ticket)
             }
-        case .callbackRated:
-            if isUnit && inPeriod {
-                switch event.rating {
-                case .satisfied: counted.append("callback:satisfied"); explanation.callbacks.append(ticket)
-                case .unsatisfied:
-                    counted.append("callback:unsatisfied")
-                    explanation.callbacks.append(ticket)
-                    explanation.unsatisfied.append(ticket)
-                default: counted.append("callback:unreachable"); explanation.unreachable.append(ticket)
-                }
-            }
-        case .supervised, .supervisionAnswered, .adjusted:
-            break
         }
         if isUnit {
             if t.detailIndex < 0 {
@@ -99,24 +77,22 @@ public struct Explainer: Sendable {
     /// The explanation: the lists, the per-ticket detail and the unit's scorecard.
     public func finish() -> UnitExplanation {
         var result = explanation
-        for (ticket, t) in state where t.holdsUnit && t.assigned {
-            let closed = t.closedAt != .min
-            let anchor = options.attribution == .closure && closed ? t.closedAt : t.due
-            guard period.contains(day: Timestamp(nanoseconds: anchor).day(atOffset: options.utcOffsetSeconds)) else { continue }
-            let onTime = closed && t.closedAt <= t.due
+        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        for (ticket, t) in state where t.fold.unit == Self.explained {
+            let placement = t.fold.placement(offset: offset, byClosure: byClosure)
+            if t.detailIndex >= 0 {
+                result.tickets[t.detailIndex].deadline = Timestamp(nanoseconds: t.fold.due)
+                result.tickets[t.detailIndex].closedAt = t.fold.isClosed ? Timestamp(nanoseconds: t.fold.closedAt) : nil
+            }
+            guard period.contains(day: placement.day) else { continue }
             result.due.append(ticket)
-            if closed { result.done.append(ticket) }
-            if onTime { result.onTime.append(ticket) } else { result.overdue.append(ticket) }
+            if placement.done { result.done.append(ticket) }
+            if placement.onTime { result.onTime.append(ticket) } else { result.overdue.append(ticket) }
             if t.detailIndex >= 0 {
                 result.tickets[t.detailIndex].isDue = true
-                result.tickets[t.detailIndex].isDone = closed
-                result.tickets[t.detailIndex].isOnTime = onTime
+                result.tickets[t.detailIndex].isDone = placement.done
+                result.tickets[t.detailIndex].isOnTime = placement.onTime
             }
-        }
-        for (ticket, t) in state where t.detailIndex >= 0 && t.holdsUnit {
-            _ = ticket
-            result.tickets[t.detailIndex].deadline = Timestamp(nanoseconds: t.due)
-            result.tickets[t.detailIndex].closedAt = t.closedAt == .min ? nil : Timestamp(nanoseconds: t.closedAt)
         }
         // Keep only tickets that counted for something in this period.
         result.tickets = result.tickets.filter { $0.isDue || $0.events.contains { !$0.counted.isEmpty } }

@@ -3,8 +3,8 @@ import Events
 /// Every ticket behind one unit's numbers for one period: what `ledger-cli explain` prints.
 ///
 /// Each list holds ticket ids; ``rework`` has one entry per rework event, so a ticket may
-/// repeat. The lists add up to the unit's ``counts`` by construction of the same rules the
-/// ``Projection`` applies.
+/// repeat. The lists add up to the unit's ``counts``: ``Explainer`` counts with the same
+/// per-ticket core as ``Projection`` (`TicketFold`).
 public struct UnitExplanation: Sendable {
     public var unit: String
     public var period: Period

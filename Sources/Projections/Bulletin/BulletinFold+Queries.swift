@@ -1,76 +1,13 @@
 import Events
 
-/// A unit's bulletin counts for a period that ``UnitCounts`` does not hold.
-public struct BulletinCounts: Sendable, Equatable {
-    /// Assignments made to the unit in the period that it kept (not declined): 交办数 in the
-    /// Xiangtan scheme, which counts an assignment in the period it was made.
-    public var assigned = 0
-    /// Of those, closed at or before the deadline (按期办结数).
-    public var onTimeDone = 0
-    /// Rated callbacks in the period where the citizen said the unit never contacted them
-    /// (成员单位未答复当事人数).
-    public var notContacted = 0
-    /// `supervised` events by phone / in writing in the period, and answers to them.
-    public var phoneSupervised = 0
-    public var phoneAnswered = 0
-    public var writtenSupervised = 0
-    public var writtenAnswered = 0
-
-    public init() {}
-
-    /// Kept assignments of the period not closed on time (逾期数): closed late or still open.
-    public var overdue: Int { assigned - onTimeDone }
-    /// Supervisions of either kind.
-    public var supervised: Int { phoneSupervised + writtenSupervised }
-
-    /// Adds another unit's counts.
-    public static func += (lhs: inout BulletinCounts, rhs: BulletinCounts) {
-        lhs.assigned += rhs.assigned
-        lhs.onTimeDone += rhs.onTimeDone
-        lhs.notContacted += rhs.notContacted
-        lhs.phoneSupervised += rhs.phoneSupervised
-        lhs.phoneAnswered += rhs.phoneAnswered
-        lhs.writtenSupervised += rhs.writtenSupervised
-        lhs.writtenAnswered += rhs.writtenAnswered
-    }
-}
-
-/// A ticket in a bulletin list: its id, deadline and closure.
-public struct TicketStatus: Sendable, Equatable {
-    public var ticket: String
-    public var deadline: Timestamp
-    /// The last closure not followed by rework; `nil` while open.
-    public var closedAt: Timestamp?
-    /// How many times it was counted (reworks of one ticket in the period).
-    public var times: Int
-}
-
-/// A category or topic and how many tickets carry it.
-public struct LabelCount: Sendable, Equatable {
-    public var label: String
-    public var count: Int
-}
-
-/// How many tickets returned by units (退单) in a period had been returned 1, 2, 3, 4, 5+ times.
-public struct ReturnsHistogram: Sendable, Equatable {
-    /// `tickets[0]` returned once, … `tickets[4]` five times or more, counting each ticket's
-    /// returns up to the end of the period.
-    public var tickets: [Int] = [0, 0, 0, 0, 0]
-    /// Returns (events) in the period.
-    public var returns = 0
-
-    /// Tickets with a return in the period.
-    public var ticketCount: Int { tickets.reduce(0, +) }
-}
-
 extension BulletinFold {
     /// The bulletin counts of every unit with any in the period.
     public func counts(period: Period) -> [String: BulletinCounts] {
         var byUnit: [Int32: BulletinCounts] = [:]
-        for record in records where record.included && record.unit >= 0 {
+        for record in records where record.fold.included && record.fold.unit >= 0 {
             guard period.contains(day: day(record.assignedAt)) else { continue }
-            byUnit[record.unit, default: BulletinCounts()].assigned += 1
-            if record.isClosed && record.closedAt <= record.due { byUnit[record.unit, default: BulletinCounts()].onTimeDone += 1 }
+            byUnit[record.fold.unit, default: BulletinCounts()].assigned += 1
+            if record.fold.isDoneOnTime { byUnit[record.fold.unit, default: BulletinCounts()].onTimeDone += 1 }
         }
         for mark in marks where period.contains(day: mark.day) {
             switch mark.kind {
@@ -92,11 +29,12 @@ extension BulletinFold {
     ///   逾期数); the lists then add up to ``BulletinCounts/overdue``.
     public func overdueTickets(period: Period, byAssignment: Bool = false) -> [String: [TicketStatus]] {
         var byUnit: [String: [TicketStatus]] = [:]
-        for (index, record) in records.enumerated() where record.included && record.unit >= 0 {
-            let anchor = byAssignment ? record.assignedAt
-                : options.attribution == .closure && record.isClosed ? record.closedAt : record.due
-            guard period.contains(day: day(anchor)), !(record.isClosed && record.closedAt <= record.due) else { continue }
-            byUnit[units.string(record.unit), default: []].append(status(index, record, times: 1))
+        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        for (index, record) in records.enumerated() where record.fold.included && record.fold.unit >= 0 {
+            let placement = record.fold.placement(offset: offset, byClosure: byClosure)
+            let day = byAssignment ? day(record.assignedAt) : placement.day
+            guard period.contains(day: day), !placement.onTime else { continue }
+            byUnit[units.string(placement.unit), default: []].append(status(index, record, times: 1))
         }
         return byUnit.mapValues { $0.sorted { ($0.deadline, $0.ticket) < ($1.deadline, $1.ticket) } }
     }
@@ -163,8 +101,8 @@ extension BulletinFold {
     }
 
     private func status(_ index: Int, _ record: TicketRecord, times: Int) -> TicketStatus {
-        TicketStatus(ticket: tickets.string(Int32(index)), deadline: Timestamp(nanoseconds: record.due),
-                     closedAt: record.isClosed ? Timestamp(nanoseconds: record.closedAt) : nil, times: times)
+        TicketStatus(ticket: tickets.string(Int32(index)), deadline: Timestamp(nanoseconds: record.fold.due),
+                     closedAt: record.fold.isClosed ? Timestamp(nanoseconds: record.fold.closedAt) : nil, times: times)
     }
 
     private func day(_ nanoseconds: Int64) -> Int32 {

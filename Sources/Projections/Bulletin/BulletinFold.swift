@@ -3,9 +3,10 @@ import Events
 /// The fold a bulletin needs beside ``Projection``: ticket-level facts the unit counters do not
 /// keep.
 ///
-/// It remembers, per ticket, its category and topic, its live assignment (unit, assignment
-/// time, deadline, closure) and its pending supervisions; and, as a list of marks, every event
-/// a bulletin counts or lists by ticket: assignments, reworks, declines, callbacks with
+/// It remembers, per ticket, its category and topic, its live assignment (unit, deadline,
+/// closure: the ``TicketFold`` the table counts with, updated by the same rules; and the
+/// assignment time) and its pending supervisions; and, as a list of marks, every event a
+/// bulletin counts or lists by ticket: assignments, reworks, declines, callbacks with
 /// `contacted: false`, supervisions and their answers. It also collects the manual `adjusted`
 /// entries. The queries in `BulletinFold+Queries.swift` read any period from that state.
 ///
@@ -24,23 +25,19 @@ public struct BulletinFold: Sendable {
     var marks: [Mark] = []
     /// The manual deductions and bonuses seen, in log order.
     public private(set) var adjustments: [Adjustment] = []
-    private var channelBytes: [UInt8]?
+    private let channelFilter: ChannelFilter
 
     /// What the fold remembers about one ticket.
     struct TicketRecord: Sendable {
-        var included = false
+        /// The counting core's state: included, live unit, deadline, closure (the `counted…`
+        /// fields are unused here).
+        var fold = TicketFold()
         var category: Int32 = -1
         var topic: Int32 = -1
-        /// The unit holding the live assignment, or -1.
-        var unit: Int32 = -1
+        /// When the live assignment was made.
         var assignedAt: Int64 = 0
-        var due: Int64 = 0
-        /// The last closure not followed by rework; `.min` while open.
-        var closedAt: Int64 = .min
         /// Methods of the holder's unanswered supervisions, oldest first.
         var pending: [SupervisionMethod] = []
-
-        var isClosed: Bool { closedAt != .min }
     }
 
     /// One counted event: which ticket, which unit, which local day, what.
@@ -57,7 +54,7 @@ public struct BulletinFold: Sendable {
     /// Creates an empty fold.
     public init(options: ProjectionOptions = ProjectionOptions()) {
         self.options = options
-        self.channelBytes = options.channel.map { Array($0.utf8) }
+        self.channelFilter = options.channelFilter
     }
 
     /// Folds one event decoded in place from a log line.
@@ -71,49 +68,33 @@ public struct BulletinFold: Sendable {
         let t = Int(tickets.intern(event.ticket, in: line))
         if t == records.count { records.append(TicketRecord()) }
         if event.kind == .accepted {
-            var included = true
-            if let wanted = channelBytes {
-                if let ref = event.channel {
-                    included = ref.escaped ? Array(ref.string(in: line).utf8) == wanted
-                        : UnsafeRawBufferPointer(rebasing: line[ref.range]).elementsEqual(wanted)
-                } else {
-                    included = options.includesMissingChannel
-                }
-            }
-            records[t].included = included
+            records[t].fold.included = channelFilter.includes(event.channel, in: line)
             records[t].category = event.category.map { labels.intern($0, in: line) } ?? -1
             records[t].topic = event.topic.map { labels.intern($0, in: line) } ?? -1
             return
         }
-        guard records[t].included, let unitRef = event.unit else { return }
+        guard records[t].fold.included, let unitRef = event.unit else { return }
         let unit = units.intern(unitRef, in: line)
-        let at = event.at.nanoseconds
         let day = event.at.day(atOffset: options.utcOffsetSeconds)
         func mark(_ kind: Mark.Kind) { marks.append(Mark(ticket: Int32(t), unit: unit, day: day, kind: kind)) }
-        switch event.kind {
-        case .accepted, .adjusted:
-            return
-        case .assigned:
-            records[t].unit = unit
-            records[t].assignedAt = at
-            records[t].due = event.due?.nanoseconds ?? at
-            records[t].closedAt = .min
+        // The counting core's rules; the bulletin lists assignments, reworks and declines by ticket.
+        let (count, _) = records[t].fold.apply(event.kind, unit: unit, at: event.at.nanoseconds,
+                                               due: event.due?.nanoseconds ?? .min, by: event.by, rating: event.rating)
+        switch count {
+        case .accepted:
+            records[t].assignedAt = event.at.nanoseconds
             records[t].pending = []
             mark(.assigned)
-        case .extended:
-            if let due = event.due { records[t].due = due.nanoseconds }
-        case .closed:
-            records[t].closedAt = at
-        case .returned:
-            if event.by == .center {
-                records[t].closedAt = .min
-                if let due = event.due { records[t].due = due.nanoseconds }
-                mark(.rework)
-            } else {
-                records[t].unit = -1
-                records[t].pending = []
-                mark(.unitReturn)
-            }
+        case .rework:
+            mark(.rework)
+        case .returns:
+            records[t].pending = []
+            mark(.unitReturn)
+        case .none, .satisfied, .unsatisfied, .unreachable:
+            break
+        }
+        // What only the bulletin counts.
+        switch event.kind {
         case .callbackRated:
             // Only a rated callback can tell: an unreachable citizen said nothing.
             if event.contacted == false && event.rating != .unreachable { mark(.notContacted) }
@@ -125,6 +106,8 @@ public struct BulletinFold: Sendable {
             guard !records[t].pending.isEmpty else { return }
             let method = records[t].pending.removeFirst()
             mark(method == .phone ? .phoneAnswered : .writtenAnswered)
+        case .accepted, .assigned, .extended, .closed, .returned, .adjusted:
+            break
         }
     }
 

@@ -28,8 +28,7 @@ extension Projection {
             swap(&days, &unitDays)
         }
         let asOf = options.asOf?.nanoseconds ?? .max
-        let (offset, byClosure, wanted) = (options.utcOffsetSeconds, options.attribution == .closure, channelBytes)
-        let missingMatches = missingChannelMatches
+        let (offset, byClosure, channel) = (options.utcOffsetSeconds, options.attribution == .closure, channelFilter)
         var counted = 0
         var sink = 0
         block.events.withUnsafeBufferPointer { events in
@@ -57,9 +56,7 @@ extension Projection {
                         let event = events[j]
                         let t = Int(event.ticketID)
                         if event.kind == .accepted {
-                            states[t].included = wanted.map {
-                                event.flags.contains(.hasChannel) ? event.channelEquals($0, in: bytes) : missingMatches
-                            } ?? true
+                            states[t].included = channel.includes(event, in: bytes)
                             continue
                         }
                         guard states[t].included else { continue }

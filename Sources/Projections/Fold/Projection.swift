@@ -20,18 +20,15 @@ public struct Projection: Sendable {
     public internal(set) var units = ByteInterner(capacity: 256)
     var ticketState = PlainArray<TicketFold>()
     var unitDays: [UnitDays] = []
-    /// The channel filter's bytes, if any.
-    let channelBytes: [UInt8]?
-    /// Whether an `accepted` event without a channel passes the filter (it is on the default channel).
-    let missingChannelMatches: Bool
+    /// The channel filter.
+    let channelFilter: ChannelFilter
     /// Events folded (after the as-of and channel filters).
     public internal(set) var eventCount = 0
 
     /// Creates an empty projection.
     public init(options: ProjectionOptions = ProjectionOptions()) {
         self.options = options
-        self.channelBytes = options.channel.map { Array($0.utf8) }
-        self.missingChannelMatches = options.includesMissingChannel
+        self.channelFilter = options.channelFilter
     }
 
     /// Folds one event.
@@ -47,7 +44,7 @@ public struct Projection: Sendable {
         var rating: Rating? = nil
         switch event.body {
         case .accepted(let channel, _, _):
-            channelMatches = options.includes(channel: channel)
+            channelMatches = channelFilter.includes(channel)
         case .assigned(_, let d), .extended(_, let d, _): due = d
         case .returned(_, let b, _, let d): by = b; due = d
         case .closed, .supervised, .supervisionAnswered, .adjusted: break
@@ -70,15 +67,7 @@ public struct Projection: Sendable {
     /// validator's ids, so a replay interns every ticket once, not once per table).
     mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, ticket: Int32, unit: Int32) {
         if let asOf = options.asOf, event.knownAt > asOf { return }
-        var channelMatches = true
-        if event.kind == .accepted, let wanted = channelBytes {
-            if let ref = event.channel {
-                channelMatches = ref.escaped ? Array(ref.string(in: line).utf8) == wanted
-                    : UnsafeRawBufferPointer(rebasing: line[ref.range]).elementsEqual(wanted)
-            } else {
-                channelMatches = missingChannelMatches
-            }
-        }
+        let channelMatches = event.kind != .accepted || channelFilter.includes(event.channel, in: line)
         fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at.nanoseconds, due: event.due?.nanoseconds,
              by: event.by, rating: event.rating, channelMatches: channelMatches)
     }
@@ -101,16 +90,7 @@ public struct Projection: Sendable {
     @inline(__always)
     mutating func apply(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, ticket: Int32, unit: Int32) {
         if let asOf = options.asOf, event.knownAt > asOf.nanoseconds { return }
-        var channelMatches = true
-        if event.kind == .accepted, let wanted = channelBytes {
-            if !event.flags.contains(.hasChannel) {
-                channelMatches = missingChannelMatches
-            } else if event.flags.contains(.channelEscaped) {
-                channelMatches = Array(event.channelRef.string(in: event.line(in: block)).utf8) == wanted
-            } else {
-                channelMatches = event.channel.bytes(in: block).elementsEqual(wanted)
-            }
-        }
+        let channelMatches = event.kind != .accepted || channelFilter.includes(event, in: block)
         fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at, due: event.due == .min ? nil : event.due,
              by: event.by, rating: event.rating, channelMatches: channelMatches)
     }
@@ -148,9 +128,10 @@ public struct Projection: Sendable {
         if changed { ticketState[t] = state }
     }
 
-    /// The counting rules for one event (not `accepted`) of an included ticket: updates the
-    /// ticket's state and the day counters of `unit` (which `days` covers, as every unit a
-    /// ticket's state names does).
+    /// One event (not `accepted`) of an included ticket, counted: the rules of
+    /// ``TicketFold/apply(_:unit:at:due:by:rating:)`` update the ticket's state, its event count
+    /// goes to the day counters of `unit` (which `days` covers, as every unit a ticket's state
+    /// names does), and its due/done/onTime move to its new ``TicketFold/placement(offset:byClosure:)``.
     /// - Parameters:
     ///   - due: The event's deadline, or `.min`.
     ///   - offset: The UTC offset of the local days.
@@ -160,77 +141,40 @@ public struct Projection: Sendable {
     static func count(_ kind: EventKind, unit: Int32, at: Int64, due: Int64, by: ReturnParty?, rating: Rating?,
                       into state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>, offset: Int32,
                       byClosure: Bool) -> Bool {
-        let day = Timestamp(nanoseconds: at).day(atOffset: offset)
-        switch kind {
-        case .accepted:
-            return false
-        case .assigned:
-            days[Int(unit)].update(day) { $0.accepted += 1 }
-            state.unit = unit
-            state.due = due == .min ? 0 : due
-            state.closedAt = .min
-        case .extended:
-            if due != .min { state.due = due }
-        case .closed:
-            state.closedAt = at
-        case .returned:
-            if by == .center {
-                days[Int(unit)].update(day) { $0.rework += 1 }
-                state.closedAt = .min
-                if due != .min { state.due = due }
-            } else {
-                days[Int(unit)].update(day) { $0.returns += 1 }
-                state.unit = -1
-            }
-        case .callbackRated:
-            switch rating {
+        let (count, changed) = state.apply(kind, unit: unit, at: at, due: due, by: by, rating: rating)
+        if count != .none {
+            let day = Timestamp(nanoseconds: at).day(atOffset: offset)
+            switch count {
+            case .none: break
+            case .accepted: days[Int(unit)].update(day) { $0.accepted += 1 }
+            case .rework: days[Int(unit)].update(day) { $0.rework += 1 }
+            case .returns: days[Int(unit)].update(day) { $0.returns += 1 }
             case .satisfied: days[Int(unit)].update(day) { $0.satisfied += 1 }
             case .unsatisfied: days[Int(unit)].update(day) { $0.unsatisfied += 1 }
-            case .unreachable, nil: days[Int(unit)].update(day) { $0.unreachable += 1 }
+            case .unreachable: days[Int(unit)].update(day) { $0.unreachable += 1 }
             }
-            return false
-        case .supervised, .supervisionAnswered, .adjusted:
-            // Counted by the bulletin's fold; an adjustment's stream is never accepted, so it
-            // does not get here.
-            return false
         }
-        recount(&state, days: days, offset: offset, byClosure: byClosure)
-        return true
-    }
-
-    /// Moves a ticket's due/done/onTime contribution to where its current state puts it.
-    @inline(__always)
-    private static func recount(_ state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>, offset: Int32,
-                                byClosure: Bool) {
-        var newUnit: Int32 = -1, newDay: Int32 = 0, newDone = false, newOnTime = false
-        if state.unit >= 0 {
-            newUnit = state.unit
-            newDone = state.isClosed
-            newOnTime = newDone && state.closedAt <= state.due
-            let anchor = byClosure && newDone ? state.closedAt : state.due
-            newDay = Timestamp(nanoseconds: anchor).day(atOffset: offset)
-        }
-        if newUnit == state.countedUnit && newDay == state.countedDay && newDone == state.countedDone
-            && newOnTime == state.countedOnTime { return }
-        if state.countedUnit >= 0 {
-            let (done, onTime) = (state.countedDone, state.countedOnTime)
-            days[Int(state.countedUnit)].update(state.countedDay) {
+        guard changed else { return false }
+        // Move the ticket's due/done/onTime contribution to where its new state puts it.
+        let new = state.placement(offset: offset, byClosure: byClosure)
+        let old = state.counted
+        if new == old { return true }
+        if old.unit >= 0 {
+            days[Int(old.unit)].update(old.day) {
                 $0.due -= 1
-                if done { $0.done -= 1 }
-                if onTime { $0.onTime -= 1 }
+                if old.done { $0.done -= 1 }
+                if old.onTime { $0.onTime -= 1 }
             }
         }
-        if newUnit >= 0 {
-            days[Int(newUnit)].update(newDay) {
+        if new.unit >= 0 {
+            days[Int(new.unit)].update(new.day) {
                 $0.due += 1
-                if newDone { $0.done += 1 }
-                if newOnTime { $0.onTime += 1 }
+                if new.done { $0.done += 1 }
+                if new.onTime { $0.onTime += 1 }
             }
         }
-        state.countedUnit = newUnit
-        state.countedDay = newDay
-        state.countedDone = newDone
-        state.countedOnTime = newOnTime
+        state.counted = new
+        return true
     }
 
     /// The counts of one unit over a period; zero counts for a unit never seen.

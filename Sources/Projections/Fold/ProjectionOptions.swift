@@ -25,13 +25,13 @@ public struct ProjectionOptions: Sendable, Hashable {
     public static let defaultChannel = "hotline"
 
     /// Whether a ticket accepted on `channel` (`nil`: the field is absent) passes the filter.
-    public func includes(channel accepted: String?) -> Bool {
-        guard let wanted = channel else { return true }
-        return (accepted ?? ProjectionOptions.defaultChannel) == wanted
-    }
+    public func includes(channel accepted: String?) -> Bool { channelFilter.includes(accepted) }
 
     /// Whether a ticket accepted without a `channel` field passes the filter.
-    public var includesMissingChannel: Bool { channel == nil || channel == ProjectionOptions.defaultChannel }
+    public var includesMissingChannel: Bool { channelFilter.missingMatches }
+
+    /// The filter every fold applies (see ``ChannelFilter``).
+    var channelFilter: ChannelFilter { ChannelFilter(channel: channel) }
 
     /// The options a rule set implies, with an optional channel override and as-of instant.
     public init(rules: RuleSet, channel: String?? = nil, asOf: Timestamp? = nil) {

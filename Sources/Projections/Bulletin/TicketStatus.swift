@@ -1,0 +1,11 @@
+import Events
+
+/// A ticket in a bulletin list: its id, deadline and closure.
+public struct TicketStatus: Sendable, Equatable {
+    public var ticket: String
+    public var deadline: Timestamp
+    /// The last closure not followed by rework; `nil` while open.
+    public var closedAt: Timestamp?
+    /// How many times it was counted (reworks of one ticket in the period).
+    public var times: Int
+}
