@@ -1,0 +1,56 @@
+import Events
+import Foundation
+
+/// A ``Projection`` kept current by a ``Ledger``: every event in the log, then each event as it
+/// commits — from this process or, once the ledger has read it, another one.
+///
+/// ```swift
+/// let ledger = try await Ledger.open(path: "events.jsonl")
+/// let live = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: .yueyangHotline))
+/// try await ledger.append([closed])
+/// let table = live.report(period: .month(2024, 2), rules: .yueyangHotline)   // includes `closed`
+/// ```
+///
+/// Reads are read-your-writes: the ledger hands each commit to the projection before the
+/// `append` that wrote it returns. Reading takes a lock for the time of the read, so readers on
+/// any thread see a whole commit or none of it.
+public final class LiveProjection: Sendable {
+    private let state: Mutex
+
+    /// Folds the whole log of `ledger` (on the ledger's thread), then follows it.
+    public init(ledger: Ledger, options: ProjectionOptions) async throws {
+        let state = Mutex(Projection(options: options))
+        self.state = state
+        try await ledger.addObserver { records in
+            state.withLock { projection in
+                for record in records { projection.apply(record.event) }
+            }
+        }
+    }
+
+    /// The table of `period` under `rules`, with the events committed so far.
+    public func report(period: Period, rules: RuleSet, roster: Roster? = nil) -> PeriodReport {
+        state.withLock { $0.report(period: period, rules: rules, roster: roster) }
+    }
+
+    /// One unit's counts over `period`.
+    public func counts(unit: String, period: Period) -> UnitCounts {
+        state.withLock { $0.counts(unit: unit, period: period) }
+    }
+
+    /// A copy of the projection as it is now.
+    public var snapshot: Projection { state.withLock { $0 } }
+
+    /// The projection behind a lock.
+    private final class Mutex: @unchecked Sendable {
+        // `@unchecked Sendable`: `value` is only touched while `lock` is held.
+        private let lock = NSLock()
+        private var value: Projection
+        init(_ value: Projection) { self.value = value }
+        func withLock<R>(_ body: (inout Projection) -> R) -> R {
+            lock.lock()
+            defer { lock.unlock() }
+            return body(&value)
+        }
+    }
+}
