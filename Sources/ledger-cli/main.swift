@@ -20,6 +20,7 @@ let dispatcher = CommandDispatcher(
         ExplainCommand.self,
         WhatIfCommand.self,
         BulletinCommand.self,
+        FollowCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))

@@ -120,10 +120,15 @@ public actor Ledger {
         return ledger
     }
 
+    /// Reads the log under a shared lock (opening never writes; a missing log is created when
+    /// the options say so).
     private func load() throws(AppendError) {
+        if access(path, F_OK) != 0 && errno == ENOENT && options.createsMissingLog {
+            do { _ = try LockedLogFile.acquire(path, create: true) } catch { throw .file(error) }
+        }
         let file: LockedLogFile
-        do { file = try LockedLogFile.acquire(path, create: options.createsMissingLog) } catch { throw .file(error) }
-        _ = try catchUp(file)
+        do { file = try LockedLogFile.acquireShared(path) } catch { throw .file(error) }
+        _ = try catchUp(file, exclusive: false)
     }
 
     /// The number of lines (events) in the log as this ledger knows it.
@@ -197,7 +202,7 @@ public actor Ledger {
             return
         }
         do {
-            try catchUp(file)
+            try catchUp(file, exclusive: true)
             try sealer.prepare(lineCount: known.lineCount, byteCount: known.byteCount)
         } catch {
             stale = true
@@ -277,14 +282,27 @@ public actor Ledger {
 
     // MARK: Keeping up with the file
 
-    /// Brings the state up to the file (held under the exclusive lock): settles an interrupted
-    /// append, reads lines that other processes appended, or reads the whole log again when it
-    /// was rewritten. Returns the records read.
+    /// Brings the state up to the file: reads lines that other processes appended, or reads the
+    /// whole log again when it was rewritten. Under the exclusive lock an interrupted append is
+    /// settled first; under a shared one its bytes are left out (see ``LogSnapshot``).
+    /// Returns the records read.
     @discardableResult
-    private func catchUp(_ file: borrowing LockedLogFile) throws(AppendError) -> [Record] {
-        do { _ = try PendingAppend.settle(file, path: path, clock: options.clock) } catch { throw .file(error) }
-        let length: Int64
-        do { length = try file.length() } catch { throw .file(error) }
+    private func catchUp(_ file: borrowing LockedLogFile, exclusive: Bool) throws(AppendError) -> [Record] {
+        var length: Int64
+        do {
+            if exclusive {
+                _ = try PendingAppend.settle(file, path: path, clock: options.clock)
+                length = try file.length()
+            } else {
+                length = try file.length()
+                if let pending = try PendingAppend.read(forLog: path),
+                   try !pending.isComplete(in: file.fd, path: path, length: length) {
+                    length = min(length, pending.logLength)
+                }
+            }
+        } catch {
+            throw .file(error)
+        }
         if !stale && length == known.byteCount && (try? tailMatches(file)) == true { return [] }
         if stale || length < known.byteCount || (try? tailMatches(file)) != true {
             verifier = LogVerifier()
@@ -299,7 +317,7 @@ public actor Ledger {
         let before = known
         do {
             try LogAppender.readLines(of: file, path: path, into: &known, verifier: &verifier, sealer: &sealer,
-                                      maxLineBytes: options.maxLineBytes, problemLimit: 20) { line in
+                                      maxLineBytes: options.maxLineBytes, problemLimit: 20, end: length) { line in
                 self.noteLine(line.number, offset: line.offset)
                 if !wasFresh || !self.observers.isEmpty || !self.commitWaiters.isEmpty, let event = try? decoder.decodeEvent(line.bytes) {
                     records.append(Record(position: line.number, offset: line.offset, line: Array(line.bytes), event: event))
@@ -352,8 +370,8 @@ public actor Ledger {
         do { snapshot = try LogSnapshot.take(path: path) } catch { throw .file(error) }
         guard snapshot.length != known.byteCount || stale else { return }
         let file: LockedLogFile
-        do { file = try LockedLogFile.acquire(path, create: false) } catch { throw .file(error) }
-        try catchUp(file)
+        do { file = try LockedLogFile.acquireShared(path) } catch { throw .file(error) }
+        try catchUp(file, exclusive: false)
     }
 
     // MARK: Reading
@@ -417,8 +435,9 @@ public actor Ledger {
         }
     }
 
-    /// Waits until the log holds a line after `position`; `false` when cancelled or closed.
-    func waitForCommit(after position: Int) async -> Bool {
+    /// Waits until the log holds a line after `position` (committed here or, once read, by
+    /// another process); `false` when the task is cancelled or the ledger closed.
+    public func waitForCommit(after position: Int) async -> Bool {
         if known.lineCount > position { return true }
         if closed { return false }
         let id = nextWaiterID

@@ -18,8 +18,17 @@ struct LockedLogFile: ~Copyable {
     /// Opens `path` for reading and writing and waits for the exclusive lock.
     /// - Parameter create: Create the file (mode 0644) when it does not exist.
     static func acquire(_ path: String, create: Bool) throws(LogFileError) -> LockedLogFile {
+        try acquire(path, create: create, shared: false)
+    }
+
+    /// Opens `path` for reading only and waits for a shared lock: no writer is then at work.
+    static func acquireShared(_ path: String) throws(LogFileError) -> LockedLogFile {
+        try acquire(path, create: false, shared: true)
+    }
+
+    private static func acquire(_ path: String, create: Bool, shared: Bool) throws(LogFileError) -> LockedLogFile {
         var created = false
-        var fd = open(path, O_RDWR | O_CLOEXEC)
+        var fd = shared ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : open(path, O_RDWR | O_CLOEXEC)
         if fd < 0 && errno == ENOENT && create {
             fd = open(path, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0o644)
             if fd >= 0 {
@@ -31,7 +40,7 @@ struct LockedLogFile: ~Copyable {
         }
         guard fd >= 0 else { throw .system(path, "open the file") }
         try LogInput.requireRegularFile(fd: fd, path: path, closingOnFailure: true)
-        while flock(fd, LOCK_EX) != 0 {
+        while flock(fd, shared ? LOCK_SH : LOCK_EX) != 0 {
             guard errno == EINTR else {
                 let code = errno
                 close(fd)

@@ -120,7 +120,7 @@ public struct LogAppender: Sendable {
     /// invalid log.
     static func readLines<Sealer: LineSealer>(of file: borrowing LockedLogFile, path: String, into existing: inout ExistingLog,
                                               verifier: inout LogVerifier, sealer: inout Sealer, maxLineBytes: Int,
-                                              problemLimit limit: Int,
+                                              problemLimit limit: Int, end: Int64 = .max,
                                               observe: (LogLine) -> Void = { _ in }) throws(AppendError) {
         var torn: (line: Int, byteCount: Int)?
         var problems: [LogProblem] = []
@@ -133,7 +133,7 @@ public struct LogAppender: Sendable {
         do {
             guard lseek(file.fd, off_t(start), SEEK_SET) == start else { throw LogFileError.system(path, "seek") }
             var lines = existing.lineCount
-            existing.byteCount += try LogReader.forEachLine(fd: file.fd, path: path, chunkSize: 1 << 20, start: start,
+            existing.byteCount += try LogReader.forEachLine(fd: file.fd, path: path, chunkSize: 1 << 20, start: start, end: end,
                                                             firstLineNumber: existing.lineCount + 1,
                                                             maxLineBytes: maxLineBytes) { line in
                 lines = line.number

@@ -1,0 +1,98 @@
+import Dispatch
+import Events
+import Projections
+import Reports
+
+/// `ledger-cli follow`: the table of a period, printed again each time new events commit.
+enum FollowCommand: Subcommand {
+    static let spec = CommandSpec(
+        name: "follow",
+        abstract: "Print a period's table, then print it again each time new events commit.",
+        discussion: """
+        Opens the log once (reading it whole, as replay does, under a shared lock: follow never writes), prints \
+        the table, then waits for new events — appended by this machine's other processes through 'ledger-cli \
+        append', a service's Ledger, or anything that takes the log's lock — and prints the table again after \
+        each commit. Lines of an append that is still being written, or that a crash interrupted, are never \
+        shown. With --format json each update is one line holding exactly the object 'replay --format json' \
+        prints, for a dashboard or a service in another language to read from a pipe. Ctrl-C ends it.
+
+        Examples:
+          ledger-cli follow events.jsonl --period 2024-02 --units samples/yueyang-hotline-units.csv
+          ledger-cli follow events.jsonl -p 2024-02 --format json | my-dashboard
+        """,
+        arguments: [.required("LOG", help: "The event log (JSON Lines).")],
+        options: [
+            CommonOptions.period, CommonOptions.rules, CommonOptions.units, CommonOptions.channel,
+            .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            .option("lang", valueName: "lang", help: "Header language for the table: zh or en.", defaultValue: "zh"),
+            .option("interval", valueName: "ms", help: "How often the log is checked for other processes' appends.",
+                    defaultValue: "50"),
+            .option("updates", valueName: "n", help: "Stop after this many updates (0: follow until interrupted).",
+                    defaultValue: "0"),
+            CommonOptions.maxLineBytes,
+        ])
+
+    enum Format: String, CaseIterable { case table, json }
+
+    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
+        let log = parsed.positional("LOG")
+        let period = try CommonOptions.period(parsed)
+        let format = try parsed.choice("format", as: Format.self)
+        guard let language = Language(rawValue: parsed.value("lang")) else {
+            throw UsageError("invalid --lang (expected zh or en)")
+        }
+        guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
+            throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
+        }
+        guard let updates = Int(parsed.value("updates")), updates >= 0 else {
+            throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
+        }
+        let rules = try CommonOptions.rules(parsed)
+        let roster = try CommonOptions.roster(parsed)
+        let projectionOptions = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules))
+        try CommonOptions.requireRegularLog(log)
+        var ledgerOptions = Ledger.Options()
+        ledgerOptions.createsMissingLog = false
+        ledgerOptions.followInterval = .milliseconds(interval)
+        ledgerOptions.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+
+        func render(_ report: PeriodReport) -> String {
+            let renderer = ReportRenderer(report: report, language: language)
+            switch format {
+            case .table: return renderer.render(.table) + "\n"
+            // The replay object on one line: its newlines are separators (strings escape theirs).
+            case .json: return renderer.render(.json).split(separator: "\n").joined() + "\n"
+            }
+        }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                let ledger = try await Ledger.open(path: log, options: ledgerOptions)
+                let live = try await LiveProjection(ledger: ledger, options: projectionOptions)
+                Terminal.write(render(live.report(period: period, rules: rules, roster: roster)))
+                var seen = await ledger.count
+                var printed = 0
+                while updates == 0 || printed < updates {
+                    guard await ledger.waitForCommit(after: seen) else { break }
+                    seen = await ledger.count
+                    Terminal.write(render(live.report(period: period, rules: rules, roster: roster)))
+                    printed += 1
+                }
+            } catch {
+                outcome.set(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw error }
+        return 0
+    }
+
+    /// The error a follow ended with, handed from its task to the waiting thread.
+    private final class Outcome: @unchecked Sendable {
+        // `@unchecked Sendable`: written once by the task before it signals, read after the wait.
+        private(set) var error: (any Error)?
+        func set(_ error: any Error) { self.error = error }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `ledger-cli follow`: the table once, then again after each commit of another process.
+@Test func followPrintsTheReplayObjectAgainAfterEachCommitOfAnotherProcess() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl([eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
+                                         eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]))
+    let follow = Process()
+    follow.executableURL = LedgerCLI.executable
+    follow.arguments = ["follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--updates", "2", "--interval", "5"]
+    follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try dir.write("follow.out", "")
+    follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
+    follow.standardError = FileHandle.nullDevice
+    try follow.run()
+    defer { if follow.isRunning { follow.terminate() } }
+    func lines() throws -> [String] { try dir.text("follow.out").split(separator: "\n").map(String.init) }
+    func waitFor(_ count: Int) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while try lines().count < count && Date() < deadline { usleep(10_000) }
+    }
+    try waitFor(1)
+    for (n, batch) in [[eventLine("b1", "T1", "closed", "02 10:00", #""unit":"市城管局""#)],
+                       [eventLine("c1", "T2", "accepted", "02 11:00", #""channel":"hotline""#)]].enumerated() {
+        let append = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path, input: jsonl(batch))
+        #expect(append.status == 0, "\(append.stderr)")
+        try waitFor(2 + n)
+    }
+    let deadline = Date().addingTimeInterval(20)
+    while follow.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!follow.isRunning && follow.terminationStatus == 0)
+    // Each update is exactly replay's JSON object, on one line, for the log as it was then.
+    let updates = try lines()
+    #expect(updates.count == 3)
+    let replay = try LedgerCLI.run(["replay", "events.jsonl", "--period", "2024-02", "--format", "json"], in: dir.path)
+    func object(_ text: String) throws -> NSDictionary {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSDictionary
+    }
+    #expect(try object(updates[2]) == object(replay.stdout))
+    #expect(updates[0].contains(#""done": 0"#) && updates[1].contains(#""done": 1"#))
+}
+
+@Test func followRefusesWhatItCannotFollow() throws {
+    let missing = try LedgerCLI.run(["follow", "nope.jsonl", "--period", "2024-02"])
+    #expect(missing.status == 1)
+    #expect(missing.stderr.hasPrefix("Error: nope.jsonl: cannot open the file"))
+    let usage = try LedgerCLI.run(["follow", "samples/events.jsonl", "--period", "2024-02", "--format", "csv"])
+    #expect(usage.status == 64)
+    let help = try LedgerCLI.run(["follow", "--help"])
+    #expect(help.status == 0 && help.stdout.contains("Ctrl-C ends it"))
+}
