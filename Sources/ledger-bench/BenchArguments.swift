@@ -8,7 +8,7 @@ struct BenchArguments {
     var flags: Set<String> = []
 
     /// Options that take no value.
-    static let flagNames: Set<String> = ["duckdb", "help", "h", "keep"]
+    static let flagNames: Set<String> = ["duckdb", "help", "h", "keep", "chain"]
 
     init(_ arguments: some Sequence<String>) throws(BenchUsageError) {
         var iterator = arguments.makeIterator()

@@ -9,6 +9,7 @@ OVERVIEW: Workload generator and benchmarks for ticket-ledger.
 
 USAGE: ledger-bench generate [options] > LOG
        ledger-bench run LOG --period YYYY-MM [--duckdb] [--incremental N]
+       ledger-bench ledger LOG [--appends N] [--writers W] [--cli PATH]
 
 Run `ledger-bench help generate` or `ledger-bench help run` for the options.
 """
@@ -26,12 +27,16 @@ do {
         exit(try GenerateCommand.run(parsed))
     case "run" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
         exit(try RunCommand.run(parsed))
+    case "ledger" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
+        exit(try LedgerCommand.run(parsed))
+    case "ledger": print(LedgerCommand.usage)
     case "generate": print(GenerateCommand.usage)
     case "run": print(RunCommand.usage)
     case "help", "-h", "--help":
         switch parsed.positionals.first {
         case "generate": print(GenerateCommand.usage)
         case "run": print(RunCommand.usage)
+        case "ledger": print(LedgerCommand.usage)
         default: print(overview)
         }
     default:
