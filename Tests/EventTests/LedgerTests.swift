@@ -168,3 +168,50 @@ final class Locked<Value>: @unchecked Sendable {
         return body(&value)
     }
 }
+
+@Suite struct EventValueValidationTests {
+    /// Events checked as values give exactly the verdicts their lines give, on a log with
+    /// every kind of mistake.
+    @Test func valuesAndLinesGetTheSameVerdicts() throws {
+        var lines = acceptedAssignedClosed("T1", prefix: "a") + acceptedAssignedClosed("T2", prefix: "b")
+        lines += [
+            line("a1", "T3", "accepted", "02 09:00"),                                              // duplicate id
+            line("c1", "T9", "closed", "02 09:00", #""unit":"甲""#),                               // never accepted
+            line("c2", "T1", "accepted", "02 09:00"),                                              // accepted twice
+            line("c3", "T2", "callback-rated", "03 09:00", #""unit":"乙","rating":"satisfied""#),  // never closed by 乙
+            line("c4", "T1", "returned", "03 10:00", #""unit":"市城管局","by":"center""#),         // rework: fine
+            line("c5", "T1", "assigned", "01 08:00", #""unit":"甲","due":"2024-02-06T18:00:00+08:00""#), // time went back
+        ]
+        var byLine = LogVerifier(), byValue = LogVerifier()
+        var decoder = EventDecoder()
+        for (index, text) in lines.enumerated() {
+            var bytes = Array(text.utf8)
+            let event = try bytes.withUnsafeBytes { try decoder.decodeEvent($0) }
+            var lineProblem: EventProblem?
+            bytes.withUnsafeBytes { buffer in
+                byLine.check(LogLine(number: index + 1, offset: 0, bytes: buffer, terminated: true)) { lineProblem = $0.problem }
+            }
+            let valueProblem = byValue.check(event, lineNumber: index + 1)
+            #expect(valueProblem == lineProblem, "line \(index + 1): \(text)")
+            bytes.removeAll()
+        }
+        #expect(byValue.eventCount == byLine.eventCount && byValue.ticketCount == byLine.ticketCount)
+        #expect(byValue.check(Event(id: "", ticket: "T5", at: Timestamp(seconds: 0), body: .accepted(channel: nil, category: nil, topic: nil)))
+                == .emptyField("id"))
+    }
+
+    @Test func aVerifierBuiltFromALogChecksNewEventsAsAppendWould() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
+        var verifier = try LogVerifier.state(ofLogAt: path)
+        let t = Timestamp.parseRFC3339("2024-02-10T09:00:00+08:00")!
+        #expect(verifier.check(Event(id: "a1", ticket: "T7", at: t, body: .accepted(channel: nil, category: nil, topic: nil)))
+                == .duplicateID("a1", firstLine: 1))
+        #expect(verifier.check(Event(id: "r1", ticket: "T1", at: t, body: .callbackRated(unit: "市城管局", rating: .satisfied))) == nil)
+        #expect(verifier.check(Event(id: "r2", ticket: "T1", at: t, body: .callbackRated(unit: "别的单位", rating: .satisfied)))
+                == .lifecycle(ticket: "T1", type: .callbackRated, violation: .neverClosedBy(unit: "别的单位")))
+        try dir.write("torn.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")) + "{\"id\"")
+        #expect(throws: AppendError.self) { try LogVerifier.state(ofLogAt: dir.file("torn.jsonl")) }
+    }
+}

@@ -29,8 +29,8 @@ public struct LifecycleValidator: Sendable {
     public init() {}
 
     /// The interned ids of the last event passed to ``apply(_:in:lineNumber:)``.
-    public private(set) var lastTicket: Int32 = -1
-    public private(set) var lastUnit: Int32 = -1
+    package internal(set) var lastTicket: Int32 = -1
+    package internal(set) var lastUnit: Int32 = -1
 
     /// Checks `event` and, when it is allowed, applies it to its ticket's state.
     /// - Parameters:
@@ -45,17 +45,24 @@ public struct LifecycleValidator: Sendable {
         var unit: Int32 = -1
         if let ref = event.unit { unit = Self.intern(ref, in: line, into: &units) }
         lastUnit = unit
+        return apply(kind: event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
+                     ticket: ticket, unit: unit, ticketName: event.ticket.string(in: line), lineNumber: lineNumber)
+    }
+
+    /// Checks an event's essentials against its ticket's state (interned ids) and applies it
+    /// when allowed; `ticketName` is evaluated only for a message.
+    mutating func apply(kind: EventKind, at: Int64, due: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
+                        ticketName: @autoclosure () -> String, lineNumber: Int) -> EventProblem? {
         var state = states[Int(ticket)]
         let before = state
         let closersBefore = journal != nil && before.moreClosers ? moreClosers[ticket] : nil
-        guard let violation = check(event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
-                                    ticket: ticket, unit: unit, lineNumber: lineNumber, state: &state)
+        guard let violation = check(kind, at: at, due: due, by: by, ticket: ticket, unit: unit, lineNumber: lineNumber, state: &state)
         else {
             journal?.append((ticket, before, closersBefore))
             states[Int(ticket)] = state
             return nil
         }
-        return .lifecycle(ticket: event.ticket.string(in: line), type: event.kind, violation: violation)
+        return .lifecycle(ticket: ticketName(), type: kind, violation: violation)
     }
 
     /// Checks a line decoded by a parallel scan (``LogScan``); the same rules as ``apply(_:in:lineNumber:)``.

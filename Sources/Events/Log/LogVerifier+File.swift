@@ -116,3 +116,64 @@ func groupedThousands(_ n: Int) -> String {
     }
     return out
 }
+
+extension LogVerifier {
+    /// The state of the log at `path` — every ticket's life cycle and every id — read under a
+    /// moment's shared lock (see ``LogSnapshot``), to check new events against it as `append`
+    /// would (``check(_:lineNumber:)``).
+    /// - Throws: ``AppendError`` when the log cannot be read, is torn or has problems.
+    public static func state(ofLogAt path: String, maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws(AppendError) -> LogVerifier {
+        var verifier = LogVerifier()
+        var problems: [LogProblem] = []
+        var problemCount = 0
+        var torn: LogLine?
+        let snapshot: LogSnapshot
+        do { snapshot = try LogSnapshot.take(path: path) } catch { throw .file(error) }
+        var reader = LogReader(path: path, chunkSize: 1 << 20)
+        reader.maxLineBytes = maxLineBytes
+        do {
+            try reader.forEachLine(end: snapshot.length) { line in
+                guard line.terminated else { torn = line; return }
+                verifier.check(line) { problem in
+                    problemCount += 1
+                    if problems.count < 20 { problems.append(problem) }
+                }
+            }
+        } catch let error as LogFileError {
+            throw .file(error)
+        } catch {
+            throw .file(LogFileError(path: path, message: "cannot read the file: \(error)"))
+        }
+        if let torn { throw .tornTail(path: path, line: torn.number, byteCount: torn.bytes.count) }
+        if problemCount > 0 { throw .invalidLog(path: path, problems: problems, problemCount: problemCount) }
+        return verifier
+    }
+
+    /// Checks an ``Event`` value against the events so far — its id must be new, and its ticket's
+    /// life cycle must allow it — and applies it when it is allowed. No JSON round trip (but an
+    /// `adjusted` event's points, see ``LifecycleValidator/apply(_:lineNumber:)``).
+    /// - Parameter lineNumber: A position to remember for later messages (e.g. a sequence number).
+    /// - Returns: `nil` when the event is valid, else the problem (the state is unchanged).
+    public mutating func check(_ event: Event, lineNumber: Int = 0) -> EventProblem? {
+        if let problem = LifecycleValidator.emptyFieldProblem(event) {
+            problemCount += 1
+            return problem
+        }
+        var id = event.id
+        let hash = id.withUTF8 { EventIDIndex.hash(UnsafeRawBufferPointer($0)) }
+        let (first, slot) = ids.find(hash: hash)
+        if let first {
+            problemCount += 1
+            return .duplicateID(event.id, firstLine: first)
+        }
+        if let problem = lifecycle.apply(event, lineNumber: lineNumber) {
+            problemCount += 1
+            return problem
+        }
+        ids.insert(hash: hash, line: lineNumber, at: slot)
+        if journal != nil { journal!.ids.append(hash) }
+        eventCount += 1
+        if event.kind == .accepted { ticketCount += 1 }
+        return nil
+    }
+}

@@ -22,7 +22,7 @@ public struct LogVerifier: Sendable {
     public init() {}
 
     /// While journaling, the ids inserted (by hash) and the counters before, to undo a batch.
-    private var journal: (ids: [UInt64], eventCount: Int, ticketCount: Int, problemCount: Int)?
+    var journal: (ids: [UInt64], eventCount: Int, ticketCount: Int, problemCount: Int)?
 
     /// Starts recording what ``check(_:report:)`` changes, so that ``rollBackJournal()`` can
     /// restore the state as it was (a batch rejected after some of its lines were accepted).
