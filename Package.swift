@@ -7,18 +7,22 @@ let package = Package(
     products: [
         .library(name: "Events", targets: ["Events"]),
         .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
         .executable(name: "ledger-cli", targets: ["ledger-cli"]),
         .executable(name: "ledger-bench", targets: ["ledger-bench"]),
     ],
     targets: [
         .target(name: "Events"),
         .target(name: "Projections", dependencies: ["Events"]),
-        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections"]),
+        // Importing platform exports (CSV) into a log; see "From your platform's export to a bulletin".
+        .target(name: "Ingest", dependencies: ["Events"]),
+        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections", "Ingest"]),
         // The workload generator behind ledger-bench, also used by tests; not a product.
         .target(name: "LedgerBenchKit", dependencies: ["Events"]),
-        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit", "Ingest"]),
         .testTarget(name: "EventTests", dependencies: ["Events"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Events", "Projections"]),
         .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench"]),
     ],
     swiftLanguageModes: [.v6]
