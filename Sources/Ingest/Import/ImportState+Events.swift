@@ -24,7 +24,6 @@ extension ImportState {
             while end < all.count && all[end].ticket == ticket { end += 1 }
             defer { start = end }
             if badTickets[Int(ticket)] {
-                summary.rejectedTickets += 1
                 for i in start..<end { rejectedRows.append(all[i].row) }
                 continue
             }
@@ -71,7 +70,6 @@ extension ImportState {
             }
             summary.alreadyPresent += present
             if rejected {
-                summary.rejectedTickets += 1
                 for i in start..<end { rejectedRows.append(all[i].row) }
                 continue
             }
@@ -88,13 +86,10 @@ extension ImportState {
                 sink = .batch(batch, rows)
             }
         }
-        // Rows that make no event of their own (skipped actions) of rejected tickets are not
-        // listed above; neither are rows whose ticket was rejected for a bad row that made no event.
-        summary.rejectedRows = Set(orphanRows + rejectedRows).count + problemRowsWithoutEvents()
+        // Rows of a rejected ticket whose action the mapping skips are not listed (they make no event).
+        summary.rejectedRows = Set(problemRows + rejectedRows).count
+        summary.rejectedTickets = badTickets.lazy.filter { $0 }.count
     }
-
-    /// Bad rows (with a ticket) that made no event: they are rejected too.
-    private func problemRowsWithoutEvents() -> Int { 0 }
 }
 
 /// Writes events as wire-format lines, bytes only.

@@ -33,8 +33,8 @@ struct ImportState {
     var problemCount = 0
     /// Tickets with a bad row (indexes into `tickets`).
     var badTickets: [Bool] = []
-    /// Bad rows that name no ticket.
-    var orphanRows: [Int32] = []
+    /// Every bad row (with or without a ticket).
+    var problemRows: [Int32] = []
     /// Rows of rejected tickets (filled by makeEvents).
     var rejectedRows: [Int32] = []
     var header: [String] = []
@@ -50,11 +50,10 @@ struct ImportState {
         problemCount += 1
         summary.problemsByKind[problem.kind, default: 0] += 1
         if problems.count < problemLimit { problems.append(problem) }
+        problemRows.append(Int32(problem.row))
         if let ticket {
             if Int(ticket) >= badTickets.count { badTickets += repeatElement(false, count: Int(ticket) + 1 - badTickets.count) }
             badTickets[Int(ticket)] = true
-        } else {
-            orphanRows.append(Int32(problem.row))
         }
     }
 
@@ -63,7 +62,7 @@ struct ImportState {
     }
 
     func rejectedRowNumbers() -> [Int32] {
-        Array(Set(orphanRows + rejectedRows)).sorted()
+        Array(Set(problemRows + rejectedRows)).sorted()
     }
 
     // MARK: - Reading
