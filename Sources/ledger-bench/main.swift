@@ -9,6 +9,7 @@ OVERVIEW: Workload generator and benchmarks for ticket-ledger.
 
 USAGE: ledger-bench generate [options] > LOG
        ledger-bench run LOG --period YYYY-MM [--duckdb] [--incremental N]
+       ledger-bench import [--rows N] [--mode append|dry-run|output]
 
 Run `ledger-bench help generate` or `ledger-bench help run` for the options.
 """
@@ -26,6 +27,9 @@ do {
         exit(try GenerateCommand.run(parsed))
     case "run" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
         exit(try RunCommand.run(parsed))
+    case "import" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
+        exit(try ImportBenchCommand.run(parsed))
+    case "import": print(ImportBenchCommand.usage)
     case "generate": print(GenerateCommand.usage)
     case "run": print(RunCommand.usage)
     case "help", "-h", "--help":

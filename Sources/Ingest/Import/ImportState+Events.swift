@@ -17,6 +17,7 @@ extension ImportState {
         var ticketRows: [Int32] = []
         var id: [UInt8] = []
         var start = 0
+        let logHasEvents = verifier.eventCount > 0
         let all = events
         while start < all.count {
             let ticket = all[start].ticket
@@ -43,7 +44,9 @@ extension ImportState {
                 id.removeAll(keepingCapacity: true)
                 tickets.withBytes(of: ticket) { id.append(contentsOf: $0) }
                 LineWriter.appendID(&id, action: event.action, at: event.at, ordinal: ordinal)
-                if id.withUnsafeBytes({ verifier.ids.firstLine(of: $0) }) != nil {
+                // Ids made here are unique within the export (the ordinal sees to it), so only the
+                // log's ids need looking up.
+                if logHasEvents, id.withUnsafeBytes({ verifier.ids.firstLine(of: $0) }) != nil {
                     present += 1
                     continue
                 }
@@ -54,7 +57,6 @@ extension ImportState {
                     do throws(EventProblem) {
                         let raw = try verifier.decoder.decode(line)
                         if let p = verifier.lifecycle.apply(raw, in: line, lineNumber: Int(event.row)) { return p }
-                        _ = verifier.ids.insert(raw.id, in: line, lineNumber: Int(event.row))
                         return nil
                     } catch {
                         return error
