@@ -10,6 +10,7 @@ OVERVIEW: Workload generator and benchmarks for ticket-ledger.
 USAGE: ledger-bench generate [options] > LOG
        ledger-bench run LOG --period YYYY-MM [--duckdb] [--incremental N]
        ledger-bench ledger LOG [--appends N] [--writers W] [--cli PATH]
+       ledger-bench import [--rows N] [--mode append|dry-run|output]
 
 Run `ledger-bench help generate` or `ledger-bench help run` for the options.
 """
@@ -30,6 +31,9 @@ do {
     case "ledger" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
         exit(try LedgerCommand.run(parsed))
     case "ledger": print(LedgerCommand.usage)
+    case "import" where !parsed.flags.contains("help") && !parsed.flags.contains("h"):
+        exit(try ImportBenchCommand.run(parsed))
+    case "import": print(ImportBenchCommand.usage)
     case "generate": print(GenerateCommand.usage)
     case "run": print(RunCommand.usage)
     case "help", "-h", "--help":

@@ -14,6 +14,7 @@ let dispatcher = CommandDispatcher(
     subcommands: [
         VerifyCommand.self,
         AppendCommand.self,
+        ImportCommand.self,
         RepairCommand.self,
         DigestCommand.self,
         ReplayCommand.self,

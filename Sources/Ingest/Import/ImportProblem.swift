@@ -1,0 +1,82 @@
+import Events
+
+/// What is wrong with one row of an export.
+public struct RowProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of bad rows, as the summary counts them.
+    public enum Kind: String, Sendable, CaseIterable, Comparable {
+        case malformedCSV = "malformed CSV"
+        case encoding = "bad encoding"
+        case rowTooLong = "row too long"
+        case missingColumn = "missing column"
+        case cellCount = "wrong number of cells"
+        case emptyCell = "empty required cell"
+        case badTime = "unreadable date-time"
+        case unknownAction = "unknown action"
+        case unknownRating = "unknown rating"
+        case unknownChannel = "unknown channel"
+        case badNumber = "unreadable number"
+        case lifecycle = "life-cycle violation"
+
+        public static func < (a: Kind, b: Kind) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
+    }
+
+    /// The spreadsheet row: the header is 1, and a record with line breaks in quotes is one row.
+    public var row: Int
+    /// The column's header text, when one column is at fault.
+    public var column: String?
+    public var kind: Kind
+    /// What is wrong, for people.
+    public var message: String
+
+    public init(row: Int, column: String?, kind: Kind, message: String) {
+        self.row = row
+        self.column = column
+        self.kind = kind
+        self.message = message
+    }
+
+    /// `column '操作时间': cannot read …`, or the bare message.
+    public var description: String {
+        if let column { return "column '\(column)': \(message)" }
+        return message
+    }
+
+    /// `EXPORT.csv:ROW: column '…': message`.
+    public func formatted(file: String) -> String { "\(file):\(row): \(description)" }
+}
+
+/// Why an import wrote nothing.
+public enum ImportError: Error, Sendable, CustomStringConvertible {
+    /// The export, the mapping or an output file could not be opened, read or written.
+    case file(path: String, message: String)
+    /// The mapping file is not valid.
+    case mapping(path: String, message: String)
+    /// The export cannot be read past this row (bad quoting, bad bytes, a runaway row); nothing is imported.
+    case unreadable(RowProblem)
+    /// The export has no rows (empty, or a header only).
+    case noRows(path: String, headerOnly: Bool)
+    /// Some rows are bad; nothing was written. `problems` are in row order (at most ``Importer/problemLimit``), `count` counts all.
+    case rejected(problems: [RowProblem], count: Int, summary: ImportSummary)
+    /// The log is torn, invalid, or the append failed; the log is as it was.
+    case log(path: String, message: String)
+
+    static func structural(_ row: Int, _ kind: RowProblem.Kind, _ message: String) -> ImportError {
+        .unreadable(RowProblem(row: row, column: nil, kind: kind, message: message))
+    }
+
+    public var description: String {
+        switch self {
+        case .file(let path, let message): return "\(path): \(message)"
+        case .mapping(let path, let message): return "\(path): \(message)"
+        case .unreadable(let problem): return "row \(problem.row): \(problem.description); nothing was imported"
+        case .noRows(let path, let headerOnly):
+            return headerOnly ? "\(path):1: the export has a header but no rows; nothing to import"
+                              : "\(path): the export is empty (not even a header row); nothing to import"
+        case .rejected(_, let count, _): return "\(count) bad \(count == 1 ? "row" : "rows"); nothing was written"
+        case .log(let path, let message): return "\(path): \(message)"
+        }
+    }
+}
+

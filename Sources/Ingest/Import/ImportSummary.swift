@@ -1,0 +1,74 @@
+/// What an import read, made and wrote.
+public struct ImportSummary: Sendable, Equatable {
+    /// The export's shape.
+    public var shape: ImportMapping.Shape
+    /// The encoding the export was read in.
+    public var encoding: ExportEncoding = .utf8
+    /// Rows after the header (blank rows included).
+    public var rowsRead = 0
+    /// Blank rows (ignored).
+    public var blankRows = 0
+    /// Rows whose action the mapping says to skip.
+    public var skippedRows = 0
+    /// Events the rows make (before looking at the log).
+    public var eventsMade = 0
+    /// Distinct tickets in the export.
+    public var tickets = 0
+    /// Events whose id the log already holds (not written again).
+    public var alreadyPresent = 0
+    /// New events: appended, written to the output, or (dry run) that would be.
+    public var newEvents = 0
+    /// Tickets with at least one new event.
+    public var ticketsWithNewEvents = 0
+    /// Rows rejected (every row of a ticket that has a bad row, and rows without a ticket).
+    public var rejectedRows = 0
+    /// Tickets rejected.
+    public var rejectedTickets = 0
+    /// Bad rows by kind.
+    public var problemsByKind: [RowProblem.Kind: Int] = [:]
+    /// Ticket rows: reworks counted by the reworks column, which carries no times (not imported).
+    public var reworksNotImported = 0
+    /// Ticket rows: tickets with a non-zero reworks count.
+    public var ticketsWithReworks = 0
+    /// Ticket rows: declines (退单) counted by the declines column (not imported).
+    public var declinesNotImported = 0
+    /// Ticket rows: extensions imported at the assignment's time (a ticket row has no time for them).
+    public var extensionsAtAssignmentTime = 0
+    /// Events written (appended or written to the output file); 0 for a dry run or a rejected import.
+    public var written = 0
+
+    public init(shape: ImportMapping.Shape) { self.shape = shape }
+
+    /// The lines of the summary the CLI prints.
+    public func lines() -> [String] {
+        var out: [String] = []
+        func g(_ n: Int) -> String {
+            let digits = String(n)
+            var s = ""
+            for (i, c) in digits.enumerated() {
+                if i > 0 && (digits.count - i) % 3 == 0 { s.append(",") }
+                s.append(c)
+            }
+            return s
+        }
+        var read = "\(g(rowsRead)) rows read (\(shape == .actions ? "action rows" : "ticket rows"), \(encoding.rawValue))"
+        var notes: [String] = []
+        if blankRows > 0 { notes.append("\(g(blankRows)) blank") }
+        if skippedRows > 0 { notes.append("\(g(skippedRows)) with actions mapped to skip") }
+        if !notes.isEmpty { read += ": " + notes.joined(separator: ", ") }
+        out.append(read)
+        out.append("\(g(eventsMade)) events made for \(g(tickets)) tickets; \(g(alreadyPresent)) already in the log, \(g(newEvents)) new on \(g(ticketsWithNewEvents)) tickets")
+        if rejectedRows > 0 || !problemsByKind.isEmpty {
+            let kinds = problemsByKind.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(g($0.value))" }.joined(separator: ", ")
+            out.append("rejected: \(g(rejectedRows)) rows, \(g(rejectedTickets)) tickets (\(kinds))")
+        } else {
+            out.append("rejected: none")
+        }
+        if shape == .tickets {
+            out.append("not in a ticket row: \(g(reworksNotImported)) reworks on \(g(ticketsWithReworks)) tickets (no times; not imported), "
+                       + "\(g(declinesNotImported)) declines (not imported), earlier closures and callbacks (only the last is exported); "
+                       + "\(g(extensionsAtAssignmentTime)) extensions dated at their assignment")
+        }
+        return out
+    }
+}

@@ -1,0 +1,234 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Events
+
+/// Imports a platform's CSV export into a log: reads the rows, maps them to events with
+/// deterministic ids, checks them against the log (ids already there are skipped; the rest
+/// must pass the life-cycle checks) and appends them through ``LogAppender`` (all or none),
+/// or writes them to a JSON Lines file, or only reports (a dry run).
+///
+/// ```swift
+/// let mapping = try ImportMapping.load(path: "map.json")
+/// let summary = try Importer(mapping: mapping).run(export: "export.csv", to: .log("events.jsonl"))
+/// print(summary.lines().joined(separator: "\n"))
+/// ```
+///
+/// Memory: about 60 bytes per row (the rows must be sorted per ticket, and exports need not
+/// be sorted) plus each distinct ticket number, unit and text once; the export's text is read
+/// in 1 MiB pieces. Appending to a log also holds the batch (its JSON Lines) in memory, twice
+/// while ``LogAppender`` stamps it; writing to a file (`output`) streams it.
+public struct Importer: Sendable {
+    /// Where the events go.
+    public enum Destination: Sendable, Equatable {
+        /// Appended to this log (created if missing), all or none.
+        case log(String)
+        /// Checked (against the log, if given) but not written.
+        case dryRun(log: String?)
+        /// Written as JSON Lines to `path` (replacing it, atomically); ids already in `log`, if given, are left out.
+        case output(path: String, log: String?)
+
+        var logPath: String? {
+            switch self {
+            case .log(let path): path
+            case .dryRun(let log), .output(_, let log): log
+            }
+        }
+    }
+
+    public var mapping: ImportMapping
+    /// The longest row accepted, in bytes (a longer one stops the import: a runaway quote).
+    public var maxRowBytes = 1 << 20
+    /// How many row problems a rejection keeps (all are counted).
+    public var problemLimit = 200
+    /// Called with the number of rows read, every 65,536 rows.
+    public var progress: (@Sendable (Int) -> Void)?
+    /// The appender used for `.log` (its clock, chaining).
+    public var configureAppender: (@Sendable (inout LogAppender) -> Void)?
+
+    public init(mapping: ImportMapping) {
+        self.mapping = mapping
+    }
+
+    /// Runs the import.
+    /// - Parameter skipBad: When given, bad rows do not stop the import: every row of a ticket
+    ///   with a bad row (and every bad row without a ticket) is written to this file, as read
+    ///   (UTF-8 with a byte-order mark, after the header), and the other tickets are imported.
+    /// - Throws: ``ImportError``; a log is then byte for byte as it was, and no output file is written.
+    public func run(export: String, to destination: Destination, skipBad: String? = nil) throws(ImportError) -> ImportSummary {
+        var state = ImportState(mapping: mapping, problemLimit: problemLimit)
+        let source = try TextSource(path: export, encoding: mapping.encoding)
+        state.summary.encoding = source.encoding == .auto ? .utf8 : source.encoding
+        let csv = CSVReader(source: source, maxRecordBytes: maxRowBytes)
+        try state.readAll(csv, export: export, progress: progress)
+
+        var verifier = LogVerifier()
+        if let log = destination.logPath { try Self.readLog(log, into: &verifier) }
+
+        var sink: EventSink
+        switch destination {
+        case .log: sink = .batch([], [])
+        case .dryRun: sink = .none
+        case .output(let path, _): sink = .file(try OutputFile(path: path))
+        }
+        do throws(ImportError) {
+            try state.makeEvents(verifier: &verifier, sink: &sink)
+            if !state.problems.isEmpty && skipBad == nil {
+                throw ImportError.rejected(problems: state.sortedProblems(), count: state.problemCount, summary: state.summary)
+            }
+            if let skipBad, state.summary.rejectedRows > 0 {
+                try Self.writeRejected(export: export, encoding: source.encoding, rows: state.rejectedRowNumbers(), to: skipBad)
+            }
+        } catch {
+            if case .file(let file) = sink { file.discard() }
+            throw error
+        }
+        switch sink {
+        case .none:
+            break
+        case .file(let file):
+            try file.commit()
+            state.summary.written = state.summary.newEvents
+        case .batch(let batch, let lineRows):
+            guard case .log(let path) = destination, !batch.isEmpty else { break }
+            var appender = LogAppender(path: path)
+            configureAppender?(&appender)
+            do {
+                let report = try appender.append(batch: batch)
+                state.summary.written = report.eventCount
+            } catch {
+                throw Self.appendFailure(error, path: path, lineRows: lineRows, summary: state.summary)
+            }
+        }
+        return state.summary
+    }
+
+    /// An append refused although the import checked the batch: another writer got in between
+    /// (its events then clash), or the log changed. Problems are moved to the rows they came from.
+    static func appendFailure(_ error: AppendError, path: String, lineRows: [Int32], summary: ImportSummary) -> ImportError {
+        switch error {
+        case .batchRejected(let problems, _):
+            let rows = problems.map { p in
+                RowProblem(row: p.line - 1 < lineRows.count ? Int(lineRows[p.line - 1]) : 0, column: nil, kind: .lifecycle,
+                           message: p.problem.message + " (the log changed while importing? run the import again)")
+            }
+            return .rejected(problems: rows, count: rows.count, summary: summary)
+        default:
+            return .log(path: path, message: error.description)
+        }
+    }
+
+    /// Reads the settled part of a log (no lock is held afterwards: an append that comes in
+    /// between is caught by the appender, which refuses ids that are then in the log).
+    static func readLog(_ path: String, into verifier: inout LogVerifier) throws(ImportError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // a new log
+        do {
+            let snapshot = try LogSnapshot.take(path: path)
+            var problems: [LogProblem] = []
+            var torn = false
+            try LogReader(path: path, chunkSize: 1 << 20).forEachLine(end: snapshot.length) { line in
+                if !line.terminated { torn = true }
+                verifier.check(line) { if problems.count < 3 { problems.append($0) } }
+            }
+            if torn {
+                throw ImportError.log(path: path, message: "the log ends with a torn line; nothing was imported. Run 'ledger-cli repair \(path)' first")
+            }
+            if verifier.problemCount > 0 {
+                let first = problems.map { $0.formatted(file: path) }.joined(separator: "; ")
+                throw ImportError.log(path: path, message: "the log has \(verifier.problemCount) problems (\(first)); nothing was imported. Run 'ledger-cli verify \(path)'")
+            }
+        } catch let error as ImportError {
+            throw error
+        } catch {
+            throw .log(path: path, message: "\(error)")
+        }
+    }
+
+    /// Writes the header and the rows numbered `rows` (sorted) of the export to `path`, as UTF-8 with a BOM.
+    static func writeRejected(export: String, encoding: ExportEncoding, rows: [Int32], to path: String) throws(ImportError) {
+        let csv = CSVReader(source: try TextSource(path: export, encoding: encoding), maxRecordBytes: Int.max / 2)
+        let file = try OutputFile(path: path)
+        do {
+            file.write([0xEF, 0xBB, 0xBF])
+            var next = 0
+            while try csv.next() {
+                let number = csv.recordNumber
+                if number == 1 || (next < rows.count && Int(rows[next]) == number) {
+                    file.write(csv.recordText)
+                    file.write([0x0D, 0x0A])
+                    if number != 1 { next += 1 }
+                }
+                if next >= rows.count && number > 1 { break }
+            }
+            try file.commit()
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+}
+
+/// Where made events go.
+enum EventSink {
+    case none
+    case batch([UInt8], [Int32])
+    case file(OutputFile)
+}
+
+/// A file written beside its final path and renamed into place when complete.
+final class OutputFile {
+    let path: String
+    let temporary: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var failed: String?
+
+    init(path: String) throws(ImportError) {
+        self.path = path
+        temporary = path + ".importing-\(getpid())"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .file(path: path, message: "cannot create the file: \(String(cString: strerror(errno)))") }
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit { close(fd) }
+
+    func write<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    private func flush() {
+        guard failed == nil else { buffer.removeAll(keepingCapacity: true); return }
+        var start = 0
+        while start < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + start, $0.count - start) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failed = String(cString: strerror(errno))
+                break
+            }
+            start += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws(ImportError) {
+        flush()
+        if failed == nil, fsync(fd) != 0 { failed = String(cString: strerror(errno)) }
+        if let failed {
+            discard()
+            throw .file(path: path, message: "cannot write the file: \(failed)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let message = String(cString: strerror(errno))
+            discard()
+            throw .file(path: path, message: "cannot write the file: \(message)")
+        }
+    }
+
+    func discard() { unlink(temporary) }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+private let actions = "samples/exports/quyuan-2023-09-actions.csv"
+private let actionsMap = "samples/exports/actions-map.json"
+
+@Test func importAppendsTheSampleExportAndReplaysThePublishedTable() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let root = LedgerCLI.packageRoot.path
+    let result = try LedgerCLI.run(["import", root + "/" + actions, "--map", root + "/" + actionsMap, dir.file("events.jsonl")])
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("1,012 rows read (action rows, utf-8)\n1,012 events made for 248 tickets; 0 already in the log, 1,012 new on 248 tickets\nrejected: none\nappended 1,012 events to "))
+    let published = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "--period", "2023-09", "--units", "samples/quyuan-units.csv"])
+    let imported = try LedgerCLI.run(["replay", dir.file("events.jsonl"), "--period", "2023-09", "--units", "samples/quyuan-units.csv"])
+    #expect(imported.stdout == published.stdout && imported.status == 0)
+    let again = try LedgerCLI.run(["import", root + "/" + actions, "--map", root + "/" + actionsMap, dir.file("events.jsonl")])
+    #expect(again.stdout.contains("1,012 already in the log, 0 new") && again.stdout.contains("appended 0 events"))
+}
+
+@Test func importHelpAndUsageErrors() throws {
+    let help = try LedgerCLI.run(["import", "--help"])
+    #expect(help.status == 0 && help.stdout.contains("--skip-bad") && help.stdout.contains("--time-zone"))
+    let noMap = try LedgerCLI.run(["import", actions, "x.jsonl"])
+    #expect(noMap.status == 64 && noMap.stderr.contains("--map"))
+    let badZone = try LedgerCLI.run(["import", actions, "--map", actionsMap, "--time-zone", "Beijing", "--dry-run"])
+    #expect(badZone.status == 64)
+}
+
+@Test func importRejectsBadRowsAsFileRowMessage() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("x.csv", "工单编号,操作时间,操作类型,承办单位,办理时限,回访结果,来源渠道,诉求类型,问题分类,备注,办理结果,录入时间\r\n"
+                  + "T1,2023/9/1 9:00,受理,,,,12345热线,\"a,\nb\",,,,\r\nT1,2023/9/1 9:0x,派单,X局,2023-09-08,,,,,,,\r\n")
+    try dir.write("log.jsonl", "")
+    let result = try LedgerCLI.run(["import", "x.csv", "--map", LedgerCLI.packageRoot.path + "/" + actionsMap, "log.jsonl"], in: dir.path)
+    #expect(result.status == 1)
+    #expect(result.stdout.hasPrefix("x.csv:3: column '操作时间': cannot read \"2023/9/1 9:0x\""))
+    #expect(result.stdout.hasSuffix("rejected: 1 bad row; nothing written, log.jsonl unchanged\n"))
+    #expect(try dir.read("log.jsonl").isEmpty)
+}
+
+/// An import killed while it appends leaves the whole batch or none of it, like append.
+@Test func anImportKilledDuringItsAppendLeavesTheLogAsItWas() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", "")
+    let process = Process()
+    process.executableURL = LedgerCLI.executable
+    process.arguments = ["import", LedgerCLI.packageRoot.path + "/" + actions, "--map", LedgerCLI.packageRoot.path + "/" + actionsMap,
+                         dir.file("events.jsonl")]
+    var environment = ProcessInfo.processInfo.environment
+    environment["TICKET_LEDGER_CRASH_AFTER_BATCH_BYTES"] = "100000"
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal)
+    let verify = try LedgerCLI.run(["verify", dir.file("events.jsonl")])
+    #expect(verify.status == 1 && verify.stdout.contains("interrupted"))
+    let repair = try LedgerCLI.run(["repair", dir.file("events.jsonl")])
+    #expect(repair.status == 0)
+    #expect(try dir.read("events.jsonl").isEmpty)
+    // Imported again, it all goes in.
+    let again = try LedgerCLI.run(["import", LedgerCLI.packageRoot.path + "/" + actions, "--map", LedgerCLI.packageRoot.path + "/" + actionsMap,
+                                   dir.file("events.jsonl")])
+    #expect(again.stdout.contains("appended 1,012 events"))
+}
