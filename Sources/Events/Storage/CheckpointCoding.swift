@@ -13,17 +13,15 @@ package struct CheckpointError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Writes a checkpoint: scalars through a small buffer, arrays of plain values straight from
-/// their storage with `write(2)` (a checkpoint of a big log is tens of megabytes).
+/// their storage with `write(2)` (a checkpoint of a big log is tens of megabytes), and at the
+/// end (``finish()``) the XXH64 checksum of every byte written before it.
 ///
-/// Large tables (``write(plain:)``) start at a page boundary of the file, so that a reader can
-/// map them instead of copying them (see ``CheckpointReader/readPlainArray(_:)``).
 /// The layout is the machine's own (sizes and byte order); a reader on another layout is
 /// refused by the header check, never misread.
 package struct CheckpointWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
-    /// Bytes written to the file so far (and buffered).
-    private var offset = 0
+    private var checksum = XXH64()
 
     package init(fd: Int32) {
         self.fd = fd
@@ -46,12 +44,9 @@ package struct CheckpointWriter {
         try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
     }
 
-    /// Writes a table: its count, padding to the next page boundary, its elements.
+    /// Writes a table: its count, then its elements.
     package mutating func write<T>(plain array: PlainArray<T>) throws {
         write(Int64(array.count))
-        let page = PlainArray<T>.pageSize
-        let padding = (page - (offset + buffer.count) % page) % page
-        buffer.append(contentsOf: repeatElement(0, count: padding))
         try flush()
         try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
     }
@@ -61,7 +56,20 @@ package struct CheckpointWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes what is buffered and then the checksum of the whole file (8 bytes, not hashed
+    /// themselves); nothing is to be written after it.
+    package mutating func finish() throws {
+        try flush()
+        let digest = checksum.finalize().littleEndian
+        try withUnsafeBytes(of: digest) { (raw) throws in try writeRaw(raw) }
+    }
+
     private mutating func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        checksum.update(bytes)
+        try writeRaw(bytes)
+    }
+
+    private func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -71,95 +79,170 @@ package struct CheckpointWriter {
             }
             done += n
         }
-        offset += bytes.count
     }
 }
 
-/// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left.
+/// The earliest instant a log line can name, in nanoseconds (see `Timestamp.parse`: years
+/// before 1678 are refused): stored times below it, other than the `.min` "none" marker, are
+/// damage, and would overflow the day arithmetic.
+package let checkpointEarliestTime: Int64 = -9_200_000_000_000_000_000
+
+/// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left and
+/// (``finish()``) the checksum of the whole file.
 ///
-/// The file is mapped once (read-only) for the scalars and small arrays; the large tables
-/// get mappings of their own that they can grow in (see ``readPlainArray(_:)``).
+/// The file is read, never mapped: every byte is copied into memory the process owns
+/// (`pread`), so a file cut short or rewritten while it is read gives a short read and an
+/// error, never a signal. Large tables are read straight into their arrays, in chunks that are
+/// hashed while they are in cache; the scalars and small arrays come through a buffer.
 package struct CheckpointReader {
     private let fd: Int32
-    private let size: Int64
-    private let file: ReadOnlyMapping?
-    /// The position of the next read in the file.
+    /// Bytes before the 8-byte checksum.
+    private let contentSize: Int64
+    /// Bytes handed out so far.
     private var offset: Int64 = 0
-    private var remaining: Int64 { size - offset }
+    /// The file position of the next `pread`.
+    private var filePosition: Int64 = 0
+    private var buffer: [UInt8]
+    private var bufferStart = 0, bufferEnd = 0
+    private var checksum = XXH64()
+    private static let bufferSize = 64 << 10
+    private static let chunkSize = 256 << 10
+
+    private var remaining: Int64 { contentSize - offset }
 
     package init(fd: Int32, size: Int64) throws {
+        guard size >= 8 else { throw CheckpointError("damaged (cut short)") }
         self.fd = fd
-        self.size = size
-        file = size > 0 ? try ReadOnlyMapping(fd: fd, length: Int(size)) : nil
+        contentSize = size - 8
+        buffer = [UInt8](repeating: 0, count: Self.bufferSize)
     }
 
     package mutating func read<T: BitwiseCopyable>(_: T.Type) throws -> T {
-        let bytes = try take(MemoryLayout<T>.size)
-        return bytes.loadUnaligned(as: T.self)
+        try take(MemoryLayout<T>.size).loadUnaligned(as: T.self)
     }
 
     package mutating func readString() throws -> String {
         let count = try read(Int64.self)
-        guard count >= 0, count <= min(remaining, 1 << 20) else { throw CheckpointError("damaged (string length)") }
+        guard count >= 0, count <= min(remaining, 1 << 15) else { throw CheckpointError("damaged (string length)") }
         return String(decoding: try take(Int(count)), as: UTF8.self)
     }
 
     /// Reads an array, with room for `spare` more elements (so that growing it right after
     /// loading does not copy it).
     package mutating func readArray<T: BitwiseCopyable>(_: T.Type, spare: Int = 0) throws -> [T] {
-        let count = try read(Int64.self)
-        let stride = Int64(MemoryLayout<T>.stride)
-        guard count >= 0, count <= remaining / max(stride, 1) else { throw CheckpointError("damaged (array length)") }
-        let bytes = try take(Int(count) * MemoryLayout<T>.stride)
-        return [T](unsafeUninitializedCapacity: Int(count) + spare) { buffer, initialized in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-            initialized = Int(count)
+        let count = try readCount(of: T.self)
+        return try [T](unsafeUninitializedCapacity: count + spare) { buffer, initialized in
+            initialized = 0
+            if count > 0 { try copy(into: UnsafeMutableRawPointer(buffer.baseAddress!), count: count * MemoryLayout<T>.stride) }
+            initialized = count
         }
     }
 
-    /// Reads a table written by ``CheckpointWriter/write(plain:)`` by mapping it (privately:
-    /// changes to it never reach the file).
+    /// Reads a table written by ``CheckpointWriter/write(plain:)`` into memory of its own,
+    /// with room to grow by a quarter (the tail a resumed replay adds) without moving.
     package mutating func readPlainArray<T>(_: T.Type) throws -> PlainArray<T> {
-        let count = try read(Int64.self)
-        let page = Int64(PlainArray<T>.pageSize)
-        let start = (offset + page - 1) / page * page
-        let stride = Int64(MemoryLayout<T>.stride)
-        guard count >= 0, start <= size, count <= (size - start) / max(stride, 1) else {
-            throw CheckpointError("damaged (array length)")
+        let count = try readCount(of: T.self)
+        return try PlainArray<T>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
+            try copy(into: bytes.baseAddress!, count: bytes.count)
         }
-        let array = try PlainArray<T>(mapping: fd, offset: start, count: Int(count))
-        offset = start + count * stride
-        return array
     }
 
-    /// The next `count` bytes of the file (valid while the reader is).
-    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
-        guard count >= 0, Int64(count) <= remaining, let file else {
-            if count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            throw CheckpointError("damaged (cut short)")
+    /// Hashes whatever was not read yet (a check that failed on the way stops reading), then
+    /// reads the checksum after the content and throws when it differs from the content's.
+    package mutating func finish() throws {
+        offset += Int64(bufferEnd - bufferStart)
+        bufferStart = bufferEnd
+        while filePosition < contentSize {
+            (bufferStart, bufferEnd) = (0, 0)
+            try refill()
+            offset += Int64(bufferEnd)
+            bufferStart = bufferEnd
         }
-        defer { offset += Int64(count) }
-        return UnsafeRawBufferPointer(start: file.base + Int(offset), count: count)
+        var stored: UInt64 = 0
+        try withUnsafeMutableBytes(of: &stored) { try readFully(into: $0.baseAddress!, count: 8, at: contentSize) }
+        guard UInt64(littleEndian: stored) == checksum.finalize() else {
+            throw CheckpointError("damaged (checksum mismatch)")
+        }
     }
 
-    /// Whether every byte was consumed.
+    /// Whether every byte before the checksum was consumed.
     package var isAtEnd: Bool { remaining == 0 }
-}
 
-/// A whole file mapped read-only, unmapped when released.
-private final class ReadOnlyMapping {
-    let base: UnsafeRawPointer
-    let length: Int
-
-    init(fd: Int32, length: Int) throws {
-        guard let start = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), start != MAP_FAILED else {
-            throw CheckpointError("cannot map: \(String(cString: strerror(errno)))")
-        }
-        base = UnsafeRawPointer(start)
-        self.length = length
+    /// An element count, checked against the bytes left.
+    private mutating func readCount<T>(of _: T.Type) throws -> Int {
+        let count = try read(Int64.self)
+        let stride = Int64(max(MemoryLayout<T>.stride, 1))
+        guard count >= 0, count <= remaining / stride else { throw CheckpointError("damaged (array length)") }
+        return Int(count)
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+    /// The next `count` bytes (valid until the next read), through the buffer.
+    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, Int64(count) <= remaining, count <= Self.bufferSize else { throw CheckpointError("damaged (cut short)") }
+        if bufferEnd - bufferStart < count { try refill() }
+        defer { bufferStart += count; offset += Int64(count) }
+        return buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[bufferStart..<(bufferStart + count)]) }
+    }
+
+    /// Copies the next `count` bytes to `destination`: what the buffer holds, then large runs
+    /// read straight into place (and hashed there, a chunk at a time), small ones through the buffer.
+    private mutating func copy(into destination: UnsafeMutableRawPointer, count: Int) throws {
+        guard count >= 0, Int64(count) <= remaining else { throw CheckpointError("damaged (cut short)") }
+        let buffered = min(count, bufferEnd - bufferStart)
+        if buffered > 0 {
+            buffer.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress! + bufferStart, byteCount: buffered) }
+            bufferStart += buffered
+            offset += Int64(buffered)
+        }
+        var done = buffered
+        if count - done >= Self.bufferSize / 2 {
+            // The buffer is empty: the file position is the read position.
+            while done < count {
+                let n = min(Self.chunkSize, count - done)
+                try readFully(into: destination + done, count: n, at: filePosition)
+                checksum.update(UnsafeRawBufferPointer(start: destination + done, count: n))
+                filePosition += Int64(n)
+                offset += Int64(n)
+                done += n
+            }
+        } else if done < count {
+            let rest = try take(count - done)
+            (destination + done).copyMemory(from: rest.baseAddress!, byteCount: rest.count)
+        }
+    }
+
+    /// Keeps the unread bytes of the buffer and reads as many more as fit (hashing them).
+    private mutating func refill() throws {
+        let kept = bufferEnd - bufferStart
+        let wanted = Int(min(Int64(Self.bufferSize - kept), contentSize - filePosition))
+        var bytes: [UInt8] = []
+        swap(&bytes, &buffer)
+        defer { swap(&bytes, &buffer) }
+        let start = bufferStart
+        try bytes.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!
+            if kept > 0 && start > 0 { base.copyMemory(from: base + start, byteCount: kept) }
+            try readFully(into: base + kept, count: wanted, at: filePosition)
+            checksum.update(UnsafeRawBufferPointer(start: base + kept, count: wanted))
+        }
+        filePosition += Int64(wanted)
+        bufferStart = 0
+        bufferEnd = kept + wanted
+    }
+
+    /// `pread` until `count` bytes are in; a file that ends sooner (cut while being read) is an error.
+    private func readFully(into destination: UnsafeMutableRawPointer, count: Int, at position: Int64) throws {
+        var done = 0
+        while done < count {
+            let n = pread(fd, destination + done, count - done, off_t(position + Int64(done)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError("cannot read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw CheckpointError("cut short while being read") }
+            done += n
+        }
+    }
 }
 
 extension ByteInterner {
@@ -170,7 +253,9 @@ extension ByteInterner {
         try writer.write(plain: slots)
     }
 
-    /// Reads a table written by ``write(to:)`` (mapped), checking that its parts fit together.
+    /// Reads a table written by ``write(to:)``, checking that its parts fit together: offsets
+    /// ascend from 0 to the arena's end, and the slots hold each id once, so a probe always
+    /// ends (at an empty slot) and never reaches outside the offsets.
     package init(from reader: inout CheckpointReader) throws {
         self.init(capacity: 1)
         arena = try reader.readPlainArray(UInt8.self)
@@ -188,9 +273,16 @@ extension ByteInterner {
         }
         let keys = UInt64(count)
         let inRange = slots.withUnsafeBufferPointer { slots in
-            var largest: UInt64 = 0
-            for entry in slots { largest = max(largest, entry & 0xFFFF_FFFF) }
-            return largest <= keys
+            // Every used slot names an id 1...count, and there are as many as keys: with the
+            // load factor above, some slot is empty.
+            var largest: UInt64 = 0, used = 0, unnamed = 0
+            for entry in slots {
+                let id = entry & 0xFFFF_FFFF
+                largest = max(largest, id)
+                used &+= entry != 0 ? 1 : 0
+                unnamed |= entry != 0 && id == 0 ? 1 : 0
+            }
+            return largest <= keys && used == count && unnamed == 0
         }
         guard ordered, inRange else { throw CheckpointError("damaged (name table)") }
         mask = slotCount - 1
@@ -209,8 +301,9 @@ extension LifecycleValidator {
         try writer.write(array: keys.flatMap { moreClosers[$0]! })
     }
 
-    /// Reads a validator written by ``write(to:)``.
-    package init(from reader: inout CheckpointReader) throws {
+    /// Reads a validator written by ``write(to:)``, range-checking every value it holds.
+    /// - Parameter lines: The lines the checkpoint covers (a ticket's accepted line is one of them).
+    package init(from reader: inout CheckpointReader, lines: Int) throws {
         self.init()
         tickets = try ByteInterner(from: &reader)
         units = try ByteInterner(from: &reader)
@@ -219,7 +312,10 @@ extension LifecycleValidator {
         let keys = try reader.readArray(Int32.self)
         let counts = try reader.readArray(Int32.self)
         let values = try reader.readArray(Int32.self)
-        guard keys.count == counts.count, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == values.count else {
+        let (ticketCount, unitCount) = (Int32(tickets.count), Int32(units.count))
+        guard keys.count == counts.count, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == values.count,
+              keys.allSatisfy({ $0 >= 0 && $0 < ticketCount }), values.allSatisfy({ $0 >= 0 && $0 < unitCount })
+        else {
             throw CheckpointError("damaged (closers)")
         }
         var start = 0
@@ -227,18 +323,39 @@ extension LifecycleValidator {
             moreClosers[key] = Array(values[start..<(start + Int(n))])
             start += Int(n)
         }
-        // Unit ids must name units (or be -1): messages look their names up.
+        guard Self.statesAreInRange(states, units: units.count, lines: lines) else { throw CheckpointError("damaged (ticket states)") }
+    }
+
+    /// Whether every state's unit ids name units (or are -1), its flags are 0 or 1, its times
+    /// are times a line can hold (or `.min`, "none") and its accepted line is 0, -1 or a line
+    /// of the covered part. One pass without branches.
+    private static func statesAreInRange(_ states: PlainArray<TicketLifecycle>, units: Int, lines: Int) -> Bool {
         // -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
-        let limit = UInt32(units.count)
-        let valid = states.withUnsafeBufferPointer { states in
+        let limit = UInt32(units)
+        let lastLine = Int32(clamping: lines)
+        let flags = [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment]
+            .map { MemoryLayout<TicketLifecycle>.offset(of: $0)! }
+        let (f0, f1, f2) = (flags[0], flags[1], flags[2])
+        let stride = MemoryLayout<TicketLifecycle>.stride
+        return states.withUnsafeBufferPointer { states in
+            guard let base = states.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
             var largest: UInt32 = 0
-            for state in states {
-                largest = max(largest, UInt32(bitPattern: state.holder &+ 1), UInt32(bitPattern: state.closer0 &+ 1),
-                              UInt32(bitPattern: state.closer1 &+ 1))
+            var bad: UInt8 = 0
+            for i in 0..<states.count {
+                largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
+                              UInt32(bitPattern: states[i].closer1 &+ 1))
+                // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
+                let p = raw + i * stride
+                bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
+                        | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
+                let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
+                bad |= due != .min && due < checkpointEarliestTime ? 1 : 0
+                bad |= lastAt != .min && lastAt < checkpointEarliestTime ? 1 : 0
+                bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
             }
-            return largest <= limit
+            return largest <= limit && bad == 0
         }
-        guard valid else { throw CheckpointError("damaged (ticket states)") }
     }
 
     /// Sizes of the plain values a checkpoint stores, for its layout check.
