@@ -82,10 +82,18 @@ package struct CheckpointWriter {
     }
 }
 
-/// The earliest instant a log line can name, in nanoseconds (see `Timestamp.parse`: years
-/// before 1678 are refused): stored times below it, other than the `.min` "none" marker, are
-/// damage, and would overflow the day arithmetic.
+/// The span of instants a log line can name, in nanoseconds: `Timestamp.parse` refuses times
+/// more than 9.2 × 10⁹ s from the epoch (years before 1678 or after 2261). Stored times outside
+/// it, other than the `.min` "none" marker, are damage (and near `Int64.min` they would
+/// overflow the day arithmetic).
 package let checkpointEarliestTime: Int64 = -9_200_000_000_000_000_000
+package let checkpointLatestTime: Int64 = 9_200_000_000_000_000_000
+
+/// Whether `t` is `.min` ("none") or an instant a line can name; without branches.
+@inline(__always)
+package func checkpointTimeIsValid(_ t: Int64, noneAllowed: Bool = true) -> Bool {
+    (noneAllowed && t == .min) || (t > checkpointEarliestTime && t < checkpointLatestTime)
+}
 
 /// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left and
 /// (``finish()``) the checksum of the whole file.
@@ -350,8 +358,7 @@ extension LifecycleValidator {
                 bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
                         | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
                 let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
-                bad |= due != .min && due < checkpointEarliestTime ? 1 : 0
-                bad |= lastAt != .min && lastAt < checkpointEarliestTime ? 1 : 0
+                bad |= checkpointTimeIsValid(due) && checkpointTimeIsValid(lastAt) ? 0 : 1
                 bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
             }
             return largest <= limit && bad == 0

@@ -106,7 +106,7 @@ extension Projection {
                     largest = max(largest, UInt32(bitPattern: unit &+ 1), shifted)
                     let k = Int(min(shifted, limit))
                     bad |= UInt32(bitPattern: countedDay &- firstDays[k]) >= dayCounts[k] ? 1 : 0
-                    bad |= stateDue < checkpointEarliestTime || (closedAt != .min && closedAt < checkpointEarliestTime) ? 1 : 0
+                    bad |= checkpointTimeIsValid(stateDue, noneAllowed: false) && checkpointTimeIsValid(closedAt) ? 0 : 1
                     bad |= onTimeFlag > doneFlag ? 1 : 0
                     let counted = countedUnit >= 0 ? 1 : 0
                     bad |= counted == 0 && (doneFlag | onTimeFlag) != 0 ? 1 : 0

@@ -19,7 +19,7 @@ import Events
 /// and replays the whole log, then writes a fresh one).
 ///
 /// The fingerprint is a SHA-256 over the prefix's length, its first and last 64 KiB and 256
-/// windows of 4 KiB spread evenly over it: truncation, a rewrite, or any edit that moves
+/// windows of 4 KiB spread evenly over it (overlaps hashed once): truncation, a rewrite, or any edit that moves
 /// bytes (adding or removing a character shifts every later line, so the last 64 KiB
 /// changes) is detected. In a hash-chained log, the prefix's last line carries a chain value
 /// that depends on every byte before it; it is stored and compared, so an edit anywhere
@@ -64,20 +64,39 @@ struct ReplayCheckpoint {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError("cannot open the log") }
         defer { close(fd) }
+        // (Also keeps `offset * k` below from overflowing, whatever a damaged checkpoint says.)
+        var st = stat()
+        guard fstat(fd, &st) == 0, offset >= 0, offset <= Int64(st.st_size) else {
+            throw CheckpointError("the log is shorter than the checkpoint")
+        }
         var hasher = SHA256()
         withUnsafeBytes(of: offset.littleEndian) { hasher.update($0) }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        func hash(at start: Int64, count: Int) throws {
-            let n = Int(min(Int64(count), offset - start))
-            guard n > 0 else { return }
-            let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, n, off_t(start)) }
-            guard got == n else { throw CheckpointError("the log is shorter than the checkpoint") }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        func hash(at start: Int64, count: Int64) throws {
+            var done: Int64 = 0
+            while done < count {
+                let n = Int(min(count - done, Int64(buffer.count)))
+                let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, n, off_t(start + done)) }
+                guard got == n else { throw CheckpointError("the log is shorter than the checkpoint") }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                done += Int64(n)
+            }
         }
-        try hash(at: 0, count: 64 << 10)
-        try hash(at: max(offset - (64 << 10), 0), count: 64 << 10)
+        // The windows in order, overlaps merged: a short log's bytes are hashed once, not once
+        // for each window that covers them.
         let windows: Int64 = 256
-        for k in 0..<windows { try hash(at: offset * k / windows, count: 4 << 10) }
+        var ranges = [(0, Int64(64 << 10)), (max(offset - (64 << 10), 0), Int64(64 << 10))]
+        for k in 0..<windows { ranges.append((offset * k / windows, Int64(4 << 10))) }
+        ranges.sort { $0.0 < $1.0 }
+        var (start, end) = (Int64(0), Int64(0))
+        for (from, count) in ranges {
+            if from > end {
+                try hash(at: start, count: end - start)
+                start = from
+            }
+            end = max(end, min(from + count, offset))
+        }
+        try hash(at: start, count: end - start)
         return hasher.finalize().bytes
     }
 
