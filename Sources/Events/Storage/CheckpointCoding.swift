@@ -44,11 +44,15 @@ package struct CheckpointWriter {
         try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
     }
 
-    /// Writes a table: its count, then its elements.
+    /// Writes a table: its count, then its elements. The file's checksum covers the table
+    /// through its ``CheckpointTable/digest(_:)`` (so that a reader can hash it on two threads).
     package mutating func write<T>(plain array: PlainArray<T>) throws {
         write(Int64(array.count))
         try flush()
-        try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
+        try array.withUnsafeBytes { (raw) throws in
+            try writeRaw(raw)
+            withUnsafeBytes(of: CheckpointTable.digest(raw).littleEndian) { checksum.update($0) }
+        }
     }
 
     package mutating func flush() throws {
@@ -95,13 +99,34 @@ package func checkpointTimeIsValid(_ t: Int64, noneAllowed: Bool = true) -> Bool
     (noneAllowed && t == .min) || (t > checkpointEarliestTime && t < checkpointLatestTime)
 }
 
+/// How a large table enters a checkpoint's checksum: its two halves (split at a multiple of
+/// 64 bytes) are hashed separately, and the table's digest is the XXH64 of the two hashes. The
+/// file's checksum then covers every byte of the table, and a reader can read and hash the two
+/// halves on two threads.
+package enum CheckpointTable {
+    /// Where the second half of a table of `count` bytes starts.
+    static func split(_ count: Int) -> Int { count / 2 & ~63 }
+
+    static func combine(_ first: UInt64, _ second: UInt64) -> UInt64 {
+        withUnsafeBytes(of: (first.littleEndian, second.littleEndian)) { XXH64.hash($0) }
+    }
+
+    /// The digest of a table's bytes.
+    package static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let half = split(bytes.count)
+        return combine(XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[..<half])),
+                       XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[half...]), seed: 1))
+    }
+}
+
 /// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left and
 /// (``finish()``) the checksum of the whole file.
 ///
 /// The file is read, never mapped: every byte is copied into memory the process owns
 /// (`pread`), so a file cut short or rewritten while it is read gives a short read and an
-/// error, never a signal. Large tables are read straight into their arrays, in chunks that are
-/// hashed while they are in cache; the scalars and small arrays come through a buffer.
+/// error, never a signal. Large tables are read straight into their arrays in chunks that are
+/// hashed while they are in cache, their two halves on two threads; the scalars and small
+/// arrays come through a buffer.
 package struct CheckpointReader {
     private let fd: Int32
     /// Bytes before the 8-byte checksum.
@@ -110,11 +135,14 @@ package struct CheckpointReader {
     private var offset: Int64 = 0
     /// The file position of the next `pread`.
     private var filePosition: Int64 = 0
+    /// Bytes read ahead; they enter the checksum when they are handed out.
     private var buffer: [UInt8]
     private var bufferStart = 0, bufferEnd = 0
     private var checksum = XXH64()
     private static let bufferSize = 64 << 10
     private static let chunkSize = 256 << 10
+    /// Tables at least this large are read on two threads.
+    private static let parallelTable = 1 << 20
 
     private var remaining: Int64 { contentSize - offset }
 
@@ -150,24 +178,69 @@ package struct CheckpointReader {
     /// with room to grow by a quarter (the tail a resumed replay adds) without moving.
     package mutating func readPlainArray<T>(_: T.Type) throws -> PlainArray<T> {
         let count = try readCount(of: T.self)
-        return try PlainArray<T>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
-            try copy(into: bytes.baseAddress!, count: bytes.count)
+        // The read-ahead is dropped (it was not hashed yet): the table is read from the file.
+        (bufferStart, bufferEnd) = (0, 0)
+        let position = offset
+        let (fd, chunk) = (self.fd, Self.chunkSize)
+        var digest: UInt64 = 0
+        let array = try PlainArray<T>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
+            let half = CheckpointTable.split(bytes.count)
+            let second = Half(fd: fd, base: bytes.baseAddress! + half, count: bytes.count - half, position: position + Int64(half), seed: 1)
+            var worker: WorkerThread?
+            if bytes.count >= Self.parallelTable {
+                worker = WorkerThread { second.read(chunk: chunk) }
+            } else {
+                second.read(chunk: chunk)
+            }
+            let first = Half(fd: fd, base: bytes.baseAddress!, count: half, position: position, seed: 0)
+            first.read(chunk: chunk)
+            worker?.join()
+            digest = CheckpointTable.combine(try first.result.get(), try second.result.get())
+        }
+        withUnsafeBytes(of: digest.littleEndian) { checksum.update($0) }
+        let bytes = Int64(count * MemoryLayout<T>.stride)
+        offset += bytes
+        filePosition = offset
+        return array
+    }
+
+    /// One half of a table: read into place and hashed, possibly on another thread.
+    ///
+    /// `@unchecked Sendable`: `result` is written by the reading thread and read only after it
+    /// was joined; the memory it fills is not touched by anyone else meanwhile.
+    private final class Half: @unchecked Sendable {
+        let fd: Int32
+        let base: UnsafeMutableRawPointer
+        let count: Int
+        let position: Int64
+        let seed: UInt64
+        var result: Result<UInt64, any Error> = .success(0)
+
+        init(fd: Int32, base: UnsafeMutableRawPointer, count: Int, position: Int64, seed: UInt64) {
+            (self.fd, self.base, self.count, self.position, self.seed) = (fd, base, count, position, seed)
+        }
+
+        func read(chunk: Int) {
+            result = Result {
+                var hasher = XXH64(seed: seed)
+                var done = 0
+                while done < count {
+                    let n = min(chunk, count - done)
+                    try CheckpointReader.readFully(fd, into: base + done, count: n, at: position + Int64(done))
+                    hasher.update(UnsafeRawBufferPointer(start: base + done, count: n))
+                    done += n
+                }
+                return hasher.finalize()
+            }
         }
     }
 
-    /// Hashes whatever was not read yet (a check that failed on the way stops reading), then
-    /// reads the checksum after the content and throws when it differs from the content's.
+    /// Reads the checksum after the content and throws when it differs from the content's
+    /// (or when content is left unread).
     package mutating func finish() throws {
-        offset += Int64(bufferEnd - bufferStart)
-        bufferStart = bufferEnd
-        while filePosition < contentSize {
-            (bufferStart, bufferEnd) = (0, 0)
-            try refill()
-            offset += Int64(bufferEnd)
-            bufferStart = bufferEnd
-        }
+        guard remaining == 0 else { throw CheckpointError("damaged (bytes after the end marker)") }
         var stored: UInt64 = 0
-        try withUnsafeMutableBytes(of: &stored) { try readFully(into: $0.baseAddress!, count: 8, at: contentSize) }
+        try withUnsafeMutableBytes(of: &stored) { try Self.readFully(fd, into: $0.baseAddress!, count: 8, at: contentSize) }
         guard UInt64(littleEndian: stored) == checksum.finalize() else {
             throw CheckpointError("damaged (checksum mismatch)")
         }
@@ -184,30 +257,31 @@ package struct CheckpointReader {
         return Int(count)
     }
 
-    /// The next `count` bytes (valid until the next read), through the buffer.
+    /// The next `count` bytes (valid until the next read), through the buffer; hashed.
     private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
         guard count >= 0, Int64(count) <= remaining, count <= Self.bufferSize else { throw CheckpointError("damaged (cut short)") }
         if bufferEnd - bufferStart < count { try refill() }
-        defer { bufferStart += count; offset += Int64(count) }
-        return buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[bufferStart..<(bufferStart + count)]) }
+        let bytes = buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[bufferStart..<(bufferStart + count)]) }
+        checksum.update(bytes)
+        bufferStart += count
+        offset += Int64(count)
+        return bytes
     }
 
-    /// Copies the next `count` bytes to `destination`: what the buffer holds, then large runs
-    /// read straight into place (and hashed there, a chunk at a time), small ones through the buffer.
+    /// Copies the next `count` bytes to `destination` (hashed): what the buffer holds, then
+    /// large runs read straight into place, small ones through the buffer.
     private mutating func copy(into destination: UnsafeMutableRawPointer, count: Int) throws {
         guard count >= 0, Int64(count) <= remaining else { throw CheckpointError("damaged (cut short)") }
-        let buffered = min(count, bufferEnd - bufferStart)
-        if buffered > 0 {
-            buffer.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress! + bufferStart, byteCount: buffered) }
-            bufferStart += buffered
-            offset += Int64(buffered)
+        var done = min(count, bufferEnd - bufferStart)
+        if done > 0 {
+            let bytes = try take(done)
+            destination.copyMemory(from: bytes.baseAddress!, byteCount: done)
         }
-        var done = buffered
         if count - done >= Self.bufferSize / 2 {
             // The buffer is empty: the file position is the read position.
             while done < count {
                 let n = min(Self.chunkSize, count - done)
-                try readFully(into: destination + done, count: n, at: filePosition)
+                try Self.readFully(fd, into: destination + done, count: n, at: filePosition)
                 checksum.update(UnsafeRawBufferPointer(start: destination + done, count: n))
                 filePosition += Int64(n)
                 offset += Int64(n)
@@ -219,19 +293,18 @@ package struct CheckpointReader {
         }
     }
 
-    /// Keeps the unread bytes of the buffer and reads as many more as fit (hashing them).
+    /// Keeps the unread bytes of the buffer and reads as many more as fit.
     private mutating func refill() throws {
         let kept = bufferEnd - bufferStart
         let wanted = Int(min(Int64(Self.bufferSize - kept), contentSize - filePosition))
         var bytes: [UInt8] = []
         swap(&bytes, &buffer)
         defer { swap(&bytes, &buffer) }
-        let start = bufferStart
+        let (start, fd, position) = (bufferStart, fd, filePosition)
         try bytes.withUnsafeMutableBytes { raw in
             let base = raw.baseAddress!
             if kept > 0 && start > 0 { base.copyMemory(from: base + start, byteCount: kept) }
-            try readFully(into: base + kept, count: wanted, at: filePosition)
-            checksum.update(UnsafeRawBufferPointer(start: base + kept, count: wanted))
+            try Self.readFully(fd, into: base + kept, count: wanted, at: position)
         }
         filePosition += Int64(wanted)
         bufferStart = 0
@@ -239,7 +312,7 @@ package struct CheckpointReader {
     }
 
     /// `pread` until `count` bytes are in; a file that ends sooner (cut while being read) is an error.
-    private func readFully(into destination: UnsafeMutableRawPointer, count: Int, at position: Int64) throws {
+    static func readFully(_ fd: Int32, into destination: UnsafeMutableRawPointer, count: Int, at position: Int64) throws {
         var done = 0
         while done < count {
             let n = pread(fd, destination + done, count - done, off_t(position + Int64(done)))

@@ -84,6 +84,10 @@ extension Projection {
     private static func statesAreInRange(_ states: PlainArray<TicketFold>, units: Int, firstDays: [Int32], dayCounts: [UInt32],
                                          totals: (due: Int, done: Int, onTime: Int)) -> Bool {
         let limit = UInt32(units)
+        // A time t is in range when earliest < t < latest, that is when t - (earliest + 1),
+        // wrapped and read unsigned, is below the span: one comparison.
+        let earliest = checkpointEarliestTime &+ 1
+        let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
         let flags = [\TicketFold.countedDone, \TicketFold.countedOnTime, \TicketFold.included]
             .map { MemoryLayout<TicketFold>.offset(of: $0)! }
         let (f0, f1, f2) = (flags[0], flags[1], flags[2])
@@ -106,7 +110,8 @@ extension Projection {
                     largest = max(largest, UInt32(bitPattern: unit &+ 1), shifted)
                     let k = Int(min(shifted, limit))
                     bad |= UInt32(bitPattern: countedDay &- firstDays[k]) >= dayCounts[k] ? 1 : 0
-                    bad |= checkpointTimeIsValid(stateDue, noneAllowed: false) && checkpointTimeIsValid(closedAt) ? 0 : 1
+                    bad |= UInt64(bitPattern: stateDue &- earliest) < span ? 0 : 1
+                    bad |= closedAt == .min || UInt64(bitPattern: closedAt &- earliest) < span ? 0 : 1
                     bad |= onTimeFlag > doneFlag ? 1 : 0
                     let counted = countedUnit >= 0 ? 1 : 0
                     bad |= counted == 0 && (doneFlag | onTimeFlag) != 0 ? 1 : 0

@@ -135,16 +135,15 @@ struct ReplayCheckpoint {
         var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
         guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a replay checkpoint") }
         guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
+        guard try reader.readString() == key(for: options) else {
+            throw CheckpointError("made with other options (rules, time zone, channel or --as-of)")
+        }
         // The log's fingerprint is taken on a second thread while this one reads and checks the
-        // state. Nothing read is trusted before the checksum at the end matches: a check that
-        // fails on the way is reported only once the checksum says the file is intact (else
-        // the file is reported damaged).
+        // state. Nothing read is used before the checksum at the end matches and every value
+        // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
         var header: (offset: Int64, lines: Int, events: Int, fingerprint: [UInt8], chain: [UInt8])?
         let state = Result { () throws -> (LifecycleValidator, [Projection]) in
-            guard try reader.readString() == key(for: options) else {
-                throw CheckpointError("made with other options (rules, time zone, channel or --as-of)")
-            }
             let offset = try reader.read(Int64.self)
             let lines = try reader.read(Int64.self)
             let events = try reader.read(Int64.self)
@@ -166,8 +165,8 @@ struct ReplayCheckpoint {
             guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
             return (lifecycle, projections)
         }
-        try reader.finish()
         let (lifecycle, projections) = try state.get()
+        try reader.finish()
         guard let header, let fingerprintTask else { throw CheckpointError("damaged (header)") }
         let logFingerprint = Result { try fingerprintTask.value() }
         var logStat = stat()
