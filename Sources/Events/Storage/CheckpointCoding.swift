@@ -51,7 +51,7 @@ package struct CheckpointWriter {
         try flush()
         try array.withUnsafeBytes { (raw) throws in
             try writeRaw(raw)
-            withUnsafeBytes(of: CheckpointTable.digest(raw).littleEndian) { checksum.update($0) }
+            withUnsafeBytes(of: CheckpointTable.digest(raw, stride: MemoryLayout<T>.stride).littleEndian) { checksum.update($0) }
         }
     }
 
@@ -93,27 +93,37 @@ package struct CheckpointWriter {
 package let checkpointEarliestTime: Int64 = -9_200_000_000_000_000_000
 package let checkpointLatestTime: Int64 = 9_200_000_000_000_000_000
 
-/// Whether `t` is `.min` ("none") or an instant a line can name; without branches.
-@inline(__always)
-package func checkpointTimeIsValid(_ t: Int64, noneAllowed: Bool = true) -> Bool {
-    (noneAllowed && t == .min) || (t > checkpointEarliestTime && t < checkpointLatestTime)
+/// A range check run over a table's elements while ``CheckpointReader`` reads them: `visit`
+/// is called with consecutive runs of whole elements (of one half of the table, for a copy of
+/// the check), and `merge` adds what a copy that visited the second half found.
+package protocol CheckpointCheck: Sendable {
+    associatedtype Element: BitwiseCopyable & Sendable
+    mutating func visit(_ elements: UnsafeBufferPointer<Element>)
+    mutating func merge(_ other: Self)
 }
 
-/// How a large table enters a checkpoint's checksum: its two halves (split at a multiple of
-/// 64 bytes) are hashed separately, and the table's digest is the XXH64 of the two hashes. The
-/// file's checksum then covers every byte of the table, and a reader can read and hash the two
+/// No check.
+package struct NoCheck<Element: BitwiseCopyable & Sendable>: CheckpointCheck {
+    package init() {}
+    package func visit(_ elements: UnsafeBufferPointer<Element>) {}
+    package func merge(_ other: Self) {}
+}
+
+/// How a large table enters a checkpoint's checksum: its two halves (split between elements)
+/// are hashed separately, and the table's digest is the XXH64 of the two hashes. The file's
+/// checksum then covers every byte of the table, and a reader can read, hash and check the two
 /// halves on two threads.
 package enum CheckpointTable {
-    /// Where the second half of a table of `count` bytes starts.
-    static func split(_ count: Int) -> Int { count / 2 & ~63 }
+    /// Where the second half of a table of `count` bytes of `stride`-byte elements starts.
+    static func split(_ count: Int, stride: Int) -> Int { count / max(stride, 1) / 2 * stride }
 
     static func combine(_ first: UInt64, _ second: UInt64) -> UInt64 {
         withUnsafeBytes(of: (first.littleEndian, second.littleEndian)) { XXH64.hash($0) }
     }
 
     /// The digest of a table's bytes.
-    package static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let half = split(bytes.count)
+    package static func digest(_ bytes: UnsafeRawBufferPointer, stride: Int) -> UInt64 {
+        let half = split(bytes.count, stride: stride)
         return combine(XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[..<half])),
                        XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[half...]), seed: 1))
     }
@@ -177,50 +187,67 @@ package struct CheckpointReader {
     /// Reads a table written by ``CheckpointWriter/write(plain:)`` into memory of its own,
     /// with room to grow by a quarter (the tail a resumed replay adds) without moving.
     package mutating func readPlainArray<T>(_: T.Type) throws -> PlainArray<T> {
-        let count = try readCount(of: T.self)
+        var check = NoCheck<T>()
+        return try readPlainArray(checking: &check)
+    }
+
+    /// Reads a table like ``readPlainArray(_:)``, running `check` over its elements as they
+    /// are read (a chunk at a time, while they are in cache; each half of a large table with a
+    /// copy of `check` on its own thread, the two then merged).
+    package mutating func readPlainArray<C: CheckpointCheck>(checking check: inout C) throws -> PlainArray<C.Element> {
+        let count = try readCount(of: C.Element.self)
         // The read-ahead is dropped (it was not hashed yet): the table is read from the file.
         (bufferStart, bufferEnd) = (0, 0)
         let position = offset
-        let (fd, chunk) = (self.fd, Self.chunkSize)
+        let stride = MemoryLayout<C.Element>.stride
+        let (fd, chunk) = (self.fd, max(Self.chunkSize / stride, 1) * stride)
         var digest: UInt64 = 0
-        let array = try PlainArray<T>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
-            let half = CheckpointTable.split(bytes.count)
-            let second = Half(fd: fd, base: bytes.baseAddress! + half, count: bytes.count - half, position: position + Int64(half), seed: 1)
+        var merged = check
+        let array = try PlainArray<C.Element>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
+            let half = CheckpointTable.split(bytes.count, stride: stride)
+            let second = Half(fd: fd, base: bytes.baseAddress! + half, count: bytes.count - half, position: position + Int64(half),
+                              seed: 1, check: check)
             var worker: WorkerThread?
             if bytes.count >= Self.parallelTable {
                 worker = WorkerThread { second.read(chunk: chunk) }
             } else {
                 second.read(chunk: chunk)
             }
-            let first = Half(fd: fd, base: bytes.baseAddress!, count: half, position: position, seed: 0)
+            let first = Half(fd: fd, base: bytes.baseAddress!, count: half, position: position, seed: 0, check: check)
             first.read(chunk: chunk)
             worker?.join()
             digest = CheckpointTable.combine(try first.result.get(), try second.result.get())
+            merged = first.check
+            merged.merge(second.check)
         }
+        check = merged
         withUnsafeBytes(of: digest.littleEndian) { checksum.update($0) }
-        let bytes = Int64(count * MemoryLayout<T>.stride)
+        let bytes = Int64(count * stride)
         offset += bytes
         filePosition = offset
         return array
     }
 
-    /// One half of a table: read into place and hashed, possibly on another thread.
+    /// One half of a table: read into place, hashed and checked, possibly on another thread.
     ///
-    /// `@unchecked Sendable`: `result` is written by the reading thread and read only after it
-    /// was joined; the memory it fills is not touched by anyone else meanwhile.
-    private final class Half: @unchecked Sendable {
+    /// `@unchecked Sendable`: `result` and `check` are written by the reading thread and read
+    /// only after it was joined; the memory it fills is not touched by anyone else meanwhile.
+    private final class Half<C: CheckpointCheck>: @unchecked Sendable {
         let fd: Int32
         let base: UnsafeMutableRawPointer
         let count: Int
         let position: Int64
         let seed: UInt64
+        var check: C
         var result: Result<UInt64, any Error> = .success(0)
 
-        init(fd: Int32, base: UnsafeMutableRawPointer, count: Int, position: Int64, seed: UInt64) {
-            (self.fd, self.base, self.count, self.position, self.seed) = (fd, base, count, position, seed)
+        init(fd: Int32, base: UnsafeMutableRawPointer, count: Int, position: Int64, seed: UInt64, check: C) {
+            (self.fd, self.base, self.count, self.position, self.seed, self.check) = (fd, base, count, position, seed, check)
         }
 
+        /// Reads in chunks of `chunk` bytes (whole elements).
         func read(chunk: Int) {
+            let stride = MemoryLayout<C.Element>.stride
             result = Result {
                 var hasher = XXH64(seed: seed)
                 var done = 0
@@ -228,6 +255,7 @@ package struct CheckpointReader {
                     let n = min(chunk, count - done)
                     try CheckpointReader.readFully(fd, into: base + done, count: n, at: position + Int64(done))
                     hasher.update(UnsafeRawBufferPointer(start: base + done, count: n))
+                    check.visit(UnsafeBufferPointer(start: (base + done).assumingMemoryBound(to: C.Element.self), count: n / stride))
                     done += n
                 }
                 return hasher.finalize()
@@ -326,6 +354,29 @@ package struct CheckpointReader {
     }
 }
 
+/// The range check of a name table's slots: the largest id, the slots used, and whether a used
+/// slot names id 0.
+private struct SlotCheck: CheckpointCheck {
+    var largest: UInt64 = 0, used = 0, unnamed = 0
+
+    mutating func visit(_ slots: UnsafeBufferPointer<UInt64>) {
+        var (largest, used, unnamed) = (self.largest, self.used, self.unnamed)
+        for entry in slots {
+            let id = entry & 0xFFFF_FFFF
+            largest = max(largest, id)
+            used &+= entry != 0 ? 1 : 0
+            unnamed |= entry != 0 && id == 0 ? 1 : 0
+        }
+        (self.largest, self.used, self.unnamed) = (largest, used, unnamed)
+    }
+
+    mutating func merge(_ other: SlotCheck) {
+        largest = max(largest, other.largest)
+        used += other.used
+        unnamed |= other.unnamed
+    }
+}
+
 extension ByteInterner {
     /// Writes the table (keys, offsets and hash slots, so loading does no rehashing).
     package func write(to writer: inout CheckpointWriter) throws {
@@ -341,32 +392,72 @@ extension ByteInterner {
         self.init(capacity: 1)
         arena = try reader.readPlainArray(UInt8.self)
         starts = try reader.readPlainArray(UInt32.self)
-        slots = try reader.readPlainArray(UInt64.self)
+        var slotCheck = SlotCheck()
+        slots = try reader.readPlainArray(checking: &slotCheck)
         let slotCount = slots.count
         guard starts.count >= 1, starts[0] == 0, Int(starts[starts.count - 1]) == arena.count, slotCount >= 16,
               slotCount & (slotCount - 1) == 0, count * 4 <= slotCount * 3
         else { throw CheckpointError("damaged (name table)") }
-        // One pass each, without branches (these tables are megabytes).
+        // One pass, without branches (these tables are megabytes).
         let ordered = starts.withUnsafeBufferPointer { starts in
             var descents = 0
             for i in 1..<starts.count { descents &+= starts[i] < starts[i - 1] ? 1 : 0 }
             return descents == 0
         }
-        let keys = UInt64(count)
-        let inRange = slots.withUnsafeBufferPointer { slots in
-            // Every used slot names an id 1...count, and there are as many as keys: with the
-            // load factor above, some slot is empty.
-            var largest: UInt64 = 0, used = 0, unnamed = 0
-            for entry in slots {
-                let id = entry & 0xFFFF_FFFF
-                largest = max(largest, id)
-                used &+= entry != 0 ? 1 : 0
-                unnamed |= entry != 0 && id == 0 ? 1 : 0
-            }
-            return largest <= keys && used == count && unnamed == 0
-        }
+        // Every used slot names an id 1...count, and there are as many as keys: with the load
+        // factor above, some slot is empty.
+        let inRange = slotCheck.largest <= UInt64(count) && slotCheck.used == count && slotCheck.unnamed == 0
         guard ordered, inRange else { throw CheckpointError("damaged (name table)") }
         mask = slotCount - 1
+    }
+}
+
+/// The range check of the validator's ticket states: unit ids name units (or are -1), flags
+/// are 0 or 1, times are times a line can hold (or `.min`, "none"), the accepted line is 0, -1
+/// or a line of the covered part. Without branches.
+private struct StateCheck: CheckpointCheck {
+    /// -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
+    let limit: UInt32
+    let lastLine: Int32
+    var largest: UInt32 = 0
+    var bad: UInt8 = 0
+
+    init(units: Int, lines: Int) {
+        limit = UInt32(units)
+        lastLine = Int32(clamping: lines)
+    }
+
+    var passed: Bool { largest <= limit && bad == 0 }
+
+    private static let flags = [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment]
+        .map { MemoryLayout<TicketLifecycle>.offset(of: $0)! }
+
+    mutating func visit(_ states: UnsafeBufferPointer<TicketLifecycle>) {
+        guard let base = states.baseAddress else { return }
+        let (f0, f1, f2) = (Self.flags[0], Self.flags[1], Self.flags[2])
+        let stride = MemoryLayout<TicketLifecycle>.stride
+        let raw = UnsafeRawPointer(base)
+        let earliest = checkpointEarliestTime &+ 1
+        let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
+        var (largest, bad) = (self.largest, self.bad)
+        for i in 0..<states.count {
+            largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
+                          UInt32(bitPattern: states[i].closer1 &+ 1))
+            // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
+            let p = raw + i * stride
+            bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
+                    | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
+            let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
+            bad |= due == .min || UInt64(bitPattern: due &- earliest) < span ? 0 : 1
+            bad |= lastAt == .min || UInt64(bitPattern: lastAt &- earliest) < span ? 0 : 1
+            bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
+        }
+        (self.largest, self.bad) = (largest, bad)
+    }
+
+    mutating func merge(_ other: StateCheck) {
+        largest = max(largest, other.largest)
+        bad |= other.bad
     }
 }
 
@@ -388,7 +479,8 @@ extension LifecycleValidator {
         self.init()
         tickets = try ByteInterner(from: &reader)
         units = try ByteInterner(from: &reader)
-        states = try reader.readPlainArray(TicketLifecycle.self)
+        var stateCheck = StateCheck(units: units.count, lines: lines)
+        states = try reader.readPlainArray(checking: &stateCheck)
         guard states.count == tickets.count else { throw CheckpointError("damaged (ticket states)") }
         let keys = try reader.readArray(Int32.self)
         let counts = try reader.readArray(Int32.self)
@@ -404,38 +496,7 @@ extension LifecycleValidator {
             moreClosers[key] = Array(values[start..<(start + Int(n))])
             start += Int(n)
         }
-        guard Self.statesAreInRange(states, units: units.count, lines: lines) else { throw CheckpointError("damaged (ticket states)") }
-    }
-
-    /// Whether every state's unit ids name units (or are -1), its flags are 0 or 1, its times
-    /// are times a line can hold (or `.min`, "none") and its accepted line is 0, -1 or a line
-    /// of the covered part. One pass without branches.
-    private static func statesAreInRange(_ states: PlainArray<TicketLifecycle>, units: Int, lines: Int) -> Bool {
-        // -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
-        let limit = UInt32(units)
-        let lastLine = Int32(clamping: lines)
-        let flags = [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment]
-            .map { MemoryLayout<TicketLifecycle>.offset(of: $0)! }
-        let (f0, f1, f2) = (flags[0], flags[1], flags[2])
-        let stride = MemoryLayout<TicketLifecycle>.stride
-        return states.withUnsafeBufferPointer { states in
-            guard let base = states.baseAddress else { return true }
-            let raw = UnsafeRawPointer(base)
-            var largest: UInt32 = 0
-            var bad: UInt8 = 0
-            for i in 0..<states.count {
-                largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
-                              UInt32(bitPattern: states[i].closer1 &+ 1))
-                // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
-                let p = raw + i * stride
-                bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
-                        | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
-                let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
-                bad |= checkpointTimeIsValid(due) && checkpointTimeIsValid(lastAt) ? 0 : 1
-                bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
-            }
-            return largest <= limit && bad == 0
-        }
+        guard stateCheck.passed else { throw CheckpointError("damaged (ticket states)") }
     }
 
     /// Sizes of the plain values a checkpoint stores, for its layout check.

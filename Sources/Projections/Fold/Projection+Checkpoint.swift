@@ -4,12 +4,13 @@ extension Projection {
     /// Writes the fold state (not the name tables: a replay's projections share its validator's).
     func write(to writer: inout CheckpointWriter) throws {
         writer.write(Int64(eventCount))
-        try writer.write(plain: ticketState)
+        // The day counters first: the tickets' states are checked against them as they are read.
         writer.write(Int64(unitDays.count))
         for unit in unitDays {
             writer.write(unit.firstDay)
             try writer.write(array: unit.days)
         }
+        try writer.write(plain: ticketState)
     }
 
     /// Reads the state written by ``write(to:)`` into a projection with `options` whose ids are
@@ -28,11 +29,8 @@ extension Projection {
         let storedCount = try reader.read(Int64.self)
         guard storedCount >= 0, storedCount <= Int64(events) else { throw CheckpointError("damaged (projection event count)") }
         eventCount = Int(storedCount)
-        ticketState = try reader.readPlainArray(TicketFold.self)
         let unitCount = try reader.read(Int64.self)
-        guard ticketState.count <= tickets.count, unitCount >= 0, unitCount <= Int64(units.count) else {
-            throw CheckpointError("damaged (projection)")
-        }
+        guard unitCount >= 0, unitCount <= Int64(units.count) else { throw CheckpointError("damaged (projection)") }
         // The first day and day count of each unit, shifted by one: entry 0 stands for unit -1
         // ("not counted"), whose only day is 0.
         var firstDays: [Int32] = [0], dayCounts: [UInt32] = [1]
@@ -51,9 +49,11 @@ extension Projection {
             dayCounts.append(UInt32(days.days.count))
             unitDays.append(days)
         }
-        guard Self.statesAreInRange(ticketState, units: Int(unitCount), firstDays: firstDays, dayCounts: dayCounts, totals: totals) else {
-            throw CheckpointError("damaged (projection)")
-        }
+        var check = TicketFoldCheck(units: Int(unitCount), firstDays: firstDays, dayCounts: dayCounts)
+        ticketState = try reader.readPlainArray(checking: &check)
+        guard ticketState.count <= tickets.count, check.largest <= check.limit, check.bad == 0,
+              (check.due, check.done, check.onTime) == totals
+        else { throw CheckpointError("damaged (projection)") }
     }
 
     /// The totals of due, done and onTime over `days`, or `nil` when a counter is negative or
@@ -76,30 +76,45 @@ extension Projection {
         return largest <= top && disorder == 0 ? totals : nil
     }
 
-    /// Whether every ticket's state is in range: unit ids name units of the day table (or are
-    /// -1), flags are 0 or 1, times are times a line can hold (`closedAt` may be `.min`,
-    /// "open"), a ticket counted somewhere is counted on a day its unit's counters cover (one
-    /// not counted has day 0 and no flags), and the tickets counted add up to the totals of
-    /// due, done and onTime. One pass without branches.
-    private static func statesAreInRange(_ states: PlainArray<TicketFold>, units: Int, firstDays: [Int32], dayCounts: [UInt32],
-                                         totals: (due: Int, done: Int, onTime: Int)) -> Bool {
-        let limit = UInt32(units)
+    /// Sizes of the plain values a checkpoint stores, for its layout check.
+    static var checkpointLayout: [Int] { [MemoryLayout<TicketFold>.stride, MemoryLayout<DayCounters>.stride] }
+}
+
+/// The range check of a projection's ticket states, run as they are read: unit ids name units
+/// of the day table (or are -1), flags are 0 or 1, times are times a line can hold (`closedAt`
+/// may be `.min`, "open"), a ticket counted somewhere is counted on a day its unit's counters
+/// cover (one not counted has day 0 and no flags), and the tickets counted are summed, to be
+/// compared with the totals of due, done and onTime. Without branches.
+private struct TicketFoldCheck: CheckpointCheck {
+    let limit: UInt32
+    let firstDays: [Int32]
+    let dayCounts: [UInt32]
+    var largest: UInt32 = 0
+    var bad: UInt8 = 0
+    var due = 0, done = 0, onTime = 0
+
+    init(units: Int, firstDays: [Int32], dayCounts: [UInt32]) {
+        limit = UInt32(units)
+        self.firstDays = firstDays
+        self.dayCounts = dayCounts
+    }
+
+    private static let flags = [\TicketFold.countedDone, \TicketFold.countedOnTime, \TicketFold.included]
+        .map { MemoryLayout<TicketFold>.offset(of: $0)! }
+
+    mutating func visit(_ states: UnsafeBufferPointer<TicketFold>) {
+        guard let base = states.baseAddress else { return }
+        let (f0, f1, f2) = (Self.flags[0], Self.flags[1], Self.flags[2])
+        let stride = MemoryLayout<TicketFold>.stride
+        let raw = UnsafeRawPointer(base)
+        let limit = self.limit
         // A time t is in range when earliest < t < latest, that is when t - (earliest + 1),
         // wrapped and read unsigned, is below the span: one comparison.
         let earliest = checkpointEarliestTime &+ 1
         let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
-        let flags = [\TicketFold.countedDone, \TicketFold.countedOnTime, \TicketFold.included]
-            .map { MemoryLayout<TicketFold>.offset(of: $0)! }
-        let (f0, f1, f2) = (flags[0], flags[1], flags[2])
-        let stride = MemoryLayout<TicketFold>.stride
-        return states.withUnsafeBufferPointer { states in
-            guard let base = states.baseAddress else { return totals == (0, 0, 0) }
-            let raw = UnsafeRawPointer(base)
-            return firstDays.withUnsafeBufferPointer { firstDays in
-              dayCounts.withUnsafeBufferPointer { dayCounts in
-                var largest: UInt32 = 0
-                var bad: UInt8 = 0
-                var due = 0, done = 0, onTime = 0
+        var (largest, bad, due, done, onTime) = (self.largest, self.bad, self.due, self.done, self.onTime)
+        firstDays.withUnsafeBufferPointer { firstDays in
+            dayCounts.withUnsafeBufferPointer { dayCounts in
                 for i in 0..<states.count {
                     let p = raw + i * stride
                     let (doneFlag, onTimeFlag) = (p.load(fromByteOffset: f0, as: UInt8.self), p.load(fromByteOffset: f1, as: UInt8.self))
@@ -119,12 +134,16 @@ extension Projection {
                     done &+= counted & Int(doneFlag & 1)
                     onTime &+= counted & Int(onTimeFlag & 1)
                 }
-                return largest <= limit && bad == 0 && (due, done, onTime) == totals
-              }
             }
         }
+        (self.largest, self.bad, self.due, self.done, self.onTime) = (largest, bad, due, done, onTime)
     }
 
-    /// Sizes of the plain values a checkpoint stores, for its layout check.
-    static var checkpointLayout: [Int] { [MemoryLayout<TicketFold>.stride, MemoryLayout<DayCounters>.stride] }
+    mutating func merge(_ other: TicketFoldCheck) {
+        largest = max(largest, other.largest)
+        bad |= other.bad
+        due += other.due
+        done += other.done
+        onTime += other.onTime
+    }
 }
