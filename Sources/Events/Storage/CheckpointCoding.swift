@@ -13,17 +13,15 @@ package struct CheckpointError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Writes a checkpoint: scalars through a small buffer, arrays of plain values straight from
-/// their storage with `write(2)` (a checkpoint of a big log is tens of megabytes).
+/// their storage with `write(2)` (a checkpoint of a big log is tens of megabytes), and at the
+/// end (``finish()``) the XXH64 checksum of every byte written before it.
 ///
-/// Large tables (``write(plain:)``) start at a page boundary of the file, so that a reader can
-/// map them instead of copying them (see ``CheckpointReader/readPlainArray(_:)``).
 /// The layout is the machine's own (sizes and byte order); a reader on another layout is
 /// refused by the header check, never misread.
 package struct CheckpointWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
-    /// Bytes written to the file so far (and buffered).
-    private var offset = 0
+    private var checksum = XXH64()
 
     package init(fd: Int32) {
         self.fd = fd
@@ -46,14 +44,15 @@ package struct CheckpointWriter {
         try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
     }
 
-    /// Writes a table: its count, padding to the next page boundary, its elements.
+    /// Writes a table: its count, then its elements. The file's checksum covers the table
+    /// through its ``CheckpointTable/digest(_:)`` (so that a reader can hash it on two threads).
     package mutating func write<T>(plain array: PlainArray<T>) throws {
         write(Int64(array.count))
-        let page = PlainArray<T>.pageSize
-        let padding = (page - (offset + buffer.count) % page) % page
-        buffer.append(contentsOf: repeatElement(0, count: padding))
         try flush()
-        try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
+        try array.withUnsafeBytes { (raw) throws in
+            try writeRaw(raw)
+            withUnsafeBytes(of: CheckpointTable.digest(raw, stride: MemoryLayout<T>.stride).littleEndian) { checksum.update($0) }
+        }
     }
 
     package mutating func flush() throws {
@@ -61,7 +60,20 @@ package struct CheckpointWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes what is buffered and then the checksum of the whole file (8 bytes, not hashed
+    /// themselves); nothing is to be written after it.
+    package mutating func finish() throws {
+        try flush()
+        let digest = checksum.finalize().littleEndian
+        try withUnsafeBytes(of: digest) { (raw) throws in try writeRaw(raw) }
+    }
+
     private mutating func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        checksum.update(bytes)
+        try writeRaw(bytes)
+    }
+
+    private func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -71,95 +83,298 @@ package struct CheckpointWriter {
             }
             done += n
         }
-        offset += bytes.count
     }
 }
 
-/// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left.
+/// The span of instants a log line can name, in nanoseconds: `Timestamp.parse` refuses times
+/// more than 9.2 × 10⁹ s from the epoch (years before 1678 or after 2261). Stored times outside
+/// it, other than the `.min` "none" marker, are damage (and near `Int64.min` they would
+/// overflow the day arithmetic).
+package let checkpointEarliestTime: Int64 = -9_200_000_000_000_000_000
+package let checkpointLatestTime: Int64 = 9_200_000_000_000_000_000
+
+/// A range check run over a table's elements while ``CheckpointReader`` reads them: `visit`
+/// is called with consecutive runs of whole elements (of one half of the table, for a copy of
+/// the check), and `merge` adds what a copy that visited the second half found.
+package protocol CheckpointCheck: Sendable {
+    associatedtype Element: BitwiseCopyable & Sendable
+    mutating func visit(_ elements: UnsafeBufferPointer<Element>)
+    mutating func merge(_ other: Self)
+}
+
+/// No check.
+package struct NoCheck<Element: BitwiseCopyable & Sendable>: CheckpointCheck {
+    package init() {}
+    package func visit(_ elements: UnsafeBufferPointer<Element>) {}
+    package func merge(_ other: Self) {}
+}
+
+/// How a large table enters a checkpoint's checksum: its two halves (split between elements)
+/// are hashed separately, and the table's digest is the XXH64 of the two hashes. The file's
+/// checksum then covers every byte of the table, and a reader can read, hash and check the two
+/// halves on two threads.
+package enum CheckpointTable {
+    /// Where the second half of a table of `count` bytes of `stride`-byte elements starts.
+    static func split(_ count: Int, stride: Int) -> Int { count / max(stride, 1) / 2 * stride }
+
+    static func combine(_ first: UInt64, _ second: UInt64) -> UInt64 {
+        withUnsafeBytes(of: (first.littleEndian, second.littleEndian)) { XXH64.hash($0) }
+    }
+
+    /// The digest of a table's bytes.
+    package static func digest(_ bytes: UnsafeRawBufferPointer, stride: Int) -> UInt64 {
+        let half = split(bytes.count, stride: stride)
+        return combine(XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[..<half])),
+                       XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[half...]), seed: 1))
+    }
+}
+
+/// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left and
+/// (``finish()``) the checksum of the whole file.
 ///
-/// The file is mapped once (read-only) for the scalars and small arrays; the large tables
-/// get mappings of their own that they can grow in (see ``readPlainArray(_:)``).
+/// The file is read, never mapped: every byte is copied into memory the process owns
+/// (`pread`), so a file cut short or rewritten while it is read gives a short read and an
+/// error, never a signal. Large tables are read straight into their arrays in chunks that are
+/// hashed while they are in cache, their two halves on two threads; the scalars and small
+/// arrays come through a buffer.
 package struct CheckpointReader {
     private let fd: Int32
-    private let size: Int64
-    private let file: ReadOnlyMapping?
-    /// The position of the next read in the file.
+    /// Bytes before the 8-byte checksum.
+    private let contentSize: Int64
+    /// Bytes handed out so far.
     private var offset: Int64 = 0
-    private var remaining: Int64 { size - offset }
+    /// The file position of the next `pread`.
+    private var filePosition: Int64 = 0
+    /// Bytes read ahead; they enter the checksum when they are handed out.
+    private var buffer: [UInt8]
+    private var bufferStart = 0, bufferEnd = 0
+    private var checksum = XXH64()
+    private static let bufferSize = 64 << 10
+    private static let chunkSize = 256 << 10
+    /// Tables at least this large are read on two threads.
+    private static let parallelTable = 1 << 20
+
+    private var remaining: Int64 { contentSize - offset }
 
     package init(fd: Int32, size: Int64) throws {
+        guard size >= 8 else { throw CheckpointError("damaged (cut short)") }
         self.fd = fd
-        self.size = size
-        file = size > 0 ? try ReadOnlyMapping(fd: fd, length: Int(size)) : nil
+        contentSize = size - 8
+        buffer = [UInt8](repeating: 0, count: Self.bufferSize)
     }
 
     package mutating func read<T: BitwiseCopyable>(_: T.Type) throws -> T {
-        let bytes = try take(MemoryLayout<T>.size)
-        return bytes.loadUnaligned(as: T.self)
+        try take(MemoryLayout<T>.size).loadUnaligned(as: T.self)
     }
 
     package mutating func readString() throws -> String {
         let count = try read(Int64.self)
-        guard count >= 0, count <= min(remaining, 1 << 20) else { throw CheckpointError("damaged (string length)") }
+        guard count >= 0, count <= min(remaining, 1 << 15) else { throw CheckpointError("damaged (string length)") }
         return String(decoding: try take(Int(count)), as: UTF8.self)
     }
 
     /// Reads an array, with room for `spare` more elements (so that growing it right after
     /// loading does not copy it).
     package mutating func readArray<T: BitwiseCopyable>(_: T.Type, spare: Int = 0) throws -> [T] {
-        let count = try read(Int64.self)
-        let stride = Int64(MemoryLayout<T>.stride)
-        guard count >= 0, count <= remaining / max(stride, 1) else { throw CheckpointError("damaged (array length)") }
-        let bytes = try take(Int(count) * MemoryLayout<T>.stride)
-        return [T](unsafeUninitializedCapacity: Int(count) + spare) { buffer, initialized in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-            initialized = Int(count)
+        let count = try readCount(of: T.self)
+        return try [T](unsafeUninitializedCapacity: count + spare) { buffer, initialized in
+            initialized = 0
+            if count > 0 { try copy(into: UnsafeMutableRawPointer(buffer.baseAddress!), count: count * MemoryLayout<T>.stride) }
+            initialized = count
         }
     }
 
-    /// Reads a table written by ``CheckpointWriter/write(plain:)`` by mapping it (privately:
-    /// changes to it never reach the file).
+    /// Reads a table written by ``CheckpointWriter/write(plain:)`` into memory of its own,
+    /// with room to grow by a quarter (the tail a resumed replay adds) without moving.
     package mutating func readPlainArray<T>(_: T.Type) throws -> PlainArray<T> {
-        let count = try read(Int64.self)
-        let page = Int64(PlainArray<T>.pageSize)
-        let start = (offset + page - 1) / page * page
-        let stride = Int64(MemoryLayout<T>.stride)
-        guard count >= 0, start <= size, count <= (size - start) / max(stride, 1) else {
-            throw CheckpointError("damaged (array length)")
+        var check = NoCheck<T>()
+        return try readPlainArray(checking: &check)
+    }
+
+    /// Reads a table like ``readPlainArray(_:)``, running `check` over its elements as they
+    /// are read (a chunk at a time, while they are in cache; each half of a large table with a
+    /// copy of `check` on its own thread, the two then merged).
+    package mutating func readPlainArray<C: CheckpointCheck>(checking check: inout C) throws -> PlainArray<C.Element> {
+        let count = try readCount(of: C.Element.self)
+        // The read-ahead is dropped (it was not hashed yet): the table is read from the file.
+        (bufferStart, bufferEnd) = (0, 0)
+        let position = offset
+        let stride = MemoryLayout<C.Element>.stride
+        let (fd, chunk) = (self.fd, max(Self.chunkSize / stride, 1) * stride)
+        var digest: UInt64 = 0
+        var merged = check
+        let array = try PlainArray<C.Element>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
+            let half = CheckpointTable.split(bytes.count, stride: stride)
+            let second = Half(fd: fd, base: bytes.baseAddress! + half, count: bytes.count - half, position: position + Int64(half),
+                              seed: 1, check: check)
+            var worker: WorkerThread?
+            if bytes.count >= Self.parallelTable {
+                worker = WorkerThread { second.read(chunk: chunk) }
+            } else {
+                second.read(chunk: chunk)
+            }
+            let first = Half(fd: fd, base: bytes.baseAddress!, count: half, position: position, seed: 0, check: check)
+            first.read(chunk: chunk)
+            worker?.join()
+            digest = CheckpointTable.combine(try first.result.get(), try second.result.get())
+            merged = first.check
+            merged.merge(second.check)
         }
-        let array = try PlainArray<T>(mapping: fd, offset: start, count: Int(count))
-        offset = start + count * stride
+        check = merged
+        withUnsafeBytes(of: digest.littleEndian) { checksum.update($0) }
+        let bytes = Int64(count * stride)
+        offset += bytes
+        filePosition = offset
         return array
     }
 
-    /// The next `count` bytes of the file (valid while the reader is).
-    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
-        guard count >= 0, Int64(count) <= remaining, let file else {
-            if count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            throw CheckpointError("damaged (cut short)")
+    /// One half of a table: read into place, hashed and checked, possibly on another thread.
+    ///
+    /// `@unchecked Sendable`: `result` and `check` are written by the reading thread and read
+    /// only after it was joined; the memory it fills is not touched by anyone else meanwhile.
+    private final class Half<C: CheckpointCheck>: @unchecked Sendable {
+        let fd: Int32
+        let base: UnsafeMutableRawPointer
+        let count: Int
+        let position: Int64
+        let seed: UInt64
+        var check: C
+        var result: Result<UInt64, any Error> = .success(0)
+
+        init(fd: Int32, base: UnsafeMutableRawPointer, count: Int, position: Int64, seed: UInt64, check: C) {
+            (self.fd, self.base, self.count, self.position, self.seed, self.check) = (fd, base, count, position, seed, check)
         }
-        defer { offset += Int64(count) }
-        return UnsafeRawBufferPointer(start: file.base + Int(offset), count: count)
+
+        /// Reads in chunks of `chunk` bytes (whole elements).
+        func read(chunk: Int) {
+            let stride = MemoryLayout<C.Element>.stride
+            result = Result {
+                var hasher = XXH64(seed: seed)
+                var done = 0
+                while done < count {
+                    let n = min(chunk, count - done)
+                    try CheckpointReader.readFully(fd, into: base + done, count: n, at: position + Int64(done))
+                    hasher.update(UnsafeRawBufferPointer(start: base + done, count: n))
+                    check.visit(UnsafeBufferPointer(start: (base + done).assumingMemoryBound(to: C.Element.self), count: n / stride))
+                    done += n
+                }
+                return hasher.finalize()
+            }
+        }
     }
 
-    /// Whether every byte was consumed.
+    /// Reads the checksum after the content and throws when it differs from the content's
+    /// (or when content is left unread).
+    package mutating func finish() throws {
+        guard remaining == 0 else { throw CheckpointError("damaged (bytes after the end marker)") }
+        var stored: UInt64 = 0
+        try withUnsafeMutableBytes(of: &stored) { try Self.readFully(fd, into: $0.baseAddress!, count: 8, at: contentSize) }
+        guard UInt64(littleEndian: stored) == checksum.finalize() else {
+            throw CheckpointError("damaged (checksum mismatch)")
+        }
+    }
+
+    /// Whether every byte before the checksum was consumed.
     package var isAtEnd: Bool { remaining == 0 }
+
+    /// An element count, checked against the bytes left.
+    private mutating func readCount<T>(of _: T.Type) throws -> Int {
+        let count = try read(Int64.self)
+        let stride = Int64(max(MemoryLayout<T>.stride, 1))
+        guard count >= 0, count <= remaining / stride else { throw CheckpointError("damaged (array length)") }
+        return Int(count)
+    }
+
+    /// The next `count` bytes (valid until the next read), through the buffer; hashed.
+    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, Int64(count) <= remaining, count <= Self.bufferSize else { throw CheckpointError("damaged (cut short)") }
+        if bufferEnd - bufferStart < count { try refill() }
+        let bytes = buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[bufferStart..<(bufferStart + count)]) }
+        checksum.update(bytes)
+        bufferStart += count
+        offset += Int64(count)
+        return bytes
+    }
+
+    /// Copies the next `count` bytes to `destination` (hashed): what the buffer holds, then
+    /// large runs read straight into place, small ones through the buffer.
+    private mutating func copy(into destination: UnsafeMutableRawPointer, count: Int) throws {
+        guard count >= 0, Int64(count) <= remaining else { throw CheckpointError("damaged (cut short)") }
+        var done = min(count, bufferEnd - bufferStart)
+        if done > 0 {
+            let bytes = try take(done)
+            destination.copyMemory(from: bytes.baseAddress!, byteCount: done)
+        }
+        if count - done >= Self.bufferSize / 2 {
+            // The buffer is empty: the file position is the read position.
+            while done < count {
+                let n = min(Self.chunkSize, count - done)
+                try Self.readFully(fd, into: destination + done, count: n, at: filePosition)
+                checksum.update(UnsafeRawBufferPointer(start: destination + done, count: n))
+                filePosition += Int64(n)
+                offset += Int64(n)
+                done += n
+            }
+        } else if done < count {
+            let rest = try take(count - done)
+            (destination + done).copyMemory(from: rest.baseAddress!, byteCount: rest.count)
+        }
+    }
+
+    /// Keeps the unread bytes of the buffer and reads as many more as fit.
+    private mutating func refill() throws {
+        let kept = bufferEnd - bufferStart
+        let wanted = Int(min(Int64(Self.bufferSize - kept), contentSize - filePosition))
+        var bytes: [UInt8] = []
+        swap(&bytes, &buffer)
+        defer { swap(&bytes, &buffer) }
+        let (start, fd, position) = (bufferStart, fd, filePosition)
+        try bytes.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!
+            if kept > 0 && start > 0 { base.copyMemory(from: base + start, byteCount: kept) }
+            try Self.readFully(fd, into: base + kept, count: wanted, at: position)
+        }
+        filePosition += Int64(wanted)
+        bufferStart = 0
+        bufferEnd = kept + wanted
+    }
+
+    /// `pread` until `count` bytes are in; a file that ends sooner (cut while being read) is an error.
+    static func readFully(_ fd: Int32, into destination: UnsafeMutableRawPointer, count: Int, at position: Int64) throws {
+        var done = 0
+        while done < count {
+            let n = pread(fd, destination + done, count - done, off_t(position + Int64(done)))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError("cannot read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw CheckpointError("cut short while being read") }
+            done += n
+        }
+    }
 }
 
-/// A whole file mapped read-only, unmapped when released.
-private final class ReadOnlyMapping {
-    let base: UnsafeRawPointer
-    let length: Int
+/// The range check of a name table's slots: the largest id, the slots used, and whether a used
+/// slot names id 0.
+private struct SlotCheck: CheckpointCheck {
+    var largest: UInt64 = 0, used = 0, unnamed = 0
 
-    init(fd: Int32, length: Int) throws {
-        guard let start = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), start != MAP_FAILED else {
-            throw CheckpointError("cannot map: \(String(cString: strerror(errno)))")
+    mutating func visit(_ slots: UnsafeBufferPointer<UInt64>) {
+        var (largest, used, unnamed) = (self.largest, self.used, self.unnamed)
+        for entry in slots {
+            let id = entry & 0xFFFF_FFFF
+            largest = max(largest, id)
+            used &+= entry != 0 ? 1 : 0
+            unnamed |= entry != 0 && id == 0 ? 1 : 0
         }
-        base = UnsafeRawPointer(start)
-        self.length = length
+        (self.largest, self.used, self.unnamed) = (largest, used, unnamed)
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+    mutating func merge(_ other: SlotCheck) {
+        largest = max(largest, other.largest)
+        used += other.used
+        unnamed |= other.unnamed
+    }
 }
 
 extension ByteInterner {
@@ -170,30 +385,79 @@ extension ByteInterner {
         try writer.write(plain: slots)
     }
 
-    /// Reads a table written by ``write(to:)`` (mapped), checking that its parts fit together.
+    /// Reads a table written by ``write(to:)``, checking that its parts fit together: offsets
+    /// ascend from 0 to the arena's end, and the slots hold each id once, so a probe always
+    /// ends (at an empty slot) and never reaches outside the offsets.
     package init(from reader: inout CheckpointReader) throws {
         self.init(capacity: 1)
         arena = try reader.readPlainArray(UInt8.self)
         starts = try reader.readPlainArray(UInt32.self)
-        slots = try reader.readPlainArray(UInt64.self)
+        var slotCheck = SlotCheck()
+        slots = try reader.readPlainArray(checking: &slotCheck)
         let slotCount = slots.count
         guard starts.count >= 1, starts[0] == 0, Int(starts[starts.count - 1]) == arena.count, slotCount >= 16,
               slotCount & (slotCount - 1) == 0, count * 4 <= slotCount * 3
         else { throw CheckpointError("damaged (name table)") }
-        // One pass each, without branches (these tables are megabytes).
+        // One pass, without branches (these tables are megabytes).
         let ordered = starts.withUnsafeBufferPointer { starts in
             var descents = 0
             for i in 1..<starts.count { descents &+= starts[i] < starts[i - 1] ? 1 : 0 }
             return descents == 0
         }
-        let keys = UInt64(count)
-        let inRange = slots.withUnsafeBufferPointer { slots in
-            var largest: UInt64 = 0
-            for entry in slots { largest = max(largest, entry & 0xFFFF_FFFF) }
-            return largest <= keys
-        }
+        // Every used slot names an id 1...count, and there are as many as keys: with the load
+        // factor above, some slot is empty.
+        let inRange = slotCheck.largest <= UInt64(count) && slotCheck.used == count && slotCheck.unnamed == 0
         guard ordered, inRange else { throw CheckpointError("damaged (name table)") }
         mask = slotCount - 1
+    }
+}
+
+/// The range check of the validator's ticket states: unit ids name units (or are -1), flags
+/// are 0 or 1, times are times a line can hold (or `.min`, "none"), the accepted line is 0, -1
+/// or a line of the covered part. Without branches.
+private struct StateCheck: CheckpointCheck {
+    /// -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
+    let limit: UInt32
+    let lastLine: Int32
+    var largest: UInt32 = 0
+    var bad: UInt8 = 0
+
+    init(units: Int, lines: Int) {
+        limit = UInt32(units)
+        lastLine = Int32(clamping: lines)
+    }
+
+    var passed: Bool { largest <= limit && bad == 0 }
+
+    private static let flags = [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment]
+        .map { MemoryLayout<TicketLifecycle>.offset(of: $0)! }
+
+    mutating func visit(_ states: UnsafeBufferPointer<TicketLifecycle>) {
+        guard let base = states.baseAddress else { return }
+        let (f0, f1, f2) = (Self.flags[0], Self.flags[1], Self.flags[2])
+        let stride = MemoryLayout<TicketLifecycle>.stride
+        let raw = UnsafeRawPointer(base)
+        let earliest = checkpointEarliestTime &+ 1
+        let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
+        var (largest, bad) = (self.largest, self.bad)
+        for i in 0..<states.count {
+            largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
+                          UInt32(bitPattern: states[i].closer1 &+ 1))
+            // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
+            let p = raw + i * stride
+            bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
+                    | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
+            let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
+            bad |= due == .min || UInt64(bitPattern: due &- earliest) < span ? 0 : 1
+            bad |= lastAt == .min || UInt64(bitPattern: lastAt &- earliest) < span ? 0 : 1
+            bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
+        }
+        (self.largest, self.bad) = (largest, bad)
+    }
+
+    mutating func merge(_ other: StateCheck) {
+        largest = max(largest, other.largest)
+        bad |= other.bad
     }
 }
 
@@ -209,17 +473,22 @@ extension LifecycleValidator {
         try writer.write(array: keys.flatMap { moreClosers[$0]! })
     }
 
-    /// Reads a validator written by ``write(to:)``.
-    package init(from reader: inout CheckpointReader) throws {
+    /// Reads a validator written by ``write(to:)``, range-checking every value it holds.
+    /// - Parameter lines: The lines the checkpoint covers (a ticket's accepted line is one of them).
+    package init(from reader: inout CheckpointReader, lines: Int) throws {
         self.init()
         tickets = try ByteInterner(from: &reader)
         units = try ByteInterner(from: &reader)
-        states = try reader.readPlainArray(TicketLifecycle.self)
+        var stateCheck = StateCheck(units: units.count, lines: lines)
+        states = try reader.readPlainArray(checking: &stateCheck)
         guard states.count == tickets.count else { throw CheckpointError("damaged (ticket states)") }
         let keys = try reader.readArray(Int32.self)
         let counts = try reader.readArray(Int32.self)
         let values = try reader.readArray(Int32.self)
-        guard keys.count == counts.count, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == values.count else {
+        let (ticketCount, unitCount) = (Int32(tickets.count), Int32(units.count))
+        guard keys.count == counts.count, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == values.count,
+              keys.allSatisfy({ $0 >= 0 && $0 < ticketCount }), values.allSatisfy({ $0 >= 0 && $0 < unitCount })
+        else {
             throw CheckpointError("damaged (closers)")
         }
         var start = 0
@@ -227,18 +496,7 @@ extension LifecycleValidator {
             moreClosers[key] = Array(values[start..<(start + Int(n))])
             start += Int(n)
         }
-        // Unit ids must name units (or be -1): messages look their names up.
-        // -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
-        let limit = UInt32(units.count)
-        let valid = states.withUnsafeBufferPointer { states in
-            var largest: UInt32 = 0
-            for state in states {
-                largest = max(largest, UInt32(bitPattern: state.holder &+ 1), UInt32(bitPattern: state.closer0 &+ 1),
-                              UInt32(bitPattern: state.closer1 &+ 1))
-            }
-            return largest <= limit
-        }
-        guard valid else { throw CheckpointError("damaged (ticket states)") }
+        guard stateCheck.passed else { throw CheckpointError("damaged (ticket states)") }
     }
 
     /// Sizes of the plain values a checkpoint stores, for its layout check.

@@ -6,11 +6,10 @@ import Darwin
 
 /// A growable array of plain values, for the replay's large tables (name tables, per-ticket state).
 ///
-/// Two things set it apart from `Array`. Its storage can be a private mapping of a checkpoint
-/// file ( ``init(mapping:offset:count:)`` ): loading a checkpoint then maps its tables instead
-/// of copying tens of megabytes, pages are read when first touched and copied when first
-/// written, and nothing is ever written back to the file. And growth moves large blocks with
-/// `realloc`, which the system does by remapping pages rather than copying them.
+/// Growth moves large blocks with `realloc`, which the system does by remapping pages rather
+/// than copying them, and large blocks live on huge pages. (Its storage is never a mapping of a
+/// file: a mapped file that shrinks under the process kills it with SIGBUS, so a checkpoint is
+/// read into memory, see ``init(count:capacity:fill:)``.)
 ///
 /// Copies share storage until one of them is mutated, as with `Array`. Indices are checked.
 ///
@@ -127,22 +126,21 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
 }
 
 extension PlainArray {
-    /// An array whose elements are `count` values stored at byte `offset` of the file `fd`,
-    /// mapped privately: reading it reads the file's pages as they are touched, writing it
-    /// copies just the pages written. Appending needs no copy either: the mapping sits at the
-    /// start of a larger reserved range of zero pages.
-    /// - Parameters:
-    ///   - offset: A multiple of the page size.
-    /// - Throws: ``CheckpointError`` when the system refuses the mapping.
-    package init(mapping fd: Int32, offset: Int64, count: Int) throws {
-        storage = try PlainArrayStorage(mapping: fd, offset: offset, count: count)
+    /// An array of `count` elements with room for `capacity`, whose bytes `fill` writes
+    /// (all of them; the memory is uninitialised before). A large array gets memory of its
+    /// own on huge pages, as one grown to that size does.
+    package init(count: Int, capacity: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        precondition(count >= 0 && capacity >= count)
+        storage = PlainArrayStorage()
+        if capacity > 0 { storage.grow(to: capacity) }
+        if count > 0 {
+            try fill(UnsafeMutableRawBufferPointer(start: storage.base, count: count * MemoryLayout<Element>.stride))
+        }
+        storage.count = count
     }
-
-    /// The page size mapped arrays are aligned to in a file.
-    package static var pageSize: Int { PlainArrayStorage<Element>.pageSize }
 }
 
-/// The storage of a ``PlainArray``: allocated, or a mapped range.
+/// The storage of a ``PlainArray``: allocated memory.
 ///
 /// `@unchecked Sendable`: a storage shared by several arrays is never mutated (``PlainArray``
 /// copies it first), so only one thread at a time can write to it.
@@ -155,44 +153,12 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     @usableFromInline @exclusivity(unchecked) var base: UnsafeMutablePointer<Element>?
     @usableFromInline @exclusivity(unchecked) var count = 0
     @usableFromInline @exclusivity(unchecked) var capacity = 0
-    /// For a mapped storage, the reserved address range; `nil` when `base` is allocated.
-    private var reservation: (start: UnsafeMutableRawPointer, length: Int)?
 
-    static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
     private static var stride: Int { MemoryLayout<Element>.stride }
 
     @usableFromInline init() {}
 
-    init(mapping fd: Int32, offset: Int64, count: Int) throws {
-        let page = Self.pageSize
-        let bytes = count * Self.stride
-        // Room to grow in place: as much again, and at least 16 MiB of address space (not memory).
-        let reserved = ((bytes + max(bytes, 16 << 20)) + page - 1) / page * page
-        guard let start = mmap(nil, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-              start != MAP_FAILED
-        else { throw CheckpointError("cannot reserve memory for the checkpoint") }
-        if bytes > 0 {
-            let mapped = (bytes + page - 1) / page * page
-            guard let file = mmap(start, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off_t(offset)),
-                  file == start
-            else {
-                munmap(start, reserved)
-                throw CheckpointError("cannot map the checkpoint: \(String(cString: strerror(errno)))")
-            }
-        }
-        reservation = (start, reserved)
-        base = start.bindMemory(to: Element.self, capacity: reserved / Self.stride)
-        self.count = count
-        capacity = reserved / Self.stride
-    }
-
-    deinit {
-        if let reservation {
-            munmap(reservation.start, reservation.length)
-        } else {
-            free(base)
-        }
-    }
+    deinit { free(base) }
 
     /// A copy of the elements in allocated storage with room for `minimumCapacity`.
     @usableFromInline
@@ -209,15 +175,7 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     func grow(to minimumCapacity: Int) {
         let newCapacity = max(minimumCapacity, capacity * 2, 16)
         let bytes = newCapacity * Self.stride
-        if let reservation {
-            // Out of reserved room: move to allocated storage.
-            guard let raw = malloc(bytes) else { fatalError("out of memory (\(bytes) bytes)") }
-            let moved = raw.bindMemory(to: Element.self, capacity: newCapacity)
-            if count > 0 { moved.initialize(from: base.unsafelyUnwrapped, count: count) }
-            munmap(reservation.start, reservation.length)
-            self.reservation = nil
-            base = moved
-        } else if bytes >= Self.hugePage {
+        if bytes >= Self.hugePage {
             // Large tables are probed at random: on 2 MiB pages, a probe rarely misses the TLB too.
             var raw: UnsafeMutableRawPointer?
             guard posix_memalign(&raw, Self.hugePage, bytes) == 0, let raw else { fatalError("out of memory (\(bytes) bytes)") }

@@ -72,6 +72,10 @@ struct UnitDays: Sendable {
     var firstDay: Int32 = 0
     var days: [DayCounters] = []
 
+    /// Days from the epoch that any timestamp reaches at any UTC offset lie within ±this
+    /// (nanoseconds since 1970 in an `Int64` span ±106,752 days).
+    static let dayLimit = 110_000
+
     /// Gives `body` the counters of `day`, growing the range as needed.
     @inline(__always)
     mutating func update(_ day: Int32, _ body: (inout DayCounters) -> Void) {
@@ -93,8 +97,9 @@ struct UnitDays: Sendable {
     func sum(from start: Int32, to end: Int32) -> UnitCounts {
         var counts = UnitCounts()
         guard !days.isEmpty else { return counts }
-        let lo = max(Int(start - firstDay), 0)
-        let hi = min(Int(end - firstDay), days.count)
+        // In `Int`: a period's days and the first day are any `Int32`s.
+        let lo = max(Int(start) - Int(firstDay), 0)
+        let hi = min(Int(end) - Int(firstDay), days.count)
         if lo < hi {
             for i in lo..<hi { days[i].add(to: &counts) }
         }

@@ -43,7 +43,8 @@ extension LogReplay {
             let end = start + summary.bytes
             do {
                 let fresh = ReplayCheckpoint(offset: end, lines: summary.lines, events: summary.events,
-                                             fingerprint: try ReplayCheckpoint.fingerprint(of: path, upTo: end), fold: fold)
+                                             fingerprint: try ReplayCheckpoint.fingerprint(of: path, upTo: end),
+                                             chain: try ReplayCheckpoint.chainValue(of: path, endingAt: end), fold: fold)
                 try fresh.save(directory: directory, options: options)
             } catch {
                 warning("checkpoint \(directory) not saved: \(String(describing: error))")

@@ -8,25 +8,34 @@ import Events
 /// A saved replay: the fold state after a prefix of a log, and what identifies that prefix.
 ///
 /// The file holds a header (magic, format version, the sizes of the stored values, the
-/// projections' options), the prefix's length, line and event counts and its fingerprint,
-/// then the validator's and projections' state as plain arrays, and an end marker. It is
-/// written to a temporary file and renamed, so a crash never leaves half a checkpoint. The
-/// large tables start at page boundaries: loading maps them (privately, copy-on-write) rather
-/// than reading them, so resuming touches only the pages the new tail needs, plus one pass of
-/// range checks over the ids the tables hold.
+/// projections' options), the prefix's length, line and event counts, its fingerprint and the
+/// chain value of its last line, then the validator's and projections' state as plain arrays,
+/// an end marker, and the XXH64 checksum of every byte before it. It is written to a temporary
+/// file and renamed, so a crash never leaves half a checkpoint.
+///
+/// Loading reads the whole file into memory (never maps it: a mapped file cut short under the
+/// process would kill it with SIGBUS), checks the checksum, and range-checks every stored
+/// value before any is used; a checkpoint that fails any check is ignored (the caller warns
+/// and replays the whole log, then writes a fresh one).
 ///
 /// The fingerprint is a SHA-256 over the prefix's length, its first and last 64 KiB and 256
-/// windows of 4 KiB spread evenly over it: truncation, a rewrite, or any edit that moves
+/// windows of 4 KiB spread evenly over it (overlaps hashed once): truncation, a rewrite, or any edit that moves
 /// bytes (adding or removing a character shifts every later line, so the last 64 KiB
-/// changes) is detected. An edit that keeps the length and misses every sampled window is
-/// not; `ledger-cli verify` (and a hash-chained log) is the audit for that.
+/// changes) is detected. In a hash-chained log, the prefix's last line carries a chain value
+/// that depends on every byte before it; it is stored and compared, so an edit anywhere
+/// before the checkpoint that leaves the log verifying (the chain sealed again after the
+/// edit) is detected too. An edit that keeps the length, misses every sampled window and is
+/// not sealed into the chain is not: `ledger-cli verify` is the audit for that (it reports a
+/// chained log's broken link at the edited line).
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
     static let magic: UInt64 = 0x4B43_5245_4744_454C  // "LEDGERCK"
     /// 2: the validator's ticket state holds pending supervisions and the adjustment flag in
     /// what were padding bytes, so a version 1 file is not read. 3: the large tables start at
-    /// page boundaries and are mapped, not read; name-table offsets are 32-bit.
-    static let version: UInt32 = 3
+    /// page boundaries and are mapped, not read; name-table offsets are 32-bit. 4: read, not
+    /// mapped (no page padding); the chain value of the prefix's last line; a checksum of the
+    /// whole file at its end.
+    static let version: UInt32 = 4
     static let end: UInt64 = 0x444E_454B_4345_4843  // "CHECKEND"
 
     /// Bytes of the log folded (a line boundary).
@@ -35,6 +44,9 @@ struct ReplayCheckpoint {
     var lines: Int
     var events: Int
     var fingerprint: [UInt8]
+    /// The 64 hex digits of the chain value of the line that ends at `offset`, or empty when
+    /// that line carries no chain member.
+    var chain: [UInt8]
     var fold: ReplayFold
 
     /// What the checkpoint depends on besides the log: the value layout and the projections' options.
@@ -52,21 +64,58 @@ struct ReplayCheckpoint {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError("cannot open the log") }
         defer { close(fd) }
+        // (Also keeps `offset * k` below from overflowing, whatever a damaged checkpoint says.)
+        var st = stat()
+        guard fstat(fd, &st) == 0, offset >= 0, offset <= Int64(st.st_size) else {
+            throw CheckpointError("the log is shorter than the checkpoint")
+        }
         var hasher = SHA256()
         withUnsafeBytes(of: offset.littleEndian) { hasher.update($0) }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        func hash(at start: Int64, count: Int) throws {
-            let n = Int(min(Int64(count), offset - start))
-            guard n > 0 else { return }
-            let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, n, off_t(start)) }
-            guard got == n else { throw CheckpointError("the log is shorter than the checkpoint") }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        func hash(at start: Int64, count: Int64) throws {
+            var done: Int64 = 0
+            while done < count {
+                let n = Int(min(count - done, Int64(buffer.count)))
+                let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, n, off_t(start + done)) }
+                guard got == n else { throw CheckpointError("the log is shorter than the checkpoint") }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                done += Int64(n)
+            }
         }
-        try hash(at: 0, count: 64 << 10)
-        try hash(at: max(offset - (64 << 10), 0), count: 64 << 10)
+        // The windows in order, overlaps merged: a short log's bytes are hashed once, not once
+        // for each window that covers them.
         let windows: Int64 = 256
-        for k in 0..<windows { try hash(at: offset * k / windows, count: 4 << 10) }
+        var ranges = [(0, Int64(64 << 10)), (max(offset - (64 << 10), 0), Int64(64 << 10))]
+        for k in 0..<windows { ranges.append((offset * k / windows, Int64(4 << 10))) }
+        ranges.sort { $0.0 < $1.0 }
+        var (start, end) = (Int64(0), Int64(0))
+        for (from, count) in ranges {
+            if from > end {
+                try hash(at: start, count: end - start)
+                start = from
+            }
+            end = max(end, min(from + count, offset))
+        }
+        try hash(at: start, count: end - start)
         return hasher.finalize().bytes
+    }
+
+    /// The hex digits of the `chain` member ending the line that ends at byte `offset` of the
+    /// log (`,"chain":"<64 hex>"}` then the newline), or empty when that line has none.
+    static func chainValue(of path: String, endingAt offset: Int64) throws -> [UInt8] {
+        let length = 10 + 64 + 2 + 1
+        guard offset >= Int64(length) else { return [] }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CheckpointError("cannot open the log") }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: length)
+        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, off_t(offset - Int64(length))) }
+        guard got == length else { throw CheckpointError("the log is shorter than the checkpoint") }
+        let hex = bytes[10..<74]
+        guard bytes[..<10].elementsEqual(#","chain":""#.utf8), bytes[74...].elementsEqual("\"}\n".utf8),
+              hex.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+        else { return [] }
+        return Array(hex)
     }
 
     /// Loads the checkpoint in `directory` if it fits `log` and `options`.
@@ -82,41 +131,60 @@ struct ReplayCheckpoint {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path)") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError("\(path) is not a regular file") }
         var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
         guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a replay checkpoint") }
         guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
         guard try reader.readString() == key(for: options) else {
             throw CheckpointError("made with other options (rules, time zone, channel or --as-of)")
         }
-        let offset = try reader.read(Int64.self)
-        let lines = Int(try reader.read(Int64.self))
-        let events = Int(try reader.read(Int64.self))
-        let fingerprint = try reader.readArray(UInt8.self)
-        var logStat = stat()
-        guard stat(log, &logStat) == 0 else { throw CheckpointError("cannot read the log") }
-        guard Int64(logStat.st_size) >= offset, offset >= 0 else {
-            throw CheckpointError("the log is shorter than when the checkpoint was made (truncated or replaced)")
-        }
-        // The fingerprint is taken on a second thread while this one maps and checks the state;
-        // a log that does not match is reported first, as if the state had not been looked at.
-        let logFingerprint = FingerprintTask(log: log, offset: offset)
+        // The log's fingerprint is taken on a second thread while this one reads and checks the
+        // state. Nothing read is used before the checksum at the end matches and every value
+        // passed its range check; the first check that fails is reported.
+        var fingerprintTask: FingerprintTask?
+        var header: (offset: Int64, lines: Int, events: Int, fingerprint: [UInt8], chain: [UInt8])?
         let state = Result { () throws -> (LifecycleValidator, [Projection]) in
-            let lifecycle = try LifecycleValidator(from: &reader)
+            let offset = try reader.read(Int64.self)
+            let lines = try reader.read(Int64.self)
+            let events = try reader.read(Int64.self)
+            let fingerprint = try reader.readArray(UInt8.self)
+            let chain = try reader.readArray(UInt8.self)
+            guard offset >= 0, lines >= 0, lines <= offset, events >= 0, events <= lines, fingerprint.count == 32,
+                  chain.isEmpty || chain.count == 64
+            else { throw CheckpointError("damaged (header)") }
+            header = (offset, Int(lines), Int(events), fingerprint, chain)
+            fingerprintTask = FingerprintTask(log: log, offset: offset)
+            let lifecycle = try LifecycleValidator(from: &reader, lines: Int(lines))
             let count = try reader.read(Int64.self)
             guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
             var projections: [Projection] = []
             for o in options {
-                projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units))
+                projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units,
+                                                  events: Int(events)))
             }
             guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
             return (lifecycle, projections)
         }
-        guard try logFingerprint.value() == fingerprint else {
-            throw CheckpointError("the log's first \(offset) bytes changed since the checkpoint was made (edited or replaced)")
-        }
         let (lifecycle, projections) = try state.get()
-        return ReplayCheckpoint(offset: offset, lines: lines, events: events, fingerprint: fingerprint,
-                                fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
+        try reader.finish()
+        guard let header, let fingerprintTask else { throw CheckpointError("damaged (header)") }
+        let logFingerprint = Result { try fingerprintTask.value() }
+        var logStat = stat()
+        guard stat(log, &logStat) == 0 else { throw CheckpointError("cannot read the log") }
+        guard Int64(logStat.st_size) >= header.offset else {
+            throw CheckpointError("the log is shorter than when the checkpoint was made (truncated or replaced)")
+        }
+        let chain = try chainValue(of: log, endingAt: header.offset)
+        guard chain == header.chain else {
+            throw CheckpointError(header.chain.isEmpty || chain.isEmpty
+                ? "the line that ends the log's first \(header.offset) bytes changed since the checkpoint was made (edited or replaced)"
+                : "the chain value of the line that ends the log's first \(header.offset) bytes changed since the checkpoint was made (the log was edited before it and sealed again)")
+        }
+        guard try logFingerprint.get() == header.fingerprint else {
+            throw CheckpointError("the log's first \(header.offset) bytes changed since the checkpoint was made (edited or replaced)")
+        }
+        return ReplayCheckpoint(offset: header.offset, lines: header.lines, events: header.events, fingerprint: header.fingerprint,
+                                chain: header.chain, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
     }
 
     /// Writes the checkpoint into `directory` (created if needed), atomically.
@@ -135,11 +203,12 @@ struct ReplayCheckpoint {
             writer.write(Int64(lines))
             writer.write(Int64(events))
             try writer.write(array: fingerprint)
+            try writer.write(array: chain)
             try fold.lifecycle.write(to: &writer)
             writer.write(Int64(fold.projections.count))
             for projection in fold.projections { try projection.write(to: &writer) }
             writer.write(Self.end)
-            try writer.flush()
+            try writer.finish()
             guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
             close(fd)
             guard rename(temporary, path) == 0 else { throw CheckpointError("cannot rename \(temporary)") }

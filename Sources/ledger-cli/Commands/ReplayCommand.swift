@@ -19,8 +19,12 @@ enum ReplayCommand: Subcommand {
           ledger-cli replay log.jsonl -p 2024-02 --as-of 2024-03-05T00:00:00+08:00
           ledger-cli replay year.jsonl -p 2024-06 --checkpoint .ledger-checkpoint
 
-        With --checkpoint, a checkpoint that no longer matches the log (edited, truncated, replaced) or the \
-        options is ignored with a warning and the whole log is replayed.
+        With --checkpoint, a checkpoint that no longer matches the log (truncated, replaced, edited so that \
+        bytes move) or the options, or that is damaged, is ignored with a warning, the whole log is replayed \
+        and the checkpoint is written anew. The log is only sampled, not reread: in a log without a hash \
+        chain, an edit that keeps the length (unsatisfied -> unreachable) can go unseen, and the old numbers \
+        printed, until 'ledger-cli verify' (or a replay without --checkpoint). In a chained log, an edit \
+        sealed into the chain is seen; one that is not breaks the chain, which verify reports.
         """,
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
         options: [
