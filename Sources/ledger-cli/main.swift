@@ -20,6 +20,7 @@ let dispatcher = CommandDispatcher(
         ExplainCommand.self,
         WhatIfCommand.self,
         BulletinCommand.self,
+        DeadlinesCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))
