@@ -60,7 +60,8 @@ extension WorkCalendar {
         var lineNumber = 0
         var body = Substring(text)
         if body.first == "\u{FEFF}" { body.removeFirst() }
-        for rawLine in body.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: split on it as well as on "\n".
+        for rawLine in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var line = rawLine
             if line.last == "\r" { line.removeLast() }
