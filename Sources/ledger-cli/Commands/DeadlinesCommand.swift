@@ -24,7 +24,7 @@ enum DeadlinesCommand: Subcommand {
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
         options: [
             CommonOptions.period,
-            .option("rules", valueName: "name|file", help: "A rule file with a \"deadlines\" object.", defaultValue: "yueyang-hotline"),
+            .option("rules", valueName: "file", help: "A rule file with a \"deadlines\" object (required)."),
             CommonOptions.units, CommonOptions.channel,
             .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
             CommonOptions.maxLineBytes,
@@ -34,6 +34,7 @@ enum DeadlinesCommand: Subcommand {
         let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
         let format = try parsed.choice("format", as: DeadlineAuditFormat.self)
+        guard parsed.option("rules") != nil else { throw UsageError("missing required option '--rules <file>'") }
         let rules = try CommonOptions.rules(parsed, honoursDeadlines: true)
         guard rules.deadlines != nil else {
             throw UsageError(DeadlineAuditError.noDeadlines(rules: rules.name).description + "; pass --rules with a rule file that has one")
