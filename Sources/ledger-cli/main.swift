@@ -22,6 +22,7 @@ let dispatcher = CommandDispatcher(
         WhatIfCommand.self,
         BulletinCommand.self,
         FollowCommand.self,
+        DeadlinesCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))

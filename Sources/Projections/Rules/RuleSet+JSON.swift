@@ -17,7 +17,7 @@ public struct RuleSetError: Error, Sendable, CustomStringConvertible {
 extension RuleSet {
     static let knownKeys: Set<String> = ["name", "attribution", "satisfaction", "weights", "rateDecimals", "scoreDecimals",
                                          "timeZone", "emptyUnit", "grades", "channel", "displayRateDecimals", "description",
-                                         "adjustments"]
+                                         "adjustments", "deadlines"]
     static let knownAdjustmentKeys: Set<String> = ["grades", "overdueTicket", "label"]
 
     /// Reads a rule set from JSON. Fields left out take the defaults of the
@@ -137,17 +137,20 @@ extension RuleSet {
             // The default points, for the grades this rule set has.
             rules.adjustments.grades.removeAll { bound in !rules.grades.contains { $0.grade == bound.grade } }
         }
+        if let deadlines = root["deadlines"], deadlines != .null {
+            rules.deadlines = try decodeDeadlines(deadlines, source: source, fail: fail)
+        }
         return rules
     }
 
-    private static func object(_ value: RuleJSON, _ field: String, _ fail: (String, String) -> RuleSetError)
+    static func object(_ value: RuleJSON, _ field: String, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> [(key: String, value: RuleJSON)] {
         guard case .object(let members) = value else { throw fail(field, field.isEmpty ? "expected a JSON object" : "must be an object") }
         return members
     }
 
     /// A string, or `nil` when absent or null.
-    private static func optionalString(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
+    static func optionalString(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> String? {
         switch value {
         case nil, .null?: return nil
@@ -157,7 +160,7 @@ extension RuleSet {
     }
 
     /// A rule number (weight, score, bound, points), or `nil` when absent or null.
-    private static func ruleNumber(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
+    static func ruleNumber(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> Rational? {
         switch value {
         case nil, .null?: return nil
@@ -217,7 +220,7 @@ extension RuleSet {
           "channel": \(channel.map(JSONString.quoted) ?? "null"),
           "emptyUnit": {"score": \(num(emptyUnit.score)), "grade": \(JSONString.quoted(emptyUnit.grade))},
           "grades": [\(grades.joined(separator: ", "))],
-          "adjustments": \(adjustmentsJSON(num))
+          "adjustments": \(adjustmentsJSON(num))\(deadlines.map { ",\n  \"deadlines\": " + $0.jsonText() } ?? "")
         }
 
         """

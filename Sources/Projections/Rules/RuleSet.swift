@@ -29,6 +29,9 @@ public struct RuleSet: Sendable, Equatable {
     public var displayRateDecimals: Int
     /// Deductions and bonuses computed from the table (grade, overdue tickets).
     public var adjustments: Adjustments
+    /// The time limits on assignments, in working days of an official calendar or in hours
+    /// (`nil`: none; see ``DeadlinePolicy``).
+    public var deadlines: DeadlinePolicy? = nil
 
     /// Which period due, done and onTime count in.
     public enum Attribution: String, Sendable, Equatable, CaseIterable {

@@ -60,8 +60,15 @@ enum CommonOptions {
         }
     }
 
-    static func rules(_ parsed: CommandLineArguments, name: String = "rules") throws -> RuleSet {
-        try RuleSet.load(parsed.value(name))
+    /// The rule set of `--<name>`. A command that does not honour `"deadlines": {"apply": true}`
+    /// (only whatif replays with policy deadlines) says so on standard error.
+    static func rules(_ parsed: CommandLineArguments, name: String = "rules", honoursDeadlines: Bool = false) throws -> RuleSet {
+        let rules = try RuleSet.load(parsed.value(name))
+        if !honoursDeadlines, rules.deadlines?.apply == true {
+            Terminal.writeErrorLine("warning: rule set \(rules.name): \"deadlines\": {\"apply\": true} is honoured by whatif only; "
+                                    + "these counts use the log's deadlines")
+        }
+        return rules
     }
 
     static func roster(_ parsed: CommandLineArguments) throws -> Roster? {
@@ -120,12 +127,17 @@ enum CommonOptions {
             summary = try replay.run(into: &projections, progress: progress)
         }
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
+        try requireClean(summary, log: log)
+        return summary
+    }
+
+    /// Warns about an interrupted append's bytes left out, and fails on invalid lines.
+    static func requireClean(_ summary: LogReplay.Summary, log: String) throws {
         warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No report was produced.")
         }
-        return summary
     }
 
     /// Says on standard error when an interrupted append's bytes were left out of a replay.

@@ -12,8 +12,13 @@ enum WhatIfCommand: Subcommand {
         that change the counts (attribution, time zone, channel) get their own fold of the same pass. The table \
         lists changed units first with the score delta, then the grade moves (A→B: 7).
 
+        A rule set with "deadlines": {…, "apply": true} is scored with every assignment's deadline recomputed from \
+        its time limits (an extension still moves it later by its own span; a rework restarts the limit from the \
+        rework), counted by the same fold: how on-time rates, scores and grades would move under another limit.
+
         Examples:
           ledger-cli whatif samples/quyuan-2023-09.jsonl -p 2023-09 --alt samples/rules/rework-heavy.json
+          ledger-cli whatif samples/quyuan-2023-09.jsonl -p 2023-09 --alt samples/rules/deadlines-3-workdays.json
           ledger-cli whatif log.jsonl -p 2024-02 --alt a.json --alt b.json --format json
         """,
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
@@ -31,21 +36,41 @@ enum WhatIfCommand: Subcommand {
         let format = try parsed.choice("format", as: ComparisonFormat.self)
         let altNames = parsed.options("alt")
         guard !altNames.isEmpty else { throw UsageError("missing required option '--alt <name|file>'") }
-        let base = try CommonOptions.rules(parsed)
+        let base = try CommonOptions.rules(parsed, honoursDeadlines: true)
         var alts: [RuleSet] = []
         for name in altNames { alts.append(try RuleSet.load(name)) }
         let roster = try CommonOptions.roster(parsed)
         let asOf = try CommonOptions.asOf(parsed)
 
-        // One fold per distinct set of counting options, all fed by a single pass.
+        // One fold per distinct set of counting options, all fed by a single pass; a rule set whose
+        // deadlines apply gets a fold of its own in a second pass, fed the policy's deadlines.
         let allRules = [base] + alts
         let optionSets = allRules.map { ProjectionOptions(rules: $0, channel: CommonOptions.channel(parsed, rules: $0), asOf: asOf) }
+        let policies = allRules.map { rules in rules.deadlines.flatMap { $0.apply ? $0 : nil } }
         var distinct: [ProjectionOptions] = []
-        for o in optionSets where !distinct.contains(o) { distinct.append(o) }
+        for (o, policy) in zip(optionSets, policies) where policy == nil && !distinct.contains(o) { distinct.append(o) }
         var projections = distinct.map { Projection(options: $0) }
-        _ = try CommonOptions.replay(log: log, into: &projections, maxLineBytes: try CommonOptions.maxLineBytes(parsed))
-        let reports = zip(allRules, optionSets).map { rules, options in
-            projections[distinct.firstIndex(of: options)!].report(period: period, rules: rules, roster: roster)
+        let maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        if !projections.isEmpty {
+            _ = try CommonOptions.replay(log: log, into: &projections, maxLineBytes: maxLineBytes)
+        }
+        var policyProjections = zip(optionSets, policies).compactMap { o, policy in policy.map { _ in Projection(options: o) } }
+        if !policyProjections.isEmpty {
+            let substitutions = zip(allRules, policies).compactMap { rules, policy in
+                policy.map { DeadlineSubstitution(policy: $0, utcOffsetSeconds: rules.utcOffsetSeconds) }
+            }
+            var replay = LogReplay(path: log)
+            replay.maxLineBytes = maxLineBytes
+            try CommonOptions.requireRegularLog(log)
+            try CommonOptions.requireClean(try replay.run(into: &policyProjections, substituting: substitutions), log: log)
+        }
+        var nextPolicyProjection = 0
+        let reports = allRules.indices.map { i in
+            if policies[i] != nil {
+                defer { nextPolicyProjection += 1 }
+                return policyProjections[nextPolicyProjection].report(period: period, rules: allRules[i], roster: roster)
+            }
+            return projections[distinct.firstIndex(of: optionSets[i])!].report(period: period, rules: allRules[i], roster: roster)
         }
         var warned = Set<String?>()
         for (report, options) in zip(reports, optionSets) where report.total.counts.isEmpty && !warned.contains(options.channel) {

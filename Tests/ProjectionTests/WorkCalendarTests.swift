@@ -1,0 +1,94 @@
+import Events
+import Foundation
+import Testing
+@testable import Projections
+
+@Suite struct WorkCalendarTests {
+    static func day(_ text: String) -> Int32 { Int32(Period.parseDay(text)!.daysSinceEpoch) }
+    static func date(_ day: Int32) -> String { Period.format(CivilDate(daysSinceEpoch: Int(day))) }
+    let cn = WorkCalendar.cn
+
+    @Test func builtInCalendarMatchesShippedCSV() throws {
+        let shipped = try PackageFiles.text("calendars/cn-holidays.csv")
+        #expect(shipped.trimmingCharacters(in: .newlines) == ChinaHolidayData.csv,
+                "run scripts/generate-calendar.sh after changing calendars/cn-holidays.csv")
+        #expect(cn.firstYear == 2007 && cn.lastYear == 2026)
+        #expect(cn.listedDays.count == shipped.split(separator: "\n").count - 1)
+        let sources = try PackageFiles.text("calendars/sources.txt")
+        for year in 2007...2026 { #expect(sources.contains("\n\(year) http"), "sources.txt names no notice for \(year)") }
+    }
+
+    @Test func nationalDay2024MakesSundayAndSaturdayWorkingDays() throws {
+        #expect(try cn.isWorkingDay(Self.day("2024-09-29")))  // a Sunday, 调休
+        for d in 1...7 { #expect(try !cn.isWorkingDay(Self.day("2024-10-0\(d)"))) }
+        #expect(try cn.isWorkingDay(Self.day("2024-10-08")))
+        #expect(try cn.isWorkingDay(Self.day("2024-10-12")))  // a Saturday, 调休
+        #expect(try !cn.isWorkingDay(Self.day("2024-10-13")))
+        #expect(try !cn.isWorkingDay(Self.day("2024-10-19")))  // an ordinary Saturday
+        // Friday 09-27 → the working Sunday, Monday 09-30, then the 8th.
+        #expect(Self.date(try cn.workingDay(1, after: Self.day("2024-09-27"))) == "2024-09-29")
+        #expect(Self.date(try cn.workingDay(3, after: Self.day("2024-09-27"))) == "2024-10-08")
+        #expect(Self.date(try cn.workingDay(1, after: Self.day("2024-10-11"))) == "2024-10-12")
+        #expect(try cn.workingDays(after: Self.day("2024-09-28"), through: Self.day("2024-10-13")) == 7)
+    }
+
+    @Test func springFestival2024HasTwoWorkingSundays() throws {
+        #expect(try cn.isWorkingDay(Self.day("2024-02-04")))
+        #expect(try cn.isWorkingDay(Self.day("2024-02-18")))
+        for d in 10...17 { #expect(try !cn.isWorkingDay(Self.day("2024-02-\(d)"))) }
+        // Friday 02-09 is a working day; the next is the working Sunday 02-18.
+        #expect(Self.date(try cn.workingDay(1, after: Self.day("2024-02-08"))) == "2024-02-09")
+        #expect(Self.date(try cn.workingDay(2, after: Self.day("2024-02-08"))) == "2024-02-18")
+        #expect(Self.date(try cn.workingDay(1, after: Self.day("2024-02-03"))) == "2024-02-04")
+    }
+
+    @Test func holidayRunOverAMonthEndIsCountedAcrossIt() throws {
+        // Spring Festival 2025: 01-28 to 02-04 off, Sunday 01-26 and Saturday 02-08 working.
+        #expect(Self.date(try cn.workingDay(1, after: Self.day("2025-01-26"))) == "2025-01-27")
+        #expect(Self.date(try cn.workingDay(2, after: Self.day("2025-01-26"))) == "2025-02-05")
+        #expect(Self.date(try cn.workingDay(5, after: Self.day("2025-01-26"))) == "2025-02-08")
+        #expect(try cn.workingDays(after: Self.day("2025-01-27"), through: Self.day("2025-02-04")) == 0)
+    }
+
+    @Test func aDateBeyondTheLastYearIsAnErrorNamingTheYear() throws {
+        #expect(try cn.isWorkingDay(Self.day("2026-12-31")))
+        #expect(throws: CalendarError.outsideCoverage(calendar: "cn", year: 2027, firstYear: 2007, lastYear: 2026)) {
+            try cn.workingDay(2, after: Self.day("2026-12-30"))
+        }
+        #expect(throws: CalendarError.outsideCoverage(calendar: "cn", year: 2006, firstYear: 2007, lastYear: 2026)) {
+            try cn.isWorkingDay(Self.day("2006-12-30"))
+        }
+        let message = CalendarError.outsideCoverage(calendar: "cn", year: 2027, firstYear: 2007, lastYear: 2026).description
+        #expect(message.contains("2027") && message.contains("2007–2026"))
+    }
+
+    @Test func aCustomCSVAddsALocalHolidayOnTopOfTheOfficialCalendar() throws {
+        let local = try WorkCalendar.parse(csv: "\u{FEFF}date,kind,holiday\r\n2024-05-20,off,本地纪念日\r\n\r\n", source: "local.csv")
+        #expect(local.firstYear == 2024 && local.lastYear == 2024)
+        let layered = WorkCalendar.layered([cn, local])
+        #expect(layered.name == "cn + local.csv")
+        #expect(try cn.isWorkingDay(Self.day("2024-05-20")))
+        #expect(try !layered.isWorkingDay(Self.day("2024-05-20")))
+        #expect(layered.firstYear == 2007 && layered.lastYear == 2026)
+        #expect(Self.date(try layered.workingDay(1, after: Self.day("2024-05-17"))) == "2024-05-21")
+        // Alone, the local file covers only its own year.
+        #expect(throws: CalendarError.outsideCoverage(calendar: "local.csv", year: 2025, firstYear: 2024, lastYear: 2024)) {
+            try local.isWorkingDay(Self.day("2025-01-02"))
+        }
+    }
+
+    @Test func aBadCalendarCSVNamesTheLine() {
+        #expect(throws: CalendarError.invalidFile(source: "x.csv", line: 3, message: "2024-05-20 is listed twice (first on line 2)")) {
+            try WorkCalendar.parse(csv: "date,kind,holiday\n2024-05-20,off,a\n2024-05-20,work,b\n", source: "x.csv")
+        }
+        #expect(throws: CalendarError.invalidFile(source: "x.csv", line: 2, message: "kind must be off or work, not 'holiday'")) {
+            try WorkCalendar.parse(csv: "date,kind,holiday\n2024-05-20,holiday,a\n", source: "x.csv")
+        }
+        #expect(throws: CalendarError.invalidFile(source: "x.csv", line: 2, message: "'2024-02-30' is not a date YYYY-MM-DD")) {
+            try WorkCalendar.parse(csv: "date,kind,holiday\n2024-02-30,off,a\n", source: "x.csv")
+        }
+        #expect(throws: CalendarError.invalidFile(source: "x.csv", line: 1, message: "the first line must be the header date,kind,holiday")) {
+            try WorkCalendar.parse(csv: "2024-05-20,off,a\n", source: "x.csv")
+        }
+    }
+}
