@@ -29,6 +29,8 @@ public struct RuleSet: Sendable, Equatable {
     public var displayRateDecimals: Int
     /// Deductions and bonuses computed from the table (grade, overdue tickets).
     public var adjustments: Adjustments
+    /// The extension and return policy whose violations a bulletin names (`nil`: none).
+    public var policy: Policy? = nil
 
     /// Which period due, done and onTime count in.
     public enum Attribution: String, Sendable, Equatable, CaseIterable {
