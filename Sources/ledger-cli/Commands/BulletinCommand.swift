@@ -42,10 +42,9 @@ enum BulletinCommand: Subcommand {
             .option("list-limit", valueName: "n", help: "Ticket numbers listed per unit in the overdue and rework lists; 0 lists all.",
                     defaultValue: "20"),
             .option("title", valueName: "text", help: "The bulletin's title (default: the period and the channels)."),
-            .option("order", valueName: "order", help: "Rows of the assessment tables: score, volume (受理案件数) or roster.", defaultValue: "score"),
+            .option("order", valueName: "order", help: "Rows of the assessment tables: score (the default), volume (受理案件数) or roster."),
             .flag("no-subtotals", help: "Leave out the 小计 row of each group's table."),
-            .option("compare", valueName: "when", help: "Compare with the previous period: auto (only when the log begins before it), always or never.",
-                    defaultValue: "auto"),
+            .option("compare", valueName: "when", help: "Compare with the previous period: auto (the default: only when the log begins before it), always or never."),
             .option("channel-rules", valueName: "channel=name|file", help: "A section for a channel with this rule set (repeatable).", repeatable: true),
             .option("channel-units", valueName: "channel=file", help: "A section for a channel with this roster (repeatable).", repeatable: true),
             .option("channel-title", valueName: "channel=text", help: "A channel section's title, e.g. proposal=政协微建议 (repeatable).", repeatable: true),
@@ -87,11 +86,9 @@ enum BulletinCommand: Subcommand {
             asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
         if mailboxRulesName == "none" { request.excludedChannels.insert("mailbox") }
         if let config = parsed.option("config") { try BulletinConfig.apply(path: config, to: &request) }
-        if parsed.option("order") != nil || parsed.option("config") == nil { request.order = try parsed.choice("order", as: BulletinRequest.RowOrder.self) }
+        if parsed.option("order") != nil { request.order = try parsed.choice("order", as: BulletinRequest.RowOrder.self) }
         if parsed.flag("no-subtotals") { request.subtotals = false }
-        if parsed.option("compare") != nil || parsed.option("config") == nil {
-            request.compare = try parsed.choice("compare", as: BulletinRequest.Comparison.self)
-        }
+        if parsed.option("compare") != nil { request.compare = try parsed.choice("compare", as: BulletinRequest.Comparison.self) }
         if parsed.flag("only-listed-channels") { request.everyChannel = false }
         try BulletinConfig.applyChannelOptions(parsed, to: &request)
         try CommonOptions.requireRegularLog(log)
