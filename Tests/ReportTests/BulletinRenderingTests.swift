@@ -163,7 +163,7 @@ enum SampleBulletins {
         let bulletin = Bulletin(request: request, hotline: folds, mailbox: nil)
         let markdown = BulletinRenderer(bulletin: bulletin).render(.markdown)
         #expect(markdown.contains("延期与退单"))
-        #expect(markdown.contains("| 甲局     | T1       | 超期申请延期 |"))
+        #expect(markdown.contains("| 甲局     | T1   | 超期申请延期 |"))
         #expect(markdown.contains("评价为“非常满意”的回访，按单位"))
         let html = BulletinRenderer(bulletin: bulletin).render(.html)
         #expect(html.contains("超期申请延期") && html.contains("非常满意"))

@@ -108,7 +108,7 @@ extension BulletinComposer {
         if let most = policy.maxUnitReturns { rules.append("同一工单至多退单\(most)次") }
         let basis = "规定：" + rules.joined(separator: "，") + "。"
         guard !section.violations.isEmpty else { return [.paragraph("\(current)\(what)无违反延期、退单规定的工单（\(basis.dropLast())）。")] }
-        var table = TextTable(columns: [.init("部门名称"), .init("工单编号"), .init("情形"), .init("说明")])
+        var table = TextTable(columns: [.init("部门名称"), .init("工单"), .init("情形"), .init("说明")])
         for v in section.violations {
             table.append([v.unit, v.ticket, ReportLabels.violationKind(v.kind), ReportLabels.violationDetail(v, policy: policy)])
         }
