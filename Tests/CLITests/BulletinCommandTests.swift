@@ -67,3 +67,28 @@ import Testing
         #expect(help.status == 0 && help.stdout.contains("--mailbox-units") && help.stdout.contains("--scheme"))
     }
 }
+
+/// Issue 14 through the command: JSON, order, subtotals, a configuration file, a policy.
+@Suite struct BulletinPolicyCommandTests {
+    @Test func jsonOrderConfigAndPolicyFromTheCommandLine() throws {
+        let json = try LedgerCLI.run(BulletinCommandTests.quyuan + ["--format", "json", "--order", "roster"])
+        #expect(json.status == 0)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(root["rankings"] is [Any] && root["deductions"] is [Any] && root["policyViolations"] is [Any])
+        let units = ((root["sections"] as? [[String: Any]])?.first?["units"] as? [[String: Any]])?.compactMap { $0["unit"] as? String }
+        #expect(units?.first == "屈原人社局", "roster order")
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let config = try folder.write("bulletin.json", #"{"channels": [{"channel": "proposal", "title": "政协微建议"}], "subtotals": false, "compare": "always"}"#)
+        let markdown = try LedgerCLI.run(["bulletin", "samples/yueyang-2024-02.jsonl", "-p", "2024-02",
+                                          "--units", "samples/yueyang-hotline-units.csv", "--config", config,
+                                          "--rules", "samples/rules/policy-hotline.json", "--list-limit", "2"])
+        #expect(markdown.status == 0)
+        #expect(!markdown.stdout.contains("小计（"))
+        #expect(markdown.stdout.contains("与上月（应办理"))
+        #expect(markdown.stdout.contains("延期与退单"))
+        #expect(!markdown.stdout.contains("热线办理时效"), "overdueTicket 0")
+        let bad = try LedgerCLI.run(BulletinCommandTests.quyuan + ["--order", "alphabet"])
+        #expect(bad.status != 0 && bad.stderr.contains("order"))
+    }
+}

@@ -107,12 +107,22 @@ enum SampleBulletins {
         let report = bulletin.hotline.report
         #expect(bulletin.hotline.groups == ["县市区", "行政事业单位", "公共服务企业"])
         #expect(bulletin.hotline.groups.map { g in report.rows.filter { $0.group == g }.count } == [13, 44, 8])
-        let rankings = bulletin.rankings.map { ($0.group, $0.minimumVolume, $0.top.map(\.unit)) }
+        let rankings = bulletin.rankings.filter { $0.by == .score }.map { ($0.group, $0.minimumVolume, $0.top.map(\.unit)) }
         #expect(rankings.map(\.0) == ["县市区", "行政事业单位", "公共服务企业"])
         #expect(rankings.map(\.1) == [0, 50, 100])
         #expect(rankings.map(\.2) == [["城陵矶新港区", "南湖新区", "屈原管理区"], ["市城管局", "市广播电视台", "市邮政管理局"],
                                       ["市水务集团公司", "国网岳阳供电公司", "市公交集团公司"]])
         #expect(bulletin.rankings[1].top.map { $0.scorecard.score.description } == ["97.9", "95.2", "95.1"])
+        // Beside them, the same groups (and minimums) ranked by volume (受理案件数).
+        let volume = bulletin.rankings.filter { $0.by == .volume }
+        #expect(volume.map(\.group) == ["县市区", "行政事业单位", "公共服务企业"])
+        #expect(volume.map(\.minimumVolume) == [0, 50, 100])
+        for ranking in volume {
+            let accepted = ranking.top.map(\.counts.accepted)
+            #expect(accepted == accepted.sorted(by: >))
+            let rest = bulletin.hotline.report.rows.filter { $0.group == ranking.group && $0.counts.due >= ranking.minimumVolume }
+            #expect(rest.allSatisfy { row in ranking.top.contains { $0.unit == row.unit } || row.counts.accepted <= accepted.last! })
+        }
         #expect(bulletin.mailbox?.report.rows.count == 54)
     }
 
@@ -143,21 +153,51 @@ enum SampleBulletins {
     }
 
     /// Overdue tickets (−0.5 each) were not docked in the bulletin at all; the rule computes
-    /// one entry per unit with any, adding up to the table's overdue total. (The wording of the
+    /// one entry per unit with any overdue without cause, listing its tickets; with the ones a
+    /// centre return excuses they add up to the table's overdue total. (The wording of the
     /// computed entries is tested in ReportTests.)
     @Test func computedOverdueEntriesAddUpToTheTable() throws {
         let bulletin = try SampleBulletins.yueyang.get()
-        let overdue = bulletin.deductions.compactMap { entry -> Int? in
-            if case .overdue(let n, let each, let basis) = entry.source {
-                #expect(each == Rational(-1, 2) && entry.points == each * Rational(n))
-                #expect(basis.channel == "hotline" || basis.channel == "mailbox")
-                return n
-            } else { return nil }
+        var docked = 0, excused = 0
+        for entry in bulletin.deductions {
+            guard case .overdue(let n, let each, let basis) = entry.source else { continue }
+            #expect(each == Rational(-1, 2) && entry.points == each * Rational(n))
+            #expect(basis.channel == "hotline" || basis.channel == "mailbox")
+            #expect(entry.tickets.count == n)
+            docked += n
+            excused += entry.excusedTickets.count
         }
+        // Units whose overdue tickets are all excused have no entry; count their tickets too.
+        let listed = bulletin.sections.flatMap(\.overdue).flatMap(\.tickets)
+        #expect(listed.filter(\.centreReturned).count >= excused)
+        #expect(docked + listed.filter(\.centreReturned).count == listed.count)
         let hotlineOverdue = bulletin.hotline.report.total.counts.overdue
         let mailboxOverdue = bulletin.mailbox?.report.total.counts.overdue ?? 0
-        #expect(overdue.reduce(0, +) == hotlineOverdue + mailboxOverdue)
+        #expect(listed.count == hotlineOverdue + mailboxOverdue)
         #expect(hotlineOverdue == 22249 - 21667)
+        #expect(docked == 569)
+    }
+
+    /// With `"overdueTicket": 0` the deduction table holds exactly the published rows (the ten
+    /// manual entries and the published grade rows) and the computed grade rows
+    /// docs/bulletins.md lists, nothing more.
+    @Test func withoutOverdueDeductionsTheTableIsThePublishedOneAndTheListedGradeRows() throws {
+        var hotline = RuleSet.yueyangHotline, mailbox = RuleSet.yueyangMailbox
+        hotline.adjustments.overdueTicket = .zero
+        mailbox.adjustments.overdueTicket = .zero
+        let request = BulletinRequest(period: .month(2024, 2), rules: hotline,
+                                      roster: try Roster.load(path: PackageFiles.path("samples/yueyang-hotline-units.csv")),
+                                      mailboxRules: mailbox,
+                                      mailboxRoster: try Roster.load(path: PackageFiles.path("samples/yueyang-mailbox-units.csv")))
+        let (bulletin, _) = try LogReplay(path: PackageFiles.path("samples/yueyang-2024-02.jsonl")).bulletin(request)
+        let published = try PackageFiles.csvRows("samples/bulletins/yueyang-2024-02-deductions.csv")
+            .map { "\($0["unit"]!) \($0["points"]!)" }
+        let computedGrades = bulletin.deductions.filter { if case .grade = $0.source { true } else { false } }
+        let manual = bulletin.deductions.filter { !$0.isComputed }
+        #expect(bulletin.deductions.count == manual.count + computedGrades.count, "no overdue entries")
+        let got = bulletin.deductions.map { "\($0.unit) \($0.pointsText)" }
+        let extra = ["市工信局 -2", "湖南理工学院 -2", "市商务局 -2", "市生态环境局 -4", "市发改委 -4", "岳阳监狱 -4", "市机关事务管理局 -4"]
+        #expect(got.sorted() == (published + extra).sorted())
     }
 
     @Test func overdueAndReworkListsAddUpToTheTable() throws {
@@ -173,8 +213,15 @@ enum SampleBulletins {
         }
     }
 
+    /// The Quyuan log begins on 2023-08-13, so August is not fully covered: no comparison by
+    /// default; asked for, the comparison uses what the log holds of August.
     @Test func totalsCompareWithThePreviousMonth() throws {
-        let bulletin = try SampleBulletins.quyuan.get()
+        #expect(try SampleBulletins.quyuan.get().comparison == .notCovered(logStart: Timestamp.parseRFC3339("2023-08-13T10:58:03+08:00")))
+        #expect(try SampleBulletins.quyuan.get().hotline.previous == nil)
+        var request = BulletinRequest(period: .month(2023, 9), roster: try Roster.load(path: PackageFiles.path("samples/quyuan-units.csv")))
+        request.compare = .always
+        let (bulletin, _) = try LogReplay(path: PackageFiles.path("samples/quyuan-2023-09.jsonl")).bulletin(request)
+        #expect(bulletin.comparison == .compared)
         let section = bulletin.hotline
         #expect(section.previous?.period == .month(2023, 8))
         let change = try #require(section.change(\.reworkRate))
@@ -215,7 +262,8 @@ enum SampleBulletins {
             hotline.0.apply(event); hotline.1.apply(event)
             mailbox.0.apply(event); mailbox.1.apply(event)
         }
-        let request = BulletinRequest(period: try Period.parse("2022-Q2"))
+        var request = BulletinRequest(period: try Period.parse("2022-Q2"))
+        request.compare = .always
         #expect(request.scheme == .quarterly)
         let bulletin = Bulletin(request: request, hotline: hotline, mailbox: mailbox)
         let rows = bulletin.hotline.report.rows

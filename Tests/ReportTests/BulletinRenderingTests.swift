@@ -112,3 +112,83 @@ enum SampleBulletins {
         }
     }
 }
+
+/// Issue 14 as the reader sees it: the new sections, the JSON model, no invented wording.
+@Suite struct PolicyRenderingTests {
+    @Test func quyuanNamesTheVolumeRankingAsPublished() throws {
+        let markdown = BulletinRenderer(bulletin: try SampleBulletins.quyuan.get()).render(.markdown)
+        // Published: 工单办理量前三的单位分别是：人社局（26 件）、公安局（18 件）、凤凰乡（17 件）.
+        #expect(markdown.contains("受理工单量排名前三位的分别是：屈原人社局（26件）、屈原公安局（18件）和凤凰乡（17件）。"))
+        // The log begins in August: no comparison with a month it holds only partly.
+        #expect(markdown.contains("日志自2023-08-13起，未完整覆盖上月，不与上月比较。"))
+        #expect(!markdown.contains("与上月（"))
+    }
+
+    @Test func jsonIsTheWholeModelWithRankingsDeductionsAndViolations() throws {
+        let bulletin = try SampleBulletins.yueyang.get()
+        let text = BulletinRenderer(bulletin: bulletin).render(.json)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let rankings = try #require(root["rankings"] as? [[String: Any]])
+        #expect(rankings.count == 6)
+        #expect(rankings.first?["group"] as? String == "县市区" && rankings.first?["by"] as? String == "score")
+        #expect(rankings.first?["units"] as? [String] == ["城陵矶新港区", "南湖新区", "屈原管理区"])
+        #expect(rankings.map { $0["by"] as? String }.filter { $0 == "volume" }.count == 3)
+        let deductions = try #require(root["deductions"] as? [[String: Any]])
+        #expect(deductions.count == bulletin.deductions.count)
+        #expect(Set(deductions.compactMap { $0["source"] as? String }) == ["manual", "grade", "overdue"])
+        for entry in deductions {
+            #expect(entry["unit"] is String && entry["points"] is NSNumber && entry["tickets"] is [String])
+            if entry["source"] as? String == "overdue" { #expect(!(entry["tickets"] as! [String]).isEmpty) }
+        }
+        #expect(root["policyViolations"] is [[String: Any]])
+        let sections = try #require(root["sections"] as? [[String: Any]])
+        #expect(sections.map { $0["channel"] as? String } == ["hotline", "mailbox"])
+        #expect((sections.first?["units"] as? [[String: Any]])?.count == bulletin.hotline.report.rows.count)
+    }
+
+    /// Violations print as a section of their own, in Markdown and HTML.
+    @Test func policyViolationsAndRatingWordsHaveTheirSections() throws {
+        var request = BulletinRequest(period: .month(2024, 2), mailboxRules: nil)
+        request.rules.policy = .common
+        let events = [
+            Event(id: "1", ticket: "T1", at: t("2024-02-01T09:00:00+08:00"), body: .accepted(channel: "hotline", category: nil, topic: nil)),
+            Event(id: "2", ticket: "T1", at: t("2024-02-01T10:00:00+08:00"), body: .assigned(unit: "甲局", due: t("2024-02-05T18:00:00+08:00"))),
+            Event(id: "3", ticket: "T1", at: t("2024-02-06T10:00:00+08:00"), body: .extended(unit: "甲局", due: t("2024-02-09T18:00:00+08:00"), reason: nil)),
+            Event(id: "4", ticket: "T1", at: t("2024-02-08T10:00:00+08:00"), body: .closed(unit: "甲局", reply: nil)),
+            Event(id: "5", ticket: "T1", at: t("2024-02-09T10:00:00+08:00"), body: .callbackRated(unit: "甲局", rating: .satisfied),
+                  extraFields: [.init(key: "ratingText", rawValue: #""非常满意""#)]),
+        ]
+        var folds = (Projection(options: ProjectionOptions(rules: request.rules)), BulletinFold(options: ProjectionOptions(rules: request.rules)))
+        for e in events { folds.0.apply(e); folds.1.apply(e) }
+        let bulletin = Bulletin(request: request, hotline: folds, mailbox: nil)
+        let markdown = BulletinRenderer(bulletin: bulletin).render(.markdown)
+        #expect(markdown.contains("延期与退单"))
+        #expect(markdown.contains("| 甲局     | T1   | 超期申请延期 |"))
+        #expect(markdown.contains("评价为“非常满意”的回访，按单位"))
+        let html = BulletinRenderer(bulletin: bulletin).render(.html)
+        #expect(html.contains("超期申请延期") && html.contains("非常满意"))
+    }
+
+    /// A quarter says 季度, never 月度, and prints no table of zero A-grade units.
+    @Test func aQuarterlyBulletinInventsNothing() throws {
+        var request = BulletinRequest(period: .quarter(2024, 1), mailboxRules: nil)
+        request.compare = .never
+        var events: [Event] = []
+        for (i, closed) in ["2024-02-03", "2024-02-09"].enumerated() {
+            events += [
+                Event(id: "a\(i)", ticket: "T\(i)", at: t("2024-02-01T09:00:00+08:00"), body: .accepted(channel: "hotline", category: nil, topic: nil)),
+                Event(id: "b\(i)", ticket: "T\(i)", at: t("2024-02-01T10:00:00+08:00"), body: .assigned(unit: "甲局", due: t("2024-02-05T18:00:00+08:00"))),
+                Event(id: "c\(i)", ticket: "T\(i)", at: t("\(closed)T10:00:00+08:00"), body: .closed(unit: "甲局", reply: nil)),
+            ]
+        }
+        var folds = (Projection(options: ProjectionOptions(rules: request.rules)), BulletinFold(options: ProjectionOptions(rules: request.rules)))
+        for e in events { folds.0.apply(e); folds.1.apply(e) }
+        let markdown = BulletinRenderer(bulletin: Bulletin(request: request, hotline: folds, mailbox: nil)).render(.markdown)
+        #expect(!markdown.contains("月度"))
+        #expect(markdown.contains("热线季度考评"))
+        #expect(!markdown.contains("A类单位（0个）"))
+        #expect(markdown.contains("热线其他单位（1个）"))
+    }
+
+    private func t(_ text: String) -> Timestamp { Timestamp.parseRFC3339(text)! }
+}

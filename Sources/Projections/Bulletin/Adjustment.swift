@@ -40,6 +40,11 @@ public struct Adjustment: Sendable, Equatable {
     /// When it happened (manual entries); `nil` for computed ones.
     public var at: Timestamp?
     public var source: Source
+    /// The tickets a computed overdue entry docks (empty for other entries, and for entries
+    /// computed from a table without its overdue lists).
+    public var tickets: [String] = []
+    /// The overdue tickets of the unit that an excuse spared (``RuleSet/OverdueExcuse``).
+    public var excusedTickets: [String] = []
 
     public init(unit: String, points: Rational, indicator: String, reason: String, ref: String? = nil,
                 at: Timestamp? = nil, source: Source) {

@@ -12,8 +12,14 @@ public struct Bulletin: Sendable {
     public var hotline: ChannelSection
     /// The mailbox, when asked for and active in the period (or given a roster).
     public var mailbox: ChannelSection?
-    /// The top units of each roster group, among those with enough tickets due.
+    /// Every other channel with a section: the request's channels (when active or given a
+    /// roster), then the channels found in the log that no rule set covers, by name.
+    public var channels: [ChannelSection] = []
+    /// The top units of each hotline roster group: by score (among those with enough tickets
+    /// due), then by volume (受理案件数), group by group in roster order.
     public var rankings: [GroupRanking]
+    /// Whether the totals are compared with the previous period, and why not.
+    public var comparison: ComparisonBasis = .compared
     /// Deductions (negative points): computed from the tables, then manual, by unit.
     public var deductions: [Adjustment]
     /// Bonuses (positive points), likewise.
@@ -24,8 +30,29 @@ public struct Bulletin: Sendable {
     public var period: Period { request.period }
     public var scheme: BulletinScheme { request.scheme }
 
+    /// Every section: the hotline, the mailbox, the other channels.
+    public var sections: [ChannelSection] { [hotline] + (mailbox.map { [$0] } ?? []) + channels }
+
+    /// The tickets that broke a rule set's ``RuleSet/policy``, section by section.
+    public var policyViolations: [PolicyViolation] { sections.flatMap(\.violations) }
+
+    /// Whether a bulletin compares with the previous period (``BulletinRequest/compare``).
+    public enum ComparisonBasis: Sendable, Equatable {
+        /// Compared: the log covers the previous period, or the request asked for it.
+        case compared
+        /// Not compared: the log begins at `logStart` (`nil`: it is empty), not before the
+        /// previous period.
+        case notCovered(logStart: Timestamp?)
+        /// Not compared: the request said never, or the period has no previous one.
+        case off
+    }
+
     /// One channel's part of the bulletin.
     public struct ChannelSection: Sendable {
+        /// The channel its rule set counts (`nil`: every channel).
+        public var channel: String? { report.rules.channel }
+        /// The section's title from the request (`nil`: the report's name for the channel).
+        public var title: String? = nil
         /// The period's table.
         public var report: PeriodReport
         /// The table's groups in roster order (`nil` for units the roster does not list, last).
@@ -45,6 +72,37 @@ public struct Bulletin: Sendable {
         public var reworked: [UnitTickets]
         /// Tickets returned by units in the period, by returns to date.
         public var returns: ReturnsHistogram
+        /// Tickets assigned in the period by `source`, with satisfaction (empty when no ticket
+        /// names a source).
+        public var sources: [SourceCount] = []
+        /// Per unit, rated callbacks in the period by the platform's word (`ratingText`).
+        public var ratingTexts: [String: [String: Int]] = [:]
+        /// Tickets that broke the rule set's policy in the period.
+        public var violations: [PolicyViolation] = []
+        /// The order of the assessment tables' rows, and whether grouped tables get 小计 rows.
+        public var order: BulletinRequest.RowOrder = .score
+        public var subtotals = true
+        /// The roster's units in order (for ``BulletinRequest/RowOrder/roster``).
+        var rosterUnits: [String] = []
+
+        /// Rows in the request's order (`rows`: the table's, best score first).
+        public func ordered(_ rows: [PeriodReport.Row]) -> [PeriodReport.Row] {
+            switch order {
+            case .score:
+                return rows
+            case .volume:
+                return rows.enumerated().sorted { ($1.element.counts.accepted, $0.offset) < ($0.element.counts.accepted, $1.offset) }
+                    .map(\.element)
+            case .roster:
+                var position: [String: Int] = [:]
+                for unit in rosterUnits where position[unit] == nil { position[unit] = position.count }
+                return rows.enumerated().sorted { (position[$0.element.unit] ?? .max, $0.offset) < (position[$1.element.unit] ?? .max, $1.offset) }
+                    .map(\.element)
+            }
+        }
+
+        /// The rows of a group in the request's order (`nil`: units the roster does not list).
+        public func tableRows(in group: String?) -> [PeriodReport.Row] { ordered(rows(in: group)) }
 
         /// The change of a total rate against the previous period, in percentage points, from
         /// the rates as printed (rounded for display); `nil` without a previous period.
@@ -102,12 +160,22 @@ public struct Bulletin: Sendable {
     public struct GroupRanking: Sendable {
         /// The roster group (`nil`: all units, for a roster without groups).
         public var group: String?
+        /// What the units are ranked by.
+        public var by: RankingKey = .score
         /// The least tickets due a unit needs to be ranked.
         public var minimumVolume: Int
         /// The best units, best first.
         public var top: [PeriodReport.Row]
         /// How many units of the group had enough tickets.
         public var eligible: Int
+    }
+
+    /// What a ranking orders by.
+    public enum RankingKey: String, Sendable, CaseIterable {
+        /// The score (综合指标值), best first.
+        case score
+        /// The tickets accepted in the period (受理案件数, 办理工单量), most first; ties by score.
+        case volume
     }
 }
 
@@ -116,25 +184,56 @@ extension Bulletin {
     /// - Parameters:
     ///   - hotline: The projection and bulletin fold of the hotline rule set's options.
     ///   - mailbox: Likewise for the mailbox rule set, if there is one.
-    public init(request: BulletinRequest, hotline: (Projection, BulletinFold), mailbox: (Projection, BulletinFold)?) {
+    ///   - channels: Likewise for other channels: the channel and its rule set, then its folds
+    ///     (those of ``BulletinRequest/channels`` first, then any found in the log).
+    public init(request: BulletinRequest, hotline: (Projection, BulletinFold), mailbox: (Projection, BulletinFold)?,
+                channels: [(request: BulletinRequest.ChannelRequest, folds: (Projection, BulletinFold))] = []) {
         self.request = request
         let period = request.period
         let byAssignment = request.scheme == .xiangtan
-        self.hotline = Self.section(period: period, rules: request.rules, roster: request.roster, folds: hotline,
-                                    overdueByAssignment: byAssignment)
+        // Compare with the previous period only when asked, or when the log covers it.
+        let logStart = hotline.1.logStart
+        var comparison = ComparisonBasis.compared
+        if let previous = period.previous() {
+            switch request.compare {
+            case .always: comparison = .compared
+            case .never: comparison = .off
+            case .auto:
+                let covered = logStart.map { $0.day(atOffset: request.rules.utcOffsetSeconds) < previous.startDay } ?? false
+                comparison = covered ? .compared : .notCovered(logStart: logStart)
+            }
+        } else {
+            comparison = .off
+        }
+        self.comparison = comparison
+        func section(_ rules: RuleSet, _ roster: Roster?, _ folds: (Projection, BulletinFold), title: String? = nil) -> ChannelSection {
+            var s = Self.section(period: period, rules: rules, roster: roster, folds: folds, overdueByAssignment: byAssignment)
+            if comparison != .compared { s.previous = nil }
+            s.title = title
+            s.order = request.order
+            s.subtotals = request.subtotals
+            s.rosterUnits = roster?.entries.map(\.unit) ?? []
+            if let policy = rules.policy { s.violations = folds.1.policyViolations(period: period, policy: policy) }
+            return s
+        }
+        self.hotline = section(request.rules, request.roster, hotline)
         if let mailboxRules = request.mailboxRules, let folds = mailbox,
            request.mailboxRoster != nil || !folds.0.counts(period: period).isEmpty {
-            self.mailbox = Self.section(period: period, rules: mailboxRules, roster: request.mailboxRoster, folds: folds,
-                                        overdueByAssignment: byAssignment)
+            self.mailbox = section(mailboxRules, request.mailboxRoster, folds)
         } else {
             self.mailbox = nil
+        }
+        self.channels = channels.compactMap { item in
+            let rules = item.request.effectiveRules(hotline: request.rules)
+            guard item.request.roster != nil || !item.folds.0.counts(period: period).isEmpty else { return nil }
+            return section(rules, item.request.roster, item.folds, title: item.request.title)
         }
         self.rankings = Self.rankings(self.hotline, minimum: request.rankingMinimum, size: request.rankingSize)
         let manual = hotline.1.adjustments(period: period)
         // The Xiangtan scheme grades nobody, so only manual entries apply there.
         let all = request.scheme == .xiangtan ? manual
-            : Self.adjustments(hotline: self.hotline.report, mailbox: self.mailbox?.report, manual: manual,
-                               roster: request.roster, mailboxRoster: request.mailboxRoster)
+            : Self.adjustments(sections: [self.hotline] + (self.mailbox.map { [$0] } ?? []) + self.channels, manual: manual,
+                               rosters: [request.roster, request.mailboxRoster] + channels.map(\.request.roster))
         self.deductions = all.filter { !$0.isBonus }
         self.bonuses = all.filter(\.isBonus)
         self.xiangtan = XiangtanTable(report: self.hotline.report, counts: self.hotline.counts, roster: request.roster)
@@ -159,12 +258,15 @@ extension Bulletin {
             if report.rows.contains(where: { $0.group == group }) { groups.append(group) }
         }
         if let index = groups.firstIndex(of: nil) { groups.append(groups.remove(at: index)) }
-        return ChannelSection(report: report, groups: groups, previous: previous, counts: fold.counts(period: period),
-                              categories: fold.categories(period: period), topics: fold.topics(period: period),
-                              assignedTickets: fold.assignedTicketCount(period: period),
-                              overdue: inTableOrder(fold.overdueTickets(period: period, byAssignment: overdueByAssignment)),
-                              reworked: inTableOrder(fold.reworkedTickets(period: period)),
-                              returns: fold.returnsHistogram(period: period))
+        var section = ChannelSection(report: report, groups: groups, previous: previous, counts: fold.counts(period: period),
+                                     categories: fold.categories(period: period), topics: fold.topics(period: period),
+                                     assignedTickets: fold.assignedTicketCount(period: period),
+                                     overdue: inTableOrder(fold.overdueTickets(period: period, byAssignment: overdueByAssignment)),
+                                     reworked: inTableOrder(fold.reworkedTickets(period: period)),
+                                     returns: fold.returnsHistogram(period: period))
+        section.sources = fold.sources(period: period)
+        section.ratingTexts = fold.ratingTexts(period: period)
+        return section
     }
 
     /// The best units of each group (roster order) among those with at least the group's
@@ -172,10 +274,19 @@ extension Bulletin {
     static func rankings(_ section: ChannelSection, minimum: [String: Int], size: Int) -> [GroupRanking] {
         let report = section.report
         let groups = section.groups.contains { $0 != nil } ? section.groups.filter { $0 != nil } : [nil]
-        return groups.map { group in
+        let byScore = groups.map { group in
             let least = group.flatMap { minimum[$0] } ?? 0
             let eligible = report.rows.filter { ($0.group == group || group == nil) && !$0.scorecard.isEmpty && $0.counts.due >= least }
-            return GroupRanking(group: group, minimumVolume: least, top: Array(eligible.prefix(size)), eligible: eligible.count)
+            return GroupRanking(group: group, by: .score, minimumVolume: least, top: Array(eligible.prefix(size)), eligible: eligible.count)
         }
+        // By volume: the same groups and minimums; units with at least one ticket accepted.
+        let byVolume = groups.map { group in
+            let least = group.flatMap { minimum[$0] } ?? 0
+            let eligible = report.rows.enumerated()
+                .filter { ($0.element.group == group || group == nil) && $0.element.counts.accepted > 0 && $0.element.counts.due >= least }
+                .sorted { ($1.element.counts.accepted, $0.offset) < ($0.element.counts.accepted, $1.offset) }.map(\.element)
+            return GroupRanking(group: group, by: .volume, minimumVolume: least, top: Array(eligible.prefix(size)), eligible: eligible.count)
+        }
+        return byScore + byVolume
     }
 }

@@ -16,7 +16,7 @@ extension BulletinFold {
             case .phoneAnswered: byUnit[mark.unit, default: BulletinCounts()].phoneAnswered += 1
             case .writtenSupervised: byUnit[mark.unit, default: BulletinCounts()].writtenSupervised += 1
             case .writtenAnswered: byUnit[mark.unit, default: BulletinCounts()].writtenAnswered += 1
-            case .assigned, .rework, .unitReturn: break
+            case .assigned, .rework, .unitReturn, .extended, .lateExtension: break
             }
         }
         return Dictionary(uniqueKeysWithValues: byUnit.map { (units.string($0.key), $0.value) })
@@ -34,7 +34,9 @@ extension BulletinFold {
             let placement = record.fold.placement(offset: offset, byClosure: byClosure)
             let day = byAssignment ? day(record.assignedAt) : placement.day
             guard period.contains(day: day), !placement.onTime else { continue }
-            byUnit[units.string(placement.unit), default: []].append(status(index, record, times: 1))
+            var ticket = status(index, record, times: 1)
+            ticket.centreReturned = record.firstReworkDay < period.endDay
+            byUnit[units.string(placement.unit), default: []].append(ticket)
         }
         return byUnit.mapValues { $0.sorted { ($0.deadline, $0.ticket) < ($1.deadline, $1.ticket) } }
     }
@@ -86,6 +88,8 @@ extension BulletinFold {
     }
 
     // MARK: Helpers
+
+    func assignedTicketSet(period: Period) -> Set<Int32> { assignedTickets(period: period) }
 
     private func assignedTickets(period: Period) -> Set<Int32> {
         var result = Set<Int32>()

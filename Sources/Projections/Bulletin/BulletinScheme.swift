@@ -41,6 +41,66 @@ public struct BulletinRequest: Sendable {
     public var rankingSize: Int
     /// The ticket types a quarterly bulletin counts, in order; other categories add up as 其他.
     public var typeCategories: [String]
+    /// The order of the assessment tables' rows.
+    public var order: RowOrder = .score
+    /// Whether grouped tables end with a 小计 row per group.
+    public var subtotals = true
+    /// When the totals are compared with the previous period.
+    public var compare: Comparison = .auto
+    /// Channels beyond the hotline and the mailbox, each with its own section (in this order).
+    public var channels: [ChannelRequest] = []
+    /// Whether a channel that no rule set here covers but that has tickets gets a section of its
+    /// own (the hotline rule set, for that channel, with no computed deductions), so that no
+    /// ticket silently drops out of the bulletin.
+    public var everyChannel = true
+    /// Channels left out on purpose (`--mailbox-rules none` leaves out `mailbox`).
+    public var excludedChannels: Set<String> = []
+
+    /// The order of a table's rows.
+    public enum RowOrder: String, Sendable, CaseIterable {
+        /// Best score first (the table's own order).
+        case score
+        /// Most tickets accepted (受理案件数) first, then by score.
+        case volume
+        /// The roster's order; units the roster does not list last, by score.
+        case roster
+    }
+
+    /// When a bulletin compares its totals with the previous period.
+    public enum Comparison: String, Sendable, CaseIterable {
+        /// Only when the log fully covers the previous period: its earliest event (any channel)
+        /// lies before the previous period's first day, in the rule set's time zone.
+        case auto
+        /// Always (the previous period as far as the log holds it).
+        case always
+        /// Never.
+        case never
+    }
+
+    /// A channel's own section: its rule set (the hotline's, on this channel, when `nil`), roster
+    /// and title (the Reports module names the common channels).
+    public struct ChannelRequest: Sendable {
+        public var channel: String
+        public var rules: RuleSet?
+        public var roster: Roster?
+        public var title: String?
+
+        public init(channel: String, rules: RuleSet? = nil, roster: Roster? = nil, title: String? = nil) {
+            self.channel = channel
+            self.rules = rules
+            self.roster = roster
+            self.title = title
+        }
+
+        /// The rule set the section counts with: the given one (its channel set to this one), or
+        /// the hotline's with this channel and no computed deductions.
+        public func effectiveRules(hotline: RuleSet) -> RuleSet {
+            var result = rules ?? hotline
+            if rules == nil { result.adjustments = .none }
+            result.channel = channel
+            return result
+        }
+    }
 
     /// Yueyang's narrative: "工单量50件以上的行政事业单位", "工单量100件以上的公共服务企业".
     public static let yueyangRankingMinimum = ["行政事业单位": 50, "公共服务企业": 100]

@@ -16,20 +16,23 @@ extension RuleSet {
         /// `nil`: the report's name for the channel (the Reports module: 热线 for the hotline,
         /// 信箱 for the mailbox, else 工单).
         public var label: String?
+        /// Overdue tickets that are not docked (无故超期: only overdue without cause costs points).
+        public var overdueExcuses: [OverdueExcuse] = []
 
         /// Creates the rules.
-        public init(grades: [GradePoints], overdueTicket: Rational, label: String? = nil) {
+        public init(grades: [GradePoints], overdueTicket: Rational, label: String? = nil, overdueExcuses: [OverdueExcuse] = []) {
             self.grades = grades
             self.overdueTicket = overdueTicket
             self.label = label
+            self.overdueExcuses = overdueExcuses
         }
 
-        /// Grade B −2, C −4, D −6, E −4 and −0.5 per overdue ticket (the figures the Yueyang and
-        /// Pingjiang bulletins use).
+        /// Grade B −2, C −4, D −6, E −4 and −0.5 per overdue ticket without cause (the figures the
+        /// Yueyang and Pingjiang bulletins use; a ticket the centre returned for rework is excused).
         public static let standard = Adjustments(
             grades: [GradePoints(grade: "B", points: Rational(-2)), GradePoints(grade: "C", points: Rational(-4)),
                      GradePoints(grade: "D", points: Rational(-6)), GradePoints(grade: "E", points: Rational(-4))],
-            overdueTicket: Rational(-1, 2))
+            overdueTicket: Rational(-1, 2), overdueExcuses: [.centreReturn])
 
         /// No computed entries at all.
         public static let none = Adjustments(grades: [], overdueTicket: .zero)

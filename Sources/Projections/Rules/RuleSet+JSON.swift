@@ -17,8 +17,9 @@ public struct RuleSetError: Error, Sendable, CustomStringConvertible {
 extension RuleSet {
     static let knownKeys: Set<String> = ["name", "attribution", "satisfaction", "weights", "rateDecimals", "scoreDecimals",
                                          "timeZone", "emptyUnit", "grades", "channel", "displayRateDecimals", "description",
-                                         "adjustments", "deadlines"]
-    static let knownAdjustmentKeys: Set<String> = ["grades", "overdueTicket", "label"]
+                                         "adjustments", "deadlines",
+                                         "policy"]
+    static let knownAdjustmentKeys: Set<String> = ["grades", "overdueTicket", "label", "overdueExcuses"]
 
     /// Reads a rule set from JSON. Fields left out take the defaults of the
     /// `yueyang-hotline` rule set, except `name`, which is required.
@@ -140,6 +141,7 @@ extension RuleSet {
         if let deadlines = root["deadlines"], deadlines != .null {
             rules.deadlines = try decodeDeadlines(deadlines, source: source, fail: fail)
         }
+        if let policy = root["policy"], policy != .null { rules.policy = try decodePolicy(policy, fail: fail) }
         return rules
     }
 
@@ -220,7 +222,7 @@ extension RuleSet {
           "channel": \(channel.map(JSONString.quoted) ?? "null"),
           "emptyUnit": {"score": \(num(emptyUnit.score)), "grade": \(JSONString.quoted(emptyUnit.grade))},
           "grades": [\(grades.joined(separator: ", "))],
-          "adjustments": \(adjustmentsJSON(num))\(deadlines.map { ",\n  \"deadlines\": " + $0.jsonText() } ?? "")
+          "adjustments": \(adjustmentsJSON(num))\(deadlines.map { ",\n  \"deadlines\": " + $0.jsonText() } ?? "")\(policyJSON().map { ",\n  \"policy\": " + $0 } ?? "")
         }
 
         """
@@ -231,6 +233,7 @@ extension RuleSet {
         let grades = known.map { "\(JSONString.quoted($0.grade)): \(num($0.points))" }.joined(separator: ", ")
         var out = "{\"grades\": {\(grades)}, \"overdueTicket\": \(num(adjustments.overdueTicket))"
         if let label = adjustments.label { out += ", \"label\": \(JSONString.quoted(label))" }
+        out += ", \"overdueExcuses\": [" + adjustments.overdueExcuses.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"
         return out + "}"
     }
 
@@ -263,6 +266,7 @@ extension RuleSet {
             guard !label.isEmpty else { throw fail("adjustments.label", "must not be empty") }
             result.label = label
         }
+        if let excuses = value["overdueExcuses"], excuses != .null { result.overdueExcuses = try decodeExcuses(excuses, fail: fail) }
         return result
     }
 }

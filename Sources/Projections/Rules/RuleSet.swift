@@ -32,6 +32,8 @@ public struct RuleSet: Sendable, Equatable {
     /// The time limits on assignments, in working days of an official calendar or in hours
     /// (`nil`: none; see ``DeadlinePolicy``).
     public var deadlines: DeadlinePolicy? = nil
+    /// The extension and return policy whose violations a bulletin names (`nil`: none).
+    public var policy: Policy? = nil
 
     /// Which period due, done and onTime count in.
     public enum Attribution: String, Sendable, Equatable, CaseIterable {

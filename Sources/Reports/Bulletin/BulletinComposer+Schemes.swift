@@ -23,25 +23,48 @@ extension BulletinComposer {
         blocks += overdueBlocks(hotline, what: "热线")
         blocks.append(.heading(ChineseText.subsection(4) + "返工工单", level: 3))
         blocks += reworkBlocks(hotline, what: "热线")
-        if let mailbox = bulletin.mailbox {
-            section("市长信箱运行情况")
-            blocks += summary(mailbox, channel: "市长信箱", letters: true)
-            blocks.append(.paragraph(gradeSentence(mailbox, noun: "市长信箱承办单位")))
-            if let weak = weakUnitsSentence(mailbox) { blocks.append(.paragraph(weak)) }
-            blocks += categoryBlocks(mailbox, what: "来信", chart: false)
-            blocks += overdueBlocks(mailbox, what: "市长信箱")
-            blocks += reworkBlocks(mailbox, what: "市长信箱")
+        var sub = 4
+        if hotline.report.rules.policy != nil {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
+            blocks += policyBlocks(hotline, what: "热线")
+        }
+        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        if !extra.isEmpty {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
+            blocks += extra
+        }
+        for other in letterSections {
+            let what = name(other)
+            section("\(what)运行情况")
+            blocks += summary(other, channel: what, letters: true)
+            blocks.append(.paragraph(gradeSentence(other, noun: "\(what)承办单位")))
+            if let weak = weakUnitsSentence(other) { blocks.append(.paragraph(weak)) }
+            blocks += sourceBlocks(other, what: "来信")
+            blocks += ratingTextBlocks(other, what: what)
+            blocks += categoryBlocks(other, what: "来信", chart: false)
+            blocks += overdueBlocks(other, what: what)
+            blocks += reworkBlocks(other, what: what)
+            blocks += policyBlocks(other, what: what)
         }
         section("考核加扣分")
         blocks += adjustmentBlocks()
         blocks.append(.heading("附件1  \(ChineseText.period(period))12345热线综合评价表", level: 2))
         blocks += assessmentTables(hotline)
-        if let mailbox = bulletin.mailbox {
-            blocks.append(.heading("附件2  \(ChineseText.period(period))市长信箱办理综合评价表", level: 2))
-            blocks += assessmentTables(mailbox)
+        for (i, other) in letterSections.enumerated() {
+            blocks.append(.heading("附件\(i + 2)  \(ChineseText.period(period))\(name(other))办理综合评价表", level: 2))
+            blocks += assessmentTables(other)
         }
-        let what = bulletin.mailbox == nil ? "12345热线运行办理情况通报" : "12345热线和市长信箱运行办理情况通报"
-        return BulletinDocument(title: defaultTitle(what), subtitle: subtitle, blocks: blocks)
+        return BulletinDocument(title: defaultTitle(channelsTitle("运行办理情况通报")), subtitle: subtitle, blocks: blocks)
+    }
+
+    /// The sections after the hotline's: the mailbox, then the other channels.
+    var letterSections: [Bulletin.ChannelSection] { (bulletin.mailbox.map { [$0] } ?? []) + bulletin.channels }
+
+    /// 12345热线运行办理情况通报, 12345热线和市长信箱…, 12345热线、市长信箱和政协微建议….
+    func channelsTitle(_ what: String) -> String {
+        ChineseText.list(["12345热线"] + letterSections.map(name)) + what
     }
 
     /// Categories: the table, the leading topics, the chart.
@@ -57,6 +80,8 @@ extension BulletinComposer {
     /// Grades, rankings, the units below A, and the two charts.
     private func assessmentSummary(_ section: Bulletin.ChannelSection, noun: String) -> [Block] {
         var blocks: [Block] = [.paragraph(gradeSentence(section, noun: noun) + rankingSentences().joined())]
+        let volume = volumeRankingSentences()
+        if !volume.isEmpty { blocks.append(.paragraph(volume.joined())) }
         if let weak = weakUnitsSentence(section) { blocks.append(.paragraph(weak)) }
         blocks.append(.chart(gradeChart(section, title: "各组等级评价（单位个数）")))
         if let lowest = lowestScoresChart(section, title: "综合指标值最低的十个单位") { blocks.append(.chart(lowest)) }
@@ -138,7 +163,7 @@ extension BulletinComposer {
         }
         section("运行情况")
         blocks += summary(hotline, channel: "12345热线")
-        if let mailbox = bulletin.mailbox { blocks += summary(mailbox, channel: "市长信箱", letters: true) }
+        for other in letterSections { blocks += summary(other, channel: name(other), letters: true) }
         section("诉求类型")
         blocks.append(.table(typeTable()))
         if let topics = topicSentence(hotline) { blocks.append(.paragraph(topics)) }
@@ -148,23 +173,33 @@ extension BulletinComposer {
         let best = rules.grades.first?.grade ?? "A"
         let top = hotline.report.rows.filter { !$0.scorecard.isEmpty && $0.scorecard.grade == best }
         let others = hotline.report.rows.filter { $0.scorecard.isEmpty || $0.scorecard.grade != best }
-        blocks.append(.table(assessmentTable(top, rules: rules, caption: "热线\(best)类单位（\(top.count)个）")))
-        blocks.append(.table(assessmentTable(others, rules: rules, caption: "热线其他单位（\(others.count)个）")))
-        if let mailbox = bulletin.mailbox {
-            blocks.append(.paragraph(gradeSentence(mailbox, noun: "市长信箱承办单位")))
-            blocks.append(.sideBySide([.table(compactTable(hotline, caption: "12345热线")), .table(compactTable(mailbox, caption: "市长信箱"))]))
+        // No empty table: a quarter without A-grade units (or without others) prints no 0-row table.
+        if !top.isEmpty {
+            blocks.append(.table(assessmentTable(hotline.ordered(top), rules: rules, caption: "热线\(best)类单位（\(top.count)个）")))
+        }
+        if !others.isEmpty {
+            blocks.append(.table(assessmentTable(hotline.ordered(others), rules: rules, caption: "热线其他单位（\(others.count)个）")))
+        }
+        for other in letterSections {
+            blocks.append(.paragraph(gradeSentence(other, noun: "\(name(other))承办单位")))
+            blocks.append(.sideBySide([.table(compactTable(hotline, caption: "12345热线")), .table(compactTable(other, caption: name(other)))]))
         }
         section("超期与返工")
         blocks += overdueBlocks(hotline, what: "热线")
         blocks += reworkBlocks(hotline, what: "热线")
+        blocks += policyBlocks(hotline, what: "热线")
+        blocks += sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        for other in letterSections {
+            blocks += sourceBlocks(other, what: name(other)) + ratingTextBlocks(other, what: name(other)) + policyBlocks(other, what: name(other))
+        }
         section("考核加扣分")
         blocks += adjustmentBlocks()
-        if let mailbox = bulletin.mailbox {
-            blocks.append(.heading("附件  \(ChineseText.period(period))市长信箱办理综合评价表", level: 2))
-            blocks += assessmentTables(mailbox)
+        for (i, other) in letterSections.enumerated() {
+            let number = letterSections.count > 1 ? "附件\(i + 1)" : "附件"
+            blocks.append(.heading("\(number)  \(ChineseText.period(period))\(name(other))办理综合评价表", level: 2))
+            blocks += assessmentTables(other)
         }
-        let what = bulletin.mailbox == nil ? "12345热线运行情况通报" : "12345热线和市长信箱运行情况通报"
-        return BulletinDocument(title: defaultTitle(what), subtitle: subtitle, blocks: blocks)
+        return BulletinDocument(title: defaultTitle(channelsTitle("运行情况通报")), subtitle: subtitle, blocks: blocks)
     }
 
     /// Ticket types, hotline and mailbox side by side.
@@ -194,7 +229,7 @@ extension BulletinComposer {
     /// Unit, due, score, grade: the short form that sits beside the other channel's.
     private func compactTable(_ section: Bulletin.ChannelSection, caption: String) -> BulletinDocument.Table {
         var table = TextTable(columns: [.init("部门名称"), .init("应办理数", alignment: .right), .init("综合指标值", alignment: .right), .init("等级")])
-        for row in section.report.rows {
+        for row in section.ordered(section.report.rows) {
             table.append([row.unit, String(row.counts.due), row.scorecard.score.description, row.scorecard.grade])
         }
         let t = section.report.total

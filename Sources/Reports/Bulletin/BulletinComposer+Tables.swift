@@ -18,10 +18,10 @@ extension BulletinComposer {
         var blocks: [BulletinDocument.Block] = []
         let grouped = section.groups.contains { $0 != nil }
         for group in grouped ? section.groups : [nil] {
-            let rows = grouped ? section.rows(in: group) : section.report.rows
+            let rows = grouped ? section.tableRows(in: group) : section.ordered(section.report.rows)
             var table = newTable()
             for row in rows { table.append(cells(row)) }
-            if grouped { table.footer = cells(section.total(of: group), label: "小计（\(rows.count)）") }
+            if grouped && section.subtotals { table.footer = cells(section.total(of: group), label: "小计（\(rows.count)）") }
             blocks.append(.table(.init(caption: grouped ? (group ?? "未列入名册的单位") : nil, table: table)))
         }
         let total = cells(section.report.total, label: "合计（\(section.report.rows.count)）")

@@ -35,6 +35,7 @@ struct BulletinComposer {
         var lines = ["统计周期：\(ChineseText.day(period.start))至\(ChineseText.day(last))（UTC\(rules.timeZoneText)）"]
         var ruleNames = "考评规则：热线 \(rules.name)"
         if let mailbox = bulletin.mailbox { ruleNames += "；市长信箱 \(mailbox.report.rules.name)" }
+        for other in bulletin.channels { ruleNames += "；\(name(other)) \(other.report.rules.name)（\(other.channel ?? "全部")）" }
         if bulletin.scheme != .xiangtan { lines.append(ruleNames) }
         if let asOf = bulletin.request.asOf { lines.append("数据截至：\(asOf.rfc3339(offsetSeconds: offset))（此后登记的事件未计入）") }
         return lines
@@ -68,6 +69,15 @@ struct BulletinComposer {
         if c.unreachable > 0 { text += "，另有\(c.unreachable)次回访未应答" }
         text += "。综合指标值\(s.score.description)，等级评价\(s.grade)类。"
         var blocks: [BulletinDocument.Block] = [.paragraph(text)]
+        if section.previous == nil, section.channel == hotline.channel, case .notCovered(let start) = bulletin.comparison {
+            let before = ChineseText.previous(period)
+            if let start {
+                let first = CivilDate(daysSinceEpoch: Int(start.day(atOffset: offset)))
+                blocks.append(.paragraph("日志自\(ChineseText.day(first))起，未完整覆盖\(before)，不与\(before)比较。"))
+            } else {
+                blocks.append(.paragraph("日志无事件，不与\(before)比较。"))
+            }
+        }
         if let previous = section.previous {
             let before = ChineseText.previous(period)
             if previous.total.counts.due == 0 {
@@ -107,7 +117,7 @@ struct BulletinComposer {
 
     /// The rankings of the groups, one sentence each.
     func rankingSentences() -> [String] {
-        bulletin.rankings.compactMap { ranking in
+        bulletin.rankings.filter { $0.by == .score }.compactMap { ranking in
             guard !ranking.top.isEmpty else { return nil }
             var who = ranking.group ?? "各承办单位"
             if ranking.minimumVolume > 0 { who = "工单量\(ranking.minimumVolume)件以上的" + who }
@@ -115,6 +125,20 @@ struct BulletinComposer {
             return "\(who)综合指标分值排名前\(ChineseText.numeral(ranking.top.count))位的分别是：\(ChineseText.list(names))。"
         }
     }
+
+    /// The rankings by volume (受理案件数), one sentence each.
+    func volumeRankingSentences() -> [String] {
+        bulletin.rankings.filter { $0.by == .volume }.compactMap { ranking in
+            guard !ranking.top.isEmpty else { return nil }
+            var who = ranking.group ?? "各承办单位"
+            if ranking.minimumVolume > 0 { who = "工单量\(ranking.minimumVolume)件以上的" + who }
+            let names = ranking.top.map { "\($0.unit)（\($0.counts.accepted)件）" }
+            return "\(who)受理工单量排名前\(ChineseText.numeral(ranking.top.count))位的分别是：\(ChineseText.list(names))。"
+        }
+    }
+
+    /// A section's name: its title, else the channel's (12345热线, 市长信箱, 政协微建议, …).
+    func name(_ section: Bulletin.ChannelSection) -> String { section.title ?? ReportLabels.channelName(section.channel) }
 
     /// Units graded below A, lowest first.
     func weakUnitsSentence(_ section: Bulletin.ChannelSection) -> String? {

@@ -7,6 +7,9 @@ public enum BulletinFormat: String, CaseIterable, Sendable {
     /// One self-contained, printable HTML file: inline CSS, charts as inline SVG, no scripts,
     /// fonts or images from elsewhere.
     case html
+    /// The whole bulletin model as JSON: sections, `rankings`, `deductions`, `bonuses`,
+    /// `policyViolations` (see docs/bulletins.md).
+    case json
 }
 
 /// Writes a ``Bulletin`` as the whole 通报 in Chinese — summary, categories, rankings, overdue
@@ -38,6 +41,7 @@ public struct BulletinRenderer: Sendable {
         switch format {
         case .markdown: return MarkdownBulletinWriter.write(document)
         case .html: return HTMLBulletinWriter.write(document)
+        case .json: return BulletinJSONWriter.write(bulletin, title: document.title)
         }
     }
 }

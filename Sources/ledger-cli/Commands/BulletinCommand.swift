@@ -34,7 +34,7 @@ enum BulletinCommand: Subcommand {
                     defaultValue: "yueyang-mailbox"),
             .option("scheme", valueName: "scheme", help: "yueyang, xiangtan or quarterly. Default: quarterly for a quarter, else yueyang."),
             CommonOptions.asOf,
-            .option("format", short: "f", valueName: "format", help: "markdown or html.", defaultValue: "markdown"),
+            .option("format", short: "f", valueName: "format", help: "markdown, html or json (the whole bulletin model).", defaultValue: "markdown"),
             .option("output", short: "o", valueName: "file", help: "Write to this file instead of standard output."),
             .option("min-volume", valueName: "group=n", help: "Rank a group's units only with at least n tickets due (repeatable; replaces the defaults 行政事业单位=50, 公共服务企业=100).",
                     repeatable: true),
@@ -42,6 +42,14 @@ enum BulletinCommand: Subcommand {
             .option("list-limit", valueName: "n", help: "Ticket numbers listed per unit in the overdue and rework lists; 0 lists all.",
                     defaultValue: "20"),
             .option("title", valueName: "text", help: "The bulletin's title (default: the period and the channels)."),
+            .option("order", valueName: "order", help: "Rows of the assessment tables: score (the default), volume (受理案件数) or roster."),
+            .flag("no-subtotals", help: "Leave out the 小计 row of each group's table."),
+            .option("compare", valueName: "when", help: "Compare with the previous period: auto (the default: only when the log begins before it), always or never."),
+            .option("channel-rules", valueName: "channel=name|file", help: "A section for a channel with this rule set (repeatable).", repeatable: true),
+            .option("channel-units", valueName: "channel=file", help: "A section for a channel with this roster (repeatable).", repeatable: true),
+            .option("channel-title", valueName: "channel=text", help: "A channel section's title, e.g. proposal=政协微建议 (repeatable).", repeatable: true),
+            .flag("only-listed-channels", help: "No section for channels found in the log that no rule set covers (by default each gets one)."),
+            .option("config", valueName: "file", help: "A bulletin configuration file (JSON): channels, order, subtotals, compare; see docs/bulletins.md."),
             CommonOptions.maxLineBytes,
         ])
 
@@ -71,11 +79,18 @@ enum BulletinCommand: Subcommand {
             }
         }
         let mailboxRulesName = parsed.value("mailbox-rules")
-        let request = BulletinRequest(
+        var request = BulletinRequest(
             period: period, scheme: scheme, rules: try CommonOptions.rules(parsed), roster: try CommonOptions.roster(parsed),
             mailboxRules: mailboxRulesName == "none" ? nil : try RuleSet.load(mailboxRulesName),
             mailboxRoster: try parsed.option("mailbox-units").map { try Roster.load(path: $0) },
             asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
+        if mailboxRulesName == "none" { request.excludedChannels.insert("mailbox") }
+        if let config = parsed.option("config") { try BulletinConfig.apply(path: config, to: &request) }
+        if parsed.option("order") != nil { request.order = try parsed.choice("order", as: BulletinRequest.RowOrder.self) }
+        if parsed.flag("no-subtotals") { request.subtotals = false }
+        if parsed.option("compare") != nil { request.compare = try parsed.choice("compare", as: BulletinRequest.Comparison.self) }
+        if parsed.flag("only-listed-channels") { request.everyChannel = false }
+        try BulletinConfig.applyChannelOptions(parsed, to: &request)
         try CommonOptions.requireRegularLog(log)
         var replay = LogReplay(path: log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)

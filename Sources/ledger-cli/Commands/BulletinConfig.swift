@@ -1,0 +1,107 @@
+import Foundation
+import Projections
+
+/// The channel sections of `ledger-cli bulletin`: a configuration file and the `--channel-…`
+/// options.
+///
+/// ```json
+/// {"channels": [{"channel": "proposal", "title": "政协微建议", "rules": "proposal-rules.json", "units": "proposal-units.csv"}],
+///  "order": "roster", "subtotals": false, "compare": "never", "onlyListedChannels": false}
+/// ```
+/// Paths are relative to the configuration file; `rules` may name a built-in rule set.
+enum BulletinConfig {
+    static func apply(path: String, to request: inout BulletinRequest) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read --config \(path)") }
+        func fail(_ message: String) -> UsageError { UsageError("\(path): \(message)") }
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw fail("not a JSON object")
+        }
+        let known: Set<String> = ["channels", "order", "subtotals", "compare", "onlyListedChannels"]
+        if let unknown = root.keys.sorted().first(where: { !known.contains($0) }) {
+            throw fail("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ file: String) -> String { file.hasPrefix("/") ? file : base.appendingPathComponent(file).path }
+        if let order = root["order"] {
+            guard let text = order as? String, let value = BulletinRequest.RowOrder(rawValue: text) else {
+                throw fail("field 'order': must be \"score\", \"volume\" or \"roster\"")
+            }
+            request.order = value
+        }
+        if let compare = root["compare"] {
+            guard let text = compare as? String, let value = BulletinRequest.Comparison(rawValue: text) else {
+                throw fail("field 'compare': must be \"auto\", \"always\" or \"never\"")
+            }
+            request.compare = value
+        }
+        if let subtotals = root["subtotals"] {
+            guard let flag = subtotals as? Bool else { throw fail("field 'subtotals': must be true or false") }
+            request.subtotals = flag
+        }
+        if let only = root["onlyListedChannels"] {
+            guard let flag = only as? Bool else { throw fail("field 'onlyListedChannels': must be true or false") }
+            request.everyChannel = !flag
+        }
+        if let channels = root["channels"] {
+            guard let list = channels as? [[String: Any]] else { throw fail("field 'channels': must be an array of objects") }
+            for (i, item) in list.enumerated() {
+                let keys: Set<String> = ["channel", "title", "rules", "units"]
+                if let unknown = item.keys.sorted().first(where: { !keys.contains($0) }) {
+                    throw fail("field 'channels[\(i)].\(unknown)': unknown field (known: channel, rules, title, units)")
+                }
+                guard let channel = item["channel"] as? String, !channel.isEmpty else {
+                    throw fail("field 'channels[\(i)].channel': required, a non-empty string")
+                }
+                var entry = BulletinRequest.ChannelRequest(channel: channel, title: item["title"] as? String)
+                if let rules = item["rules"] as? String {
+                    entry.rules = try RuleSet.named(rules) ?? RuleSet.load(resolve(rules))
+                }
+                if let units = item["units"] as? String { entry.roster = try Roster.load(path: resolve(units)) }
+                try add(entry, to: &request)
+            }
+        }
+    }
+
+    /// `--channel-rules`, `--channel-units`, `--channel-title` (`channel=value`, repeatable).
+    static func applyChannelOptions(_ parsed: CommandLineArguments, to request: inout BulletinRequest) throws {
+        func pairs(_ name: String) throws -> [(String, String)] {
+            try parsed.options(name).map { text in
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw UsageError("invalid --\(name) '\(text)' (expected channel=value, e.g. proposal=政协微建议)")
+                }
+                return (parts[0], parts[1])
+            }
+        }
+        func entry(_ channel: String) -> BulletinRequest.ChannelRequest {
+            request.channels.first { $0.channel == channel } ?? BulletinRequest.ChannelRequest(channel: channel)
+        }
+        for (channel, rules) in try pairs("channel-rules") {
+            var e = entry(channel)
+            e.rules = try RuleSet.load(rules)
+            try add(e, to: &request)
+        }
+        for (channel, units) in try pairs("channel-units") {
+            var e = entry(channel)
+            e.roster = try Roster.load(path: units)
+            try add(e, to: &request)
+        }
+        for (channel, title) in try pairs("channel-title") {
+            var e = entry(channel)
+            e.title = title
+            try add(e, to: &request)
+        }
+    }
+
+    /// Adds or replaces a channel's section; the hotline and mailbox have their own options.
+    private static func add(_ entry: BulletinRequest.ChannelRequest, to request: inout BulletinRequest) throws {
+        if entry.channel == request.rules.channel || (request.mailboxRules != nil && entry.channel == request.mailboxRules?.channel) {
+            throw UsageError("channel '\(entry.channel)' has its own options (--rules/--units, --mailbox-rules/--mailbox-units)")
+        }
+        if let i = request.channels.firstIndex(where: { $0.channel == entry.channel }) {
+            request.channels[i] = entry
+        } else {
+            request.channels.append(entry)
+        }
+    }
+}
