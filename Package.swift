@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -10,13 +10,26 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .executable(name: "ledger-cli", targets: ["ledger-cli"]),
         .executable(name: "ledger-bench", targets: ["ledger-bench"]),
+        .library(name: "PostgresLedger", targets: ["PostgresLedger"]),
+    ],
+    // Off by default: `swift build --traits Postgres` links libpq (Debian: libpq-dev) and lets
+    // every LOG argument be a postgresql:// URI. Without it nothing beyond the toolchain is needed.
+    traits: [
+        .trait(name: "Postgres", description: "A PostgreSQL store for the ledger, through libpq (a system library)."),
     ],
     targets: [
         .target(name: "Events"),
         .target(name: "Projections", dependencies: ["Events"]),
         // Everything a report looks like: tables, JSON, CSV, the bulletin's Chinese prose, HTML and SVG.
         .target(name: "Reports", dependencies: ["Events", "Projections"]),
-        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections", "Reports"]),
+        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections", "Reports", "PostgresLedger"]),
+        // libpq, the PostgreSQL client library, as a system library: only with the Postgres trait.
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        // The ledger on PostgreSQL; empty (every file is `#if Postgres`) without the trait.
+        .target(name: "PostgresLedger", dependencies: [
+            "Events",
+            .target(name: "CLibpq", condition: .when(traits: ["Postgres"])),
+        ]),
         // The workload generator behind ledger-bench, also used by tests; not a product.
         .target(name: "LedgerBenchKit", dependencies: ["Events"]),
         .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
@@ -24,6 +37,8 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
         .testTarget(name: "ReportTests", dependencies: ["Events", "Projections", "Reports"]),
         .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench"]),
+        // Runs against a real server (TICKET_LEDGER_POSTGRES_URI; .ci/run starts one); compiles only with the trait.
+        .testTarget(name: "PostgresTests", dependencies: ["Events", "Projections", "PostgresLedger", "ledger-cli"]),
     ],
     swiftLanguageModes: [.v6]
 )

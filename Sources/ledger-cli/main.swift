@@ -21,6 +21,7 @@ let dispatcher = CommandDispatcher(
         WhatIfCommand.self,
         BulletinCommand.self,
         FollowCommand.self,
+        CopyCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))
