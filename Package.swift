@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -11,13 +11,26 @@ let package = Package(
         .library(name: "Ingest", targets: ["Ingest"]),
         .executable(name: "ledger-cli", targets: ["ledger-cli"]),
         .executable(name: "ledger-bench", targets: ["ledger-bench"]),
+        .library(name: "PostgresLedger", targets: ["PostgresLedger"]),
+    ],
+    // Off by default: `swift build --traits Postgres` links libpq (Debian: libpq-dev) and lets
+    // every LOG argument be a postgresql:// URI. Without it nothing beyond the toolchain is needed.
+    traits: [
+        .trait(name: "Postgres", description: "A PostgreSQL store for the ledger, through libpq (a system library)."),
     ],
     targets: [
         .target(name: "Events"),
         .target(name: "Projections", dependencies: ["Events"]),
         // Everything a report looks like: tables, JSON, CSV, the bulletin's Chinese prose, HTML and SVG.
         .target(name: "Reports", dependencies: ["Events", "Projections"]),
-        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections", "Reports", "Ingest"]),
+        .executableTarget(name: "ledger-cli", dependencies: ["Events", "Projections", "Reports", "Ingest", "PostgresLedger"]),
+        // libpq, the PostgreSQL client library, as a system library: only with the Postgres trait.
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        // The ledger on PostgreSQL; empty (every file is `#if Postgres`) without the trait.
+        .target(name: "PostgresLedger", dependencies: [
+            "Events",
+            .target(name: "CLibpq", condition: .when(traits: ["Postgres"])),
+        ]),
         // Importing platform exports (CSV) into a log; see "From your platform's export to a bulletin".
         .target(name: "Ingest", dependencies: ["Events"]),
         // The workload generator behind ledger-bench, also used by tests; not a product.
@@ -28,6 +41,8 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Events", "Projections", "Reports"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Events", "Projections"]),
         .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench"]),
+        // Runs against a real server (TICKET_LEDGER_POSTGRES_URI; .ci/run starts one); compiles only with the trait.
+        .testTarget(name: "PostgresTests", dependencies: ["Events", "Projections", "PostgresLedger", "ledger-cli"]),
     ],
     swiftLanguageModes: [.v6]
 )

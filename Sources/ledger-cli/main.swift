@@ -23,6 +23,7 @@ let dispatcher = CommandDispatcher(
         BulletinCommand.self,
         FollowCommand.self,
         DeadlinesCommand.self,
+        CopyCommand.self,
     ]
 )
 exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))

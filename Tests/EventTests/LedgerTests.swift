@@ -188,7 +188,7 @@ final class Locked<Value>: @unchecked Sendable {
             var bytes = Array(text.utf8)
             let event = try bytes.withUnsafeBytes { try decoder.decodeEvent($0) }
             var lineProblem: EventProblem?
-            bytes.withUnsafeBytes { buffer in
+            _ = bytes.withUnsafeBytes { buffer in
                 byLine.check(LogLine(number: index + 1, offset: 0, bytes: buffer, terminated: true)) { lineProblem = $0.problem }
             }
             let valueProblem = byValue.check(event, lineNumber: index + 1)

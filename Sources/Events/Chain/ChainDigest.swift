@@ -37,9 +37,17 @@ public struct ChainDigest: Sendable, Equatable {
     /// - Complexity: O(n) in the log's length: the whole log is verified.
     public static func of(logAt path: String, asOf: Timestamp? = nil, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                           report: (LogProblem) throws -> Void) throws -> ChainDigest {
+        try of(name: path, asOf: asOf) { visit in
+            try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report, visit: visit)
+        }
+    }
+
+    /// The digest as of `asOf` of the log that `verify` verifies, calling its argument with every valid line.
+    static func of(name path: String, asOf: Timestamp?,
+                   verify: ((LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> LogVerifier.Summary) throws -> ChainDigest {
         var last: (line: Int, value: SHA256.Digest?)?
         var eventCount = 0
-        let summary = try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report) { line, event, value in
+        let summary = try verify { line, event, value in
             if let asOf, asOf < event.knownAt { return }
             last = (line.number, value)
             eventCount += 1

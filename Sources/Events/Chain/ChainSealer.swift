@@ -15,9 +15,12 @@ struct ChainSealer: LineSealer {
     /// The log's chain head: the existing one, then that of the last line sealed; `nil` while
     /// the log has no chained line.
     private(set) var head: SHA256.Digest?
+    /// The chain head of the lines observed so far (`nil` while none is chained).
+    var observedHead: SHA256.Digest? { verifier.summary.head }
 
-    init(path: String, chaining: LogAppender.Chaining) {
-        self.path = path
+    /// A sealer reading the log at `path`; `name` (the path by default) names it in errors.
+    init(path: String, chaining: LogAppender.Chaining, name: String? = nil) {
+        self.path = name ?? path
         self.chaining = chaining
         verifier = ChainVerifier(reading: path)
     }

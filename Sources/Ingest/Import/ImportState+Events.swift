@@ -12,7 +12,7 @@ extension ImportState {
         }
         summary.eventsMade = events.count
         if badTickets.count < tickets.count { badTickets += repeatElement(false, count: tickets.count - badTickets.count) }
-        var writer = LineWriter(offsetSeconds: mapping.offsetSeconds, ratingTextField: mapping.ratingTextField)
+        let writer = LineWriter(offsetSeconds: mapping.offsetSeconds, ratingTextField: mapping.ratingTextField)
         var ticketLines: [UInt8] = []
         var ticketRows: [Int32] = []
         var id: [UInt8] = []

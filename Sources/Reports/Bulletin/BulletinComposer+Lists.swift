@@ -5,7 +5,7 @@ extension BulletinComposer {
     /// Ticket numbers, at most ``listLimit`` of them, then `等N件`.
     func ticketList(_ tickets: [TicketStatus], showTimes: Bool = false, markOpen: Bool = false) -> String {
         let shown = listLimit > 0 ? Array(tickets.prefix(listLimit)) : tickets
-        var items = shown.map { t -> String in
+        let items = shown.map { t -> String in
             var text = t.ticket
             if showTimes && t.times > 1 { text += "×\(t.times)" }
             if markOpen && t.closedAt == nil { text += "（未办结）" }

@@ -135,7 +135,8 @@ struct CommandDispatcher: Sendable {
             return Self.usageExitCode
         case .run(let command, let parsed):
             do {
-                return try command.run(parsed)
+                // A postgresql:// LOG goes to the PostgreSQL store (see PostgresLogs).
+                return try PostgresLogs.run(command, parsed)
             } catch let error as UsageError {
                 Terminal.writeError(usageError(error, for: command.spec))
                 return Self.usageExitCode

@@ -49,6 +49,14 @@ struct CommandLineArguments: Sendable {
         return positionalValues[name]?.first
     }
 
+    /// These arguments with a positional argument's value replaced (a LOG read from elsewhere).
+    func replacingPositional(_ name: String, with value: String) -> CommandLineArguments {
+        _ = declaredArgument(name)
+        var copy = self
+        copy.positionalValues[name] = [value]
+        return copy
+    }
+
     /// Every value of a (repeating) positional argument, in order.
     func positionals(_ name: String) -> [String] {
         _ = declaredArgument(name)

@@ -1,0 +1,156 @@
+/// A log read as a stream of lines rather than from a file (a database's rows, in order): the
+/// same checks, hash chain and appends as the file's, for stores outside this module.
+///
+/// ``StreamedLogAppender`` keeps a writer's state between appends, so that each append only
+/// reads the lines committed since the last one; ``LogVerifier/verifyStream(requireChain:report:lines:visit:)``
+/// and ``ChainDigest/of(streamNamed:asOf:report:lines:)`` are `verify` and `digest`.
+package struct StreamedLogAppender {
+    /// The log's name in messages (a URI, say).
+    package let name: String
+    private var verifier = LogVerifier()
+    private var sealer: ChainSealer
+    private var existing = LogAppender.ExistingLog()
+    /// The sealer as it was before the batch being checked, to observe what commits.
+    private var sealerBeforeBatch: ChainSealer?
+    private var pendingLines: [[UInt8]] = []
+
+    package init(name: String, chaining: LogAppender.Chaining) {
+        self.name = name
+        // "-": the bytes before a chain that starts late are hashed as they are read.
+        sealer = ChainSealer(path: "-", chaining: chaining, name: name)
+    }
+
+    /// Lines (and valid events) read so far.
+    package var lineCount: Int { existing.lineCount }
+    package var eventCount: Int { verifier.eventCount }
+    /// The chain head: that of the last line read or committed, `nil` while unchained.
+    package var chainHead: SHA256.Digest? { sealer.observedHead }
+
+    /// Reads a line committed by anyone, after those already read; refuses an invalid log.
+    package mutating func catchUp(line bytes: UnsafeRawBufferPointer) throws(AppendError) {
+        let line = LogLine(number: existing.lineCount + 1, offset: existing.byteCount, bytes: bytes, terminated: true)
+        var problem: LogProblem?
+        let event = verifier.check(line) { problem = $0 }
+        do {
+            if let p = try sealer.observe(line: line, event: event), problem == nil { problem = LogProblem(line: line.number, problem: p) }
+        } catch {
+            throw .file(error)
+        }
+        if let problem { throw .invalidLog(path: name, problems: [problem], problemCount: 1) }
+        existing.lineCount += 1
+        existing.byteCount += Int64(bytes.count + 1)
+        existing.eventCount = verifier.eventCount
+    }
+
+    /// Checks a batch against the lines read, and returns its lines as they are to be stored
+    /// (stamped with `recorded` where it is missing, sealed, without newlines). Nothing changes
+    /// on a throw; after a return, call ``commit()`` once they are stored or ``rollBack()``.
+    package mutating func check(batch: [UInt8], stamp: Timestamp, offsetSeconds: Int32 = 28_800) throws(AppendError) -> [[UInt8]] {
+        let savedSealer = sealer
+        let quoted = JSONString.quoted(stamp.rfc3339(offsetSeconds: offsetSeconds))
+        let output: [UInt8]
+        verifier.beginJournal()
+        do {
+            try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
+            output = try batch.withUnsafeBytes { bytes in
+                Result { () throws(AppendError) in
+                    try LogAppender.checkBatch(bytes, after: existing.lineCount, verifier: &verifier, sealer: &sealer, stamp: quoted)
+                }
+            }.get()
+        } catch {
+            verifier.rollBackJournal()
+            sealer = savedSealer
+            throw error
+        }
+        sealerBeforeBatch = savedSealer
+        pendingLines = output.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { Array($0) }
+        return pendingLines
+    }
+
+    /// The checked batch was stored: its lines now follow the others.
+    package mutating func commit() {
+        verifier.commitJournal()
+        guard var observer = sealerBeforeBatch else { return }
+        for line in pendingLines {
+            line.withUnsafeBytes { bytes in
+                let l = LogLine(number: existing.lineCount + 1, offset: existing.byteCount, bytes: bytes, terminated: true)
+                _ = try? observer.observe(line: l, event: nil)
+                existing.lineCount += 1
+                existing.byteCount += Int64(bytes.count + 1)
+            }
+        }
+        existing.eventCount = verifier.eventCount
+        sealer = observer
+        sealerBeforeBatch = nil
+        pendingLines = []
+    }
+
+    /// The checked batch was not stored.
+    package mutating func rollBack() {
+        verifier.rollBackJournal()
+        if let saved = sealerBeforeBatch { sealer = saved }
+        sealerBeforeBatch = nil
+        pendingLines = []
+    }
+}
+
+extension LogVerifier {
+    /// `verify` over lines handed in by `lines` (which calls its argument with each line, in
+    /// order), exactly as ``verifyFile(at:requireChain:maxLineBytes:report:)`` checks a file.
+    package static func verifyStream(requireChain: Bool, report: (LogProblem) throws -> Void,
+                                     lines: ((LogLine) throws -> Void) throws -> Void,
+                                     visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void = { _, _, _ in }) throws -> Summary {
+        var verifier = LogVerifier()
+        var chain = ChainVerifier(prefix: .hashedAsRead)
+        var lineCount = 0
+        try withoutActuallyEscaping(report) { report in
+            try withoutActuallyEscaping(visit) { visit in
+                try lines { line in
+                    lineCount = line.number
+                    if let problem = try chain.check(line) {
+                        try verifier.check(line, despite: problem, report: report)
+                    } else if let event = try verifier.check(line, report: report) {
+                        try visit(line, event, chain.lineValue)
+                    }
+                }
+            }
+        }
+        var summary = verifier.summary(lineCount: lineCount)
+        summary.chain = chain.summary
+        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
+            try report(problem)
+            summary.problemCount += 1
+        }
+        return summary
+    }
+}
+
+extension ChainDigest {
+    /// `digest` over lines handed in by `lines`, as ``of(logAt:asOf:maxLineBytes:report:)``
+    /// computes it for a file; `name` names the log in errors.
+    package static func of(streamNamed name: String, asOf: Timestamp? = nil, report: (LogProblem) throws -> Void,
+                           lines: ((LogLine) throws -> Void) throws -> Void) throws -> ChainDigest {
+        try withoutActuallyEscaping(report) { report in
+            try withoutActuallyEscaping(lines) { lines in
+                try of(name: name, asOf: asOf) { visit in
+                    try LogVerifier.verifyStream(requireChain: false, report: report, lines: lines, visit: visit)
+                }
+            }
+        }
+    }
+}
+
+extension AppendReport {
+    /// What a store outside this module appended.
+    package init(eventCount: Int, firstLine: Int, byteCount: Int, logEventCount: Int, chainHead: SHA256.Digest?) {
+        self.init(eventCount: eventCount, firstLine: firstLine, byteCount: byteCount, logEventCount: logEventCount)
+        self.chainHead = chainHead
+    }
+}
+
+extension LogLine {
+    /// A complete line of a log read from somewhere other than a file.
+    package static func streamed(number: Int, offset: Int64, bytes: UnsafeRawBufferPointer) -> LogLine {
+        LogLine(number: number, offset: offset, bytes: bytes, terminated: true)
+    }
+}

@@ -1,0 +1,210 @@
+#if Postgres
+import CLibpq
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure talking to PostgreSQL: connecting, a statement, a lost connection.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// The server's SQLSTATE code, when it sent one (`40P01`, `23505`…).
+    public var sqlState: String?
+    /// What libpq or the server said.
+    public var message: String
+    public var description: String { message }
+
+    init(_ message: String, sqlState: String? = nil) {
+        self.message = message.trimmingTrailingWhitespace
+        self.sqlState = sqlState
+    }
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// One libpq connection (`PGconn`), used by one thread at a time.
+final class PGConnection {
+    private let conn: OpaquePointer
+
+    /// Connects to `uri` (`postgresql://…`; anything libpq's `PQconnectdb` takes).
+    init(uri: String) throws(PostgresError) {
+        guard let conn = PQconnectdb(uri) else { throw PostgresError("out of memory connecting to PostgreSQL") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn))
+            PQfinish(conn)
+            throw PostgresError("cannot connect to PostgreSQL: " + message)
+        }
+        self.conn = conn
+        _ = try exec("SET client_min_messages = warning")
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// The server process serving this connection.
+    var backendPID: Int32 { PQbackendPID(conn) }
+
+    var isBroken: Bool { PQstatus(conn) != CONNECTION_OK }
+
+    /// Runs statements without parameters; returns the rows of the last one as text.
+    @discardableResult
+    func exec(_ sql: String) throws(PostgresError) -> [[String?]] {
+        try rows(PQexec(conn, sql))
+    }
+
+    /// Runs one statement with text parameters; returns its rows as text.
+    @discardableResult
+    func exec(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[String?]] {
+        var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0)! } }
+        defer { for p in cStrings { free(p) } }
+        let result = cStrings.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
+                PQexecParams(conn, sql, Int32(parameters.count), nil, values.baseAddress, nil, nil, 0)
+            }
+        }
+        return try rows(result)
+    }
+
+    private func rows(_ result: OpaquePointer?) throws(PostgresError) -> [[String?]] {
+        guard let result else { throw error() }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY: return []
+        case PGRES_TUPLES_OK:
+            var out: [[String?]] = []
+            for r in 0..<PQntuples(result) {
+                out.append((0..<PQnfields(result)).map { c in
+                    PQgetisnull(result, r, c) == 1 ? nil : String(cString: PQgetvalue(result, r, c))
+                })
+            }
+            return out
+        default:
+            throw error(result)
+        }
+    }
+
+    private func error(_ result: OpaquePointer? = nil) -> PostgresError {
+        if let result {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            return PostgresError(String(cString: PQresultErrorMessage(result)), sqlState: state)
+        }
+        return PostgresError(String(cString: PQerrorMessage(conn)))
+    }
+
+    /// Runs `COPY … TO STDOUT (FORMAT binary)` and calls `row` with each row's fields (`nil`
+    /// for NULL), each valid only during the call. The rows stream: memory holds one at a time.
+    func copyOut(_ sql: String, row: ([UnsafeRawBufferPointer?]) throws -> Void) throws {
+        guard let start = PQexec(conn, sql) else { throw error() }
+        let status = PQresultStatus(start)
+        guard status == PGRES_COPY_OUT else {
+            defer { PQclear(start) }
+            throw error(start)
+        }
+        PQclear(start)
+        var headerSeen = false
+        var fields: [UnsafeRawBufferPointer?] = []
+        var failure: (any Error)?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let n = PQgetCopyData(conn, &buffer, 0)
+            if n == -1 { break }
+            if n == -2 { throw error() }
+            guard let buffer else { continue }
+            defer { PQfreemem(buffer) }
+            if failure != nil { continue }   // drain the rest, so that the connection stays usable
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(n))
+            var at = 0
+            if !headerSeen {
+                // "PGCOPY\n\377\r\n\0", flags (4), header extension length (4) and the extension.
+                guard bytes.count >= 19 else { failure = PostgresError("a COPY header cut short"); continue }
+                at = 19 + Int(Self.int32(bytes, 15))
+                headerSeen = true
+            }
+            guard at + 2 <= bytes.count else { continue }
+            let count = Int16(bitPattern: UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]))
+            at += 2
+            if count < 0 { continue }   // the trailer
+            fields.removeAll(keepingCapacity: true)
+            for _ in 0..<Int(count) {
+                let length = Int(Self.int32(bytes, at))
+                at += 4
+                if length < 0 { fields.append(nil); continue }
+                guard at + length <= bytes.count else { failure = PostgresError("a COPY row cut short"); break }
+                fields.append(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]))
+                at += length
+            }
+            if failure != nil { continue }
+            do { try row(fields) } catch { failure = error }
+        }
+        // The COPY's own result.
+        var copyError: PostgresError?
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = error(result) }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if let copyError { throw copyError }
+    }
+
+    /// Runs `COPY … FROM STDIN` (text format) with `data`.
+    func copyIn(_ sql: String, data: [UInt8]) throws(PostgresError) {
+        guard let start = PQexec(conn, sql) else { throw error() }
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            defer { PQclear(start) }
+            throw error(start)
+        }
+        PQclear(start)
+        var offset = 0
+        while offset < data.count {
+            let end = min(data.count, offset + (1 << 20))
+            let ok = data[offset..<end].withUnsafeBytes { b in
+                PQputCopyData(conn, b.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(b.count))
+            }
+            guard ok == 1 else { throw error() }
+            offset = end
+        }
+        guard PQputCopyEnd(conn, nil) == 1 else { throw error() }
+        var copyError: PostgresError?
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = error(result) }
+            PQclear(result)
+        }
+        if let copyError { throw copyError }
+    }
+
+    /// Waits up to `milliseconds` for notifications; returns their payloads (empty on a timeout).
+    func notifications(waitingUpTo milliseconds: Int32) throws(PostgresError) -> [String] {
+        var out = drainNotifications()
+        guard out.isEmpty else { return out }
+        let fd = PQsocket(conn)
+        guard fd >= 0 else { throw PostgresError("the connection to PostgreSQL is closed") }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let n = poll(&pfd, 1, milliseconds)
+        if n < 0 && errno != EINTR { throw PostgresError("poll: " + String(cString: strerror(errno))) }
+        if n > 0 {
+            guard PQconsumeInput(conn) == 1 else { throw error() }
+            out = drainNotifications()
+        }
+        if isBroken { throw error() }
+        return out
+    }
+
+    private func drainNotifications() -> [String] {
+        var out: [String] = []
+        while let notify = PQnotifies(conn) {
+            out.append(String(cString: notify.pointee.extra))
+            PQfreemem(notify)
+        }
+        return out
+    }
+
+    private static func int32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> Int32 {
+        Int32(bitPattern: UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3]))
+    }
+}
+#endif

@@ -1,0 +1,90 @@
+#if Postgres
+import Events
+
+/// Follows a PostgreSQL ledger: every line after a position, once each, in order, across
+/// lost connections.
+///
+/// It `LISTEN`s on the ledger's channel first and then reads the rows after its position, so a
+/// commit is either among the rows read or announced afterwards; announcements only wake it,
+/// the position decides what is new. A lost connection is opened again (with the same
+/// `LISTEN`, then a read from the position): nothing is missed or seen twice.
+///
+/// ```swift
+/// let follower = PostgresFollower(uri: uri, after: 0)
+/// while true {
+///     for record in try follower.next(waitingUpTo: 1000) { handle(record.position, record.line) }
+/// }
+/// ```
+public final class PostgresFollower {
+    /// One committed line.
+    public struct Record: Sendable, Equatable {
+        public var position: Int
+        public var line: [UInt8]
+    }
+
+    public let uri: String
+    /// The last position handed out.
+    public private(set) var position: Int
+    /// Connections opened (1 after the first; more after reconnects).
+    public private(set) var connectionCount = 0
+    private var log: PostgresLog?
+    /// Whether the rows after the position must be read before waiting.
+    private var mustRead = true
+
+    /// A follower of the ledger at `uri` that hands out the lines after line `position`.
+    public init(uri: String, after position: Int = 0) {
+        self.uri = uri
+        self.position = position
+    }
+
+    /// The server process of the current connection (`nil` when disconnected): a test ends it
+    /// with `pg_terminate_backend` to prove a reconnect.
+    public var backendPID: Int32? { log?.connection.backendPID }
+
+    /// The lines committed after ``position``: at once if there are some, else the next commit's,
+    /// or none after `milliseconds`. A lost connection is reopened (a failure to reopen is thrown).
+    public func next(waitingUpTo milliseconds: Int32) throws -> [Record] {
+        for attempt in 0..<2 {
+            do {
+                let log = try connect()
+                if !mustRead {
+                    let notes = try log.connection.notifications(waitingUpTo: milliseconds)
+                    if notes.isEmpty { return [] }
+                }
+                let records = try read(log)
+                mustRead = false
+                return records
+            } catch {
+                // Reconnect once at once; a second failure is the caller's.
+                self.log = nil
+                mustRead = true
+                if attempt == 1 { throw error }
+            }
+        }
+        return []
+    }
+
+    private func connect() throws -> PostgresLog {
+        if let log, !log.connection.isBroken { return log }
+        let log = try PostgresLog(uri: uri, create: false)
+        try log.connection.exec("LISTEN \(PostgresLog.channel)")
+        connectionCount += 1
+        self.log = log
+        mustRead = true
+        return log
+    }
+
+    private func read(_ log: PostgresLog) throws -> [Record] {
+        var records: [Record] = []
+        try log.forEachLine(after: position) { line in
+            records.append(Record(position: line.number, line: Array(line.bytes)))
+        }
+        if let last = records.last { position = last.position }
+        return records
+    }
+
+    public func close() {
+        log = nil
+    }
+}
+#endif

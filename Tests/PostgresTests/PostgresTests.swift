@@ -1,0 +1,218 @@
+#if Postgres
+import Foundation
+import Testing
+import Events
+@testable import PostgresLedger
+
+/// Tests against a real PostgreSQL server: `.ci/run` starts a throwaway one and sets
+/// TICKET_LEDGER_POSTGRES_URI (`postgresql://postgres@/postgres?host=/tmp/…`). Each test works
+/// in a database of its own. Without the variable every test is skipped, saying so.
+enum Server {
+    static let uri: String? = {
+        let value = ProcessInfo.processInfo.environment["TICKET_LEDGER_POSTGRES_URI"]
+        if value == nil {
+            print("note: TICKET_LEDGER_POSTGRES_URI is not set: the PostgreSQL tests are skipped (.ci/run starts a server and sets it)")
+        }
+        return value
+    }()
+    static var available: Bool { uri != nil }
+
+    /// A new, empty database; returns its URI.
+    static func freshDatabase(_ label: String) throws -> String {
+        let base = uri!
+        let name = "tl_\(label)_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try PGConnection(uri: base)
+        try admin.exec("CREATE DATABASE \(name)")
+        // postgresql://user@host/DB?query: the database is the path after the authority.
+        let (head, query) = base.firstIndex(of: "?").map { (String(base[..<$0]), String(base[$0...])) } ?? (base, "")
+        let authorityEnd = head.range(of: "/", range: head.range(of: "://")!.upperBound..<head.endIndex)?.lowerBound ?? head.endIndex
+        return String(head[..<authorityEnd]) + "/" + name + query
+    }
+}
+
+/// Runs the built `ledger-cli`.
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let executable: String = {
+        if let path = ProcessInfo.processInfo.environment["LEDGER_CLI"] { return path }
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
+        for candidate in [dir, Bundle.main.bundleURL.deletingLastPathComponent()] + Bundle.allBundles.map({ $0.bundleURL.deletingLastPathComponent() }) {
+            let path = candidate.appendingPathComponent("ledger-cli").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/ledger-cli").path
+    }()
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+func accepted(_ id: String, ticket: String, at: String = "2024-02-20T08:00:00+08:00") -> String {
+    #"{"id":"\#(id)","ticket":"\#(ticket)","type":"accepted","at":"\#(at)","channel":"hotline"}"# + "\n"
+}
+
+func assigned(_ id: String, ticket: String, unit: String = "市城管局") -> String {
+    #"{"id":"\#(id)","ticket":"\#(ticket)","type":"assigned","at":"2024-02-20T09:00:00+08:00","unit":"\#(unit)","due":"2024-02-25T18:00:00+08:00"}"# + "\n"
+}
+
+@Suite(.enabled(if: Server.available, "TICKET_LEDGER_POSTGRES_URI is not set (run .ci/run, which starts a PostgreSQL server)"))
+struct PostgresTests {
+    @Test func sampleLoadedIntoPostgresReplaysVerifiesAndDigestsAsTheFile() throws {
+        let uri = try Server.freshDatabase("samples")
+        #expect(try CLI.run(["copy", "samples/quyuan-2023-09.jsonl", uri]).status == 0)
+        let args = ["-p", "2023-09", "--units", "samples/quyuan-units.csv"]
+        for format in ["table", "json"] {
+            let fromFile = try CLI.run(["replay", "samples/quyuan-2023-09.jsonl", "--format", format] + args)
+            let fromPostgres = try CLI.run(["replay", uri, "--format", format] + args)
+            #expect(fromFile.status == 0 && fromPostgres.status == 0)
+            #expect(fromPostgres.stdout == fromFile.stdout, "replay --format \(format)")
+        }
+        let explainFile = try CLI.run(["explain", "samples/quyuan-2023-09.jsonl", "--unit", "屈原交通局"] + args)
+        let explainPostgres = try CLI.run(["explain", uri, "--unit", "屈原交通局"] + args)
+        #expect(explainPostgres.stdout == explainFile.stdout && explainFile.status == explainPostgres.status)
+        #expect(try CLI.run(["verify", uri]).stdout == (try CLI.run(["verify", "samples/quyuan-2023-09.jsonl"]).stdout))
+
+        // A chained sample: the same head, and a copy back is the same file, byte for byte.
+        let chained = try Server.freshDatabase("chained")
+        #expect(try CLI.run(["copy", "samples/chained.jsonl", chained]).status == 0)
+        let digestFile = try CLI.run(["digest", "samples/chained.jsonl"])
+        let digestPostgres = try CLI.run(["digest", chained])
+        #expect(digestFile.status == 0 && digestPostgres.stdout == digestFile.stdout)
+        let asOf = ["--as-of", "2024-02-10T00:00:00+08:00"]
+        #expect(try CLI.run(["digest", chained] + asOf).stdout == (try CLI.run(["digest", "samples/chained.jsonl"] + asOf).stdout))
+        let back = FileManager.default.temporaryDirectory.appendingPathComponent("pg-back-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: back) }
+        #expect(try CLI.run(["copy", chained, back]).status == 0)
+        #expect(FileManager.default.contents(atPath: back) == FileManager.default.contents(atPath: CLI.packageRoot.appendingPathComponent("samples/chained.jsonl").path))
+        // Appending goes on with the same chain: verify recomputes it over all the rows.
+        let log = try PostgresLog(uri: chained)
+        _ = try log.append(batch: Array(accepted("PG-1", ticket: "TPG-1").utf8))
+        let summary = try log.verify { _ in }
+        #expect(summary.isClean && summary.chain.firstLine == 1 && summary.lineCount == 39)
+    }
+
+    @Test func concurrentAppenderProcessesEachLandExactlyOnceWithTheChainIntact() throws {
+        let uri = try Server.freshDatabase("concurrent")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pg-concurrent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let writers = 4, appendsEach = 40
+        var processes: [Process] = []
+        for w in 0..<writers {
+            var script = ""
+            for i in 0..<appendsEach {
+                let ticket = "W\(w)-\(i)"
+                let batch = scratch.appendingPathComponent("\(ticket).jsonl")
+                try (accepted("a-\(ticket)", ticket: ticket) + assigned("s-\(ticket)", ticket: ticket)).write(to: batch, atomically: true, encoding: .utf8)
+                script += "'\(CLI.executable)' append '\(uri)' '\(batch.path)' >/dev/null || exit 1\n"
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script]
+            try process.run()
+            processes.append(process)
+        }
+        for process in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        let log = try PostgresLog(uri: uri, create: false)
+        var problems: [LogProblem] = []
+        let summary = try log.verify(requireChain: true) { problems.append($0) }
+        #expect(problems.isEmpty)
+        #expect(summary.eventCount == writers * appendsEach * 2 && summary.lineCount == writers * appendsEach * 2)
+        #expect(summary.ticketCount == writers * appendsEach && summary.chain.breakCount == 0)
+        // Each batch's two lines are adjacent: appends did not interleave.
+        var ids: [String] = []
+        try log.forEachLine { line in
+            let text = String(decoding: line.bytes, as: UTF8.self)
+            ids.append(String(text.split(separator: "\"")[3]))
+        }
+        #expect(Set(ids).count == ids.count)
+        for k in stride(from: 0, to: ids.count, by: 2) {
+            #expect(ids[k].hasPrefix("a-") && ids[k + 1] == "s-" + ids[k].dropFirst(2))
+        }
+    }
+
+    @Test func aRejectedBatchLeavesNothingAndTheWriterGoesOn() throws {
+        let uri = try Server.freshDatabase("rejected")
+        let log = try PostgresLog(uri: uri)
+        _ = try log.append(batch: Array((accepted("R1", ticket: "TR1")).utf8))
+        // Line 2 is valid, line 3 is not (closed before assigned): none of the three lands.
+        let bad = accepted("R2", ticket: "TR2") + assigned("R3", ticket: "TR2")
+            + #"{"id":"R4","ticket":"TR1","type":"closed","at":"2024-02-21T08:00:00+08:00","unit":"x"}"# + "\n"
+        #expect(throws: AppendError.self) { try log.append(batch: Array(bad.utf8)) }
+        // A duplicate of a committed id, from another writer.
+        let other = try PostgresLog(uri: uri)
+        #expect(throws: AppendError.self) { try other.append(batch: Array(accepted("R1", ticket: "TR9").utf8)) }
+        #expect(try log.count() == 1)
+        // The rejected ids are free again, and both writers see each other's commits.
+        _ = try log.append(batch: Array((accepted("R2", ticket: "TR2")).utf8))
+        _ = try other.append(batch: Array((assigned("R3", ticket: "TR2")).utf8))
+        _ = try log.append(batch: Array((assigned("R5", ticket: "TR1")).utf8))
+        let summary = try log.verify { _ in }
+        #expect(summary.isClean && summary.lineCount == 4 && summary.chain.firstLine == 1)
+        // Through the CLI: exit 1, the ledger unchanged.
+        let batch = FileManager.default.temporaryDirectory.appendingPathComponent("pg-bad-\(UUID().uuidString).jsonl")
+        try bad.write(to: batch, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: batch) }
+        let result = try CLI.run(["append", uri, batch.path])
+        #expect(result.status == 1 && result.stdout.contains("unchanged"))
+        #expect(try log.count() == 4)
+    }
+
+    @Test func aSubscriberAcrossAReconnectSeesEveryEventOnce() throws {
+        let uri = try Server.freshDatabase("follow")
+        let writer = try PostgresLog(uri: uri)
+        _ = try writer.append(batch: Array(accepted("F0", ticket: "TF0").utf8))
+        let follower = PostgresFollower(uri: uri)
+        var seen: [Int] = try follower.next(waitingUpTo: 0).map(\.position)
+        #expect(seen == [1])
+        #expect(try follower.next(waitingUpTo: 50).isEmpty)
+        for i in 1...3 { _ = try writer.append(batch: Array(accepted("F\(i)", ticket: "TF\(i)").utf8)) }
+        while seen.count < 4 { seen += try follower.next(waitingUpTo: 2000).map(\.position) }
+        // The server ends the follower's connection; commits go on while it is away.
+        let pid = try #require(follower.backendPID)
+        let admin = try PGConnection(uri: uri)
+        try admin.exec("SELECT pg_terminate_backend(\(pid))")
+        for i in 4...6 { _ = try writer.append(batch: Array(accepted("F\(i)", ticket: "TF\(i)").utf8)) }
+        var rounds = 0
+        while seen.count < 7 && rounds < 20 {
+            seen += try follower.next(waitingUpTo: 500).map(\.position)
+            rounds += 1
+        }
+        #expect(seen == Array(1...7))
+        #expect(follower.connectionCount == 2)
+        #expect(try follower.next(waitingUpTo: 100).isEmpty)
+        // `ledger-cli follow` over the same ledger: the table once, then after one more commit.
+        let followProcess = Process()
+        followProcess.executableURL = URL(fileURLWithPath: CLI.executable)
+        followProcess.arguments = ["follow", uri, "-p", "2024-02", "--format", "json", "--updates", "1"]
+        let out = Pipe()
+        followProcess.standardOutput = out
+        try followProcess.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        _ = try writer.append(batch: Array(assigned("F7", ticket: "TF1").utf8))
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        followProcess.waitUntilExit()
+        #expect(followProcess.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self).split(separator: "\n").count == 2)
+    }
+}
+#endif
