@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections", "LedgerBenchKit"]),
         .testTarget(name: "ReportTests", dependencies: ["Events", "Projections", "Reports"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Events", "Projections"]),
-        .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench"]),
+        .testTarget(name: "CLITests", dependencies: ["ledger-cli", "ledger-bench", "Events"]),
         // Runs against a real server (TICKET_LEDGER_POSTGRES_URI; .ci/run starts one); compiles only with the trait.
         .testTarget(name: "PostgresTests", dependencies: ["Events", "Projections", "PostgresLedger", "ledger-cli"]),
     ],

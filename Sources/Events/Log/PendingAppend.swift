@@ -104,11 +104,18 @@ public struct PendingAppend: Sendable, Equatable {
         try syncParentDirectory(of: marker)
     }
 
-    /// Removes the marker of the log at `path` (a missing one is fine) and flushes the directory.
+    /// Removes the marker of the log at `path` (a missing one is fine).
+    ///
+    /// The removal is not flushed: a marker that a power cut brings back is settled harmlessly.
+    /// It is removed only once the log is flushed either with the whole batch (a returning
+    /// marker finds the batch, with its digest, and is settled as finished, whatever was
+    /// appended after it) or cut back to its length before the batch (it finds nothing to roll
+    /// back). Bytes can follow a cut-back log only after the next marker is written, and writing
+    /// one flushes the directory, which makes this removal durable first. That saves a flush of
+    /// the directory on every append.
     static func remove(forLog path: String) throws(LogFileError) {
         let marker = markerPath(forLog: path)
         if unlink(marker) != 0 && errno != ENOENT { throw .system(marker, "remove the append marker") }
-        try syncParentDirectory(of: marker)
     }
 
     /// Reads the marker of the log at `path`: `nil` when there is none.
