@@ -20,7 +20,7 @@ extension Hotline {
             } else if let n = Int(text), n >= 1 {
                 from = n
             } else {
-                throw HTTPError(.badRequest, message: "invalid from '\(text)' (expected a position ≥ 1, or end)\n")
+                throw HTTPError(.badRequest, message: "invalid from '\(text)' (expected a position ≥ 1, or end)")
             }
         }
         let start = from

@@ -39,7 +39,8 @@ struct Hotline: Sendable {
         router.get("explain") { request, _ in try await explain(request) }
         router.get("bulletin") { request, _ in try await bulletin(request) }
         router.get("health") { _, _ in
-            Response.text("{\"events\": \(await ledger.count)}\n", contentType: "application/json")
+            try await ledger.refresh()
+            return Response.text("{\"events\": \(await ledger.count)}\n", contentType: "application/json")
         }
     }
 
@@ -109,6 +110,9 @@ struct Hotline: Sendable {
         let roster = try self.roster(query)
         let format = try Self.choice(query, "format", default: ReportFormat.json)
         let language = try Self.choice(query, "lang", default: Language.zh)
+        // The ledger reads other processes' lines on its own only while a subscriber waits for
+        // new events; read them now (a stat when nothing changed), so the table includes them.
+        try await ledger.refresh()
         let report = live.report(period: period, rules: rules, roster: roster)
         let text = ReportRenderer(report: report, language: language).render(format)
         return .text(text, contentType: format == .json ? "application/json" : "text/plain")
@@ -118,7 +122,7 @@ struct Hotline: Sendable {
     func explain(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
         let period = try Self.period(query)
-        guard let unit = query.get("unit"), !unit.isEmpty else { throw HTTPError(.badRequest, message: "missing unit=UNIT\n") }
+        guard let unit = query.get("unit"), !unit.isEmpty else { throw HTTPError(.badRequest, message: "missing unit=UNIT") }
         let format = try Self.choice(query, "format", default: ExplanationFormat.json)
         let rules = self.rules
         let path = ledger.path
@@ -141,7 +145,7 @@ struct Hotline: Sendable {
         let roster = try self.roster(query)
         let scheme: BulletinScheme? = try query.get("scheme").map { text in
             guard let scheme = BulletinScheme(rawValue: text) else {
-                throw HTTPError(.badRequest, message: "invalid scheme '\(text)' (expected yueyang, xiangtan or quarterly)\n")
+                throw HTTPError(.badRequest, message: "invalid scheme '\(text)' (expected yueyang, xiangtan or quarterly)")
             }
             return scheme
         }
@@ -162,12 +166,12 @@ struct Hotline: Sendable {
 
     static func period(_ query: Parameters) throws -> Period {
         guard let text = query.get("period"), !text.isEmpty else {
-            throw HTTPError(.badRequest, message: "missing period=PERIOD (2024-02, 2024-Q1, 2024 or 2024-02-01..2024-02-15)\n")
+            throw HTTPError(.badRequest, message: "missing period=PERIOD (2024-02, 2024-Q1, 2024 or 2024-02-01..2024-02-15)")
         }
         do {
             return try Period.parse(text)
         } catch {
-            throw HTTPError(.badRequest, message: "\(error.description)\n")
+            throw HTTPError(.badRequest, message: "\(error.description)")
         }
     }
 
@@ -176,7 +180,7 @@ struct Hotline: Sendable {
         guard let name = query.get("units"), !name.isEmpty else { return nil }
         guard let roster = rosters[name] else {
             let known = rosters.keys.sorted().joined(separator: ", ")
-            throw HTTPError(.badRequest, message: "unknown units '\(name)' (rosters: \(known.isEmpty ? "none; start the service with --roster NAME=FILE" : known))\n")
+            throw HTTPError(.badRequest, message: "unknown units '\(name)' (rosters: \(known.isEmpty ? "none; start the service with --roster NAME=FILE" : known))")
         }
         return roster
     }
@@ -186,15 +190,15 @@ struct Hotline: Sendable {
         guard let text = query.get(name) else { return value }
         guard let choice = T(rawValue: text) else {
             let names = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw HTTPError(.badRequest, message: "invalid \(name) '\(text)' (expected one of \(names))\n")
+            throw HTTPError(.badRequest, message: "invalid \(name) '\(text)' (expected one of \(names))")
         }
         return choice
     }
 
     static func requireValid(_ summary: LogReplay.Summary, path: String) throws {
         guard summary.problems.isEmpty else {
-            let lines = summary.problems.prefix(20).map { $0.formatted(file: path) }.joined(separator: "\n")
-            throw HTTPError(.internalServerError, message: "the log has invalid lines:\n\(lines)\n")
+            let lines = summary.problems.prefix(20).map { $0.formatted(file: path) }.joined(separator: "; ")
+            throw HTTPError(.internalServerError, message: "the log has invalid lines: \(lines)")
         }
     }
 
