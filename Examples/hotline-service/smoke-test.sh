@@ -77,6 +77,13 @@ status="$(curl -sS -o "$work/explain.json" -w '%{http_code}' -G "$url/explain" -
 status="$(curl -sS -o "$work/bulletin.html" -w '%{http_code}' "$url/bulletin?period=2024-02")"
 [ "$status" = 200 ] && grep -qi '<html' "$work/bulletin.html" || fail "GET /bulletin answered $status without HTML"
 step "explain 市城管局: 200; bulletin: 200, $(wc -c <"$work/bulletin.html") bytes of HTML"
+if [ -x "$cli" ]; then
+    "$cli" explain "$log" --period 2024-02 --unit 市城管局 --format json >"$work/cli-explain.json"
+    cmp -s "$work/explain.json" "$work/cli-explain.json" || fail "/explain differs from 'ledger-cli explain --format json'"
+    "$cli" bulletin "$log" --period 2024-02 --format html >"$work/cli-bulletin.html"
+    cmp -s "$work/bulletin.html" "$work/cli-bulletin.html" || fail "/bulletin differs from 'ledger-cli bulletin --format html'"
+    step "explain and bulletin are byte for byte what 'ledger-cli explain --format json' and 'bulletin --format html' print"
+fi
 
 # 5. Subscribe from position 1 in the background, then append one more event while it is open.
 curl -sS -N --max-time 60 "$url/events?from=1" >"$work/sse.txt" 2>"$work/sse.err" &
