@@ -18,7 +18,7 @@ let hotline: Hotline
 do {
     hotline = try await Hotline.open(config)
 } catch {
-    FileHandle.standardError.write(Data("hotline-service: cannot open \(config.logPath): \(error)\n".utf8))
+    FileHandle.standardError.write(Data("hotline-service: \(error)\n".utf8))
     exit(1)
 }
 
