@@ -25,9 +25,13 @@ import LedgerBenchKit
             let end = min(lines.count, start + 37 + step * 11 % 90)
             let batch = lines[start..<end].flatMap { $0 }
             if step % 4 == 3 {
-                // Another writer appends this batch; the ledger reads it before its next append.
-                _ = try LogAppender(path: path).append(batch: batch)
-                try await ledger.refresh()
+                // Another writer appends this batch; the ledger, following the file for its
+                // observers, reads it within moments.
+                let report = try LogAppender(path: path).append(batch: batch)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while await ledger.count < report.logEventCount && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
             } else {
                 try await ledger.append(batch: batch)
             }

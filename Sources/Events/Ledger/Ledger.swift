@@ -462,24 +462,32 @@ public actor Ledger {
         }
     }
 
-    /// Checks the file for other processes' lines every ``Options/followInterval`` while anyone waits.
+    /// Checks the file for other processes' lines every ``Options/followInterval`` while anyone
+    /// waits for events or observes them: a `stat` of the log, and a read only when it changed.
     private func startFollowing() {
         guard !following else { return }
         following = true
         Task {
-            while !self.commitWaiters.isEmpty && !self.closed {
+            while (!self.commitWaiters.isEmpty || !self.observers.isEmpty) && !self.closed {
                 try? await Task.sleep(for: self.options.followInterval)
-                try? self.refresh()
+                if self.fileChanged() { try? self.refresh() }
             }
             self.following = false
         }
     }
 
+    /// Whether the log's length differs from what this ledger knows (or its state is stale).
+    private func fileChanged() -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return stale || Int64(info.st_size) != known.byteCount
+    }
+
     // MARK: Observers
 
     /// Calls `body` with every record already in the log, then with each run of records as they
-    /// commit (from this ledger or, once read, another process), on the ledger's thread, before
-    /// the append that wrote them returns. Keep `body` short; it must not call the ledger.
+    /// commit — from this ledger before the append that wrote them returns, from other processes
+    /// within about ``Options/followInterval`` — on the ledger's thread. Keep `body` short; it must not call the ledger.
     /// - Returns: A token for ``removeObserver(_:)``.
     @discardableResult
     public func addObserver(_ body: @escaping @Sendable ([Record]) -> Void) throws(LogFileError) -> Int {
@@ -493,6 +501,7 @@ public actor Ledger {
         let id = nextWaiterID
         nextWaiterID += 1
         observers.append((id, body))
+        startFollowing()
         return id
     }
 
