@@ -145,9 +145,9 @@ enum LedgerCommand {
             let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             close(fd)
+            defer { unlink(file) }
             let child = try ChildRun.run([cli, "append", log, file])
             let exited = now()
-            unlink(file)
             guard child.status == 0 else { throw BenchUsageError("\(cli) append exited with \(child.status)") }
             cliTimes.append(child.wall)
             otherDelays.append(max(0, try await watcher.value - exited))
