@@ -91,4 +91,53 @@ import Testing
         let bad = try LedgerCLI.run(BulletinCommandTests.quyuan + ["--order", "alphabet"])
         #expect(bad.status != 0 && bad.stderr.contains("order"))
     }
+
+    /// A channel's own ranking minimums from the configuration file (`minVolume`), the mailbox's
+    /// from `--mailbox-min-volume`, and the Xiangtan table in `--order volume`; the proposal
+    /// channel's section and 附件 in the xiangtan scheme.
+    @Test func rankingMinimumsPerChannelAndTheXiangtanOrder() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var lines: [String] = []
+        func ticket(_ id: String, _ channel: String, _ unit: String, day: Int) {
+            let d = String(format: "2024-02-%02d", day)
+            lines.append(#"{"id":"\#(id)a","ticket":"\#(id)","type":"accepted","at":"\#(d)T09:00:00+08:00","channel":"\#(channel)"}"#)
+            lines.append(#"{"id":"\#(id)b","ticket":"\#(id)","type":"assigned","at":"\#(d)T10:00:00+08:00","unit":"\#(unit)","due":"\#(d)T18:00:00+08:00"}"#)
+            lines.append(#"{"id":"\#(id)c","ticket":"\#(id)","type":"closed","at":"\#(d)T12:00:00+08:00","unit":"\#(unit)"}"#)
+        }
+        ticket("H1", "hotline", "甲局", day: 1)
+        ticket("H2", "hotline", "丁局", day: 2)
+        ticket("H3", "hotline", "丁局", day: 3)
+        ticket("P1", "proposal", "乙局", day: 4)
+        ticket("P2", "proposal", "乙局", day: 5)
+        ticket("P3", "proposal", "丙局", day: 6)
+        let log = try folder.write("log.jsonl", lines.joined(separator: "\n") + "\n")
+        let units = try folder.write("units.csv", "unit,group\n甲局,委办局\n丁局,委办局\n")
+        try folder.write("proposal-units.csv", "unit,group\n丙局,委办局\n乙局,委办局\n")
+        let config = try folder.write("bulletin.json", #"{"channels": [{"channel": "proposal", "units": "proposal-units.csv", "minVolume": {"委办局": 2}}]}"#)
+        let json = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--units", units, "--config", config, "--format", "json",
+                                      "--mailbox-min-volume", "委办局=5"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let rankings = try #require(root["rankings"] as? [[String: Any]])
+        let proposal = rankings.filter { $0["channel"] as? String == "proposal" }
+        #expect(proposal.map { $0["minimumVolume"] as? Int } == [2, 2])
+        #expect(proposal.map { $0["units"] as? [String] } == [["乙局"], ["乙局"]], "丙局 has one ticket due, below the minimum of 2")
+        let hotline = rankings.filter { $0["channel"] as? String == "hotline" }
+        #expect(hotline.first?["units"] as? [String] == ["丁局", "甲局"])
+        let xiangtan = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--units", units, "--config", config, "--scheme", "xiangtan"])
+        #expect(xiangtan.status == 0)
+        #expect(xiangtan.stdout.hasPrefix("# 2024年2月12345热线和政协微建议工作情况通报\n"))
+        #expect(xiangtan.stdout.contains("## 二、政协微建议办理情况"))
+        #expect(xiangtan.stdout.contains("## 附件2  2024年2月政协微建议办理情况统计表"))
+        func firstRow(_ text: String) -> String? { text.split(separator: "\n").first { $0.hasPrefix("| 甲局") || $0.hasPrefix("| 丁局") }.map(String.init) }
+        #expect(firstRow(xiangtan.stdout)?.hasPrefix("| 甲局") == true, "roster order by default")
+        let byVolume = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--units", units, "--scheme", "xiangtan", "--order", "volume"])
+        #expect(firstRow(byVolume.stdout)?.hasPrefix("| 丁局") == true, "most 交办数 first")
+        let bad = try folder.write("bad.json", #"{"channels": [{"channel": "proposal", "minVolume": {"委办局": "two"}}]}"#)
+        let refused = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--config", bad])
+        #expect(refused.status == 64 && refused.stderr.contains("field 'channels[0].minVolume.委办局'"), "\(refused.stderr)")
+        let badMailbox = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--mailbox-min-volume", "委办局"])
+        #expect(badMailbox.status == 64 && badMailbox.stderr.contains("invalid --mailbox-min-volume '委办局'"))
+    }
 }

@@ -107,14 +107,14 @@ enum SampleBulletins {
         let report = bulletin.hotline.report
         #expect(bulletin.hotline.groups == ["县市区", "行政事业单位", "公共服务企业"])
         #expect(bulletin.hotline.groups.map { g in report.rows.filter { $0.group == g }.count } == [13, 44, 8])
-        let rankings = bulletin.rankings.filter { $0.by == .score }.map { ($0.group, $0.minimumVolume, $0.top.map(\.unit)) }
+        let rankings = bulletin.hotline.rankings.filter { $0.by == .score }.map { ($0.group, $0.minimumVolume, $0.top.map(\.unit)) }
         #expect(rankings.map(\.0) == ["县市区", "行政事业单位", "公共服务企业"])
         #expect(rankings.map(\.1) == [0, 50, 100])
         #expect(rankings.map(\.2) == [["城陵矶新港区", "南湖新区", "屈原管理区"], ["市城管局", "市广播电视台", "市邮政管理局"],
                                       ["市水务集团公司", "国网岳阳供电公司", "市公交集团公司"]])
         #expect(bulletin.rankings[1].top.map { $0.scorecard.score.description } == ["97.9", "95.2", "95.1"])
         // Beside them, the same groups (and minimums) ranked by volume (受理案件数).
-        let volume = bulletin.rankings.filter { $0.by == .volume }
+        let volume = bulletin.hotline.rankings.filter { $0.by == .volume }
         #expect(volume.map(\.group) == ["县市区", "行政事业单位", "公共服务企业"])
         #expect(volume.map(\.minimumVolume) == [0, 50, 100])
         for ranking in volume {

@@ -129,10 +129,13 @@ enum SampleBulletins {
         let text = BulletinRenderer(bulletin: bulletin).render(.json)
         let root = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let rankings = try #require(root["rankings"] as? [[String: Any]])
-        #expect(rankings.count == 6)
+        // Three groups by score and by volume, for the hotline and for the mailbox.
+        #expect(rankings.count == 12)
+        #expect(rankings.first?["channel"] as? String == "hotline")
         #expect(rankings.first?["group"] as? String == "县市区" && rankings.first?["by"] as? String == "score")
         #expect(rankings.first?["units"] as? [String] == ["城陵矶新港区", "南湖新区", "屈原管理区"])
-        #expect(rankings.map { $0["by"] as? String }.filter { $0 == "volume" }.count == 3)
+        #expect(rankings.map { $0["by"] as? String }.filter { $0 == "volume" }.count == 6)
+        #expect(rankings.map { $0["channel"] as? String }.filter { $0 == "mailbox" }.count == 6)
         let deductions = try #require(root["deductions"] as? [[String: Any]])
         #expect(deductions.count == bulletin.deductions.count)
         #expect(Set(deductions.compactMap { $0["source"] as? String }) == ["manual", "grade", "overdue"])
@@ -167,6 +170,74 @@ enum SampleBulletins {
         #expect(markdown.contains("评价为“非常满意”的回访，按单位"))
         let html = BulletinRenderer(bulletin: bulletin).render(.html)
         #expect(html.contains("超期申请延期") && html.contains("非常满意"))
+    }
+
+    /// Yueyang's mailbox paragraph, as published: 县(市)区市长信箱办理综合指标分值100分的有：临湘市、屈原管理区和岳阳经开区
+    /// … 综合指标分值100分的单位有28个，信件办理量在10件以上且综合指标分值100分的有：市公安交警支队、市人社局、市城管局和市教体局.
+    /// The mailbox is ranked per group like the hotline (letters due at least 10 outside the
+    /// counties), ties at the cut named too, and ranked by volume beside it.
+    @Test func theMailboxIsRankedPerGroupAsPublished() throws {
+        let bulletin = try SampleBulletins.yueyang.get()
+        let mailbox = try #require(bulletin.mailbox)
+        let byScore = mailbox.rankings.filter { $0.by == .score }
+        #expect(byScore.map(\.channel) == ["mailbox", "mailbox", "mailbox"])
+        #expect(byScore.map(\.group) == ["县市区", "行政事业单位", "公共服务企业"])
+        #expect(byScore.map(\.minimumVolume) == [0, 10, 10])
+        #expect(Set(byScore[0].top.map(\.unit)) == ["临湘市", "屈原管理区", "岳阳经开区"])
+        #expect(byScore[1].top.map(\.unit) == ["市公安交警支队", "市人社局", "市城管局", "市教体局"])
+        let markdown = BulletinRenderer(bulletin: bulletin).render(.markdown)
+        #expect(markdown.contains("县市区综合指标分值100分的有：岳阳经开区、临湘市和屈原管理区。"))
+        #expect(markdown.contains("行政事业单位中综合指标分值100分的单位有26个，信件办理量在10件以上且综合指标分值100分的有：市公安交警支队、市人社局、市城管局和市教体局。"))
+        // 26 + the two companies with full marks: the published 28.
+        #expect(mailbox.rows(in: "公共服务企业").filter { $0.scorecard.score.description == "100.00" }.count == 2)
+        let byVolume = mailbox.rankings.filter { $0.by == .volume }
+        #expect(byVolume.map(\.group) == ["县市区", "行政事业单位", "公共服务企业"])
+        #expect(byVolume[1].top.map(\.unit) == ["市交通运输局", "市公安局", "市公安交警支队"])
+        #expect(markdown.contains("信件办理量10件以上的行政事业单位受理来信量排名前三位的分别是：市交通运输局（50件）、市公安局（34件）和市公安交警支队（27件）。"))
+        // The hotline's rankings are unchanged: three per group, no ties at the cut.
+        #expect(bulletin.hotline.rankings.filter { $0.by == .score }.map(\.top.count) == [3, 3, 3])
+    }
+
+    /// A ticket on a channel without options of its own (`proposal`), an extension policy broken
+    /// on the hotline: every scheme prints the proposal's section (with its ticket, source and
+    /// rating words) and the 延期与退单 section, in Markdown and in HTML.
+    @Test(arguments: BulletinScheme.allCases)
+    func aProposalTicketAppearsInEveryScheme(_ scheme: BulletinScheme) throws {
+        var request = BulletinRequest(period: .month(2024, 2), scheme: scheme, mailboxRules: nil)
+        request.rules.policy = .common
+        request.compare = .never
+        let proposalRequest = BulletinRequest.ChannelRequest(channel: "proposal")
+        let events = [
+            Event(id: "h1", ticket: "H1", at: t("2024-02-01T09:00:00+08:00"), body: .accepted(channel: "hotline", category: "投诉", topic: nil)),
+            Event(id: "h2", ticket: "H1", at: t("2024-02-01T10:00:00+08:00"), body: .assigned(unit: "甲局", due: t("2024-02-05T18:00:00+08:00"))),
+            Event(id: "h3", ticket: "H1", at: t("2024-02-04T10:00:00+08:00"), body: .extended(unit: "甲局", due: t("2024-02-07T18:00:00+08:00"), reason: nil)),
+            Event(id: "h4", ticket: "H1", at: t("2024-02-06T10:00:00+08:00"), body: .extended(unit: "甲局", due: t("2024-02-09T18:00:00+08:00"), reason: nil)),
+            Event(id: "h5", ticket: "H1", at: t("2024-02-08T10:00:00+08:00"), body: .closed(unit: "甲局", reply: nil)),
+            Event(id: "p1", ticket: "P-0001", at: t("2024-02-02T09:00:00+08:00"), body: .accepted(channel: "proposal", category: "建议", topic: nil),
+                  extraFields: [.init(key: "source", rawValue: #""政协委员微建议""#)]),
+            Event(id: "p2", ticket: "P-0001", at: t("2024-02-02T10:00:00+08:00"), body: .assigned(unit: "乙局", due: t("2024-02-06T18:00:00+08:00"))),
+            Event(id: "p3", ticket: "P-0001", at: t("2024-02-09T10:00:00+08:00"), body: .closed(unit: "乙局", reply: nil)),
+            Event(id: "p4", ticket: "P-0001", at: t("2024-02-12T10:00:00+08:00"), body: .callbackRated(unit: "乙局", rating: .satisfied),
+                  extraFields: [.init(key: "ratingText", rawValue: #""非常满意""#)]),
+        ]
+        func folds(_ rules: RuleSet) -> (Projection, BulletinFold) {
+            (Projection(options: ProjectionOptions(rules: rules)), BulletinFold(options: ProjectionOptions(rules: rules)))
+        }
+        var hotline = folds(request.rules), proposal = folds(proposalRequest.effectiveRules(hotline: request.rules))
+        for e in events {
+            hotline.0.apply(e); hotline.1.apply(e)
+            proposal.0.apply(e); proposal.1.apply(e)
+        }
+        let bulletin = Bulletin(request: request, hotline: hotline, mailbox: nil, channels: [(proposalRequest, proposal)])
+        #expect(bulletin.channels.map(\.channel) == ["proposal"])
+        for format in [BulletinFormat.markdown, .html] {
+            let text = BulletinRenderer(bulletin: bulletin).render(format)
+            #expect(text.contains("政协微建议"), "\(scheme) \(format): no section for the proposal channel")
+            #expect(text.contains("P-0001"), "\(scheme) \(format): the overdue proposal ticket is not listed")
+            #expect(text.contains("政协委员微建议"), "\(scheme) \(format): no sources")
+            #expect(text.contains("非常满意"), "\(scheme) \(format): no rating words")
+            #expect(text.contains("多次延期") && text.contains("H1"), "\(scheme) \(format): no 延期与退单 section")
+        }
     }
 
     /// A quarter says 季度, never 月度, and prints no table of zero A-grade units.

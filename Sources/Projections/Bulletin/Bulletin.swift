@@ -15,9 +15,10 @@ public struct Bulletin: Sendable {
     /// Every other channel with a section: the request's channels (when active or given a
     /// roster), then the channels found in the log that no rule set covers, by name.
     public var channels: [ChannelSection] = []
-    /// The top units of each hotline roster group: by score (among those with enough tickets
-    /// due), then by volume (受理案件数), group by group in roster order.
-    public var rankings: [GroupRanking]
+    /// The top units of each roster group of every section (the hotline's, the mailbox's, the
+    /// other channels'): by score (among those with enough tickets due), then by volume
+    /// (受理案件数), group by group in roster order, section by section.
+    public var rankings: [GroupRanking] { sections.flatMap(\.rankings) }
     /// Whether the totals are compared with the previous period, and why not.
     public var comparison: ComparisonBasis = .compared
     /// Deductions (negative points): computed from the tables, then manual, by unit.
@@ -83,7 +84,18 @@ public struct Bulletin: Sendable {
         public var order: BulletinRequest.RowOrder = .score
         public var subtotals = true
         /// The roster's units in order (for ``BulletinRequest/RowOrder/roster``).
-        var rosterUnits: [String] = []
+        public internal(set) var rosterUnits: [String] = []
+        /// The top units of each roster group by score, then by volume, with this section's
+        /// minimum volumes (``BulletinRequest/rankingMinimum``,
+        /// ``BulletinRequest/mailboxRankingMinimum``, ``BulletinRequest/ChannelRequest/rankingMinimum``).
+        public var rankings: [GroupRanking] = []
+
+        /// The section's table in the Xiangtan layout (交办数, 按期办结数, 逾期数, callbacks,
+        /// supervision), roster units first.
+        public var statistics: XiangtanTable {
+            XiangtanTable(report: report, counts: counts,
+                          roster: rosterUnits.isEmpty ? nil : Roster(entries: rosterUnits.map { Roster.Entry(unit: $0) }))
+        }
 
         /// Rows in the request's order (`rows`: the table's, best score first).
         public func ordered(_ rows: [PeriodReport.Row]) -> [PeriodReport.Row] {
@@ -158,13 +170,16 @@ public struct Bulletin: Sendable {
 
     /// A group's best units.
     public struct GroupRanking: Sendable {
+        /// The channel of the section ranked (`nil`: a rule set that counts every channel).
+        public var channel: String? = nil
         /// The roster group (`nil`: all units, for a roster without groups).
         public var group: String?
         /// What the units are ranked by.
         public var by: RankingKey = .score
         /// The least tickets due a unit needs to be ranked.
         public var minimumVolume: Int
-        /// The best units, best first.
+        /// The best units, best first: by score, the ranking's size and every unit with the same
+        /// score as the last of them (并列); by volume, the ranking's size.
         public var top: [PeriodReport.Row]
         /// How many units of the group had enough tickets.
         public var eligible: Int
@@ -206,7 +221,8 @@ extension Bulletin {
             comparison = .off
         }
         self.comparison = comparison
-        func section(_ rules: RuleSet, _ roster: Roster?, _ folds: (Projection, BulletinFold), title: String? = nil) -> ChannelSection {
+        func section(_ rules: RuleSet, _ roster: Roster?, _ folds: (Projection, BulletinFold), title: String? = nil,
+                     minimum: [String: Int]) -> ChannelSection {
             var s = Self.section(period: period, rules: rules, roster: roster, folds: folds, overdueByAssignment: byAssignment)
             if comparison != .compared { s.previous = nil }
             s.title = title
@@ -214,21 +230,21 @@ extension Bulletin {
             s.subtotals = request.subtotals
             s.rosterUnits = roster?.entries.map(\.unit) ?? []
             if let policy = rules.policy { s.violations = folds.1.policyViolations(period: period, policy: policy) }
+            s.rankings = Self.rankings(s, minimum: minimum, size: request.rankingSize)
             return s
         }
-        self.hotline = section(request.rules, request.roster, hotline)
+        self.hotline = section(request.rules, request.roster, hotline, minimum: request.rankingMinimum)
         if let mailboxRules = request.mailboxRules, let folds = mailbox,
            request.mailboxRoster != nil || !folds.0.counts(period: period).isEmpty {
-            self.mailbox = section(mailboxRules, request.mailboxRoster, folds)
+            self.mailbox = section(mailboxRules, request.mailboxRoster, folds, minimum: request.mailboxRankingMinimum)
         } else {
             self.mailbox = nil
         }
         self.channels = channels.compactMap { item in
             let rules = item.request.effectiveRules(hotline: request.rules)
             guard item.request.roster != nil || !item.folds.0.counts(period: period).isEmpty else { return nil }
-            return section(rules, item.request.roster, item.folds, title: item.request.title)
+            return section(rules, item.request.roster, item.folds, title: item.request.title, minimum: item.request.rankingMinimum)
         }
-        self.rankings = Self.rankings(self.hotline, minimum: request.rankingMinimum, size: request.rankingSize)
         let manual = hotline.1.adjustments(period: period)
         // The Xiangtan scheme grades nobody, so only manual entries apply there.
         let all = request.scheme == .xiangtan ? manual
@@ -270,14 +286,21 @@ extension Bulletin {
     }
 
     /// The best units of each group (roster order) among those with at least the group's
-    /// minimum of tickets due; a report without groups gets one ranking of all units.
+    /// minimum of tickets due; a report without groups gets one ranking of all units. By score,
+    /// units tied with the last one named are named too (a centre lists every unit with full
+    /// marks, as Yueyang's mailbox paragraph does: 信件办理量在10件以上且综合指标分值100分的有四个).
     static func rankings(_ section: ChannelSection, minimum: [String: Int], size: Int) -> [GroupRanking] {
         let report = section.report
+        let channel = section.channel
         let groups = section.groups.contains { $0 != nil } ? section.groups.filter { $0 != nil } : [nil]
         let byScore = groups.map { group in
             let least = group.flatMap { minimum[$0] } ?? 0
             let eligible = report.rows.filter { ($0.group == group || group == nil) && !$0.scorecard.isEmpty && $0.counts.due >= least }
-            return GroupRanking(group: group, by: .score, minimumVolume: least, top: Array(eligible.prefix(size)), eligible: eligible.count)
+            var top = Array(eligible.prefix(size))
+            if let last = top.last?.scorecard.score {
+                top += eligible.dropFirst(top.count).prefix { $0.scorecard.score == last }
+            }
+            return GroupRanking(channel: channel, group: group, by: .score, minimumVolume: least, top: top, eligible: eligible.count)
         }
         // By volume: the same groups and minimums; units with at least one ticket accepted.
         let byVolume = groups.map { group in
@@ -285,7 +308,8 @@ extension Bulletin {
             let eligible = report.rows.enumerated()
                 .filter { ($0.element.group == group || group == nil) && $0.element.counts.accepted > 0 && $0.element.counts.due >= least }
                 .sorted { ($1.element.counts.accepted, $0.offset) < ($0.element.counts.accepted, $1.offset) }.map(\.element)
-            return GroupRanking(group: group, by: .volume, minimumVolume: least, top: Array(eligible.prefix(size)), eligible: eligible.count)
+            return GroupRanking(channel: channel, group: group, by: .volume, minimumVolume: least, top: Array(eligible.prefix(size)),
+                                eligible: eligible.count)
         }
         return byScore + byVolume
     }

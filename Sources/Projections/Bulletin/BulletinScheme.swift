@@ -37,6 +37,8 @@ public struct BulletinRequest: Sendable {
     /// Rankings list units of a group with at least this many tickets due (工单量), by group name;
     /// groups not listed need none.
     public var rankingMinimum: [String: Int]
+    /// The mailbox's minimums, likewise (letters due, 信件办理量).
+    public var mailboxRankingMinimum: [String: Int] = BulletinRequest.yueyangMailboxRankingMinimum
     /// How many units a ranking names.
     public var rankingSize: Int
     /// The ticket types a quarterly bulletin counts, in order; other categories add up as 其他.
@@ -84,12 +86,16 @@ public struct BulletinRequest: Sendable {
         public var rules: RuleSet?
         public var roster: Roster?
         public var title: String?
+        /// Rankings list units of a group with at least this many tickets due, by group name.
+        public var rankingMinimum: [String: Int]
 
-        public init(channel: String, rules: RuleSet? = nil, roster: Roster? = nil, title: String? = nil) {
+        public init(channel: String, rules: RuleSet? = nil, roster: Roster? = nil, title: String? = nil,
+                    rankingMinimum: [String: Int] = [:]) {
             self.channel = channel
             self.rules = rules
             self.roster = roster
             self.title = title
+            self.rankingMinimum = rankingMinimum
         }
 
         /// The rule set the section counts with: the given one (its channel set to this one), or
@@ -104,6 +110,9 @@ public struct BulletinRequest: Sendable {
 
     /// Yueyang's narrative: "工单量50件以上的行政事业单位", "工单量100件以上的公共服务企业".
     public static let yueyangRankingMinimum = ["行政事业单位": 50, "公共服务企业": 100]
+    /// Yueyang's mailbox paragraph: "信件办理量在10件以上且综合指标分值100分的有…" (in 行政事业单位
+    /// and 公共服务企业; the counties and districts are ranked without a minimum).
+    public static let yueyangMailboxRankingMinimum = ["行政事业单位": 10, "公共服务企业": 10]
     /// The six ticket types of a quarterly bulletin.
     public static let standardTypes = ["投诉", "咨询", "求助", "建议", "表扬", "举报"]
 

@@ -39,8 +39,7 @@ extension BulletinComposer {
             let what = name(other)
             section("\(what)运行情况")
             blocks += summary(other, channel: what, letters: true)
-            blocks.append(.paragraph(gradeSentence(other, noun: "\(what)承办单位")))
-            if let weak = weakUnitsSentence(other) { blocks.append(.paragraph(weak)) }
+            blocks += letterAssessment(other)
             blocks += sourceBlocks(other, what: "来信")
             blocks += ratingTextBlocks(other, what: what)
             blocks += categoryBlocks(other, what: "来信", chart: false)
@@ -57,6 +56,15 @@ extension BulletinComposer {
             blocks += assessmentTables(other)
         }
         return BulletinDocument(title: defaultTitle(channelsTitle("运行办理情况通报")), subtitle: subtitle, blocks: blocks)
+    }
+
+    /// A letter channel's grades, its rankings by score and by volume, and the units below A.
+    private func letterAssessment(_ section: Bulletin.ChannelSection) -> [Block] {
+        var blocks: [Block] = [.paragraph(gradeSentence(section, noun: "\(name(section))承办单位") + rankingSentences(section).joined())]
+        let volume = volumeRankingSentences(section)
+        if !volume.isEmpty { blocks.append(.paragraph(volume.joined())) }
+        if let weak = weakUnitsSentence(section) { blocks.append(.paragraph(weak)) }
+        return blocks
     }
 
     /// The sections after the hotline's: the mailbox, then the other channels.
@@ -79,8 +87,8 @@ extension BulletinComposer {
 
     /// Grades, rankings, the units below A, and the two charts.
     private func assessmentSummary(_ section: Bulletin.ChannelSection, noun: String) -> [Block] {
-        var blocks: [Block] = [.paragraph(gradeSentence(section, noun: noun) + rankingSentences().joined())]
-        let volume = volumeRankingSentences()
+        var blocks: [Block] = [.paragraph(gradeSentence(section, noun: noun) + rankingSentences(section).joined())]
+        let volume = volumeRankingSentences(section)
         if !volume.isEmpty { blocks.append(.paragraph(volume.joined())) }
         if let weak = weakUnitsSentence(section) { blocks.append(.paragraph(weak)) }
         blocks.append(.chart(gradeChart(section, title: "各组等级评价（单位个数）")))
@@ -131,15 +139,49 @@ extension BulletinComposer {
         blocks.append(.paragraph(supervision))
         blocks.append(.heading(ChineseText.subsection(5) + "逾期工单", level: 3))
         blocks += overdueBlocks(hotline, what: "")
+        var sub = 5
+        if hotline.report.rules.policy != nil {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
+            blocks += policyBlocks(hotline, what: "热线")
+        }
+        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        if !extra.isEmpty {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
+            blocks += extra
+        }
+        // Every other channel (the mailbox, a proposal channel, …) in the same statistical terms.
+        var number = 1
+        for other in letterSections {
+            number += 1
+            let what = name(other), s = other.statistics.total, c = s.counts, f = s.facts
+            blocks.append(.heading(ChineseText.section(number) + "\(what)办理情况", level: 2))
+            blocks.append(.paragraph("\(current)，\(what)交办各成员单位处理来信\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
+                + "按期办结率\(pct(s.onTimeRate))；有效回访\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(s.callbackRate))；"
+                + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(s.satisfiedRate))。"))
+            blocks += categoryBlocks(other, what: "来信", chart: false)
+            blocks += sourceBlocks(other, what: "来信")
+            blocks += ratingTextBlocks(other, what: what)
+            blocks += overdueBlocks(other, what: what)
+            blocks += policyBlocks(other, what: what)
+        }
         if !bulletin.deductions.isEmpty || !bulletin.bonuses.isEmpty {
-            blocks.append(.heading(ChineseText.section(2) + "考核加扣分", level: 2))
+            number += 1
+            blocks.append(.heading(ChineseText.section(number) + "考核加扣分", level: 2))
             blocks += adjustmentBlocks()
         }
-        blocks.append(.heading("附件  \(ChineseText.period(period))市长热线办理情况统计表", level: 2))
-        blocks.append(.table(xiangtanTable()))
+        let numbered = !letterSections.isEmpty
+        blocks.append(.heading("附件\(numbered ? "1" : "")  \(ChineseText.period(period))市长热线办理情况统计表", level: 2))
+        blocks.append(.table(xiangtanTable(table, order: hotline.order)))
         blocks.append(.note("回访数为有效回访（满意与不满意）；回访率 =（回访数 + 回访未应答）÷ 交办数，回访数包含上月未回访的工单，故可超过100%。"
             + "“-”表示本期无回访数据。"))
-        return BulletinDocument(title: defaultTitle("12345热线工作情况通报"), subtitle: subtitle, blocks: blocks)
+        for (i, other) in letterSections.enumerated() {
+            blocks.append(.heading("附件\(i + 2)  \(ChineseText.period(period))\(name(other))办理情况统计表", level: 2))
+            blocks.append(.table(xiangtanTable(other.statistics, order: other.order)))
+        }
+        return BulletinDocument(title: defaultTitle(numbered ? channelsTitle("工作情况通报") : "12345热线工作情况通报"), subtitle: subtitle,
+                                blocks: blocks)
     }
 
     private func lowestSatisfactionChart() -> BulletinChart? {
@@ -181,7 +223,7 @@ extension BulletinComposer {
             blocks.append(.table(assessmentTable(hotline.ordered(others), rules: rules, caption: "热线其他单位（\(others.count)个）")))
         }
         for other in letterSections {
-            blocks.append(.paragraph(gradeSentence(other, noun: "\(name(other))承办单位")))
+            blocks += letterAssessment(other)
             blocks.append(.sideBySide([.table(compactTable(hotline, caption: "12345热线")), .table(compactTable(other, caption: name(other)))]))
         }
         section("超期与返工")
@@ -190,7 +232,9 @@ extension BulletinComposer {
         blocks += policyBlocks(hotline, what: "热线")
         blocks += sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
         for other in letterSections {
-            blocks += sourceBlocks(other, what: name(other)) + ratingTextBlocks(other, what: name(other)) + policyBlocks(other, what: name(other))
+            let what = name(other)
+            blocks += overdueBlocks(other, what: what) + reworkBlocks(other, what: what)
+            blocks += sourceBlocks(other, what: what) + ratingTextBlocks(other, what: what) + policyBlocks(other, what: what)
         }
         section("考核加扣分")
         blocks += adjustmentBlocks()
@@ -202,26 +246,30 @@ extension BulletinComposer {
         return BulletinDocument(title: defaultTitle(channelsTitle("运行情况通报")), subtitle: subtitle, blocks: blocks)
     }
 
-    /// Ticket types, hotline and mailbox side by side.
+    /// Ticket types, the hotline and every other channel (the mailbox, …) side by side.
     private func typeTable() -> BulletinDocument.Table {
         let types = bulletin.request.typeCategories
         func withOther(_ c: (listed: [LabelCount], other: Int)) -> [(label: String, count: Int)] {
             c.listed.map { ($0.label, $0.count) } + [(ReportLabels.otherCategories, c.other)]
         }
-        let hot = withOther(hotline.categories(inOrder: types))
-        let mail = bulletin.mailbox.map { withOther($0.categories(inOrder: types)) }
-        var columns: [TextTable.Column] = [.init("类型"), .init("热线件数", alignment: .right), .init("热线占比", alignment: .right)]
-        if mail != nil { columns += [.init("信箱件数", alignment: .right), .init("信箱占比", alignment: .right)] }
-        var table = TextTable(columns: columns)
-        for (i, item) in hot.enumerated() {
-            var row = [item.label, String(item.count), ChineseText.share(item.count, of: hotline.assignedTickets)]
-            if let mail, let mailbox = bulletin.mailbox {
-                row += [String(mail[i].count), ChineseText.share(mail[i].count, of: mailbox.assignedTickets)]
-            }
-            table.append(row)
+        let sections = [hotline] + letterSections
+        let counts = sections.map { withOther($0.categories(inOrder: types)) }
+        var columns: [TextTable.Column] = [.init("类型")]
+        for (i, section) in sections.enumerated() {
+            let short = i == 0 ? "热线" : section.channel == "mailbox" && section.title == nil ? "信箱" : name(section)
+            columns += [.init("\(short)件数", alignment: .right), .init("\(short)占比", alignment: .right)]
         }
-        var footer = ["合计", String(hotline.assignedTickets), hotline.assignedTickets > 0 ? "100.00%" : "-"]
-        if let mailbox = bulletin.mailbox { footer += [String(mailbox.assignedTickets), mailbox.assignedTickets > 0 ? "100.00%" : "-"] }
+        var table = TextTable(columns: columns)
+        for (row, item) in counts[0].enumerated() {
+            var cells = [item.label]
+            for (i, section) in sections.enumerated() {
+                let n = counts[i][row].count
+                cells += [String(n), ChineseText.share(n, of: section.assignedTickets)]
+            }
+            table.append(cells)
+        }
+        var footer = ["合计"]
+        for section in sections { footer += [String(section.assignedTickets), section.assignedTickets > 0 ? "100.00%" : "-"] }
         table.footer = footer
         return .init(caption: "交办工单类型", table: table)
     }

@@ -47,7 +47,10 @@ extension BulletinComposer {
 
     /// The Xiangtan statistics table: `-` in the callback and supervision columns of a unit
     /// without any callback, as the bulletin prints them.
-    func xiangtanTable() -> BulletinDocument.Table {
+    /// Rows in roster order (units it does not list last, most 交办数 first), as Xiangtan prints
+    /// them (成员单位按受理工单数量排序, its roster being in that order); with `--order volume`, most
+    /// 交办数 first. The table has no score, so `score` keeps the roster's order.
+    func xiangtanTable(_ statistics: XiangtanTable, order: BulletinRequest.RowOrder) -> BulletinDocument.Table {
         let headers = ["单位", "交办数", "按期办结数", "逾期数", "退单数", "按期办结率", "回访数", "回访未应答", "回访率", "回访满意数",
                        "回访满意率", "成员单位未答复当事人数", "电话督办数", "电话督办回复数", "书面督办数", "书面督办回复数"]
         var table = TextTable(columns: headers.enumerated().map { .init($0.element, alignment: $0.offset == 0 ? .left : .right) })
@@ -64,8 +67,12 @@ extension BulletinComposer {
             }
             return cells
         }
-        for row in bulletin.xiangtan.rows { table.append(cells(row)) }
-        table.footer = cells(bulletin.xiangtan.total)
+        var rows = statistics.rows
+        if order == .volume {
+            rows = rows.enumerated().sorted { ($1.element.facts.assigned, $0.offset) < ($0.element.facts.assigned, $1.offset) }.map(\.element)
+        }
+        for row in rows { table.append(cells(row)) }
+        table.footer = cells(statistics.total)
         return .init(caption: nil, table: table)
     }
 

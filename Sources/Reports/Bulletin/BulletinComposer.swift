@@ -115,27 +115,46 @@ struct BulletinComposer {
         return text + "。"
     }
 
-    /// The rankings of the groups, one sentence each.
-    func rankingSentences() -> [String] {
-        bulletin.rankings.filter { $0.by == .score }.compactMap { ranking in
-            guard !ranking.top.isEmpty else { return nil }
-            var who = ranking.group ?? "各承办单位"
-            if ranking.minimumVolume > 0 { who = "工单量\(ranking.minimumVolume)件以上的" + who }
+    /// Whether a section is the hotline's (its units handle 工单; the others' handle 信件).
+    func isHotline(_ section: Bulletin.ChannelSection) -> Bool { section.channel == hotline.channel }
+
+    /// A section's rankings by score, one sentence per group: the top units, or — when every unit
+    /// named has full marks — the units with 100 points, as Yueyang's mailbox paragraph words it
+    /// (县(市)区…综合指标分值100分的有：…；…综合指标分值100分的单位有28个，信件办理量在10件以上且综合指标分值100分的有：…).
+    func rankingSentences(_ section: Bulletin.ChannelSection) -> [String] {
+        let volumeWord = isHotline(section) ? "工单量" : "信件办理量"
+        let size = bulletin.request.rankingSize
+        return section.rankings.filter { $0.by == .score }.compactMap { ranking in
+            // A group of one unit ranks nothing (Quyuan's mailbox, one unit, has no ranking).
+            guard ranking.eligible > 1 else { return nil }
+            let who = ranking.group ?? "各承办单位"
+            if ranking.top.allSatisfy({ Self.hasFullMarks($0) }) {
+                let names = ChineseText.list(ranking.top.map(\.unit))
+                guard ranking.minimumVolume > 0 else { return "\(who)综合指标分值100分的有：\(names)。" }
+                let all = section.rows(in: ranking.group).filter { !$0.scorecard.isEmpty && Self.hasFullMarks($0) }.count
+                return "\(who)中综合指标分值100分的单位有\(all)个，\(volumeWord)在\(ranking.minimumVolume)件以上且综合指标分值100分的有：\(names)。"
+            }
+            let prefix = ranking.minimumVolume > 0 ? "\(volumeWord)\(ranking.minimumVolume)件以上的" : ""
             let names = ranking.top.map { "\($0.unit)（\(ChineseText.score($0.scorecard.score))）" }
-            return "\(who)综合指标分值排名前\(ChineseText.numeral(ranking.top.count))位的分别是：\(ChineseText.list(names))。"
+            let tied = ranking.top.count > size ? "（含并列）" : ""
+            return "\(prefix)\(who)综合指标分值排名前\(ChineseText.numeral(min(size, ranking.top.count)))位\(tied)的分别是：\(ChineseText.list(names))。"
         }
     }
 
-    /// The rankings by volume (受理案件数), one sentence each.
-    func volumeRankingSentences() -> [String] {
-        bulletin.rankings.filter { $0.by == .volume }.compactMap { ranking in
-            guard !ranking.top.isEmpty else { return nil }
+    /// A section's rankings by volume (受理案件数), one sentence per group.
+    func volumeRankingSentences(_ section: Bulletin.ChannelSection) -> [String] {
+        let hot = isHotline(section)
+        return section.rankings.filter { $0.by == .volume }.compactMap { ranking in
+            guard ranking.eligible > 1 else { return nil }
             var who = ranking.group ?? "各承办单位"
-            if ranking.minimumVolume > 0 { who = "工单量\(ranking.minimumVolume)件以上的" + who }
+            if ranking.minimumVolume > 0 { who = (hot ? "工单量" : "信件办理量") + "\(ranking.minimumVolume)件以上的" + who }
             let names = ranking.top.map { "\($0.unit)（\($0.counts.accepted)件）" }
-            return "\(who)受理工单量排名前\(ChineseText.numeral(ranking.top.count))位的分别是：\(ChineseText.list(names))。"
+            return "\(who)受理\(hot ? "工单" : "来信")量排名前\(ChineseText.numeral(ranking.top.count))位的分别是：\(ChineseText.list(names))。"
         }
     }
+
+    /// A score of 100: every rate perfect.
+    static func hasFullMarks(_ row: PeriodReport.Row) -> Bool { row.scorecard.score.rational == Rational(100) }
 
     /// A section's name: its title, else the channel's (12345热线, 市长信箱, 政协微建议, …).
     func name(_ section: Bulletin.ChannelSection) -> String { section.title ?? ReportLabels.channelName(section.channel) }

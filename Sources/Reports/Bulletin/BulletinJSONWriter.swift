@@ -93,7 +93,7 @@ enum BulletinJSONWriter {
             ("comparison", comparison),
             ("sections", "[\n  " + bulletin.sections.map(section).joined(separator: ",\n  ") + "\n]"),
             ("rankings", "[\n  " + bulletin.rankings.map { r in
-                object([("group", q(r.group)), ("by", q(r.by.rawValue)), ("minimumVolume", String(r.minimumVolume)),
+                object([("channel", q(r.channel)), ("group", q(r.group)), ("by", q(r.by.rawValue)), ("minimumVolume", String(r.minimumVolume)),
                         ("eligible", String(r.eligible)), ("units", list(r.top.map { q($0.unit) })),
                         ("values", list(r.top.map { r.by == .score ? $0.scorecard.score.description : String($0.counts.accepted) }))])
             }.joined(separator: ",\n  ") + "\n]"),

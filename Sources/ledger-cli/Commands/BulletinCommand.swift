@@ -38,6 +38,9 @@ enum BulletinCommand: Subcommand {
             .option("output", short: "o", valueName: "file", help: "Write to this file instead of standard output."),
             .option("min-volume", valueName: "group=n", help: "Rank a group's units only with at least n tickets due (repeatable; replaces the defaults 行政事业单位=50, 公共服务企业=100).",
                     repeatable: true),
+            .option("mailbox-min-volume", valueName: "group=n",
+                    help: "Likewise for the mailbox's rankings, on letters due (repeatable; replaces the defaults 行政事业单位=10, 公共服务企业=10).",
+                    repeatable: true),
             .option("top", valueName: "n", help: "Units named per ranking.", defaultValue: "3"),
             .option("list-limit", valueName: "n", help: "Ticket numbers listed per unit in the overdue and rework lists; 0 lists all.",
                     defaultValue: "20"),
@@ -66,18 +69,20 @@ enum BulletinCommand: Subcommand {
         }
         let top = try count(parsed, "top", least: 1)
         let listLimit = try count(parsed, "list-limit", least: 0)
-        var minimum = BulletinRequest.yueyangRankingMinimum
-        let volumes = parsed.options("min-volume")
-        if !volumes.isEmpty {
-            minimum = [:]
+        func minimums(_ name: String, defaults: [String: Int]) throws -> [String: Int] {
+            let volumes = parsed.options(name)
+            guard !volumes.isEmpty else { return defaults }
+            var minimum: [String: Int] = [:]
             for text in volumes {
                 let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, !parts[0].isEmpty, let n = Int(parts[1]), n >= 0 else {
-                    throw UsageError("invalid --min-volume '\(text)' (expected group=n, e.g. 行政事业单位=50)")
+                    throw UsageError("invalid --\(name) '\(text)' (expected group=n, e.g. 行政事业单位=50)")
                 }
                 minimum[parts[0]] = n
             }
+            return minimum
         }
+        let minimum = try minimums("min-volume", defaults: BulletinRequest.yueyangRankingMinimum)
         let mailboxRulesName = parsed.value("mailbox-rules")
         var request = BulletinRequest(
             period: period, scheme: scheme, rules: try CommonOptions.rules(parsed), roster: try CommonOptions.roster(parsed),
@@ -85,6 +90,7 @@ enum BulletinCommand: Subcommand {
             mailboxRoster: try parsed.option("mailbox-units").map { try Roster.load(path: $0) },
             asOf: try CommonOptions.asOf(parsed), rankingMinimum: minimum, rankingSize: top)
         if mailboxRulesName == "none" { request.excludedChannels.insert("mailbox") }
+        request.mailboxRankingMinimum = try minimums("mailbox-min-volume", defaults: BulletinRequest.yueyangMailboxRankingMinimum)
         if let config = parsed.option("config") { try BulletinConfig.apply(path: config, to: &request) }
         if parsed.option("order") != nil { request.order = try parsed.choice("order", as: BulletinRequest.RowOrder.self) }
         if parsed.flag("no-subtotals") { request.subtotals = false }

@@ -5,7 +5,8 @@ import Projections
 /// options.
 ///
 /// ```json
-/// {"channels": [{"channel": "proposal", "title": "政协微建议", "rules": "proposal-rules.json", "units": "proposal-units.csv"}],
+/// {"channels": [{"channel": "proposal", "title": "政协微建议", "rules": "proposal-rules.json", "units": "proposal-units.csv",
+///                "minVolume": {"行政事业单位": 10}}],
 ///  "order": "roster", "subtotals": false, "compare": "never", "onlyListedChannels": false}
 /// ```
 /// Paths are relative to the configuration file; `rules` may name a built-in rule set.
@@ -45,9 +46,9 @@ enum BulletinConfig {
         if let channels = root["channels"] {
             guard let list = channels as? [[String: Any]] else { throw fail("field 'channels': must be an array of objects") }
             for (i, item) in list.enumerated() {
-                let keys: Set<String> = ["channel", "title", "rules", "units"]
+                let keys: Set<String> = ["channel", "title", "rules", "units", "minVolume"]
                 if let unknown = item.keys.sorted().first(where: { !keys.contains($0) }) {
-                    throw fail("field 'channels[\(i)].\(unknown)': unknown field (known: channel, rules, title, units)")
+                    throw fail("field 'channels[\(i)].\(unknown)': unknown field (known: channel, minVolume, rules, title, units)")
                 }
                 guard let channel = item["channel"] as? String, !channel.isEmpty else {
                     throw fail("field 'channels[\(i)].channel': required, a non-empty string")
@@ -57,6 +58,17 @@ enum BulletinConfig {
                     entry.rules = try RuleSet.named(rules) ?? RuleSet.load(resolve(rules))
                 }
                 if let units = item["units"] as? String { entry.roster = try Roster.load(path: resolve(units)) }
+                if let volumes = item["minVolume"] {
+                    guard let object = volumes as? [String: Any] else {
+                        throw fail("field 'channels[\(i)].minVolume': must be an object of group names and whole numbers")
+                    }
+                    for (group, value) in object {
+                        guard let n = value as? Int, n >= 0 else {
+                            throw fail("field 'channels[\(i)].minVolume.\(group)': must be a whole number ≥ 0")
+                        }
+                        entry.rankingMinimum[group] = n
+                    }
+                }
                 try add(entry, to: &request)
             }
         }
