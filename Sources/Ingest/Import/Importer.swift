@@ -16,10 +16,11 @@ import Events
 /// print(summary.lines().joined(separator: "\n"))
 /// ```
 ///
-/// Memory: about 60 bytes per row (the rows must be sorted per ticket, and exports need not
-/// be sorted) plus each distinct ticket number, unit and text once; the export's text is read
-/// in 1 MiB pieces. Appending to a log also holds the batch (its JSON Lines) in memory, twice
-/// while ``LogAppender`` stamps it; writing to a file (`output`) streams it.
+/// Memory: bounded by the export's tickets, not its rows, when checking or writing a file: rows
+/// are kept as 56-byte records (exports need not be sorted) and beyond ``spillThreshold`` go
+/// to a temporary file, read back a range of tickets at a time; each distinct ticket number,
+/// unit and text is held once. Appending to a log also holds the batch (its JSON Lines) in
+/// memory, and ``LogAppender`` a stamped copy; writing to a file (`output`) streams it.
 public struct Importer: Sendable {
     /// Where the events go.
     public enum Destination: Sendable, Equatable {
