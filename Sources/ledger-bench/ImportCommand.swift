@@ -13,8 +13,8 @@ enum ImportBenchCommand {
 
     Writes a generated action-row export (UTF-8 CSV, one row per action, each ticket's rows out of
     order; about 4.6 rows per ticket over 60 units) to DIR (a fresh temporary folder by default),
-    then imports it in this process and prints rows/s and the peak resident memory (ru_maxrss) of
-    the whole process. --mode append (default) appends to a new log in DIR; dry-run checks only;
+    then imports it in this process and prints rows/s (wall clock, and per CPU second of the
+    process) and the peak resident memory (ru_maxrss) of the whole process. --mode append (default) appends to a new log in DIR; dry-run checks only;
     output writes the events as JSON Lines. --keep leaves the files.
       ledger-bench import --rows 1000000
     """
@@ -41,18 +41,20 @@ enum ImportBenchCommand {
         importer.configureAppender = { $0.clock = { Timestamp(seconds: 1_735_689_600) } }
         let destination: Importer.Destination = mode == "append" ? .log(log) : mode == "dry-run" ? .dryRun(log: nil) : .output(path: output, log: nil)
         let start = now()
+        let cpuStart = cpuSeconds()
         let summary: ImportSummary
         do { summary = try importer.run(export: export, to: destination) } catch {
             if case .rejected(let problems, _, _) = error { for p in problems.prefix(5) { print(p.formatted(file: export)) } }
             throw error
         }
         let seconds = now() - start
+        let cpu = cpuSeconds() - cpuStart
         let peak = peakRSS()
         var info = stat()
         stat(export, &info)
         let mb = Double(info.st_size) / 1_048_576
         print("generated \(written) rows, \(tickets) tickets, \(String(format1(mb))) MiB of CSV in \(format2(genSeconds)) s")
-        print("import --mode \(mode): \(summary.rowsRead) rows, \(summary.newEvents) events in \(format2(seconds)) s = \(Int(Double(summary.rowsRead) / seconds)) rows/s")
+        print("import --mode \(mode): \(summary.rowsRead) rows, \(summary.newEvents) events in \(format2(seconds)) s = \(Int(Double(summary.rowsRead) / seconds)) rows/s (CPU \(format2(cpu)) s = \(Int(Double(summary.rowsRead) / cpu)) rows per CPU second)")
         print("peak RSS: \(format1(Double(peak) / 1_048_576)) MiB (\(format1(Double(before) / 1_048_576)) MiB before the import)")
         if !parsed.flags.contains("keep") && parsed.options["dir"] == nil {
             unlink(export); unlink(log); unlink(output); unlink(mapPath); rmdir(dir)
@@ -140,6 +142,13 @@ enum ImportBenchCommand {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// User and system CPU time of this process so far (less sensitive to other load than the wall clock).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func peakRSS() -> Int {

@@ -143,3 +143,28 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
     #expect(ids == ["T1/accepted/20230901T010000Z", "T1/assigned/20230901T011000Z", "T1/closed/20230902T011000Z",
                     "T1/callback-rated/20230903T011000Z", "T1/callback-rated/20230903T011000Z/2"])
 }
+
+@Test func rowsSpilledToDiskGiveTheSameEventsProblemsAndOrder() throws {
+    let dir = try Scratch()
+    defer { dir.remove() }
+    // The sample, held in memory and spilled after every row, read back two tickets at a time.
+    var spilling = try importer(actionsMap)
+    spilling.spillThreshold = 1
+    spilling.spillTicketsPerPartition = 2
+    let inMemory = try importer(actionsMap).run(export: actionsExport, to: .output(path: dir.file("memory.jsonl"), log: nil))
+    let spilled = try spilling.run(export: actionsExport, to: .output(path: dir.file("spilled.jsonl"), log: nil))
+    #expect(dir.bytes("memory.jsonl") == dir.bytes("spilled.jsonl"))
+    #expect(inMemory == spilled)
+    // Unsorted rows, a bad ticket and a life-cycle violation: the same problems and rejected rows.
+    let rows = ["T2,2023/9/2 9:00,受理,,,,,,,,,", "T1,2023/9/3 9:10,回访,X局,,满意,,,,,,", "T1,2023/9/1 9:10,派单,X局,2023-09-08 18:00,,,,,,,",
+                "T3,2023/9/1 9:00,受理,,,,,,,,,", "T2,2023/9/2 8:00,派单,Y局,2023-09-08 18:00,,,,,,,", "T1,2023/9/1 9:00,受理,,,,,,,,,",
+                "T3,2023/9/1 9:30,派单,,,,,,,,,", "T1,2023/9/2 9:10,办结,X局,,,,,,,,", "T4,2023/9/1 9:00,受理,,,,,,,,,"]
+    try dir.write("x.csv", export(rows))
+    let a = try importer(actionsMap).run(export: dir.file("x.csv"), to: .output(path: dir.file("a.jsonl"), log: nil), skipBad: dir.file("a-bad.csv"))
+    let b = try spilling.run(export: dir.file("x.csv"), to: .output(path: dir.file("b.jsonl"), log: nil), skipBad: dir.file("b-bad.csv"))
+    #expect(a == b && a.rejectedTickets == 2 && a.newEvents == 5)
+    #expect(dir.bytes("a.jsonl") == dir.bytes("b.jsonl") && dir.bytes("a-bad.csv") == dir.bytes("b-bad.csv"))
+    let plain = try importer(actionsMap)
+    #expect(problems { () throws(ImportError) in try plain.run(export: dir.file("x.csv"), to: .dryRun(log: nil)) }
+            == problems { () throws(ImportError) in try spilling.run(export: dir.file("x.csv"), to: .dryRun(log: nil)) })
+}

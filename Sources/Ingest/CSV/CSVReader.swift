@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads the records of a CSV file as Excel writes it (RFC 4180): fields separated by commas,
 /// records by CRLF or LF, fields with commas, quotes or newlines in double quotes, a quote in
 /// a quoted field doubled. Records are numbered as a spreadsheet numbers its rows (the header
@@ -91,13 +97,47 @@ final class CSVReader {
 
     private func validateUTF8() throws(ImportError) {
         guard source.encoding == .utf8 else { return }
-        // Fast path: ASCII only.
-        var ascii = true
-        for i in recordRange where buffer[i] >= 0x80 { ascii = false; break }
-        if ascii { return }
-        if String(validating: buffer[recordRange], as: UTF8.self) == nil {
+        let range = recordRange
+        let valid = buffer.withUnsafeBufferPointer { b in
+            Self.isValidUTF8(b.baseAddress! + range.lowerBound, count: range.count)
+        }
+        if !valid {
             throw .structural(recordNumber, .encoding, "the row is not valid UTF-8 (an export saved as GB18030/GBK? try --encoding gb18030)")
         }
+    }
+
+    /// Whether `count` bytes at `p` are well-formed UTF-8 (no allocation; ASCII eight bytes at a time).
+    static func isValidUTF8(_ p: UnsafePointer<UInt8>, count n: Int) -> Bool {
+        var i = 0
+        let raw = UnsafeRawPointer(p)
+        while i < n {
+            if i + 8 <= n {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+            }
+            let c = p[i]
+            if c < 0x80 { i += 1; continue }
+            @inline(__always) func cont(_ k: Int) -> Bool { i + k < n && p[i + k] & 0xC0 == 0x80 }
+            if c < 0xC2 { return false }
+            if c < 0xE0 {
+                guard cont(1) else { return false }
+                i += 2
+            } else if c < 0xF0 {
+                guard cont(1), cont(2) else { return false }
+                let c1 = p[i + 1]
+                if c == 0xE0 && c1 < 0xA0 { return false }  // overlong
+                if c == 0xED && c1 >= 0xA0 { return false }  // surrogates
+                i += 3
+            } else if c < 0xF5 {
+                guard cont(1), cont(2), cont(3) else { return false }
+                let c1 = p[i + 1]
+                if c == 0xF0 && c1 < 0x90 { return false }  // overlong
+                if c == 0xF4 && c1 >= 0x90 { return false }  // above U+10FFFF
+                i += 4
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// The column (1-based) of a quoted cell still open at the end of the buffer, if any.
@@ -122,72 +162,102 @@ final class CSVReader {
         return inQuotes ? column : nil
     }
 
+    /// The bytes a word-at-a-time scan stops at in an unquoted cell: `,` `\n` `\r` `"`.
+    @inline(__always)
+    static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
+        // The lowest flagged byte is exact (a borrow only flags bytes above a match).
+        return zero(w ^ (ones &* 0x2C)) | zero(w ^ (ones &* 0x0A)) | zero(w ^ (ones &* 0x0D)) | zero(w ^ (ones &* 0x22))
+    }
+
     private func parse() throws(ImportError) -> Outcome {
         let end = buffer.count
         if position >= end {
             if sourceDone, pendingFailure == nil { return .end }
             return .incomplete
         }
+        // The field lists are taken out of the object while a record is parsed (no access checks per cell).
+        var fields = self.fields, quoted = self.quoted
+        self.fields = []; self.quoted = []
         fields.removeAll(keepingCapacity: true)
         quoted.removeAll(keepingCapacity: true)
-        return try buffer.withUnsafeBufferPointer { (b) throws(ImportError) -> Outcome in
-            var i = position
-            let start = position
+        defer { self.fields = fields; self.quoted = quoted }
+        let final = sourceDone && pendingFailure == nil
+        let start = position
+        let recordNumber = self.recordNumber
+        var outcome = Outcome.incomplete
+        var stop = 0  // the record's end (exclusive) and the next record's start
+        var next = 0
+        try buffer.withUnsafeBufferPointer { (b) throws(ImportError) -> Void in
+            let base = b.baseAddress!
+            let raw = UnsafeRawPointer(base)
+            var i = start
             while true {
                 // One field.
-                if i < end && b[i] == 0x22 {
+                if i < end && base[i] == 0x22 {
                     let fieldStart = i + 1
                     var j = fieldStart
                     var escaped = false
                     while true {
-                        guard j < end else { return .incomplete }
-                        if b[j] == 0x22 {
-                            if j + 1 >= end { if sourceDone && pendingFailure == nil { break }; return .incomplete }
-                            if b[j + 1] == 0x22 { escaped = true; j += 2; continue }
-                            break
-                        }
-                        j += 1
+                        guard j < end else { return }
+                        guard let q = memchr(base + j, 0x22, end - j) else { return }
+                        j = UnsafeRawPointer(q) - raw
+                        if j + 1 >= end { if final { break }; return }
+                        if base[j + 1] == 0x22 { escaped = true; j += 2; continue }
+                        break
                     }
                     fields.append(fieldStart..<j)
                     quoted.append(escaped)
                     i = j + 1
                     guard i < end else {
-                        if sourceDone && pendingFailure == nil { recordRange = start..<i; position = i; return .record }
-                        return .incomplete
+                        if final { stop = i; next = i; outcome = .record }
+                        return
                     }
-                    let c = b[i]
+                    let c = base[i]
                     if c == 0x2C { i += 1; continue }
-                    if c == 0x0A { recordRange = start..<i; position = i + 1; return .record }
+                    if c == 0x0A { stop = i; next = i + 1; outcome = .record; return }
                     if c == 0x0D {
-                        guard i + 1 < end else { return .incomplete }
-                        if b[i + 1] == 0x0A { recordRange = start..<i; position = i + 2; return .record }
+                        guard i + 1 < end else { return }
+                        if base[i + 1] == 0x0A { stop = i; next = i + 2; outcome = .record; return }
                     }
                     throw .structural(recordNumber + 1, .malformedCSV,
                                "text after the closing quote of column \(fields.count) (a quote inside a quoted cell must be doubled: \"\")")
                 } else {
                     var j = i
+                    // Eight bytes at a time to the next comma, line break or quote.
+                    while j + 8 <= end {
+                        let hits = Self.specialBytes(raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                        if hits != 0 { j += hits.trailingZeroBitCount >> 3; break }
+                        j += 8
+                    }
                     while j < end {
-                        let c = b[j]
-                        if c == 0x2C || c == 0x0A || c == 0x0D { break }
-                        if c == 0x22 {
-                            throw .structural(recordNumber + 1, .malformedCSV,
-                                       "a quote inside an unquoted cell of column \(fields.count + 1) (a cell with quotes must be quoted and its quotes doubled)")
-                        }
+                        let c = base[j]
+                        if c == 0x2C || c == 0x0A || c == 0x0D || c == 0x22 { break }
                         j += 1
                     }
-                    guard j < end else { return .incomplete }
+                    guard j < end else { return }
+                    let c = base[j]
+                    if c == 0x22 {
+                        throw .structural(recordNumber + 1, .malformedCSV,
+                                   "a quote inside an unquoted cell of column \(fields.count + 1) (a cell with quotes must be quoted and its quotes doubled)")
+                    }
                     fields.append(i..<j)
                     quoted.append(false)
-                    let c = b[j]
                     if c == 0x2C { i = j + 1; continue }
-                    if c == 0x0A { recordRange = start..<j; position = j + 1; return .record }
+                    if c == 0x0A { stop = j; next = j + 1; outcome = .record; return }
                     // \r
-                    guard j + 1 < end else { return .incomplete }
-                    if b[j + 1] == 0x0A { recordRange = start..<j; position = j + 2; return .record }
+                    guard j + 1 < end else { return }
+                    if base[j + 1] == 0x0A { stop = j; next = j + 2; outcome = .record; return }
                     throw .structural(recordNumber + 1, .malformedCSV, "a carriage return alone inside an unquoted cell of column \(fields.count)")
                 }
             }
         }
+        if outcome == .record {
+            recordRange = start..<stop
+            position = next
+        }
+        return outcome
     }
 
     /// Whether the current record is a blank line.

@@ -3,22 +3,69 @@ import Events
 extension ImportState {
     /// Sorts each ticket's events by time (ties by row), gives them ids, leaves out those the
     /// log holds, checks the rest against the log's state and hands good tickets to `sink`.
+    ///
+    /// When rows were spilled (see ``EventSpill``), the tickets are taken a partition (a range
+    /// of ticket numbers in order of first row) at a time, which gives the same order.
     mutating func makeEvents(verifier: inout LogVerifier, sink: inout EventSink) throws(ImportError) {
+        if badTickets.count < tickets.count { badTickets += repeatElement(false, count: tickets.count - badTickets.count) }
+        var emitter = Emitter(writer: LineWriter(offsetSeconds: mapping.offsetSeconds, ratingTextField: mapping.ratingTextField),
+                              logHasEvents: verifier.eventCount > 0)
+        defer { emitter.deallocate() }
+        if case .batch(var batch, var rows) = sink {
+            // Room for the whole batch at once: growing it by doubling would copy it, holding the
+            // old and the new array (1.5 times the batch) at the peak. Pages never written are not
+            // resident, so a generous guess per event costs address space, not memory.
+            sink = .none
+            let eventCount = events.count + (spill?.eventCount ?? 0)
+            batch.reserveCapacity(eventCount * 512)
+            rows.reserveCapacity(eventCount)
+            sink = .batch(batch, rows)
+        }
+        if let spill {
+            try spill.write(&events)
+            for partition in 0..<spill.partitionCount {
+                var part = try spill.read(partition: partition)
+                Self.sortEvents(&part)
+                summary.eventsMade += part.count
+                part.withUnsafeBufferPointer { emit($0, emitter: &emitter, verifier: &verifier, sink: &sink) }
+            }
+        } else {
+            Self.sortEvents(&events)
+            summary.eventsMade = events.count
+            let all = events
+            events = []
+            all.withUnsafeBufferPointer { emit($0, emitter: &emitter, verifier: &verifier, sink: &sink) }
+        }
+        // Rows of a rejected ticket whose action the mapping skips are not listed (they make no event).
+        summary.rejectedRows = Set(problemRows + rejectedRows).count
+        summary.rejectedTickets = badTickets.lazy.filter { $0 }.count
+    }
+
+    static func sortEvents(_ events: inout [PendingEvent]) {
         events.sort { a, b in
             if a.ticket != b.ticket { return a.ticket < b.ticket }
             if a.at != b.at { return a.at < b.at }
             if a.row != b.row { return a.row < b.row }
             return a.seq < b.seq
         }
-        summary.eventsMade = events.count
-        if badTickets.count < tickets.count { badTickets += repeatElement(false, count: tickets.count - badTickets.count) }
-        let writer = LineWriter(offsetSeconds: mapping.offsetSeconds, ratingTextField: mapping.ratingTextField)
-        var ticketLines: [UInt8] = []
-        var ticketRows: [Int32] = []
-        var id: [UInt8] = []
+    }
+
+    /// The buffers of ``emit(_:emitter:verifier:sink:)``.
+    struct Emitter {
+        var writer: LineWriter
+        let logHasEvents: Bool
+        /// The current ticket's lines.
+        var lines = LineBuffer(capacity: 1 << 14)
+        var id = LineBuffer(capacity: 256)
+        var rows: [Int32] = []
+
+        func deallocate() { lines.deallocate(); id.deallocate() }
+    }
+
+    /// Handles whole tickets' events, sorted.
+    private mutating func emit(_ all: UnsafeBufferPointer<PendingEvent>, emitter e: inout Emitter,
+                               verifier: inout LogVerifier, sink: inout EventSink) {
         var start = 0
-        let logHasEvents = verifier.eventCount > 0
-        let all = events
         while start < all.count {
             let ticket = all[start].ticket
             var end = start
@@ -28,8 +75,8 @@ extension ImportState {
                 for i in start..<end { rejectedRows.append(all[i].row) }
                 continue
             }
-            ticketLines.removeAll(keepingCapacity: true)
-            ticketRows.removeAll(keepingCapacity: true)
+            e.lines.count = 0
+            e.rows.removeAll(keepingCapacity: true)
             var rejected = false
             var present = 0
             for i in start..<end {
@@ -41,56 +88,111 @@ extension ImportState {
                     if all[j].action == event.action { ordinal += 1 }
                     j -= 1
                 }
-                id.removeAll(keepingCapacity: true)
-                tickets.withBytes(of: ticket) { id.append(contentsOf: $0) }
-                LineWriter.appendID(&id, action: event.action, at: event.at, ordinal: ordinal)
+                e.id.count = 0
+                tickets.withBytes(of: ticket) { e.id.append($0) }
+                e.writer.appendID(&e.id, action: event.action, at: event.at, ordinal: ordinal)
                 // Ids made here are unique within the export (the ordinal sees to it), so only the
                 // log's ids need looking up.
-                if logHasEvents, id.withUnsafeBytes({ verifier.ids.firstLine(of: $0) }) != nil {
+                if e.logHasEvents, verifier.ids.firstLine(of: e.id.bytes) != nil {
                     present += 1
                     continue
                 }
-                let lineStart = ticketLines.count
-                writer.write(event, id: id, tickets: tickets, texts: texts, into: &ticketLines)
-                let problem: EventProblem? = ticketLines.withUnsafeBytes { all in
-                    let line = UnsafeRawBufferPointer(rebasing: all[lineStart...])
-                    do throws(EventProblem) {
-                        let raw = try verifier.decoder.decode(line)
-                        if let p = verifier.lifecycle.apply(raw, in: line, lineNumber: Int(event.row)) { return p }
-                        return nil
-                    } catch {
-                        return error
-                    }
+                let lineStart = e.lines.count
+                e.writer.write(event, id: e.id.bytes, tickets: tickets, texts: texts, into: &e.lines)
+                let line = e.lines.bytes(from: lineStart)
+                let problem: EventProblem?
+                do throws(EventProblem) {
+                    let raw = try verifier.decoder.decode(line)
+                    problem = verifier.lifecycle.apply(raw, in: line, lineNumber: Int(event.row))
+                } catch {
+                    problem = error
                 }
                 if let problem {
                     record(RowProblem(row: Int(event.row), column: nil, kind: .lifecycle, message: problem.message), ticket: ticket)
                     rejected = true
                     break
                 }
-                ticketLines.append(0x0A)
-                ticketRows.append(event.row)
+                e.lines.ensure(1)
+                e.lines.put(0x0A)
+                e.rows.append(event.row)
             }
             summary.alreadyPresent += present
             if rejected {
                 for i in start..<end { rejectedRows.append(all[i].row) }
                 continue
             }
-            guard !ticketRows.isEmpty else { continue }
-            summary.newEvents += ticketRows.count
+            guard !e.rows.isEmpty else { continue }
+            summary.newEvents += e.rows.count
             summary.ticketsWithNewEvents += 1
+            let bytes = UnsafeBufferPointer(start: e.lines.base, count: e.lines.count)
             switch sink {
             case .none: break
-            case .file(let file): file.write(ticketLines)
+            case .file(let file): file.write(bytes)
             case .batch(var batch, var rows):
                 sink = .none  // keep the arrays uniquely referenced while they grow
-                batch.append(contentsOf: ticketLines)
-                rows.append(contentsOf: ticketRows)
+                batch.append(contentsOf: bytes)
+                rows.append(contentsOf: e.rows)
                 sink = .batch(batch, rows)
             }
         }
-        // Rows of a rejected ticket whose action the mapping skips are not listed (they make no event).
-        summary.rejectedRows = Set(problemRows + rejectedRows).count
-        summary.rejectedTickets = badTickets.lazy.filter { $0 }.count
+    }
+}
+
+/// A growable byte buffer written through a pointer (no per-byte bounds or uniqueness checks):
+/// callers ``ensure(_:)`` room before ``put(_:)``. Freed by ``deallocate()``.
+struct LineBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    func bytes(from start: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + start, count: count - start) }
+
+    @inline(__always) mutating func ensure(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var size = capacity * 2
+        while size < needed { size *= 2 }
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        new.update(from: base, count: count)
+        base.deallocate()
+        base = new
+        capacity = size
+    }
+
+    /// One byte; room must have been ensured.
+    @inline(__always) mutating func put(_ b: UInt8) { base[count] = b; count += 1 }
+
+    @inline(__always) mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        ensure(bytes.count)
+        if let from = bytes.baseAddress { (base + count).update(from: from.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
+        count += bytes.count
+    }
+
+    @inline(__always) mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// `width` decimal digits of `value` (zero-padded); room must have been ensured.
+    @inline(__always) mutating func digits(_ value: Int, _ width: Int) {
+        var v = value
+        var i = width - 1
+        while i >= 0 { base[count + i] = UInt8(truncatingIfNeeded: 0x30 + v % 10); v /= 10; i -= 1 }
+        count += width
+    }
+
+    @inline(__always) mutating func two(_ value: Int) {
+        base[count] = UInt8(truncatingIfNeeded: 0x30 + value / 10); base[count + 1] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+        count += 2
     }
 }
 
@@ -98,28 +200,59 @@ extension ImportState {
 struct LineWriter {
     let offsetSeconds: Int32
     let ratingTextField: [UInt8]?
+    /// The last day converted to a civil date (timestamps of a ticket are mostly on few days).
+    private var cachedDay: Int64 = .min
+    private var cachedDate = CivilDate(year: 1970, month: 1, day: 1)
 
     init(offsetSeconds: Int32, ratingTextField: String?) {
         self.offsetSeconds = offsetSeconds
         self.ratingTextField = ratingTextField.map { Array($0.utf8) }
     }
 
-    static func label(_ action: ImportMapping.Action) -> String { action.rawValue }
+    @inline(__always)
+    private mutating func date(_ days: Int64) -> CivilDate {
+        if days != cachedDay { cachedDay = days; cachedDate = CivilDate(daysSinceEpoch: Int(days)) }
+        return cachedDate
+    }
+
+    /// The event type's wire name in ids (`returned-by-center` and so on: the mapping's action).
+    static func idLabel(_ action: ImportMapping.Action) -> StaticString {
+        switch action {
+        case .accepted: "accepted"
+        case .assigned: "assigned"
+        case .extended: "extended"
+        case .closed: "closed"
+        case .returnedByCenter: "returned-by-center"
+        case .returnedByUnit: "returned-by-unit"
+        case .callbackRated: "callback-rated"
+        case .skip: "skip"
+        }
+    }
 
     /// `/accepted/20230901T011503Z` (UTC), then `/2` for a second event of the same type at the same time.
-    static func appendID(_ id: inout [UInt8], action: ImportMapping.Action, at: Int64, ordinal: Int) {
-        id.append(0x2F)
-        id.append(contentsOf: action.rawValue.utf8)
-        id.append(0x2F)
-        let (seconds, fraction) = floorDivide(at, 1_000_000_000)
-        let (days, secondOfDay) = floorDivide(seconds, 86_400)
-        let date = CivilDate(daysSinceEpoch: Int(days))
-        digits(&id, date.year, 4); digits(&id, date.month, 2); digits(&id, date.day, 2)
-        id.append(0x54)
-        digits(&id, Int(secondOfDay / 3600), 2); digits(&id, Int(secondOfDay / 60 % 60), 2); digits(&id, Int(secondOfDay % 60), 2)
-        if fraction != 0 { id.append(0x2E); digits(&id, Int(fraction), 9) }
-        id.append(0x5A)
-        if ordinal > 1 { id.append(0x2F); id.append(contentsOf: String(ordinal).utf8) }
+    mutating func appendID(_ id: inout LineBuffer, action: ImportMapping.Action, at: Int64, ordinal: Int) {
+        id.ensure(2)
+        id.put(0x2F)
+        id.append(Self.idLabel(action))
+        let (seconds, fraction) = Self.floorDivide(at, 1_000_000_000)
+        let (days, secondOfDay) = Self.floorDivide(seconds, 86_400)
+        let d = date(days)
+        id.ensure(48)
+        id.put(0x2F)
+        id.digits(d.year, 4); id.two(d.month); id.two(d.day)
+        id.put(0x54)
+        let s = Int(secondOfDay)
+        id.two(s / 3600); id.two(s / 60 % 60); id.two(s % 60)
+        if fraction != 0 { id.put(0x2E); id.digits(Int(fraction), 9) }
+        id.put(0x5A)
+        if ordinal > 1 { id.put(0x2F); Self.decimal(&id, ordinal) }
+    }
+
+    static func decimal(_ out: inout LineBuffer, _ value: Int) {
+        var width = 1, v = value
+        while v >= 10 { v /= 10; width += 1 }
+        out.ensure(width)
+        out.digits(value, width)
     }
 
     static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
@@ -128,85 +261,88 @@ struct LineWriter {
         return (q, r)
     }
 
-    static func digits(_ out: inout [UInt8], _ value: Int, _ width: Int) {
-        var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var v = value
-        withUnsafeMutableBytes(of: &buffer) { b in
-            for i in stride(from: width - 1, through: 0, by: -1) { b[i] = UInt8(0x30 + v % 10); v /= 10 }
-            out.append(contentsOf: b[0..<width])
-        }
-    }
-
-    func timestamp(_ out: inout [UInt8], _ nanoseconds: Int64) {
-        out.append(0x22)
+    mutating func timestamp(_ out: inout LineBuffer, _ nanoseconds: Int64) {
+        out.ensure(48)
+        out.put(0x22)
         let (seconds, fraction) = Self.floorDivide(nanoseconds, 1_000_000_000)
         let (days, secondOfDay) = Self.floorDivide(seconds + Int64(offsetSeconds), 86_400)
-        let date = CivilDate(daysSinceEpoch: Int(days))
-        Self.digits(&out, date.year, 4); out.append(0x2D); Self.digits(&out, date.month, 2); out.append(0x2D); Self.digits(&out, date.day, 2)
-        out.append(0x54)
-        Self.digits(&out, Int(secondOfDay / 3600), 2); out.append(0x3A)
-        Self.digits(&out, Int(secondOfDay / 60 % 60), 2); out.append(0x3A)
-        Self.digits(&out, Int(secondOfDay % 60), 2)
+        let d = date(days)
+        out.digits(d.year, 4); out.put(0x2D); out.two(d.month); out.put(0x2D); out.two(d.day)
+        out.put(0x54)
+        let s = Int(secondOfDay)
+        out.two(s / 3600); out.put(0x3A)
+        out.two(s / 60 % 60); out.put(0x3A)
+        out.two(s % 60)
         if fraction != 0 {
             var f = Int(fraction), width = 9
             while f % 10 == 0 { f /= 10; width -= 1 }
-            out.append(0x2E); Self.digits(&out, f, width)
+            out.put(0x2E); out.digits(f, width)
         }
-        if offsetSeconds == 0 { out.append(0x5A) } else {
-            out.append(offsetSeconds < 0 ? 0x2D : 0x2B)
+        if offsetSeconds == 0 { out.put(0x5A) } else {
+            out.put(offsetSeconds < 0 ? 0x2D : 0x2B)
             let o = Int(abs(offsetSeconds))
-            Self.digits(&out, o / 3600, 2); out.append(0x3A); Self.digits(&out, o / 60 % 60, 2)
+            out.two(o / 3600); out.put(0x3A); out.two(o / 60 % 60)
         }
-        out.append(0x22)
+        out.put(0x22)
     }
 
-    static func string(_ out: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
-        out.append(0x22)
+    static func string(_ out: inout LineBuffer, _ bytes: UnsafeRawBufferPointer) {
         var clean = true
         for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { clean = false; break }
-        if clean { out.append(contentsOf: bytes) } else {
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            for b in bytes {
-                switch b {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(0x6E)
-                case 0x0D: out.append(0x5C); out.append(0x72)
-                case 0x09: out.append(0x5C); out.append(0x74)
-                case ..<0x20:
-                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-                default: out.append(b)
-                }
+        if clean {
+            out.ensure(bytes.count + 2)
+            out.put(0x22)
+            out.append(bytes)
+            out.put(0x22)
+            return
+        }
+        out.ensure(bytes.count * 6 + 2)
+        out.put(0x22)
+        let hex: StaticString = "0123456789abcdef"
+        let h = hex.utf8Start
+        for b in bytes {
+            switch b {
+            case 0x22: out.put(0x5C); out.put(0x22)
+            case 0x5C: out.put(0x5C); out.put(0x5C)
+            case 0x0A: out.put(0x5C); out.put(0x6E)
+            case 0x0D: out.put(0x5C); out.put(0x72)
+            case 0x09: out.put(0x5C); out.put(0x74)
+            case ..<0x20:
+                out.put(0x5C); out.put(0x75); out.put(0x30); out.put(0x30); out.put(h[Int(b >> 4)]); out.put(h[Int(b & 15)])
+            default: out.put(b)
             }
         }
-        out.append(0x22)
+        out.put(0x22)
     }
 
-    private func key(_ out: inout [UInt8], _ name: StaticString) {
-        out.append(0x2C); out.append(0x22)
-        out.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        out.append(0x22); out.append(0x3A)
+    /// `,"name":`
+    @inline(__always)
+    private func key(_ out: inout LineBuffer, _ name: StaticString) {
+        out.ensure(name.utf8CodeUnitCount + 4)
+        out.put(0x2C); out.put(0x22)
+        out.append(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.put(0x22); out.put(0x3A)
     }
 
-    private func text(_ out: inout [UInt8], _ name: StaticString, _ id: Int32, _ texts: ByteInterner) {
+    private func text(_ out: inout LineBuffer, _ name: StaticString, _ id: Int32, _ texts: ByteInterner) {
         guard id >= 0 else { return }
         key(&out, name)
         texts.withBytes(of: id) { Self.string(&out, $0) }
     }
 
-    func write(_ e: PendingEvent, id: [UInt8], tickets: ByteInterner, texts: ByteInterner, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"id":"#.utf8)
-        id.withUnsafeBytes { Self.string(&out, $0) }
+    mutating func write(_ e: PendingEvent, id: UnsafeRawBufferPointer, tickets: ByteInterner, texts: ByteInterner, into out: inout LineBuffer) {
+        out.append(#"{"id":"#)
+        Self.string(&out, id)
         key(&out, "ticket")
         tickets.withBytes(of: e.ticket) { Self.string(&out, $0) }
         key(&out, "type")
         switch e.action {
-        case .accepted: out.append(contentsOf: #""accepted""#.utf8)
-        case .assigned: out.append(contentsOf: #""assigned""#.utf8)
-        case .extended: out.append(contentsOf: #""extended""#.utf8)
-        case .closed: out.append(contentsOf: #""closed""#.utf8)
-        case .returnedByCenter, .returnedByUnit: out.append(contentsOf: #""returned""#.utf8)
-        case .callbackRated: out.append(contentsOf: #""callback-rated""#.utf8)
+        case .accepted: out.append(#""accepted""#)
+        case .assigned: out.append(#""assigned""#)
+        case .extended: out.append(#""extended""#)
+        case .closed: out.append(#""closed""#)
+        case .returnedByCenter, .returnedByUnit: out.append(#""returned""#)
+        case .callbackRated: out.append(#""callback-rated""#)
         case .skip: break
         }
         key(&out, "at"); timestamp(&out, e.at)
@@ -226,22 +362,36 @@ struct LineWriter {
         case .returnedByCenter, .returnedByUnit:
             text(&out, "unit", e.unit, texts)
             key(&out, "by")
-            out.append(contentsOf: (e.action == .returnedByCenter ? #""center""# : #""unit""#).utf8)
+            out.append(e.action == .returnedByCenter ? #""center""# : #""unit""#)
             text(&out, "reason", e.text1, texts)
         case .closed:
             text(&out, "unit", e.unit, texts)
             text(&out, "reply", e.text1, texts)
         case .callbackRated:
             text(&out, "unit", e.unit, texts)
-            key(&out, "rating"); out.append(0x22); out.append(contentsOf: e.rating.rawValue.utf8); out.append(0x22)
+            key(&out, "rating")
+            switch e.rating {
+            case .satisfied: out.append(#""satisfied""#)
+            case .unsatisfied: out.append(#""unsatisfied""#)
+            case .unreachable: out.append(#""unreachable""#)
+            }
             if let field = ratingTextField, e.ratingText >= 0 {
-                out.append(0x2C)
+                out.ensure(1)
+                out.put(0x2C)
                 field.withUnsafeBytes { Self.string(&out, $0) }
-                out.append(0x3A)
+                out.ensure(1)
+                out.put(0x3A)
                 texts.withBytes(of: e.ratingText) { Self.string(&out, $0) }
             }
         case .skip: break
         }
-        out.append(0x7D)
+        out.ensure(1)
+        out.put(0x7D)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

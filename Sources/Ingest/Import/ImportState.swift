@@ -29,6 +29,11 @@ struct ImportState {
     var tickets = ByteInterner(capacity: 1 << 14)
     var texts = ByteInterner(capacity: 1 << 12)
     var events: [PendingEvent] = []
+    /// How many events are kept in memory before they go to ``spill`` (~56 bytes each).
+    var spillThreshold = Importer.defaultSpillThreshold
+    /// The events written to disk, once there were more than ``spillThreshold``.
+    var spill: EventSpill?
+    var spillTicketsPerPartition = EventSpill.defaultTicketsPerPartition
     var problems: [RowProblem] = []
     var problemCount = 0
     /// Tickets with a bad row (indexes into `tickets`).
@@ -39,11 +44,23 @@ struct ImportState {
     var rejectedRows: [Int32] = []
     var header: [String] = []
     var column: [String: Int] = [:]
+    /// The mapping's words by bytes: actions; ratings with the interned word (for `ratingText`);
+    /// channels with the interned channel.
+    var actionWords = WordTable<ImportMapping.Action>()
+    var ratingWords = WordTable<(Rating, Int32)>()
+    var channelWords = WordTable<Int32>()
 
     init(mapping: ImportMapping, problemLimit: Int) {
         self.mapping = mapping
         self.problemLimit = problemLimit
         summary = ImportSummary(shape: mapping.shape)
+        // The mapping's words first, then the wire names (as `mapping.actions[word] ?? Action(rawValue: word)`).
+        for (word, action) in mapping.actions { actionWords.add(word, action) }
+        for action in ImportMapping.Action.allCases { actionWords.add(action.rawValue, action) }
+        for (word, rating) in mapping.ratings { ratingWords.add(word, (rating, texts.intern(word))) }
+        for rating in Rating.allCases { ratingWords.add(rating.rawValue, (rating, texts.intern(rating.rawValue))) }
+        for (word, channel) in mapping.channels { channelWords.add(word, texts.intern(channel)) }
+        for channel in mapping.channels.values { channelWords.add(channel, texts.intern(channel)) }
     }
 
     mutating func record(_ problem: RowProblem, ticket: Int32?) {
@@ -114,6 +131,10 @@ struct ImportState {
             } catch {
                 record(error, ticket: ticket)
             }
+            if events.count >= spillThreshold {
+                if spill == nil { spill = try EventSpill(ticketsPerPartition: spillTicketsPerPartition) }
+                try spill!.write(&events)
+            }
         }
         if summary.rowsRead == 0 { throw .noRows(path: export, headerOnly: true) }
         if rows >= 0x10000 { progress?(rows) }
@@ -148,21 +169,20 @@ struct ImportState {
         return csv.withCell(index) { texts.intern($0) }
     }
 
-    private mutating func required(_ csv: CSVReader, _ index: Int, role: String, row: Int32, for what: String) throws(RowProblem) -> Int32 {
+    private mutating func required(_ csv: CSVReader, _ index: Int, role: String, row: Int32, for what: @autoclosure () -> String) throws(RowProblem) -> Int32 {
         guard index >= 0 else {
-            throw RowProblem(row: Int(row), column: nil, kind: .emptyCell, message: "\(what) needs the '\(role)' column, which the mapping does not name")
+            throw RowProblem(row: Int(row), column: nil, kind: .emptyCell, message: "\(what()) needs the '\(role)' column, which the mapping does not name")
         }
         guard present(csv, index) else {
-            throw RowProblem(row: Int(row), column: header[index], kind: .emptyCell, message: "empty, but \(what) needs it")
+            throw RowProblem(row: Int(row), column: header[index], kind: .emptyCell, message: "empty, but \(what()) needs it")
         }
         return csv.withCell(index) { texts.intern($0) }
     }
 
     private mutating func channel(_ csv: CSVReader, _ index: Int, row: Int32) throws(RowProblem) -> Int32 {
         guard present(csv, index) else { return -1 }
+        if let i = csv.withCell(index, { channelWords.index(of: $0) }) { return channelWords.value(at: i) }
         let word = csv.string(index)
-        if let value = mapping.channels[word] { return texts.intern(value) }
-        if mapping.channels.values.contains(word) { return texts.intern(word) }
         throw RowProblem(row: Int(row), column: header[index], kind: .unknownChannel,
                          message: "unknown channel \"\(word)\" (the mapping's channels: \(mapping.channels.keys.sorted().joined(separator: ", ")))")
     }
@@ -171,13 +191,14 @@ struct ImportState {
         guard index >= 0, present(csv, index) else {
             throw RowProblem(row: Int(row), column: index >= 0 ? header[index] : nil, kind: .emptyCell, message: "empty, but a callback needs a rating")
         }
-        let word = csv.string(index)
-        guard let rating = mapping.ratings[word] ?? Rating(rawValue: word) else {
+        guard let i = csv.withCell(index, { ratingWords.index(of: $0) }) else {
+            let word = csv.string(index)
             throw RowProblem(row: Int(row), column: header[index], kind: .unknownRating,
                              message: "unknown rating \"\(word)\" (the mapping's ratings: \(mapping.ratings.keys.sorted().joined(separator: ", ")))")
         }
+        let (rating, word) = ratingWords.value(at: i)
         event.rating = rating
-        if mapping.ratingTextField != nil { event.ratingText = texts.intern(word) }
+        if mapping.ratingTextField != nil { event.ratingText = word }
     }
 
     private mutating func readActionRow(_ csv: CSVReader, row: Int32, ticket: Int32, _ c: Columns) throws(RowProblem) {
@@ -187,37 +208,39 @@ struct ImportState {
         guard present(csv, c.action) else {
             throw RowProblem(row: Int(row), column: header[c.action], kind: .emptyCell, message: "empty; the row needs an action")
         }
-        let word = csv.string(c.action)
-        guard let action = mapping.actions[word] ?? ImportMapping.Action(rawValue: word) else {
+        guard let actionIndex = csv.withCell(c.action, { actionWords.index(of: $0) }) else {
+            let word = csv.string(c.action)
             throw RowProblem(row: Int(row), column: header[c.action], kind: .unknownAction,
                              message: "unknown action \"\(word)\" (the mapping's actions: \(mapping.actions.keys.sorted().joined(separator: ", ")); map it, or to \"skip\")")
         }
+        let action = actionWords.value(at: actionIndex)
         if action == .skip { summary.skippedRows += 1; return }
         var event = PendingEvent(at: try time(csv, c.time, row: row), ticket: ticket, row: row, action: action)
         // With a recorded column, an empty cell means "known when it happened" (the wire format's
         // absent `recorded`), written out so that append does not stamp the import's time.
         if c.recorded >= 0 { event.recorded = present(csv, c.recorded) ? try time(csv, c.recorded, row: row) : event.at }
-        let what = "a '\(word)' row (\(action.rawValue))"
+        // Made only for a message.
+        func what() -> String { "a '\(csv.string(c.action))' row (\(action.rawValue))" }
         switch action {
         case .accepted:
             event.text1 = try channel(csv, c.channel, row: row)
             event.text2 = text(csv, c.category)
             event.text3 = text(csv, c.topic)
         case .assigned, .extended:
-            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what)
+            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what())
             guard c.due >= 0, present(csv, c.due) else {
-                throw RowProblem(row: Int(row), column: c.due >= 0 ? header[c.due] : nil, kind: .emptyCell, message: "empty, but \(what) needs a deadline")
+                throw RowProblem(row: Int(row), column: c.due >= 0 ? header[c.due] : nil, kind: .emptyCell, message: "empty, but \(what()) needs a deadline")
             }
             event.due = try time(csv, c.due, row: row, dateOnly: mapping.dueDateOnly)
             if action == .extended { event.text1 = text(csv, c.reason) }
         case .returnedByCenter, .returnedByUnit:
-            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what)
+            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what())
             event.text1 = text(csv, c.reason)
         case .closed:
-            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what)
+            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what())
             event.text1 = text(csv, c.reply)
         case .callbackRated:
-            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what)
+            event.unit = try required(csv, c.unit, role: "unit", row: row, for: what())
             try rating(csv, c.rating, row: row, event: &event)
         case .skip:
             break

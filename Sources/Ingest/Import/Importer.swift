@@ -16,10 +16,11 @@ import Events
 /// print(summary.lines().joined(separator: "\n"))
 /// ```
 ///
-/// Memory: about 60 bytes per row (the rows must be sorted per ticket, and exports need not
-/// be sorted) plus each distinct ticket number, unit and text once; the export's text is read
-/// in 1 MiB pieces. Appending to a log also holds the batch (its JSON Lines) in memory, twice
-/// while ``LogAppender`` stamps it; writing to a file (`output`) streams it.
+/// Memory: bounded by the export's tickets, not its rows, when checking or writing a file: rows
+/// are kept as 56-byte records (exports need not be sorted) and beyond ``spillThreshold`` go
+/// to a temporary file, read back a range of tickets at a time; each distinct ticket number,
+/// unit and text is held once. Appending to a log also holds the batch (its JSON Lines) in
+/// memory, and ``LogAppender`` a stamped copy; writing to a file (`output`) streams it.
 public struct Importer: Sendable {
     /// Where the events go.
     public enum Destination: Sendable, Equatable {
@@ -43,6 +44,14 @@ public struct Importer: Sendable {
     public var maxRowBytes = 1 << 20
     /// How many row problems a rejection keeps (all are counted).
     public var problemLimit = 200
+    /// How many events (rows) are held in memory before they are written to a temporary file
+    /// (unlinked; in `TMPDIR`, else `/tmp`) to be read back a range of tickets at a time.
+    /// Keeps memory bounded by the tickets of an import, not its rows (see ``EventSpill``).
+    public var spillThreshold = Importer.defaultSpillThreshold
+    /// 262,144 events: about 14 MiB.
+    public static let defaultSpillThreshold = 1 << 18
+    /// Tickets read back from the spill file at a time (tests make it small).
+    var spillTicketsPerPartition = EventSpill.defaultTicketsPerPartition
     /// Called with the number of rows read, every 65,536 rows.
     public var progress: (@Sendable (Int) -> Void)?
     /// The appender used for `.log` (its clock, chaining).
@@ -59,6 +68,8 @@ public struct Importer: Sendable {
     /// - Throws: ``ImportError``; a log is then byte for byte as it was, and no output file is written.
     public func run(export: String, to destination: Destination, skipBad: String? = nil) throws(ImportError) -> ImportSummary {
         var state = ImportState(mapping: mapping, problemLimit: problemLimit)
+        state.spillThreshold = max(1, spillThreshold)
+        state.spillTicketsPerPartition = spillTicketsPerPartition
         let source = try TextSource(path: export, encoding: mapping.encoding)
         state.summary.encoding = source.encoding == .auto ? .utf8 : source.encoding
         let csv = CSVReader(source: source, maxRecordBytes: maxRowBytes)
