@@ -128,11 +128,12 @@ public final class PostgresLog {
     /// Streams the lines after line `position`, in order, from one snapshot; each `LogLine`'s
     /// `offset` is counted from the first line streamed (`offsetBase` is the byte offset of the first).
     /// - Throws: ``PostgresError``, or what `body` throws; a gap in the positions is an error.
-    public func forEachLine(after position: Int = 0, offsetBase: Int64 = 0, _ body: (LogLine) throws -> Void) throws {
+    public func forEachLine(after position: Int = 0, limit: Int? = nil, offsetBase: Int64 = 0, _ body: (LogLine) throws -> Void) throws {
         var next = position + 1
         var offset = offsetBase
+        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
         try connection.copyOut("""
-            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position) TO STDOUT (FORMAT binary)
+            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
             """) { fields in
             guard fields.count == 2, let p = fields[0], p.count == 8, let bytes = fields[1] else {
                 throw PostgresError("an unexpected row in \(Self.eventsTable)")
@@ -195,6 +196,7 @@ public final class PostgresLog {
             if let error = error as? AppendError { return error }
             return .file(LogFileError(path: name, message: String(describing: error)))
         }
+        Self.testPause("connected")
         do {
             try connection.exec("BEGIN")
             try connection.exec("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
@@ -202,6 +204,7 @@ public final class PostgresLog {
             _ = try? connection.exec("ROLLBACK")
             throw failed(error)
         }
+        Self.testPause("locked")
         var state = self.state ?? StreamedLogAppender(name: name, chaining: chaining)
         self.state = nil   // until this append ends well: a failure below reads the log again next time
         do {
@@ -210,6 +213,7 @@ public final class PostgresLog {
             _ = try? connection.exec("ROLLBACK")
             throw failed(error)
         }
+        Self.testPause("caught-up")
         let lines: [[UInt8]]
         do {
             lines = try state.check(batch: batch, stamp: clock(), offsetSeconds: offsetSeconds)
@@ -230,7 +234,9 @@ public final class PostgresLog {
         do {
             let data = try Self.copyText(lines, firstPosition: state.lineCount + 1)
             try connection.copyIn("COPY \(Self.eventsTable) (position, id, ticket, type, at, recorded, line) FROM STDIN", data: data)
+            Self.testPause("copied")
             try connection.exec("SELECT pg_notify('\(Self.channel)', '\(state.lineCount + lines.count)')")
+            Self.testPause("notified")
             try connection.exec("COMMIT")
         } catch {
             // Whether a failed COMMIT committed is unknown: the next append reads the log again.
@@ -241,6 +247,19 @@ public final class PostgresLog {
         self.state = state
         report.chainHead = state.chainHead
         return report
+    }
+
+    /// For the crash tests: with `TICKET_LEDGER_POSTGRES_TEST_PAUSE` set to a point of an append
+    /// (`connected`, `locked`, `caught-up`, `copied`, `notified` — the last is just before
+    /// `COMMIT`), a writer that reaches it says `paused at POINT` on standard error and waits
+    /// there until it is killed. Unset, this does nothing.
+    static let pausePoint: String? = getenv("TICKET_LEDGER_POSTGRES_TEST_PAUSE").map { String(cString: $0) }
+
+    static func testPause(_ point: String) {
+        guard let pausePoint, pausePoint == point else { return }
+        let message = "paused at \(point)\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        while true { sleep(60) }
     }
 
     /// The rows of `COPY … FROM STDIN` (text format) for `lines`, numbered from `firstPosition`.

@@ -107,12 +107,18 @@ struct PostgresTests {
         #expect(summary.isClean && summary.chain.firstLine == 1 && summary.lineCount == 39)
     }
 
+    /// 4 writer processes at once, each running `ledger-cli append` (a connection of its own)
+    /// over and over: 100 appends each by default, the issue's 500 with
+    /// TICKET_LEDGER_POSTGRES_APPENDS=500 (about a minute on two cores: see docs/postgres.md).
     @Test func concurrentAppenderProcessesEachLandExactlyOnceWithTheChainIntact() throws {
         let uri = try Server.freshDatabase("concurrent")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pg-concurrent-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let writers = 4, appendsEach = 40
+        let writers = 4
+        let appendsEach = ProcessInfo.processInfo.environment["TICKET_LEDGER_POSTGRES_APPENDS"].flatMap { Int($0) } ?? 100
+        let started = Date()
+        defer { print("note: \(writers) processes x \(appendsEach) appends: \(String(format: "%.1f", Date().timeIntervalSince(started))) s") }
         var processes: [Process] = []
         for w in 0..<writers {
             var script = ""
