@@ -6,10 +6,9 @@
 /// rebuilds the JSON text and reads it with ``EventDecoder/decodeEvent(_:)``: the same rules,
 /// the same errors as reading the log (reported as `DecodingError.dataCorrupted`).
 ///
-/// Two details a generic decoder cannot keep: the order of unknown members (and of the members
-/// inside an unknown object) follows the
-/// decoder's key order, and a number is re-read through `Int64` or `Double` (`1.50` becomes
-/// `1.5`).
+/// Two details a generic decoder cannot keep: the order of unknown members (and of the
+/// members inside an unknown object) follows the decoder's key order, and a number is re-read
+/// through `Int64` or `Double` (`1.50` becomes `1.5`).
 extension Event: Codable {
     public func encode(to encoder: any Encoder) throws {
         let line = jsonLine()
