@@ -58,6 +58,7 @@ public struct LogAppender: Sendable {
     /// - Parameter batch: The batch's bytes; a `\r` before a newline is dropped.
     /// - Returns: What was written.
     /// - Throws: ``AppendError``; the log is then byte for byte as it was.
+    @discardableResult
     public func append(batch: [UInt8]) throws(AppendError) -> AppendReport {
         var sealer = ChainSealer(path: path, chaining: chaining)
         var report = try append(batch: batch, sealer: &sealer)
@@ -69,6 +70,7 @@ public struct LogAppender: Sendable {
     ///
     /// Problems are numbered by the events' positions in `events`, starting at 1.
     /// - Throws: ``AppendError``; the log is then byte for byte as it was.
+    @discardableResult
     public func append(_ events: [Event]) throws(AppendError) -> AppendReport {
         var batch = [UInt8]()
         for event in events {

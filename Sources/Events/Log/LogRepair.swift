@@ -43,6 +43,7 @@ public struct LogRepair: Sendable {
     /// - Returns: What was moved, and where.
     /// - Throws: ``LogFileError`` when the log cannot be read or written, or the side file
     ///   cannot be created; the log is only truncated after the side file is safely on disk.
+    @discardableResult
     public func repair() throws(LogFileError) -> Report {
         let file = try LockedLogFile.acquire(path, create: false)
         let settled = try PendingAppend.settle(file, path: path, clock: clock)

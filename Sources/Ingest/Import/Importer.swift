@@ -66,6 +66,7 @@ public struct Importer: Sendable {
     ///   with a bad row (and every bad row without a ticket) is written to this file, as read
     ///   (UTF-8 with a byte-order mark, after the header), and the other tickets are imported.
     /// - Throws: ``ImportError``; a log is then byte for byte as it was, and no output file is written.
+    @discardableResult
     public func run(export: String, to destination: Destination, skipBad: String? = nil) throws(ImportError) -> ImportSummary {
         var state = ImportState(mapping: mapping, problemLimit: problemLimit)
         state.spillThreshold = max(1, spillThreshold)
