@@ -26,6 +26,28 @@ import Testing
         #expect(report == report)
     }
 
+    @Test func aComparisonAndAnExplanationEncodeAsWhatIfAndExplainPrint() throws {
+        let report = try ReportRenderingTests.report.get()
+        let heavy = try RuleSet.load(PackageFiles.path("samples/rules/rework-heavy.json"))
+        var projections = [Projection(options: ProjectionOptions(rules: heavy))]
+        _ = try LogReplay(path: PackageFiles.path("samples/quyuan-2023-09.jsonl")).run(into: &projections)
+        let alt = projections[0].report(period: .month(2023, 9), rules: heavy,
+                                        roster: try Roster.load(path: PackageFiles.path("samples/quyuan-units.csv")))
+        let comparison = RuleComparison(base: report, alt: alt)
+        #expect(comparison.units.contains { $0.changed })
+        let printed = ComparisonRenderer().json(comparison)
+        #expect(try Self.object(JSONEncoder().encode(comparison)) == Self.object(Data(printed.utf8)))
+        #expect(comparison == RuleComparison(base: report, alt: alt))
+
+        let unit = try #require(report.rows.first(where: { $0.counts.rework > 0 })).unit
+        let (explanation, _) = try LogReplay(path: PackageFiles.path("samples/quyuan-2023-09.jsonl"))
+            .explain(unit: unit, period: .month(2023, 9), rules: report.rules, options: ProjectionOptions(rules: report.rules))
+        #expect(!explanation.tickets.isEmpty)
+        let explained = ExplanationRenderer(explanation: explanation).json()
+        #expect(try Self.object(JSONEncoder().encode(explanation)) == Self.object(Data(explained.utf8)))
+        #expect(explanation == explanation)
+    }
+
     @Test func rowsAndCountsDecodeFromTheCLIsJSON() throws {
         let report = try ReportRenderingTests.report.get()
         let printed = ReportRenderer(report: report).render(.json)
