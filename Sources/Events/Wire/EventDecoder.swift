@@ -5,9 +5,9 @@
 /// ids and life-cycle rules are checked by ``LogVerifier``.
 public struct EventDecoder: Sendable {
     /// The members of the last line decoded.
-    public private(set) var members: [JSONMember] = []
+    package private(set) var members: [JSONMember] = []
     /// Indices into ``members`` of the fields the wire format does not define.
-    public private(set) var extraMembers: [Int] = []
+    package private(set) var extraMembers: [Int] = []
     /// For each known field, the index of its member in the current line, or -1.
     private var fields = [Int](repeating: -1, count: Field.allCases.count)
 

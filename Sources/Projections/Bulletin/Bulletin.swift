@@ -129,11 +129,15 @@ public struct Bulletin: Sendable {
             return PeriodReport.Row(unit: group ?? "", group: group, counts: sum, scorecard: Scorecard(counts: sum, rules: report.rules))
         }
 
+        /// How many units of each grade, in the rules' grade order, over every row.
+        public func gradeCounts() -> [(grade: String, count: Int)] { gradeCounts(of: report.rows) }
+
         /// How many units of each grade, in the rules' grade order, for the rows of `group`
-        /// (all rows when `group` is `.none`).
-        public func gradeCounts(in group: String?? = .none) -> [(grade: String, count: Int)] {
-            let selected = group.map { self.rows(in: $0) } ?? report.rows
-            return report.rules.grades.map { bound in (bound.grade, selected.filter { $0.scorecard.grade == bound.grade }.count) }
+        /// (`nil`: the units the roster does not list).
+        public func gradeCounts(in group: String?) -> [(grade: String, count: Int)] { gradeCounts(of: rows(in: group)) }
+
+        private func gradeCounts(of selected: [PeriodReport.Row]) -> [(grade: String, count: Int)] {
+            report.rules.grades.map { bound in (bound.grade, selected.filter { $0.scorecard.grade == bound.grade }.count) }
         }
 
         /// The categories in a fixed order (zero when absent), and the tickets of every other

@@ -200,7 +200,7 @@ enum PostgresLogs {
         let rules = try CommonOptions.rules(parsed)
         let roster = try CommonOptions.roster(parsed)
         _ = try open(uri)   // a clear error when there is no ledger
-        var projection = Projection(options: ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules)))
+        var projection = Projection(options: ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed)))
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
         func render() -> String {
