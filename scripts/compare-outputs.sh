@@ -40,7 +40,7 @@ for f in table json; do
     run explain $y -p 2024-02 --unit 市国资委 --format $f
     run explain $q --period 2023-09 --unit 营田镇 --channel all --as-of 2023-10-05T00:00:00+08:00 --format $f
     run whatif $q -p 2023-09 --units samples/quyuan-units.csv --alt samples/rules/rework-heavy.json --format $f
-    run whatif $q -p 2023-09 --units samples/quyuan-units.csv --alt samples/rules/deadlines-3-workdays.json samples/rules/closure-attribution.json --format $f
+    run whatif $q -p 2023-09 --units samples/quyuan-units.csv --alt samples/rules/deadlines-3-workdays.json --alt samples/rules/closure-attribution.json --format $f
     run deadlines $q -p 2023-09 --rules samples/rules/deadlines-3-workdays.json --format $f
     run digest samples/chained.jsonl --as-of 2024-03-01T00:00:00+08:00 --format $(test $f = table && echo text || echo json)
 done

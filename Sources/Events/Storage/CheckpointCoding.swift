@@ -4,8 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
-
 /// A checkpoint file that cannot be used (damaged, foreign, or for something else).
 package struct CheckpointError: Error, Sendable, CustomStringConvertible {
     package var description: String
@@ -76,7 +74,7 @@ package struct CheckpointWriter {
     private func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = SystemCall.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CheckpointError("cannot write: \(String(cString: strerror(errno)))")

@@ -1,4 +1,4 @@
-@_spi(Replay) import Events
+import Events
 
 /// The fold of a log into per-unit, per-day counts, fed one event at a time.
 ///

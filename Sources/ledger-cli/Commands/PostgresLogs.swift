@@ -168,7 +168,7 @@ enum PostgresLogs {
             }
         case (true, false):
             let log = try open(source)
-            let fd = Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let fd = SystemCall.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw ReportFailure("cannot create \(destination): \(String(cString: strerror(errno))) (copy writes a new file only)") }
             do {
                 defer { close(fd) }
