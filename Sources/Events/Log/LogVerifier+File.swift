@@ -152,7 +152,9 @@ extension LogVerifier {
     /// Checks an ``Event`` value against the events so far — its id must be new, and its ticket's
     /// life cycle must allow it — and applies it when it is allowed. No JSON round trip (but an
     /// `adjusted` event's points, see ``LifecycleValidator/apply(_:lineNumber:)``).
-    /// - Parameter lineNumber: A position to remember for later messages (e.g. a sequence number).
+    /// - Parameters:
+    ///   - event: The event to check.
+    ///   - lineNumber: A position to remember for later messages (e.g. a sequence number).
     /// - Returns: `nil` when the event is valid, else the problem (the state is unchanged).
     public mutating func check(_ event: Event, lineNumber: Int = 0) -> EventProblem? {
         if let problem = LifecycleValidator.emptyFieldProblem(event) {

@@ -2,7 +2,7 @@ import Events
 
 /// Folds a log for one unit, remembering which tickets and lines make up each number.
 ///
-/// It counts with the same per-ticket core as ``Projection`` (``TicketFold``, the same
+/// It counts with the same per-ticket core as ``Projection`` (`TicketFold`, the same
 /// options: time zone, attribution, channel, as-of) but keeps ticket ids and line numbers
 /// instead of counters. Its unit ids are two: the explained unit and every other one.
 public struct Explainer: Sendable {
@@ -134,7 +134,7 @@ public struct Explainer: Sendable {
 
 extension LogReplay {
     /// Explains one unit's numbers for a period: one pass over the log.
-    /// - Throws: ``LogFileError``; problems in the log are in the summary.
+    /// - Throws: `LogFileError`; problems in the log are in the summary.
     public func explain(unit: String, period: Period, rules: RuleSet, options: ProjectionOptions) throws
         -> (UnitExplanation, Summary) {
         var explainer = Explainer(unit: unit, period: period, rules: rules, options: options)

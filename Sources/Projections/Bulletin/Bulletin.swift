@@ -3,7 +3,7 @@ import Events
 /// A whole bulletin (通报) for one period: every table, list and figure, ready to be written out.
 ///
 /// Built by ``LogReplay/bulletin(_:)`` in one pass over a log, or from folds fed elsewhere with
-/// ``init(request:hotline:mailbox:)``. The numbers come from the same ``Projection`` as
+/// `init(request:hotline:mailbox:)`. The numbers come from the same ``Projection`` as
 /// `ledger-cli replay`, so a bulletin's tables equal the replayed tables.
 public struct Bulletin: Sendable {
     /// What was asked for.
@@ -186,6 +186,7 @@ public struct Bulletin: Sendable {
 extension Bulletin {
     /// Builds the bulletin from folds that have seen the log.
     /// - Parameters:
+    ///   - request: What the bulletin covers (period, rule sets, rosters, scheme).
     ///   - hotline: The projection and bulletin fold of the hotline rule set's options.
     ///   - mailbox: Likewise for the mailbox rule set, if there is one.
     ///   - channels: Likewise for other channels: the channel and its rule set, then its folds

@@ -7,8 +7,8 @@ import Events
 /// history (an extension, a rework, a closure), so every ticket remembers where it is
 /// counted and moves its contribution when that changes.
 ///
-/// The projection trusts the life cycle (run events through ``LifecycleValidator`` or
-/// ``LogVerifier`` first); given events out of order it stays consistent but counts what it
+/// The projection trusts the life cycle (run events through `LifecycleValidator` or
+/// `LogVerifier` first); given events out of order it stays consistent but counts what it
 /// is told.
 public struct Projection: Sendable {
     /// What is counted.

@@ -4,7 +4,7 @@ extension LogReplay {
     /// Streams the log through the decoder and the life-cycle validator and calls `body` with
     /// every valid event and its line number. Invalid lines are collected in the summary, not
     /// passed on.
-    /// - Throws: ``LogFileError`` if the file cannot be read.
+    /// - Throws: `LogFileError` if the file cannot be read.
     public func forEachValidEvent(_ body: (Event, Int) -> Void) throws -> Summary {
         var decoder = EventDecoder()
         return try forEachValidEvent { (_: RawEvent, line: UnsafeRawBufferPointer, number: Int) in
