@@ -72,5 +72,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairOfAMissingLogFails() {
-    #expect(throws: LogFileError.self) { try repair("/nonexistent/events.jsonl") }
+    let error = #expect(throws: LogFileError.self) { try repair("/nonexistent/events.jsonl") }
+    #expect(error?.path == "/nonexistent/events.jsonl")
+    #expect(error?.description == "/nonexistent/events.jsonl: cannot open the file: No such file or directory")
 }
