@@ -93,13 +93,7 @@ enum PostgresLogs {
         let log = try open(uri)
         let asOf = try CommonOptions.asOf(parsed)
         let format = try parsed.choice("format", as: DigestCommand.DigestFormat.self)
-        var expected: SHA256.Digest?
-        if let text = parsed.option("expect") {
-            guard let digest = SHA256.Digest(hex: text) else {
-                throw UsageError("invalid --expect '\(text)': expected the 64 hex digits of a chain head")
-            }
-            expected = digest
-        }
+        let expected = try DigestCommand.expectedHead(parsed)
         var shown = 0
         let digest = try log.digest(asOf: asOf) { problem in
             shown += 1
