@@ -6,8 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 output=${1:-.build/docs}
-modules=(Events Projections)
-[ -d Sources/Reports/Reports.docc ] && modules+=(Reports)
+modules=(Events Projections Reports)
 
 swift build
 bin=$(swift build --show-bin-path)

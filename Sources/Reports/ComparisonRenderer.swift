@@ -10,7 +10,7 @@ public enum ComparisonFormat: String, CaseIterable, Sendable {
     case json
 }
 
-/// Prints ``RuleComparison``s, exactly as `ledger-cli whatif` prints them.
+/// Prints `RuleComparison`s, exactly as `ledger-cli whatif` prints them.
 public struct ComparisonRenderer: Sendable {
     /// The as-of instant the comparisons were built at, if any.
     public var asOf: Timestamp?

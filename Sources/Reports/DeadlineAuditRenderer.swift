@@ -10,7 +10,7 @@ public enum DeadlineAuditFormat: String, CaseIterable, Sendable {
     case json
 }
 
-/// Prints a ``DeadlineAudit`` exactly as `ledger-cli deadlines` does.
+/// Prints a `DeadlineAudit` exactly as `ledger-cli deadlines` does.
 public struct DeadlineAuditRenderer: Sendable {
     /// The audit to write.
     public var audit: DeadlineAudit

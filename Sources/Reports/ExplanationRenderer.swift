@@ -10,7 +10,7 @@ public enum ExplanationFormat: String, CaseIterable, Sendable {
     case json
 }
 
-/// Prints a ``UnitExplanation`` for people (a ticket table) or machines (JSON lists), exactly
+/// Prints a `UnitExplanation` for people (a ticket table) or machines (JSON lists), exactly
 /// as `ledger-cli explain` prints it.
 public struct ExplanationRenderer: Sendable {
     /// The explanation to write.

@@ -14,7 +14,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case markdown
 }
 
-/// Turns a ``PeriodReport`` into text: a bulletin-style table, JSON, CSV or Markdown, exactly
+/// Turns a `PeriodReport` into text: a bulletin-style table, JSON, CSV or Markdown, exactly
 /// as `ledger-cli replay` prints it.
 ///
 /// ```swift

@@ -48,7 +48,7 @@ enum GenerateCommand {
         }
         let bytes = chained ? sealedBytes : summary.bytes
         let message = "generated \(summary.events) events, \(summary.tickets) new tickets, \(bytes) bytes\(chained ? ", chained" : "")\n"
-        _ = message.withCString { Glibc.write(2, $0, strlen($0)) }
+        _ = message.withCString { SystemCall.write(2, $0, strlen($0)) }
         return 0
     }
 
@@ -56,7 +56,7 @@ enum GenerateCommand {
     static func write(_ chunk: UnsafeRawBufferPointer) {
             var offset = 0
             while offset < chunk.count {
-                let n = Glibc.write(1, chunk.baseAddress! + offset, chunk.count - offset)
+                let n = SystemCall.write(1, chunk.baseAddress! + offset, chunk.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     perror("ledger-bench: write")

@@ -143,7 +143,7 @@ enum LedgerCommand {
             let file = "/tmp/ledger-bench-batch-\(run)-\(n).jsonl"
             let bytes = batch("\(run)-cli\(n)", size: batchSize)
             let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            _ = bytes.withUnsafeBytes { SystemCall.write(fd, $0.baseAddress, $0.count) }
             close(fd)
             defer { unlink(file) }
             let child = try ChildRun.run([cli, "append", log, file])

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Events
 
 let overview = """
 OVERVIEW: Workload generator and benchmarks for ticket-ledger.
@@ -16,7 +17,7 @@ Run `ledger-bench help generate` or `ledger-bench help run` for the options.
 """
 
 func writeError(_ text: String) {
-    _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+    _ = text.withCString { SystemCall.write(2, $0, strlen($0)) }
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())

@@ -23,9 +23,10 @@ import Testing
     bytes += [0xE5, 0x9F]  // a cut-off three-byte sequence
     bytes += Array(#"","type":"accepted","at":"2024-02-01T09:00:00+08:00"}"#.utf8)
     var decoder = EventDecoder()
-    #expect(throws: EventProblem.self) {
+    let problem = #expect(throws: EventProblem.self) {
         try bytes.withUnsafeBytes { b in Result { () throws(EventProblem) in try decoder.decode(b) } }.get()
     }
+    #expect(problem == .malformedJSON(offset: 22, message: "invalid UTF-8"))  // the byte 0xE5, column 23
 }
 
 @Test func missingRequiredFieldsAreNamed() {

@@ -22,7 +22,7 @@ private func appender(_ path: String, _ chaining: LogAppender.Chaining = .automa
 }
 
 /// A log of `lines` appended to an empty file (so chained unless `chaining` is `.off`).
-private func appended(_ lines: [String], in dir: TemporaryDirectory, chaining: LogAppender.Chaining = .automatic,
+private func appended(_ lines: [String], in dir: TemporaryFolder, chaining: LogAppender.Chaining = .automatic,
                       name: String = "events.jsonl") throws -> [UInt8] {
     let path = dir.file(name)
     _ = try appender(path, chaining).append(batch: Array(log(lines).utf8))
@@ -31,9 +31,9 @@ private func appended(_ lines: [String], in dir: TemporaryDirectory, chaining: L
 
 /// The problems and summary of a log given as bytes.
 private func verified(_ bytes: [UInt8], requireChain: Bool = false) throws -> (problems: [LogProblem], summary: LogVerifier.Summary) {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
-    let path = try dir.bytes("events.jsonl", bytes)
+    let path = try dir.write("events.jsonl", bytes)
     var problems: [LogProblem] = []
     let summary = try LogVerifier.verifyFile(at: path, requireChain: requireChain) { problems.append($0) }
     return (problems, summary)
@@ -59,7 +59,7 @@ private func storedValue(_ line: ArraySlice<UInt8>) -> String {
 private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 
 @Test func chainValuesFollowTheDefinition() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let bytes = try appended(history, in: dir)
     var previous = [UInt8](repeating: 0, count: 32)
@@ -76,7 +76,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func anAppendedLogVerifiesAndReportsItsHead() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("events.jsonl")
     let first = try appender(path).append(batch: Array(log(Array(history.prefix(4))).utf8))
@@ -93,7 +93,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func everyOneByteEditIsReportedAtItsLine() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let original = try appended(history, in: dir)
     let ranges = lineRanges(original)
@@ -123,7 +123,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func anEditedLineIsReportedOnceAndStillCountsForItsTicket() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     var bytes = try appended(history, in: dir)
     // Make T1's closure look earlier: a changed digit in its `at`.
@@ -140,7 +140,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func deletedSwappedAndInsertedLinesAreReported() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let original = try appended(history, in: dir)
     let lines = lineRanges(original).map { Array(original[$0]) }
@@ -166,7 +166,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func aCutLastLineIsATornTailAndARemovedOneChangesTheHead() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let original = try appended(history, in: dir)
     let ranges = lineRanges(original)
@@ -184,7 +184,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func anImportedLogStaysValidAndRequireChainRejectsIt() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let bytes = try appended(history, in: dir, chaining: .off)
     #expect(String(decoding: bytes, as: UTF8.self) == log(history))
@@ -207,7 +207,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func chainingAnImportedLogSealsItsLinesIntoTheChain() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("events.jsonl")
     _ = try appender(path, .off).append(batch: Array(log(Array(history.prefix(4))).utf8))
@@ -244,7 +244,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func noChainIsRefusedOnAChainedLog() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let original = try appended(Array(history.prefix(2)), in: dir)
     #expect(throws: AppendError.chainedLog(path: dir.file("events.jsonl"), firstChainedLine: 1)) {
@@ -258,11 +258,11 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func aLogWhoseChainIsBrokenIsNotAppendedTo() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     var bytes = try appended(Array(history.prefix(3)), in: dir)
     bytes[8] ^= 0x01  // id a1 becomes a0: a valid line whose chain no longer holds
-    let path = try dir.bytes("events.jsonl", bytes)
+    let path = try dir.write("events.jsonl", bytes)
     let error = #expect(throws: AppendError.self) {
         try appender(path).append(batch: Array(log(history[3]).utf8))
     }
@@ -275,7 +275,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func aChainMemberInABatchLineIsReplaced() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let foreign = String(repeating: "ab", count: 32)
     let batch = [
@@ -318,7 +318,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func standardInputHashesTheUnchainedLinesAsTheyGoBy() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("events.jsonl")
     _ = try appender(path, .off).append(batch: Array(log(Array(history.prefix(3))).utf8))
@@ -334,7 +334,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func digestGivesTheHeadOfTheLastLineRecordedByThen() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let bytes = try appended(history, in: dir)
     let path = dir.file("events.jsonl")
@@ -357,7 +357,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func digestRefusesUnchainedBrokenAndNotYetChainedLogs() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let imported = dir.file("imported.jsonl")
     _ = try appender(imported, .off).append(batch: Array(log(Array(history.prefix(4))).utf8))
@@ -371,7 +371,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 
     var bytes = try dir.read("imported.jsonl")
     bytes[bytes.count - 20] = UInt8(ascii: bytes[bytes.count - 20] == UInt8(ascii: "0") ? "1" : "0")
-    let broken = try dir.bytes("broken.jsonl", bytes)
+    let broken = try dir.write("broken.jsonl", bytes)
     var reported: [Int] = []
     #expect(throws: ChainDigestError.invalidLog(path: broken, problemCount: 1)) {
         try ChainDigest.of(logAt: broken) { reported.append($0.line) }
@@ -380,7 +380,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
 }
 
 @Test func sealingDropsSpacesAfterTheClosingBrace() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let spaced = #"{ "id" : "a1", "ticket" : "T1", "type" : "accepted", "at" : "\#(feb("01 09:00"))" }  "#
     let text = String(decoding: try appended([spaced], in: dir), as: UTF8.self)

@@ -18,7 +18,7 @@ import Glibc
 
     @Test func anEscapedSpellingOfAnIdIsADuplicate() throws {
         // Through the parallel scan (a file) and line by line (the same log, blocks of every size).
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = try dir.write("events.jsonl", log(Self.escapedIDLines))
         let expected = [#"events.jsonl:5: duplicate event id "cb-4" (first used on line 4)"#]
@@ -48,7 +48,7 @@ import Glibc
     }
 
     @Test func appendRefusesAnEscapedSpellingOfAnIdInTheLog() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let appender = LogAppender(path: dir.file("events.jsonl"))
         _ = try appender.append(batch: Array(log(Array(Self.escapedIDLines.prefix(4))).utf8))
@@ -129,9 +129,9 @@ import Glibc
         var bytes = Array(line("a1", "T1", "accepted", "01 09:00", #""channel":"hotline","topic":"X""#).utf8)
         let x = bytes.lastIndex(of: UInt8(ascii: "X"))!
         bytes.replaceSubrange(x...x, with: [0xED, 0xA0, 0x80])
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
-        let path = try dir.bytes("events.jsonl", bytes + [0x0A])
+        let path = try dir.write("events.jsonl", bytes + [0x0A])
         var problems: [LogProblem] = []
         let summary = try LogVerifier.verifyFile(at: path) { problems.append($0) }
         #expect(summary.eventCount == 0)
@@ -183,7 +183,7 @@ import Glibc
 
     // MARK: A chained log with CRLF line endings is not "not chained, 0 errors"
 
-    static func chainedLog(in dir: TemporaryDirectory, _ name: String = "chained.jsonl") throws -> [UInt8] {
+    static func chainedLog(in dir: TemporaryFolder, _ name: String = "chained.jsonl") throws -> [UInt8] {
         var appender = LogAppender(path: dir.file(name))
         appender.clock = { Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")! }
         _ = try appender.append(batch: Array(log(acceptedAssignedClosed("T1", prefix: "a") + acceptedAssignedClosed("T2", prefix: "b")).utf8))
@@ -195,11 +195,11 @@ import Glibc
     }
 
     @Test func aChainedLogConvertedToCRLFReportsEachLineEndingAndKeepsItsChain() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let original = try Self.chainedLog(in: dir)
         let head = try LogVerifier.verifyFile(at: dir.file("chained.jsonl")) { _ in }.chain.head
-        let path = try dir.bytes("crlf.jsonl", Self.crlf(original))
+        let path = try dir.write("crlf.jsonl", Self.crlf(original))
         var parallel: [LogProblem] = []
         let summary = try LogVerifier.verifyFile(at: path) { parallel.append($0) }
         var sequential: [LogProblem] = []
@@ -223,13 +223,13 @@ import Glibc
     }
 
     @Test func anEditedCRLFLineIsStillABrokenChain() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         var bytes = Self.crlf(try Self.chainedLog(in: dir))
         let reply = Array("已清理".utf8)
         let start = try #require((0..<bytes.count).first { Array(bytes[$0..<min($0 + reply.count, bytes.count)]) == reply })
         bytes[start + 2] ^= 0x01
-        let path = try dir.bytes("edited.jsonl", bytes)
+        let path = try dir.write("edited.jsonl", bytes)
         var problems: [LogProblem] = []
         let summary = try LogVerifier.verifyFile(at: path) { problems.append($0) }
         #expect(summary.chain.firstBreak == 3)
@@ -257,9 +257,9 @@ import Glibc
     }
 
     @Test func aLineLongerThanTheLimitStopsEveryReaderNamingTheLine() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
-        let path = try dir.bytes("long.jsonl", Self.logWithLongLine(5000))
+        let path = try dir.write("long.jsonl", Self.logWithLongLine(5000))
         let expected = LogFileError(path: path, message: "line 4 is longer than 4,096 bytes, the limit for one line "
                                     + "(not a JSON Lines log, or a line to split)")
         // The parallel scan: the line inside a block, and a line that would grow the block.
@@ -289,9 +289,9 @@ import Glibc
     }
 
     @Test func aFinalLineWithoutNewlineIsBoundedToo() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
-        let path = try dir.bytes("torn.jsonl", Array(log(acceptedAssignedClosed("T1", prefix: "a")).utf8)
+        let path = try dir.write("torn.jsonl", Array(log(acceptedAssignedClosed("T1", prefix: "a")).utf8)
                                  + [UInt8](repeating: 0, count: 3000))
         let expected = LogFileError(path: path, message: "line 4 is longer than 2,000 bytes, the limit for one line "
                                     + "(not a JSON Lines log, or a line to split)")
@@ -306,7 +306,7 @@ import Glibc
     }
 
     @Test func devZeroAndAFIFOAreRefusedAsLogsWithoutReadingThem() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let fifo = dir.file("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)

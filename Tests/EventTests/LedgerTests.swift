@@ -14,7 +14,7 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
 
 @Suite struct LedgerTests {
     @Test func aReopenedLedgerKnowsTheLogAndAppendsInOrder() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = dir.file("events.jsonl")
         do {
@@ -44,7 +44,7 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
     }
 
     @Test func aRejectedBatchInAGroupLeavesNoTrace() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = dir.file("events.jsonl")
         let ledger = try await Ledger.open(path: path, options: options())
@@ -66,7 +66,7 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
     }
 
     @Test func linesAppendedByAnotherWriterAreReadBeforeTheNextAppend() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = dir.file("events.jsonl")
         let ledger = try await Ledger.open(path: path, options: options())
@@ -84,12 +84,12 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
         // and here its chain no longer holds.
         var bytes = try dir.read("events.jsonl")
         bytes[bytes.count - 4] = bytes[bytes.count - 4] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
-        try dir.bytes("events.jsonl", bytes)
+        try dir.write("events.jsonl", bytes)
         await #expect(throws: AppendError.self) { try await ledger.append(batch: batch([line("a3", "T3", "accepted", "01 09:20")])) }
     }
 
     @Test func manyTasksAndASubscriberSeeEveryEventOnceInOrder() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = dir.file("events.jsonl")
         let ledger = try await Ledger.open(path: path, options: options())
@@ -124,7 +124,7 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
     }
 
     @Test func observersSeeTheLogThenEachCommitBeforeTheAppendReturns() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
         let ledger = try await Ledger.open(path: path, options: options())
@@ -201,7 +201,7 @@ final class Locked<Value>: @unchecked Sendable {
     }
 
     @Test func aVerifierBuiltFromALogChecksNewEventsAsAppendWould() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
         var verifier = try LogVerifier.state(ofLogAt: path)

@@ -26,7 +26,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func appendsAndStampsRecordedWithoutTouchingOtherBytes() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let start = log(acceptedAssignedClosed("T1", prefix: "a"))
     let path = try dir.write("events.jsonl", start)
@@ -39,7 +39,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func linesWithRecordedAreWrittenVerbatim() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("events.jsonl")
     let late = line("a1", "T1", "accepted", "01 09:00", #""recorded":"2024-02-20T11:00:00+08:00""#)
@@ -52,7 +52,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func aNullRecordedIsFilledInPlaceAndABatchLinesChainIsReplaced() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("events.jsonl")
     _ = try append(log(
@@ -68,7 +68,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func aRejectedBatchLeavesTheLogByteIdentical() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let original = log(acceptedAssignedClosed("T1", prefix: "a"))
     let path = try dir.write("events.jsonl", original)
@@ -88,7 +88,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func batchLinesAreCheckedAgainstTheLogAndEachOther() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
     #expect(rejection(log(
@@ -107,7 +107,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func aBatchContinuesTicketsOfTheLog() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
     let report = try append(log(
@@ -124,7 +124,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func appendingRefusesATornTail() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let torn = log(acceptedAssignedClosed("T1", prefix: "a")) + #"{"id":"a4","ticket":"T1","ty"#
     let path = try dir.write("events.jsonl", torn)
@@ -138,7 +138,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func appendingRefusesAnInvalidLog() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let bad = log(acceptedAssignedClosed("T1", prefix: "a") + [line("a9", "T9", "closed", "01 10:00", #""unit":"市城管局""#)])
     let path = try dir.write("events.jsonl", bad)
@@ -155,7 +155,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func appendingCreatesAMissingLog() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("new.jsonl")
     let report = try appender(path).append([
@@ -171,7 +171,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func anEmptyBatchAppendsNothing() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let original = log(acceptedAssignedClosed("T1", prefix: "a"))
     let path = try dir.write("events.jsonl", original)
@@ -189,7 +189,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
 }
 
 @Test func aBlankBatchLineIsAProblem() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = dir.file("events.jsonl")
     #expect(rejection(line("a1", "T1", "accepted", "01 09:00") + "\n\n", to: path)
@@ -210,7 +210,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
             line = line.withUnsafeBytes { JSONLineEdit.appendingMember(key: "chain", rawValue: "\"\(seen)\"", to: $0) }
         }
     }
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")))
     var sealer = CountingSealer()

@@ -10,7 +10,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairMovesATornTailAsideAndAppendingWorksAgain() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let sound = log(acceptedAssignedClosed("T1", prefix: "a"))
     let tornBytes = #"{"id":"a4","ticket":"T1","type":"callback-ra"#
@@ -27,7 +27,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairNeverOverwritesAnEarlierSideFile() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")) + "first")
     _ = try repair(path)
@@ -39,7 +39,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairLeavesASoundLogAlone() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let sound = log(acceptedAssignedClosed("T1", prefix: "a"))
     let path = try dir.write("events.jsonl", sound)
@@ -51,7 +51,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairNoticesACompleteEventThatOnlyLacksItsNewline() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let last = line("a4", "T1", "callback-rated", "10 10:00", #""unit":"市城管局","rating":"satisfied""#)
     let path = try dir.write("events.jsonl", log(acceptedAssignedClosed("T1", prefix: "a")) + last)
@@ -61,7 +61,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairOfALogWithoutAnyNewlineMovesEverything() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let garbage = String(repeating: "x", count: 200_000)
     let path = try dir.write("events.jsonl", garbage)
@@ -72,5 +72,7 @@ private func repair(_ path: String) throws(LogFileError) -> LogRepair.Report {
 }
 
 @Test func repairOfAMissingLogFails() {
-    #expect(throws: LogFileError.self) { try repair("/nonexistent/events.jsonl") }
+    let error = #expect(throws: LogFileError.self) { try repair("/nonexistent/events.jsonl") }
+    #expect(error?.path == "/nonexistent/events.jsonl")
+    #expect(error?.description == "/nonexistent/events.jsonl: cannot open the file: No such file or directory")
 }

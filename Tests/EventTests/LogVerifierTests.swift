@@ -74,7 +74,7 @@ import Testing
 }
 
 @Test func longLinesGrowTheReadBuffer() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let long = line("E1", "T1", "accepted", "01 09:00", #""topic":"\#(String(repeating: "噪", count: 3_000))""#)
     let path = try dir.write("long.jsonl", log(long, line("E2", "T2", "accepted", "01 09:00")))

@@ -16,15 +16,15 @@ import Testing
     }
 
     /// The history appended through `LogAppender` (so chained), as bytes.
-    static func chainedLog(in dir: TemporaryDirectory) throws -> [UInt8] {
+    static func chainedLog(in dir: TemporaryFolder) throws -> [UInt8] {
         var appender = LogAppender(path: dir.file("chained.jsonl"))
         appender.clock = { Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")! }
         _ = try appender.append(batch: Array(log(Self.history).utf8))
         return try dir.read("chained.jsonl")
     }
 
-    static func both(_ bytes: [UInt8], requireChain: Bool, in dir: TemporaryDirectory) throws {
-        let path = try dir.bytes("log.jsonl", bytes)
+    static func both(_ bytes: [UInt8], requireChain: Bool, in dir: TemporaryFolder) throws {
+        let path = try dir.write("log.jsonl", bytes)
         var sequential: [LogProblem] = []
         let expected = try LogVerifier.verifyFile(at: path, requireChain: requireChain, report: { sequential.append($0) }) { _, _, _ in }
         for blockSize in [1 << 20, 4096, 333] {
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func damagedAndReorderedLogsGetTheSameReport() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let chained = try Self.chainedLog(in: dir)
         let plain = Array(log(Self.history).utf8)
@@ -62,9 +62,9 @@ import Testing
     }
 
     @Test func aChainStartingAfterImportedLinesGetsTheSameReport() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
-        let path = try dir.bytes("chained.jsonl", Array(log(Array(Self.history.prefix(50))).utf8))
+        let path = try dir.write("chained.jsonl", Array(log(Array(Self.history.prefix(50))).utf8))
         var appender = LogAppender(path: path)
         appender.clock = { Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")! }
         appender.chaining = .start

@@ -12,8 +12,8 @@ private let marker = PendingAppend(logLength: Int64(sound.utf8.count), batchLeng
                                    batchDigest: SHA256.hash(Array(batch.utf8)))
 
 /// The log as an append killed after `written` bytes of the batch leaves it, marker included.
-private func interrupted(after written: Int, in dir: TemporaryDirectory) throws -> String {
-    let path = try dir.bytes("events.jsonl", Array(sound.utf8) + Array(batch.utf8.prefix(written)))
+private func interrupted(after written: Int, in dir: TemporaryFolder) throws -> String {
+    let path = try dir.write("events.jsonl", Array(sound.utf8) + Array(batch.utf8.prefix(written)))
     try marker.write(forLog: path)
     return path
 }
@@ -28,7 +28,7 @@ private func repaired(_ path: String) throws -> LogRepair.Report {
     // Every cut within the first and the last line, and every 7th byte between.
     let count = batch.utf8.count
     for written in Set(Array(0..<120) + Array(stride(from: 120, to: count - 120, by: 7)) + Array(count - 120..<count)).sorted() {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.remove() }
         let path = try interrupted(after: written, in: dir)
         // Readers leave the unfinished batch out and say so.
@@ -46,7 +46,7 @@ private func repaired(_ path: String) throws -> LogRepair.Report {
 }
 
 @Test func aBatchWrittenInFullBeforeTheCrashIsFinished() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try interrupted(after: batch.utf8.count, in: dir)
     let summary = try LogVerifier.verifyFile(at: path) { Issue.record("unexpected \($0)") }
@@ -60,7 +60,7 @@ private func repaired(_ path: String) throws -> LogRepair.Report {
 }
 
 @Test func theNextAppendRollsBackAnInterruptedOneThenAppendsTheBatchAgain() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try interrupted(after: 100, in: dir)
     var appender = LogAppender(path: path)
@@ -88,12 +88,12 @@ private func repaired(_ path: String) throws -> LogRepair.Report {
     #expect(PendingAppend(text: Array(text.dropLast())) == nil)
     #expect(PendingAppend(text: []) == nil)
 
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try interrupted(after: 50, in: dir)
     var damaged = text
     damaged[40] ^= 0x01
-    try dir.bytes("events.jsonl.pending", damaged)
+    try dir.write("events.jsonl.pending", damaged)
     let before = try dir.read("events.jsonl")
     #expect(throws: LogFileError.self) { try repaired(path) }
     #expect(throws: AppendError.self) { try LogAppender(path: path).append(batch: Array(batch.utf8)) }
@@ -108,10 +108,10 @@ private func repaired(_ path: String) throws -> LogRepair.Report {
 }
 
 @Test func aLogCutShorterThanTheMarkerSaysIsRefused() throws {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try interrupted(after: 0, in: dir)
-    try dir.bytes("events.jsonl", Array(sound.utf8.prefix(10)))
+    try dir.write("events.jsonl", Array(sound.utf8.prefix(10)))
     #expect(throws: LogFileError.self) { try repaired(path) }
     #expect(try dir.read("events.jsonl") == Array(sound.utf8.prefix(10)))
 }

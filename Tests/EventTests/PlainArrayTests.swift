@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Replay) @testable import Events
+@testable import Events
 
 @Suite struct PlainArrayTests {
     @Test func growsAndKeepsItsElements() {

@@ -66,9 +66,9 @@ private func mutate(_ bytes: [UInt8], using random: inout SplitMix64) -> [UInt8]
         bytes += mutate(Array(seeds[round % seeds.count].utf8), using: &random)
         bytes.append(0x0A)
     }
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
-    let path = try dir.bytes("fuzz.jsonl", bytes)
+    let path = try dir.write("fuzz.jsonl", bytes)
     var lines: [Int] = []
     let summary = try LogVerifier.verifyFile(at: path) { problem in
         let text = problem.formatted(file: "fuzz.jsonl")
@@ -84,13 +84,13 @@ private func mutate(_ bytes: [UInt8], using random: inout SplitMix64) -> [UInt8]
 
 @Test func aTruncatedLastLineIsAlwaysATornTail() throws {
     var random = SplitMix64(seed: 99)
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let sound = log(acceptedAssignedClosed("T1", prefix: "a"))
     for _ in 0..<200 {
         let last = Array(seeds.randomElement(using: &random)!.utf8)
         let cut = Int.random(in: 1...last.count, using: &random)
-        let path = try dir.bytes("torn.jsonl", Array(sound.utf8) + last[..<cut])
+        let path = try dir.write("torn.jsonl", Array(sound.utf8) + last[..<cut])
         var problems: [LogProblem] = []
         let summary = try LogVerifier.verifyFile(at: path) { problems.append($0) }
         #expect(problems == [LogProblem(line: 4, problem: .tornTail(byteCount: cut))])

@@ -4,7 +4,7 @@ import Events
 @testable import Ingest
 
 private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: Int? = nil, log: String? = nil) throws -> (ImportSummary?, [RowProblem]) {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     try dir.write("x.csv", text)
     var imp = try importer(actionsMap)
@@ -42,7 +42,7 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
 }
 
 @Test func emptyHeaderOnlyAndMissingColumnsAreRefused() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     for (name, text, expected) in [("empty.csv", "", "empty"), ("header.csv", header + "\r\n", "header but no rows"),
                                    ("bom.csv", "\u{FEFF}" + header, "header but no rows")] {
@@ -85,7 +85,7 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
     let text = export(rows)
     let gbBytes = Array(try #require(text.data(using: .init(rawValue: 0x80000632))))  // GB18030
     #expect(gbBytes != Array(text.utf8))
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     var outputs: [[UInt8]] = []
     for (name, bytes, encoding) in [("utf8.csv", [0xEF, 0xBB, 0xBF] + Array(text.utf8), ExportEncoding.auto), ("gb-auto.csv", gbBytes, .auto),
@@ -135,7 +135,7 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
     let rows = ["T1,2023/9/3 9:10,回访,X局,,满意,,,,,,", "T1,2023/9/1 9:10,派单,X局,2023-09-08 18:00,,,,,,,",
                 "T1,2023/9/2 9:10,办结,X局,,,,,,,,", "T1,2023/9/1 9:00,受理,,,,,,,,,",
                 "T1,2023/9/3 9:10,回访,X局,,不满意,,,,,,"]
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     try dir.write("x.csv", export(rows))
     _ = try importer(actionsMap).run(export: dir.file("x.csv"), to: .output(path: dir.file("out.jsonl"), log: nil))
@@ -145,7 +145,7 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
 }
 
 @Test func rowsSpilledToDiskGiveTheSameEventsProblemsAndOrder() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     // The sample, held in memory and spilled after every row, read back two tickets at a time.
     var spilling = try importer(actionsMap)

@@ -5,7 +5,7 @@ import Events
 import Projections
 
 @Test func actionRowExportReplaysToThePublishedTable() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let summary = try importer(actionsMap).run(export: actionsExport, to: .log(dir.file("events.jsonl")))
     #expect(summary.rowsRead == 1012 && summary.newEvents == 1012 && summary.tickets == 248 && summary.written == 1012)
@@ -53,7 +53,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
 }
 
 @Test func ticketRowExportDiffersFromThePublishedTableExactlyAsDocumented() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let summary = try importer(ticketsMap).run(export: ticketsExport, to: .log(dir.file("events.jsonl")))
     #expect(summary.encoding == .gb18030)
@@ -89,7 +89,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
 }
 
 @Test func reimportingTheSameExportAppendsNothing() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let log = dir.file("events.jsonl")
     _ = try importer(actionsMap).run(export: actionsExport, to: .log(log))
@@ -100,7 +100,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
 }
 
 @Test func anOverlappingExportAppendsOnlyWhatIsNew() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     // Two exports cut by date, overlapping by a week: rows up to 09-15, and rows from 09-08 on.
     let text = String(decoding: FileManager.default.contents(atPath: actionsExport)!, as: UTF8.self)
@@ -121,7 +121,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
 }
 
 @Test func aRejectedImportLeavesTheLogAsItWas() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let log = dir.file("events.jsonl")
     _ = try importer(actionsMap).run(export: actionsExport, to: .log(log))
@@ -140,7 +140,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
 }
 
 @Test func skipBadImportsTheGoodTicketsAndWritesTheBadRowsUnchanged() throws {
-    let dir = try Scratch()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let rows = ["G1,2023/10/1 9:00,受理,,,,12345热线,城建,\"路灯,不亮\",,,", "G1,2023/10/1 9:30,派单,X局,2023-10-08 18:00,,,,,,,",
                 "B1,2023/10/1 9:00,受理,,,,12345热线,,,,,", "B1,2023/10/1 9:30,派单,X局,2023-13-08 18:00,,,,,,,"]

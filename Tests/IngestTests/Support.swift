@@ -7,23 +7,6 @@ import Projections
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 func sample(_ path: String) -> String { packageRoot + "/samples/" + path }
 
-/// A fresh folder under the temporary directory.
-struct Scratch {
-    let path: String
-    init() throws {
-        path = FileManager.default.temporaryDirectory.path + "/ingest-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func file(_ name: String) -> String { path + "/" + name }
-    @discardableResult func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: file(name)))
-        return file(name)
-    }
-    @discardableResult func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
-    func bytes(_ name: String) -> [UInt8]? { FileManager.default.contents(atPath: file(name)).map(Array.init) }
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// The 2023-09 table of a log, with the Quyuan roster.
 func quyuanTable(_ log: String, asOf: Timestamp? = nil) throws -> [PeriodReport.Row] {
     var options = ProjectionOptions(rules: .yueyangHotline)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@_spi(Replay) import Events
+import Events
 @testable import Projections
 
 /// Issue 9: `accepted` events without a `channel` replayed to an empty table under the default

@@ -17,8 +17,8 @@ import LedgerBenchKit
         let rules = RuleSet.yueyangHotline
         let asOf = Timestamp.parseRFC3339("2024-02-20T00:00:00+08:00")!
         let ledger = try await Ledger.open(path: path)
-        let live = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: rules, channel: .some(nil)))
-        let liveAsOf = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: rules, channel: .some(nil), asOf: asOf))
+        let live = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: rules, channel: .all))
+        let liveAsOf = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: rules, channel: .all, asOf: asOf))
         let periods = [Period.month(2024, 1), .month(2024, 2), .month(2024, 3)]
         var start = 0, step = 0
         while start < lines.count {
@@ -38,7 +38,7 @@ import LedgerBenchKit
             start = end
             step += 1
             for (projection, cut) in [(live, nil), (liveAsOf, asOf)] as [(LiveProjection, Timestamp?)] {
-                var replayed = [Projection(options: ProjectionOptions(rules: rules, channel: .some(nil), asOf: cut))]
+                var replayed = [Projection(options: ProjectionOptions(rules: rules, channel: .all, asOf: cut))]
                 _ = try LogReplay(path: path).run(into: &replayed)
                 for period in periods {
                     #expect(projection.report(period: period, rules: rules).rows == replayed[0].report(period: period, rules: rules).rows,

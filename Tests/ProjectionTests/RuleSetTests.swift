@@ -123,15 +123,22 @@ import Testing
     }
 
     @Test func unknownRuleSetNameIsAnError() {
-        #expect(throws: RuleSetError.self) { try RuleSet.load("no-such-rules") }
+        let error = #expect(throws: RuleSetError.self) { try RuleSet.load("no-such-rules") }
+        #expect(error?.source == "no-such-rules")
+        #expect(error?.field == "")
+        #expect(error?.description == "no-such-rules: no such rule file, and not a built-in rule set (built in: yueyang-hotline, yueyang-mailbox)")
     }
 
     @Test func rosterParsesGroupsAndRejectsDuplicates() throws {
         let roster = try Roster.parse(csv: "unit,group\n市城管局,行政事业单位\n\"岳阳楼区\",县市区\n屈原残联\n", source: "r.csv")
         #expect(roster.entries.map(\.unit) == ["市城管局", "岳阳楼区", "屈原残联"])
         #expect(roster.entries.map(\.group) == ["行政事业单位", "县市区", nil])
-        #expect(throws: RosterError.self) { try Roster.parse(csv: "unit,group\nA,\nA,\n", source: "r.csv") }
-        #expect(throws: RosterError.self) { try Roster.parse(csv: "name\nA\n", source: "r.csv") }
+        let duplicate = #expect(throws: RosterError.self) { try Roster.parse(csv: "unit,group\nA,\nA,\n", source: "r.csv") }
+        #expect(duplicate?.line == 3)
+        #expect(duplicate?.description == "r.csv:3: unit A is listed twice (first on line 2)")
+        let header = #expect(throws: RosterError.self) { try Roster.parse(csv: "name\nA\n", source: "r.csv") }
+        #expect(header?.line == 1)
+        #expect(header?.description == "r.csv:1: header must be 'unit,group', found 'name'")
     }
 
     /// Issue 9: an unterminated quote listed a phantom unit.

@@ -30,6 +30,7 @@ public struct ChainDigest: Sendable, Equatable {
     /// - Parameters:
     ///   - path: The log (`-` reads standard input).
     ///   - asOf: The time; `nil` gives the head of the whole log.
+    ///   - maxLineBytes: The longest line accepted (see ``LogInput/defaultMaxLineBytes``).
     ///   - report: Called with each problem of the log, in line order.
     /// - Throws: ``ChainDigestError`` when the log has problems anywhere (a digest of a log that
     ///   fails verification would vouch for nothing), is not chained, or was not chained yet;

@@ -26,7 +26,7 @@ import Darwin
 /// durable.
 ///
 /// **Why an actor on a thread of its own.** An actor serialises appends without a lock and gives
-/// callers `async` methods; its custom executor (``LedgerExecutor``) runs the ledger's blocking
+/// callers `async` methods; its custom executor (`LedgerExecutor`) runs the ledger's blocking
 /// work — lock waits, reads, `fsync` — on a dedicated thread, off Swift's cooperative pool.
 public actor Ledger {
     /// The log file.

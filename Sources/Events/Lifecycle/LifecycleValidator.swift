@@ -17,9 +17,9 @@
 /// The validator interns ticket ids and unit names; replays reuse those ids.
 public struct LifecycleValidator: Sendable {
     /// Ticket ids seen so far.
-    public internal(set) var tickets = ByteInterner(capacity: 4096)
+    package internal(set) var tickets = ByteInterner(capacity: 4096)
     /// Unit names seen so far.
-    public internal(set) var units = ByteInterner(capacity: 256)
+    package internal(set) var units = ByteInterner(capacity: 256)
     var states = PlainArray<TicketLifecycle>()
     /// Closers beyond the two a ticket's state holds inline, by ticket (rare).
     var moreClosers: [Int32: [Int32]] = [:]

@@ -39,8 +39,12 @@ public struct LogReader {
     /// - Returns: The number of bytes read.
     /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file (a path
     ///   other than `-`), or has a line longer than ``maxLineBytes``; or whatever `body` throws.
-    /// - Parameter end: The file offset where reading stops (see ``LogSnapshot``); the end of
-    ///   the file by default.
+    /// - Parameters:
+    ///   - start: The file offset of the first line to read.
+    ///   - end: The file offset where reading stops (see ``LogSnapshot``); the end of the file by
+    ///     default.
+    ///   - firstLineNumber: The number the line at `start` gets.
+    ///   - body: Called with each line (its bytes are valid only during the call).
     @discardableResult
     public func forEachLine(startingAt start: Int64 = 0, end: Int64 = .max, firstLineNumber: Int = 1,
                             _ body: (LogLine) throws -> Void) throws -> Int64 {

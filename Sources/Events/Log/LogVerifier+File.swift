@@ -85,19 +85,9 @@ extension LogVerifier {
         reader.maxLineBytes = maxLineBytes
         try reader.forEachLine(end: end) { line in
             lineCount = line.number
-            if let problem = try chain.check(line) {
-                try verifier.check(line, despite: problem, report: report)
-            } else if let event = try verifier.check(line, report: report) {
-                try visit(line, event, chain.lineValue)
-            }
+            try verifier.check(line, chain: &chain, report: report, visit: visit)
         }
-        var summary = verifier.summary(lineCount: lineCount)
-        summary.chain = chain.summary
-        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
-            try report(problem)
-            summary.problemCount += 1
-        }
-        return summary
+        return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
     }
 
     /// The totals so far, given how many lines were checked.
@@ -152,7 +142,9 @@ extension LogVerifier {
     /// Checks an ``Event`` value against the events so far — its id must be new, and its ticket's
     /// life cycle must allow it — and applies it when it is allowed. No JSON round trip (but an
     /// `adjusted` event's points, see ``LifecycleValidator/apply(_:lineNumber:)``).
-    /// - Parameter lineNumber: A position to remember for later messages (e.g. a sequence number).
+    /// - Parameters:
+    ///   - event: The event to check.
+    ///   - lineNumber: A position to remember for later messages (e.g. a sequence number).
     /// - Returns: `nil` when the event is valid, else the problem (the state is unchanged).
     public mutating func check(_ event: Event, lineNumber: Int = 0) -> EventProblem? {
         if let problem = LifecycleValidator.emptyFieldProblem(event) {
@@ -175,5 +167,31 @@ extension LogVerifier {
         eventCount += 1
         if event.kind == .accepted { ticketCount += 1 }
         return nil
+    }
+}
+
+extension LogVerifier {
+    /// Checks one line: the chain first, then the line itself (a line that breaks the chain is
+    /// still checked, but not visited); calls `visit` with a valid event and its chain value.
+    mutating func check(_ line: LogLine, chain: inout ChainVerifier, report: (LogProblem) throws -> Void,
+                        visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws {
+        if let problem = try chain.check(line) {
+            try check(line, despite: problem, report: report)
+        } else if let event = try check(line, report: report) {
+            try visit(line, event, chain.lineValue)
+        }
+    }
+
+    /// The summary of a verified log of `lineCount` lines, with the chain's; a log that must be
+    /// chained and is not gets one more problem, reported here.
+    func summary(lineCount: Int, chain: ChainVerifier, requireChain: Bool,
+                 report: (LogProblem) throws -> Void) throws -> Summary {
+        var summary = summary(lineCount: lineCount)
+        summary.chain = chain.summary
+        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
+            try report(problem)
+            summary.problemCount += 1
+        }
+        return summary
     }
 }

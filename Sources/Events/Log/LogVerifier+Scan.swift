@@ -28,13 +28,7 @@ extension LogVerifier {
             try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report)
             lineCount += block.events.count
         }
-        var summary = verifier.summary(lineCount: lineCount)
-        summary.chain = chain.summary
-        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
-            try report(problem)
-            summary.problemCount += 1
-        }
-        return summary
+        return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
     }
 
     /// Checks a block's lines in order: the chain first, then the line itself (see

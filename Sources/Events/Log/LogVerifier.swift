@@ -5,11 +5,11 @@
 /// the valid lines built.
 public struct LogVerifier: Sendable {
     /// The event decoder (its buffers are reused).
-    public var decoder = EventDecoder()
+    package var decoder = EventDecoder()
     /// The life-cycle state of every ticket so far.
-    public var lifecycle = LifecycleValidator()
+    package var lifecycle = LifecycleValidator()
     /// Which line first used each id.
-    public var ids = EventIDIndex(capacity: 1 << 16)
+    package var ids = EventIDIndex(capacity: 1 << 16)
     /// Number of valid events.
     public internal(set) var eventCount = 0
     /// Number of problems found.

@@ -107,21 +107,11 @@ extension LogVerifier {
             try withoutActuallyEscaping(visit) { visit in
                 try lines { line in
                     lineCount = line.number
-                    if let problem = try chain.check(line) {
-                        try verifier.check(line, despite: problem, report: report)
-                    } else if let event = try verifier.check(line, report: report) {
-                        try visit(line, event, chain.lineValue)
-                    }
+                    try verifier.check(line, chain: &chain, report: report, visit: visit)
                 }
             }
         }
-        var summary = verifier.summary(lineCount: lineCount)
-        summary.chain = chain.summary
-        if requireChain, let problem = chain.requirementProblem(lineCount: lineCount) {
-            try report(problem)
-            summary.problemCount += 1
-        }
-        return summary
+        return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
     }
 }
 

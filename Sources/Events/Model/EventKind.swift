@@ -23,27 +23,3 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
     /// The wire spelling of the type.
     public var wireName: String { rawValue }
 }
-
-/// Who sends a ticket back in a `returned` event.
-public enum ReturnParty: String, Sendable, CaseIterable, Codable {
-    /// The centre rejects the unit's closure: rework (返工), the ticket reopens with the same unit.
-    case center
-    /// The unit declines the ticket (退单): it goes back to the centre unassigned.
-    case unit
-}
-
-/// How the centre chased a unit in a `supervised` event.
-public enum SupervisionMethod: String, Sendable, CaseIterable, Codable {
-    /// 电话督办.
-    case phone
-    /// 书面督办.
-    case written
-}
-
-/// The citizen's answer to a callback.
-public enum Rating: String, Sendable, CaseIterable, Codable {
-    case satisfied
-    case unsatisfied
-    /// The citizen could not be reached or would not rate (未应答); not a rated callback.
-    case unreachable
-}

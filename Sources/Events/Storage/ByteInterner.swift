@@ -5,7 +5,7 @@
 /// per key, and a probe touches one slot and, on a hash match, the key's bytes. Replays use
 /// the ids as array indices, so per-ticket and per-unit state is compact and cheap to reach.
 /// Keys may hold up to 4 GiB of bytes in all (offsets are 32-bit).
-public struct ByteInterner: Sendable {
+package struct ByteInterner: Sendable {
     var arena = PlainArray<UInt8>()
     /// Start offset of each key in the arena; key `i` spans `starts[i]..<starts[i + 1]`.
     var starts = PlainArray<UInt32>(repeating: 0, count: 1)
@@ -14,7 +14,7 @@ public struct ByteInterner: Sendable {
     var mask: Int
 
     /// Creates an empty interner sized for about `capacity` keys.
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         slots = PlainArray(repeating: 0, count: size)
@@ -22,17 +22,17 @@ public struct ByteInterner: Sendable {
     }
 
     /// The number of distinct keys.
-    public var count: Int { starts.count - 1 }
+    package var count: Int { starts.count - 1 }
 
     /// Returns the id of `bytes`, adding it if new.
     /// - Complexity: O(length of the key) expected.
-    public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+    package mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
         intern(bytes, hash: ByteInterner.hash(bytes))
     }
 
     /// Returns the id of `bytes` whose ``hash(_:)`` is already known, adding it if new.
     @inline(__always)
-    public mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt32) -> Int32 {
+    package mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt32) -> Int32 {
         let (found, slot) = find(bytes, hash: hash)
         if found >= 0 { return found }
         return insert(bytes, hash: hash, at: slot)
@@ -97,36 +97,36 @@ public struct ByteInterner: Sendable {
     }
 
     /// Returns the id of a string, adding it if new.
-    public mutating func intern(_ string: String) -> Int32 {
+    package mutating func intern(_ string: String) -> Int32 {
         var string = string
         return string.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
     }
 
     /// Returns the id of a string field of a line, adding it if new (escapes resolved).
-    public mutating func intern(_ field: FieldRef, in line: UnsafeRawBufferPointer) -> Int32 {
+    package mutating func intern(_ field: FieldRef, in line: UnsafeRawBufferPointer) -> Int32 {
         if field.escaped { return intern(field.string(in: line)) }
         return intern(UnsafeRawBufferPointer(rebasing: line[field.range]))
     }
 
     /// The id of `bytes` if it was interned.
-    public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+    package func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
         let (found, _) = find(bytes, hash: ByteInterner.hash(bytes))
         return found >= 0 ? found : nil
     }
 
     /// The id of a string if it was interned.
-    public func lookup(_ string: String) -> Int32? {
+    package func lookup(_ string: String) -> Int32? {
         var string = string
         return string.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
     }
 
     /// The key with id `id`, decoded as UTF-8.
-    public func string(_ id: Int32) -> String {
+    package func string(_ id: Int32) -> String {
         withBytes(of: id) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Calls `body` with the bytes of key `id`.
-    public func withBytes<R>(of id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withBytes<R>(of id: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let range = Int(starts[Int(id)])..<Int(starts[Int(id) + 1])
         return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
@@ -173,7 +173,7 @@ public struct ByteInterner: Sendable {
     /// Word-at-a-time matters: unit names are 20–45 bytes of UTF-8, and a byte-at-a-time hash
     /// spends most of an event's interning time in its multiply chain.
     @inline(__always)
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let n = bytes.count
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
         if let base = bytes.baseAddress {

@@ -10,14 +10,14 @@
 ///
 /// A probe reads only the table of hashes (0 marks an empty slot; a hash of 0 is stored as
 /// 1); the line numbers, in a table of their own, are read only on a match.
-public struct EventIDIndex: Sendable {
+package struct EventIDIndex: Sendable {
     private var keys: PlainArray<UInt64>
     private var lines: PlainArray<Int32>
     private var mask: Int
-    public private(set) var count = 0
+    package private(set) var count = 0
 
     /// Creates an index sized for about `capacity` ids.
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         keys = PlainArray(repeating: 0, count: size)
@@ -26,7 +26,7 @@ public struct EventIDIndex: Sendable {
     }
 
     /// Records `id` as used on `line`, or returns the line that used it first.
-    public mutating func insert(_ id: UnsafeRawBufferPointer, line: Int) -> Int? {
+    package mutating func insert(_ id: UnsafeRawBufferPointer, line: Int) -> Int? {
         let key = EventIDIndex.hash(id)
         let (first, slot) = find(hash: key)
         if let first { return first }
@@ -35,13 +35,13 @@ public struct EventIDIndex: Sendable {
     }
 
     /// The line that first used `id`, if any.
-    public func firstLine(of id: UnsafeRawBufferPointer) -> Int? {
+    package func firstLine(of id: UnsafeRawBufferPointer) -> Int? {
         find(hash: EventIDIndex.hash(id)).line
     }
 
     /// Records the id held by a string field of `line` (escapes resolved) as used on
     /// `lineNumber`, or returns the line that used it first.
-    public mutating func insert(_ id: FieldRef, in line: UnsafeRawBufferPointer, lineNumber: Int) -> Int? {
+    package mutating func insert(_ id: FieldRef, in line: UnsafeRawBufferPointer, lineNumber: Int) -> Int? {
         let key = EventIDIndex.hash(id, in: line)
         let (first, slot) = find(hash: key)
         if let first { return first }
@@ -50,7 +50,7 @@ public struct EventIDIndex: Sendable {
     }
 
     /// The line that first used the id held by a string field of `line` (escapes resolved), if any.
-    public func firstLine(of id: FieldRef, in line: UnsafeRawBufferPointer) -> Int? {
+    package func firstLine(of id: FieldRef, in line: UnsafeRawBufferPointer) -> Int? {
         find(hash: EventIDIndex.hash(id, in: line)).line
     }
 

@@ -13,33 +13,31 @@ import Darwin
 ///
 /// Copies share storage until one of them is mutated, as with `Array`. Indices are checked.
 ///
-/// Not part of the library's API: it is public only under `@_spi(Replay)` so that the
-/// Projections module's folds can inline its accessors (`@inlinable` on a `package`
-/// declaration is not inlined across modules by this compiler, and an unspecialised generic
-/// call per element access costs more than the fold's work).
-@_spi(Replay)
-public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
+/// Not part of the library's API (`package`): its accessors are `@inlinable`, so the Projections
+/// module's folds inline and specialise them (an unspecialised generic call per element access
+/// would cost more than the fold's work).
+package struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
     @usableFromInline var storage: PlainArrayStorage<Element>
 
     /// An empty array.
     @inlinable
-    public init() {
+    package init() {
         storage = PlainArrayStorage()
     }
 
     /// `count` copies of `value`.
     @inlinable
-    public init(repeating value: Element, count: Int) {
+    package init(repeating value: Element, count: Int) {
         storage = PlainArrayStorage()
         append(repeating: value, count: count)
     }
 
-    @inlinable public var count: Int { storage.count }
-    @inlinable public var isEmpty: Bool { storage.count == 0 }
-    @inlinable public var capacity: Int { storage.capacity }
+    @inlinable package var count: Int { storage.count }
+    @inlinable package var isEmpty: Bool { storage.count == 0 }
+    @inlinable package var capacity: Int { storage.capacity }
 
     @inlinable
-    public subscript(index: Int) -> Element {
+    package subscript(index: Int) -> Element {
         @inline(__always) get {
             precondition(index >= 0 && index < storage.count, "index out of range")
             return storage.base.unsafelyUnwrapped[index]
@@ -52,14 +50,14 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
     }
 
     @inlinable
-    public mutating func append(_ value: Element) {
+    package mutating func append(_ value: Element) {
         makeUnique(minimumCapacity: storage.count + 1)
         storage.base.unsafelyUnwrapped[storage.count] = value
         storage.count += 1
     }
 
     @inlinable
-    public mutating func append(repeating value: Element, count n: Int) {
+    package mutating func append(repeating value: Element, count n: Int) {
         guard n > 0 else { return }
         makeUnique(minimumCapacity: storage.count + n)
         (storage.base.unsafelyUnwrapped + storage.count).initialize(repeating: value, count: n)
@@ -67,7 +65,7 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
     }
 
     @inlinable
-    public mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+    package mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
         guard let source = elements.baseAddress, elements.count > 0 else { return }
         makeUnique(minimumCapacity: storage.count + elements.count)
         (storage.base.unsafelyUnwrapped + storage.count).initialize(from: source, count: elements.count)
@@ -75,13 +73,13 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
     }
 
     @inlinable
-    public mutating func reserveCapacity(_ minimumCapacity: Int) {
+    package mutating func reserveCapacity(_ minimumCapacity: Int) {
         makeUnique(minimumCapacity: minimumCapacity)
     }
 
     /// Removes the last `n` elements (the capacity stays).
     @inlinable
-    public mutating func removeLast(_ n: Int) {
+    package mutating func removeLast(_ n: Int) {
         precondition(n >= 0 && n <= storage.count, "removing more elements than the array has")
         makeUnique()
         storage.count -= n
@@ -89,14 +87,14 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
 
     /// Calls `body` with the elements (valid only during the call).
     @inlinable @inline(__always)
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+    package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: storage.base, count: storage.count))
     }
 
     /// Calls `body` with the elements, made unique first (valid only during the call; the
     /// count cannot change through it).
     @inlinable @inline(__always)
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+    package mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
         makeUnique()
         return try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
     }
@@ -106,11 +104,11 @@ public struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
     /// storage this array's own), and append only within the room reserved. `nil` when empty
     /// with no capacity.
     @inlinable
-    public var unsafeBase: UnsafeMutablePointer<Element>? { storage.base }
+    package var unsafeBase: UnsafeMutablePointer<Element>? { storage.base }
 
     /// Calls `body` with the elements' bytes (valid only during the call).
     @inlinable
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(UnsafeBufferPointer(start: storage.base, count: storage.count)))
     }
 

@@ -1,34 +1,34 @@
 /// The kind of a JSON value, as far as the ledger needs to know it.
-public enum JSONValueKind: UInt8, Sendable {
+package enum JSONValueKind: UInt8, Sendable {
     case string, number, object, array, bool, null
 }
 
 /// One member (`"key": value`) of the top-level object of a JSON line, located by byte offsets.
 ///
 /// Offsets are into the line the scanner was given; nothing is copied or decoded.
-public struct JSONMember: Sendable {
+package struct JSONMember: Sendable {
     /// Offset of the opening quote of the key.
-    public var start: Int
+    package var start: Int
     /// The key's bytes between its quotes (still escaped if ``keyEscaped``).
-    public var key: Range<Int>
+    package var key: Range<Int>
     /// The value's bytes; for a string, between its quotes.
-    public var value: Range<Int>
+    package var value: Range<Int>
     /// The value's kind.
-    public var kind: JSONValueKind
+    package var kind: JSONValueKind
     /// Whether the key contains a backslash escape.
-    public var keyEscaped: Bool
+    package var keyEscaped: Bool
     /// Whether the string value contains a backslash escape.
-    public var valueEscaped: Bool
+    package var valueEscaped: Bool
     /// Whether the string value contains bytes outside ASCII.
-    public var valueNonASCII: Bool
+    package var valueNonASCII: Bool
 }
 
 /// A JSON syntax error at a byte column of a line.
-public struct JSONSyntaxError: Error, Sendable, Equatable {
+package struct JSONSyntaxError: Error, Sendable, Equatable {
     /// Zero-based byte offset where the problem was found.
-    public var offset: Int
+    package var offset: Int
     /// What was wrong.
-    public var message: String
+    package var message: String
 }
 
 /// A validating scanner for a single JSON object on one line (JSON Lines).
@@ -37,9 +37,9 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
 /// nested values, and that every `\u` escape is text: a lone UTF-16 surrogate is refused, as
 /// I-JSON, RFC 7493, requires) and records where each top-level member sits, so a caller can decode only the
 /// fields it needs. It never allocates except to grow the caller's member buffer.
-public enum JSONScanner {
+package enum JSONScanner {
     /// The deepest nesting accepted inside a member value.
-    public static let maximumDepth = 64
+    package static let maximumDepth = 64
 
     /// Scans one line holding a JSON object.
     /// - Parameters:
@@ -47,7 +47,7 @@ public enum JSONScanner {
     ///   - members: Cleared, then filled with the object's top-level members in order.
     /// - Throws: ``JSONSyntaxError`` naming the byte offset of the first problem.
     /// - Complexity: O(n) in the line length.
-    public static func scanObject(_ line: UnsafeRawBufferPointer, into members: inout [JSONMember]) throws(JSONSyntaxError) {
+    package static func scanObject(_ line: UnsafeRawBufferPointer, into members: inout [JSONMember]) throws(JSONSyntaxError) {
         members.removeAll(keepingCapacity: true)
         var cursor = Cursor(bytes: line)
         cursor.skipWhitespace()

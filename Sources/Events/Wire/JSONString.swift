@@ -1,10 +1,10 @@
 /// Decoding and encoding of JSON string contents.
-public enum JSONString {
+package enum JSONString {
     /// Decodes the bytes between a string's quotes, resolving escapes (including surrogate pairs).
     ///
     /// The bytes must already have passed ``JSONScanner``, which refuses lone surrogates (they
     /// are not text); should one reach here anyway, it becomes U+FFFD.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, escaped: Bool) -> String {
+    package static func decode(_ bytes: UnsafeRawBufferPointer, escaped: Bool) -> String {
         guard escaped else { return String(decoding: bytes, as: UTF8.self) }
         var out = [UInt8]()
         out.reserveCapacity(bytes.count)
@@ -66,7 +66,7 @@ public enum JSONString {
     }
 
     /// Writes `text` as a quoted JSON string, escaping what RFC 8259 requires.
-    public static func quote(_ text: String, into out: inout String) {
+    package static func quote(_ text: String, into out: inout String) {
         out.append("\"")
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -86,7 +86,7 @@ public enum JSONString {
     }
 
     /// Returns `text` as a quoted JSON string.
-    public static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var out = ""
         quote(text, into: &out)
         return out

@@ -52,7 +52,7 @@ public struct RawEvent: Sendable {
     public var knownAt: Timestamp { recorded ?? at }
 
     /// Builds the self-contained event; `members` must be the scanner output for the same line.
-    public func event(in line: UnsafeRawBufferPointer, members: [JSONMember], extra: [Int]) -> Event {
+    package func event(in line: UnsafeRawBufferPointer, members: [JSONMember], extra: [Int]) -> Event {
         func s(_ f: FieldRef?) -> String? { f.map { $0.string(in: line) } }
         let unitName = s(unit) ?? ""
         let body: Event.Body

@@ -217,7 +217,7 @@ final class OutputFile {
         guard failed == nil else { buffer.removeAll(keepingCapacity: true); return }
         var start = 0
         while start < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + start, $0.count - start) }
+            let n = buffer.withUnsafeBytes { SystemCall.write(fd, $0.baseAddress! + start, $0.count - start) }
             if n < 0 {
                 if errno == EINTR { continue }
                 failed = String(cString: strerror(errno))

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Events
 
 /// The character encoding of an export.
 public enum ExportEncoding: String, Sendable, CaseIterable {
@@ -98,7 +99,7 @@ final class TextSource {
         var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
         var filled = 0
         while filled < chunk.count {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let n = chunk.withUnsafeMutableBytes { SystemCall.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .file(path: path, message: "cannot read the file: \(String(cString: strerror(errno)))")

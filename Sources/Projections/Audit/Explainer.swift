@@ -2,7 +2,7 @@ import Events
 
 /// Folds a log for one unit, remembering which tickets and lines make up each number.
 ///
-/// It counts with the same per-ticket core as ``Projection`` (``TicketFold``, the same
+/// It counts with the same per-ticket core as ``Projection`` (`TicketFold`, the same
 /// options: time zone, attribution, channel, as-of) but keeps ticket ids and line numbers
 /// instead of counters. Its unit ids are two: the explained unit and every other one.
 public struct Explainer: Sendable {
@@ -34,22 +34,39 @@ public struct Explainer: Sendable {
                                            scorecard: Scorecard(counts: UnitCounts(), rules: rules))
     }
 
-    /// Folds one valid event found at `lineNumber`.
-    public mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) {
+    /// Folds one valid event found at `lineNumber` (the events must be valid: check them with
+    /// `LifecycleValidator` first, as ``LogReplay/explain(unit:period:rules:options:)`` does).
+    public mutating func apply(_ event: Event, lineNumber: Int) {
         if let asOf = options.asOf, event.knownAt > asOf { return }
-        let ticket = event.ticket.string(in: line)
-        if event.kind == .accepted {
-            state[ticket, default: TicketState()].fold.included = channelFilter.includes(event.channel, in: line)
-            return
-        }
-        guard var t = state[ticket], t.fold.included else { return }
+        let (fields, filter) = (event.foldFields, channelFilter)
+        apply(event.kind, ticket: event.ticket, isUnit: event.unit == unit, included: filter.includes(fields.channel),
+              at: event.at, due: fields.due, by: fields.by, rating: fields.rating, lineNumber: lineNumber)
+    }
+
+    /// Folds one valid event decoded in place from `line`, found at `lineNumber`.
+    package mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) {
+        if let asOf = options.asOf, event.knownAt > asOf { return }
         let isUnit = event.unit.map { ref in
             ref.escaped ? ref.string(in: line) == unit : UnsafeRawBufferPointer(rebasing: line[ref.range]).elementsEqual(unitBytes)
         } ?? false
-        let (count, _) = t.fold.apply(event.kind, unit: isUnit ? Self.explained : Self.other, at: event.at.nanoseconds,
-                                      due: event.due?.nanoseconds ?? .min, by: event.by, rating: event.rating)
+        let filter = channelFilter
+        apply(event.kind, ticket: event.ticket.string(in: line), isUnit: isUnit,
+              included: filter.includes(event.channel, in: line),
+              at: event.at, due: event.due, by: event.by, rating: event.rating, lineNumber: lineNumber)
+    }
+
+    /// The rules for one event, whichever representation it came in.
+    private mutating func apply(_ kind: EventKind, ticket: String, isUnit: Bool, included: @autoclosure () -> Bool,
+                                at: Timestamp, due: Timestamp?, by: ReturnParty?, rating: Rating?, lineNumber: Int) {
+        if kind == .accepted {
+            state[ticket, default: TicketState()].fold.included = included()
+            return
+        }
+        guard var t = state[ticket], t.fold.included else { return }
+        let (count, _) = t.fold.apply(kind, unit: isUnit ? Self.explained : Self.other, at: at.nanoseconds,
+                                      due: due?.nanoseconds ?? .min, by: by, rating: rating)
         var counted: [String] = []
-        if isUnit && period.contains(day: event.at.day(atOffset: options.utcOffsetSeconds)) {
+        if isUnit && period.contains(day: at.day(atOffset: options.utcOffsetSeconds)) {
             switch count {
             case .none: break
             case .accepted: counted.append("accepted"); explanation.accepted.append(ticket)
@@ -69,7 +86,7 @@ public struct Explainer: Sendable {
                 explanation.tickets.append(.init(ticket: ticket, deadline: nil, closedAt: nil, isDue: false, isDone: false,
                                                  isOnTime: false, events: []))
             }
-            explanation.tickets[t.detailIndex].events.append(.init(line: lineNumber, kind: event.kind, at: event.at, counted: counted))
+            explanation.tickets[t.detailIndex].events.append(.init(line: lineNumber, kind: kind, at: at, counted: counted))
         }
         state[ticket] = t
     }
@@ -117,7 +134,7 @@ public struct Explainer: Sendable {
 
 extension LogReplay {
     /// Explains one unit's numbers for a period: one pass over the log.
-    /// - Throws: ``LogFileError``; problems in the log are in the summary.
+    /// - Throws: `LogFileError`; problems in the log are in the summary.
     public func explain(unit: String, period: Period, rules: RuleSet, options: ProjectionOptions) throws
         -> (UnitExplanation, Summary) {
         var explainer = Explainer(unit: unit, period: period, rules: rules, options: options)

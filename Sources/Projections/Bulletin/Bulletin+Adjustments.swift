@@ -11,8 +11,10 @@ extension Bulletin {
     /// and the points per overdue ticket for the tickets no ``RuleSet/Adjustments/overdueExcuses``
     /// excuses, each entry listing its tickets (``Adjustment/tickets``) and the excused ones
     /// (``Adjustment/excusedTickets``). A unit whose overdue tickets are all excused gets no entry.
-    /// - Parameter overdue: The overdue tickets by unit (by deadline, as the table counts them);
-    ///   `nil`: the table's overdue counts, without tickets or excuses.
+    /// - Parameters:
+    ///   - report: The table the entries are computed from.
+    ///   - overdue: The overdue tickets by unit (by deadline, as the table counts them);
+    ///     `nil`: the table's overdue counts, without tickets or excuses.
     public static func computedAdjustments(_ report: PeriodReport, overdue: [UnitTickets]?) -> [Adjustment] {
         let rules = report.rules, basis = Adjustment.Basis(channel: rules.channel, label: rules.adjustments.label)
         let lists = overdue.map { Dictionary($0.map { ($0.unit, $0.tickets) }, uniquingKeysWith: +) }

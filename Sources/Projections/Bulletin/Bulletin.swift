@@ -3,7 +3,7 @@ import Events
 /// A whole bulletin (通报) for one period: every table, list and figure, ready to be written out.
 ///
 /// Built by ``LogReplay/bulletin(_:)`` in one pass over a log, or from folds fed elsewhere with
-/// ``init(request:hotline:mailbox:)``. The numbers come from the same ``Projection`` as
+/// `init(request:hotline:mailbox:)`. The numbers come from the same ``Projection`` as
 /// `ledger-cli replay`, so a bulletin's tables equal the replayed tables.
 public struct Bulletin: Sendable {
     /// What was asked for.
@@ -141,11 +141,15 @@ public struct Bulletin: Sendable {
             return PeriodReport.Row(unit: group ?? "", group: group, counts: sum, scorecard: Scorecard(counts: sum, rules: report.rules))
         }
 
+        /// How many units of each grade, in the rules' grade order, over every row.
+        public func gradeCounts() -> [(grade: String, count: Int)] { gradeCounts(of: report.rows) }
+
         /// How many units of each grade, in the rules' grade order, for the rows of `group`
-        /// (all rows when `group` is `.none`).
-        public func gradeCounts(in group: String?? = .none) -> [(grade: String, count: Int)] {
-            let selected = group.map { self.rows(in: $0) } ?? report.rows
-            return report.rules.grades.map { bound in (bound.grade, selected.filter { $0.scorecard.grade == bound.grade }.count) }
+        /// (`nil`: the units the roster does not list).
+        public func gradeCounts(in group: String?) -> [(grade: String, count: Int)] { gradeCounts(of: rows(in: group)) }
+
+        private func gradeCounts(of selected: [PeriodReport.Row]) -> [(grade: String, count: Int)] {
+            report.rules.grades.map { bound in (bound.grade, selected.filter { $0.scorecard.grade == bound.grade }.count) }
         }
 
         /// The categories in a fixed order (zero when absent), and the tickets of every other
@@ -197,6 +201,7 @@ public struct Bulletin: Sendable {
 extension Bulletin {
     /// Builds the bulletin from folds that have seen the log.
     /// - Parameters:
+    ///   - request: What the bulletin covers (period, rule sets, rosters, scheme).
     ///   - hotline: The projection and bulletin fold of the hotline rule set's options.
     ///   - mailbox: Likewise for the mailbox rule set, if there is one.
     ///   - channels: Likewise for other channels: the channel and its rule set, then its folds

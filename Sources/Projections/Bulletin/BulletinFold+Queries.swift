@@ -25,8 +25,10 @@ extension BulletinFold {
     /// Per unit, the tickets due in the period (by the options' attribution, as ``Projection``
     /// counts `due`) that were not closed on time: closed late, or still open. Each list is
     /// sorted by deadline; the lists add up to the units' `overdue`.
-    /// - Parameter byAssignment: Take the tickets assigned in the period instead (the Xiangtan
-    ///   逾期数); the lists then add up to ``BulletinCounts/overdue``.
+    /// - Parameters:
+    ///   - period: The period the tickets are due (or assigned) in.
+    ///   - byAssignment: Take the tickets assigned in the period instead (the Xiangtan
+    ///     逾期数); the lists then add up to ``BulletinCounts/overdue``.
     public func overdueTickets(period: Period, byAssignment: Bool = false) -> [String: [TicketStatus]] {
         var byUnit: [String: [TicketStatus]] = [:]
         let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)

@@ -4,14 +4,14 @@ import Events
 /// keep.
 ///
 /// It remembers, per ticket, its category and topic, its live assignment (unit, deadline,
-/// closure: the ``TicketFold`` the table counts with, updated by the same rules; and the
+/// closure: the `TicketFold` the table counts with, updated by the same rules; and the
 /// assignment time) and its pending supervisions; and, as a list of marks, every event a
 /// bulletin counts or lists by ticket: assignments, reworks, declines, callbacks with
 /// `contacted: false`, supervisions and their answers. It also collects the manual `adjusted`
 /// entries. The queries in `BulletinFold+Queries.swift` read any period from that state.
 ///
 /// Like ``Projection`` it follows the options' channel filter and as-of instant, and it trusts
-/// the life cycle (feed it events that passed ``LifecycleValidator``). It is not on the replay
+/// the life cycle (feed it events that passed `LifecycleValidator`). It is not on the replay
 /// hot path: `ledger-cli bulletin` feeds it once per event beside the projections.
 public struct BulletinFold: Sendable {
     /// What is counted: time zone, attribution, channel, as-of.
@@ -174,7 +174,7 @@ public struct BulletinFold: Sendable {
         return nil
     }
 
-    /// Folds an ``Event`` value (for services; the same rules as for log lines).
+    /// Folds an `Event` value (for services; the same rules as for log lines).
     public mutating func apply(_ event: Event) {
         var text = event.jsonLine()
         var decoder = EventDecoder()

@@ -9,7 +9,7 @@ extension LogReplay {
     ///
     /// Invalid lines are not folded; they are in the summary, and a caller should not publish
     /// a bulletin from a log that has any.
-    /// - Throws: ``LogFileError`` if the file cannot be read.
+    /// - Throws: `LogFileError` if the file cannot be read.
     public func bulletin(_ request: BulletinRequest) throws -> (Bulletin, Summary) {
         typealias Folds = (Projection, BulletinFold)
         func folds(_ rules: RuleSet) -> Folds {

@@ -61,9 +61,12 @@ public struct DeadlineAudit: Sendable {
     private var tickets: [String: (kind: DeadlinePolicy.TicketKind, included: Bool)] = [:]
 
     /// An empty audit of `period` under `rules`.
-    /// - Parameter channel: The channel filter (`nil`: the rule set's; `.some(nil)`: every channel).
+    /// - Parameters:
+    ///   - period: The period whose assignments are audited.
+    ///   - rules: The rule set; its `deadlines` is the policy.
+    ///   - channel: The channel filter (by default the rule set's).
     /// - Throws: ``DeadlineAuditError/noDeadlines(rules:)`` when the rule set has no `deadlines`.
-    public init(period: Period, rules: RuleSet, channel: String?? = nil) throws(DeadlineAuditError) {
+    public init(period: Period, rules: RuleSet, channel: ChannelSelection = .rules) throws(DeadlineAuditError) {
         guard let policy = rules.deadlines else { throw .noDeadlines(rules: rules.name) }
         self.period = period
         self.rules = rules
@@ -163,10 +166,10 @@ public enum DeadlineAuditError: Error, Sendable, Equatable, CustomStringConverti
 
 extension LogReplay {
     /// Audits the assignments a log makes in `period` against `rules`' deadlines, in one pass.
-    /// - Throws: ``LogFileError`` if the file cannot be read, ``DeadlineAuditError`` when the rule
+    /// - Throws: `LogFileError` if the file cannot be read, ``DeadlineAuditError`` when the rule
     ///   set has no deadlines, ``DeadlineError`` for the first assignment whose deadlines fall
     ///   outside the calendar.
-    public func deadlineAudit(period: Period, rules: RuleSet, channel: String?? = nil) throws -> (DeadlineAudit, Summary) {
+    public func deadlineAudit(period: Period, rules: RuleSet, channel: ChannelSelection = .rules) throws -> (DeadlineAudit, Summary) {
         var audit = try DeadlineAudit(period: period, rules: rules, channel: channel)
         var failure: DeadlineError? = nil
         let summary = try forEachValidEvent { event, line, number in

@@ -108,6 +108,8 @@ public struct DeadlinePolicy: Sendable, Equatable {
 
     /// The deadline a limit sets for an assignment made at `assigned`.
     /// - Parameters:
+    ///   - assigned: When the ticket was assigned.
+    ///   - length: The limit's length.
     ///   - utcOffsetSeconds: The UTC offset of the centre's days (the rule set's).
     /// - Throws: ``CalendarError`` when the working days run outside the calendar's years.
     public func deadline(assigned: Timestamp, length: Length, utcOffsetSeconds: Int32) throws(CalendarError) -> Timestamp {

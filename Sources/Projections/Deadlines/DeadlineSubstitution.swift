@@ -2,7 +2,7 @@ import Events
 
 /// Rewrites the deadlines a log carries into the ones a ``DeadlinePolicy`` sets, event by event,
 /// so that a ``Projection`` fed the rewritten events counts due, done and onTime exactly as it
-/// always does (the one counting core, ``TicketFold``), only against other deadlines.
+/// always does (the one counting core, `TicketFold`), only against other deadlines.
 ///
 /// For a ticket that a limit applies to:
 /// - `assigned`: the deadline is the policy's, from the assignment.
@@ -36,7 +36,9 @@ public struct DeadlineSubstitution: Sendable {
 
     /// The deadline the event should carry under the policy (`event.due` unchanged when no limit
     /// applies or the event carries no deadline that matters).
-    /// - Parameter line: The line `event` was decoded from.
+    /// - Parameters:
+    ///   - event: An event decoded in place.
+    ///   - line: The line `event` was decoded from.
     /// - Throws: ``CalendarError`` when a deadline would fall outside the calendar's years.
     public mutating func due(for event: RawEvent, in line: UnsafeRawBufferPointer) throws(CalendarError) -> Timestamp? {
         let ticket = event.ticket.string(in: line)

@@ -19,8 +19,9 @@ extension LogReplay {
     /// One pass on the calling thread; the projections count through the same core as
     /// ``run(into:progress:)``.
     /// - Parameters:
+    ///   - projections: The projections to fold into.
     ///   - substitutions: One per projection, or `nil` to keep the log's deadlines.
-    /// - Throws: ``LogFileError`` if the file cannot be read; ``DeadlineError`` for the first
+    /// - Throws: `LogFileError` if the file cannot be read; ``DeadlineError`` for the first
     ///   event whose policy deadline falls outside the calendar.
     public func run(into projections: inout [Projection], substituting substitutions: [DeadlineSubstitution?]) throws -> Summary {
         precondition(projections.count == substitutions.count, "one substitution (or nil) per projection")

@@ -9,7 +9,7 @@ import Events
 /// centre's own CSV of the same shape is read by ``parse(csv:source:)`` and may be layered on
 /// it (``layered(_:)``) to add a local holiday.
 ///
-/// Days are counted as days since 1970-01-01 (see ``Events/Timestamp/day(atOffset:)``); every
+/// Days are counted as days since 1970-01-01 (see `Timestamp.day(atOffset:)`); every
 /// computation is integer arithmetic.
 public struct WorkCalendar: Sendable, Equatable {
     /// The name a rule set gives it: `cn`, or the CSV's path (layers joined by ` + `).

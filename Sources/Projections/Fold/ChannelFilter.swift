@@ -1,4 +1,4 @@
-@_spi(Replay) import Events
+import Events
 
 /// The channel filter of ``ProjectionOptions/channel``: whether a ticket counts, decided from
 /// its `accepted` event. Every fold (``Projection``'s three entry points and its block fold,

@@ -1,4 +1,4 @@
-@_spi(Replay) import Events
+import Events
 
 extension Projection {
     /// Writes the fold state (not the name tables: a replay's projections share its validator's).

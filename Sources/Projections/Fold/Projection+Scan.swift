@@ -1,4 +1,4 @@
-@_spi(Replay) import Events
+import Events
 
 extension Projection {
     /// Folds the lines of a block that ``LifecycleValidator/check(_:firstLine:report:)``

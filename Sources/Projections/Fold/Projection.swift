@@ -1,4 +1,4 @@
-@_spi(Replay) import Events
+import Events
 
 /// The fold of a log into per-unit, per-day counts, fed one event at a time.
 ///
@@ -7,8 +7,8 @@
 /// history (an extension, a rework, a closure), so every ticket remembers where it is
 /// counted and moves its contribution when that changes.
 ///
-/// The projection trusts the life cycle (run events through ``LifecycleValidator`` or
-/// ``LogVerifier`` first); given events out of order it stays consistent but counts what it
+/// The projection trusts the life cycle (run events through `LifecycleValidator` or
+/// `LogVerifier` first); given events out of order it stays consistent but counts what it
 /// is told.
 public struct Projection: Sendable {
     /// What is counted.
@@ -17,7 +17,7 @@ public struct Projection: Sendable {
     /// validator's (see ``ReplayFold``), and this table is adopted from it at the end.
     var tickets = ByteInterner(capacity: 4096)
     /// Unit names; ids index ``unitDays``.
-    public internal(set) var units = ByteInterner(capacity: 256)
+    package internal(set) var units = ByteInterner(capacity: 256)
     var ticketState = PlainArray<TicketFold>()
     var unitDays: [UnitDays] = []
     /// The channel filter.
@@ -38,24 +38,14 @@ public struct Projection: Sendable {
         let ticket = tickets.intern(event.ticket)
         var unit: Int32 = -1
         if let name = event.unit { unit = units.intern(name) }
-        var channelMatches = true
-        var due: Timestamp? = nil
-        var by: ReturnParty? = nil
-        var rating: Rating? = nil
-        switch event.body {
-        case .accepted(let channel, _, _):
-            channelMatches = channelFilter.includes(channel)
-        case .assigned(_, let d), .extended(_, let d, _): due = d
-        case .returned(_, let b, _, let d): by = b; due = d
-        case .closed, .supervised, .supervisionAnswered, .adjusted: break
-        case .callbackRated(_, let r, _): rating = r
-        }
-        fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at.nanoseconds, due: due?.nanoseconds,
-             by: by, rating: rating, channelMatches: channelMatches)
+        let fields = event.foldFields
+        let channelMatches = event.kind != .accepted || channelFilter.includes(fields.channel)
+        fold(kind: event.kind, ticket: ticket, unit: unit, at: event.at.nanoseconds, due: fields.due?.nanoseconds,
+             by: fields.by, rating: fields.rating, channelMatches: channelMatches)
     }
 
-    /// Folds one event decoded in place from a log line.
-    public mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
+    /// Folds one event decoded in place from a log line (the public form is ``apply(_:)``).
+    package mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
         if let asOf = options.asOf, event.knownAt > asOf { return }
         let ticket = tickets.intern(event.ticket, in: line)
         var unit: Int32 = -1

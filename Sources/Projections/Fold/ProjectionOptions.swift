@@ -33,9 +33,28 @@ public struct ProjectionOptions: Sendable, Hashable {
     /// The filter every fold applies (see ``ChannelFilter``).
     var channelFilter: ChannelFilter { ChannelFilter(channel: channel) }
 
-    /// The options a rule set implies, with an optional channel override and as-of instant.
-    public init(rules: RuleSet, channel: String?? = nil, asOf: Timestamp? = nil) {
+    /// The options a rule set implies, with a channel choice and an as-of instant.
+    public init(rules: RuleSet, channel: ChannelSelection = .rules, asOf: Timestamp? = nil) {
         self.init(utcOffsetSeconds: rules.utcOffsetSeconds, attribution: rules.attribution,
-                  channel: channel ?? rules.channel, asOf: asOf)
+                  channel: channel.channel(rules: rules), asOf: asOf)
+    }
+}
+
+/// Which tickets a fold counts by the channel they were accepted on.
+public enum ChannelSelection: Sendable, Hashable {
+    /// The rule set's own channel (``RuleSet/channel``; every channel when it has none).
+    case rules
+    /// Every channel.
+    case all
+    /// Only tickets accepted on this channel.
+    case only(String)
+
+    /// The channel filter this choice gives under `rules` (`nil`: every channel).
+    public func channel(rules: RuleSet) -> String? {
+        switch self {
+        case .rules: rules.channel
+        case .all: nil
+        case .only(let channel): channel
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Events
 import Foundation
 
-/// A ``Projection`` kept current by a ``Ledger``: every event in the log, then each event as it
+/// A ``Projection`` kept current by a `Ledger`: every event in the log, then each event as it
 /// commits — from this process or, once the ledger has read it, another one.
 ///
 /// ```swift

@@ -12,6 +12,7 @@ extension LogReplay {
     /// - Parameters:
     ///   - projections: Pristine projections (with any folded state the checkpoint is ignored).
     ///   - directory: Where the checkpoint lives (created when needed).
+    ///   - progress: Called now and then with the bytes read so far.
     ///   - warning: Called with a sentence when a checkpoint is ignored or cannot be saved.
     /// - Returns: The summary; `lines` and `events` count the whole log, `bytes` only what was read.
     public func run(into projections: inout [Projection], checkpoint directory: String,

@@ -21,7 +21,7 @@ public struct LogReplay {
         /// Problems found (all of them; the log must be clean for a trustworthy report).
         public var problems: [LogProblem] = []
         /// How much of the log was settled when the replay started; an interrupted append's
-        /// bytes after it were left out (``LogSnapshot/warning(path:)`` says so).
+        /// bytes after it were left out (`LogSnapshot.warning(path:)` says so).
         public var snapshot: LogSnapshot? = nil
     }
 
@@ -33,8 +33,8 @@ public struct LogReplay {
     /// decodes and folds on the calling thread alone. Both give the same result.
     public var parallelism = LogReplay.defaultParallelism
 
-    /// The longest line read (see ``LogReader/maxLineBytes``); a longer one stops the replay
-    /// with a ``LogFileError``.
+    /// The longest line read (see `LogReader.maxLineBytes`); a longer one stops the replay
+    /// with a `LogFileError`.
     public var maxLineBytes = LogInput.defaultMaxLineBytes
 
     /// Bytes per block a parallel replay decodes at a time (tests make it small).
@@ -48,8 +48,10 @@ public struct LogReplay {
     }
 
     /// Reads the whole log once, folding every valid event into each projection.
-    /// - Parameter progress: Called now and then with the bytes read so far.
-    /// - Throws: ``LogFileError`` if the file cannot be read.
+    /// - Parameters:
+    ///   - projections: The projections to fold into.
+    ///   - progress: Called now and then with the bytes read so far.
+    /// - Throws: `LogFileError` if the file cannot be read.
     public func run(into projections: inout [Projection], progress: ((Int64) -> Void)? = nil) throws -> Summary {
         var fold = ReplayFold(projections: projections)
         let summary = try run(&fold, from: 0, firstLine: 1, progress: progress)
@@ -58,7 +60,7 @@ public struct LogReplay {
     }
 
     /// Folds the log from byte `start` (a line boundary; `firstLine` is its line number).
-    /// Reads only the log's settled bytes (see ``LogSnapshot``).
+    /// Reads only the log's settled bytes (see `LogSnapshot`).
     func run(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
         let snapshot = try LogSnapshot.take(path: path)
         var summary = parallelism > 1
@@ -68,7 +70,7 @@ public struct LogReplay {
         return summary
     }
 
-    /// One thread: ``LogReader`` lines, decoded and folded as they come.
+    /// One thread: `LogReader` lines, decoded and folded as they come.
     private func runLines(_ fold: inout ReplayFold, from start: Int64, snapshot: LogSnapshot, firstLine: Int,
                           progress: ((Int64) -> Void)?) throws -> Summary {
         try forEachDecodedLine(from: start, snapshot: snapshot, firstLine: firstLine, progress: progress) { event, bytes, number in

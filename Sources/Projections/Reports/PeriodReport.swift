@@ -29,6 +29,8 @@ public struct PeriodReport: Sendable {
 
     /// Builds the table from per-unit counts.
     /// - Parameters:
+    ///   - period: The period the counts are of.
+    ///   - rules: The rule set that scores them.
     ///   - counts: Counts of every unit with activity in the period.
     ///   - roster: When given, every roster unit is listed (even with nothing due) in its
     ///     group, and units missing from it are listed too, with a warning.

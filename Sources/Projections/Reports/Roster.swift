@@ -19,9 +19,10 @@ public struct Roster: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// The group of a unit, if the roster lists it.
-    public func group(of unit: String) -> String?? {
-        entries.first { $0.unit == unit }.map(\.group)
+    /// The roster's entry for a unit (its group is ``Entry/group``), or `nil` when the roster
+    /// does not list it.
+    public func entry(for unit: String) -> Entry? {
+        entries.first { $0.unit == unit }
     }
 
     /// Parses a roster CSV: a header `unit,group` (or just `unit`), then one unit per line.

@@ -82,7 +82,7 @@ extension BulletinComposer {
         let groups: [String?] = grouped ? section.groups : [nil]
         let grades = section.report.rules.grades.map(\.grade)
         let series = grades.map { grade in
-            (name: grade, values: groups.map { g in section.gradeCounts(in: grouped ? .some(g) : .none).first { $0.grade == grade }?.count ?? 0 })
+            (name: grade, values: groups.map { g in (grouped ? section.gradeCounts(in: g) : section.gradeCounts()).first { $0.grade == grade }?.count ?? 0 })
         }
         return .stacked(title: title, rows: groups.map { $0 ?? (grouped ? "未列入名册" : "全部单位") }, series: series)
     }

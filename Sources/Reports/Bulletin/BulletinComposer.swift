@@ -1,7 +1,7 @@
 import Events
 import Projections
 
-/// Lays a ``Bulletin`` out as a ``BulletinDocument`` in Chinese: the wording, the order of the
+/// Lays a `Bulletin` out as a ``BulletinDocument`` in Chinese: the wording, the order of the
 /// sections and the tables of each scheme. Every figure comes from the bulletin; nothing is
 /// computed here but text.
 struct BulletinComposer {

@@ -12,7 +12,7 @@ public enum BulletinFormat: String, CaseIterable, Sendable {
     case json
 }
 
-/// Writes a ``Bulletin`` as the whole 通报 in Chinese — summary, categories, rankings, overdue
+/// Writes a `Bulletin` as the whole 通报 in Chinese — summary, categories, rankings, overdue
 /// and rework lists, deductions and bonuses, tables — exactly as `ledger-cli bulletin` does.
 ///
 /// ```swift

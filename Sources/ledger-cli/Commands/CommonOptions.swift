@@ -86,9 +86,9 @@ enum CommonOptions {
     }
 
     /// The channel filter: the option if given (`all` means none), else the rule set's.
-    static func channel(_ parsed: CommandLineArguments, rules: RuleSet) -> String? {
-        guard let text = parsed.option("channel") else { return rules.channel }
-        return text == "all" ? nil : text
+    static func channel(_ parsed: CommandLineArguments) -> ChannelSelection {
+        guard let text = parsed.option("channel") else { return .rules }
+        return text == "all" ? .all : .only(text)
     }
 
     /// When a table filtered to a channel came out empty: a warning naming the period's

@@ -40,11 +40,10 @@ enum DeadlinesCommand: Subcommand {
             throw UsageError(DeadlineAuditError.noDeadlines(rules: rules.name).description + "; pass --rules with a rule file that has one")
         }
         let roster = try CommonOptions.roster(parsed)
-        let channel: String?? = parsed.option("channel").map { $0 == "all" ? nil : $0 }
         try CommonOptions.requireRegularLog(log)
         var replay = LogReplay(path: log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
-        let (audit, summary) = try replay.deadlineAudit(period: period, rules: rules, channel: channel)
+        let (audit, summary) = try replay.deadlineAudit(period: period, rules: rules, channel: CommonOptions.channel(parsed))
         try CommonOptions.requireClean(summary, log: log)
         Terminal.write(DeadlineAuditRenderer(audit: audit, roster: roster).render(format))
         return 0

@@ -30,13 +30,7 @@ enum DigestCommand: Subcommand {
         let log = parsed.positional("LOG")
         let asOf = try CommonOptions.asOf(parsed)
         let format = try parsed.choice("format", as: DigestFormat.self)
-        var expected: SHA256.Digest?
-        if let text = parsed.option("expect") {
-            guard let digest = SHA256.Digest(hex: text) else {
-                throw UsageError("invalid --expect '\(text)': expected the 64 hex digits of a chain head")
-            }
-            expected = digest
-        }
+        let expected = try expectedHead(parsed)
         var shown = 0
         try CommonOptions.requireRegularLog(log)
         let digest = try ChainDigest.of(logAt: log, asOf: asOf, maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
@@ -55,6 +49,15 @@ enum DigestCommand: Subcommand {
             return 1
         }
         return 0
+    }
+
+    /// The head `--expect` names, if given.
+    static func expectedHead(_ parsed: CommandLineArguments) throws -> SHA256.Digest? {
+        guard let text = parsed.option("expect") else { return nil }
+        guard let digest = SHA256.Digest(hex: text) else {
+            throw UsageError("invalid --expect '\(text)': expected the 64 hex digits of a chain head")
+        }
+        return digest
     }
 
     /// The values of `--format`.

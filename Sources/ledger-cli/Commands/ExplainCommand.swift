@@ -32,7 +32,7 @@ enum ExplainCommand: Subcommand {
         let format = try parsed.choice("format", as: ExplanationFormat.self)
         let rules = try CommonOptions.rules(parsed)
         let asOf = try CommonOptions.asOf(parsed)
-        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
+        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed), asOf: asOf)
         try CommonOptions.requireRegularLog(log)
         var replay = LogReplay(path: log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)

@@ -49,7 +49,7 @@ enum FollowCommand: Subcommand {
         }
         let rules = try CommonOptions.rules(parsed)
         let roster = try CommonOptions.roster(parsed)
-        let projectionOptions = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules))
+        let projectionOptions = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed))
         try CommonOptions.requireRegularLog(log)
         var ledgerOptions = Ledger.Options()
         ledgerOptions.createsMissingLog = false

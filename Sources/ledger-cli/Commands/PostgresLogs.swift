@@ -93,13 +93,7 @@ enum PostgresLogs {
         let log = try open(uri)
         let asOf = try CommonOptions.asOf(parsed)
         let format = try parsed.choice("format", as: DigestCommand.DigestFormat.self)
-        var expected: SHA256.Digest?
-        if let text = parsed.option("expect") {
-            guard let digest = SHA256.Digest(hex: text) else {
-                throw UsageError("invalid --expect '\(text)': expected the 64 hex digits of a chain head")
-            }
-            expected = digest
-        }
+        let expected = try DigestCommand.expectedHead(parsed)
         var shown = 0
         let digest = try log.digest(asOf: asOf) { problem in
             shown += 1
@@ -168,7 +162,7 @@ enum PostgresLogs {
             }
         case (true, false):
             let log = try open(source)
-            let fd = Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let fd = SystemCall.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw ReportFailure("cannot create \(destination): \(String(cString: strerror(errno))) (copy writes a new file only)") }
             do {
                 defer { close(fd) }
@@ -200,7 +194,7 @@ enum PostgresLogs {
         let rules = try CommonOptions.rules(parsed)
         let roster = try CommonOptions.roster(parsed)
         _ = try open(uri)   // a clear error when there is no ledger
-        var projection = Projection(options: ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules)))
+        var projection = Projection(options: ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed)))
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
         func render() -> String {

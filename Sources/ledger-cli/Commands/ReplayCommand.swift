@@ -46,7 +46,7 @@ enum ReplayCommand: Subcommand {
         let rules = try CommonOptions.rules(parsed)
         let roster = try CommonOptions.roster(parsed)
         let asOf = try CommonOptions.asOf(parsed)
-        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed, rules: rules), asOf: asOf)
+        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed), asOf: asOf)
         var projections = [Projection(options: options)]
         _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"),
                                      maxLineBytes: try CommonOptions.maxLineBytes(parsed))

@@ -45,7 +45,7 @@ enum WhatIfCommand: Subcommand {
         // One fold per distinct set of counting options, all fed by a single pass; a rule set whose
         // deadlines apply gets a fold of its own in a second pass, fed the policy's deadlines.
         let allRules = [base] + alts
-        let optionSets = allRules.map { ProjectionOptions(rules: $0, channel: CommonOptions.channel(parsed, rules: $0), asOf: asOf) }
+        let optionSets = allRules.map { ProjectionOptions(rules: $0, channel: CommonOptions.channel(parsed), asOf: asOf) }
         let policies = allRules.map { rules in rules.deadlines.flatMap { $0.apply ? $0 : nil } }
         var distinct: [ProjectionOptions] = []
         for (o, policy) in zip(optionSets, policies) where policy == nil && !distinct.contains(o) { distinct.append(o) }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Events
 
 /// Writing to standard output and standard error, and asking whether they
 /// are terminals.
@@ -73,13 +74,7 @@ struct FileDescriptorStream: TextOutputStream, Sendable {
             guard var next = bytes.baseAddress else { return }
             var remaining = bytes.count
             while remaining > 0 {
-                #if canImport(Darwin)
-                let written = Darwin.write(fileDescriptor, next, remaining)
-                #elseif canImport(Glibc)
-                let written = Glibc.write(fileDescriptor, next, remaining)
-                #else
-                let written = Musl.write(fileDescriptor, next, remaining)
-                #endif
+                let written = SystemCall.write(fileDescriptor, next, remaining)
                 if written < 0 {
                     if errno == EINTR { continue }
                     return

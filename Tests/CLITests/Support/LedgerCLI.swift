@@ -61,45 +61,6 @@ enum LedgerCLI {
     }
 }
 
-/// A fresh directory under the system's temporary directory.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.path + "/cli-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: file(name)))
-        return file(name)
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try write(name, Array(text.utf8))
-    }
-
-    func read(_ name: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: file(name))))
-    }
-
-    func text(_ name: String) throws -> String {
-        String(decoding: try read(name), as: UTF8.self)
-    }
-
-    func listing() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
 /// One event line in February 2024 (`at` as `"DD HH:MM"`), with extra JSON members.
 func eventLine(_ id: String, _ ticket: String, _ type: String, _ at: String, _ fields: String = "") -> String {
     let parts = at.split(separator: " ")

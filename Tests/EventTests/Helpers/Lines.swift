@@ -25,7 +25,7 @@ func verify(_ text: String) throws -> [String] {
 
 /// The problems and the summary for `text`.
 func verifySummary(_ text: String) throws -> (problems: [String], summary: LogVerifier.Summary) {
-    let dir = try TemporaryDirectory()
+    let dir = try TemporaryFolder()
     defer { dir.remove() }
     let path = try dir.write("events.jsonl", text)
     var problems: [String] = []

@@ -1,18 +1,19 @@
 import Foundation
 
 /// Files shipped with the package (samples, rules), found from this source file's location.
-enum PackageFiles {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum PackageFiles {
+    /// The package's root folder (Tests/TestSupport/PackageFiles.swift is three levels below it).
+    public static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    static func text(_ relative: String) throws -> String {
+    public static func text(_ relative: String) throws -> String {
         try String(contentsOfFile: path(relative), encoding: .utf8)
     }
 
     /// Rows of a CSV with a header, as dictionaries (fields may be quoted).
-    static func csvRows(_ relative: String) throws -> [[String: String]] {
+    public static func csvRows(_ relative: String) throws -> [[String: String]] {
         let lines = try text(relative).split(separator: "\n").map(String.init)
         guard let header = lines.first else { return [] }
         let keys = splitCSV(header)
@@ -21,7 +22,8 @@ enum PackageFiles {
         }
     }
 
-    static func splitCSV(_ line: String) -> [String] {
+    /// The fields of one CSV line (quoted fields may hold commas and doubled quotes).
+    public static func splitCSV(_ line: String) -> [String] {
         var fields: [String] = [], field = "", quoted = false, previousQuote = false
         for c in line {
             if quoted {

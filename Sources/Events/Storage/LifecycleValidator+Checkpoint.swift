@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The range check of a name table's slots: the largest id, the slots used, and whether a used
+/// slot names id 0.
+private struct SlotCheck: CheckpointCheck {
+    var largest: UInt64 = 0, used = 0, unnamed = 0
+
+    mutating func visit(_ slots: UnsafeBufferPointer<UInt64>) {
+        var (largest, used, unnamed) = (self.largest, self.used, self.unnamed)
+        for entry in slots {
+            let id = entry & 0xFFFF_FFFF
+            largest = max(largest, id)
+            used &+= entry != 0 ? 1 : 0
+            unnamed |= entry != 0 && id == 0 ? 1 : 0
+        }
+        (self.largest, self.used, self.unnamed) = (largest, used, unnamed)
+    }
+
+    mutating func merge(_ other: SlotCheck) {
+        largest = max(largest, other.largest)
+        used += other.used
+        unnamed |= other.unnamed
+    }
+}
+
+extension ByteInterner {
+    /// Writes the table (keys, offsets and hash slots, so loading does no rehashing).
+    package func write(to writer: inout CheckpointWriter) throws {
+        try writer.write(plain: arena)
+        try writer.write(plain: starts)
+        try writer.write(plain: slots)
+    }
+
+    /// Reads a table written by ``write(to:)``, checking that its parts fit together: offsets
+    /// ascend from 0 to the arena's end, and the slots hold each id once, so a probe always
+    /// ends (at an empty slot) and never reaches outside the offsets.
+    package init(from reader: inout CheckpointReader) throws {
+        self.init(capacity: 1)
+        arena = try reader.readPlainArray(UInt8.self)
+        starts = try reader.readPlainArray(UInt32.self)
+        var slotCheck = SlotCheck()
+        slots = try reader.readPlainArray(checking: &slotCheck)
+        let slotCount = slots.count
+        guard starts.count >= 1, starts[0] == 0, Int(starts[starts.count - 1]) == arena.count, slotCount >= 16,
+              slotCount & (slotCount - 1) == 0, count * 4 <= slotCount * 3
+        else { throw CheckpointError("damaged (name table)") }
+        // One pass, without branches (these tables are megabytes).
+        let ordered = starts.withUnsafeBufferPointer { starts in
+            var descents = 0
+            for i in 1..<starts.count { descents &+= starts[i] < starts[i - 1] ? 1 : 0 }
+            return descents == 0
+        }
+        // Every used slot names an id 1...count, and there are as many as keys: with the load
+        // factor above, some slot is empty.
+        let inRange = slotCheck.largest <= UInt64(count) && slotCheck.used == count && slotCheck.unnamed == 0
+        guard ordered, inRange else { throw CheckpointError("damaged (name table)") }
+        mask = slotCount - 1
+    }
+}
+
+/// The range check of the validator's ticket states: unit ids name units (or are -1), flags
+/// are 0 or 1, times are times a line can hold (or `.min`, "none"), the accepted line is 0, -1
+/// or a line of the covered part. Without branches.
+private struct StateCheck: CheckpointCheck {
+    /// -1 ... count - 1 is 0 ... count once shifted by one, as unsigned: one comparison each.
+    let limit: UInt32
+    let lastLine: Int32
+    var largest: UInt32 = 0
+    var bad: UInt8 = 0
+
+    init(units: Int, lines: Int) {
+        limit = UInt32(units)
+        lastLine = Int32(clamping: lines)
+    }
+
+    var passed: Bool { largest <= limit && bad == 0 }
+
+    private static let flags = [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment]
+        .map { MemoryLayout<TicketLifecycle>.offset(of: $0)! }
+
+    mutating func visit(_ states: UnsafeBufferPointer<TicketLifecycle>) {
+        guard let base = states.baseAddress else { return }
+        let (f0, f1, f2) = (Self.flags[0], Self.flags[1], Self.flags[2])
+        let stride = MemoryLayout<TicketLifecycle>.stride
+        let raw = UnsafeRawPointer(base)
+        let earliest = checkpointEarliestTime &+ 1
+        let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
+        var (largest, bad) = (self.largest, self.bad)
+        for i in 0..<states.count {
+            largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
+                          UInt32(bitPattern: states[i].closer1 &+ 1))
+            // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
+            let p = raw + i * stride
+            bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
+                    | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
+            let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
+            bad |= due == .min || UInt64(bitPattern: due &- earliest) < span ? 0 : 1
+            bad |= lastAt == .min || UInt64(bitPattern: lastAt &- earliest) < span ? 0 : 1
+            bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
+        }
+        (self.largest, self.bad) = (largest, bad)
+    }
+
+    mutating func merge(_ other: StateCheck) {
+        largest = max(largest, other.largest)
+        bad |= other.bad
+    }
+}
+
+extension LifecycleValidator {
+    /// Writes every ticket's life-cycle state and the name tables.
+    package func write(to writer: inout CheckpointWriter) throws {
+        try tickets.write(to: &writer)
+        try units.write(to: &writer)
+        try writer.write(plain: states)
+        let keys = moreClosers.keys.sorted()
+        try writer.write(array: keys)
+        try writer.write(array: keys.map { Int32(moreClosers[$0]!.count) })
+        try writer.write(array: keys.flatMap { moreClosers[$0]! })
+    }
+
+    /// Reads a validator written by ``write(to:)``, range-checking every value it holds.
+    /// - Parameter lines: The lines the checkpoint covers (a ticket's accepted line is one of them).
+    package init(from reader: inout CheckpointReader, lines: Int) throws {
+        self.init()
+        tickets = try ByteInterner(from: &reader)
+        units = try ByteInterner(from: &reader)
+        var stateCheck = StateCheck(units: units.count, lines: lines)
+        states = try reader.readPlainArray(checking: &stateCheck)
+        guard states.count == tickets.count else { throw CheckpointError("damaged (ticket states)") }
+        let keys = try reader.readArray(Int32.self)
+        let counts = try reader.readArray(Int32.self)
+        let values = try reader.readArray(Int32.self)
+        let (ticketCount, unitCount) = (Int32(tickets.count), Int32(units.count))
+        guard keys.count == counts.count, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == values.count,
+              keys.allSatisfy({ $0 >= 0 && $0 < ticketCount }), values.allSatisfy({ $0 >= 0 && $0 < unitCount })
+        else {
+            throw CheckpointError("damaged (closers)")
+        }
+        var start = 0
+        for (key, n) in zip(keys, counts) {
+            moreClosers[key] = Array(values[start..<(start + Int(n))])
+            start += Int(n)
+        }
+        guard stateCheck.passed else { throw CheckpointError("damaged (ticket states)") }
+    }
+
+    /// Sizes of the plain values a checkpoint stores, for its layout check.
+    package static var checkpointLayout: [Int] { [MemoryLayout<TicketLifecycle>.stride, MemoryLayout<UInt32>.size] }
+}
