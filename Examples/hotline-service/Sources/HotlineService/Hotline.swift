@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Events
 import HTTPTypes
 import Hummingbird
@@ -87,10 +88,10 @@ struct Hotline: Sendable {
             status = .internalServerError
         }
         if wantsJSON {
-            var json = "{\"error\": \(JSONString.quoted(error.description))"
+            var json = "{\"error\": \(jsonQuoted(error.description))"
             if case .batchRejected(_, let lineCount) = error { json += ", \"lineCount\": \(lineCount)" }
             json += ", \"problems\": ["
-            json += problems.map { "{\"line\": \($0.line), \"message\": \(JSONString.quoted($0.problem.message))}" }
+            json += problems.map { "{\"line\": \($0.line), \"message\": \(jsonQuoted($0.problem.message))}" }
                 .joined(separator: ", ")
             json += "]}\n"
             return .text(json, status: status, contentType: "application/json")
@@ -216,4 +217,11 @@ extension Response {
         Response(status: status, headers: [.contentType: contentType + "; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+}
+
+/// `text` as a JSON string literal (quotes and escapes), for the error bodies written by hand.
+func jsonQuoted(_ text: String) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
 }
