@@ -37,7 +37,7 @@ public actor PostgresLedger {
     public nonisolated let uri: String
     public nonisolated let name: String
     public nonisolated let options: Options
-    private nonisolated let executor: PostgresLedgerExecutor
+    private nonisolated let executor: LedgerExecutor
     /// Set by ``close()``; read by the subscriptions' threads.
     private nonisolated let closedFlag = Flag()
 
@@ -101,7 +101,7 @@ public actor PostgresLedger {
         self.uri = uri
         self.options = options
         name = PostgresLog.redacted(uri)
-        executor = PostgresLedgerExecutor()
+        executor = LedgerExecutor()
     }
 
     deinit { executor.stop() }
@@ -438,48 +438,4 @@ func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-/// Runs a ``PostgresLedger``'s jobs one at a time, in order, on a thread of its own, so that
-/// libpq's blocking calls never hold one of the cooperative pool's few threads.
-final class PostgresLedgerExecutor: SerialExecutor, @unchecked Sendable {
-    private let monitor = Monitor()
-    private var jobs: [UnownedJob] = []
-    private var stopped = false
-
-    init() {
-        _ = WorkerThread { [self] in run() }
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        monitor.locked {
-            jobs.append(job)
-            monitor.broadcast()
-        }
-    }
-
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
-        UnownedSerialExecutor(ordinary: self)
-    }
-
-    func stop() {
-        monitor.locked {
-            stopped = true
-            monitor.broadcast()
-        }
-    }
-
-    private func run() {
-        pthread_detach(pthread_self())
-        var batch: [UnownedJob] = []
-        while true {
-            monitor.locked {
-                while jobs.isEmpty && !stopped { monitor.wait() }
-                swap(&batch, &jobs)
-            }
-            if batch.isEmpty { return }
-            for job in batch { job.runSynchronously(on: asUnownedSerialExecutor()) }
-            batch.removeAll(keepingCapacity: true)
-        }
-    }
-}
 #endif

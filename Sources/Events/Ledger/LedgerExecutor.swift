@@ -4,22 +4,23 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs a ``Ledger``'s jobs one at a time, in order, on a thread of its own.
+/// Runs an actor's jobs one at a time, in order, on a thread of its own: the executor of
+/// ``Ledger`` and of the PostgreSQL ledger.
 ///
-/// The ledger's work blocks: it waits for file locks, reads the log, and `fsync`s. On this
-/// executor that work never occupies one of the few threads of Swift's cooperative pool, so the
-/// tasks of the service around it (a tailing subscriber, a request handler) keep running.
-final class LedgerExecutor: SerialExecutor, @unchecked Sendable {
+/// A ledger's work blocks: it waits for file locks or for the server, reads, and `fsync`s. On
+/// this executor that work never occupies one of the few threads of Swift's cooperative pool, so
+/// the tasks of the service around it (a tailing subscriber, a request handler) keep running.
+package final class LedgerExecutor: SerialExecutor, @unchecked Sendable {
     // `@unchecked Sendable`: `jobs` and `stopped` are only touched under `monitor`.
     private let monitor = Monitor()
     private var jobs: [UnownedJob] = []
     private var stopped = false
 
-    init() {
+    package init() {
         _ = WorkerThread { [self] in run() }
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         monitor.locked {
             jobs.append(job)
@@ -27,12 +28,12 @@ final class LedgerExecutor: SerialExecutor, @unchecked Sendable {
         }
     }
 
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
     /// Lets the thread end once the jobs queued so far have run.
-    func stop() {
+    package func stop() {
         monitor.locked {
             stopped = true
             monitor.broadcast()
