@@ -20,7 +20,10 @@ let package = Package(
         .trait(name: "Postgres", description: "A PostgreSQL store for the ledger, through libpq (a system library)."),
     ],
     targets: [
-        .target(name: "Events"),
+        .target(name: "Events", dependencies: ["CSHA256"]),
+        // SHA-256 compression on the processor's SHA instructions (x86-64 SHA-NI), in C because
+        // Swift has no intrinsics for them; Events falls back to portable Swift without them.
+        .target(name: "CSHA256"),
         .target(name: "Projections", dependencies: ["Events"]),
         // Everything a report looks like: tables, JSON, CSV, the bulletin's Chinese prose, HTML and SVG.
         .target(name: "Reports", dependencies: ["Events", "Projections"]),

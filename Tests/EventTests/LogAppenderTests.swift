@@ -205,7 +205,7 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
             return nil
         }
         func prepare(lineCount: Int, byteCount: Int64) {}
-        mutating func seal(line: inout [UInt8], event: RawEvent) {
+        mutating func seal(line: inout [UInt8], chainMemberStart: Int?) {
             seen += 1
             line = line.withUnsafeBytes { JSONLineEdit.appendingMember(key: "chain", rawValue: "\"\(seen)\"", to: $0) }
         }

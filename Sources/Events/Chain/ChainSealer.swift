@@ -47,8 +47,8 @@ struct ChainSealer: LineSealer {
         }
     }
 
-    mutating func seal(line: inout [UInt8], event: RawEvent) {
-        if let start = event.chainMemberStart, let stripped = ChainMember.removing(memberAt: start, from: line) {
+    mutating func seal(line: inout [UInt8], chainMemberStart: Int?) {
+        if let start = chainMemberStart, let stripped = ChainMember.removing(memberAt: start, from: line) {
             line = stripped
         }
         guard sealing else { return }

@@ -7,8 +7,8 @@
 /// The round constants are `K(256)` from FIPS 180-4 §4.2.2.
 extension SHA256 {
     /// Compresses `count` consecutive 64-byte blocks starting at `blocks`
-    /// into `state`. `blocks` need not be aligned.
-    static func compress(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
+    /// into `state` in portable Swift. `blocks` need not be aligned.
+    static func compressPortable(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
         var h0 = state.h0, h1 = state.h1, h2 = state.h2, h3 = state.h3
         var h4 = state.h4, h5 = state.h5, h6 = state.h6, h7 = state.h7
         var block = blocks

@@ -176,10 +176,16 @@ public struct LogAppender: Sendable {
                   problems.isEmpty
             else { continue }
             var text = stamped(bytes, event: event, members: verifier.decoder.members, stamp: stamp) ?? Array(bytes)
-            // Show the sealer the line as it now is, then make sure what goes out still reads back.
+            // Show the sealer the line as it now is (stamping moved a chain member the line came
+            // with, so find it again), then make sure what goes out still reads back.
             do {
-                let current = try text.withUnsafeBytes { b in Result { () throws(EventProblem) in try recheck.decode(b) } }.get()
-                sealer.seal(line: &text, event: current)
+                var chainMemberStart: Int?
+                if event.chainMemberStart != nil {
+                    chainMemberStart = try text.withUnsafeBytes { b in
+                        Result { () throws(EventProblem) in try recheck.decode(b) }
+                    }.get().chainMemberStart
+                }
+                sealer.seal(line: &text, chainMemberStart: chainMemberStart)
                 _ = try text.withUnsafeBytes { b in Result { () throws(EventProblem) in try recheck.decode(b) } }.get()
             } catch {
                 problems.append(LogProblem(line: index + 1, problem: error))
