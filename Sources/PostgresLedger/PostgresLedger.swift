@@ -32,7 +32,7 @@ import Darwin
 /// **Following.** ``events(from:)`` gives each subscriber a connection of its own that
 /// `LISTEN`s and reads from its position (``PostgresFollower``): events committed by any writer
 /// on any host, in position order, once each, across lost connections.
-public actor PostgresLedger {
+public actor PostgresLedger: GroupCommitting {
     /// The URI connected to, and the same without its password (for messages).
     public nonisolated let uri: String
     public nonisolated let name: String
@@ -81,14 +81,7 @@ public actor PostgresLedger {
     /// What the table held at the last read, checked; `nil` when it must be read again.
     private var state: StreamedLogAppender?
 
-    private struct Request {
-        var batch: [UInt8]
-        var continuation: CheckedContinuation<Result<[Record], AppendError>, Never>
-    }
-    private var queue: [Request] = []
-    private var queuedBytes = 0
-    private var flushScheduled = false
-    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    package var commitQueue: GroupCommitQueue<[Record]>
     private var closed = false
     private var observers: [(id: Int, body: ([Record]) -> Void)] = []
     private var nextObserverID = 0
@@ -102,6 +95,7 @@ public actor PostgresLedger {
         self.options = options
         name = PostgresLog.redacted(uri)
         executor = LedgerExecutor()
+        commitQueue = GroupCommitQueue(maxGroupBytes: options.maxGroupBytes, maxQueuedBytes: options.maxQueuedBytes)
     }
 
     deinit { executor.stop() }
@@ -136,12 +130,7 @@ public actor PostgresLedger {
     /// - Throws: ``AppendError``; nothing of this batch is then stored.
     @discardableResult
     public func append(_ events: [Event]) async throws(AppendError) -> [Record] {
-        var batch = [UInt8]()
-        for event in events {
-            batch.append(contentsOf: event.jsonLine(offsetSeconds: options.offsetSeconds).utf8)
-            batch.append(0x0A)
-        }
-        return try await append(batch: batch)
+        try await enqueue(Event.jsonLines(events, offsetSeconds: options.offsetSeconds))
     }
 
     /// Validates a batch of JSON Lines against the ledger and appends all of it or none.
@@ -149,21 +138,15 @@ public actor PostgresLedger {
     /// - Throws: ``AppendError``; nothing of this batch is then stored.
     @discardableResult
     public func append(batch: [UInt8]) async throws(AppendError) -> [Record] {
-        if closed { throw .file(LogFileError(path: name, message: "the ledger is closed")) }
-        while queuedBytes > 0 && queuedBytes + batch.count > options.maxQueuedBytes {
-            await withCheckedContinuation { roomWaiters.append($0) }
-        }
-        let result = await withCheckedContinuation { continuation in
-            queue.append(Request(batch: batch, continuation: continuation))
-            queuedBytes += batch.count
-            if !flushScheduled {
-                flushScheduled = true
-                // Runs after the jobs already waiting on this executor: appends arriving
-                // meanwhile join the group.
-                Task { self.flush() }
-            }
-        }
-        return try result.get()
+        try await enqueue(batch)
+    }
+
+    package func refusal() -> AppendError? {
+        closed ? .file(LogFileError(path: name, message: "the ledger is closed")) : nil
+    }
+
+    package func scheduleWrite() {
+        Task { self.writeNextGroup() }
     }
 
     private func connection() throws(AppendError) -> PostgresLog {
@@ -206,28 +189,10 @@ public actor PostgresLedger {
         if observers.isEmpty { self.publishedThrough = max(self.publishedThrough, state.lineCount) }
     }
 
-    /// Writes the waiting batches as one transaction.
-    private func flush() {
-        flushScheduled = false
-        var group: [Request] = []
-        var groupBytes = 0
-        while !queue.isEmpty && (group.isEmpty || groupBytes + queue[0].batch.count <= options.maxGroupBytes) {
-            let request = queue.removeFirst()
-            groupBytes += request.batch.count
-            group.append(request)
-        }
-        if !queue.isEmpty {
-            flushScheduled = true
-            Task { self.flush() }
-        }
-        defer {
-            queuedBytes -= groupBytes
-            let waiters = roomWaiters
-            roomWaiters.removeAll()
-            for waiter in waiters { waiter.resume() }
-        }
-        func failAll(_ requests: [Request], _ error: AppendError) {
-            for request in requests { request.continuation.resume(returning: .failure(error)) }
+    /// Writes a group of batches as one transaction.
+    package func write(_ group: [GroupCommitQueue<[Record]>.Request]) {
+        func failAll(_ requests: [GroupCommitQueue<[Record]>.Request], _ error: AppendError) {
+            for request in requests { request.finish(.failure(error)) }
         }
         var log: PostgresLog
         var attempt = 0
@@ -259,7 +224,7 @@ public actor PostgresLedger {
         let stamp = options.clock()
         let firstPosition = state.lineCount + 1
         var lines: [[UInt8]] = []
-        var accepted: [(request: Request, count: Int)] = []
+        var accepted: [(request: GroupCommitQueue<[Record]>.Request, count: Int)] = []
         for request in group {
             do {
                 let checked = try state.check(batch: request.batch, stamp: stamp, offsetSeconds: options.offsetSeconds)
@@ -267,13 +232,13 @@ public actor PostgresLedger {
                 lines += checked
                 accepted.append((request, checked.count))
             } catch {
-                request.continuation.resume(returning: .failure(error))
+                request.finish(.failure(error))
             }
         }
         guard !lines.isEmpty else {
             _ = try? db.exec("ROLLBACK")
             self.state = state
-            for item in accepted { item.request.continuation.resume(returning: .success([])) }
+            for item in accepted { item.request.finish(.success([])) }
             return
         }
         do {
@@ -301,7 +266,7 @@ public actor PostgresLedger {
         var index = 0
         for item in accepted {
             let end = min(index + item.count, records.count)
-            item.request.continuation.resume(returning: .success(Array(records[index..<end])))
+            item.request.finish(.success(Array(records[index..<end])))
             index = end
         }
         published(records)

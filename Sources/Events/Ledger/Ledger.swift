@@ -28,7 +28,7 @@ import Darwin
 /// **Why an actor on a thread of its own.** An actor serialises appends without a lock and gives
 /// callers `async` methods; its custom executor (`LedgerExecutor`) runs the ledger's blocking
 /// work — lock waits, reads, `fsync` — on a dedicated thread, off Swift's cooperative pool.
-public actor Ledger {
+public actor Ledger: GroupCommitting {
     /// The log file.
     public nonisolated let path: String
     /// How the ledger writes.
@@ -86,14 +86,7 @@ public actor Ledger {
     private var lineOffsets: [Int64] = []
     private static let offsetStride = 1024
 
-    private struct Request {
-        var batch: [UInt8]
-        var continuation: CheckedContinuation<Result<[Record], AppendError>, Never>
-    }
-    private var queue: [Request] = []
-    private var queuedBytes = 0
-    private var flushScheduled = false
-    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    package var commitQueue: GroupCommitQueue<[Record]>
     /// Subscribers waiting for a line after a position.
     private var commitWaiters: [(after: Int, id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     private var nextWaiterID = 0
@@ -107,6 +100,7 @@ public actor Ledger {
         self.options = options
         executor = LedgerExecutor()
         sealer = ChainSealer(path: path, chaining: options.chaining)
+        commitQueue = GroupCommitQueue(maxGroupBytes: options.maxGroupBytes, maxQueuedBytes: options.maxQueuedBytes)
     }
 
     deinit { executor.stop() }
@@ -144,12 +138,7 @@ public actor Ledger {
     /// - Throws: ``AppendError``; nothing of this batch is then in the log.
     @discardableResult
     public func append(_ events: [Event]) async throws(AppendError) -> [Record] {
-        var batch = [UInt8]()
-        for event in events {
-            batch.append(contentsOf: event.jsonLine(offsetSeconds: options.offsetSeconds).utf8)
-            batch.append(0x0A)
-        }
-        return try await append(batch: batch)
+        try await enqueue(Event.jsonLines(events, offsetSeconds: options.offsetSeconds))
     }
 
     /// Validates a batch of JSON Lines against the log and appends all of it or none.
@@ -157,48 +146,24 @@ public actor Ledger {
     /// - Throws: ``AppendError``; nothing of this batch is then in the log.
     @discardableResult
     public func append(batch: [UInt8]) async throws(AppendError) -> [Record] {
-        if closed { throw .file(LogFileError(path: path, message: "the ledger is closed")) }
-        while queuedBytes > 0 && queuedBytes + batch.count > options.maxQueuedBytes {
-            await withCheckedContinuation { roomWaiters.append($0) }
-        }
-        let result = await withCheckedContinuation { continuation in
-            queue.append(Request(batch: batch, continuation: continuation))
-            queuedBytes += batch.count
-            if !flushScheduled {
-                flushScheduled = true
-                // Runs after the jobs already waiting on this executor: appends that arrive
-                // meanwhile join the group.
-                Task { self.flush() }
-            }
-        }
-        return try result.get()
+        try await enqueue(batch)
     }
 
-    /// Writes the waiting batches as one group.
-    private func flush() {
-        flushScheduled = false
-        var group: [Request] = []
-        var groupBytes = 0
-        while !queue.isEmpty && (group.isEmpty || groupBytes + queue[0].batch.count <= options.maxGroupBytes) {
-            let request = queue.removeFirst()
-            groupBytes += request.batch.count
-            group.append(request)
-        }
-        if !queue.isEmpty {
-            flushScheduled = true
-            Task { self.flush() }
-        }
-        defer {
-            queuedBytes -= groupBytes
-            let waiters = roomWaiters
-            roomWaiters.removeAll()
-            for waiter in waiters { waiter.resume() }
-        }
+    package func refusal() -> AppendError? {
+        closed ? .file(LogFileError(path: path, message: "the ledger is closed")) : nil
+    }
+
+    package func scheduleWrite() {
+        Task { self.writeNextGroup() }
+    }
+
+    /// Writes a group of batches: one lock, one write, one flush.
+    package func write(_ group: [GroupCommitQueue<[Record]>.Request]) {
         let file: LockedLogFile
         do {
             file = try LockedLogFile.acquire(path, create: options.createsMissingLog)
         } catch {
-            for request in group { request.continuation.resume(returning: .failure(.file(error))) }
+            for request in group { request.finish(.failure(.file(error))) }
             return
         }
         do {
@@ -206,13 +171,13 @@ public actor Ledger {
             try sealer.prepare(lineCount: known.lineCount, byteCount: known.byteCount)
         } catch {
             stale = true
-            for request in group { request.continuation.resume(returning: .failure(error)) }
+            for request in group { request.finish(.failure(error)) }
             return
         }
         // Each batch is checked on its own against the state the ones before it left.
         let stamp = JSONString.quoted(options.clock().rfc3339(offsetSeconds: options.offsetSeconds))
         var output: [UInt8] = []
-        var accepted: [(request: Request, range: Range<Int>, lines: Int)] = []
+        var accepted: [(request: GroupCommitQueue<[Record]>.Request, range: Range<Int>, lines: Int)] = []
         var lineCount = known.lineCount
         for request in group {
             let savedSealer = sealer
@@ -233,11 +198,11 @@ public actor Ledger {
             case .failure(let error):
                 verifier.rollBackJournal()
                 sealer = savedSealer
-                request.continuation.resume(returning: .failure(error))
+                request.finish(.failure(error))
             }
         }
         guard !output.isEmpty else {
-            for item in accepted { item.request.continuation.resume(returning: .success([])) }
+            for item in accepted { item.request.finish(.success([])) }
             return
         }
         let start = known.byteCount
@@ -246,7 +211,7 @@ public actor Ledger {
         } catch {
             // The state holds events the file does not: read the file again before the next append.
             stale = true
-            for item in accepted { item.request.continuation.resume(returning: .failure(error)) }
+            for item in accepted { item.request.finish(.failure(error)) }
             return
         }
         var records: [Record] = []
@@ -275,7 +240,7 @@ public actor Ledger {
         for item in accepted {
             let mine = Array(records[index..<index + item.lines])
             index += item.lines
-            item.request.continuation.resume(returning: .success(mine))
+            item.request.finish(.success(mine))
         }
         published(records)
     }

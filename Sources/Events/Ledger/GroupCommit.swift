@@ -1,0 +1,117 @@
+/// Appends waiting for one write, as ``Ledger`` and the PostgreSQL ledger queue them.
+///
+/// An append joins the queue and waits; the first one schedules a write. When the write runs it
+/// takes the requests that fit in one group (at least one, at most `maxGroupBytes` of batches),
+/// writes and flushes them together, and resumes each caller with its own result. Appends that
+/// would take the queue past `maxQueuedBytes` wait for room first (back-pressure).
+package struct GroupCommitQueue<Output: Sendable> {
+    /// One caller's batch and where its result goes.
+    package struct Request {
+        package var batch: [UInt8]
+        package var continuation: CheckedContinuation<Result<Output, AppendError>, Never>
+
+        /// Resumes the caller with `result`.
+        package func finish(_ result: Result<Output, AppendError>) { continuation.resume(returning: result) }
+    }
+
+    package let maxGroupBytes: Int
+    package let maxQueuedBytes: Int
+    private var requests: [Request] = []
+    private var queuedBytes = 0
+    private var writeScheduled = false
+    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+
+    package init(maxGroupBytes: Int, maxQueuedBytes: Int) {
+        self.maxGroupBytes = maxGroupBytes
+        self.maxQueuedBytes = maxQueuedBytes
+    }
+
+    /// Whether a batch of `byteCount` bytes must wait for room.
+    package func mustWait(forRoom byteCount: Int) -> Bool {
+        queuedBytes > 0 && queuedBytes + byteCount > maxQueuedBytes
+    }
+
+    /// Keeps `waiter` until a group leaves the queue.
+    package mutating func waitForRoom(_ waiter: CheckedContinuation<Void, Never>) {
+        roomWaiters.append(waiter)
+    }
+
+    /// Queues a request. - Returns: Whether the caller must schedule a write (none is scheduled yet).
+    package mutating func enqueue(_ request: Request) -> Bool {
+        requests.append(request)
+        queuedBytes += request.batch.count
+        defer { writeScheduled = true }
+        return !writeScheduled
+    }
+
+    /// Takes the next group off the queue.
+    /// - Returns: The group, and whether the caller must schedule another write for what is left.
+    package mutating func takeGroup() -> (group: [Request], scheduleAnother: Bool) {
+        var group: [Request] = []
+        var groupBytes = 0
+        while let next = requests.first, group.isEmpty || groupBytes + next.batch.count <= maxGroupBytes {
+            requests.removeFirst()
+            groupBytes += next.batch.count
+            group.append(next)
+        }
+        writeScheduled = !requests.isEmpty
+        return (group, writeScheduled)
+    }
+
+    /// Frees the room `group` held and wakes the appends that waited for room.
+    package mutating func release(_ group: [Request]) {
+        for request in group { queuedBytes -= request.batch.count }
+        let waiters = roomWaiters
+        roomWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// A ledger that commits appends in groups through a ``GroupCommitQueue``.
+package protocol GroupCommitting: Actor {
+    associatedtype Output: Sendable
+    /// The appends waiting for a write.
+    var commitQueue: GroupCommitQueue<Output> { get set }
+    /// Why an append is refused before it is queued (a closed ledger), if it is.
+    func refusal() -> AppendError?
+    /// Schedules ``writeNextGroup()`` on the ledger's executor, after the jobs already waiting
+    /// there, so that the appends arriving meanwhile join the group: `Task { writeNextGroup() }`.
+    func scheduleWrite()
+    /// Writes `group` together and resumes each request with its own result.
+    func write(_ group: [GroupCommitQueue<Output>.Request])
+}
+
+extension GroupCommitting {
+    /// Queues `batch` for the next group and waits for its result.
+    package func enqueue(_ batch: [UInt8]) async throws(AppendError) -> Output {
+        if let refusal = refusal() { throw refusal }
+        while commitQueue.mustWait(forRoom: batch.count) {
+            await withCheckedContinuation { commitQueue.waitForRoom($0) }
+        }
+        let result = await withCheckedContinuation { continuation in
+            if commitQueue.enqueue(.init(batch: batch, continuation: continuation)) { scheduleWrite() }
+        }
+        return try result.get()
+    }
+
+    /// Takes the next group off the queue and writes it (see ``scheduleWrite()``).
+    package func writeNextGroup() {
+        let (group, scheduleAnother) = commitQueue.takeGroup()
+        if scheduleAnother { scheduleWrite() }
+        defer { commitQueue.release(group) }
+        guard !group.isEmpty else { return }
+        write(group)
+    }
+}
+
+extension Event {
+    /// `events` as a batch of JSON Lines, each with its newline.
+    package static func jsonLines(_ events: [Event], offsetSeconds: Int32) -> [UInt8] {
+        var batch = [UInt8]()
+        for event in events {
+            batch.append(contentsOf: event.jsonLine(offsetSeconds: offsetSeconds).utf8)
+            batch.append(0x0A)
+        }
+        return batch
+    }
+}
