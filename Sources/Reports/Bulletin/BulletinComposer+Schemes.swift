@@ -23,18 +23,7 @@ extension BulletinComposer {
         blocks += overdueBlocks(hotline, what: "热线")
         blocks.append(.heading(ChineseText.subsection(4) + "返工工单", level: 3))
         blocks += reworkBlocks(hotline, what: "热线")
-        var sub = 4
-        if hotline.report.rules.policy != nil {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
-            blocks += policyBlocks(hotline, what: "热线")
-        }
-        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
-        if !extra.isEmpty {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
-            blocks += extra
-        }
+        blocks += optionalHotlineSubsections(after: 4)
         for other in letterSections {
             let what = name(other)
             section("\(what)运行情况")
@@ -96,6 +85,26 @@ extension BulletinComposer {
         return blocks
     }
 
+    /// The hotline section's subsections that a bulletin has only sometimes, numbered on after
+    /// its `fixed` fixed ones: 延期与退单 when the rules carry a deadline policy, 来源与评价 when
+    /// there are sources or rating texts to list.
+    private func optionalHotlineSubsections(after fixed: Int) -> [Block] {
+        var blocks: [Block] = []
+        var sub = fixed
+        if hotline.report.rules.policy != nil {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
+            blocks += policyBlocks(hotline, what: "热线")
+        }
+        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        if !extra.isEmpty {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
+            blocks += extra
+        }
+        return blocks
+    }
+
     // MARK: Xiangtan: the statistics bulletin
 
     func xiangtan() -> BulletinDocument {
@@ -139,18 +148,7 @@ extension BulletinComposer {
         blocks.append(.paragraph(supervision))
         blocks.append(.heading(ChineseText.subsection(5) + "逾期工单", level: 3))
         blocks += overdueBlocks(hotline, what: "")
-        var sub = 5
-        if hotline.report.rules.policy != nil {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
-            blocks += policyBlocks(hotline, what: "热线")
-        }
-        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
-        if !extra.isEmpty {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
-            blocks += extra
-        }
+        blocks += optionalHotlineSubsections(after: 5)
         // Every other channel (the mailbox, a proposal channel, …) in the same statistical terms.
         var number = 1
         for other in letterSections {
