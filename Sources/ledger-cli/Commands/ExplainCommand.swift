@@ -26,10 +26,11 @@ enum ExplainCommand: Subcommand {
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let inputs = try ReportInputs(parsed)
+        let period = try CommonOptions.period(parsed)
         guard let unit = parsed.option("unit") else { throw UsageError("missing required option '--unit <unit>'") }
         let format = try parsed.choice("format", as: ExplanationFormat.self)
-        let (log, period, rules, asOf, options) = (inputs.log, inputs.period, inputs.rules, inputs.asOf, inputs.projectionOptions)
+        let inputs = try ReportInputs(parsed, period: period)
+        let (log, rules, asOf, options) = (inputs.log, inputs.rules, inputs.asOf, inputs.projectionOptions)
         try CommonOptions.requireRegularLog(log)
         var replay = LogReplay(path: log)
         replay.maxLineBytes = inputs.maxLineBytes

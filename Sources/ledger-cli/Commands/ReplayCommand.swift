@@ -37,10 +37,11 @@ enum ReplayCommand: Subcommand {
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let inputs = try ReportInputs(parsed)
+        let period = try CommonOptions.period(parsed)
         let format = try parsed.choice("format", as: ReportFormat.self)
         let language = try CommonOptions.language(parsed)
-        let (log, period, rules, roster, asOf) = (inputs.log, inputs.period, inputs.rules, inputs.roster, inputs.asOf)
+        let inputs = try ReportInputs(parsed, period: period)
+        let (log, rules, roster, asOf) = (inputs.log, inputs.rules, inputs.roster, inputs.asOf)
         let options = inputs.projectionOptions
         var projections = [Projection(options: options)]
         _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"),

@@ -1,10 +1,11 @@
 import Events
 import Projections
 
-/// The options the reporting commands share, read once and in one order: `LOG`, `--period`,
-/// `--rules`, `--units`, `--channel`, `--as-of` and `--max-line-bytes`, the last four only when
-/// the command declares them (a command without `--units` has no roster, one without `--as-of`
-/// folds every event).
+/// The options the reporting commands share, read once and in one order: `LOG`, `--rules`,
+/// `--units`, `--channel`, `--as-of` and `--max-line-bytes`, the last four only when the command
+/// declares them (a command without `--units` has no roster, one without `--as-of` folds every
+/// event). The command reads `--period` first, then its own options, so that a mistyped option is
+/// reported before any file is read.
 struct ReportInputs {
     var log: String
     var period: Period
@@ -14,13 +15,14 @@ struct ReportInputs {
     var asOf: Timestamp?
     var maxLineBytes: Int
 
-    /// Reads the options; `honoursDeadlines` as for ``CommonOptions/rules(_:name:honoursDeadlines:)``.
+    /// Reads the options for `period` (``CommonOptions/period(_:)``); `honoursDeadlines` as for
+    /// ``CommonOptions/rules(_:name:honoursDeadlines:)``.
     /// - Throws: ``UsageError`` naming the first option that is missing or invalid, or the
     ///   error of loading the rule set or the roster.
-    init(_ parsed: CommandLineArguments, honoursDeadlines: Bool = false) throws {
+    init(_ parsed: CommandLineArguments, period: Period, honoursDeadlines: Bool = false) throws {
         func declares(_ name: String) -> Bool { parsed.spec.option(named: name) != nil }
         log = parsed.positional("LOG")
-        period = try CommonOptions.period(parsed)
+        self.period = period
         rules = try CommonOptions.rules(parsed, honoursDeadlines: honoursDeadlines)
         roster = declares("units") ? try CommonOptions.roster(parsed) : nil
         channel = declares("channel") ? CommonOptions.channel(parsed) : .rules

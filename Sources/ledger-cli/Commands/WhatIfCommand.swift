@@ -31,13 +31,14 @@ enum WhatIfCommand: Subcommand {
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let inputs = try ReportInputs(parsed, honoursDeadlines: true)
+        let period = try CommonOptions.period(parsed)
         let format = try parsed.choice("format", as: ComparisonFormat.self)
         let altNames = parsed.options("alt")
         guard !altNames.isEmpty else { throw UsageError("missing required option '--alt <name|file>'") }
+        let inputs = try ReportInputs(parsed, period: period, honoursDeadlines: true)
         var alts: [RuleSet] = []
         for name in altNames { alts.append(try RuleSet.load(name)) }
-        let (log, period, base, roster, asOf) = (inputs.log, inputs.period, inputs.rules, inputs.roster, inputs.asOf)
+        let (log, base, roster, asOf) = (inputs.log, inputs.rules, inputs.roster, inputs.asOf)
 
         // One fold per distinct set of counting options, all fed by a single pass; a rule set whose
         // deadlines apply gets a fold of its own in a second pass, fed the policy's deadlines.
