@@ -66,4 +66,20 @@ import Events
             #expect(census.others(than: "web").map(\.count) == [2, 1])
         }
     }
+
+    @Test func theCensusOfEventValuesEqualsTheCensusOfTheLog() throws {
+        try Self.withLog { path in
+            for unit in [nil, "市城管局", "市国资委"] as [String?] {
+                let options = ProjectionOptions(rules: .yueyangHotline, asOf: Timestamp.parseRFC3339("2024-02-02T12:00:00+08:00"))
+                let fromLog = try LogReplay(path: path).channelCensus(period: Self.february, options: options, unit: unit)
+                var fromEvents = ChannelCensus(period: Self.february, options: options, unit: unit)
+                var decoder = EventDecoder()
+                for var line in Self.log.split(separator: "\n").map(String.init) {
+                    fromEvents.apply(try line.withUTF8 { try decoder.decodeEvent(UnsafeRawBufferPointer($0)) })
+                }
+                #expect(fromEvents.assignments == fromLog.assignments)
+                #expect(fromEvents.assignments == (unit == "市国资委" ? [:] : ["hotline": 2]))
+            }
+        }
+    }
 }

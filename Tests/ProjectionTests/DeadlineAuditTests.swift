@@ -146,4 +146,29 @@ import Testing
         #expect(byHand.counts(unit: "市城管局", period: october) == policy)
         #expect(byHand.counts(unit: "市城管局", period: .month(2024, 11)) == projections[1].counts(unit: "市城管局", period: .month(2024, 11)))
     }
+
+    @Test func theSubstitutionOfEventValuesGivesThePolicyDeadlinesAndKeepsTheRest() throws {
+        let log = Self.whatIfLog()
+        let alt = Self.rules([.init(length: .workdays(1))], apply: true, channel: "hotline")
+        var substitution = DeadlineSubstitution(policy: alt.deadlines!, utcOffsetSeconds: 28_800)
+        let policyDues: [String: String] = ["e6": "2024-10-15 18:00", "e8": "2024-10-15 18:00", "e10": "2024-10-15 18:00",
+                                            "e11": "2024-10-17 18:00", "e13": "2024-10-22 18:00", "e15": "2024-10-24 18:00",
+                                            "e17": "2024-10-31 18:00"]
+        var substituted = 0
+        for event in log.events {
+            let own: Timestamp? = switch event.body {
+            case .assigned(_, let due), .extended(_, let due, _): due
+            case .returned(_, _, _, let due): due
+            default: nil
+            }
+            let due = try substitution.due(for: event)
+            if let expected = policyDues[event.id] {
+                #expect(due == Self.t(expected), "\(event.id)")
+                substituted += 1
+            } else {
+                #expect(due == own, "\(event.id)")
+            }
+        }
+        #expect(substituted == policyDues.count)
+    }
 }

@@ -18,6 +18,28 @@ import Testing
         for year in 2007...2026 { #expect(sources.contains("\n\(year) http"), "sources.txt names no notice for \(year)") }
     }
 
+    @Test func compactCalendarExpandsRunsAcrossMonthEndsAndKeepsTheLineOrder() throws {
+        let csv = ChinaHolidayData.expand("2012 中秋节、国庆节 0929w 0930o8\n2013 元旦 0101o3 0105w2")
+        let lines = csv.split(separator: "\n").map(String.init)
+        #expect(lines.first == "date,kind,holiday")
+        #expect(lines.count == 1 + 1 + 8 + 3 + 2)
+        #expect(lines[1] == "2012-09-29,work,中秋节、国庆节")
+        #expect(lines[2] == "2012-09-30,off,中秋节、国庆节")
+        #expect(lines[9] == "2012-10-07,off,中秋节、国庆节")
+        #expect(lines[10] == "2013-01-01,off,元旦")
+        #expect(lines[13] == "2013-01-05,work,元旦")
+        #expect(lines[14] == "2013-01-06,work,元旦")
+        let calendar = try WorkCalendar.parse(csv: csv, source: "test")
+        #expect(try !calendar.isWorkingDay(Self.day("2012-10-07")))
+        #expect(try calendar.isWorkingDay(Self.day("2013-01-05")))  // a Saturday, 调休
+    }
+
+    @Test func compactCalendarWithABadTokenIsRejectedByTheParser() {
+        let csv = ChinaHolidayData.expand("2024 国庆节 1001x7")
+        #expect(throws: CalendarError.self) { try WorkCalendar.parse(csv: csv, source: "test") }
+        #expect(!ChinaHolidayData.expand("2024 国庆节 0230o").contains("2024-02-30"))
+    }
+
     @Test func nationalDay2024MakesSundayAndSaturdayWorkingDays() throws {
         #expect(try cn.isWorkingDay(Self.day("2024-09-29")))  // a Sunday, 调休
         for d in 1...7 { #expect(try !cn.isWorkingDay(Self.day("2024-10-0\(d)"))) }

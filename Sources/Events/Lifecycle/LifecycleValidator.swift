@@ -38,7 +38,7 @@ public struct LifecycleValidator: Sendable {
     ///   - line: The line it was decoded from (its string fields point into it).
     ///   - lineNumber: Its one-based line number, remembered for later messages.
     /// - Returns: `nil` when the event is valid, else the problem (the state is unchanged).
-    public mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
+    package mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
         let ticket = Self.intern(event.ticket, in: line, into: &tickets)
         lastTicket = ticket
         if Int(ticket) == states.count { states.append(TicketLifecycle()) }

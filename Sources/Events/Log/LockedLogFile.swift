@@ -71,16 +71,10 @@ struct LockedLogFile: ~Copyable {
     }
 
     static func write(fd: Int32, path: String, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(LogFileError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + Int64(done)))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .system(path, "write the file")
-            }
-            if n == 0 { throw LogFileError(path: path, message: "cannot write the file: no progress") }
-            done += n
+        let done = try transfer(count: bytes.count, path: path, action: "write the file") { done in
+            pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + Int64(done)))
         }
+        if done < bytes.count { throw LogFileError(path: path, message: "cannot write the file: no progress") }
     }
 
     /// Reads up to `count` bytes at `offset` into `buffer`; returns how many were read.
@@ -89,12 +83,22 @@ struct LockedLogFile: ~Copyable {
     }
 
     static func read(fd: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(LogFileError) -> Int {
+        try transfer(count: buffer.count, path: path, action: "read the file") { done in
+            pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))
+        }
+    }
+
+    /// The `pwrite`/`pread` loop: calls `step` with the bytes done so far until `count` are done
+    /// or a step makes no progress (returns 0), retrying interruptions; returns the bytes done.
+    /// - Throws: ``LogFileError`` (from `errno`) when a step fails.
+    private static func transfer(count: Int, path: String, action: String,
+                                 _ step: (_ done: Int) -> Int) throws(LogFileError) -> Int {
         var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))
+        while done < count {
+            let n = step(done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .system(path, "read the file")
+                throw .system(path, action)
             }
             if n == 0 { break }
             done += n

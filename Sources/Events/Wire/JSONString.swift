@@ -51,18 +51,28 @@ package enum JSONString {
                 continue
             }
             flushPending()
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            default: out.append(e)
-            }
+            // JSONScanner let only valid escapes through.
+            out.append(Self.unescaped(e) ?? e)
             i += 2
         }
         flushPending()
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The character a two-character escape stands for, by the byte after the backslash (`n` →
+    /// line feed, `"` → `"`, …; RFC 8259's `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`), or `nil`
+    /// when that is no such escape (`u` included: its four hex digits follow).
+    @inline(__always)
+    package static func unescaped(_ letter: UInt8) -> UInt8? {
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): letter
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: nil
+        }
     }
 
     /// Writes `text` as a quoted JSON string, escaping what RFC 8259 requires.

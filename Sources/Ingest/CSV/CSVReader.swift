@@ -265,23 +265,7 @@ final class CSVReader {
 
     /// The text of field `index` (0-based), `""` unescaped, spaces and tabs around it trimmed.
     func string(_ index: Int) -> String {
-        guard index < fields.count else { return "" }
-        var range = fields[index]
-        while range.lowerBound < range.upperBound, buffer[range.lowerBound] == 0x20 || buffer[range.lowerBound] == 0x09 {
-            range = range.lowerBound + 1..<range.upperBound
-        }
-        while range.lowerBound < range.upperBound, buffer[range.upperBound - 1] == 0x20 || buffer[range.upperBound - 1] == 0x09 {
-            range = range.lowerBound..<range.upperBound - 1
-        }
-        if !quoted[index] { return String(decoding: buffer[range], as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(range.count)
-        var i = range.lowerBound
-        while i < range.upperBound {
-            out.append(buffer[i])
-            i += buffer[i] == 0x22 ? 2 : 1
-        }
-        return String(decoding: out, as: UTF8.self)
+        withCell(index) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Whether field `index` is empty (or only spaces).

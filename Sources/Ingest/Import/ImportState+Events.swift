@@ -215,25 +215,12 @@ struct LineWriter {
         return cachedDate
     }
 
-    /// The event type's wire name in ids (`returned-by-center` and so on: the mapping's action).
-    static func idLabel(_ action: ImportMapping.Action) -> StaticString {
-        switch action {
-        case .accepted: "accepted"
-        case .assigned: "assigned"
-        case .extended: "extended"
-        case .closed: "closed"
-        case .returnedByCenter: "returned-by-center"
-        case .returnedByUnit: "returned-by-unit"
-        case .callbackRated: "callback-rated"
-        case .skip: "skip"
-        }
-    }
-
     /// `/accepted/20230901T011503Z` (UTC), then `/2` for a second event of the same type at the same time.
     mutating func appendID(_ id: inout LineBuffer, action: ImportMapping.Action, at: Int64, ordinal: Int) {
         id.ensure(2)
         id.put(0x2F)
-        id.append(Self.idLabel(action))
+        var label = action.rawValue   // the event type's name in ids: returned-by-center and so on
+        label.withUTF8 { id.append(UnsafeRawBufferPointer($0)) }
         let (seconds, fraction) = Self.floorDivide(at, 1_000_000_000)
         let (days, secondOfDay) = Self.floorDivide(seconds, 86_400)
         let d = date(days)

@@ -89,7 +89,7 @@ public struct BulletinFold: Sendable {
 
     /// Folds one event decoded in place from a log line.
     /// - Complexity: O(1) amortised.
-    public mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
+    package mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
         if let asOf = options.asOf, event.knownAt > asOf { return }
         firstAt = min(firstAt, event.at.nanoseconds)
         if event.kind == .adjusted {

@@ -10,8 +10,9 @@ import Events
 ///   platform deadline minus the one it replaces).
 /// - `returned` by the centre (rework): the limit restarts from the rework.
 ///
-/// A ticket no limit matches keeps the log's deadlines. Feed it every valid event in log order,
-/// before the projection sees it, and skip the events the projection skips (`asOf`).
+/// A ticket no limit matches keeps the log's deadlines. Hand it to
+/// ``LogReplay/run(into:substituting:)``, or feed it every valid event in log order (``due(for:)``)
+/// before the projection sees it, skipping the events the projection skips (`asOf`).
 public struct DeadlineSubstitution: Sendable {
     /// The policy.
     public let policy: DeadlinePolicy
@@ -34,44 +35,65 @@ public struct DeadlineSubstitution: Sendable {
         self.utcOffsetSeconds = utcOffsetSeconds
     }
 
-    /// The deadline the event should carry under the policy (`event.due` unchanged when no limit
-    /// applies or the event carries no deadline that matters).
-    /// - Parameters:
-    ///   - event: An event decoded in place.
-    ///   - line: The line `event` was decoded from.
+    /// The deadline the event should carry under the policy (its own deadline, if any, when no
+    /// limit applies or the event carries no deadline that matters).
+    /// - Parameter event: The next valid event of the log, in log order.
     /// - Throws: ``CalendarError`` when a deadline would fall outside the calendar's years.
-    public mutating func due(for event: RawEvent, in line: UnsafeRawBufferPointer) throws(CalendarError) -> Timestamp? {
-        let ticket = event.ticket.string(in: line)
-        switch event.kind {
+    public mutating func due(for event: Event) throws(CalendarError) -> Timestamp? {
+        var due: Timestamp?, byCenter = false, ticketKind = DeadlinePolicy.TicketKind()
+        switch event.body {
+        case .accepted(let channel, let category, let topic):
+            ticketKind = DeadlinePolicy.TicketKind(category: category, topic: topic, channel: channel)
+        case .assigned(_, let deadline), .extended(_, let deadline, _):
+            due = deadline
+        case .returned(_, let by, _, let deadline):
+            (due, byCenter) = (deadline, by == .center)
+        case .closed, .callbackRated, .supervised, .supervisionAnswered, .adjusted:
+            break
+        }
+        return try substitute(event.kind, ticket: event.ticket, at: event.at, due: due, byCenter: byCenter, ticketKind: ticketKind)
+    }
+
+    /// ``due(for:)`` of an event decoded in place from `line`.
+    package mutating func due(for event: RawEvent, in line: UnsafeRawBufferPointer) throws(CalendarError) -> Timestamp? {
+        try substitute(event.kind, ticket: event.ticket.string(in: line), at: event.at, due: event.due, byCenter: event.by == .center,
+                       ticketKind: DeadlinePolicy.TicketKind(category: event.category?.string(in: line), topic: event.topic?.string(in: line),
+                                                             channel: event.channel?.string(in: line)))
+    }
+
+    /// The substitution's rule for one event, whatever it was decoded into: `due` is the event's
+    /// own deadline, `ticketKind` (read for `accepted` only) what a limit is chosen by.
+    private mutating func substitute(_ kind: EventKind, ticket: String, at: Timestamp, due eventDue: Timestamp?, byCenter: Bool,
+                                     ticketKind: @autoclosure () -> DeadlinePolicy.TicketKind) throws(CalendarError) -> Timestamp? {
+        switch kind {
         case .accepted:
-            let kind = DeadlinePolicy.TicketKind(category: event.category?.string(in: line), topic: event.topic?.string(in: line),
-                                                 channel: event.channel?.string(in: line))
+            let kind = ticketKind()
             tickets[ticket] = TicketDeadlines(kind: kind, limit: policy.limit(for: kind))
-            return event.due
+            return eventDue
         case .assigned:
-            guard var state = tickets[ticket], let limit = state.limit, let due = event.due else { return event.due }
-            let policyDue = try policy.deadline(assigned: event.at, length: limit.length, utcOffsetSeconds: utcOffsetSeconds)
+            guard var state = tickets[ticket], let limit = state.limit, let due = eventDue else { return eventDue }
+            let policyDue = try policy.deadline(assigned: at, length: limit.length, utcOffsetSeconds: utcOffsetSeconds)
             state.platformDue = due.nanoseconds
             state.policyDue = policyDue.nanoseconds
             tickets[ticket] = state
             return policyDue
         case .extended:
-            guard var state = tickets[ticket], state.limit != nil, state.policyDue != .min, let due = event.due else { return event.due }
+            guard var state = tickets[ticket], state.limit != nil, state.policyDue != .min, let due = eventDue else { return eventDue }
             state.policyDue += due.nanoseconds - state.platformDue
             state.platformDue = due.nanoseconds
             tickets[ticket] = state
             return Timestamp(nanoseconds: state.policyDue)
         case .returned:
-            guard event.by == .center, var state = tickets[ticket], let limit = state.limit, state.policyDue != .min else {
-                return event.due
+            guard byCenter, var state = tickets[ticket], let limit = state.limit, state.policyDue != .min else {
+                return eventDue
             }
-            let policyDue = try policy.deadline(assigned: event.at, length: limit.length, utcOffsetSeconds: utcOffsetSeconds)
-            if let due = event.due { state.platformDue = due.nanoseconds }
+            let policyDue = try policy.deadline(assigned: at, length: limit.length, utcOffsetSeconds: utcOffsetSeconds)
+            if let due = eventDue { state.platformDue = due.nanoseconds }
             state.policyDue = policyDue.nanoseconds
             tickets[ticket] = state
             return policyDue
         case .closed, .callbackRated, .supervised, .supervisionAnswered, .adjusted:
-            return event.due
+            return eventDue
         }
     }
 }

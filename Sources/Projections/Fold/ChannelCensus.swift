@@ -23,15 +23,30 @@ public struct ChannelCensus: Sendable {
     }
 
     /// Folds one valid event.
-    public mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
-        if let asOf = options.asOf, event.knownAt > asOf { return }
-        switch event.kind {
+    public mutating func apply(_ event: Event) {
+        var channel: String?
+        if case .accepted(let accepted, _, _) = event.body { channel = accepted }
+        apply(event.kind, knownAt: event.knownAt, at: event.at, ticket: event.ticket, channel: channel, unit: event.unit)
+    }
+
+    /// Folds one valid event decoded in place from `line`.
+    package mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
+        apply(event.kind, knownAt: event.knownAt, at: event.at, ticket: event.ticket.string(in: line),
+              channel: event.channel?.string(in: line), unit: event.unit?.string(in: line))
+    }
+
+    /// The census's rule for one event, whatever it was decoded into; the strings are read only
+    /// when the rule needs them.
+    private mutating func apply(_ kind: EventKind, knownAt: Timestamp, at: Timestamp, ticket: @autoclosure () -> String,
+                                channel: @autoclosure () -> String?, unit eventUnit: @autoclosure () -> String?) {
+        if let asOf = options.asOf, knownAt > asOf { return }
+        switch kind {
         case .accepted:
-            channels[event.ticket.string(in: line)] = event.channel?.string(in: line) ?? ProjectionOptions.defaultChannel
+            channels[ticket()] = channel() ?? ProjectionOptions.defaultChannel
         case .assigned:
-            guard period.contains(day: event.at.day(atOffset: options.utcOffsetSeconds)) else { return }
-            if let unit, event.unit?.string(in: line) != unit { return }
-            guard let channel = channels[event.ticket.string(in: line)] else { return }
+            guard period.contains(day: at.day(atOffset: options.utcOffsetSeconds)) else { return }
+            if let unit, eventUnit() != unit { return }
+            guard let channel = channels[ticket()] else { return }
             assignments[channel, default: 0] += 1
         default:
             return

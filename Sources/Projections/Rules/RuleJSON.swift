@@ -1,3 +1,5 @@
+import Events
+
 /// A JSON value as a rule file holds it: numbers keep their text (so that no digit is lost on
 /// the way to an exact ``Rational``) and objects keep their members in order.
 ///
@@ -182,14 +184,6 @@ enum RuleJSON: Equatable {
                     guard let e = peek else { throw error("unterminated string") }
                     index += 1
                     switch e {
-                    case "\"": out.append("\"")
-                    case "\\": out.append("\\")
-                    case "/": out.append("/")
-                    case "b": out.append("\u{08}")
-                    case "f": out.append("\u{0C}")
-                    case "n": out.append("\n")
-                    case "r": out.append("\r")
-                    case "t": out.append("\t")
                     case "u":
                         var v = try hex4()
                         if (0xD800...0xDBFF).contains(v) {
@@ -205,8 +199,11 @@ enum RuleJSON: Equatable {
                         }
                         out.append(Unicode.Scalar(v)!)
                     default:
-                        index -= 1
-                        throw error("invalid escape sequence")
+                        guard e.isASCII, let byte = JSONString.unescaped(UInt8(e.value)) else {
+                            index -= 1
+                            throw error("invalid escape sequence")
+                        }
+                        out.append(Unicode.Scalar(byte))
                     }
                 default:
                     guard c.value >= 0x20 else { index -= 1; throw error("control character in a string (must be escaped)") }

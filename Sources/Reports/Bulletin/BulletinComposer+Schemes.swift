@@ -4,15 +4,23 @@ import Projections
 extension BulletinComposer {
     private typealias Block = BulletinDocument.Block
 
+    /// Numbers a bulletin's sections 一、二、三、… in the order they are opened.
+    private struct SectionNumbers {
+        private var count = 0
+
+        /// The next section's heading.
+        mutating func next(_ title: String) -> Block {
+            count += 1
+            return .heading(ChineseText.section(count) + title, level: 2)
+        }
+    }
+
     // MARK: Yueyang: the monthly assessment bulletin
 
     func yueyang() -> BulletinDocument {
         var blocks: [Block] = []
-        var number = 0
-        func section(_ text: String) {
-            number += 1
-            blocks.append(.heading(ChineseText.section(number) + text, level: 2))
-        }
+        var sections = SectionNumbers()
+        func section(_ text: String) { blocks.append(sections.next(text)) }
         section("12345热线运行情况")
         blocks += summary(hotline, channel: "12345热线")
         blocks.append(.heading(ChineseText.subsection(1) + "诉求类型", level: 3))
@@ -23,18 +31,7 @@ extension BulletinComposer {
         blocks += overdueBlocks(hotline, what: "热线")
         blocks.append(.heading(ChineseText.subsection(4) + "返工工单", level: 3))
         blocks += reworkBlocks(hotline, what: "热线")
-        var sub = 4
-        if hotline.report.rules.policy != nil {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
-            blocks += policyBlocks(hotline, what: "热线")
-        }
-        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
-        if !extra.isEmpty {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
-            blocks += extra
-        }
+        blocks += optionalHotlineSubsections(after: 4)
         for other in letterSections {
             let what = name(other)
             section("\(what)运行情况")
@@ -96,12 +93,33 @@ extension BulletinComposer {
         return blocks
     }
 
+    /// The hotline section's subsections that a bulletin has only sometimes, numbered on after
+    /// its `fixed` fixed ones: 延期与退单 when the rules carry a deadline policy, 来源与评价 when
+    /// there are sources or rating texts to list.
+    private func optionalHotlineSubsections(after fixed: Int) -> [Block] {
+        var blocks: [Block] = []
+        var sub = fixed
+        if hotline.report.rules.policy != nil {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
+            blocks += policyBlocks(hotline, what: "热线")
+        }
+        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        if !extra.isEmpty {
+            sub += 1
+            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
+            blocks += extra
+        }
+        return blocks
+    }
+
     // MARK: Xiangtan: the statistics bulletin
 
     func xiangtan() -> BulletinDocument {
         let table = bulletin.xiangtan, t = table.total, c = t.counts, f = t.facts
         func pct(_ r: Rational?) -> String { r.map { ChineseText.percent($0.rounded(decimals: 2)) } ?? "-" }
-        var blocks: [Block] = [.heading(ChineseText.section(1) + "热线运行基本情况", level: 2)]
+        var sections = SectionNumbers()
+        var blocks: [Block] = [sections.next("热线运行基本情况")]
         blocks.append(.paragraph("\(current)，交办各成员单位处理工单\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
             + "按期办结率\(pct(t.onTimeRate))；有效回访工单\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(t.callbackRate))；"
             + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(t.satisfiedRate))。"))
@@ -139,24 +157,11 @@ extension BulletinComposer {
         blocks.append(.paragraph(supervision))
         blocks.append(.heading(ChineseText.subsection(5) + "逾期工单", level: 3))
         blocks += overdueBlocks(hotline, what: "")
-        var sub = 5
-        if hotline.report.rules.policy != nil {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
-            blocks += policyBlocks(hotline, what: "热线")
-        }
-        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
-        if !extra.isEmpty {
-            sub += 1
-            blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
-            blocks += extra
-        }
+        blocks += optionalHotlineSubsections(after: 5)
         // Every other channel (the mailbox, a proposal channel, …) in the same statistical terms.
-        var number = 1
         for other in letterSections {
-            number += 1
             let what = name(other), s = other.statistics.total, c = s.counts, f = s.facts
-            blocks.append(.heading(ChineseText.section(number) + "\(what)办理情况", level: 2))
+            blocks.append(sections.next("\(what)办理情况"))
             blocks.append(.paragraph("\(current)，\(what)交办各成员单位处理来信\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
                 + "按期办结率\(pct(s.onTimeRate))；有效回访\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(s.callbackRate))；"
                 + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(s.satisfiedRate))。"))
@@ -167,8 +172,7 @@ extension BulletinComposer {
             blocks += policyBlocks(other, what: what)
         }
         if !bulletin.deductions.isEmpty || !bulletin.bonuses.isEmpty {
-            number += 1
-            blocks.append(.heading(ChineseText.section(number) + "考核加扣分", level: 2))
+            blocks.append(sections.next("考核加扣分"))
             blocks += adjustmentBlocks()
         }
         let numbered = !letterSections.isEmpty
@@ -198,11 +202,8 @@ extension BulletinComposer {
 
     func quarterly() -> BulletinDocument {
         var blocks: [Block] = []
-        var number = 0
-        func section(_ text: String) {
-            number += 1
-            blocks.append(.heading(ChineseText.section(number) + text, level: 2))
-        }
+        var sections = SectionNumbers()
+        func section(_ text: String) { blocks.append(sections.next(text)) }
         section("运行情况")
         blocks += summary(hotline, channel: "12345热线")
         for other in letterSections { blocks += summary(other, channel: name(other), letters: true) }

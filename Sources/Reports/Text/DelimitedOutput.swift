@@ -50,17 +50,14 @@ enum DelimitedOutput {
     /// Escapes `text` for use inside a Markdown table cell: backslashes and
     /// pipes are backslash-escaped, and line breaks become `<br>`.
     static func markdownCell(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
+        text.escaping { (character: Character) -> String? in
             switch character {
-            case "\\": escaped += "\\\\"
-            case "|": escaped += "\\|"
-            case "\r\n", "\r", "\n": escaped += "<br>"
-            default: escaped.append(character)
+            case "\\": "\\\\"
+            case "|": "\\|"
+            case "\r\n", "\r", "\n": "<br>"
+            default: nil
             }
         }
-        return escaped
     }
 
     /// The table as a GitHub Flavored Markdown table, padded by display width

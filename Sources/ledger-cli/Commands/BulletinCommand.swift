@@ -34,7 +34,7 @@ enum BulletinCommand: Subcommand {
                     defaultValue: "yueyang-mailbox"),
             .option("scheme", valueName: "scheme", help: "yueyang, xiangtan or quarterly. Default: quarterly for a quarter, else yueyang."),
             CommonOptions.asOf,
-            .option("format", short: "f", valueName: "format", help: "markdown, html or json (the whole bulletin model).", defaultValue: "markdown"),
+            CommonOptions.format("markdown, html or json (the whole bulletin model).", defaultValue: "markdown"),
             .option("output", short: "o", valueName: "file", help: "Write to this file instead of standard output."),
             .option("min-volume", valueName: "group=n", help: "Rank a group's units only with at least n tickets due (repeatable; replaces the defaults 行政事业单位=50, 公共服务企业=100).",
                     repeatable: true),

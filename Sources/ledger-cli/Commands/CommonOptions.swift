@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Events
 import Projections
+import Reports
 
 /// Option parsing shared by the reporting subcommands (replay, explain, whatif).
 enum CommonOptions {
@@ -29,6 +30,19 @@ enum CommonOptions {
         "max-line-bytes", valueName: "bytes",
         help: "The longest line read, in bytes; a longer one stops the command with an error (memory stays bounded).",
         defaultValue: String(LogInput.defaultMaxLineBytes))
+
+    /// `--format`, `-f`: one of the command's formats, `help` naming them.
+    static func format(_ help: String, defaultValue: String = "table") -> CommandSpec.Option {
+        .option("format", short: "f", valueName: "format", help: help, defaultValue: defaultValue)
+    }
+
+    /// The `--lang` of a table's headers.
+    static func language(_ parsed: CommandLineArguments) throws -> Language {
+        guard let language = Language(rawValue: parsed.value("lang")) else {
+            throw UsageError("invalid --lang (expected zh or en)")
+        }
+        return language
+    }
 
     /// The `--max-line-bytes` limit: 1 byte to 1 GiB.
     static func maxLineBytes(_ parsed: CommandLineArguments) throws -> Int {

@@ -26,7 +26,7 @@ enum DeadlinesCommand: Subcommand {
             CommonOptions.period,
             .option("rules", valueName: "file", help: "A rule file with a \"deadlines\" object (required)."),
             CommonOptions.units, CommonOptions.channel,
-            .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.format("table or json."),
             CommonOptions.maxLineBytes,
         ])
 

@@ -22,7 +22,7 @@ enum DigestCommand: Subcommand {
         options: [
             .option("as-of", valueName: "time", help: "The head as of this RFC 3339 time (the log as a report made then read it)."),
             .option("expect", valueName: "hex", help: "Check the head against these 64 hex digits; exit 1 if it differs."),
-            .option("format", short: "f", valueName: "format", help: "text or json.", defaultValue: "text"),
+            CommonOptions.format("text or json.", defaultValue: "text"),
             CommonOptions.maxLineBytes,
         ])
 

@@ -21,21 +21,19 @@ enum ExplainCommand: Subcommand {
             CommonOptions.period,
             .option("unit", short: "u", valueName: "unit", help: "The unit to explain (its exact name)."),
             CommonOptions.rules, CommonOptions.channel, CommonOptions.asOf,
-            .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.format("table or json."),
             CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
         guard let unit = parsed.option("unit") else { throw UsageError("missing required option '--unit <unit>'") }
         let format = try parsed.choice("format", as: ExplanationFormat.self)
-        let rules = try CommonOptions.rules(parsed)
-        let asOf = try CommonOptions.asOf(parsed)
-        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed), asOf: asOf)
+        let inputs = try ReportInputs(parsed, period: period)
+        let (log, rules, asOf, options) = (inputs.log, inputs.rules, inputs.asOf, inputs.projectionOptions)
         try CommonOptions.requireRegularLog(log)
         var replay = LogReplay(path: log)
-        replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        replay.maxLineBytes = inputs.maxLineBytes
         let (explanation, summary) = try replay.explain(unit: unit, period: period, rules: rules, options: options)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
         if !summary.problems.isEmpty {

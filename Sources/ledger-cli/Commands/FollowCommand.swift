@@ -23,7 +23,7 @@ enum FollowCommand: Subcommand {
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
         options: [
             CommonOptions.period, CommonOptions.rules, CommonOptions.units, CommonOptions.channel,
-            .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.format("table or json."),
             .option("lang", valueName: "lang", help: "Header language for the table: zh or en.", defaultValue: "zh"),
             .option("interval", valueName: "ms", help: "How often the log is checked for other processes' appends.",
                     defaultValue: "50"),

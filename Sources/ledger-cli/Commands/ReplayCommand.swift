@@ -29,7 +29,7 @@ enum ReplayCommand: Subcommand {
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
         options: [
             CommonOptions.period, CommonOptions.rules, CommonOptions.units, CommonOptions.channel, CommonOptions.asOf,
-            .option("format", short: "f", valueName: "format", help: "table, json, csv or markdown.", defaultValue: "table"),
+            CommonOptions.format("table, json, csv or markdown."),
             .option("lang", valueName: "lang", help: "Header language for table and markdown: zh or en.", defaultValue: "zh"),
             .option("checkpoint", valueName: "dir",
                     help: "Keep the fold state in this directory so the next replay of the grown log reads only the new tail."),
@@ -37,19 +37,15 @@ enum ReplayCommand: Subcommand {
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
         let format = try parsed.choice("format", as: ReportFormat.self)
-        guard let language = Language(rawValue: parsed.value("lang")) else {
-            throw UsageError("invalid --lang (expected zh or en)")
-        }
-        let rules = try CommonOptions.rules(parsed)
-        let roster = try CommonOptions.roster(parsed)
-        let asOf = try CommonOptions.asOf(parsed)
-        let options = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed), asOf: asOf)
+        let language = try CommonOptions.language(parsed)
+        let inputs = try ReportInputs(parsed, period: period)
+        let (log, rules, roster, asOf) = (inputs.log, inputs.rules, inputs.roster, inputs.asOf)
+        let options = inputs.projectionOptions
         var projections = [Projection(options: options)]
         _ = try CommonOptions.replay(log: log, into: &projections, checkpoint: parsed.option("checkpoint"),
-                                     maxLineBytes: try CommonOptions.maxLineBytes(parsed))
+                                     maxLineBytes: inputs.maxLineBytes)
         let report = projections[0].report(period: period, rules: rules, roster: roster)
         for warning in report.warnings { Terminal.writeErrorLine("warning: \(warning)") }
         if report.total.counts.isEmpty, let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {

@@ -26,31 +26,29 @@ enum WhatIfCommand: Subcommand {
             CommonOptions.period, CommonOptions.rules,
             .option("alt", valueName: "name|file", help: "An alternative rule set; repeat for several.", repeatable: true),
             CommonOptions.units, CommonOptions.channel, CommonOptions.asOf,
-            .option("format", short: "f", valueName: "format", help: "table or json.", defaultValue: "table"),
+            CommonOptions.format("table or json."),
             CommonOptions.maxLineBytes,
         ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let log = parsed.positional("LOG")
         let period = try CommonOptions.period(parsed)
         let format = try parsed.choice("format", as: ComparisonFormat.self)
         let altNames = parsed.options("alt")
         guard !altNames.isEmpty else { throw UsageError("missing required option '--alt <name|file>'") }
-        let base = try CommonOptions.rules(parsed, honoursDeadlines: true)
+        let inputs = try ReportInputs(parsed, period: period, honoursDeadlines: true)
         var alts: [RuleSet] = []
         for name in altNames { alts.append(try RuleSet.load(name)) }
-        let roster = try CommonOptions.roster(parsed)
-        let asOf = try CommonOptions.asOf(parsed)
+        let (log, base, roster, asOf) = (inputs.log, inputs.rules, inputs.roster, inputs.asOf)
 
         // One fold per distinct set of counting options, all fed by a single pass; a rule set whose
         // deadlines apply gets a fold of its own in a second pass, fed the policy's deadlines.
         let allRules = [base] + alts
-        let optionSets = allRules.map { ProjectionOptions(rules: $0, channel: CommonOptions.channel(parsed), asOf: asOf) }
+        let optionSets = allRules.map { inputs.projectionOptions(rules: $0) }
         let policies = allRules.map { rules in rules.deadlines.flatMap { $0.apply ? $0 : nil } }
         var distinct: [ProjectionOptions] = []
         for (o, policy) in zip(optionSets, policies) where policy == nil && !distinct.contains(o) { distinct.append(o) }
         var projections = distinct.map { Projection(options: $0) }
-        let maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        let maxLineBytes = inputs.maxLineBytes
         if !projections.isEmpty {
             _ = try CommonOptions.replay(log: log, into: &projections, maxLineBytes: maxLineBytes)
         }
