@@ -141,13 +141,8 @@ public actor PostgresLedger: GroupCommitting {
         try await enqueue(batch)
     }
 
-    package func refusal() -> AppendError? {
-        closed ? .file(LogFileError(path: name, message: "the ledger is closed")) : nil
-    }
-
-    package func scheduleWrite() {
-        Task { self.writeNextGroup() }
-    }
+    package var isClosed: Bool { closed }
+    package nonisolated var displayName: String { name }
 
     private func connection() throws(AppendError) -> PostgresLog {
         if let log, !log.connection.isBroken { return log }

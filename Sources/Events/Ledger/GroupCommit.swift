@@ -72,11 +72,9 @@ package protocol GroupCommitting: Actor {
     associatedtype Output: Sendable
     /// The appends waiting for a write.
     var commitQueue: GroupCommitQueue<Output> { get set }
-    /// Why an append is refused before it is queued (a closed ledger), if it is.
-    func refusal() -> AppendError?
-    /// Schedules ``writeNextGroup()`` on the ledger's executor, after the jobs already waiting
-    /// there, so that the appends arriving meanwhile join the group: `Task { writeNextGroup() }`.
-    func scheduleWrite()
+    /// Whether the ledger refuses appends (it was closed), and its name for that error.
+    var isClosed: Bool { get }
+    nonisolated var displayName: String { get }
     /// Writes `group` together and resumes each request with its own result.
     func write(_ group: [GroupCommitQueue<Output>.Request])
 }
@@ -84,7 +82,7 @@ package protocol GroupCommitting: Actor {
 extension GroupCommitting {
     /// Queues `batch` for the next group and waits for its result.
     package func enqueue(_ batch: [UInt8]) async throws(AppendError) -> Output {
-        if let refusal = refusal() { throw refusal }
+        if isClosed { throw .file(LogFileError(path: displayName, message: "the ledger is closed")) }
         while commitQueue.mustWait(forRoom: batch.count) {
             await withCheckedContinuation { commitQueue.waitForRoom($0) }
         }
@@ -94,8 +92,14 @@ extension GroupCommitting {
         return try result.get()
     }
 
-    /// Takes the next group off the queue and writes it (see ``scheduleWrite()``).
-    package func writeNextGroup() {
+    /// Runs ``writeNextGroup()`` on the ledger's executor after the jobs already waiting there,
+    /// so that the appends arriving meanwhile join the group.
+    private func scheduleWrite() {
+        Task { self.writeNextGroup() }
+    }
+
+    /// Takes the next group off the queue and writes it.
+    private func writeNextGroup() {
         let (group, scheduleAnother) = commitQueue.takeGroup()
         if scheduleAnother { scheduleWrite() }
         defer { commitQueue.release(group) }

@@ -149,13 +149,8 @@ public actor Ledger: GroupCommitting {
         try await enqueue(batch)
     }
 
-    package func refusal() -> AppendError? {
-        closed ? .file(LogFileError(path: path, message: "the ledger is closed")) : nil
-    }
-
-    package func scheduleWrite() {
-        Task { self.writeNextGroup() }
-    }
+    package var isClosed: Bool { closed }
+    package nonisolated var displayName: String { path }
 
     /// Writes a group of batches: one lock, one write, one flush.
     package func write(_ group: [GroupCommitQueue<[Record]>.Request]) {
