@@ -145,15 +145,20 @@ extension PostgresLog {
             var appender = StreamedLogAppender(name: name, chaining: .automatic)
             var output = FileOutput(fd: fd, path: path)
             var sourceLines = 0
-            try withReadSnapshot {
-                try forEachLine { line in
-                    try appender.catchUp(line: line.bytes)
-                    sourceLines = line.number
-                    let held = try prefix.heldBytes(of: line)
-                    guard held <= line.bytes.count else { return }
-                    try output.write(UnsafeRawBufferPointer(rebasing: line.bytes[held...]), newline: true)
-                    copied += 1
+            do {
+                try withReadSnapshot {
+                    try forEachLine { line in
+                        try appender.catchUp(line: line.bytes)
+                        sourceLines = line.number
+                        let held = try prefix.heldBytes(of: line)
+                        guard held <= line.bytes.count else { return }
+                        try output.write(UnsafeRawBufferPointer(rebasing: line.bytes[held...]), newline: true)
+                        copied += 1
+                    }
                 }
+            } catch {
+                try? output.flush()   // the lines counted as copied, each checked
+                throw error
             }
             try prefix.finish(sourceLines: sourceLines)
             try output.flush()
