@@ -209,7 +209,10 @@ struct CopyPrefix {
         if line.number <= lineCount {
             hasher.update(line.bytes)
             hasher.update(CollectionOfOne(UInt8(0x0A)))
-            if line.number == lineCount, hasher.finalize() != digest { throw notAPrefix("its \(lineCount) lines differ from the first \(lineCount) of \(source)") }
+            if line.number == lineCount, hasher.finalize() != digest {
+                throw notAPrefix(lineCount == 1 ? "its line differs from the first of \(source)"
+                                 : "its \(lineCount) lines differ from the first \(lineCount) of \(source)")
+            }
             return line.bytes.count + 1
         }
         guard line.number == lineCount + 1, !tornTail.isEmpty else { return 0 }
@@ -222,7 +225,7 @@ struct CopyPrefix {
     /// Checks, once the whole source was read, that it had every line the destination holds.
     func finish(sourceLines: Int) throws {
         if sourceLines < lineCount || (sourceLines == lineCount && !tornTail.isEmpty) {
-            throw notAPrefix("it holds more than \(source)'s \(sourceLines) lines")
+            throw notAPrefix("it holds more lines than \(source) (\(sourceLines))")
         }
     }
 
