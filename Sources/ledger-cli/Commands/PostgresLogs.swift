@@ -228,7 +228,7 @@ enum CopyCommand: Subcommand {
         discussion: """
         Streams the source's lines into the destination, each checked as verify checks it (life cycle, ids, \
         hash chain) and stored unchanged, so the copy replays, verifies and digests exactly as the original: the \
-        same bytes, the same chain head. Memory holds one batch, whatever the log's length.
+        same bytes, the same chain head. Memory holds one batch and what verify keeps (each ticket's state, the ids), never the whole log.
 
         The destination may be empty or missing (PostgreSQL: its tables are created; a file: it is created), or \
         hold the source's first lines, byte for byte: then only the rest is appended, on the same chain. Anything \
