@@ -96,69 +96,56 @@ final class PGConnection {
         return PostgresError(String(cString: PQerrorMessage(conn)))
     }
 
-    /// Runs `COPY … TO STDOUT (FORMAT binary)` and calls `row` with each row's fields (`nil`
-    /// for NULL), each valid only during the call. The rows stream: memory holds one at a time.
-    func copyOut(_ sql: String, row: ([UnsafeRawBufferPointer?]) throws -> Void) throws {
+    /// Starts `sql`, a `COPY … TO STDOUT`; the rows are then read with `PQgetCopyData`.
+    fileprivate func startCopyOut(_ sql: String) throws(PostgresError) {
         guard let start = PQexec(conn, sql) else { throw error() }
-        let status = PQresultStatus(start)
-        guard status == PGRES_COPY_OUT else {
-            defer { PQclear(start) }
-            throw error(start)
-        }
-        PQclear(start)
-        var headerSeen = false
-        var fields: [UnsafeRawBufferPointer?] = []
-        var failure: (any Error)?
-        while true {
-            var buffer: UnsafeMutablePointer<CChar>?
-            let n = PQgetCopyData(conn, &buffer, 0)
-            if n == -1 { break }
-            if n == -2 { throw error() }
-            guard let buffer else { continue }
-            defer { PQfreemem(buffer) }
-            if failure != nil { continue }   // drain the rest, so that the connection stays usable
-            let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(n))
-            var at = 0
-            if !headerSeen {
-                // "PGCOPY\n\377\r\n\0", flags (4), header extension length (4) and the extension.
-                guard bytes.count >= 19 else { failure = PostgresError("a COPY header cut short"); continue }
-                at = 19 + Int(Self.int32(bytes, 15))
-                headerSeen = true
-            }
-            guard at + 2 <= bytes.count else { continue }
-            let count = Int16(bitPattern: UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]))
-            at += 2
-            if count < 0 { continue }   // the trailer
-            fields.removeAll(keepingCapacity: true)
-            for _ in 0..<Int(count) {
-                let length = Int(Self.int32(bytes, at))
-                at += 4
-                if length < 0 { fields.append(nil); continue }
-                guard at + length <= bytes.count else { failure = PostgresError("a COPY row cut short"); break }
-                fields.append(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]))
-                at += length
-            }
-            if failure != nil { continue }
-            do { try row(fields) } catch { failure = error }
-        }
-        // The COPY's own result.
+        defer { PQclear(start) }
+        guard PQresultStatus(start) == PGRES_COPY_OUT else { throw error(start) }
+    }
+
+    /// The next message of a `COPY … TO STDOUT` (to be freed with `PQfreemem`), or `nil` at its
+    /// end (then ``endCopy()``).
+    fileprivate func copyData() throws(PostgresError) -> UnsafeRawBufferPointer? {
+        var buffer: UnsafeMutablePointer<CChar>?
+        let n = PQgetCopyData(conn, &buffer, 0)
+        if n == -2 { throw error() }
+        if n == -1 { return nil }
+        return UnsafeRawBufferPointer(start: buffer, count: Int(n))
+    }
+
+    /// Reads the results that end a COPY; throws the first failure.
+    fileprivate func endCopy() throws(PostgresError) {
         var copyError: PostgresError?
         while let result = PQgetResult(conn) {
             if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = error(result) }
             PQclear(result)
         }
-        if let failure { throw failure }
         if let copyError { throw copyError }
     }
 
     /// Runs `COPY … FROM STDIN` (text format) with `data`.
     func copyIn(_ sql: String, data: [UInt8]) throws(PostgresError) {
-        guard let start = PQexec(conn, sql) else { throw error() }
-        guard PQresultStatus(start) == PGRES_COPY_IN else {
-            defer { PQclear(start) }
-            throw error(start)
+        try beginCopyIn(sql)
+        do {
+            try putCopyData(data)
+        } catch {
+            _ = PQputCopyEnd(conn, "aborted")
+            _ = try? endCopy()
+            throw error
         }
-        PQclear(start)
+        try endCopyIn()
+    }
+
+    /// Starts `sql`, a `COPY … FROM STDIN`: then ``putCopyData(_:)`` any number of times, and
+    /// ``endCopyIn()``.
+    func beginCopyIn(_ sql: String) throws(PostgresError) {
+        guard let start = PQexec(conn, sql) else { throw error() }
+        defer { PQclear(start) }
+        guard PQresultStatus(start) == PGRES_COPY_IN else { throw error(start) }
+    }
+
+    /// Sends rows of a `COPY … FROM STDIN` (whole rows or not: the server joins them).
+    func putCopyData(_ data: [UInt8]) throws(PostgresError) {
         var offset = 0
         while offset < data.count {
             let end = min(data.count, offset + (1 << 20))
@@ -168,13 +155,12 @@ final class PGConnection {
             guard ok == 1 else { throw error() }
             offset = end
         }
+    }
+
+    /// Ends a `COPY … FROM STDIN`; throws what the server refused.
+    func endCopyIn() throws(PostgresError) {
         guard PQputCopyEnd(conn, nil) == 1 else { throw error() }
-        var copyError: PostgresError?
-        while let result = PQgetResult(conn) {
-            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = error(result) }
-            PQclear(result)
-        }
-        if let copyError { throw copyError }
+        try endCopy()
     }
 
     /// Waits up to `milliseconds` for notifications; returns their payloads (empty on a timeout).
@@ -201,6 +187,87 @@ final class PGConnection {
             PQfreemem(notify)
         }
         return out
+    }
+}
+
+/// The rows of one `COPY … TO STDOUT (FORMAT binary)`, read one at a time: memory holds the
+/// current row only, whatever the result's size.
+final class PGCopyOut {
+    private let connection: PGConnection
+    /// The current message (libpq's buffer), freed when the next is read.
+    private var message: UnsafeRawBufferPointer?
+    private var headerSeen = false
+    private var done = false
+    /// The current row's fields (`nil` for NULL), valid until the next call of ``next()``.
+    private(set) var fields: [UnsafeRawBufferPointer?] = []
+
+    /// Starts `sql` on `connection`, which then serves nothing else until the rows are read
+    /// (or ``drain()``ed).
+    init(_ connection: PGConnection, _ sql: String) throws(PostgresError) {
+        self.connection = connection
+        try connection.startCopyOut(sql)
+    }
+
+    deinit {
+        drain()
+    }
+
+    /// Moves to the next row.
+    /// - Returns: `false` after the last row (the COPY's own result then read and checked).
+    func next() throws(PostgresError) -> Bool {
+        while !done {
+            release()
+            guard let bytes = try connection.copyData() else {
+                done = true
+                try connection.endCopy()
+                break
+            }
+            message = bytes
+            var at = 0
+            if !headerSeen {
+                // "PGCOPY\n\377\r\n\0", flags (4), header extension length (4) and the extension.
+                guard bytes.count >= 19 else { throw PostgresError("a COPY header cut short") }
+                at = 19 + Int(Self.int32(bytes, 15))
+                headerSeen = true
+            }
+            guard at + 2 <= bytes.count else { continue }
+            let count = Int16(bitPattern: UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]))
+            at += 2
+            if count < 0 { continue }   // the trailer
+            fields.removeAll(keepingCapacity: true)
+            for _ in 0..<Int(count) {
+                guard at + 4 <= bytes.count else { throw PostgresError("a COPY row cut short") }
+                let length = Int(Self.int32(bytes, at))
+                at += 4
+                if length < 0 { fields.append(nil); continue }
+                guard at + length <= bytes.count else { throw PostgresError("a COPY row cut short") }
+                fields.append(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]))
+                at += length
+            }
+            return true
+        }
+        fields.removeAll()
+        return false
+    }
+
+    /// Reads and drops whatever rows are left, so that the connection can run statements again.
+    func drain() {
+        while !done {
+            release()
+            guard let bytes = try? connection.copyData() else {
+                done = true
+                _ = try? connection.endCopy()
+                break
+            }
+            message = bytes
+        }
+        release()
+        fields.removeAll()
+    }
+
+    private func release() {
+        if let message { PQfreemem(UnsafeMutableRawPointer(mutating: message.baseAddress)) }
+        message = nil
     }
 
     private static func int32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> Int32 {

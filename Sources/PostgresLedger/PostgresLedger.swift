@@ -237,12 +237,7 @@ public actor PostgresLedger: GroupCommitting {
             return
         }
         do {
-            let data = try PostgresLog.copyText(lines, firstPosition: firstPosition)
-            try db.copyIn("COPY \(PostgresLog.eventsTable) (position, id, ticket, type, at, recorded, line) FROM STDIN", data: data)
-            PostgresLog.testPause("copied")
-            try db.exec("SELECT pg_notify('\(PostgresLog.channel)', '\(state.lineCount)')")
-            PostgresLog.testPause("notified")
-            try db.exec("COMMIT")
+            try PostgresLog.insertAndCommit(lines, firstPosition: firstPosition, on: db)
         } catch {
             // Whether a failed COMMIT committed is unknown: the next append reads the table
             // again (from the start), and sees these lines if they are there.

@@ -48,7 +48,7 @@ public final class PostgresLog {
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
     let connection: PGConnection
-    private var state: StreamedLogAppender?
+    var state: StreamedLogAppender?
 
     /// Whether `text` is a PostgreSQL connection URI rather than a path.
     public static func isURI(_ text: String) -> Bool {
@@ -129,54 +129,47 @@ public final class PostgresLog {
     /// `offset` is counted from the first line streamed (`offsetBase` is the byte offset of the first).
     /// - Throws: ``PostgresError``, or what `body` throws; a gap in the positions is an error.
     public func forEachLine(after position: Int = 0, limit: Int? = nil, offsetBase: Int64 = 0, _ body: (LogLine) throws -> Void) throws {
-        var next = position + 1
+        let rows = try lines(after: position, limit: limit)
         var offset = offsetBase
-        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
-        try connection.copyOut("""
-            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
-            """) { fields in
-            guard fields.count == 2, let p = fields[0], p.count == 8, let bytes = fields[1] else {
-                throw PostgresError("an unexpected row in \(Self.eventsTable)")
+        do {
+            while let bytes = try rows.next() {
+                try body(LogLine.streamed(number: rows.number, offset: offset, bytes: bytes))
+                offset += Int64(bytes.count + 1)
             }
-            let stored = p.reduce(0) { $0 << 8 | Int($1) }
-            guard stored == next else {
-                throw PostgresError("\(Self.eventsTable) in \(name) has no position \(next) (the next is \(stored)): positions must have no gaps")
-            }
-            try body(LogLine.streamed(number: next, offset: offset, bytes: bytes))
-            next += 1
-            offset += Int64(bytes.count + 1)
+        } catch {
+            rows.drain()   // so that the connection stays usable
+            throw error
         }
     }
 
-    /// Writes every line, each with its newline, to `fd`: the bytes of the file log.
-    /// - Returns: The lines and bytes written.
-    @discardableResult
-    public func export(to fd: Int32, path: String) throws -> (lines: Int, bytes: Int64) {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
-        var lines = 0
-        var bytes: Int64 = 0
-        func flush() throws {
-            var start = 0
-            while start < buffer.count {
-                let n = buffer[start...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw LogFileError(path: path, message: "cannot write: " + String(cString: strerror(errno)))
-                }
-                start += n
-            }
-            bytes += Int64(buffer.count)
-            buffer.removeAll(keepingCapacity: true)
+    /// The lines after line `position`, in order, from one snapshot, read one at a time.
+    func lines(after position: Int = 0, limit: Int? = nil) throws(PostgresError) -> LineRows {
+        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
+        let copy = try PGCopyOut(connection, """
+            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
+            """)
+        return LineRows(copy, after: position, name: name)
+    }
+
+    /// The ledger's lines, each with its newline, as the bytes of the file log they would make,
+    /// streamed from one `COPY … TO STDOUT` as they are read (for `LogReplay(streamNamed:source:)`).
+    package func byteSource() throws(PostgresError) -> any LogByteSource {
+        LineBytes(try lines())
+    }
+
+    /// Runs `body` in one read-only snapshot (`REPEATABLE READ`): every read of the ledger in it
+    /// — several passes of a report, say — sees the same committed lines.
+    public func withReadSnapshot<R>(_ body: () throws -> R) throws -> R {
+        try connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        let result: R
+        do {
+            result = try body()
+        } catch {
+            _ = try? connection.exec("ROLLBACK")
+            throw error
         }
-        try forEachLine { line in
-            buffer.append(contentsOf: line.bytes)
-            buffer.append(0x0A)
-            lines += 1
-            if buffer.count >= 1 << 20 { try flush() }
-        }
-        try flush()
-        return (lines, bytes)
+        try connection.exec("COMMIT")
+        return result
     }
 
     /// `verify`: every problem of the log, then its totals (see ``LogVerifier/verifyFile(at:requireChain:maxLineBytes:report:)``).
@@ -232,12 +225,7 @@ public final class PostgresLog {
             return report
         }
         do {
-            let data = try Self.copyText(lines, firstPosition: state.lineCount + 1)
-            try connection.copyIn("COPY \(Self.eventsTable) (position, id, ticket, type, at, recorded, line) FROM STDIN", data: data)
-            Self.testPause("copied")
-            try connection.exec("SELECT pg_notify('\(Self.channel)', '\(state.lineCount + lines.count)')")
-            Self.testPause("notified")
-            try connection.exec("COMMIT")
+            try Self.insertAndCommit(lines, firstPosition: state.lineCount + 1, on: connection)
         } catch {
             // Whether a failed COMMIT committed is unknown: the next append reads the log again.
             _ = try? connection.exec("ROLLBACK")
@@ -251,7 +239,7 @@ public final class PostgresLog {
 
     /// For the crash tests: with `TICKET_LEDGER_POSTGRES_TEST_PAUSE` set to a point of an append
     /// (`connected`, `locked`, `caught-up`, `copied`, `notified` — the last is just before
-    /// `COMMIT`), a writer that reaches it says `paused at POINT` on standard error and waits
+    /// `COMMIT`), or of a copy into PostgreSQL (`copy-committed`: after its first batch's commit), a writer that reaches it says `paused at POINT` on standard error and waits
     /// there until it is killed. Unset, this does nothing.
     static let pausePoint: String? = getenv("TICKET_LEDGER_POSTGRES_TEST_PAUSE").map { String(cString: $0) }
 
@@ -260,6 +248,17 @@ public final class PostgresLog {
         let message = "paused at \(point)\n"
         _ = message.withCString { write(2, $0, strlen($0)) }
         while true { sleep(60) }
+    }
+
+    /// Inserts `lines` at positions `firstPosition…` (one `COPY … FROM STDIN`), announces the
+    /// new last position to followers and commits the transaction `connection` has open.
+    static func insertAndCommit(_ lines: [[UInt8]], firstPosition: Int, on connection: PGConnection) throws {
+        let data = try copyText(lines, firstPosition: firstPosition)
+        try connection.copyIn("COPY \(eventsTable) (position, id, ticket, type, at, recorded, line) FROM STDIN", data: data)
+        testPause("copied")
+        try connection.exec("SELECT pg_notify('\(channel)', '\(firstPosition + lines.count - 1)')")
+        testPause("notified")
+        try connection.exec("COMMIT")
     }
 
     /// The rows of `COPY … FROM STDIN` (text format) for `lines`, numbered from `firstPosition`.
@@ -301,48 +300,69 @@ public final class PostgresLog {
         return out
     }
 }
-extension PostgresLog {
-    /// Loads a whole file log into this ledger, which must be empty, byte for byte: every line
-    /// is checked as `verify` checks it (life cycle, ids, hash chain) and stored as it is, in one
-    /// transaction, so the copy replays, verifies and digests exactly as the file does.
-    /// - Returns: The lines copied and the chain head (`nil` for an unchained log).
-    /// - Throws: ``AppendError``: an invalid or torn file, a ledger that is not empty; nothing is then stored.
-    public func importFile(at path: String, maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws(AppendError) -> (lines: Int, chainHead: SHA256.Digest?) {
-        func failed(_ error: any Error) -> AppendError {
-            if let error = error as? AppendError { return error }
-            if let error = error as? LogFileError { return .file(error) }
-            return .file(LogFileError(path: name, message: String(describing: error)))
+/// The `line` column of `COPY (SELECT position, line …)`, one row at a time, with the positions
+/// checked: they must follow each other without a gap.
+final class LineRows {
+    private let copy: PGCopyOut
+    private let name: String
+    /// The position (line number) of the line last returned.
+    private(set) var number: Int
+
+    init(_ copy: PGCopyOut, after position: Int, name: String) {
+        self.copy = copy
+        self.name = name
+        number = position
+    }
+
+    /// The next line's bytes (valid until the next call), or `nil` after the last.
+    func next() throws(PostgresError) -> UnsafeRawBufferPointer? {
+        guard try copy.next() else { return nil }
+        let fields = copy.fields
+        guard fields.count == 2, let p = fields[0], p.count == 8, let bytes = fields[1] else {
+            throw PostgresError("an unexpected row in \(PostgresLog.eventsTable)")
         }
-        do {
-            try connection.exec("BEGIN")
-            try connection.exec("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
-            let existing = try count()
-            guard existing == 0 else {
-                throw AppendError.file(LogFileError(path: name, message: "holds \(existing) events already; copy loads a file into an empty ledger only"))
-            }
-            var state = StreamedLogAppender(name: path, chaining: .automatic)
-            var lines: [[UInt8]] = []
-            var torn: (Int, Int)?
-            var reader = LogReader(path: path)
-            reader.maxLineBytes = maxLineBytes
-            try reader.forEachLine { line in
-                guard line.terminated else { torn = (line.number, line.bytes.count); return }
-                try state.catchUp(line: line.bytes)
-                lines.append(Array(line.bytes))
-            }
-            if let (line, count) = torn { throw AppendError.tornTail(path: path, line: line, byteCount: count) }
-            if !lines.isEmpty {
-                let data = try Self.copyText(lines, firstPosition: 1)
-                try connection.copyIn("COPY \(Self.eventsTable) (position, id, ticket, type, at, recorded, line) FROM STDIN", data: data)
-                try connection.exec("SELECT pg_notify('\(Self.channel)', '\(lines.count)')")
-            }
-            try connection.exec("COMMIT")
-            self.state = nil
-            return (lines.count, state.chainHead)
-        } catch {
-            _ = try? connection.exec("ROLLBACK")
-            throw failed(error)
+        let stored = p.reduce(0) { $0 << 8 | Int($1) }
+        guard stored == number + 1 else {
+            throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(stored)): positions must have no gaps")
         }
+        number = stored
+        return bytes
+    }
+
+    /// Drops the rows left, so that the connection can run statements again.
+    func drain() { copy.drain() }
+}
+
+/// ``LineRows`` as the bytes of a file: each line followed by its newline.
+final class LineBytes: LogByteSource {
+    private let rows: LineRows
+    /// The rest of the current line, and whether its newline is still to be handed out.
+    private var rest = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var newlinePending = false
+
+    init(_ rows: LineRows) { self.rows = rows }
+
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        var filled = 0
+        while filled < count {
+            if !rest.isEmpty {
+                let n = min(rest.count, count - filled)
+                (buffer + filled).copyMemory(from: rest.baseAddress!, byteCount: n)
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+                filled += n
+            } else if newlinePending {
+                buffer.storeBytes(of: 0x0A, toByteOffset: filled, as: UInt8.self)
+                newlinePending = false
+                filled += 1
+            } else {
+                // The row's bytes stay valid until the next one is read, which is after they
+                // have all been copied out.
+                guard let line = try rows.next() else { break }
+                rest = line
+                newlinePending = true
+            }
+        }
+        return filled
     }
 }
 #endif

@@ -58,6 +58,22 @@ public struct LogReader {
     static func forEachLine(fd: Int32, path: String, chunkSize: Int, start: Int64, end: Int64 = .max, firstLineNumber: Int,
                             maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                             _ body: (LogLine) throws -> Void) throws -> Int64 {
+        try forEachLine(from: .file(fd, path: path), path: path, chunkSize: chunkSize, start: start, end: end,
+                        firstLineNumber: firstLineNumber, maxLineBytes: maxLineBytes, body)
+    }
+
+    /// Calls `body` for every line `source` hands out, as ``forEachLine(startingAt:end:firstLineNumber:_:)``
+    /// does for a file; `name` names the log in errors.
+    /// - Returns: The number of bytes read.
+    @discardableResult
+    package func forEachLine(of source: any LogByteSource, name: String, firstLineNumber: Int = 1,
+                             _ body: (LogLine) throws -> Void) throws -> Int64 {
+        try Self.forEachLine(from: .stream(source), path: name, chunkSize: chunkSize, start: 0,
+                             firstLineNumber: firstLineNumber, maxLineBytes: maxLineBytes, body)
+    }
+
+    static func forEachLine(from input: LogBytes, path: String, chunkSize: Int, start: Int64, end: Int64 = .max,
+                            firstLineNumber: Int, maxLineBytes: Int, _ body: (LogLine) throws -> Void) throws -> Int64 {
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0          // bytes of valid data in buffer
@@ -73,11 +89,7 @@ public struct LogReader {
                 buffer = bigger
             }
             let want = Int(min(Int64(buffer.count - filled), max(0, end - start - total)))
-            let n = want == 0 ? 0 : read(fd, buffer.baseAddress! + filled, want)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw LogFileError.system(path, "read the file")
-            }
+            let n = want == 0 ? 0 : try input.read(into: buffer.baseAddress! + filled, count: want)
             total += Int64(n)
             let end = filled + n
             var lineStart = 0

@@ -1,3 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The bytes of a log that is not a file (a database's rows, each with its newline, streamed as
+/// they arrive): ``LogReader``, ``LogScan`` and a replay read it as they read a file, through
+/// their fixed buffers, so memory stays bounded whatever the log's length.
+package protocol LogByteSource: AnyObject {
+    /// Copies up to `count` (> 0) bytes of the log, in order, into `buffer`.
+    /// - Returns: How many were copied; 0 only at the end of the log.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
+}
+
+/// Where a reader's bytes come from: a file descriptor or a ``LogByteSource``.
+enum LogBytes {
+    case file(Int32, path: String)
+    case stream(any LogByteSource)
+
+    /// `read(2)` (again on `EINTR`), or the source's read.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        switch self {
+        case .file(let fd, let path):
+            while true {
+                #if canImport(Glibc)
+                let n = Glibc.read(fd, buffer, count)
+                #else
+                let n = Darwin.read(fd, buffer, count)
+                #endif
+                if n >= 0 { return n }
+                if errno != EINTR { throw LogFileError.system(path, "read the file") }
+            }
+        case .stream(let source):
+            return try source.read(into: buffer, count: count)
+        }
+    }
+}
+
 /// A log read as a stream of lines rather than from a file (a database's rows, in order): the
 /// same checks, hash chain and appends as the file's, for stores outside this module.
 ///

@@ -43,7 +43,7 @@ package final class ScannedBlock: @unchecked Sendable {
     /// - Returns: `false` at the end of the file with nothing left to hand out.
     /// - Throws: ``LineTooLong`` when the block would have to grow past `maxLineBytes` for one line.
     /// Reading stops at the file offset `end`.
-    func fill(fd: Int32, path: String, maxLineBytes: Int, carry: inout [UInt8], offset: inout Int64,
+    func fill(from input: LogBytes, maxLineBytes: Int, carry: inout [UInt8], offset: inout Int64,
               bytesRead: inout Int64, end: Int64 = .max) throws -> Bool {
         var filled = carry.count
         carry.withUnsafeBytes { storage.copyMemory(from: $0) }
@@ -54,11 +54,7 @@ package final class ScannedBlock: @unchecked Sendable {
         while true {
             while filled < storage.count {
                 let want = Int(min(Int64(storage.count - filled), max(0, end - offset - Int64(filled))))
-                let n = want == 0 ? 0 : read(fd, storage.baseAddress! + filled, want)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw LogFileError.system(path, "read the file")
-                }
+                let n = want == 0 ? 0 : try input.read(into: storage.baseAddress! + filled, count: want)
                 if n == 0 { atEnd = true; break }
                 filled += n
                 bytesRead += Int64(n)
@@ -171,6 +167,8 @@ package struct LogScan {
     package var firstLineNumber = 1
     /// Where to stop reading (see ``LogSnapshot``); the end of the file by default.
     package var end: Int64 = .max
+    /// Where the bytes come from when the log is not a file (``path`` then only names it).
+    package var source: (any LogByteSource)?
 
     /// Two decoding threads when the machine has two processors or more, else one.
     package static var defaultWorkers: Int { min(WorkerThread.processorCount, 2) }
@@ -188,9 +186,18 @@ package struct LogScan {
     /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file (a path
     ///   other than `-`) or has a line longer than ``maxLineBytes``, or what `body` throws.
     package func run(_ body: (ScannedBlock) throws -> Void) throws -> Int64 {
-        let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
-        defer { if fd != 0 { close(fd) } }
-        if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
+        let input: LogBytes
+        if let source {
+            input = .stream(source)
+        } else {
+            let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
+            input = .file(fd, path: path)
+            if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 {
+                if fd != 0 { close(fd) }
+                throw LogFileError.system(path, "seek")
+            }
+        }
+        defer { if case .file(let fd, _) = input, fd != 0 { close(fd) } }
         var lines = 0
         // The blocks before a long line are handed out; the line is reported with its number.
         func handOut(_ block: ScannedBlock) throws {
@@ -199,8 +206,8 @@ package struct LogScan {
             if block.foundLongLine { throw LogInput.lineTooLong(path, line: firstLineNumber + lines, limit: maxLineBytes) }
         }
         do {
-            if workers <= 0 { return try runInline(fd: fd, handOut) }
-            let state = ScanState(fd: fd, path: path, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
+            if workers <= 0 { return try runInline(input, handOut) }
+            let state = ScanState(input: input, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
                                   hashIDs: hashIDs, maxLineBytes: maxLineBytes)
             let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
             defer {
@@ -219,13 +226,13 @@ package struct LogScan {
         }
     }
 
-    private func runInline(fd: Int32, _ body: (ScannedBlock) throws -> Void) throws -> Int64 {
+    private func runInline(_ input: LogBytes, _ body: (ScannedBlock) throws -> Void) throws -> Int64 {
         let block = ScannedBlock(capacity: blockSize)
         var decoder = EventDecoder()
         var carry: [UInt8] = []
         var offset = start
         var bytesRead: Int64 = 0
-        while try block.fill(fd: fd, path: path, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
+        while try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
                              end: end) {
             block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
             try body(block)
@@ -240,8 +247,7 @@ package struct LogScan {
 /// of a block it has taken out of the shared state (no other thread can reach it then).
 private final class ScanState: @unchecked Sendable {
     let monitor = Monitor()
-    let fd: Int32
-    let path: String
+    let input: LogBytes
     let hashIDs: Bool
     let maxLineBytes: Int
     let end: Int64
@@ -256,10 +262,9 @@ private final class ScanState: @unchecked Sendable {
     var ready: [Int: ScannedBlock] = [:]
     var free: [ScannedBlock]
 
-    init(fd: Int32, path: String, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, maxLineBytes: Int) {
-        self.fd = fd
+    init(input: LogBytes, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, maxLineBytes: Int) {
+        self.input = input
         self.end = end
-        self.path = path
         self.offset = offset
         self.hashIDs = hashIDs
         self.maxLineBytes = maxLineBytes
@@ -277,7 +282,7 @@ private final class ScanState: @unchecked Sendable {
                 guard !cancelled, endIndex == nil else { return nil }
                 let block = free.removeLast()
                 do {
-                    guard try block.fill(fd: fd, path: path, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
+                    guard try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
                                          bytesRead: &bytesRead, end: end) else {
                         free.append(block)
                         endIndex = nextIndex

@@ -17,6 +17,10 @@ extension LogReplay {
     /// - Returns: The summary; `lines` and `events` count the whole log, `bytes` only what was read.
     public func run(into projections: inout [Projection], checkpoint directory: String,
                     progress: ((Int64) -> Void)? = nil, warning: (String) -> Void) throws -> Summary {
+        guard source == nil else {
+            warning("checkpoint \(directory) not used: a log that is not a file is replayed whole")
+            return try run(into: &projections, progress: progress)
+        }
         guard projections.allSatisfy(\.isPristine) else {
             warning("checkpoint \(directory) not used: the projections already hold events")
             return try run(into: &projections, progress: progress)

@@ -97,8 +97,7 @@ enum BulletinCommand: Subcommand {
         if parsed.option("compare") != nil { request.compare = try parsed.choice("compare", as: BulletinRequest.Comparison.self) }
         if parsed.flag("only-listed-channels") { request.everyChannel = false }
         try BulletinConfig.applyChannelOptions(parsed, to: &request)
-        try CommonOptions.requireRegularLog(log)
-        var replay = LogReplay(path: log)
+        var replay = try CommonOptions.logReplay(log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let (bulletin, summary) = try replay.bulletin(request)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)

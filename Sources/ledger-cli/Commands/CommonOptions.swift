@@ -111,7 +111,7 @@ enum CommonOptions {
     static func emptyChannelWarning(log: String, period: Period, options: ProjectionOptions, unit: String? = nil,
                                     fix: String = "add --channel all to count every channel") throws -> String? {
         guard let wanted = options.channel else { return nil }
-        let others = try LogReplay(path: log).channelCensus(period: period, options: options, unit: unit).others(than: wanted)
+        let others = try logReplay(log).channelCensus(period: period, options: options, unit: unit).others(than: wanted)
         guard !others.isEmpty else { return nil }
         let total = others.reduce(0) { $0 + $1.count }
         let list = others.map { "\($0.channel): \($0.count)" }.joined(separator: ", ")
@@ -120,12 +120,20 @@ enum CommonOptions {
             + "assignment\(total == 1 ? "" : "s")\(whose) on other channels (\(list)); \(fix)"
     }
 
+    /// The replay of LOG: the file's, or a PostgreSQL ledger's rows streamed as its lines.
+    static func logReplay(_ log: String) throws -> LogReplay {
+        #if Postgres
+        if let replay = PostgresLogs.streamedReplay(log) { return replay }
+        #endif
+        try requireRegularLog(log)
+        return LogReplay(path: log)
+    }
+
     /// Replays `log` into projections, printing progress for big files and failing on an invalid log.
     /// With `checkpoint`, resumes from (and refreshes) the checkpoint in that directory.
     static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil,
                        maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws -> LogReplay.Summary {
-        try requireRegularLog(log)
-        var replay = LogReplay(path: log)
+        var replay = try logReplay(log)
         replay.maxLineBytes = maxLineBytes
         let size = fileSize(log)
         let showProgress = size > 64 << 20 && Terminal.isStandardErrorTerminal

@@ -40,8 +40,7 @@ enum DeadlinesCommand: Subcommand {
             throw UsageError(DeadlineAuditError.noDeadlines(rules: rules.name).description + "; pass --rules with a rule file that has one")
         }
         let roster = try CommonOptions.roster(parsed)
-        try CommonOptions.requireRegularLog(log)
-        var replay = LogReplay(path: log)
+        var replay = try CommonOptions.logReplay(log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let (audit, summary) = try replay.deadlineAudit(period: period, rules: rules, channel: CommonOptions.channel(parsed))
         try CommonOptions.requireClean(summary, log: log)

@@ -31,8 +31,7 @@ enum ExplainCommand: Subcommand {
         let format = try parsed.choice("format", as: ExplanationFormat.self)
         let inputs = try ReportInputs(parsed, period: period)
         let (log, rules, asOf, options) = (inputs.log, inputs.rules, inputs.asOf, inputs.projectionOptions)
-        try CommonOptions.requireRegularLog(log)
-        var replay = LogReplay(path: log)
+        var replay = try CommonOptions.logReplay(log)
         replay.maxLineBytes = inputs.maxLineBytes
         let (explanation, summary) = try replay.explain(unit: unit, period: period, rules: rules, options: options)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)

@@ -34,49 +34,72 @@ enum FollowCommand: Subcommand {
 
     enum Format: String, CaseIterable { case table, json }
 
-    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let log = parsed.positional("LOG")
-        let period = try CommonOptions.period(parsed)
-        let format = try parsed.choice("format", as: Format.self)
-        guard let language = Language(rawValue: parsed.value("lang")) else {
-            throw UsageError("invalid --lang (expected zh or en)")
-        }
-        guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
-            throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
-        }
-        guard let updates = Int(parsed.value("updates")), updates >= 0 else {
-            throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
-        }
-        let rules = try CommonOptions.rules(parsed)
-        let roster = try CommonOptions.roster(parsed)
-        let projectionOptions = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed))
-        try CommonOptions.requireRegularLog(log)
-        var ledgerOptions = Ledger.Options()
-        ledgerOptions.createsMissingLog = false
-        ledgerOptions.followInterval = .milliseconds(interval)
-        ledgerOptions.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+    /// What follow prints and how often, from its options (for a file and for PostgreSQL).
+    struct Settings: Sendable {
+        var period: Period
+        var format: Format
+        var language: Language
+        /// Milliseconds between looks at the log.
+        var interval: Int
+        /// Updates to print before stopping; 0 for no limit.
+        var updates: Int
+        var rules: RuleSet
+        var roster: Roster?
+        var projectionOptions: ProjectionOptions
 
+        init(_ parsed: CommandLineArguments) throws {
+            period = try CommonOptions.period(parsed)
+            format = try parsed.choice("format", as: Format.self)
+            guard let language = Language(rawValue: parsed.value("lang")) else {
+                throw UsageError("invalid --lang (expected zh or en)")
+            }
+            self.language = language
+            guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
+                throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
+            }
+            self.interval = interval
+            guard let updates = Int(parsed.value("updates")), updates >= 0 else {
+                throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
+            }
+            self.updates = updates
+            rules = try CommonOptions.rules(parsed)
+            roster = try CommonOptions.roster(parsed)
+            projectionOptions = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed))
+        }
+
+        /// One update: the table, or the replay object on one line (its newlines are separators;
+        /// strings escape theirs).
         func render(_ report: PeriodReport) -> String {
             let renderer = ReportRenderer(report: report, language: language)
             switch format {
             case .table: return renderer.render(.table) + "\n"
-            // The replay object on one line: its newlines are separators (strings escape theirs).
             case .json: return renderer.render(.json).split(separator: "\n").joined() + "\n"
             }
         }
+    }
+
+    static func run(_ parsed: CommandLineArguments) throws -> Int32 {
+        let log = parsed.positional("LOG")
+        let settings = try Settings(parsed)
+        try CommonOptions.requireRegularLog(log)
+        var ledgerOptions = Ledger.Options()
+        ledgerOptions.createsMissingLog = false
+        ledgerOptions.followInterval = .milliseconds(settings.interval)
+        ledgerOptions.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         Task {
             do {
                 let ledger = try await Ledger.open(path: log, options: ledgerOptions)
-                let live = try await LiveProjection(ledger: ledger, options: projectionOptions)
-                Terminal.write(render(live.report(period: period, rules: rules, roster: roster)))
+                let live = try await LiveProjection(ledger: ledger, options: settings.projectionOptions)
+                func update() { Terminal.write(settings.render(live.report(period: settings.period, rules: settings.rules, roster: settings.roster))) }
+                update()
                 var seen = await ledger.count
                 var printed = 0
-                while updates == 0 || printed < updates {
+                while settings.updates == 0 || printed < settings.updates {
                     guard await ledger.waitForCommit(after: seen) else { break }
                     seen = await ledger.count
-                    Terminal.write(render(live.report(period: period, rules: rules, roster: roster)))
+                    update()
                     printed += 1
                 }
             } catch {

@@ -12,9 +12,10 @@ import PostgresLedger
 #endif
 
 /// A LOG argument that is a PostgreSQL URI (`postgresql://user@host:port/db?…`): commands that
-/// have their own PostgreSQL path (verify, append, digest, follow) take it; the reporting ones
-/// (replay, explain, whatif, bulletin) read the ledger's lines, streamed with `COPY … TO
-/// STDOUT`, from a private temporary file, so their output is the file's byte for byte.
+/// have their own PostgreSQL path (verify, append, digest, follow, copy) take it; the reporting
+/// ones (replay, explain, whatif, bulletin, deadlines) replay the ledger's rows, streamed with
+/// `COPY … TO STDOUT` straight into the file's decoders and folds (``streamedReplay(_:)``), in
+/// one read-only snapshot, so their output is the file's byte for byte.
 enum PostgresLogs {
     static func isURI(_ text: String) -> Bool {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
@@ -35,7 +36,12 @@ enum PostgresLogs {
         case "copy": return try command.run(parsed)
         case "repair":
             throw ReportFailure("\(redacted(uri)) needs no repair: each append to PostgreSQL is one transaction, whole or absent")
-        default: return try withSpooledLog(uri) { path in try command.run(parsed.replacingPositional("LOG", with: path)) }
+        default:
+            // The command sees the URI without its password (in its messages), which names this store.
+            let log = try open(uri)
+            reading = log
+            defer { reading = nil }
+            return try log.withReadSnapshot { try command.run(parsed.replacingPositional("LOG", with: log.name)) }
         }
         #else
         throw ReportFailure("\(uri) is a PostgreSQL URI, but this ledger-cli was built without PostgreSQL support; "
@@ -60,23 +66,17 @@ enum PostgresLogs {
         }
     }
 
-    /// Streams the ledger into a temporary file (removed afterwards) and runs `body` on it.
-    static func withSpooledLog<R>(_ uri: String, _ body: (String) throws -> R) throws -> R {
-        let log = try open(uri)
-        var template = Array((tmpDir() + "/ledger-cli-postgres-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ReportFailure("cannot create a temporary file: \(String(cString: strerror(errno)))") }
-        let path = String(cString: template)
-        defer { unlink(path) }
-        do {
-            defer { close(fd) }
-            try log.export(to: fd, path: path)
-        }
-        return try body(path)
-    }
+    /// The ledger a reporting command is reading, opened by ``run(_:_:)`` before the command
+    /// runs and named by its redacted URI. `nonisolated(unsafe)`: ledger-cli runs one command, on
+    /// its main thread, which sets this before and clears it after.
+    nonisolated(unsafe) static var reading: PostgresLog?
 
-    static func tmpDir() -> String {
-        getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    /// The replay of `log` when it names the ledger being read: its rows streamed into the
+    /// decoders and folds as the lines of a file (each pass a new `COPY … TO STDOUT`, all in the
+    /// command's snapshot); `nil` for anything else.
+    static func streamedReplay(_ log: String) -> LogReplay? {
+        guard let store = reading, store.name == log else { return nil }
+        return LogReplay(streamNamed: store.name) { try store.byteSource() }
     }
 
     static func verify(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
@@ -142,67 +142,58 @@ enum PostgresLogs {
         }
     }
 
-    /// `copy`: a file into an empty PostgreSQL ledger, or a PostgreSQL ledger into a new file.
-    static func copy(_ source: String, _ destination: String) throws -> Int32 {
+    /// `copy`: a file log into a PostgreSQL ledger, or a ledger into a file, streamed; into a
+    /// destination that holds the source's first lines, only the rest.
+    static func copy(_ source: String, _ destination: String, _ parsed: CommandLineArguments) throws -> Int32 {
+        let maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        guard let batchLines = Int(parsed.value("batch-lines")), batchLines > 0 else {
+            throw UsageError("invalid --batch-lines '\(parsed.value("batch-lines"))' (expected a whole number ≥ 1)")
+        }
+        let report: LogCopyReport
+        let from: String, to: String
         switch (isURI(source), isURI(destination)) {
         case (false, true):
             try CommonOptions.requireRegularLog(source)
             let log = try open(destination, create: true)
+            (from, to) = (source, log.name)
             do {
-                let (lines, head) = try log.importFile(at: source)
-                let chain = head.map { "; chain head \($0.hex)" } ?? "; not chained"
-                Terminal.writeLine("copied \(counted(lines, "line")) from \(source) to \(log.name)\(chain)")
-                return 0
+                report = try log.copy(fromFileAt: source, maxLineBytes: maxLineBytes, batchLines: batchLines)
             } catch {
-                if case .invalidLog(_, let problems, _) = error {
-                    Terminal.write(problems.map { $0.described(file: source) + "\n" }.joined())
-                }
-                Terminal.writeErrorLine("Error: " + described(error) + "; run 'ledger-cli verify \(source)'")
-                return 1
+                return copyFailed(error, source: source)
             }
         case (true, false):
             let log = try open(source)
-            let fd = SystemCall.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw ReportFailure("cannot create \(destination): \(String(cString: strerror(errno))) (copy writes a new file only)") }
+            (from, to) = (log.name, destination)
             do {
-                defer { close(fd) }
-                let (lines, _) = try log.export(to: fd, path: destination)
-                guard fsync(fd) == 0 else { throw ReportFailure("cannot flush \(destination): \(String(cString: strerror(errno)))") }
-                Terminal.writeLine("copied \(counted(lines, "line")) from \(log.name) to \(destination)")
+                report = try log.copy(toFileAt: destination, maxLineBytes: maxLineBytes)
             } catch {
-                unlink(destination)
-                throw error
+                return copyFailed(error, source: log.name)
             }
-            return 0
         default:
             throw UsageError("copy takes a file and a PostgreSQL URI, one each way")
         }
+        let kept = report.keptLines > 0 ? " (it held the first \(counted(report.keptLines, "line")) already)" : ""
+        let chain = report.chainHead.map { "; chain head \($0.hex)" } ?? "; not chained"
+        Terminal.writeLine("copied \(counted(report.copiedLines, "line")) from \(from) to \(to)\(kept)\(chain)")
+        return 0
+    }
+
+    private static func copyFailed(_ error: LogCopyError, source: String) -> Int32 {
+        Terminal.write(error.problems.map { $0.described(file: source) + "\n" }.joined())
+        Terminal.writeErrorLine("Error: \(error)")
+        return 1
     }
 
     /// `follow` on PostgreSQL: the table, then again after each commit (LISTEN/NOTIFY, resumed
     /// at the last position after a lost connection).
     static func follow(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
-        let period = try CommonOptions.period(parsed)
-        let format = try parsed.choice("format", as: FollowCommand.Format.self)
-        guard let language = Language(rawValue: parsed.value("lang")) else { throw UsageError("invalid --lang (expected zh or en)") }
-        guard let interval = Int32(parsed.value("interval")), (1...60_000).contains(interval) else {
-            throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
-        }
-        guard let updates = Int(parsed.value("updates")), updates >= 0 else {
-            throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
-        }
-        let rules = try CommonOptions.rules(parsed)
-        let roster = try CommonOptions.roster(parsed)
+        let settings = try FollowCommand.Settings(parsed)
         _ = try open(uri)   // a clear error when there is no ledger
-        var projection = Projection(options: ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed)))
+        var projection = Projection(options: settings.projectionOptions)
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
         func render() -> String {
-            let renderer = ReportRenderer(report: projection.report(period: period, rules: rules, roster: roster), language: language)
-            switch format {
-            case .table: return renderer.render(.table) + "\n"
-            case .json: return renderer.render(.json).split(separator: "\n").joined() + "\n"
-            }
+            settings.render(projection.report(period: settings.period, rules: settings.rules, roster: settings.roster))
         }
         let follower = PostgresFollower(uri: uri)
         func fold(_ records: [PostgresFollower.Record]) {
@@ -217,8 +208,8 @@ enum PostgresLogs {
         fold(try follower.next(waitingUpTo: 0))
         Terminal.write(render())
         var printed = 0
-        while updates == 0 || printed < updates {
-            let records = try follower.next(waitingUpTo: interval)
+        while settings.updates == 0 || printed < settings.updates {
+            let records = try follower.next(waitingUpTo: Int32(settings.interval))
             guard !records.isEmpty else { continue }
             fold(records)
             Terminal.write(render())
@@ -235,10 +226,17 @@ enum CopyCommand: Subcommand {
         name: "copy",
         abstract: "Copy a log between a file and PostgreSQL, byte for byte (needs the Postgres build trait).",
         discussion: """
-        File to PostgreSQL: checks every line as verify does (a log with problems is refused) and loads them, \
-        unchanged, into an empty ledger in one transaction, creating its tables. PostgreSQL to file: writes every \
-        line to a new file. Either way the copy replays, verifies and digests exactly as the original: the same \
-        bytes, the same hash chain head.
+        Streams the source's lines into the destination, each checked as verify checks it (life cycle, ids, \
+        hash chain) and stored unchanged, so the copy replays, verifies and digests exactly as the original: the \
+        same bytes, the same chain head. Memory holds one batch and what verify keeps (each ticket's state, the ids), never the whole log.
+
+        The destination may be empty or missing (PostgreSQL: its tables are created; a file: it is created), or \
+        hold the source's first lines, byte for byte: then only the rest is appended, on the same chain. Anything \
+        else is refused and nothing is copied. Into PostgreSQL the lines are committed --batch-lines at a time \
+        under the writers' lock: an interrupted copy (or one stopped by an invalid line) leaves the lines \
+        committed so far, each checked, and the same command run again goes on from there. Into a file, the \
+        lines are written under the file's lock and flushed to disk at the end; a copy interrupted inside a \
+        line is completed by the next one.
 
         Examples:
           ledger-cli copy samples/chained.jsonl 'postgresql://ledger@/tickets?host=/run/postgresql'
@@ -246,13 +244,17 @@ enum CopyCommand: Subcommand {
         """,
         arguments: [
             .required("SOURCE", help: "A log file or a postgresql:// URI."),
-            .required("DEST", help: "A postgresql:// URI (an empty ledger) or a new file."),
+            .required("DEST", help: "A postgresql:// URI or a file: empty, missing, or holding the source's first lines."),
         ],
-        options: [])
+        options: [
+            .option("batch-lines", valueName: "n", help: "Lines committed per transaction into PostgreSQL.",
+                    defaultValue: "50000"),
+            CommonOptions.maxLineBytes,
+        ])
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         #if Postgres
-        return try PostgresLogs.copy(parsed.positional("SOURCE"), parsed.positional("DEST"))
+        return try PostgresLogs.copy(parsed.positional("SOURCE"), parsed.positional("DEST"), parsed)
         #else
         throw ReportFailure("copy needs a PostgreSQL URI on one side, and this ledger-cli was built without PostgreSQL support; "
                             + "build it with 'swift build --traits Postgres' (libpq: Debian's libpq-dev)")

@@ -57,9 +57,8 @@ enum WhatIfCommand: Subcommand {
             let substitutions = zip(allRules, policies).compactMap { rules, policy in
                 policy.map { DeadlineSubstitution(policy: $0, utcOffsetSeconds: rules.utcOffsetSeconds) }
             }
-            var replay = LogReplay(path: log)
+            var replay = try CommonOptions.logReplay(log)
             replay.maxLineBytes = maxLineBytes
-            try CommonOptions.requireRegularLog(log)
             try CommonOptions.requireClean(try replay.run(into: &policyProjections, substituting: substitutions), log: log)
         }
         var nextPolicyProjection = 0
