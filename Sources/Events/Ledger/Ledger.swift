@@ -179,8 +179,14 @@ public actor Ledger {
     @discardableResult
     public func saveState(ifBehindBy lines: Int = 0) throws -> Bool {
         guard let statePath = options.statePath, !stale, stateLines == nil || linesBeyondState >= lines else { return false }
+        let fingerprint: [UInt8]
+        do {
+            let fd = try LogInput.openRegularFile(path)
+            defer { closeFile(fd) }
+            fingerprint = try LedgerState.fingerprint(fd: fd, upTo: known.byteCount)
+        }
         let state = LedgerState(byteCount: known.byteCount, lineCount: known.lineCount, eventCount: verifier.eventCount,
-                                ticketCount: verifier.ticketCount, tail: tail, chain: sealer.observedSummary,
+                                ticketCount: verifier.ticketCount, tail: tail, fingerprint: fingerprint, chain: sealer.observedSummary,
                                 lineOffsets: lineOffsets, lifecycle: verifier.lifecycle, ids: verifier.ids)
         try state.save(to: statePath)
         stateLines = known.lineCount

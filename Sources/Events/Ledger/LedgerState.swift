@@ -34,6 +34,8 @@ package struct LedgerState {
     var ticketCount: Int
     /// The covered prefix's last bytes (up to 64).
     var tail: [UInt8]
+    /// The covered prefix's fingerprint (see ``fingerprint(fd:upTo:)``).
+    var fingerprint: [UInt8]
     var chain: ChainSummary
     /// The offset of line `1 + k * stride`.
     var lineOffsets: [Int64]
@@ -63,6 +65,7 @@ package struct LedgerState {
             writer.write(Int64(eventCount))
             writer.write(Int64(ticketCount))
             try writer.write(array: tail)
+            try writer.write(array: fingerprint)
             writer.write(Int64(chain.firstLine ?? 0))
             writer.write(Int64(chain.lastLine ?? 0))
             try writer.write(array: chain.head?.bytes ?? [])
@@ -104,13 +107,14 @@ package struct LedgerState {
         let eventCount = try reader.read(Int64.self)
         let ticketCount = try reader.read(Int64.self)
         let tail = try reader.readArray(UInt8.self)
+        let fingerprint = try reader.readArray(UInt8.self)
         let firstChained = try reader.read(Int64.self)
         let lastChained = try reader.read(Int64.self)
         let head = try reader.readArray(UInt8.self)
         // Lines are stored as 32-bit numbers by the validator and the id index.
         guard byteCount >= 0, lineCount >= 0, lineCount <= byteCount, lineCount < Int64(Int32.max),
               eventCount == lineCount, ticketCount >= 0, ticketCount <= eventCount,
-              Int64(tail.count) == min(byteCount, 64), tail.last == (byteCount == 0 ? nil : 0x0A)
+              Int64(tail.count) == min(byteCount, 64), fingerprint.count == 32, tail.last == (byteCount == 0 ? nil : 0x0A)
         else { throw CheckpointError("damaged (header)") }
         let chained = firstChained != 0
         guard chained ? (firstChained >= 1 && firstChained <= lastChained && lastChained <= lineCount && head.count == 32)
@@ -133,7 +137,7 @@ package struct LedgerState {
             summary.head = SHA256.Digest(bytes: head)
         }
         return LedgerState(byteCount: byteCount, lineCount: Int(lineCount), eventCount: Int(eventCount),
-                           ticketCount: Int(ticketCount), tail: tail, chain: summary, lineOffsets: lineOffsets,
+                           ticketCount: Int(ticketCount), tail: tail, fingerprint: fingerprint, chain: summary, lineOffsets: lineOffsets,
                            lifecycle: lifecycle, ids: ids)
     }
 
@@ -158,5 +162,41 @@ package struct LedgerState {
                 throw CheckpointError("the chain value of the log's line \(lineCount) is not the one saved (the log was edited and sealed again)")
             }
         }
+        guard try Self.fingerprint(fd: fd, upTo: byteCount) == fingerprint else {
+            throw CheckpointError("the log's first \(byteCount) bytes changed since the state was saved (edited or replaced)")
+        }
+    }
+
+    /// A SHA-256 over the length of the log's first `offset` bytes, their first and last 64 KiB
+    /// and 256 windows of 4 KiB spread evenly over them (overlaps hashed once), as a replay
+    /// checkpoint takes it: truncation, a rewrite, or an edit that moves bytes or falls in a
+    /// window (the last line always does) is seen.
+    static func fingerprint(fd: Int32, upTo offset: Int64) throws -> [UInt8] {
+        var hasher = SHA256()
+        withUnsafeBytes(of: offset.littleEndian) { hasher.update($0) }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        func hash(at start: Int64, count: Int64) throws {
+            var done: Int64 = 0
+            while done < count {
+                let n = Int(min(count - done, Int64(buffer.count)))
+                try buffer.withUnsafeMutableBytes { try CheckpointReader.readFully(fd, into: $0.baseAddress!, count: n, at: start + done) }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                done += Int64(n)
+            }
+        }
+        let windows: Int64 = 256
+        var ranges = [(Int64(0), Int64(64 << 10)), (max(offset - (64 << 10), 0), Int64(64 << 10))]
+        for k in 0..<windows { ranges.append((offset / windows * k, Int64(4 << 10))) }
+        ranges.sort { $0.0 < $1.0 }
+        var (start, end) = (Int64(0), Int64(0))
+        for (from, count) in ranges {
+            if from > end {
+                try hash(at: start, count: end - start)
+                start = from
+            }
+            end = max(end, min(from + count, offset))
+        }
+        try hash(at: start, count: end - start)
+        return hasher.finalize().bytes
     }
 }
