@@ -70,18 +70,39 @@ package struct LedgerState {
             writer.write(Int64(chain.lastLine ?? 0))
             try writer.write(array: chain.head?.bytes ?? [])
             try writer.write(array: lineOffsets)
+            // Tables made large in advance (a new ledger's) are kept at the size their entries need.
+            var lifecycle = lifecycle
+            lifecycle.tickets = lifecycle.tickets.compacted()
+            lifecycle.units = lifecycle.units.compacted()
             try lifecycle.write(to: &writer)
-            try ids.write(to: &writer)
+            try ids.compacted().write(to: &writer)
             writer.write(Self.end)
             try writer.finish()
             guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
-            close(fd)
-            guard rename(temporary, path) == 0 else { throw CheckpointError("cannot rename \(temporary) to \(path)") }
         } catch {
             close(fd)
             unlink(temporary)
             throw error
         }
+        // Closed once, whatever follows (a second close could close a file opened meanwhile).
+        guard close(fd) == 0, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CheckpointError("cannot write \(path): \(reason)")
+        }
+        // The rename itself outlives a crash once the folder is flushed (a state lost is only
+        // slower: the next open reads the log from the older state, or all of it).
+        let folder = open(Self.folder(of: path), O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
+    /// The folder holding `path`.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Reads the state file at `path`.

@@ -85,6 +85,31 @@ package struct EventIDIndex: Sendable {
         keys.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash == 0 ? 1 : hash) & mask] }
     }
 
+    /// This index re-placed in the smallest table ``init(capacity:)`` would make for its ids,
+    /// when that is smaller: what a state file keeps of a table made large in advance, so that
+    /// a small log has a small state.
+    package func compacted() -> EventIDIndex {
+        var copy = EventIDIndex(capacity: count)
+        guard copy.keys.count < keys.count else { return self }
+        copy.count = count
+        let mask = copy.mask
+        copy.keys.withUnsafeMutableBufferPointer { newKeys in
+            copy.lines.withUnsafeMutableBufferPointer { newLines in
+                keys.withUnsafeBufferPointer { keys in
+                    lines.withUnsafeBufferPointer { lines in
+                        for i in keys.indices where keys[i] != 0 {
+                            var slot = Int(truncatingIfNeeded: keys[i]) & mask
+                            while newKeys[slot] != 0 { slot = (slot + 1) & mask }
+                            newKeys[slot] = keys[i]
+                            newLines[slot] = lines[i]
+                        }
+                    }
+                }
+            }
+        }
+        return copy
+    }
+
     private mutating func grow() {
         let oldKeys = keys, oldLines = lines
         let size = keys.count * 2
