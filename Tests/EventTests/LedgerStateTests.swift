@@ -193,3 +193,61 @@ private func expectSameAsFullRead(log: String, state: String, refused: Bool) asy
         #expect(await ledger.count == 6)
     }
 }
+
+@Suite struct LedgerStateUnchainedTests {
+    /// An unchained log of 300 tickets and its state.
+    private func makeUnchained(_ dir: TemporaryFolder) async throws -> (log: String, state: String) {
+        let (path, state) = (dir.file("import.jsonl"), dir.file("import.jsonl.ledger-state"))
+        var opts = options(state: state)
+        opts.chaining = .off
+        let ledger = try await Ledger.open(path: path, options: opts)
+        var lines: [String] = []
+        for t in 0..<300 { lines += acceptedAssignedClosed("T\(t)", prefix: "t\(t)-") }
+        try await ledger.append(batch: batch(lines))
+        #expect(await ledger.chainHead == nil)
+        #expect(try await ledger.saveState())
+        return (path, state)
+    }
+
+    @Test func anEditThatKeepsTheLengthOfAnUnchainedLogIsSeenByTheFingerprint() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let (path, state) = try await makeUnchained(dir)
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        // Ticket T0 (first lines, in the fingerprint's first window) goes to another unit of the
+        // same byte length: still a valid log, same length, same last bytes.
+        let original = text
+        let assigned = try #require(text.range(of: "市城管局"))
+        text.replaceSubrange(assigned, with: "市水务局")
+        let closed = try #require(text.range(of: "市城管局", range: assigned.upperBound..<text.endIndex))
+        text.replaceSubrange(closed, with: "市水务局")
+        #expect(text.utf8.count == original.utf8.count && text.suffix(200) == original.suffix(200))
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let ledger = try await Ledger.open(path: path, options: options(state: state))
+        let note = try #require(await ledger.stateNote)
+        #expect(note.contains("changed since the state was saved"), "\(note)")
+        #expect(await ledger.count == 900)
+        // What the ledger knows is the edited log's: T0 was closed by 市水务局.
+        let first = try await ledger.records(from: 2, limit: 1)
+        #expect(first.first?.event.unit == "市水务局")
+    }
+
+    @Test func anUnchainedLogAppendedToByAPlainAppenderIsCaughtUpFrom() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let (path, state) = try await makeUnchained(dir)
+        var appender = LogAppender(path: path)
+        appender.clock = { fixedNow }
+        appender.chaining = .off
+        _ = try appender.append(batch: batch(acceptedAssignedClosed("U1", prefix: "u")))
+        let resumed = try await Ledger.open(path: path, options: options(state: state))
+        #expect(await resumed.stateNote == nil)
+        #expect(await resumed.linesBeyondState == 3)
+        #expect(await resumed.count == 903)
+        await #expect(throws: AppendError.self) { try await resumed.append(batch: batch([line("u3", "N1", "accepted", "03 09:00")])) }
+        await #expect(throws: AppendError.self) { try await resumed.append(batch: batch([line("n1", "T299", "accepted", "03 09:00")])) }
+        let written = try await resumed.append(batch: batch([line("v1", "V1", "accepted", "03 09:00")]))
+        #expect(written.map(\.position) == [904])
+        #expect(await resumed.chainHead == nil)
+    }
+}
