@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Wall time of `ledger-cli append LOG BATCH`, one process per append.
 
-    benchmarks/append_latency.py LOG [--cli .build/release/ledger-cli] [--runs 15] [--batch 10] [-- EXTRA...]
+    benchmarks/append_latency.py LOG [--cli .build/release/ledger-cli] [--runs 15] [--batch 10] [APPEND OPTIONS...]
 
 Each run appends a batch of B `accepted` events of new tickets (ids unique to the run) to LOG,
-which grows: give a copy (e.g. of `ledger-bench generate --chain`'s year log). EXTRA arguments go
+which grows: give a copy (e.g. of `ledger-bench generate --chain`'s year log). Other options go
 to `ledger-cli append` (e.g. `--no-state`). Prints every run's wall and CPU time (user + sys,
 of the child), their median and min (and the wall max), and the load average when the runs ended.
 """
@@ -24,8 +24,7 @@ def main() -> int:
     parser.add_argument("--cli", default=".build/release/ledger-cli")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--batch", type=int, default=10)
-    parser.add_argument("extra", nargs="*")
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
 
     tag = f"{os.getpid()}-{int(time.time())}"
     times, cpus = [], []
@@ -40,7 +39,7 @@ def main() -> int:
                     )
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            child = subprocess.run([args.cli, "append", *args.extra, args.log, batch], capture_output=True, text=True)
+            child = subprocess.run([args.cli, "append", *extra, args.log, batch], capture_output=True, text=True)
             elapsed = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
