@@ -61,11 +61,20 @@ private func batches(worker: Int) -> [String] {
     // Every event is there once, and each worker's events keep their order.
     let lines = try dir.text("events.jsonl").split(separator: "\n")
     #expect(lines.count == 1_800)
-    #expect(try dir.listing().filter { $0.hasPrefix("events.jsonl") } == ["events.jsonl"])
+    // No marker or temporary file is left; the state file the appenders kept (each saved its own
+    // temporary file and renamed it) is sound and describes the log: the next append uses it.
+    #expect(try dir.listing().filter { $0.hasPrefix("events.jsonl") } == ["events.jsonl", "events.jsonl.ledger-state"])
     for worker in 0..<4 {
         let expected = batches(worker: worker).flatMap { $0.split(separator: "\n") }.map { $0.dropLast() }
         let written = lines.filter { $0.hasPrefix(#"{"id":"W\#(worker)-"#) }
         #expect(written.count == 450)
         #expect(zip(written, expected).allSatisfy { $0.0.hasPrefix($0.1) }, "worker \(worker)'s lines are intact and in order")
     }
+    let more = try LedgerCLI.run(["append", "events.jsonl", "-"], in: dir.path,
+                                 input: jsonl([eventLine("X-1", "X", "accepted", "05 09:00", #""channel":"hotline""#)]))
+    #expect(more.status == 0)
+    #expect(more.stderr == "", "the state file is used without a warning")
+    let duplicate = try LedgerCLI.run(["append", "events.jsonl", "-"], in: dir.path,
+                                      input: jsonl([eventLine("W0-E0-a", "Y", "accepted", "05 09:00", #""channel":"hotline""#)]))
+    #expect(duplicate.status == 1)
 }

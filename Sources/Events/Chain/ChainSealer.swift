@@ -25,6 +25,16 @@ struct ChainSealer: LineSealer {
         verifier = ChainVerifier(reading: path)
     }
 
+    /// A sealer that goes on after lines already read, whose chain `summary` describes.
+    init(path: String, chaining: LogAppender.Chaining, resuming summary: ChainSummary) {
+        self.path = path
+        self.chaining = chaining
+        verifier = ChainVerifier(reading: path, resuming: summary)
+    }
+
+    /// What the lines observed so far hold of the chain.
+    var observedSummary: ChainSummary { verifier.summary }
+
     mutating func observe(line: LogLine, event: RawEvent?) throws(LogFileError) -> EventProblem? {
         let problem = try verifier.check(line)
         // A line that is invalid anyway is reported once, for that.

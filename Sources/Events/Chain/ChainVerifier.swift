@@ -38,6 +38,14 @@ struct ChainVerifier {
         self.prefix = prefix
     }
 
+    /// A verifier that goes on after lines already checked, whose chain `summary` describes
+    /// (an intact chain, or none): the state ``LedgerState`` keeps.
+    init(reading path: String, resuming summary: ChainSummary) {
+        self.init(reading: path)
+        self.summary = summary
+        if let head = summary.head { previous = head }
+    }
+
     /// A verifier for the log at `path` (`-` being standard input).
     init(reading path: String) {
         self.init(prefix: path == "-" ? .hashedAsRead : .file(path))

@@ -56,6 +56,9 @@ public actor Ledger: GroupCommitting {
         /// How often the log is checked for lines other processes appended while someone waits
         /// for new events.
         public var followInterval: Duration = .milliseconds(10)
+        /// A state file (see ``LedgerState``) to resume from when opening, instead of reading
+        /// the whole log, and that ``saveState(ifBehindBy:)`` writes; `nil`: none.
+        public var statePath: String?
 
         public init() {}
     }
@@ -85,6 +88,12 @@ public actor Ledger: GroupCommitting {
     /// The offset of line `1 + k * offsetStride`, for reading from a position.
     private var lineOffsets: [Int64] = []
     private static let offsetStride = 1024
+    /// The lines the state file covered when it was read or written; `nil` while there is none.
+    private var stateLines: Int?
+    /// Why the state file was not used, when there was one.
+    public private(set) var stateNote: String?
+    /// The append interrupted earlier that the last write settled first, if any.
+    public private(set) var settledAppend: PendingAppend.Outcome?
 
     package var commitQueue: GroupCommitQueue<[Record]>
     /// Subscribers waiting for a line after a position.
@@ -122,7 +131,60 @@ public actor Ledger: GroupCommitting {
         }
         let file: LockedLogFile
         do { file = try LockedLogFile.acquireShared(path) } catch { throw .file(error) }
-        _ = try catchUp(file, exclusive: false)
+        if let statePath = options.statePath { resume(from: statePath, file) }
+        _ = try catchUp(file, exclusive: false, loading: true)
+    }
+
+    /// Takes the state saved in `statePath` when it is sound and the log still starts with
+    /// what it describes; otherwise notes why not (``stateNote``) and leaves the state empty.
+    private func resume(from statePath: String, _ file: borrowing LockedLogFile) {
+        do {
+            var length = try file.length()
+            if let pending = try PendingAppend.read(forLog: path),
+               try !pending.isComplete(in: file.fd, path: path, length: length) {
+                length = min(length, pending.logLength)
+            }
+            guard let state = try LedgerState.load(from: statePath, stride: Self.offsetStride) else { return }
+            try state.check(log: file.fd, length: length)
+            verifier = LogVerifier()
+            verifier.lifecycle = state.lifecycle
+            verifier.ids = state.ids
+            verifier.eventCount = state.eventCount
+            verifier.ticketCount = state.ticketCount
+            sealer = ChainSealer(path: path, chaining: options.chaining, resuming: state.chain)
+            known = LogAppender.ExistingLog(lineCount: state.lineCount, byteCount: state.byteCount, eventCount: state.eventCount)
+            tail = state.tail
+            lineOffsets = state.lineOffsets
+            stateLines = state.lineCount
+            stale = false
+        } catch {
+            stateNote = "the state file \(statePath) is not used (\(error)); reading the whole log"
+        }
+    }
+
+    /// How many lines the log as known holds beyond the state file (all of them when there is
+    /// none).
+    public var linesBeyondState: Int { known.lineCount - (stateLines ?? 0) }
+
+    /// Writes the state file (``Options/statePath``) when the log as known holds at least
+    /// `lines` lines beyond it, or when there is no usable one. The state describes the lines
+    /// known to be valid and durable; writing it never blocks appends by other processes.
+    /// - Returns: Whether it was written.
+    @discardableResult
+    public func saveState(ifBehindBy lines: Int = 0) throws -> Bool {
+        guard let statePath = options.statePath, !stale, stateLines == nil || linesBeyondState >= lines else { return false }
+        let fingerprint: [UInt8]
+        do {
+            let fd = try LogInput.openRegularFile(path)
+            defer { closeFile(fd) }
+            fingerprint = try LedgerState.fingerprint(fd: fd, upTo: known.byteCount)
+        }
+        let state = LedgerState(byteCount: known.byteCount, lineCount: known.lineCount, eventCount: verifier.eventCount,
+                                ticketCount: verifier.ticketCount, tail: tail, fingerprint: fingerprint, chain: sealer.observedSummary,
+                                lineOffsets: lineOffsets, lifecycle: verifier.lifecycle, ids: verifier.ids)
+        try state.save(to: statePath)
+        stateLines = known.lineCount
+        return true
     }
 
     /// The number of lines (events) in the log as this ledger knows it.
@@ -162,6 +224,7 @@ public actor Ledger: GroupCommitting {
             return
         }
         do {
+            settledAppend = nil
             try catchUp(file, exclusive: true)
             try sealer.prepare(lineCount: known.lineCount, byteCount: known.byteCount)
         } catch {
@@ -247,11 +310,11 @@ public actor Ledger: GroupCommitting {
     /// settled first; under a shared one its bytes are left out (see ``LogSnapshot``).
     /// Returns the records read.
     @discardableResult
-    private func catchUp(_ file: borrowing LockedLogFile, exclusive: Bool) throws(AppendError) -> [Record] {
+    private func catchUp(_ file: borrowing LockedLogFile, exclusive: Bool, loading: Bool = false) throws(AppendError) -> [Record] {
         var length: Int64
         do {
             if exclusive {
-                _ = try PendingAppend.settle(file, path: path, clock: options.clock)
+                if let outcome = try PendingAppend.settle(file, path: path, clock: options.clock) { settledAppend = outcome }
                 length = try file.length()
             } else {
                 length = try file.length()
@@ -270,8 +333,9 @@ public actor Ledger: GroupCommitting {
             known = LogAppender.ExistingLog()
             lineOffsets = []
             tail = []
+            stateLines = nil
         }
-        let wasFresh = known.lineCount == 0
+        let wasFresh = known.lineCount == 0 || loading
         var records: [Record] = []
         var decoder = EventDecoder()
         let before = known

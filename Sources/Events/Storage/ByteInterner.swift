@@ -152,6 +152,29 @@ package struct ByteInterner: Sendable {
         return arena.withUnsafeBufferPointer { Int(start) < $0.count && $0[Int(start)] == 0xFF ? -1 : id }
     }
 
+    /// This table with its slots re-placed in the smallest table ``init(capacity:)`` would make
+    /// for its keys, when that is smaller (the keys and offsets are shared): what a state file
+    /// keeps of a table made large in advance, so that a small log has a small state.
+    package func compacted() -> ByteInterner {
+        var size = 16
+        while size < count * 2 { size <<= 1 }
+        guard size < slots.count else { return self }
+        var copy = self
+        copy.slots = PlainArray(repeating: 0, count: size)
+        copy.mask = size - 1
+        let mask = size - 1
+        copy.slots.withUnsafeMutableBufferPointer { slots in
+            self.slots.withUnsafeBufferPointer { old in
+                for entry in old where entry != 0 {
+                    var slot = Int(truncatingIfNeeded: entry >> 32) & mask
+                    while slots[slot] != 0 { slot = (slot + 1) & mask }
+                    slots[slot] = entry
+                }
+            }
+        }
+        return copy
+    }
+
     private mutating func grow() {
         let old = slots
         let size = slots.count * 2

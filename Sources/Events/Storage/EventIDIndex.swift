@@ -85,6 +85,31 @@ package struct EventIDIndex: Sendable {
         keys.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash == 0 ? 1 : hash) & mask] }
     }
 
+    /// This index re-placed in the smallest table ``init(capacity:)`` would make for its ids,
+    /// when that is smaller: what a state file keeps of a table made large in advance, so that
+    /// a small log has a small state.
+    package func compacted() -> EventIDIndex {
+        var copy = EventIDIndex(capacity: count)
+        guard copy.keys.count < keys.count else { return self }
+        copy.count = count
+        let mask = copy.mask
+        copy.keys.withUnsafeMutableBufferPointer { newKeys in
+            copy.lines.withUnsafeMutableBufferPointer { newLines in
+                keys.withUnsafeBufferPointer { keys in
+                    lines.withUnsafeBufferPointer { lines in
+                        for i in keys.indices where keys[i] != 0 {
+                            var slot = Int(truncatingIfNeeded: keys[i]) & mask
+                            while newKeys[slot] != 0 { slot = (slot + 1) & mask }
+                            newKeys[slot] = keys[i]
+                            newLines[slot] = lines[i]
+                        }
+                    }
+                }
+            }
+        }
+        return copy
+    }
+
     private mutating func grow() {
         let oldKeys = keys, oldLines = lines
         let size = keys.count * 2
@@ -164,5 +189,55 @@ package struct EventIDIndex: Sendable {
         h = h &* 0xff51_afd7_ed55_8ccd
         h ^= h >> 33
         return h
+    }
+}
+
+/// The range check of an id index's hash table: how many slots are used.
+private struct KeyCheck: CheckpointCheck {
+    var used = 0
+    mutating func visit(_ keys: UnsafeBufferPointer<UInt64>) {
+        var used = self.used
+        for key in keys { used &+= key != 0 ? 1 : 0 }
+        self.used = used
+    }
+    mutating func merge(_ other: KeyCheck) { used += other.used }
+}
+
+/// The range check of an id index's line table: every line is 0 (empty) … `lines`.
+private struct LineCheck: CheckpointCheck {
+    let lastLine: UInt32
+    var largest: UInt32 = 0
+    mutating func visit(_ lines: UnsafeBufferPointer<Int32>) {
+        var largest = self.largest
+        for line in lines { largest = max(largest, UInt32(bitPattern: line)) }
+        self.largest = largest
+    }
+    mutating func merge(_ other: LineCheck) { largest = max(largest, other.largest) }
+}
+
+extension EventIDIndex {
+    /// Writes the index (both tables as they are, so loading does no rehashing).
+    package func write(to writer: inout CheckpointWriter) throws {
+        writer.write(Int64(count))
+        try writer.write(plain: keys)
+        try writer.write(plain: lines)
+    }
+
+    /// Reads an index written by ``write(to:)``, checking that its tables fit together: a
+    /// power-of-two size, as many used slots as ids and some slot empty (so a probe ends),
+    /// and every line one of the first `lines` lines.
+    package init(from reader: inout CheckpointReader, lines lineCount: Int) throws {
+        self.init(capacity: 1)
+        let count = try reader.read(Int64.self)
+        var keyCheck = KeyCheck()
+        keys = try reader.readPlainArray(checking: &keyCheck)
+        var lineCheck = LineCheck(lastLine: UInt32(clamping: lineCount))
+        lines = try reader.readPlainArray(checking: &lineCheck)
+        let size = keys.count
+        guard count >= 0, size >= 16, size & (size - 1) == 0, lines.count == size, Int64(keyCheck.used) == count,
+              count * 3 <= Int64(size) * 2, lineCheck.largest <= lineCheck.lastLine
+        else { throw CheckpointError("damaged (id index)") }
+        self.count = Int(count)
+        mask = size - 1
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Events
 
 /// `ledger-cli append LOG [FILE|-]`: validate a batch and append all of it or none.
@@ -30,6 +31,13 @@ enum AppendCommand: Subcommand {
         chain values for the log they go in. The chain head is printed after each chained append, and a log \
         whose chain is broken is refused.
 
+        Append keeps what it learnt of the log (every ticket's state, the event ids, the chain head, the log's \
+        length and last bytes) in LOG.ledger-state, or in the file (or directory) --state names, so that the next \
+        append reads only the lines added since. The file is checksummed and range-checked, and used only if the \
+        log still starts with what it describes; otherwise a warning says why and the whole log is read (and a \
+        fresh state file written). It is rewritten when more than \(stateRewriteLines) lines were read past it. \
+        --no-state reads the whole log and keeps no file.
+
         Examples:
           ledger-cli append events.jsonl batch.jsonl
           produce-events | ledger-cli append events.jsonl
@@ -43,34 +51,59 @@ enum AppendCommand: Subcommand {
         options: [
             .flag("chain", help: "Chain the new lines even if the log is not chained yet (starts its chain)."),
             .flag("no-chain", help: "Write the new lines without a chain (an import); refused on a chained log."),
+            .option("state", valueName: "path", help: "The state file to resume from and keep (a directory: LOG's name + .ledger-state in it). Default: LOG.ledger-state."),
+            .flag("no-state", help: "Read the whole log and keep no state file."),
             CommonOptions.maxLineBytes,
         ]
     )
 
+    /// Lines read past the state file after which an append writes it again.
+    static let stateRewriteLines = 4096
+
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
         let source = parsed.optionalPositional("FILE") ?? "-"
-        var appender = LogAppender(path: log)
+        var options = Ledger.Options()
         switch (parsed.flag("chain"), parsed.flag("no-chain")) {
         case (true, true): throw UsageError("--chain and --no-chain cannot be used together")
-        case (true, false): appender.chaining = .start
-        case (false, true): appender.chaining = .off
-        case (false, false): appender.chaining = .automatic
+        case (true, false): options.chaining = .start
+        case (false, true): options.chaining = .off
+        case (false, false): options.chaining = .automatic
         }
+        options.statePath = try statePath(parsed, log: log)
         let maxLineBytes = try CommonOptions.maxLineBytes(parsed)
-        appender.maxLineBytes = maxLineBytes
-        // Refused by the appender too; checked first so as not to read a batch for nothing.
+        options.maxLineBytes = maxLineBytes
+        // Refused by the ledger too; checked first so as not to read a batch for nothing.
         try CommonOptions.requireRegularLog(log, ifExists: true)
         let batch = try readAll(source, maxLineBytes: maxLineBytes)
-        do {
-            let report = try appender.append(batch: batch)
-            if let settled = report.interruptedAppend {
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do throws(AppendError) {
+                let ledger = try await Ledger.open(path: log, options: options)
+                if let note = await ledger.stateNote { Terminal.writeErrorLine("warning: " + note) }
+                let records = try await ledger.append(batch: batch)
+                outcome.result = .success((records.count, await ledger.chainHead, await ledger.settledAppend))
+                do {
+                    try await ledger.saveState(ifBehindBy: stateRewriteLines)
+                } catch {
+                    Terminal.writeErrorLine("warning: cannot save the state file \(options.statePath ?? ""): \(error)")
+                }
+            } catch {
+                outcome.result = .failure(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        switch outcome.result! {
+        case .success(let (count, chainHead, settled)):
+            if let settled {
                 Terminal.writeErrorLine("note: " + RepairCommand.describe(settled, log: log))
             }
-            let head = report.chainHead.map { "; chain head \($0.hex)" } ?? ""
-            Terminal.writeLine("appended \(counted(report.eventCount, "event")) to \(log)\(head)")
+            let head = chainHead.map { "; chain head \($0.hex)" } ?? ""
+            Terminal.writeLine("appended \(counted(count, "event")) to \(log)\(head)")
             return 0
-        } catch {
+        case .failure(let error):
             switch error {
             case .batchRejected(let problems, let lineCount):
                 let name = displayName(source)
@@ -87,6 +120,28 @@ enum AppendCommand: Subcommand {
             }
             return 1
         }
+    }
+
+    /// The state file: `--state` (a directory: LOG's name + `.ledger-state` in it), none with
+    /// `--no-state`, else beside the log.
+    static func statePath(_ parsed: CommandLineArguments, log: String) throws -> String? {
+        if parsed.flag("no-state") {
+            guard parsed.option("state") == nil else { throw UsageError("--state and --no-state cannot be used together") }
+            return nil
+        }
+        guard let given = parsed.option("state") else { return log + ".ledger-state" }
+        var info = stat()
+        if stat(given, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            let name = log.split(separator: "/").last.map(String.init) ?? log
+            return given + "/" + name + ".ledger-state"
+        }
+        return given
+    }
+
+    /// What the append's task ended with, handed to the waiting thread.
+    private final class Outcome: @unchecked Sendable {
+        // `@unchecked Sendable`: written once by the task before it signals, read after the wait.
+        var result: Result<(Int, SHA256.Digest?, PendingAppend.Outcome?), AppendError>?
     }
 
     /// The whole content of a file, or of standard input for `-`, read as a stream (a pipe or

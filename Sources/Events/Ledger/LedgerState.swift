@@ -1,0 +1,223 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a ``Ledger`` keeps of a log, saved to a file so that the next process that opens the
+/// log reads only the lines appended since, not the whole log (`ledger-cli append` keeps one
+/// beside the log, `LOG.ledger-state`).
+///
+/// The file holds a header (magic, format version, the sizes of the stored values), the
+/// covered prefix's length, line, event and ticket counts, its last (up to 64) bytes, the hash
+/// chain's first and last chained line and head, the offsets of every 1024th line, then the
+/// life-cycle validator's state and the id index as plain tables, an end marker, and the
+/// XXH64 checksum of every byte before it. It is written to a temporary file, flushed and
+/// renamed, so a crash never leaves half a state.
+///
+/// Loading follows ``CheckpointReader``'s discipline: the file is read with `pread`, never
+/// mapped; the checksum must match and every value is range-checked before any is used. The
+/// state is then used only if the log still starts with what it describes: the log is at least
+/// as long, the recorded last bytes are at the recorded length, and in a chained log the chain
+/// value of the line ending there is the recorded head (an edit before it, sealed again, moves
+/// the head). An edit of an unchained log before that point that keeps the length and the last
+/// 64 bytes is not seen; `ledger-cli verify` is the audit for that. Anything else that does not
+/// fit is refused with a reason, and the ledger reads the whole log.
+package struct LedgerState {
+    static let magic: UInt64 = 0x5453_5245_4744_454C  // "LEDGERST"
+    static let version: UInt32 = 1
+    static let end: UInt64 = 0x444E_4545_5441_5453  // "STATEEND"
+
+    var byteCount: Int64
+    var lineCount: Int
+    var eventCount: Int
+    var ticketCount: Int
+    /// The covered prefix's last bytes (up to 64).
+    var tail: [UInt8]
+    /// The covered prefix's fingerprint (see ``fingerprint(fd:upTo:)``).
+    var fingerprint: [UInt8]
+    var chain: ChainSummary
+    /// The offset of line `1 + k * stride`.
+    var lineOffsets: [Int64]
+    var lifecycle: LifecycleValidator
+    var ids: EventIDIndex
+
+    /// The default state file of a log.
+    package static func defaultPath(forLog log: String) -> String { log + ".ledger-state" }
+
+    static var layout: String {
+        (LifecycleValidator.checkpointLayout + [MemoryLayout<Int>.size, MemoryLayout<UInt64>.size, MemoryLayout<Int32>.size])
+            .map(String.init).joined(separator: ",")
+    }
+
+    /// Writes the state to `path`, atomically (temporary file, `fsync`, `rename`).
+    func save(to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CheckpointError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        do {
+            var writer = CheckpointWriter(fd: fd)
+            writer.write(Self.magic)
+            writer.write(Self.version)
+            writer.write(Self.layout)
+            writer.write(byteCount)
+            writer.write(Int64(lineCount))
+            writer.write(Int64(eventCount))
+            writer.write(Int64(ticketCount))
+            try writer.write(array: tail)
+            try writer.write(array: fingerprint)
+            writer.write(Int64(chain.firstLine ?? 0))
+            writer.write(Int64(chain.lastLine ?? 0))
+            try writer.write(array: chain.head?.bytes ?? [])
+            try writer.write(array: lineOffsets)
+            // Tables made large in advance (a new ledger's) are kept at the size their entries need.
+            var lifecycle = lifecycle
+            lifecycle.tickets = lifecycle.tickets.compacted()
+            lifecycle.units = lifecycle.units.compacted()
+            try lifecycle.write(to: &writer)
+            try ids.compacted().write(to: &writer)
+            writer.write(Self.end)
+            try writer.finish()
+            guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        // Closed once, whatever follows (a second close could close a file opened meanwhile).
+        guard close(fd) == 0, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CheckpointError("cannot write \(path): \(reason)")
+        }
+        // The rename itself outlives a crash once the folder is flushed (a state lost is only
+        // slower: the next open reads the log from the older state, or all of it).
+        let folder = open(Self.folder(of: path), O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
+    /// The folder holding `path`.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Reads the state file at `path`.
+    /// - Parameter stride: The ledger's line-offset stride (the offsets must fit it).
+    /// - Returns: `nil` when there is no such file.
+    /// - Throws: ``CheckpointError`` saying why an existing file cannot be used.
+    static func load(from path: String, stride: Int) throws -> LedgerState? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw CheckpointError("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path)") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError("\(path) is not a regular file") }
+        var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
+        guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a ledger state file") }
+        guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
+        guard try reader.readString() == layout else { throw CheckpointError("written on another machine layout") }
+        let byteCount = try reader.read(Int64.self)
+        let lineCount = try reader.read(Int64.self)
+        let eventCount = try reader.read(Int64.self)
+        let ticketCount = try reader.read(Int64.self)
+        let tail = try reader.readArray(UInt8.self)
+        let fingerprint = try reader.readArray(UInt8.self)
+        let firstChained = try reader.read(Int64.self)
+        let lastChained = try reader.read(Int64.self)
+        let head = try reader.readArray(UInt8.self)
+        // Lines are stored as 32-bit numbers by the validator and the id index.
+        guard byteCount >= 0, lineCount >= 0, lineCount <= byteCount, lineCount < Int64(Int32.max),
+              eventCount == lineCount, ticketCount >= 0, ticketCount <= eventCount,
+              Int64(tail.count) == min(byteCount, 64), fingerprint.count == 32, tail.last == (byteCount == 0 ? nil : 0x0A)
+        else { throw CheckpointError("damaged (header)") }
+        let chained = firstChained != 0
+        guard chained ? (firstChained >= 1 && firstChained <= lastChained && lastChained <= lineCount && head.count == 32)
+                      : (lastChained == 0 && head.isEmpty)
+        else { throw CheckpointError("damaged (chain)") }
+        let lineOffsets = try reader.readArray(Int64.self)
+        guard Int64(lineOffsets.count) == (lineCount + Int64(stride) - 1) / Int64(stride), lineOffsets.first.map({ $0 == 0 }) ?? true,
+              zip(lineOffsets, lineOffsets.dropFirst()).allSatisfy({ $0 < $1 }), (lineOffsets.last ?? 0) <= max(byteCount - 1, 0)
+        else { throw CheckpointError("damaged (line offsets)") }
+        let lifecycle = try LifecycleValidator(from: &reader, lines: Int(lineCount))
+        guard Int64(lifecycle.tickets.count) >= ticketCount else { throw CheckpointError("damaged (ticket count)") }
+        let ids = try EventIDIndex(from: &reader, lines: Int(lineCount))
+        guard Int64(ids.count) == eventCount else { throw CheckpointError("damaged (id count)") }
+        guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
+        try reader.finish()
+        var summary = ChainSummary()
+        if chained {
+            summary.firstLine = Int(firstChained)
+            summary.lastLine = Int(lastChained)
+            summary.head = SHA256.Digest(bytes: head)
+        }
+        return LedgerState(byteCount: byteCount, lineCount: Int(lineCount), eventCount: Int(eventCount),
+                           ticketCount: Int(ticketCount), tail: tail, fingerprint: fingerprint, chain: summary, lineOffsets: lineOffsets,
+                           lifecycle: lifecycle, ids: ids)
+    }
+
+    /// Throws unless the log open as `fd`, `length` bytes long (settled ones), still starts with
+    /// the prefix this state describes.
+    func check(log fd: Int32, length: Int64) throws {
+        guard length >= byteCount else {
+            throw CheckpointError("the log is shorter than when the state was saved (truncated or replaced)")
+        }
+        // The last bytes, and in a chained log the whole `,"chain":"<hex>"}` member of the last line.
+        let count = Int(min(byteCount, 96))
+        var bytes = [UInt8](repeating: 0, count: count)
+        if count > 0 {
+            try bytes.withUnsafeMutableBytes { try CheckpointReader.readFully(fd, into: $0.baseAddress!, count: count, at: byteCount - Int64(count)) }
+        }
+        guard bytes.suffix(tail.count).elementsEqual(tail) else {
+            throw CheckpointError("the log's first \(byteCount) bytes no longer end as they did when the state was saved (edited or replaced)")
+        }
+        if chain.lastLine == lineCount, let head = chain.head {
+            let member = Array(#","chain":""#.utf8) + Array(head.hex.utf8) + Array("\"}\n".utf8)
+            guard bytes.count >= member.count, bytes.suffix(member.count).elementsEqual(member) else {
+                throw CheckpointError("the chain value of the log's line \(lineCount) is not the one saved (the log was edited and sealed again)")
+            }
+        }
+        guard try Self.fingerprint(fd: fd, upTo: byteCount) == fingerprint else {
+            throw CheckpointError("the log's first \(byteCount) bytes changed since the state was saved (edited or replaced)")
+        }
+    }
+
+    /// A SHA-256 over the length of the log's first `offset` bytes, their first and last 64 KiB
+    /// and 256 windows of 4 KiB spread evenly over them (overlaps hashed once), as a replay
+    /// checkpoint takes it: truncation, a rewrite, or an edit that moves bytes or falls in a
+    /// window (the last line always does) is seen.
+    static func fingerprint(fd: Int32, upTo offset: Int64) throws -> [UInt8] {
+        var hasher = SHA256()
+        withUnsafeBytes(of: offset.littleEndian) { hasher.update($0) }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        func hash(at start: Int64, count: Int64) throws {
+            var done: Int64 = 0
+            while done < count {
+                let n = Int(min(count - done, Int64(buffer.count)))
+                try buffer.withUnsafeMutableBytes { try CheckpointReader.readFully(fd, into: $0.baseAddress!, count: n, at: start + done) }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                done += Int64(n)
+            }
+        }
+        let windows: Int64 = 256
+        var ranges = [(Int64(0), Int64(64 << 10)), (max(offset - (64 << 10), 0), Int64(64 << 10))]
+        for k in 0..<windows { ranges.append((offset / windows * k, Int64(4 << 10))) }
+        ranges.sort { $0.0 < $1.0 }
+        var (start, end) = (Int64(0), Int64(0))
+        for (from, count) in ranges {
+            if from > end {
+                try hash(at: start, count: end - start)
+                start = from
+            }
+            end = max(end, min(from + count, offset))
+        }
+        try hash(at: start, count: end - start)
+        return hasher.finalize().bytes
+    }
+}
