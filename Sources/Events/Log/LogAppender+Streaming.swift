@@ -60,54 +60,61 @@ extension LogAppender {
 
 /// The lines of a streamed append (see ``LogAppender/append(streaming:)``), written to the end
 /// of the log a piece at a time.
+///
+/// The calling thread completes the lines (the chain) and gathers them into pieces; a second
+/// thread hashes each piece into the batch's SHA-256 and writes it, in order, while the next
+/// piece is gathered. At most ``pieceCount`` pieces exist at a time.
 package final class StreamedBatch {
     /// The `recorded` value (a JSON string) the append stamps: a line without `recorded` gets
     /// `,"recorded":` and this as its last member, as ``LogAppender/append(batch:)`` writes it.
     package let stamp: [UInt8]
     /// Lines handed in so far.
     package private(set) var lineCount = 0
-    /// Bytes of the batch so far (written or waiting in the piece).
-    package var byteCount: Int64 { written + Int64(count) }
-    /// Why writing failed, if it did (later lines are then dropped; the append is rolled back).
-    package private(set) var failure: LogFileError?
+    /// Bytes of the batch so far (written, on their way, or in the piece being gathered).
+    package var byteCount: Int64 { submitted + Int64(count) }
 
-    /// Bytes gathered before a piece is written.
+    /// Bytes gathered before a piece is handed on.
     package static let pieceSize = 1 << 20
+    /// Pieces in memory at most: one being gathered, the others being hashed and written.
+    static let pieceCount = 3
 
     fileprivate var sealer: ChainSealer
-    private let fd: Int32
     private let path: String
     private let logLength: Int64
+    /// The piece being gathered, and how much of it is used.
     private var buffer: UnsafeMutableRawBufferPointer
     private var count = 0
-    private var written: Int64 = 0
-    private var hasher = SHA256()
+    /// Bytes handed to the writer.
+    private var submitted: Int64 = 0
     private var markerWritten = false
+    private var failed = false
+    private let writer: PieceWriter
 
     fileprivate init(fd: Int32, path: String, logLength: Int64, sealer: ChainSealer, stamp: [UInt8]) {
-        self.fd = fd
         self.path = path
         self.logLength = logLength
         self.sealer = sealer
         self.stamp = stamp
-        buffer = .allocate(byteCount: Self.pieceSize, alignment: 16)
+        let writer = PieceWriter(fd: fd, path: path, offset: logLength, pieceSize: Self.pieceSize, pieceCount: Self.pieceCount)
+        buffer = writer.takeFreePiece()
+        self.writer = writer
     }
 
-    fileprivate func deallocate() { buffer.deallocate() }
+    /// Stops the writer (if it runs) and frees the pieces.
+    fileprivate func deallocate() {
+        _ = writer.close()
+        writer.deallocate()
+    }
 
     /// Adds a line (without its newline): a JSON object, checked by the caller, that carries no
     /// `chain` member. When the log is chained its chain member is added as its last member.
     package func append(line: UnsafeRawBufferPointer) {
-        guard failure == nil else { return }
+        guard !failed else { return }
         let brace = JSONLineEdit.closingBrace(of: line)
         let needed = line.count + ChainMember.length + 1
         if count + needed > buffer.count {
             flush()
-            if needed > buffer.count {
-                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: needed, alignment: 16)
-                buffer.deallocate()
-                buffer = bigger
-            }
+            if needed > buffer.count { buffer = writer.enlarge(buffer, to: needed) }
         }
         let base = buffer.baseAddress!
         if let value = sealer.seal(body: UnsafeRawBufferPointer(rebasing: line[..<brace])) {
@@ -123,36 +130,34 @@ package final class StreamedBatch {
         lineCount += 1
     }
 
-    /// Writes the gathered piece (after the open marker, before the first piece); a failure is kept in ``failure``.
+    /// Hands the gathered piece to the writer (after writing the open marker and starting the
+    /// writer, before the first piece) and takes a free one.
     private func flush() {
-        guard failure == nil, count > 0 else { return }
-        do throws(LogFileError) {
-            if !markerWritten {
+        guard !failed, count > 0 else { return }
+        if !markerWritten {
+            do {
                 try PendingAppend.openBatch(logLength: logLength).write(forLog: path)
-                markerWritten = true
-                if CrashPoint.afterBatchBytes == 0 { CrashPoint.crash() }
+            } catch {
+                writer.fail(error)
+                failed = true
+                count = 0
+                return
             }
-            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            hasher.update(piece)
-            var start = 0
-            if let crashPoint = CrashPoint.afterBatchBytes, Int64(crashPoint) >= written, Int64(crashPoint) < written + Int64(count) {
-                // Write exactly up to the crash point, then die there.
-                start = Int(Int64(crashPoint) - written)
-                try LockedLogFile.write(fd: fd, path: path, UnsafeRawBufferPointer(rebasing: piece[0..<start]), at: logLength + written)
-                CrashPoint.crash()
-            }
-            try LockedLogFile.write(fd: fd, path: path, UnsafeRawBufferPointer(rebasing: piece[start...]), at: logLength + written + Int64(start))
-            written += Int64(count)
-            count = 0
-        } catch {
-            failure = error
-            count = 0
+            markerWritten = true
+            if CrashPoint.afterBatchBytes == 0 { CrashPoint.crash() }
+            writer.start()
         }
+        writer.submit(buffer, count: count)
+        submitted += Int64(count)
+        count = 0
+        buffer = writer.takeFreePiece()
+        if writer.hasFailed { failed = true }
     }
 
     /// Flushes the batch, seals the marker with the batch's length, line count and digest, and removes it.
     fileprivate func finish(_ file: borrowing LockedLogFile) throws(LogFileError) {
         flush()
+        let (written, digest, failure) = writer.close()
         if let failure {
             try rollBack(file)
             throw failure
@@ -161,7 +166,7 @@ package final class StreamedBatch {
         do {
             try file.sync()
             if CrashPoint.beforeSealingMarker { CrashPoint.crash() }
-            try PendingAppend(logLength: logLength, batchLength: written, lineCount: lineCount, batchDigest: hasher.finalize())
+            try PendingAppend(logLength: logLength, batchLength: written, lineCount: lineCount, batchDigest: digest)
                 .write(forLog: path)
         } catch {
             try rollBack(file)
@@ -173,14 +178,130 @@ package final class StreamedBatch {
         try? PendingAppend.remove(forLog: path)
     }
 
-    /// Cuts the log back to its length before the batch and removes the marker (should that
-    /// fail, the open marker stays, and the next writer rolls back).
+    /// Stops the writer, cuts the log back to its length before the batch and removes the marker
+    /// (should that fail, the open marker stays, and the next writer rolls back).
     fileprivate func rollBack(_ file: borrowing LockedLogFile) throws(LogFileError) {
         count = 0
+        _ = writer.close()
         guard markerWritten else { return }
         try file.truncate(to: logLength)
         try file.sync()
         try PendingAppend.remove(forLog: path)
         markerWritten = false
+    }
+}
+
+/// The thread that hashes and writes a streamed batch's pieces, in the order they come.
+///
+/// `@unchecked Sendable`: the queue, the free pieces and the failure are touched only under
+/// `monitor`; the hasher and the write position only by the writing thread until ``close()``
+/// has joined it.
+private final class PieceWriter: @unchecked Sendable {
+    private let fd: Int32
+    private let path: String
+    private let offset: Int64
+    private let monitor = Monitor()
+    private var queue: [(piece: UnsafeMutableRawBufferPointer, count: Int)] = []
+    private var free: [UnsafeMutableRawBufferPointer] = []
+    private var all: [UnsafeMutableRawBufferPointer] = []
+    private var closing = false
+    private var failure: LogFileError?
+    private var thread: WorkerThread?
+    private var hasher = SHA256()
+    private var written: Int64 = 0
+
+    init(fd: Int32, path: String, offset: Int64, pieceSize: Int, pieceCount: Int) {
+        self.fd = fd
+        self.path = path
+        self.offset = offset
+        for _ in 0..<pieceCount { free.append(.allocate(byteCount: pieceSize, alignment: 16)) }
+        all = free
+    }
+
+    func deallocate() {
+        for piece in all { piece.deallocate() }
+        all = []
+        free = []
+    }
+
+    var hasFailed: Bool { monitor.locked { failure != nil } }
+
+    func fail(_ error: LogFileError) { monitor.locked { if failure == nil { failure = error } } }
+
+    /// A free piece, waiting for the writer to return one when none is.
+    func takeFreePiece() -> UnsafeMutableRawBufferPointer {
+        monitor.locked {
+            while free.isEmpty { monitor.wait() }
+            return free.removeLast()
+        }
+    }
+
+    /// `piece` (empty, taken by the caller) replaced by one of at least `size` bytes.
+    func enlarge(_ piece: UnsafeMutableRawBufferPointer, to size: Int) -> UnsafeMutableRawBufferPointer {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        monitor.locked {
+            all.removeAll { $0.baseAddress == piece.baseAddress }
+            all.append(bigger)
+        }
+        piece.deallocate()
+        return bigger
+    }
+
+    func start() {
+        thread = WorkerThread { [self] in run() }
+    }
+
+    func submit(_ piece: UnsafeMutableRawBufferPointer, count: Int) {
+        monitor.locked {
+            queue.append((piece, count))
+            monitor.broadcast()
+        }
+    }
+
+    /// Waits for every piece to be written and stops the thread; returns the bytes written, their
+    /// SHA-256 and the first failure.
+    func close() -> (written: Int64, digest: SHA256.Digest, failure: LogFileError?) {
+        monitor.locked {
+            closing = true
+            monitor.broadcast()
+        }
+        thread?.join()
+        thread = nil
+        return (written, hasher.finalize(), monitor.locked { failure })
+    }
+
+    private func run() {
+        while true {
+            let next: (piece: UnsafeMutableRawBufferPointer, count: Int)? = monitor.locked {
+                while queue.isEmpty && !closing { monitor.wait() }
+                return queue.isEmpty ? nil : queue.removeFirst()
+            }
+            guard let (piece, count) = next.map({ ($0.piece, $0.count) }) else { return }
+            if !hasFailed {
+                do throws(LogFileError) {
+                    try write(UnsafeRawBufferPointer(rebasing: piece[0..<count]))
+                } catch {
+                    fail(error)
+                }
+            }
+            monitor.locked {
+                free.append(piece)
+                monitor.broadcast()
+            }
+        }
+    }
+
+    /// Hashes and writes one piece; kills the process at the crash point if it falls in it.
+    private func write(_ bytes: UnsafeRawBufferPointer) throws(LogFileError) {
+        hasher.update(bytes)
+        var start = 0
+        if let crashPoint = CrashPoint.afterBatchBytes.map(Int64.init), crashPoint >= written, crashPoint < written + Int64(bytes.count) {
+            // Write exactly up to the crash point, then die there.
+            start = Int(crashPoint - written)
+            try LockedLogFile.write(fd: fd, path: path, UnsafeRawBufferPointer(rebasing: bytes[0..<start]), at: offset + written)
+            CrashPoint.crash()
+        }
+        try LockedLogFile.write(fd: fd, path: path, UnsafeRawBufferPointer(rebasing: bytes[start...]), at: offset + written + Int64(start))
+        written += Int64(bytes.count)
     }
 }

@@ -151,6 +151,8 @@ public struct Importer: Sendable {
         case .invalidLog(_, let problems, let count):
             let first = problems.prefix(3).map { $0.formatted(file: path) }.joined(separator: "; ")
             return .log(path: path, message: "the log has \(count) problems (\(first)); nothing was imported. Run 'ledger-cli verify \(path)'")
+        case .file(let problem) where problem.path == path:
+            return .log(path: path, message: problem.message + "; nothing was imported")
         default:
             return .log(path: path, message: error.description)
         }
