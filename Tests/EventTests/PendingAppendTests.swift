@@ -221,3 +221,28 @@ private func lines(_ text: String) -> [[UInt8]] { text.split(separator: "\n").ma
     #expect(try dir.read("events.jsonl") == Array(sound.utf8))
     #expect(try dir.listing() == ["events.jsonl"])
 }
+
+@Test func aStreamedLineLongerThanAPieceIsWrittenWhole() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let streamed = try dir.write("streamed.jsonl", [UInt8]())
+    let plain = try dir.write("plain.jsonl", [UInt8]())
+    // A short line, one of 1.5 MiB (an unknown member, kept as it is), and a short one again.
+    let note = "," + #""note":""# + String(repeating: "x", count: 3 << 19) + #"""#
+    var lines = lines(log(acceptedAssignedClosed("L1", prefix: "l")))
+    lines[1] = Array(lines[1].dropLast()) + Array(note.utf8) + [UInt8(ascii: "}")]
+    var appender = LogAppender(path: plain)
+    appender.clock = { fixedNow }
+    let expected = try appender.append(batch: lines.flatMap { $0 + [0x0A] })
+    appender.path = streamed
+    let report = try appender.append(streaming: { _, batch in
+        for line in lines {
+            let stamped = Array(line.dropLast()) + Array(#","recorded":"#.utf8) + batch.stamp + [UInt8(ascii: "}")]
+            stamped.withUnsafeBytes { batch.append(line: $0) }
+        }
+        return true
+    })
+    #expect(report?.byteCount == expected.byteCount && report?.chainHead == expected.chainHead)
+    #expect(try dir.read("streamed.jsonl") == dir.read("plain.jsonl"))
+    #expect(try dir.read("streamed.jsonl").count > StreamedBatch.pieceSize)
+}
