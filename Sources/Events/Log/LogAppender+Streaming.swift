@@ -52,8 +52,8 @@ extension LogAppender {
             return nil
         }
         do { try batch.finish(file) } catch { throw .file(error) }
-        return AppendReport(eventCount: batch.lineCount, firstLine: existing.lineCount + 1, byteCount: Int(batch.byteCount),
-                            logEventCount: existing.eventCount + batch.lineCount, chainHead: batch.sealer.head,
+        return AppendReport(eventCount: batch.lineCount, firstLine: existing.lineCount + 1, byteCount: Int(batch.writtenByteCount),
+                            logEventCount: existing.eventCount + batch.lineCount, chainHead: batch.chainHead,
                             interruptedAppend: settled)
     }
 }
@@ -61,30 +61,35 @@ extension LogAppender {
 /// The lines of a streamed append (see ``LogAppender/append(streaming:)``), written to the end
 /// of the log a piece at a time.
 ///
-/// The calling thread completes the lines (the chain) and gathers them into pieces; a second
-/// thread hashes each piece into the batch's SHA-256 and writes it, in order, while the next
-/// piece is gathered. At most ``pieceCount`` pieces exist at a time.
+/// The calling thread gathers the lines into pieces; a second thread seals each piece's lines
+/// into the hash chain, hashes the piece into the batch's SHA-256 and writes it, in order, while
+/// the next piece is gathered. At most ``pieceCount`` pieces exist at a time.
 package final class StreamedBatch {
     /// The `recorded` value (a JSON string) the append stamps: a line without `recorded` gets
     /// `,"recorded":` and this as its last member, as ``LogAppender/append(batch:)`` writes it.
     package let stamp: [UInt8]
     /// Lines handed in so far.
     package private(set) var lineCount = 0
-    /// Bytes of the batch so far (written, on their way, or in the piece being gathered).
+    /// Bytes handed in so far, newlines included (the chain members the writer adds not counted).
     package var byteCount: Int64 { submitted + Int64(count) }
+    /// Bytes written to the log, once the batch is finished.
+    fileprivate private(set) var writtenByteCount: Int64 = 0
+    /// The log's chain head once the batch is finished (`nil` when the log is not chained).
+    fileprivate private(set) var chainHead: SHA256.Digest?
 
     /// Bytes gathered before a piece is handed on.
     package static let pieceSize = 1 << 20
     /// Pieces in memory at most: one being gathered, the others being hashed and written.
     static let pieceCount = 3
 
-    fileprivate var sealer: ChainSealer
     private let path: String
     private let logLength: Int64
     /// The piece being gathered, and how much of it is used.
     private var buffer: UnsafeMutableRawBufferPointer
     private var count = 0
-    /// Bytes handed to the writer.
+    /// Lines in the piece being gathered.
+    private var pieceLines = 0
+    /// Bytes handed to the writer, as gathered (before the chain members are added).
     private var submitted: Int64 = 0
     private var markerWritten = false
     private var failed = false
@@ -93,9 +98,9 @@ package final class StreamedBatch {
     fileprivate init(fd: Int32, path: String, logLength: Int64, sealer: ChainSealer, stamp: [UInt8]) {
         self.path = path
         self.logLength = logLength
-        self.sealer = sealer
         self.stamp = stamp
-        let writer = PieceWriter(fd: fd, path: path, offset: logLength, pieceSize: Self.pieceSize, pieceCount: Self.pieceCount)
+        let writer = PieceWriter(fd: fd, path: path, offset: logLength, sealer: sealer, pieceSize: Self.pieceSize,
+                                 pieceCount: Self.pieceCount)
         buffer = writer.takeFreePiece()
         self.writer = writer
     }
@@ -106,28 +111,23 @@ package final class StreamedBatch {
         writer.deallocate()
     }
 
-    /// Adds a line (without its newline): a JSON object, checked by the caller, that carries no
-    /// `chain` member. When the log is chained its chain member is added as its last member.
+    /// Adds a line (without its newline; it holds none): a JSON object, checked by the caller,
+    /// that carries no `chain` member. When the log is chained the writer adds its chain member
+    /// as its last member.
     package func append(line: UnsafeRawBufferPointer) {
         guard !failed else { return }
-        let brace = JSONLineEdit.closingBrace(of: line)
-        let needed = line.count + ChainMember.length + 1
+        let needed = line.count + 1
         if count + needed > buffer.count {
             flush()
             if needed > buffer.count { buffer = writer.enlarge(buffer, to: needed) }
         }
         let base = buffer.baseAddress!
-        if let value = sealer.seal(body: UnsafeRawBufferPointer(rebasing: line[..<brace])) {
-            if brace > 0 { (base + count).copyMemory(from: line.baseAddress!, byteCount: brace) }
-            count += brace
-            count += ChainMember.write(value: value, to: base + count)
-        } else {
-            (base + count).copyMemory(from: line.baseAddress!, byteCount: line.count)
-            count += line.count
-        }
+        if let from = line.baseAddress { (base + count).copyMemory(from: from, byteCount: line.count) }
+        count += line.count
         base.storeBytes(of: 0x0A, toByteOffset: count, as: UInt8.self)
         count += 1
         lineCount += 1
+        pieceLines += 1
     }
 
     /// Hands the gathered piece to the writer (after writing the open marker and starting the
@@ -147,9 +147,10 @@ package final class StreamedBatch {
             if CrashPoint.afterBatchBytes == 0 { CrashPoint.crash() }
             writer.start()
         }
-        writer.submit(buffer, count: count)
+        writer.submit(buffer, count: count, lines: pieceLines)
         submitted += Int64(count)
         count = 0
+        pieceLines = 0
         buffer = writer.takeFreePiece()
         if writer.hasFailed { failed = true }
     }
@@ -157,7 +158,9 @@ package final class StreamedBatch {
     /// Flushes the batch, seals the marker with the batch's length, line count and digest, and removes it.
     fileprivate func finish(_ file: borrowing LockedLogFile) throws(LogFileError) {
         flush()
-        let (written, digest, failure) = writer.close()
+        let (written, digest, head, failure) = writer.close()
+        writtenByteCount = written
+        chainHead = head
         if let failure {
             try rollBack(file)
             throw failure
@@ -201,7 +204,7 @@ private final class PieceWriter: @unchecked Sendable {
     private let path: String
     private let offset: Int64
     private let monitor = Monitor()
-    private var queue: [(piece: UnsafeMutableRawBufferPointer, count: Int)] = []
+    private var queue: [(piece: UnsafeMutableRawBufferPointer, count: Int, lines: Int)] = []
     private var free: [UnsafeMutableRawBufferPointer] = []
     private var all: [UnsafeMutableRawBufferPointer] = []
     private var closing = false
@@ -209,16 +212,22 @@ private final class PieceWriter: @unchecked Sendable {
     private var thread: WorkerThread?
     private var hasher = SHA256()
     private var written: Int64 = 0
+    /// Seals lines into the chain (when the log is chained), on the writing thread.
+    private var sealer: ChainSealer
+    /// Where a piece's lines are sealed (the writing thread's).
+    private var sealed = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
-    init(fd: Int32, path: String, offset: Int64, pieceSize: Int, pieceCount: Int) {
+    init(fd: Int32, path: String, offset: Int64, sealer: ChainSealer, pieceSize: Int, pieceCount: Int) {
         self.fd = fd
         self.path = path
         self.offset = offset
+        self.sealer = sealer
         for _ in 0..<pieceCount { free.append(.allocate(byteCount: pieceSize, alignment: 16)) }
         all = free
     }
 
     func deallocate() {
+        sealed.deallocate()
         for piece in all { piece.deallocate() }
         all = []
         free = []
@@ -251,35 +260,35 @@ private final class PieceWriter: @unchecked Sendable {
         thread = WorkerThread { [self] in run() }
     }
 
-    func submit(_ piece: UnsafeMutableRawBufferPointer, count: Int) {
+    func submit(_ piece: UnsafeMutableRawBufferPointer, count: Int, lines: Int) {
         monitor.locked {
-            queue.append((piece, count))
+            queue.append((piece, count, lines))
             monitor.broadcast()
         }
     }
 
     /// Waits for every piece to be written and stops the thread; returns the bytes written, their
-    /// SHA-256 and the first failure.
-    func close() -> (written: Int64, digest: SHA256.Digest, failure: LogFileError?) {
+    /// SHA-256, the chain head and the first failure.
+    func close() -> (written: Int64, digest: SHA256.Digest, head: SHA256.Digest?, failure: LogFileError?) {
         monitor.locked {
             closing = true
             monitor.broadcast()
         }
         thread?.join()
         thread = nil
-        return (written, hasher.finalize(), monitor.locked { failure })
+        return (written, hasher.finalize(), sealer.head, monitor.locked { failure })
     }
 
     private func run() {
         while true {
-            let next: (piece: UnsafeMutableRawBufferPointer, count: Int)? = monitor.locked {
+            let next: (piece: UnsafeMutableRawBufferPointer, count: Int, lines: Int)? = monitor.locked {
                 while queue.isEmpty && !closing { monitor.wait() }
                 return queue.isEmpty ? nil : queue.removeFirst()
             }
-            guard let (piece, count) = next.map({ ($0.piece, $0.count) }) else { return }
+            guard let (piece, count, lines) = next.map({ ($0.piece, $0.count, $0.lines) }) else { return }
             if !hasFailed {
                 do throws(LogFileError) {
-                    try write(UnsafeRawBufferPointer(rebasing: piece[0..<count]))
+                    try write(seal(UnsafeRawBufferPointer(rebasing: piece[0..<count]), lines: lines))
                 } catch {
                     fail(error)
                 }
@@ -289,6 +298,35 @@ private final class PieceWriter: @unchecked Sendable {
                 monitor.broadcast()
             }
         }
+    }
+
+    /// The piece's `lines` lines (each ending in a newline) with their chain members added, or the
+    /// piece itself when the log is not chained.
+    private func seal(_ piece: UnsafeRawBufferPointer, lines: Int) -> UnsafeRawBufferPointer {
+        guard sealer.isSealing else { return piece }
+        let needed = piece.count + lines * ChainMember.length
+        if sealed.count < needed {
+            sealed.deallocate()
+            sealed = .allocate(byteCount: max(needed, sealed.count * 2), alignment: 16)
+        }
+        let out = sealed.baseAddress!
+        var o = 0
+        var start = 0
+        let base = piece.baseAddress!
+        while start < piece.count {
+            let newline = memchr(base + start, 0x0A, piece.count - start).map { base.distance(to: UnsafeRawPointer($0)) }
+                ?? piece.count
+            let line = UnsafeRawBufferPointer(rebasing: piece[start..<newline])
+            let brace = max(0, JSONLineEdit.closingBrace(of: line))
+            let value = sealer.seal(body: UnsafeRawBufferPointer(rebasing: line[..<brace]))!
+            (out + o).copyMemory(from: base + start, byteCount: brace)
+            o += brace
+            o += ChainMember.write(value: value, to: out + o)
+            out.storeBytes(of: 0x0A, toByteOffset: o, as: UInt8.self)
+            o += 1
+            start = newline + 1
+        }
+        return UnsafeRawBufferPointer(start: out, count: o)
     }
 
     /// Hashes and writes one piece; kills the process at the crash point if it falls in it.
