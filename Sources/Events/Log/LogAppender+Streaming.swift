@@ -194,10 +194,11 @@ package final class StreamedBatch {
     }
 }
 
-/// The thread that hashes and writes a streamed batch's pieces, in the order they come.
+/// The thread that seals (the chain), hashes and writes a streamed batch's pieces, in the order
+/// they come.
 ///
 /// `@unchecked Sendable`: the queue, the free pieces and the failure are touched only under
-/// `monitor`; the hasher and the write position only by the writing thread until ``close()``
+/// `monitor`; the sealer, the hasher and the write position only by the writing thread until ``close()``
 /// has joined it.
 private final class PieceWriter: @unchecked Sendable {
     private let fd: Int32
