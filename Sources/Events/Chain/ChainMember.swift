@@ -69,6 +69,23 @@ enum ChainMember {
         return value
     }
 
+    /// Writes the ending `,"chain":"<value in lowercase hex>"}` at `out` (room for ``length``
+    /// bytes); returns ``length``.
+    static func write(value: SHA256.Digest, to out: UnsafeMutableRawPointer) -> Int {
+        out.copyMemory(from: opening.utf8Start, byteCount: opening.utf8CodeUnitCount)
+        let hex: StaticString = "0123456789abcdef"
+        let digits = hex.utf8Start
+        value.withUnsafeBytes { bytes in
+            for (i, byte) in bytes.enumerated() {
+                out.storeBytes(of: digits[Int(byte >> 4)], toByteOffset: 10 + 2 * i, as: UInt8.self)
+                out.storeBytes(of: digits[Int(byte & 15)], toByteOffset: 11 + 2 * i, as: UInt8.self)
+            }
+        }
+        out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: length - 2, as: UInt8.self)
+        out.storeBytes(of: UInt8(ascii: "}"), toByteOffset: length - 1, as: UInt8.self)
+        return length
+    }
+
     /// Removes the `chain` member that starts at `memberStart` (with its separating comma), as
     /// a line copied from another log carries one; `nil` if the line does not scan.
     static func removing(memberAt memberStart: Int, from line: [UInt8]) -> [UInt8]? {

@@ -57,6 +57,18 @@ struct ChainSealer: LineSealer {
         }
     }
 
+    /// Whether new lines get a chain member (known after ``prepare(lineCount:byteCount:)``).
+    var isSealing: Bool { sealing }
+
+    /// The chain value of a new line whose bytes before its closing brace are `body` (it carries
+    /// no `chain` member), when new lines are chained; moves the chain on to it.
+    mutating func seal(body: UnsafeRawBufferPointer) -> SHA256.Digest? {
+        guard sealing else { return nil }
+        previous = HashChain.link(previous: previous, body: body)
+        head = previous
+        return previous
+    }
+
     mutating func seal(line: inout [UInt8], chainMemberStart: Int?) {
         if let start = chainMemberStart, let stripped = ChainMember.removing(memberAt: start, from: line) {
             line = stripped

@@ -278,6 +278,9 @@ public struct LogAppender: Sendable {
 /// batch's length or more: after the batch is flushed, before the marker is removed).
 enum CrashPoint {
     static let afterBatchBytes: Int? = getenv("TICKET_LEDGER_CRASH_AFTER_BATCH_BYTES").flatMap { Int(String(cString: $0)) }
+    /// `TICKET_LEDGER_CRASH_BEFORE_SEALING_MARKER=1`: a streamed append (``LogAppender/append(streaming:)``)
+    /// kills the process once the whole batch is written and flushed, while its marker is still open.
+    static let beforeSealingMarker = getenv("TICKET_LEDGER_CRASH_BEFORE_SEALING_MARKER").map { String(cString: $0) == "1" } ?? false
 
     static func crash() -> Never {
         kill(getpid(), SIGKILL)

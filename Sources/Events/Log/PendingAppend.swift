@@ -21,6 +21,13 @@ import Darwin
 /// (flushed before the log is cut back) and the log ends where it ended before the batch.
 /// Readers (``LogSnapshot``) take a shared lock for a moment to learn how much of the log is
 /// settled and read only that; `verify` reports an unsettled batch as a problem.
+///
+/// A batch streamed to the log as it is made (an import) has no length or digest before its
+/// first byte is written. Its marker is first written *open* (format 2: only the log's length
+/// before the batch); once every byte is written and flushed, the marker is rewritten durably
+/// as an ordinary one (format 1: length, line count, digest), and then removed. An open marker
+/// found at settle time always means the append was never acknowledged: it is rolled back,
+/// whatever the log holds after it.
 public struct PendingAppend: Sendable, Equatable {
     /// The log's length in bytes before the batch.
     public var logLength: Int64
@@ -30,6 +37,10 @@ public struct PendingAppend: Sendable, Equatable {
     public var lineCount: Int
     /// SHA-256 of the batch's bytes, as written.
     public var batchDigest: SHA256.Digest
+    /// Whether this is the marker of a streamed batch still being written (its length, line
+    /// count and digest are not known: they are 0, 0 and the digest of no bytes). It is always
+    /// rolled back.
+    public var isOpen = false
 
     public init(logLength: Int64, batchLength: Int64, lineCount: Int, batchDigest: SHA256.Digest) {
         self.logLength = logLength
@@ -38,22 +49,40 @@ public struct PendingAppend: Sendable, Equatable {
         self.batchDigest = batchDigest
     }
 
+    /// The marker of a streamed batch about to be written after the log's first `logLength` bytes.
+    public static func openBatch(logLength: Int64) -> PendingAppend {
+        var pending = PendingAppend(logLength: logLength, batchLength: 0, lineCount: 0, batchDigest: SHA256.hash([UInt8]()))
+        pending.isOpen = true
+        return pending
+    }
+
     /// The marker's path for the log at `path`.
     public static func markerPath(forLog path: String) -> String { path + ".pending" }
 
     static let magic = "ticket-ledger pending-append 1"
+    /// Format 2: an open streamed batch, `ticket-ledger pending-append 2 open <log length>`.
+    static let openMagic = "ticket-ledger pending-append 2 open"
 
-    /// The marker's text: the magic, the four values, and a SHA-256 of everything before it, so
-    /// that a damaged marker is told from a sound one.
+    /// The marker's text: the magic, the four values (an open marker: the log's length), and a
+    /// SHA-256 of everything before it, so that a damaged marker is told from a sound one.
     var text: String {
-        let body = "\(Self.magic) \(logLength) \(batchLength) \(lineCount) \(batchDigest.hex)"
+        let body = isOpen ? "\(Self.openMagic) \(logLength)"
+                          : "\(Self.magic) \(logLength) \(batchLength) \(lineCount) \(batchDigest.hex)"
         return body + " " + SHA256.hash(Array(body.utf8)).hex + "\n"
     }
 
-    /// Parses a marker's text; `nil` when it is not exactly a sound marker.
+    /// Parses a marker's text (format 1, or format 2: open); `nil` when it is not exactly a sound marker.
     init?(text bytes: [UInt8]) {
         guard bytes.count < 512, bytes.last == 0x0A, let text = String(validating: bytes.dropLast(), as: UTF8.self) else { return nil }
         let fields = text.split(separator: " ", omittingEmptySubsequences: false)
+        if fields.count == 6, fields[0] == "ticket-ledger", fields[1] == "pending-append", fields[2] == "2", fields[3] == "open" {
+            let body = fields[0..<5].joined(separator: " ")
+            guard let checksum = SHA256.Digest(hex: fields[5]), SHA256.hash(Array(body.utf8)) == checksum,
+                  let logLength = Int64(fields[4]), logLength >= 0, String(logLength) == fields[4]
+            else { return nil }
+            self = .openBatch(logLength: logLength)
+            return
+        }
         guard fields.count == 8, fields[0] == "ticket-ledger", fields[1] == "pending-append", fields[2] == "1",
               let checksum = SHA256.Digest(hex: fields[7])
         else { return nil }
@@ -183,8 +212,9 @@ public struct PendingAppend: Sendable, Equatable {
     }
 
     /// Whether the file, `length` bytes long, holds the whole batch with the recorded digest.
+    /// An open marker's batch is never complete.
     func isComplete(in fd: Int32, path: String, length: Int64) throws(LogFileError) -> Bool {
-        guard length >= logLength + batchLength else { return false }
+        guard !isOpen, length >= logLength + batchLength else { return false }
         var hasher = SHA256()
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
@@ -253,6 +283,10 @@ public struct LogSnapshot: Sendable, Equatable {
     /// The warning a reader prints when an interrupted batch was left out, or `nil`.
     public func warning(path: String) -> String? {
         guard let pending = interrupted else { return nil }
+        if pending.isOpen {
+            return "\(path): a streamed append (an import) was interrupted before it finished; "
+                + "the \(groupedThousands(Int(interruptedByteCount))) bytes it wrote are left out"
+        }
         return "\(path): an append of \(groupedThousands(pending.lineCount)) \(pending.lineCount == 1 ? "line" : "lines") was "
             + "interrupted; the \(groupedThousands(Int(interruptedByteCount))) bytes it wrote are left out"
     }

@@ -43,6 +43,7 @@ public enum EventProblem: Error, Sendable, Equatable {
     case chainRequired(chainStart: Int?)
     /// An append was interrupted: its batch of `lineCount` lines was not written in full, and
     /// the `byteCount` bytes it left from this line on are not part of the log (see ``PendingAppend``).
+    /// `lineCount` is 0 for a streamed batch interrupted while its marker was open (its size was not yet known).
     case interruptedAppend(lineCount: Int, byteCount: Int64)
 
     /// A one-line, human-readable explanation (without the `file:line:` prefix).
@@ -94,6 +95,8 @@ public enum EventProblem: Error, Sendable, Equatable {
             return "a hash chain is required from the first line, but \(unchained) none (the chain starts at line \(start))"
         case .chainRequired(nil):
             return "a hash chain is required, but no line of the log carries one"
+        case .interruptedAppend(0, let bytes):
+            return "a streamed append (an import) was interrupted here before it finished: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log"
         case .interruptedAppend(let lines, let bytes):
             return "an append of \(groupedThousands(lines)) \(lines == 1 ? "line" : "lines") was interrupted here: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log"
         }

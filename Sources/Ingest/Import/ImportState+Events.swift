@@ -11,16 +11,8 @@ extension ImportState {
         var emitter = Emitter(writer: LineWriter(offsetSeconds: mapping.offsetSeconds, ratingTextField: mapping.ratingTextField),
                               logHasEvents: verifier.eventCount > 0)
         defer { emitter.deallocate() }
-        if case .batch(var batch, var rows) = sink {
-            // Room for the whole batch at once: growing it by doubling would copy it, holding the
-            // old and the new array (1.5 times the batch) at the peak. Pages never written are not
-            // resident, so a generous guess per event costs address space, not memory.
-            sink = .none
-            let eventCount = events.count + (spill?.eventCount ?? 0)
-            batch.reserveCapacity(eventCount * 512)
-            rows.reserveCapacity(eventCount)
-            sink = .batch(batch, rows)
-        }
+        // Appended lines get the append's `recorded` stamp before they are checked, as the appender would add it.
+        if case .stream(let batch) = sink { emitter.writer.stamp = batch.stamp }
         if let spill {
             try spill.write(&events)
             for partition in 0..<spill.partitionCount {
@@ -128,11 +120,12 @@ extension ImportState {
             switch sink {
             case .none: break
             case .file(let file): file.write(bytes)
-            case .batch(var batch, var rows):
-                sink = .none  // keep the arrays uniquely referenced while they grow
-                batch.append(contentsOf: bytes)
-                rows.append(contentsOf: e.rows)
-                sink = .batch(batch, rows)
+            case .stream(let batch):
+                var lineStart = 0
+                for i in 0..<bytes.count where bytes[i] == 0x0A {
+                    batch.append(line: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[lineStart..<i]))
+                    lineStart = i + 1
+                }
             }
         }
     }
@@ -200,6 +193,9 @@ struct LineBuffer {
 struct LineWriter {
     let offsetSeconds: Int32
     let ratingTextField: [UInt8]?
+    /// The `recorded` value (JSON) of an append, for events without a recorded time; `nil`: such
+    /// events are written without `recorded`.
+    var stamp: [UInt8]?
     /// The last day converted to a civil date (timestamps of a ticket are mostly on few days).
     private var cachedDay: Int64 = .min
     private var cachedDate = CivilDate(year: 1970, month: 1, day: 1)
@@ -371,6 +367,11 @@ struct LineWriter {
                 texts.withBytes(of: e.ratingText) { Self.string(&out, $0) }
             }
         case .skip: break
+        }
+        if e.recorded == .min, let stamp {
+            // Where the appender puts it: the last member.
+            out.append(#","recorded":"#)
+            stamp.withUnsafeBytes { out.append($0) }
         }
         out.ensure(1)
         out.put(0x7D)

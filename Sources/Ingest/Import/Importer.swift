@@ -7,8 +7,8 @@ import Events
 
 /// Imports a platform's CSV export into a log: reads the rows, maps them to events with
 /// deterministic ids, checks them against the log (ids already there are skipped; the rest
-/// must pass the life-cycle checks) and appends them through ``LogAppender`` (all or none),
-/// or writes them to a JSON Lines file, or only reports (a dry run).
+/// must pass the life-cycle checks) and streams them into the log through ``LogAppender``
+/// (all or none), or writes them to a JSON Lines file, or only reports (a dry run).
 ///
 /// ```swift
 /// let mapping = try ImportMapping.load(path: "map.json")
@@ -19,8 +19,8 @@ import Events
 /// Memory: bounded by the export's tickets, not its rows, when checking or writing a file: rows
 /// are kept as 56-byte records (exports need not be sorted) and beyond ``spillThreshold`` go
 /// to a temporary file, read back a range of tickets at a time; each distinct ticket number,
-/// unit and text is held once. Appending to a log also holds the batch (its JSON Lines) in
-/// memory, and ``LogAppender`` a stamped copy; writing to a file (`output`) streams it.
+/// unit and text is held once. Appending to a log and writing a file (`output`) stream the
+/// events out a 1 MiB piece at a time; appending also holds the log's state (its tickets and ids).
 public struct Importer: Sendable {
     /// Where the events go.
     public enum Destination: Sendable, Equatable {
@@ -76,57 +76,83 @@ public struct Importer: Sendable {
         let csv = CSVReader(source: source, maxRecordBytes: maxRowBytes)
         try state.readAll(csv, export: export, progress: progress)
 
+        if case .log(let path) = destination, state.problems.isEmpty || skipBad != nil {
+            try append(&state, to: path, export: export, encoding: source.encoding, skipBad: skipBad)
+            return state.summary
+        }
+
         var verifier = LogVerifier()
         if let log = destination.logPath { try Self.readLog(log, into: &verifier) }
 
+        // A log with bad rows and no --skip-bad is checked as a dry run, for the report: nothing is written.
         var sink: EventSink
         switch destination {
-        case .log: sink = .batch([], [])
-        case .dryRun: sink = .none
+        case .log, .dryRun: sink = .none
         case .output(let path, _): sink = .file(try OutputFile(path: path))
         }
         do throws(ImportError) {
             try state.makeEvents(verifier: &verifier, sink: &sink)
-            if !state.problems.isEmpty && skipBad == nil {
-                throw ImportError.rejected(problems: state.sortedProblems(), count: state.problemCount, summary: state.summary)
-            }
-            if let skipBad, state.summary.rejectedRows > 0 {
-                try Self.writeRejected(export: export, encoding: source.encoding, rows: state.rejectedRowNumbers(), to: skipBad)
-            }
+            try Self.finishChecks(&state, export: export, encoding: source.encoding, skipBad: skipBad)
         } catch {
             if case .file(let file) = sink { file.discard() }
             throw error
         }
-        switch sink {
-        case .none:
-            break
-        case .file(let file):
+        if case .file(let file) = sink {
             try file.commit()
             state.summary.written = state.summary.newEvents
-        case .batch(let batch, let lineRows):
-            guard case .log(let path) = destination, !batch.isEmpty else { break }
-            var appender = LogAppender(path: path)
-            configureAppender?(&appender)
-            do {
-                let report = try appender.append(batch: batch)
-                state.summary.written = report.eventCount
-            } catch {
-                throw Self.appendFailure(error, path: path, lineRows: lineRows, summary: state.summary)
-            }
         }
         return state.summary
     }
 
-    /// An append refused although the import checked the batch: another writer got in between
-    /// (its events then clash), or the log changed. Problems are moved to the rows they came from.
-    static func appendFailure(_ error: AppendError, path: String, lineRows: [Int32], summary: ImportSummary) -> ImportError {
+    /// Refuses an import with bad rows (without `skipBad`), or writes the rows of rejected tickets to `skipBad`.
+    private static func finishChecks(_ state: inout ImportState, export: String, encoding: ExportEncoding,
+                                     skipBad: String?) throws(ImportError) {
+        if !state.problems.isEmpty && skipBad == nil {
+            throw ImportError.rejected(problems: state.sortedProblems(), count: state.problemCount, summary: state.summary)
+        }
+        if let skipBad, state.summary.rejectedRows > 0 {
+            try writeRejected(export: export, encoding: encoding, rows: state.rejectedRowNumbers(), to: skipBad)
+        }
+    }
+
+    /// Makes the events and streams them into the log under its lock (``LogAppender/append(streaming:)``):
+    /// the appender reads and verifies the log, the events are checked against that state as they are
+    /// made and written a piece at a time; a problem found on the way cuts the log back.
+    private func append(_ state: inout ImportState, to path: String, export: String, encoding: ExportEncoding,
+                        skipBad: String?) throws(ImportError) {
+        var appender = LogAppender(path: path)
+        configureAppender?(&appender)
+        var failure: ImportError?
+        let report: AppendReport?
+        do {
+            report = try appender.append(streaming: { verifier, batch in
+                do throws(ImportError) {
+                    var sink = EventSink.stream(batch)
+                    try state.makeEvents(verifier: &verifier, sink: &sink)
+                    try Self.finishChecks(&state, export: export, encoding: encoding, skipBad: skipBad)
+                    return true
+                } catch {
+                    failure = error
+                    return false
+                }
+            })
+        } catch {
+            throw Self.appendFailure(error, path: path)
+        }
+        if let failure { throw failure }
+        state.summary.written = report?.eventCount ?? 0
+    }
+
+    /// Why the log refused the import (nothing was written), in the import's words.
+    static func appendFailure(_ error: AppendError, path: String) -> ImportError {
         switch error {
-        case .batchRejected(let problems, _):
-            let rows = problems.map { p in
-                RowProblem(row: p.line - 1 < lineRows.count ? Int(lineRows[p.line - 1]) : 0, column: nil, kind: .lifecycle,
-                           message: p.problem.message + " (the log changed while importing? run the import again)")
-            }
-            return .rejected(problems: rows, count: rows.count, summary: summary)
+        case .tornTail:
+            return .log(path: path, message: "the log ends with a torn line; nothing was imported. Run 'ledger-cli repair \(path)' first")
+        case .invalidLog(_, let problems, let count):
+            let first = problems.prefix(3).map { $0.formatted(file: path) }.joined(separator: "; ")
+            return .log(path: path, message: "the log has \(count) problems (\(first)); nothing was imported. Run 'ledger-cli verify \(path)'")
+        case .file(let problem) where problem.path == path:
+            return .log(path: path, message: problem.message + "; nothing was imported")
         default:
             return .log(path: path, message: error.description)
         }
@@ -186,7 +212,7 @@ public struct Importer: Sendable {
 /// Where made events go.
 enum EventSink {
     case none
-    case batch([UInt8], [Int32])
+    case stream(StreamedBatch)
     case file(OutputFile)
 }
 

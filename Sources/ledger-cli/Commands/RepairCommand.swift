@@ -45,6 +45,11 @@ enum RepairCommand: Subcommand {
         switch outcome {
         case .finished(let pending):
             return "finished an interrupted append: all \(counted(pending.lineCount, "line")) of its batch were in \(log)"
+        case .rolledBack(let pending, let bytes, let side?) where pending.isOpen:
+            return "rolled back an interrupted streamed append (an import that never finished): moved the \(counted(Int(bytes), "byte")) "
+                + "it had written from \(log) to \(side); \(log) is back to \(counted(Int(pending.logLength), "byte")), run the import again"
+        case .rolledBack(let pending, _, nil) where pending.isOpen:
+            return "rolled back an interrupted streamed append (an import that never finished): none of it had been written to \(log)"
         case .rolledBack(let pending, let bytes, let side?):
             return "rolled back an interrupted append of \(counted(pending.lineCount, "line")): moved the \(counted(Int(bytes), "byte")) "
                 + "it had written from \(log) to \(side); \(log) is back to \(counted(Int(pending.logLength), "byte")), append the batch again"
