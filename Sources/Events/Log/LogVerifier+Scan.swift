@@ -21,6 +21,7 @@ extension LogVerifier {
         var lineCount = 0
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
         scan.hashIDs = true
+        scan.chainLinks = true
         scan.blockSize = blockSize
         scan.maxLineBytes = maxLineBytes
         scan.end = end
@@ -40,6 +41,12 @@ extension LogVerifier {
                         report: (LogProblem) throws -> Void) throws {
         let bytes = block.bytes
         var sink: UInt64 = 0
+        let links = block.chainLinks
+        // The worker's link of line `j` is built on the value stored on line `j - 1`.
+        func chainCheck(_ j: Int, _ line: LogLine) throws(LogFileError) -> EventProblem? {
+            guard j < links.count else { return try chain.check(line) }
+            return try chain.check(line, scanned: links[j], basis: j > 0 ? links[j - 1].storedValue : nil)
+        }
         try block.events.withUnsafeBufferPointer { events in
             var start = 0
             while start < events.count {
@@ -58,7 +65,7 @@ extension LogVerifier {
                     // (the file's bytes before the chain are read again when it starts).
                     if !chain.summary.isChained, ChainMember.cannotEnd(line.bytes) {
                         try check(event, in: block, line: line, report: report)
-                    } else if let problem = try chain.check(line) {
+                    } else if let problem = try chainCheck(j, line) {
                         let counts = (eventCount, ticketCount, problemCount)
                         check(event, in: block, line: line) { _ in }
                         (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)

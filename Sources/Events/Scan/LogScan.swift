@@ -20,6 +20,9 @@ package final class ScannedBlock: @unchecked Sendable {
     package private(set) var problems: [EventProblem] = []
     /// Set when a line of the block is longer than the scan's limit: the records stop before it.
     package private(set) var foundLongLine = false
+    /// With ``LogScan/chainLinks``: one entry per record, what the line's chain member is and
+    /// its link recomputed from the line before it in the block (see ``ScannedChainLink``).
+    private(set) var chainLinks: [ScannedChainLink] = []
 
     init(capacity: Int) {
         storage = .allocate(byteCount: capacity, alignment: 16)
@@ -86,8 +89,33 @@ package final class ScannedBlock: @unchecked Sendable {
         return count > 0
     }
 
+    /// Decodes every line of the block, then (with `chainLinks`) reads every line's chain member
+    /// and recomputes its link (see ``linkChain()``).
+    func decode(with decoder: inout EventDecoder, hashIDs: Bool, chainLinks: Bool, maxLineBytes: Int) {
+        decodeLines(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+        if chainLinks { linkChain() } else { self.chainLinks.removeAll(keepingCapacity: true) }
+    }
+
+    /// Reads the chain member of every decoded line and, for a chained line that follows one in
+    /// the block, computes its link from that line's stored value: the SHA-256 the verifier would
+    /// otherwise compute in file order on its own thread. The first line of the block has nothing
+    /// before it here, so its link is left to the verifier.
+    func linkChain() {
+        var links: [ScannedChainLink] = []
+        swap(&links, &chainLinks)
+        defer { swap(&links, &chainLinks) }
+        links.removeAll(keepingCapacity: true)
+        let bytes = self.bytes
+        var previous: SHA256.Digest?
+        for event in events {
+            let link = ScannedChainLink(line: event.line(in: bytes), previous: previous)
+            previous = link.storedValue
+            links.append(link)
+        }
+    }
+
     /// Decodes every line of the block.
-    func decode(with decoder: inout EventDecoder, hashIDs: Bool, maxLineBytes: Int) {
+    private func decodeLines(with decoder: inout EventDecoder, hashIDs: Bool, maxLineBytes: Int) {
         // Work on local arrays: appending to a class's stored property checks exclusivity each time.
         var events: [ScannedEvent] = []
         var problems: [EventProblem] = []
@@ -164,6 +192,9 @@ package struct LogScan {
     package var blockSize = 1 << 20
     /// Whether to compute ``ScannedEvent/idHash`` (for duplicate-id checks).
     package var hashIDs = false
+    /// Whether to read each line's chain member and recompute its link on the workers (for
+    /// verifying the hash chain; see ``ScannedBlock/linkChain()``).
+    package var chainLinks = false
     /// The longest line accepted (bytes, without the newline); a longer one ends the scan with
     /// a ``LogFileError`` after the blocks before it.
     package var maxLineBytes = LogInput.defaultMaxLineBytes
@@ -201,7 +232,7 @@ package struct LogScan {
         do {
             if workers <= 0 { return try runInline(fd: fd, handOut) }
             let state = ScanState(fd: fd, path: path, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
-                                  hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+                                  hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
             defer {
                 state.cancel()
@@ -227,7 +258,7 @@ package struct LogScan {
         var bytesRead: Int64 = 0
         while try block.fill(fd: fd, path: path, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
                              end: end) {
-            block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             try body(block)
         }
         return bytesRead
@@ -243,6 +274,7 @@ private final class ScanState: @unchecked Sendable {
     let fd: Int32
     let path: String
     let hashIDs: Bool
+    let chainLinks: Bool
     let maxLineBytes: Int
     let end: Int64
     var carry: [UInt8] = []
@@ -256,8 +288,10 @@ private final class ScanState: @unchecked Sendable {
     var ready: [Int: ScannedBlock] = [:]
     var free: [ScannedBlock]
 
-    init(fd: Int32, path: String, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, maxLineBytes: Int) {
+    init(fd: Int32, path: String, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, chainLinks: Bool,
+         maxLineBytes: Int) {
         self.fd = fd
+        self.chainLinks = chainLinks
         self.end = end
         self.path = path
         self.offset = offset
@@ -296,7 +330,7 @@ private final class ScanState: @unchecked Sendable {
                 return (block, index)
             }
             guard let (block, index) = taken else { return }
-            block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             monitor.locked {
                 ready[index] = block
                 monitor.broadcast()
