@@ -20,7 +20,10 @@ let package = Package(
         .trait(name: "Postgres", description: "A PostgreSQL store for the ledger, through libpq (a system library)."),
     ],
     targets: [
-        .target(name: "Events"),
+        .target(name: "Events", dependencies: ["CLedgerSHA256"]),
+        // SHA-256's compression function with the x86 SHA extensions (the hash chain), in C for
+        // the intrinsics; Events checks the processor and otherwise uses its Swift implementation.
+        .target(name: "CLedgerSHA256"),
         .target(name: "Projections", dependencies: ["Events"]),
         // Everything a report looks like: tables, JSON, CSV, the bulletin's Chinese prose, HTML and SVG.
         .target(name: "Reports", dependencies: ["Events", "Projections"]),
