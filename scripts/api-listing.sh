@@ -27,13 +27,18 @@ extract=$(command -v swift-symbolgraph-extract || xcrun --find swift-symbolgraph
 triple=$(swift -print-target-info | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1)
 sdk=()
 [ "$(uname)" = Darwin ] && sdk=(-sdk "$(xcrun --show-sdk-path)")
+# The package's C targets (CLedgerSHA256), which Events imports: their generated module maps.
+cmodules=()
+for map in "$modules_dir"/../*.build/module.modulemap; do
+    [ -f "$map" ] && cmodules+=(-Xcc "-fmodule-map-file=$map")
+done
 graphs=$(mktemp -d)
 fresh=$(mktemp -d)
 trap 'rm -rf "$graphs" "$fresh"' EXIT
 for module in Events Projections Reports Ingest; do
     mkdir -p "$graphs/$module"
     "$extract" -module-name "$module" -I "$modules_dir" -target "$triple" "${sdk[@]}" \
-        -minimum-access-level public -output-dir "$graphs/$module" >&2
+        -minimum-access-level public -output-dir "$graphs/$module" ${cmodules[@]+"${cmodules[@]}"} >&2
     python3 - "$graphs/$module" > "$fresh/$module.txt" <<'PY'
 import json, os, sys
 folder = sys.argv[1]

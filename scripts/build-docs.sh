@@ -11,12 +11,17 @@ modules=(Events Projections Reports)
 swift build
 bin=$(swift build --show-bin-path)
 triple=$(swift -print-target-info | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1)
+# The package's C targets (CLedgerSHA256), which Events imports: their generated module maps.
+cmodules=()
+for map in "$bin"/*.build/module.modulemap; do
+    [ -f "$map" ] && cmodules+=(-Xcc "-fmodule-map-file=$map")
+done
 symbols=$(mktemp -d)
 trap 'rm -rf "$symbols"' EXIT
 for module in "${modules[@]}"; do
     mkdir -p "$symbols/$module" "$output"
     swift-symbolgraph-extract -module-name "$module" -I "$bin/Modules" -target "$triple" \
-        -minimum-access-level public -output-dir "$symbols/$module"
+        -minimum-access-level public -output-dir "$symbols/$module" ${cmodules[@]+"${cmodules[@]}"}
     docc convert "Sources/$module/$module.docc" --additional-symbol-graph-dir "$symbols/$module" \
         --fallback-display-name "$module" --fallback-bundle-identifier "org.ticket-ledger.$module" \
         --output-path "$output/$module.doccarchive" --warnings-as-errors
