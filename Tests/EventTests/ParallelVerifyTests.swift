@@ -134,5 +134,16 @@ import Testing
         }
         #expect(blocks > 10)
         #expect(linked == Self.history.count - blocks)
+
+        // Blocks of unchained lines get no links at all.
+        let plain = try dir.write("plain.jsonl", Array(log(Self.history).utf8))
+        scan.path = plain
+        var plainBlocks = 0
+        try scan.run { block in
+            plainBlocks += 1
+            #expect(!block.events.isEmpty)
+            #expect(block.chainLinks.isEmpty)
+        }
+        #expect(plainBlocks > 10)
     }
 }

@@ -106,6 +106,9 @@ package final class ScannedBlock: @unchecked Sendable {
         defer { swap(&links, &chainLinks) }
         links.removeAll(keepingCapacity: true)
         let bytes = self.bytes
+        // A block of unchained lines (a log before its chain starts, or never chained) gets no
+        // links: the verifier does not look at the chain of a line that cannot end with a member.
+        guard events.contains(where: { !ChainMember.cannotEnd($0.line(in: bytes)) }) else { return }
         var previous: SHA256.Digest?
         for event in events {
             let link = ScannedChainLink(line: event.line(in: bytes), previous: previous)
