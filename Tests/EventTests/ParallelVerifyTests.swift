@@ -121,6 +121,8 @@ import Testing
                 }
                 let link = block.chainLinks[j]
                 #expect(link.storedValue == stored)
+                // Every line but a block's first links to the one before: flagged for the verifier.
+                #expect(event.flags.contains(.chainLinked) == (j > 0))
                 if j == 0 {
                     #expect(link.expected == nil)
                 } else {
@@ -143,6 +145,7 @@ import Testing
             plainBlocks += 1
             #expect(!block.events.isEmpty)
             #expect(block.chainLinks.isEmpty)
+            #expect(!block.events.contains { $0.flags.contains(.chainLinked) })
         }
         #expect(plainBlocks > 10)
     }

@@ -114,6 +114,17 @@ struct ChainVerifier {
         return broken(line.number, .chainMismatch(expected: expected.hex, found: stored.hex))
     }
 
+    /// Takes the line `lineNumber`, and the unbroken run of chained lines before it since the
+    /// last ``check(_:)``, as checked elsewhere: each stored the link of the value before it, the
+    /// first of them linking to the value this verifier goes on from. Leaves the verifier as
+    /// checking them one by one would: going on from `value`, the line's stored value.
+    mutating func acceptLinked(value: SHA256.Digest, lineNumber: Int) {
+        (previous, alternative) = (value, nil)
+        lineValue = value
+        summary.head = value
+        summary.lastLine = lineNumber
+    }
+
     /// Notes a break and returns its problem.
     private mutating func broken(_ line: Int, _ problem: EventProblem) -> EventProblem {
         if summary.firstBreak == nil { summary.firstBreak = line }

@@ -49,6 +49,14 @@ extension LogVerifier {
             guard j < links.count else { return try chain.check(line) }
             return try chain.check(line, scanned: links[j], basis: j > 0 ? links[j - 1].storedValue : nil)
         }
+        // The last line of a run of lines flagged ``ScannedEvent/Flags/chainLinked`` not yet
+        // given to the chain verifier, or -1.
+        var linkedRun = -1
+        func endLinkedRun() {
+            guard linkedRun >= 0 else { return }
+            chain.acceptLinked(value: links[linkedRun].storedValue!, lineNumber: firstLine + linkedRun)
+            linkedRun = -1
+        }
         try block.events.withUnsafeBufferPointer { events in
             var start = 0
             while start < events.count {
@@ -59,6 +67,17 @@ extension LogVerifier {
                 }
                 for j in start..<end {
                     let event = events[j]
+                    // A line whose link a worker computed from the line before it and found stored
+                    // (the verifier's value is that line's: it was checked just before) needs no
+                    // chain check; the verifier moves on to the last line of such a run at its end.
+                    if event.flags.contains(.chainLinked), chain.summary.isChained {
+                        linkedRun = j
+                        let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
+                                           bytes: event.line(in: bytes), terminated: true)
+                        try check(event, in: block, line: line, report: report)
+                        continue
+                    }
+                    endLinkedRun()
                     var torn = false
                     if event.problem >= 0, case .tornTail = block.problems[Int(event.problem)] { torn = true }
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
@@ -78,6 +97,7 @@ extension LogVerifier {
                 }
                 start = end
             }
+            endLinkedRun()
         }
         block.prefetchSink = Int(truncatingIfNeeded: sink)
     }

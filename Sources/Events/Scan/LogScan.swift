@@ -109,10 +109,18 @@ package final class ScannedBlock: @unchecked Sendable {
         // A block of unchained lines (a log before its chain starts, or never chained) gets no
         // links: the verifier does not look at the chain of a line that cannot end with a member.
         guard events.contains(where: { !ChainMember.cannotEnd($0.line(in: bytes)) }) else { return }
+        var events: [ScannedEvent] = []
+        swap(&events, &self.events)
+        defer { swap(&events, &self.events) }
         var previous: SHA256.Digest?
-        for event in events {
-            let link = ScannedChainLink(line: event.line(in: bytes), previous: previous)
+        for j in events.indices {
+            let line = events[j].line(in: bytes)
+            let link = ScannedChainLink(line: line, previous: previous)
             previous = link.storedValue
+            // The verifier takes such a line's chain as checked (see ``ScannedEvent/Flags/chainLinked``).
+            if case .intact(_, let stored) = link.ending, link.expected == stored, events[j].problem < 0, line.last != 0x0D {
+                events[j].flags.insert(.chainLinked)
+            }
             links.append(link)
         }
     }
