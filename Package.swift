@@ -20,10 +20,10 @@ let package = Package(
         .trait(name: "Postgres", description: "A PostgreSQL store for the ledger, through libpq (a system library)."),
     ],
     targets: [
-        .target(name: "Events", dependencies: ["CSHA256"]),
-        // SHA-256 compression on the processor's SHA instructions (x86-64 SHA-NI), in C because
-        // Swift has no intrinsics for them; Events falls back to portable Swift without them.
-        .target(name: "CSHA256"),
+        .target(name: "Events", dependencies: ["CLedgerSHA256"]),
+        // SHA-256's compression function with the x86 SHA extensions (the hash chain), in C for
+        // the intrinsics; Events checks the processor and otherwise uses its Swift implementation.
+        .target(name: "CLedgerSHA256"),
         .target(name: "Projections", dependencies: ["Events"]),
         // Everything a report looks like: tables, JSON, CSV, the bulletin's Chinese prose, HTML and SVG.
         .target(name: "Reports", dependencies: ["Events", "Projections"]),
@@ -39,8 +39,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["Events"]),
         // The workload generator behind ledger-bench, also used by tests; not a product.
         .target(name: "LedgerBenchKit", dependencies: ["Events"]),
-        // PostgresLedger is empty without the Postgres trait: only then can `ledger-bench ledger` take a URI.
-        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit", "Ingest", "PostgresLedger"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit", "Ingest"]),
         // What several test targets share: SplitMix64, temporary folders, the package's files and CSV splitting.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventTests", dependencies: ["Events", "TestSupport"]),

@@ -27,7 +27,7 @@ extract=$(command -v swift-symbolgraph-extract || xcrun --find swift-symbolgraph
 triple=$(swift -print-target-info | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1)
 sdk=()
 [ "$(uname)" = Darwin ] && sdk=(-sdk "$(xcrun --show-sdk-path)")
-# The package's C targets, which Events imports (SHA-256 on the SHA instructions): their generated module maps.
+# The package's C targets (CLedgerSHA256), which Events imports: their generated module maps.
 cmodules=()
 for map in "$modules_dir"/../*.build/module.modulemap; do
     [ -f "$map" ] && cmodules+=(-Xcc "-fmodule-map-file=$map")

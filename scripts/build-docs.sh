@@ -11,7 +11,7 @@ modules=(Events Projections Reports)
 swift build
 bin=$(swift build --show-bin-path)
 triple=$(swift -print-target-info | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1)
-# The package's C targets, which Events imports (SHA-256 on the SHA instructions): their generated module maps.
+# The package's C targets (CLedgerSHA256), which Events imports: their generated module maps.
 cmodules=()
 for map in "$bin"/*.build/module.modulemap; do
     [ -f "$map" ] && cmodules+=(-Xcc "-fmodule-map-file=$map")

@@ -387,3 +387,34 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
     #expect(withoutChain(text) == #"{ "id" : "a1", "ticket" : "T1", "type" : "accepted", "at" : "\#(feb("01 09:00"))" ,"recorded":"2024-03-01T10:00:00+08:00"}"# + "\n")
     #expect(try verifySummary(text).summary.chain.isIntact)
 }
+
+/// ``SHA256/Digest/init(lowercaseHex:)`` reads eight digits a step; it must agree with reading
+/// them one at a time, on valid values and on values with bytes just outside the digit ranges.
+@Suite struct LowercaseHexTests {
+    static func reference(_ bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count == 64 else { return nil }
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let high = ChainMember.lowercaseHexValue(bytes[i]), let low = ChainMember.lowercaseHexValue(bytes[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
+    }
+
+    @Test func agreesWithDigitByDigit() {
+        var random = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        // Just outside the ranges, uppercase, and bytes whose sums would carry into the next byte.
+        let strange: [UInt8] = [0x2F, 0x3A, 0x60, 0x67, 0x41, 0x46, 0x00, 0x7F, 0x80, 0xB0, 0xE1, 0xFF, 0x20, 0x22]
+        for round in 0..<20_000 {
+            var bytes = (0..<64).map { _ in digits.randomElement(using: &random)! }
+            for _ in 0..<(round % 3) {
+                bytes[Int.random(in: 0..<64, using: &random)] = round % 2 == 0 ? strange.randomElement(using: &random)! : .random(in: 0...255, using: &random)
+            }
+            let parsed = bytes.withUnsafeBytes { SHA256.Digest(lowercaseHex: $0) }
+            let expected = Self.reference(bytes)
+            #expect(parsed.map { Array($0.withUnsafeBytes { Array($0) }) } == expected, "\(String(decoding: bytes, as: UTF8.self))")
+            if let parsed { #expect(parsed.hex == String(decoding: bytes, as: UTF8.self)) }
+        }
+    }
+}

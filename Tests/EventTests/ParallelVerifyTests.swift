@@ -71,4 +71,82 @@ import Testing
         _ = try appender.append(batch: Array(log(Array(Self.history.dropFirst(50))).utf8))
         try Self.both(try dir.read("chained.jsonl"), requireChain: true, in: dir)
     }
+
+    /// Edits aimed at the chain: bytes of the `chain` members and of the bodies of chained lines,
+    /// lines converted to CRLF, members dropped or copied from another line; small blocks put
+    /// lines with a link computed by the worker next to lines whose link the verifier computes.
+    @Test func editsOfChainedLinesGetTheSameReport() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let chained = try Self.chainedLog(in: dir)
+        var random = SplitMix64(seed: 0xC4A1)
+        for _ in 0..<60 {
+            var lines: [[UInt8]] = chained.split(separator: 0x0A).map { Array($0) }
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let i = Int.random(in: 0..<lines.count, using: &random)
+                let n = lines[i].count
+                switch Int.random(in: 0..<5, using: &random) {
+                case 0: lines[i][n - Int.random(in: 1...ChainMember.length, using: &random)] = UInt8.random(in: 0x20...0x7E, using: &random)
+                case 1: lines[i][Int.random(in: 0..<(n - ChainMember.length), using: &random)] = UInt8(ascii: "x")
+                case 2: lines[i].append(0x0D)
+                case 3: lines[i] = Array(lines[i].dropLast(ChainMember.length)) + [UInt8(ascii: "}")]
+                default:
+                    let other = lines[Int.random(in: 0..<lines.count, using: &random)]
+                    lines[i] = Array(lines[i].dropLast(ChainMember.length)) + other.suffix(ChainMember.length)
+                }
+            }
+            try Self.both(lines.flatMap { $0 + [0x0A] }, requireChain: true, in: dir)
+        }
+    }
+
+    /// The workers compute the links of chained lines: every line but the first of a block gets
+    /// the SHA-256 of the value stored on the line before it and its own body.
+    @Test func workersComputeTheLinksOfChainedLines() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let path = try dir.write("log.jsonl", try Self.chainedLog(in: dir))
+        var scan = LogScan(path: path, workers: 2)
+        scan.blockSize = 1000
+        scan.chainLinks = true
+        var linked = 0, blocks = 0
+        var previousStored: SHA256.Digest?
+        try scan.run { block in
+            blocks += 1
+            #expect(block.chainLinks.count == block.events.count)
+            for (j, event) in block.events.enumerated() {
+                let line = event.line(in: block.bytes)
+                guard case .intact(let bodyEnd, let stored) = ChainMember.ending(of: line) else {
+                    Issue.record("line without a chain member")
+                    continue
+                }
+                let link = block.chainLinks[j]
+                #expect(link.storedValue == stored)
+                // Every line but a block's first links to the one before: flagged for the verifier.
+                #expect(event.flags.contains(.chainLinked) == (j > 0))
+                if j == 0 {
+                    #expect(link.expected == nil)
+                } else {
+                    let recomputed = HashChain.link(previous: previousStored!, body: UnsafeRawBufferPointer(rebasing: line[..<bodyEnd]))
+                    #expect(link.expected == recomputed)
+                    #expect(link.expected == stored)
+                    linked += 1
+                }
+                previousStored = stored
+            }
+        }
+        #expect(blocks > 10)
+        #expect(linked == Self.history.count - blocks)
+
+        // Blocks of unchained lines get no links at all.
+        let plain = try dir.write("plain.jsonl", Array(log(Self.history).utf8))
+        scan.path = plain
+        var plainBlocks = 0
+        try scan.run { block in
+            plainBlocks += 1
+            #expect(!block.events.isEmpty)
+            #expect(block.chainLinks.isEmpty)
+            #expect(!block.events.contains { $0.flags.contains(.chainLinked) })
+        }
+        #expect(plainBlocks > 10)
+    }
 }

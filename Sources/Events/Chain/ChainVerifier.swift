@@ -62,6 +62,20 @@ struct ChainVerifier {
     /// - Returns: What is wrong with the line's chain, if anything.
     /// - Throws: ``LogFileError`` if the bytes before the chain cannot be read again.
     mutating func check(_ line: LogLine) throws(LogFileError) -> EventProblem? {
+        try check(line, ending: nil, link: nil)
+    }
+
+    /// ``check(_:)`` with the line's chain member already read, and its link already computed
+    /// from `basis`, by a decoding worker (see ``ScannedChainLink``); the link is used only when
+    /// `basis` is the value the chain goes on from here, which it is on every line of an
+    /// unbroken chain but the first of a block.
+    /// - Parameter basis: The value stored on the line before, as the worker read it.
+    mutating func check(_ line: LogLine, scanned: ScannedChainLink, basis: SHA256.Digest?) throws(LogFileError) -> EventProblem? {
+        try check(line, ending: scanned.ending, link: basis.flatMap { basis in scanned.expected.map { (basis, $0) } })
+    }
+
+    private mutating func check(_ line: LogLine, ending: ChainMember.Ending?,
+                                link: (basis: SHA256.Digest, expected: SHA256.Digest)?) throws(LogFileError) -> EventProblem? {
         lineValue = nil
         guard line.terminated else { return nil }
         // A line converted to CRLF still carries its chain member, before the `\r`: check the
@@ -69,7 +83,7 @@ struct ChainVerifier {
         let carriageReturn = line.bytes.last == 0x0D
         let bytes = carriageReturn ? UnsafeRawBufferPointer(rebasing: line.bytes.dropLast()) : line.bytes
         let bodyEnd: Int, stored: SHA256.Digest?, damaged: Bool
-        switch ChainMember.ending(of: bytes) {
+        switch ending ?? ChainMember.ending(of: bytes) {
         case .none:
             guard summary.isChained else {
                 if case .hashedAsRead = prefix {
@@ -89,7 +103,7 @@ struct ChainVerifier {
             summary.firstLine = line.number
         }
         let body = UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd])
-        let expected = HashChain.link(previous: previous, body: body)
+        let expected = if let link, link.basis == previous { link.expected } else { HashChain.link(previous: previous, body: body) }
         summary.lastLine = line.number
         guard let stored, !damaged else {
             // Go on from the stored value if it can be read, else from the recomputed one.
@@ -106,6 +120,17 @@ struct ChainVerifier {
         }
         (previous, alternative) = (stored, expected)
         return broken(line.number, .chainMismatch(expected: expected.hex, found: stored.hex))
+    }
+
+    /// Takes the line `lineNumber`, and the unbroken run of chained lines before it since the
+    /// last ``check(_:)``, as checked elsewhere: each stored the link of the value before it, the
+    /// first of them linking to the value this verifier goes on from. Leaves the verifier as
+    /// checking them one by one would: going on from `value`, the line's stored value.
+    mutating func acceptLinked(value: SHA256.Digest, lineNumber: Int) {
+        (previous, alternative) = (value, nil)
+        lineValue = value
+        summary.head = value
+        summary.lastLine = lineNumber
     }
 
     /// Notes a break and returns its problem.

@@ -53,20 +53,27 @@ public enum HashChain {
 extension SHA256.Digest {
     /// Parses exactly 64 lowercase hexadecimal digits without allocating; `nil` otherwise.
     ///
-    /// Branch-free per digit: every chained line's value goes through here.
+    /// Eight digits a step, as one 64-bit word (SWAR): every chained line's value goes through here.
     init?(lowercaseHex text: UnsafeRawBufferPointer) {
         guard text.count == 64, let base = text.baseAddress else { return nil }
-        var invalid: UInt8 = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        var invalid: UInt64 = 0
         @inline(__always) func word(_ index: Int) -> UInt32 {
-            var value: UInt32 = 0
-            for i in 0..<8 {
-                let c = base.load(fromByteOffset: index * 8 + i, as: UInt8.self)
-                let digit = c &- UInt8(ascii: "0"), letter = c &- UInt8(ascii: "a")
-                invalid |= (digit < 10 ? 0 : 1) & (letter < 6 ? 0 : 1)
-                // '0'…'9' are 0x30…0x39, 'a'…'f' are 0x61…0x66: the low nibble, plus 9 for letters.
-                value = value << 4 | UInt32((c & 0x0F) &+ 9 &* (c >> 6))
-            }
-            return value
+            // Byte i of `x` is digit i (the most significant first).
+            let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+            // For bytes below 0x80, `x + (0x80 - lo)` sets a byte's high bit iff it is ≥ lo, and
+            // `x + (0x7F - hi)` iff it is > hi: no carry crosses bytes.
+            let digit = (x &+ (0x80 - 0x30) &* ones) & ~(x &+ (0x7F - 0x39) &* ones)
+            let letter = (x &+ (0x80 - 0x61) &* ones) & ~(x &+ (0x7F - 0x66) &* ones)
+            invalid |= x & high | ~(digit | letter) & high
+            // '0'…'9' are 0x30…0x39, 'a'…'f' are 0x61…0x66: the low nibble, plus 9 for letters.
+            let nibbles = (x & 0x0F0F_0F0F_0F0F_0F0F) &+ ((x >> 6) & ones) &* 9
+            // Gather the eight nibbles, digit 0 on top.
+            var y = nibbles.byteSwapped
+            y = (y | y >> 4) & 0x00FF_00FF_00FF_00FF
+            y = (y | y >> 8) & 0x0000_FFFF_0000_FFFF
+            y = (y | y >> 16) & 0xFFFF_FFFF
+            return UInt32(truncatingIfNeeded: y)
         }
         let state = SHA256.State(h0: word(0), h1: word(1), h2: word(2), h3: word(3),
                                  h4: word(4), h5: word(5), h6: word(6), h7: word(7))

@@ -1,3 +1,5 @@
+import CLedgerSHA256
+
 /// The SHA-256 compression function (FIPS 180-4 §6.2.2), fully unrolled.
 ///
 /// All 64 rounds are spelled out with the round constants as immediates and
@@ -6,8 +8,36 @@
 /// never shuffled: each round names them in rotated order instead.
 /// The round constants are `K(256)` from FIPS 180-4 §4.2.2.
 extension SHA256 {
+    /// Whether ``compress(_:blocks:count:)`` uses the processor's SHA instructions (x86 SHA
+    /// extensions, checked once with CPUID) rather than ``compressPortable(_:blocks:count:)``.
+    static let usesProcessorInstructions = ledger_sha256_x86_available() != 0
+
     /// Compresses `count` consecutive 64-byte blocks starting at `blocks`
-    /// into `state` in portable Swift. `blocks` need not be aligned.
+    /// into `state`. `blocks` need not be aligned.
+    ///
+    /// With the x86 SHA extensions (``usesProcessorInstructions``) a block costs about a
+    /// seventh of the portable code's time; both give the same result (the tests compare them).
+    @inline(__always)
+    static func compress(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
+        if usesProcessorInstructions {
+            compressWithProcessorInstructions(&state, blocks: blocks, count: count)
+        } else {
+            compressPortable(&state, blocks: blocks, count: count)
+        }
+    }
+
+    /// ``compress(_:blocks:count:)`` with the x86 SHA extensions; only when
+    /// ``usesProcessorInstructions``.
+    static func compressWithProcessorInstructions(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
+        var words = (state.h0, state.h1, state.h2, state.h3, state.h4, state.h5, state.h6, state.h7)
+        withUnsafeMutableBytes(of: &words) { raw in
+            ledger_sha256_compress_x86(raw.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                                       blocks.assumingMemoryBound(to: UInt8.self), count)
+        }
+        state = State(h0: words.0, h1: words.1, h2: words.2, h3: words.3, h4: words.4, h5: words.5, h6: words.6, h7: words.7)
+    }
+
+    /// The compression function in Swift, for any processor.
     static func compressPortable(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
         var h0 = state.h0, h1 = state.h1, h2 = state.h2, h3 = state.h3
         var h4 = state.h4, h5 = state.h5, h6 = state.h6, h7 = state.h7

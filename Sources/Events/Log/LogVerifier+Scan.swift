@@ -14,13 +14,21 @@ extension LogVerifier {
                               maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
-        // Room for about one id per 160 bytes of log from the start, rather than rehashing as it grows.
+        // Room for the ids from the start, rather than rehashing as it grows: the file's length over
+        // the average length of its first lines (~150 bytes, ~225 chained), 200 when they cannot be
+        // read. The table holds up to two ids per three slots and one doubling too big costs 12 bytes
+        // a slot (800 MB for 19 M events), so it is sized for the ids, not for twice as many.
         var st = stat()
-        if stat(path, &st) == 0 { verifier.ids = EventIDIndex(capacity: Int(min(Int64(st.st_size) / 160, 1 << 26))) }
+        if stat(path, &st) == 0 {
+            let regular = st.st_mode & S_IFMT == S_IFREG
+            let ids = Int64(st.st_size) / Int64((regular ? averageLineLength(path) : nil) ?? 200)
+            verifier.ids = EventIDIndex(capacity: Int(min(ids * 3 / 4, 1 << 26)))
+        }
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
         scan.hashIDs = true
+        scan.chainLinks = true
         scan.blockSize = blockSize
         scan.maxLineBytes = maxLineBytes
         scan.end = end
@@ -29,6 +37,25 @@ extension LogVerifier {
             lineCount += block.events.count
         }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
+    }
+
+    /// The average length of the lines (with their newlines) in the first 64 KiB of a file, or
+    /// `nil` when it cannot be read or holds fewer than 16 lines.
+    static func averageLineLength(_ path: String) -> Int? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        let n = pread(fd, buffer.baseAddress, buffer.count, 0)
+        guard n > 0 else { return nil }
+        var lines = 0, lastNewline = -1
+        for i in 0..<n where buffer[i] == 0x0A {
+            lines += 1
+            lastNewline = i
+        }
+        guard lines >= 16 else { return nil }
+        return max((lastNewline + 1) / lines, 16)
     }
 
     /// Checks a block's lines in order: the chain first, then the line itself (see
@@ -40,6 +67,20 @@ extension LogVerifier {
                         report: (LogProblem) throws -> Void) throws {
         let bytes = block.bytes
         var sink: UInt64 = 0
+        let links = block.chainLinks
+        // The worker's link of line `j` is built on the value stored on line `j - 1`.
+        func chainCheck(_ j: Int, _ line: LogLine) throws(LogFileError) -> EventProblem? {
+            guard j < links.count else { return try chain.check(line) }
+            return try chain.check(line, scanned: links[j], basis: j > 0 ? links[j - 1].storedValue : nil)
+        }
+        // The last line of a run of lines flagged ``ScannedEvent/Flags/chainLinked`` not yet
+        // given to the chain verifier, or -1.
+        var linkedRun = -1
+        func endLinkedRun() {
+            guard linkedRun >= 0 else { return }
+            chain.acceptLinked(value: links[linkedRun].storedValue!, lineNumber: firstLine + linkedRun)
+            linkedRun = -1
+        }
         try block.events.withUnsafeBufferPointer { events in
             var start = 0
             while start < events.count {
@@ -50,6 +91,17 @@ extension LogVerifier {
                 }
                 for j in start..<end {
                     let event = events[j]
+                    // A line whose link a worker computed from the line before it and found stored
+                    // (the verifier's value is that line's: it was checked just before) needs no
+                    // chain check; the verifier moves on to the last line of such a run at its end.
+                    if event.flags.contains(.chainLinked), chain.summary.isChained {
+                        linkedRun = j
+                        let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
+                                           bytes: event.line(in: bytes), terminated: true)
+                        try check(event, in: block, line: line, report: report)
+                        continue
+                    }
+                    endLinkedRun()
                     var torn = false
                     if event.problem >= 0, case .tornTail = block.problems[Int(event.problem)] { torn = true }
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
@@ -58,7 +110,7 @@ extension LogVerifier {
                     // (the file's bytes before the chain are read again when it starts).
                     if !chain.summary.isChained, ChainMember.cannotEnd(line.bytes) {
                         try check(event, in: block, line: line, report: report)
-                    } else if let problem = try chain.check(line) {
+                    } else if let problem = try chainCheck(j, line) {
                         let counts = (eventCount, ticketCount, problemCount)
                         check(event, in: block, line: line) { _ in }
                         (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
@@ -69,6 +121,7 @@ extension LogVerifier {
                 }
                 start = end
             }
+            endLinkedRun()
         }
         block.prefetchSink = Int(truncatingIfNeeded: sink)
     }

@@ -20,6 +20,9 @@ package final class ScannedBlock: @unchecked Sendable {
     package private(set) var problems: [EventProblem] = []
     /// Set when a line of the block is longer than the scan's limit: the records stop before it.
     package private(set) var foundLongLine = false
+    /// With ``LogScan/chainLinks``: one entry per record, what the line's chain member is and
+    /// its link recomputed from the line before it in the block (see ``ScannedChainLink``).
+    private(set) var chainLinks: [ScannedChainLink] = []
 
     init(capacity: Int) {
         storage = .allocate(byteCount: capacity, alignment: 16)
@@ -82,8 +85,44 @@ package final class ScannedBlock: @unchecked Sendable {
         return count > 0
     }
 
+    /// Decodes every line of the block, then (with `chainLinks`) reads every line's chain member
+    /// and recomputes its link (see ``linkChain()``).
+    func decode(with decoder: inout EventDecoder, hashIDs: Bool, chainLinks: Bool, maxLineBytes: Int) {
+        decodeLines(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+        if chainLinks { linkChain() } else { self.chainLinks.removeAll(keepingCapacity: true) }
+    }
+
+    /// Reads the chain member of every decoded line and, for a chained line that follows one in
+    /// the block, computes its link from that line's stored value: the SHA-256 the verifier would
+    /// otherwise compute in file order on its own thread. The first line of the block has nothing
+    /// before it here, so its link is left to the verifier.
+    func linkChain() {
+        var links: [ScannedChainLink] = []
+        swap(&links, &chainLinks)
+        defer { swap(&links, &chainLinks) }
+        links.removeAll(keepingCapacity: true)
+        let bytes = self.bytes
+        // A block of unchained lines (a log before its chain starts, or never chained) gets no
+        // links: the verifier does not look at the chain of a line that cannot end with a member.
+        guard events.contains(where: { !ChainMember.cannotEnd($0.line(in: bytes)) }) else { return }
+        var events: [ScannedEvent] = []
+        swap(&events, &self.events)
+        defer { swap(&events, &self.events) }
+        var previous: SHA256.Digest?
+        for j in events.indices {
+            let line = events[j].line(in: bytes)
+            let link = ScannedChainLink(line: line, previous: previous)
+            previous = link.storedValue
+            // The verifier takes such a line's chain as checked (see ``ScannedEvent/Flags/chainLinked``).
+            if case .intact(_, let stored) = link.ending, link.expected == stored, events[j].problem < 0, line.last != 0x0D {
+                events[j].flags.insert(.chainLinked)
+            }
+            links.append(link)
+        }
+    }
+
     /// Decodes every line of the block.
-    func decode(with decoder: inout EventDecoder, hashIDs: Bool, maxLineBytes: Int) {
+    private func decodeLines(with decoder: inout EventDecoder, hashIDs: Bool, maxLineBytes: Int) {
         // Work on local arrays: appending to a class's stored property checks exclusivity each time.
         var events: [ScannedEvent] = []
         var problems: [EventProblem] = []
@@ -160,6 +199,9 @@ package struct LogScan {
     package var blockSize = 1 << 20
     /// Whether to compute ``ScannedEvent/idHash`` (for duplicate-id checks).
     package var hashIDs = false
+    /// Whether to read each line's chain member and recompute its link on the workers (for
+    /// verifying the hash chain; see ``ScannedBlock/linkChain()``).
+    package var chainLinks = false
     /// The longest line accepted (bytes, without the newline); a longer one ends the scan with
     /// a ``LogFileError`` after the blocks before it.
     package var maxLineBytes = LogInput.defaultMaxLineBytes
@@ -208,7 +250,7 @@ package struct LogScan {
         do {
             if workers <= 0 { return try runInline(input, handOut) }
             let state = ScanState(input: input, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
-                                  hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+                                  hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
             defer {
                 state.cancel()
@@ -234,7 +276,7 @@ package struct LogScan {
         var bytesRead: Int64 = 0
         while try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
                              end: end) {
-            block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             try body(block)
         }
         return bytesRead
@@ -249,6 +291,7 @@ private final class ScanState: @unchecked Sendable {
     let monitor = Monitor()
     let input: LogBytes
     let hashIDs: Bool
+    let chainLinks: Bool
     let maxLineBytes: Int
     let end: Int64
     var carry: [UInt8] = []
@@ -262,8 +305,10 @@ private final class ScanState: @unchecked Sendable {
     var ready: [Int: ScannedBlock] = [:]
     var free: [ScannedBlock]
 
-    init(input: LogBytes, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, maxLineBytes: Int) {
+    init(input: LogBytes, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, chainLinks: Bool,
+         maxLineBytes: Int) {
         self.input = input
+        self.chainLinks = chainLinks
         self.end = end
         self.offset = offset
         self.hashIDs = hashIDs
@@ -301,7 +346,7 @@ private final class ScanState: @unchecked Sendable {
                 return (block, index)
             }
             guard let (block, index) = taken else { return }
-            block.decode(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
+            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             monitor.locked {
                 ready[index] = block
                 monitor.broadcast()

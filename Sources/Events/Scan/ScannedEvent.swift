@@ -42,6 +42,10 @@ package struct ScannedEvent: Sendable, Equatable {
         package static let unitEscaped = Flags(rawValue: 8)
         package static let channelEscaped = Flags(rawValue: 16)
         package static let idEscaped = Flags(rawValue: 32)
+        /// Set by ``LogScan/chainLinks``' worker: the line is chained, has no `\r` before its
+        /// newline, and its link computed from the value stored on the line before it in the block
+        /// equals the value it stores (see ``ScannedBlock/linkChain()``).
+        package static let chainLinked = Flags(rawValue: 64)
     }
 
     /// A byte range in the block.

@@ -1,0 +1,37 @@
+/// A line's chain member as a decoding worker read it, and its link recomputed there.
+///
+/// Each chained line's value is `SHA-256(previous ‖ body ‖ "}")` where `previous` is the value
+/// stored on the line before it (see ``HashChain``), so every line's link can be computed as soon
+/// as its block is read, in parallel: only the value the verifier goes on from — which differs
+/// from the stored one only at the start of a chain or after a break — is known in file order.
+/// ``ChainVerifier/check(_:scanned:basis:)`` uses ``expected`` when the value it goes on from is
+/// the one the worker used, and computes the link itself otherwise.
+struct ScannedChainLink {
+    /// How the line ends (after a final `\r` is looked past, as ``ChainVerifier`` does).
+    var ending: ChainMember.Ending
+    /// The line's link computed from the stored value of the line before it in the block;
+    /// `nil` for an unchained line or when there was no such value.
+    var expected: SHA256.Digest?
+
+    /// Reads `line`'s chain member and, when the line is chained and `previous` (the value
+    /// stored on the line before it) is known, computes its link.
+    init(line: UnsafeRawBufferPointer, previous: SHA256.Digest?) {
+        let bytes = line.last == 0x0D ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
+        ending = ChainMember.ending(of: bytes)
+        switch ending {
+        case .none:
+            expected = nil
+        case .intact(let bodyEnd, _), .damaged(let bodyEnd, _):
+            expected = previous.map { HashChain.link(previous: $0, body: UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd])) }
+        }
+    }
+
+    /// The value the line stores, when it has a chain member whose digits can be read.
+    var storedValue: SHA256.Digest? {
+        switch ending {
+        case .none: nil
+        case .intact(_, let value): value
+        case .damaged(_, let value): value
+        }
+    }
+}
