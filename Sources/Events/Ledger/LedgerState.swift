@@ -188,36 +188,9 @@ package struct LedgerState {
         }
     }
 
-    /// A SHA-256 over the length of the log's first `offset` bytes, their first and last 64 KiB
-    /// and 256 windows of 4 KiB spread evenly over them (overlaps hashed once), as a replay
-    /// checkpoint takes it: truncation, a rewrite, or an edit that moves bytes or falls in a
-    /// window (the last line always does) is seen.
+    /// The fingerprint of the log's first `offset` bytes, as a replay checkpoint takes it
+    /// (see ``LogFingerprint``).
     static func fingerprint(fd: Int32, upTo offset: Int64) throws -> [UInt8] {
-        var hasher = SHA256()
-        withUnsafeBytes(of: offset.littleEndian) { hasher.update($0) }
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        func hash(at start: Int64, count: Int64) throws {
-            var done: Int64 = 0
-            while done < count {
-                let n = Int(min(count - done, Int64(buffer.count)))
-                try buffer.withUnsafeMutableBytes { try CheckpointReader.readFully(fd, into: $0.baseAddress!, count: n, at: start + done) }
-                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                done += Int64(n)
-            }
-        }
-        let windows: Int64 = 256
-        var ranges = [(Int64(0), Int64(64 << 10)), (max(offset - (64 << 10), 0), Int64(64 << 10))]
-        for k in 0..<windows { ranges.append((offset / windows * k, Int64(4 << 10))) }
-        ranges.sort { $0.0 < $1.0 }
-        var (start, end) = (Int64(0), Int64(0))
-        for (from, count) in ranges {
-            if from > end {
-                try hash(at: start, count: end - start)
-                start = from
-            }
-            end = max(end, min(from + count, offset))
-        }
-        try hash(at: start, count: end - start)
-        return hasher.finalize().bytes
+        try LogFingerprint.of(fd: fd, upTo: offset)
     }
 }

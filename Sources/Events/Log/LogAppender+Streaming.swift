@@ -28,30 +28,19 @@ extension LogAppender {
     /// - Throws: ``AppendError`` (the log is then byte for byte as it was): the log cannot be
     ///   opened, read or written, is torn or invalid.
     package func append(streaming produce: (inout LogVerifier, StreamedBatch) -> Bool) throws(AppendError) -> AppendReport? {
-        let file: LockedLogFile
-        do {
-            file = try LockedLogFile.acquire(path, create: createsMissingLog)
-        } catch {
-            throw .file(error)
-        }
-        let settled: PendingAppend.Outcome?
-        do { settled = try PendingAppend.settle(file, path: path, clock: clock) } catch { throw .file(error) }
-        var verifier = LogVerifier()
-        var existing = ExistingLog()
         var sealer = ChainSealer(path: path, chaining: chaining)
-        try Self.readLines(of: file, path: path, into: &existing, verifier: &verifier, sealer: &sealer,
-                           maxLineBytes: maxLineBytes, problemLimit: keptLogProblemLimit)
-        try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
+        var log = try lockAndRead(sealer: &sealer)
+        let (settled, existing) = (log.settled, log.existing)
 
         let stamp = Array(JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds)).utf8)
-        let batch = StreamedBatch(fd: file.fd, path: path, logLength: existing.byteCount, sealer: sealer, stamp: stamp)
+        let batch = StreamedBatch(fd: log.file.fd, path: path, logLength: existing.byteCount, sealer: sealer, stamp: stamp)
         defer { batch.deallocate() }
-        let keep = produce(&verifier, batch)
+        let keep = produce(&log.verifier, batch)
         guard keep else {
-            do { try batch.rollBack(file) } catch { throw .file(error) }
+            do { try batch.rollBack(log.file) } catch { throw .file(error) }
             return nil
         }
-        do { try batch.finish(file) } catch { throw .file(error) }
+        do { try batch.finish(log.file) } catch { throw .file(error) }
         return AppendReport(eventCount: batch.lineCount, firstLine: existing.lineCount + 1, byteCount: Int(batch.writtenByteCount),
                             logEventCount: existing.eventCount + batch.lineCount, chainHead: batch.chainHead,
                             interruptedAppend: settled)

@@ -80,8 +80,18 @@ public struct LogAppender: Sendable {
         return try append(batch: batch)
     }
 
-    /// Appends a batch, letting `sealer` see the log and complete every new line.
-    func append<Sealer: LineSealer>(batch: [UInt8], sealer: inout Sealer) throws(AppendError) -> AppendReport {
+    /// The log under its exclusive lock, with an interrupted append settled and every line
+    /// read and checked: what an append knows before it writes.
+    struct LockedLog: ~Copyable {
+        let file: LockedLogFile
+        let settled: PendingAppend.Outcome?
+        var verifier = LogVerifier()
+        var existing = ExistingLog()
+    }
+
+    /// Takes the log's exclusive lock, settles an interrupted append, reads and checks every
+    /// line (showing each to `sealer`) and prepares `sealer` for new lines.
+    func lockAndRead<Sealer: LineSealer>(sealer: inout Sealer) throws(AppendError) -> LockedLog {
         let file: LockedLogFile
         do {
             file = try LockedLogFile.acquire(path, create: createsMissingLog)
@@ -90,23 +100,29 @@ public struct LogAppender: Sendable {
         }
         let settled: PendingAppend.Outcome?
         do { settled = try PendingAppend.settle(file, path: path, clock: clock) } catch { throw .file(error) }
-        var verifier = LogVerifier()
-        var existing = ExistingLog()
-        try Self.readLines(of: file, path: path, into: &existing, verifier: &verifier, sealer: &sealer,
+        var log = LockedLog(file: file, settled: settled)
+        try Self.readLines(of: log.file, path: path, into: &log.existing, verifier: &log.verifier, sealer: &sealer,
                            maxLineBytes: maxLineBytes, problemLimit: keptLogProblemLimit)
-        try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
+        try sealer.prepare(lineCount: log.existing.lineCount, byteCount: log.existing.byteCount)
+        return log
+    }
+
+    /// Appends a batch, letting `sealer` see the log and complete every new line.
+    func append<Sealer: LineSealer>(batch: [UInt8], sealer: inout Sealer) throws(AppendError) -> AppendReport {
+        var log = try lockAndRead(sealer: &sealer)
+        let (settled, existing) = (log.settled, log.existing)
 
         let stamp = JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds))
         let output = try batch.withUnsafeBytes { bytes in
             Result { () throws(AppendError) in
-                try Self.checkBatch(bytes, after: existing.lineCount, verifier: &verifier, sealer: &sealer, stamp: stamp)
+                try Self.checkBatch(bytes, after: existing.lineCount, verifier: &log.verifier, sealer: &sealer, stamp: stamp)
             }
         }.get()
-        let report = AppendReport(eventCount: verifier.eventCount - existing.eventCount, firstLine: existing.lineCount + 1,
-                                  byteCount: output.count, logEventCount: verifier.eventCount,
+        let report = AppendReport(eventCount: log.verifier.eventCount - existing.eventCount, firstLine: existing.lineCount + 1,
+                                  byteCount: output.count, logEventCount: log.verifier.eventCount,
                                   interruptedAppend: settled)
         guard !output.isEmpty else { return report }
-        try Self.write(output, lineCount: report.eventCount, to: file, at: existing.byteCount, path: path)
+        try Self.write(output, lineCount: report.eventCount, to: log.file, at: existing.byteCount, path: path)
         return report
     }
 

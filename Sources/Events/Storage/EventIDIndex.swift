@@ -92,35 +92,26 @@ package struct EventIDIndex: Sendable {
         var copy = EventIDIndex(capacity: count)
         guard copy.keys.count < keys.count else { return self }
         copy.count = count
-        let mask = copy.mask
-        copy.keys.withUnsafeMutableBufferPointer { newKeys in
-            copy.lines.withUnsafeMutableBufferPointer { newLines in
-                keys.withUnsafeBufferPointer { keys in
-                    lines.withUnsafeBufferPointer { lines in
-                        for i in keys.indices where keys[i] != 0 {
-                            var slot = Int(truncatingIfNeeded: keys[i]) & mask
-                            while newKeys[slot] != 0 { slot = (slot + 1) & mask }
-                            newKeys[slot] = keys[i]
-                            newLines[slot] = lines[i]
-                        }
-                    }
-                }
-            }
-        }
+        copy.reinsert(from: self)
         return copy
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldLines = lines
+        let old = self
         let size = keys.count * 2
         keys = PlainArray(repeating: 0, count: size)
         lines = PlainArray(repeating: 0, count: size)
         mask = size - 1
+        reinsert(from: old)
+    }
+
+    /// Puts every entry of `old` into these (empty, large enough) tables.
+    private mutating func reinsert(from old: EventIDIndex) {
         let mask = mask
         keys.withUnsafeMutableBufferPointer { keys in
             lines.withUnsafeMutableBufferPointer { lines in
-                oldKeys.withUnsafeBufferPointer { oldKeys in
-                    oldLines.withUnsafeBufferPointer { oldLines in
+                old.keys.withUnsafeBufferPointer { oldKeys in
+                    old.lines.withUnsafeBufferPointer { oldLines in
                         for i in oldKeys.indices where oldKeys[i] != 0 {
                             var slot = Int(truncatingIfNeeded: oldKeys[i]) & mask
                             while keys[slot] != 0 { slot = (slot + 1) & mask }
@@ -131,12 +122,6 @@ package struct EventIDIndex: Sendable {
                 }
             }
         }
-    }
-
-    /// Forgets the id held by a string field of `line` (escapes resolved), which must have been
-    /// the last one inserted with that hash; used to undo a rejected batch.
-    package mutating func remove(_ id: FieldRef, in line: UnsafeRawBufferPointer) {
-        remove(hash: EventIDIndex.hash(id, in: line))
     }
 
     /// Removes a hash, shifting back the entries of its probe run so that every remaining

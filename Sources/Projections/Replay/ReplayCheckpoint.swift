@@ -64,40 +64,11 @@ struct ReplayCheckpoint {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError("cannot open the log") }
         defer { close(fd) }
-        // (Also keeps `offset * k` below from overflowing, whatever a damaged checkpoint says.)
-        var st = stat()
-        guard fstat(fd, &st) == 0, offset >= 0, offset <= Int64(st.st_size) else {
+        do {
+            return try LogFingerprint.of(fd: fd, upTo: offset)
+        } catch {
             throw CheckpointError("the log is shorter than the checkpoint")
         }
-        var hasher = SHA256()
-        withUnsafeBytes(of: offset.littleEndian) { hasher.update($0) }
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        func hash(at start: Int64, count: Int64) throws {
-            var done: Int64 = 0
-            while done < count {
-                let n = Int(min(count - done, Int64(buffer.count)))
-                let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, n, off_t(start + done)) }
-                guard got == n else { throw CheckpointError("the log is shorter than the checkpoint") }
-                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                done += Int64(n)
-            }
-        }
-        // The windows in order, overlaps merged: a short log's bytes are hashed once, not once
-        // for each window that covers them.
-        let windows: Int64 = 256
-        var ranges = [(0, Int64(64 << 10)), (max(offset - (64 << 10), 0), Int64(64 << 10))]
-        for k in 0..<windows { ranges.append((offset * k / windows, Int64(4 << 10))) }
-        ranges.sort { $0.0 < $1.0 }
-        var (start, end) = (Int64(0), Int64(0))
-        for (from, count) in ranges {
-            if from > end {
-                try hash(at: start, count: end - start)
-                start = from
-            }
-            end = max(end, min(from + count, offset))
-        }
-        try hash(at: start, count: end - start)
-        return hasher.finalize().bytes
     }
 
     /// The hex digits of the `chain` member ending the line that ends at byte `offset` of the
