@@ -21,5 +21,10 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
         LogFileError(path: path, message: "cannot \(action): \(String(cString: strerror(code)))")
     }
 
+    /// `error` as a failure to read `path`: itself when it is a `LogFileError`, else wrapped.
+    package static func reading(_ path: String, failedWith error: any Error) -> LogFileError {
+        error as? LogFileError ?? LogFileError(path: path, message: "cannot read the file: \(error)")
+    }
+
     public var description: String { "\(path): \(message)" }
 }

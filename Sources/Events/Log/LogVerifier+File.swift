@@ -129,10 +129,8 @@ extension LogVerifier {
                     if problems.count < 20 { problems.append(problem) }
                 }
             }
-        } catch let error as LogFileError {
-            throw .file(error)
         } catch {
-            throw .file(LogFileError(path: path, message: "cannot read the file: \(error)"))
+            throw .file(.reading(path, failedWith: error))
         }
         if let torn { throw .tornTail(path: path, line: torn.number, byteCount: torn.bytes.count) }
         if problemCount > 0 { throw .invalidLog(path: path, problems: problems, problemCount: problemCount) }

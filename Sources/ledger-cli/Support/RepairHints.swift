@@ -1,4 +1,5 @@
 import Events
+import Projections
 
 /// What to run about a problem or an error, added to the libraries' messages (which name no tool).
 
@@ -16,6 +17,8 @@ extension LogProblem {
 /// The message of an error a command failed with, with the `ledger-cli` command that helps, if any.
 func described(_ error: any Error) -> String {
     switch error {
+    case let error as DeadlineReplayError:
+        described(error.underlying)
     case AppendError.tornTail(let path, _, _):
         "\(error). Run 'ledger-cli repair \(path)' to move the torn bytes to a side file, then append again"
     case AppendError.invalidLog(let path, _, _), ChainDigestError.invalidLog(let path, _):
