@@ -27,12 +27,18 @@ extract=$(command -v swift-symbolgraph-extract || xcrun --find swift-symbolgraph
 triple=$(swift -print-target-info | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1)
 sdk=()
 [ "$(uname)" = Darwin ] && sdk=(-sdk "$(xcrun --show-sdk-path)")
+# The C targets' module maps (SwiftPM generates them beside the build products): a module that
+# imports one (Events imports CSHA256) cannot be loaded without it.
+cmodules=()
+for map in "$modules_dir"/../*.build/module.modulemap; do
+    [ -e "$map" ] && cmodules+=(-Xcc "-fmodule-map-file=$map")
+done
 graphs=$(mktemp -d)
 fresh=$(mktemp -d)
 trap 'rm -rf "$graphs" "$fresh"' EXIT
 for module in Events Projections Reports Ingest; do
     mkdir -p "$graphs/$module"
-    "$extract" -module-name "$module" -I "$modules_dir" -target "$triple" "${sdk[@]}" \
+    "$extract" -module-name "$module" -I "$modules_dir" -target "$triple" "${sdk[@]}" "${cmodules[@]}" \
         -minimum-access-level public -output-dir "$graphs/$module" >&2
     python3 - "$graphs/$module" > "$fresh/$module.txt" <<'PY'
 import json, os, sys

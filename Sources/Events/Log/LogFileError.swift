@@ -11,7 +11,7 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
     /// What went wrong.
     public var message: String
 
-    public init(path: String, message: String) {
+    package init(path: String, message: String) {
         self.path = path
         self.message = message
     }
