@@ -21,9 +21,12 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
         LogFileError(path: path, message: "cannot \(action): \(String(cString: strerror(code)))")
     }
 
-    /// `error` as a failure to read `path`: itself when it is a `LogFileError`, else wrapped.
+    /// `error` as a failure to read `path`: itself when it is a `LogFileError` (or a
+    /// ``LogReadError/file(_:)``), else wrapped.
     package static func reading(_ path: String, failedWith error: any Error) -> LogFileError {
-        error as? LogFileError ?? LogFileError(path: path, message: "cannot read the file: \(error)")
+        if let error = error as? LogFileError { return error }
+        if let error = (error as? any LogFileFailure)?.fileError { return error }
+        return LogFileError(path: path, message: "cannot read the file: \(error)")
     }
 
     public var description: String { "\(path): \(message)" }

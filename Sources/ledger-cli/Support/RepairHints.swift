@@ -17,7 +17,7 @@ extension LogProblem {
 /// The message of an error a command failed with, with the `ledger-cli` command that helps, if any.
 func described(_ error: any Error) -> String {
     switch error {
-    case let error as DeadlineReplayError:
+    case let error as any WrappingError:
         described(error.underlying)
     case AppendError.tornTail(let path, _, _):
         "\(error). Run 'ledger-cli repair \(path)' to move the torn bytes to a side file, then append again"
@@ -31,3 +31,11 @@ func described(_ error: any Error) -> String {
         "\(error)"
     }
 }
+
+/// A library error whose message is another error's: the hint goes by the one inside.
+protocol WrappingError: Error {
+    var underlying: any Error { get }
+}
+
+extension DeadlineReplayError: WrappingError {}
+extension LogReadError: WrappingError {}
