@@ -215,7 +215,7 @@ import Glibc
         #expect(summary.description + "; " + summary.chain.description != "6 events, 2 tickets, 0 errors; not chained")
         #expect(expected[0].problem.message.contains("CRLF"))
         // The other tools refuse it too: a digest, an append.
-        #expect(throws: ChainDigestError.invalidLog(path: path, problemCount: 6)) { try ChainDigest.of(logAt: path) { _ in } }
+        #expect(throws: ChainDigestFailure<Never>.noDigest(.invalidLog(path: path, problemCount: 6))) { try ChainDigest.of(logAt: path) { _ in } }
         #expect(throws: AppendError.self) {
             try LogAppender(path: path).append(batch: Array(log(line("c1", "T3", "accepted", "05 09:00")).utf8))
         }
@@ -314,7 +314,7 @@ import Glibc
             let expected = LogFileError(path: path, message: "\(kind), not a regular file: a log must be a regular file")
             #expect(throws: LogReadError<Never>.file(expected)) { try LogVerifier.verifyFile(at: path) { _ in } }
             #expect(throws: LogReadError<Never>.file(expected)) { try LogReader(path: path).forEachLine { _ in } }
-            #expect(throws: expected) { try ChainDigest.of(logAt: path) { _ in } }
+            #expect(throws: ChainDigestFailure<Never>.file(expected)) { try ChainDigest.of(logAt: path) { _ in } }
             if path != dir.path {
                 // A directory cannot even be opened for writing.
                 #expect(throws: AppendError.file(expected)) { try LogAppender(path: path).append(batch: []) }

@@ -109,6 +109,9 @@ import Testing
         }
     }
     #expect(reported == [1, 2])
+    #expect(throws: ChainDigestFailure.stopped(Enough(line: 1))) {
+        try ChainDigest.of(logAt: path) { problem throws(Enough) in throw Enough(line: problem.line) }
+    }
     var read: [Int] = []
     #expect(throws: LogReadError.stopped(Enough(line: 1))) {
         try LogReader(path: path).forEachLine { line throws(Enough) in

@@ -39,3 +39,4 @@ protocol WrappingError: Error {
 
 extension DeadlineReplayError: WrappingError {}
 extension LogReadError: WrappingError {}
+extension ChainDigestFailure: WrappingError {}
