@@ -325,10 +325,14 @@ extension PostgresLog {
             var torn: (Int, Int)?
             var reader = LogReader(path: path)
             reader.maxLineBytes = maxLineBytes
-            try reader.forEachLine { line in
-                guard line.terminated else { torn = (line.number, line.bytes.count); return }
-                try state.catchUp(line: line.bytes)
-                lines.append(Array(line.bytes))
+            do {
+                try reader.forEachLine { line in
+                    guard line.terminated else { torn = (line.number, line.bytes.count); return }
+                    try state.catchUp(line: line.bytes)
+                    lines.append(Array(line.bytes))
+                }
+            } catch {
+                throw error.underlying
             }
             if let (line, count) = torn { throw AppendError.tornTail(path: path, line: line, byteCount: count) }
             if !lines.isEmpty {
