@@ -87,7 +87,7 @@ public struct ChainDigest: Sendable, Equatable {
 /// Why ``ChainDigest/of(logAt:asOf:maxLineBytes:report:)`` gave no digest: the log has none,
 /// the file could not be read, or the caller's `report` threw. Its description is the
 /// underlying error's.
-public enum ChainDigestFailure<Failure: Error>: Error, CustomStringConvertible {
+public enum ChainDigestFailure<Failure: Error>: WrappingError {
     /// The log has no digest (it has problems, is not chained, or was not chained yet).
     case noDigest(ChainDigestError)
     /// The file cannot be read, is not a regular file, or has a line longer than the limit.
@@ -103,8 +103,6 @@ public enum ChainDigestFailure<Failure: Error>: Error, CustomStringConvertible {
         case .stopped(let error): error
         }
     }
-
-    public var description: String { String(describing: underlying) }
 }
 
 extension ChainDigestFailure: Equatable where Failure: Equatable {}

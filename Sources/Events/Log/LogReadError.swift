@@ -2,7 +2,7 @@
 ///
 /// With a closure that does not throw (`Failure` is `Never`) only ``file(_:)`` can occur.
 /// Its description is the underlying error's.
-public enum LogReadError<Failure: Error>: Error, CustomStringConvertible {
+public enum LogReadError<Failure: Error>: WrappingError {
     /// The file cannot be read, is not a regular file, or has a line longer than the limit.
     case file(LogFileError)
     /// What the caller's closure threw; reading stopped there.
@@ -15,7 +15,18 @@ public enum LogReadError<Failure: Error>: Error, CustomStringConvertible {
         case .stopped(let error): error
         }
     }
+}
 
+/// An error that stands for another one, which says what went wrong: a library's error type
+/// for one API, with a case for each kind of error that can come out of it
+/// (``LogReadError``, ``ChainDigestFailure``). Its description is the underlying error's.
+public protocol WrappingError: Error, CustomStringConvertible {
+    /// The error that stopped the work.
+    var underlying: any Error { get }
+}
+
+extension WrappingError {
+    /// The underlying error's description.
     public var description: String { String(describing: underlying) }
 }
 

@@ -14,7 +14,7 @@ public struct DeadlineError: Error, Sendable, CustomStringConvertible {
 /// Why a replay that computes deadlines (``LogReplay/run(into:substituting:)``,
 /// ``LogReplay/deadlineAudit(period:rules:channel:)``) stopped. Its description is the
 /// underlying error's.
-public enum DeadlineReplayError: Error, Sendable, CustomStringConvertible {
+public enum DeadlineReplayError: WrappingError, Sendable {
     /// The log cannot be read, is not a regular file, or has a line longer than the limit.
     case file(LogFileError)
     /// The rule set cannot be audited (it has no deadlines).
@@ -30,8 +30,6 @@ public enum DeadlineReplayError: Error, Sendable, CustomStringConvertible {
         case .deadline(let error): error
         }
     }
-
-    public var description: String { String(describing: underlying) }
 }
 
 extension LogReplay {

@@ -1,5 +1,4 @@
 import Events
-import Projections
 
 /// What to run about a problem or an error, added to the libraries' messages (which name no tool).
 
@@ -18,7 +17,7 @@ extension LogProblem {
 func described(_ error: any Error) -> String {
     switch error {
     case let error as any WrappingError:
-        described(error.underlying)
+        described(error.underlying)   // the hint goes by the error inside
     case AppendError.tornTail(let path, _, _):
         "\(error). Run 'ledger-cli repair \(path)' to move the torn bytes to a side file, then append again"
     case AppendError.invalidLog(let path, _, _), ChainDigestError.invalidLog(let path, _):
@@ -31,12 +30,3 @@ func described(_ error: any Error) -> String {
         "\(error)"
     }
 }
-
-/// A library error whose message is another error's: the hint goes by the one inside.
-protocol WrappingError: Error {
-    var underlying: any Error { get }
-}
-
-extension DeadlineReplayError: WrappingError {}
-extension LogReadError: WrappingError {}
-extension ChainDigestFailure: WrappingError {}
