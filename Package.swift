@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["Events"]),
         // The workload generator behind ledger-bench, also used by tests; not a product.
         .target(name: "LedgerBenchKit", dependencies: ["Events"]),
-        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit", "Ingest"]),
+        // PostgresLedger is empty without the Postgres trait: only then can `ledger-bench ledger` take a URI.
+        .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit", "Ingest", "PostgresLedger"]),
         // What several test targets share: SplitMix64, temporary folders, the package's files and CSV splitting.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "EventTests", dependencies: ["Events", "TestSupport"]),

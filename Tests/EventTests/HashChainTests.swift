@@ -347,7 +347,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
     let early = try digest(feb("03 00:00"))
     #expect(early.line == 4 && early.eventCount == 4 && early.head.hex == storedValue(bytes[ranges[3]]))
     #expect(try digest(feb("05 12:05")).line == 6, "recorded at exactly the time counts")
-    #expect(throws: ChainDigestError.nothingRecorded(path: path, asOf: Timestamp.parseRFC3339(feb("01 09:00"))!)) {
+    #expect(throws: ChainDigestFailure<Never>.noDigest(ChainDigestError.nothingRecorded(path: path, asOf: Timestamp.parseRFC3339(feb("01 09:00"))!))) {
         try digest(feb("01 09:00"))
     }
     // Appending later lines leaves the head as of an earlier time unchanged.
@@ -361,10 +361,10 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
     defer { dir.remove() }
     let imported = dir.file("imported.jsonl")
     _ = try appender(imported, .off).append(batch: Array(log(Array(history.prefix(4))).utf8))
-    #expect(throws: ChainDigestError.notChained(path: imported)) { try ChainDigest.of(logAt: imported) { _ in } }
+    #expect(throws: ChainDigestFailure<Never>.noDigest(ChainDigestError.notChained(path: imported))) { try ChainDigest.of(logAt: imported) { _ in } }
     _ = try appender(imported, .start).append(batch: Array(log(Array(history.dropFirst(4))).utf8))
     let t = Timestamp.parseRFC3339(feb("03 00:00"))!
-    #expect(throws: ChainDigestError.notChainedYet(path: imported, line: 4, chainStart: 5, asOf: t)) {
+    #expect(throws: ChainDigestFailure<Never>.noDigest(ChainDigestError.notChainedYet(path: imported, line: 4, chainStart: 5, asOf: t))) {
         try ChainDigest.of(logAt: imported, asOf: t) { _ in }
     }
     #expect(try ChainDigest.of(logAt: imported) { _ in }.line == 7)
@@ -373,7 +373,7 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
     bytes[bytes.count - 20] = UInt8(ascii: bytes[bytes.count - 20] == UInt8(ascii: "0") ? "1" : "0")
     let broken = try dir.write("broken.jsonl", bytes)
     var reported: [Int] = []
-    #expect(throws: ChainDigestError.invalidLog(path: broken, problemCount: 1)) {
+    #expect(throws: ChainDigestFailure<Never>.noDigest(ChainDigestError.invalidLog(path: broken, problemCount: 1))) {
         try ChainDigest.of(logAt: broken) { reported.append($0.line) }
     }
     #expect(reported == [7])

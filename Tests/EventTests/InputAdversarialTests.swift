@@ -215,7 +215,7 @@ import Glibc
         #expect(summary.description + "; " + summary.chain.description != "6 events, 2 tickets, 0 errors; not chained")
         #expect(expected[0].problem.message.contains("CRLF"))
         // The other tools refuse it too: a digest, an append.
-        #expect(throws: ChainDigestError.invalidLog(path: path, problemCount: 6)) { try ChainDigest.of(logAt: path) { _ in } }
+        #expect(throws: ChainDigestFailure<Never>.noDigest(.invalidLog(path: path, problemCount: 6))) { try ChainDigest.of(logAt: path) { _ in } }
         #expect(throws: AppendError.self) {
             try LogAppender(path: path).append(batch: Array(log(line("c1", "T3", "accepted", "05 09:00")).utf8))
         }
@@ -270,14 +270,14 @@ import Glibc
             }
             #expect(seen.isEmpty)
         }
-        #expect(throws: expected) { try LogVerifier.verifyFile(at: path, maxLineBytes: 4096) { _ in } }
+        #expect(throws: LogReadError<Never>.file(expected)) { try LogVerifier.verifyFile(at: path, maxLineBytes: 4096) { _ in } }
         #expect(throws: expected) {
             try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: 4096, report: { _ in }) { _, _, _ in }
         }
         var reader = LogReader(path: path, chunkSize: 1000)
         reader.maxLineBytes = 4096
         var lines = 0
-        #expect(throws: expected) { try reader.forEachLine { _ in lines += 1 } }
+        #expect(throws: LogReadError<Never>.file(expected)) { try reader.forEachLine { _ in lines += 1 } }
         #expect(lines == 3)
         var appender = LogAppender(path: path)
         appender.maxLineBytes = 4096
@@ -312,9 +312,9 @@ import Glibc
         #expect(mkfifo(fifo, 0o600) == 0)
         for (path, kind) in [("/dev/zero", "a character device"), (fifo, "a FIFO (named pipe)"), (dir.path, "a directory")] {
             let expected = LogFileError(path: path, message: "\(kind), not a regular file: a log must be a regular file")
-            #expect(throws: expected) { try LogVerifier.verifyFile(at: path) { _ in } }
-            #expect(throws: expected) { try LogReader(path: path).forEachLine { _ in } }
-            #expect(throws: expected) { try ChainDigest.of(logAt: path) { _ in } }
+            #expect(throws: LogReadError<Never>.file(expected)) { try LogVerifier.verifyFile(at: path) { _ in } }
+            #expect(throws: LogReadError<Never>.file(expected)) { try LogReader(path: path).forEachLine { _ in } }
+            #expect(throws: ChainDigestFailure<Never>.file(expected)) { try ChainDigest.of(logAt: path) { _ in } }
             if path != dir.path {
                 // A directory cannot even be opened for writing.
                 #expect(throws: AppendError.file(expected)) { try LogAppender(path: path).append(batch: []) }

@@ -87,7 +87,42 @@ import Testing
 }
 
 @Test func missingFilesAreReportedAsFileErrors() {
-    #expect(throws: LogFileError.self) {
+    let error = #expect(throws: LogReadError<Never>.self) {
         try LogVerifier.verifyFile(at: "/nonexistent/dir/events.jsonl") { _ in }
+    }
+    guard case .file(let file)? = error else { Issue.record("not a file error: \(String(describing: error))"); return }
+    #expect(file.path == "/nonexistent/dir/events.jsonl")
+    #expect(error?.description == file.description)
+}
+
+/// What a caller's closure throws comes out as `.stopped` with that error, and stops the reading.
+@Test func whatTheCallersClosureThrowsStopsTheReadingAsItIs() throws {
+    struct Enough: Error, Equatable { var line: Int }
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let path = try dir.write("bad.jsonl", "not json\nnor this\nnor that\n")
+    var reported: [Int] = []
+    #expect(throws: LogReadError.stopped(Enough(line: 2))) {
+        try LogVerifier.verifyFile(at: path) { problem throws(Enough) in
+            reported.append(problem.line)
+            if problem.line == 2 { throw Enough(line: problem.line) }
+        }
+    }
+    #expect(reported == [1, 2])
+    #expect(throws: ChainDigestFailure.stopped(Enough(line: 1))) {
+        try ChainDigest.of(logAt: path) { problem throws(Enough) in throw Enough(line: problem.line) }
+    }
+    var read: [Int] = []
+    #expect(throws: LogReadError.stopped(Enough(line: 1))) {
+        try LogReader(path: path).forEachLine { line throws(Enough) in
+            read.append(line.number)
+            throw Enough(line: line.number)
+        }
+    }
+    #expect(read == [1])
+    // A closure that throws a LogFileError of its own is still told apart from the file's.
+    let own = LogFileError(path: "elsewhere", message: "mine")
+    #expect(throws: LogReadError.stopped(own)) {
+        try LogReader(path: path).forEachLine { _ throws(LogFileError) in throw own }
     }
 }

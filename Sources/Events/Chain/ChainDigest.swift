@@ -32,15 +32,36 @@ public struct ChainDigest: Sendable, Equatable {
     ///   - asOf: The time; `nil` gives the head of the whole log.
     ///   - maxLineBytes: The longest line accepted (see ``LogInput/defaultMaxLineBytes``).
     ///   - report: Called with each problem of the log, in line order.
-    /// - Throws: ``ChainDigestError`` when the log has problems anywhere (a digest of a log that
-    ///   fails verification would vouch for nothing), is not chained, or was not chained yet;
-    ///   ``LogFileError`` when it cannot be read; what `report` throws.
+    /// - Throws: ``ChainDigestFailure/noDigest(_:)`` when the log has problems anywhere (a digest
+    ///   of a log that fails verification would vouch for nothing), is not chained, or was not
+    ///   chained yet; ``ChainDigestFailure/file(_:)`` when it cannot be read;
+    ///   ``ChainDigestFailure/stopped(_:)`` with what `report` throws.
     /// - Complexity: O(n) in the log's length: the whole log is verified.
-    public static func of(logAt path: String, asOf: Timestamp? = nil, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
-                          report: (LogProblem) throws -> Void) throws -> ChainDigest {
-        try of(name: path, asOf: asOf) { visit in
-            try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report, visit: visit)
+    public static func of<Failure: Error>(
+        logAt path: String, asOf: Timestamp? = nil, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
+        report: (LogProblem) throws(Failure) -> Void
+    ) throws(ChainDigestFailure<Failure>) -> ChainDigest {
+        var noDigest: ChainDigestError?
+        let digest: ChainDigest?
+        do {
+            digest = try LogReadError.catching(path: path, report) { report in
+                do {
+                    return try of(name: path, asOf: asOf) { visit in
+                        try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report, visit: visit)
+                    }
+                } catch let error as ChainDigestError {
+                    noDigest = error
+                    return nil
+                }
+            }
+        } catch {
+            switch error {
+            case .file(let error): throw .file(error)
+            case .stopped(let error): throw .stopped(error)
+            }
         }
+        guard let digest else { throw .noDigest(noDigest!) }
+        return digest
     }
 
     /// The digest as of `asOf` of the log that `verify` verifies, calling its argument with every valid line.
@@ -62,6 +83,29 @@ public struct ChainDigest: Sendable, Equatable {
         return ChainDigest(head: head, line: last.line, eventCount: eventCount, asOf: asOf)
     }
 }
+
+/// Why ``ChainDigest/of(logAt:asOf:maxLineBytes:report:)`` gave no digest: the log has none,
+/// the file could not be read, or the caller's `report` threw. Its description is the
+/// underlying error's.
+public enum ChainDigestFailure<Failure: Error>: WrappingError {
+    /// The log has no digest (it has problems, is not chained, or was not chained yet).
+    case noDigest(ChainDigestError)
+    /// The file cannot be read, is not a regular file, or has a line longer than the limit.
+    case file(LogFileError)
+    /// What the caller's `report` threw; verifying stopped there.
+    case stopped(Failure)
+
+    /// The error that stopped the digest.
+    public var underlying: any Error {
+        switch self {
+        case .noDigest(let error): error
+        case .file(let error): error
+        case .stopped(let error): error
+        }
+    }
+}
+
+extension ChainDigestFailure: Equatable where Failure: Equatable {}
 
 /// Why a log has no digest.
 public enum ChainDigestError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -11,7 +11,7 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
     /// What went wrong.
     public var message: String
 
-    public init(path: String, message: String) {
+    package init(path: String, message: String) {
         self.path = path
         self.message = message
     }
@@ -19,6 +19,14 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
     /// An error built from the current `errno`.
     static func system(_ path: String, _ action: String, errno code: Int32 = errno) -> LogFileError {
         LogFileError(path: path, message: "cannot \(action): \(String(cString: strerror(code)))")
+    }
+
+    /// `error` as a failure to read `path`: itself when it is a `LogFileError` (or a
+    /// ``LogReadError/file(_:)``), else wrapped.
+    package static func reading(_ path: String, failedWith error: any Error) -> LogFileError {
+        if let error = error as? LogFileError { return error }
+        if let error = (error as? any LogFileFailure)?.fileError { return error }
+        return LogFileError(path: path, message: "cannot read the file: \(error)")
     }
 
     public var description: String { "\(path): \(message)" }

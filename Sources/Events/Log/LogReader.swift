@@ -37,8 +37,9 @@ public struct LogReader {
     /// Calls `body` for every line in order; a final line without a newline is passed with
     /// `terminated == false`.
     /// - Returns: The number of bytes read.
-    /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file (a path
-    ///   other than `-`), or has a line longer than ``maxLineBytes``; or whatever `body` throws.
+    /// - Throws: ``LogReadError/file(_:)`` if the file cannot be read, is not a regular file (a
+    ///   path other than `-`), or has a line longer than ``maxLineBytes``;
+    ///   ``LogReadError/stopped(_:)`` with what `body` throws.
     /// - Parameters:
     ///   - start: The file offset of the first line to read.
     ///   - end: The file offset where reading stops (see ``LogSnapshot``); the end of the file by
@@ -46,13 +47,15 @@ public struct LogReader {
     ///   - firstLineNumber: The number the line at `start` gets.
     ///   - body: Called with each line (its bytes are valid only during the call).
     @discardableResult
-    public func forEachLine(startingAt start: Int64 = 0, end: Int64 = .max, firstLineNumber: Int = 1,
-                            _ body: (LogLine) throws -> Void) throws -> Int64 {
-        let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
-        defer { if fd != 0 { close(fd) } }
-        if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
-        return try Self.forEachLine(fd: fd, path: path, chunkSize: chunkSize, start: start, end: end,
-                                    firstLineNumber: firstLineNumber, maxLineBytes: maxLineBytes, body)
+    public func forEachLine<Failure: Error>(startingAt start: Int64 = 0, end: Int64 = .max, firstLineNumber: Int = 1,
+                                            _ body: (LogLine) throws(Failure) -> Void) throws(LogReadError<Failure>) -> Int64 {
+        try LogReadError.catching(path: path, body) { body in
+            let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
+            defer { if fd != 0 { close(fd) } }
+            if start > 0, lseek(fd, off_t(start), SEEK_SET) < 0 { throw LogFileError.system(path, "seek") }
+            return try Self.forEachLine(fd: fd, path: path, chunkSize: chunkSize, start: start, end: end,
+                                        firstLineNumber: firstLineNumber, maxLineBytes: maxLineBytes, body)
+        }
     }
 
     static func forEachLine(fd: Int32, path: String, chunkSize: Int, start: Int64, end: Int64 = .max, firstLineNumber: Int,

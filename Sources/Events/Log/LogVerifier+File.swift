@@ -37,12 +37,24 @@ extension LogVerifier {
     ///   - maxLineBytes: The longest line read (see ``LogReader/maxLineBytes``).
     ///   - report: Called with each problem, in line order.
     /// - Returns: The totals, and what was found about the chain.
-    /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file, or has a
-    ///   line longer than `maxLineBytes`; or what `report` throws.
+    /// - Throws: ``LogReadError/file(_:)`` if the file cannot be read, is not a regular file, or
+    ///   has a line longer than `maxLineBytes`; ``LogReadError/stopped(_:)`` with what `report`
+    ///   throws.
     /// - Complexity: O(n) time in the log's length; memory grows with the number of ids and
     ///   tickets, not with the length of the lines.
-    public static func verifyFile(at path: String, requireChain: Bool = false, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
-                                  report: (LogProblem) throws -> Void) throws -> Summary {
+    public static func verifyFile<Failure: Error>(
+        at path: String, requireChain: Bool = false, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
+        report: (LogProblem) throws(Failure) -> Void
+    ) throws(LogReadError<Failure>) -> Summary {
+        try LogReadError.catching(path: path, report) { report in
+            try verifyWholeFile(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report)
+        }
+    }
+
+    /// ``verifyFile(at:requireChain:maxLineBytes:report:)`` with untyped errors: the file's
+    /// (`LogFileError`) and what `report` throws.
+    static func verifyWholeFile(at path: String, requireChain: Bool, maxLineBytes: Int,
+                                report: (LogProblem) throws -> Void) throws -> Summary {
         // A file is read and decoded by worker threads (see ``verifyScanned(at:requireChain:report:)``);
         // standard input line by line. An interrupted append's bytes are left out and reported.
         if path == "-" { return try verifyFile(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report) { _, _, _ in } }
@@ -83,9 +95,13 @@ extension LogVerifier {
         var lineCount = 0
         var reader = LogReader(path: path, chunkSize: 1 << 20)
         reader.maxLineBytes = maxLineBytes
-        try reader.forEachLine(end: end) { line in
-            lineCount = line.number
-            try verifier.check(line, chain: &chain, report: report, visit: visit)
+        do {
+            try reader.forEachLine(end: end) { line in
+                lineCount = line.number
+                try verifier.check(line, chain: &chain, report: report, visit: visit)
+            }
+        } catch {
+            throw error.underlying
         }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
     }
@@ -129,10 +145,8 @@ extension LogVerifier {
                     if problems.count < 20 { problems.append(problem) }
                 }
             }
-        } catch let error as LogFileError {
-            throw .file(error)
         } catch {
-            throw .file(LogFileError(path: path, message: "cannot read the file: \(error)"))
+            throw .file(.reading(path, failedWith: error))
         }
         if let torn { throw .tornTail(path: path, line: torn.number, byteCount: torn.bytes.count) }
         if problemCount > 0 { throw .invalidLog(path: path, problems: problems, problemCount: problemCount) }

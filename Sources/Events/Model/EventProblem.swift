@@ -110,7 +110,7 @@ public struct LogProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.
     public var problem: EventProblem
 
-    public init(line: Int, problem: EventProblem) {
+    package init(line: Int, problem: EventProblem) {
         self.line = line
         self.problem = problem
     }

@@ -30,13 +30,6 @@ public struct RowProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, for people.
     public var message: String
 
-    public init(row: Int, column: String?, kind: Kind, message: String) {
-        self.row = row
-        self.column = column
-        self.kind = kind
-        self.message = message
-    }
-
     /// `column '操作时间': cannot read …`, or the bare message.
     public var description: String {
         if let column { return "column '\(column)': \(message)" }

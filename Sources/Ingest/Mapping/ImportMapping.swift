@@ -74,21 +74,24 @@ public struct ImportMapping: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .mapping(path: path, message: "cannot read the mapping file")
         }
-        do {
+        do throws(ImportMappingError) {
             return try parse(data)
-        } catch let error as MappingProblem {
-            throw .mapping(path: path, message: error.message)
         } catch {
-            throw .mapping(path: path, message: "not valid JSON: \(error.localizedDescription)")
+            throw .mapping(path: path, message: error.message)
         }
     }
 
-    struct MappingProblem: Error { var message: String }
-
     /// Parses a mapping's JSON text.
-    public static func parse(_ data: Data) throws -> ImportMapping {
-        func fail(_ message: String) -> MappingProblem { MappingProblem(message: message) }
-        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+    /// - Throws: ``ImportMappingError`` when the text is not JSON or not a valid mapping.
+    public static func parse(_ data: Data) throws(ImportMappingError) -> ImportMapping {
+        func fail(_ message: String) -> ImportMappingError { ImportMappingError(message: message) }
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw fail("not valid JSON: \(error.localizedDescription)")
+        }
+        guard let root = json as? [String: Any] else {
             throw fail("the mapping must be a JSON object")
         }
         let known: Set<String> = ["shape", "encoding", "timeZone", "columns", "actions", "ratings", "channels",
@@ -96,7 +99,7 @@ public struct ImportMapping: Sendable, Equatable {
         for key in root.keys where !known.contains(key) {
             throw fail("unknown field '\(key)' (fields: \(known.sorted().joined(separator: ", ")))")
         }
-        func strings(_ key: String) throws -> [String: String]? {
+        func strings(_ key: String) throws(ImportMappingError) -> [String: String]? {
             guard let value = root[key] else { return nil }
             guard let object = value as? [String: Any] else { throw fail("field '\(key)': must be an object of strings") }
             var out: [String: String] = [:]
@@ -168,4 +171,12 @@ public struct ImportMapping: Sendable, Equatable {
         }
         return mapping
     }
+}
+
+/// Why a mapping's JSON text is not a valid mapping: not JSON, or a field that is missing or wrong.
+public struct ImportMappingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong, naming the field: `field 'shape': must be "actions" or "tickets"`.
+    public var message: String
+
+    public var description: String { message }
 }

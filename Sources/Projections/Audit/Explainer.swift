@@ -134,8 +134,8 @@ public struct Explainer: Sendable {
 
 extension LogReplay {
     /// Explains one unit's numbers for a period: one pass over the log.
-    /// - Throws: `LogFileError`; problems in the log are in the summary.
-    public func explain(unit: String, period: Period, rules: RuleSet, options: ProjectionOptions) throws
+    /// - Throws: `LogFileError` if the file cannot be read; problems in the log are in the summary.
+    public func explain(unit: String, period: Period, rules: RuleSet, options: ProjectionOptions) throws(LogFileError)
         -> (UnitExplanation, Summary) {
         var explainer = Explainer(unit: unit, period: period, rules: rules, options: options)
         let summary = try forEachValidEvent { event, line, number in explainer.apply(event, in: line, lineNumber: number) }

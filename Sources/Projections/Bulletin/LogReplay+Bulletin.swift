@@ -10,7 +10,7 @@ extension LogReplay {
     /// Invalid lines are not folded; they are in the summary, and a caller should not publish
     /// a bulletin from a log that has any.
     /// - Throws: `LogFileError` if the file cannot be read.
-    public func bulletin(_ request: BulletinRequest) throws -> (Bulletin, Summary) {
+    public func bulletin(_ request: BulletinRequest) throws(LogFileError) -> (Bulletin, Summary) {
         typealias Folds = (Projection, BulletinFold)
         func folds(_ rules: RuleSet) -> Folds {
             let options = ProjectionOptions(rules: rules, asOf: request.asOf)

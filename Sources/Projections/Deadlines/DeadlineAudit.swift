@@ -166,21 +166,33 @@ public enum DeadlineAuditError: Error, Sendable, Equatable, CustomStringConverti
 
 extension LogReplay {
     /// Audits the assignments a log makes in `period` against `rules`' deadlines, in one pass.
-    /// - Throws: `LogFileError` if the file cannot be read, ``DeadlineAuditError`` when the rule
-    ///   set has no deadlines, ``DeadlineError`` for the first assignment whose deadlines fall
+    /// - Throws: ``DeadlineReplayError/file(_:)`` if the file cannot be read,
+    ///   ``DeadlineReplayError/audit(_:)`` when the rule set has no deadlines,
+    ///   ``DeadlineReplayError/deadline(_:)`` for the first assignment whose deadlines fall
     ///   outside the calendar.
-    public func deadlineAudit(period: Period, rules: RuleSet, channel: ChannelSelection = .rules) throws -> (DeadlineAudit, Summary) {
-        var audit = try DeadlineAudit(period: period, rules: rules, channel: channel)
-        var failure: DeadlineError? = nil
-        let summary = try forEachValidEvent { event, line, number in
-            guard failure == nil else { return }
-            do throws(CalendarError) {
-                try audit.apply(event, in: line)
-            } catch {
-                failure = DeadlineError(source: path, line: number, ticket: event.ticket.string(in: line), error: error)
-            }
+    public func deadlineAudit(period: Period, rules: RuleSet, channel: ChannelSelection = .rules)
+        throws(DeadlineReplayError) -> (DeadlineAudit, Summary) {
+        var audit: DeadlineAudit
+        do throws(DeadlineAuditError) {
+            audit = try DeadlineAudit(period: period, rules: rules, channel: channel)
+        } catch {
+            throw .audit(error)
         }
-        if let failure { throw failure }
+        var failure: DeadlineError? = nil
+        let summary: Summary
+        do throws(LogFileError) {
+            summary = try forEachValidEvent { event, line, number in
+                guard failure == nil else { return }
+                do throws(CalendarError) {
+                    try audit.apply(event, in: line)
+                } catch {
+                    failure = DeadlineError(source: path, line: number, ticket: event.ticket.string(in: line), error: error)
+                }
+            }
+        } catch {
+            throw .file(error)
+        }
+        if let failure { throw .deadline(failure) }
         return (audit, summary)
     }
 }

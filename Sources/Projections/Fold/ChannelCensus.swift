@@ -63,7 +63,8 @@ public struct ChannelCensus: Sendable {
 
 extension LogReplay {
     /// Counts the period's assignments by channel in one pass over the log (see ``ChannelCensus``).
-    public func channelCensus(period: Period, options: ProjectionOptions, unit: String? = nil) throws -> ChannelCensus {
+    /// - Throws: `LogFileError` if the file cannot be read.
+    public func channelCensus(period: Period, options: ProjectionOptions, unit: String? = nil) throws(LogFileError) -> ChannelCensus {
         var census = ChannelCensus(period: period, options: options, unit: unit)
         _ = try forEachValidEvent { event, line, _ in census.apply(event, in: line) }
         return census

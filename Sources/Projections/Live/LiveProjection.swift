@@ -18,7 +18,8 @@ public final class LiveProjection: Sendable {
     private let state: Mutex
 
     /// Folds the whole log of `ledger` (on the ledger's thread), then follows it.
-    public init(ledger: Ledger, options: ProjectionOptions) async throws {
+    /// - Throws: `LogFileError` if the log cannot be read.
+    public init(ledger: Ledger, options: ProjectionOptions) async throws(LogFileError) {
         let state = Mutex(Projection(options: options))
         self.state = state
         try await ledger.addObserver { records in

@@ -15,8 +15,10 @@ extension LogReplay {
     ///   - progress: Called now and then with the bytes read so far.
     ///   - warning: Called with a sentence when a checkpoint is ignored or cannot be saved.
     /// - Returns: The summary; `lines` and `events` count the whole log, `bytes` only what was read.
+    /// - Throws: `LogFileError` if the log cannot be read, is not a regular file, or has a line
+    ///   longer than ``maxLineBytes`` (a checkpoint that cannot be read or saved is a `warning`).
     public func run(into projections: inout [Projection], checkpoint directory: String,
-                    progress: ((Int64) -> Void)? = nil, warning: (String) -> Void) throws -> Summary {
+                    progress: ((Int64) -> Void)? = nil, warning: (String) -> Void) throws(LogFileError) -> Summary {
         guard source == nil else {
             warning("checkpoint \(directory) not used: a log that is not a file is replayed whole")
             return try run(into: &projections, progress: progress)
@@ -40,7 +42,8 @@ extension LogReplay {
         let resumed = checkpoint != nil
         // Drop the loaded copy, so the fold's arrays are uniquely referenced and grow in place.
         checkpoint = nil
-        var summary = try run(&fold, from: start, firstLine: lines + 1, progress: progress)
+        var summary: Summary
+        do { summary = try run(&fold, from: start, firstLine: lines + 1, progress: progress) } catch { throw .reading(path, failedWith: error) }
         summary.events += events
         projections = fold.finish()
         let worthSaving = !resumed || summary.bytes > max(8 << 20, start / 50)

@@ -65,10 +65,12 @@ public struct LogReplay {
     /// - Parameters:
     ///   - projections: The projections to fold into.
     ///   - progress: Called now and then with the bytes read so far.
-    /// - Throws: `LogFileError` if the file cannot be read.
-    public func run(into projections: inout [Projection], progress: ((Int64) -> Void)? = nil) throws -> Summary {
+    /// - Throws: `LogFileError` if the file cannot be read, is not a regular file, or has a line
+    ///   longer than ``maxLineBytes``.
+    public func run(into projections: inout [Projection], progress: ((Int64) -> Void)? = nil) throws(LogFileError) -> Summary {
         var fold = ReplayFold(projections: projections)
-        let summary = try run(&fold, from: 0, firstLine: 1, progress: progress)
+        let summary: Summary
+        do { summary = try run(&fold, from: 0, firstLine: 1, progress: progress) } catch { throw .reading(path, failedWith: error) }
         projections = fold.finish()
         return summary
     }

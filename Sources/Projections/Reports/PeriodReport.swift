@@ -7,7 +7,7 @@ public struct PeriodReport: Sendable {
         public var counts: UnitCounts
         public var scorecard: Scorecard
 
-        public init(unit: String, group: String?, counts: UnitCounts, scorecard: Scorecard) {
+        package init(unit: String, group: String?, counts: UnitCounts, scorecard: Scorecard) {
             self.unit = unit
             self.group = group
             self.counts = counts

@@ -16,6 +16,8 @@ extension LogProblem {
 /// The message of an error a command failed with, with the `ledger-cli` command that helps, if any.
 func described(_ error: any Error) -> String {
     switch error {
+    case let error as any WrappingError:
+        described(error.underlying)   // the hint goes by the error inside
     case AppendError.tornTail(let path, _, _):
         "\(error). Run 'ledger-cli repair \(path)' to move the torn bytes to a side file, then append again"
     case AppendError.invalidLog(let path, _, _), ChainDigestError.invalidLog(let path, _):
