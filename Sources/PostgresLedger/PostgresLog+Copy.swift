@@ -29,6 +29,9 @@ public struct LogCopyError: Error, Sendable, CustomStringConvertible {
     init(_ error: any Error, name: String, copiedLines: Int) {
         self.copiedLines = copiedLines
         problems = []
+        // What stopped a file's reading comes wrapped (`LogReadError.stopped`): look inside.
+        var error = error
+        while let wrapped = error as? any WrappingError { error = wrapped.underlying }
         switch error {
         case AppendError.invalidLog(let path, let problems, let count):
             self.problems = problems
