@@ -43,7 +43,8 @@ public final class PostgresFollower {
 
     /// The lines committed after ``position``: at once if there are some, else the next commit's,
     /// or none after `milliseconds`. A lost connection is reopened (a failure to reopen is thrown).
-    public func next(waitingUpTo milliseconds: Int32) throws -> [Record] {
+    /// - Throws: ``PostgresError`` when the server cannot be reached again (or the ledger read).
+    public func next(waitingUpTo milliseconds: Int32) throws(PostgresError) -> [Record] {
         for attempt in 0..<2 {
             do {
                 let log = try connect()
@@ -58,7 +59,7 @@ public final class PostgresFollower {
                 // Reconnect once at once; a second failure is the caller's.
                 self.log = nil
                 mustRead = true
-                if attempt == 1 { throw error }
+                if attempt == 1 { throw (error as? PostgresError) ?? PostgresError(String(describing: error)) }
             }
         }
         return []
@@ -76,7 +77,7 @@ public final class PostgresFollower {
 
     private func read(_ log: PostgresLog) throws -> [Record] {
         var records: [Record] = []
-        try log.forEachLine(after: position) { line in
+        try log.streamLines(after: position) { line in
             records.append(Record(position: line.number, line: Array(line.bytes)))
         }
         if let last = records.last { position = last.position }

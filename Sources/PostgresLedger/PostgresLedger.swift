@@ -168,7 +168,7 @@ public actor PostgresLedger: GroupCommitting {
         let publishedThrough = self.publishedThrough
         defer { if !records.isEmpty { published(records) } }
         do {
-            try log.forEachLine(after: state.lineCount) { line in
+            try log.streamLines(after: state.lineCount) { line in
                 try state.catchUp(line: line.bytes)
                 if wanted && line.number > publishedThrough, let event = try? decoder.decodeEvent(line.bytes) {
                     records.append(Record(position: line.number, line: Array(line.bytes), event: event))
@@ -283,7 +283,7 @@ public actor PostgresLedger: GroupCommitting {
         var records: [Record] = []
         var decoder = EventDecoder()
         do {
-            try log.forEachLine(after: position, limit: limit) { line in
+            try log.streamLines(after: position, limit: limit) { line in
                 let event = try decoder.decodeEvent(line.bytes)
                 records.append(Record(position: line.number, line: Array(line.bytes), event: event))
             }

@@ -81,7 +81,7 @@ extension PostgresLog {
         self.state = nil   // this connection's appender state is read again on the next append
         var copied = 0
         do {
-            var prefix = try CopyPrefix(destination: name, source: path) { body in try forEachLine(body) }
+            var prefix = try CopyPrefix(destination: name, source: path) { body in try streamLines(body) }
             var appender = StreamedLogAppender(name: path, chaining: .automatic)
             var batch: [[UInt8]] = []
             func commitBatch() throws {
@@ -131,7 +131,7 @@ extension PostgresLog {
         do {
             var info = stat()
             if stat(PendingAppend.markerPath(forLog: path), &info) == 0 {
-                throw LogFileError(path: path, message: "an append to it was interrupted; run 'ledger-cli repair \(path)' before copying into it")
+                throw LogFileError(path: path, message: "an append to it was interrupted; repair the log before copying into it")
             }
             if stat(path, &info) == 0 { try LogInput.requireRegularFile(path) }
             let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -150,7 +150,7 @@ extension PostgresLog {
             var sourceLines = 0
             do {
                 try withReadSnapshot {
-                    try forEachLine { line in
+                    try streamLines { line in
                         try appender.catchUp(line: line.bytes)
                         sourceLines = line.number
                         let held = try prefix.heldBytes(of: line)

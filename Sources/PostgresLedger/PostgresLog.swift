@@ -78,7 +78,7 @@ public final class PostgresLog {
     private func prepareSchema(create: Bool) throws(PostgresError) {
         let found = try connection.exec("SELECT to_regclass('\(Self.schemaTable)') IS NOT NULL")
         if found.first?.first == "t" { return try checkVersion() }
-        guard create else { throw PostgresError("\(name) holds no ticket ledger (no table \(Self.schemaTable)); 'ledger-cli append' creates one") }
+        guard create else { throw PostgresError("\(name) holds no ticket ledger (no table \(Self.schemaTable)); the first append creates one") }
         // Under the writers' lock, so that two first writers do not both create it.
         try connection.exec("BEGIN")
         do {
@@ -127,8 +127,19 @@ public final class PostgresLog {
 
     /// Streams the lines after line `position`, in order, from one snapshot; each `LogLine`'s
     /// `offset` is counted from the first line streamed (`offsetBase` is the byte offset of the first).
-    /// - Throws: ``PostgresError``, or what `body` throws; a gap in the positions is an error.
-    public func forEachLine(after position: Int = 0, limit: Int? = nil, offsetBase: Int64 = 0, _ body: (LogLine) throws -> Void) throws {
+    /// - Throws: `LogReadError.file` when the ledger cannot be read (a gap in the positions
+    ///   included), `LogReadError.stopped` with what `body` threw.
+    public func forEachLine<Failure: Error>(after position: Int = 0, limit: Int? = nil, offsetBase: Int64 = 0,
+                                            _ body: (LogLine) throws(Failure) -> Void) throws(LogReadError<Failure>) {
+        try LogReadError.catching(path: name, body) { body in
+            try streamLines(after: position, limit: limit, offsetBase: offsetBase, body)
+        }
+    }
+
+    /// ``forEachLine(after:limit:offsetBase:_:)`` for the package's own readers, whose errors
+    /// pass through as they are.
+    package func streamLines(after position: Int = 0, limit: Int? = nil, offsetBase: Int64 = 0,
+                             _ body: (LogLine) throws -> Void) throws {
         let rows = try lines(after: position, limit: limit)
         var offset = offsetBase
         do {
@@ -159,7 +170,7 @@ public final class PostgresLog {
 
     /// Runs `body` in one read-only snapshot (`REPEATABLE READ`): every read of the ledger in it
     /// — several passes of a report, say — sees the same committed lines.
-    public func withReadSnapshot<R>(_ body: () throws -> R) throws -> R {
+    package func withReadSnapshot<R>(_ body: () throws -> R) throws -> R {
         try connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         let result: R
         do {
@@ -173,13 +184,39 @@ public final class PostgresLog {
     }
 
     /// `verify`: every problem of the log, then its totals (see ``LogVerifier/verifyFile(at:requireChain:maxLineBytes:report:)``).
-    public func verify(requireChain: Bool = false, report: (LogProblem) throws -> Void) throws -> LogVerifier.Summary {
-        try LogVerifier.verifyStream(requireChain: requireChain, report: report) { body in try forEachLine(body) }
+    /// - Throws: `LogReadError.file` when the ledger cannot be read, `LogReadError.stopped` with
+    ///   what `report` threw.
+    public func verify<Failure: Error>(requireChain: Bool = false,
+                                       report: (LogProblem) throws(Failure) -> Void) throws(LogReadError<Failure>) -> LogVerifier.Summary {
+        try LogReadError.catching(path: name, report) { report in
+            try LogVerifier.verifyStream(requireChain: requireChain, report: report) { body in try streamLines(body) }
+        }
     }
 
     /// `digest`: the chain head as of `asOf` (see ``ChainDigest/of(logAt:asOf:maxLineBytes:report:)``).
-    public func digest(asOf: Timestamp? = nil, report: (LogProblem) throws -> Void) throws -> ChainDigest {
-        try ChainDigest.of(streamNamed: name, asOf: asOf, report: report) { body in try forEachLine(body) }
+    /// - Throws: `ChainDigestFailure.noDigest` when the ledger has problems or no chain,
+    ///   `.file` when it cannot be read, `.stopped` with what `report` threw.
+    public func digest<Failure: Error>(asOf: Timestamp? = nil,
+                                       report: (LogProblem) throws(Failure) -> Void) throws(ChainDigestFailure<Failure>) -> ChainDigest {
+        var noDigest: ChainDigestError?
+        let digest: ChainDigest?
+        do {
+            digest = try LogReadError.catching(path: name, report) { report in
+                do {
+                    return try ChainDigest.of(streamNamed: name, asOf: asOf, report: report) { body in try streamLines(body) }
+                } catch let error as ChainDigestError {
+                    noDigest = error
+                    return nil
+                }
+            }
+        } catch {
+            switch error {
+            case .file(let error): throw .file(error)
+            case .stopped(let error): throw .stopped(error)
+            }
+        }
+        guard let digest, noDigest == nil else { throw .noDigest(noDigest!) }
+        return digest
     }
 
     /// Appends a batch (JSON Lines): all of it or none, checked as a file append checks it.
@@ -201,7 +238,7 @@ public final class PostgresLog {
         var state = self.state ?? StreamedLogAppender(name: name, chaining: chaining)
         self.state = nil   // until this append ends well: a failure below reads the log again next time
         do {
-            try forEachLine(after: state.lineCount) { line in try state.catchUp(line: line.bytes) }
+            try streamLines(after: state.lineCount) { line in try state.catchUp(line: line.bytes) }
         } catch {
             _ = try? connection.exec("ROLLBACK")
             throw failed(error)

@@ -56,8 +56,9 @@ public actor Ledger: GroupCommitting {
         /// How often the log is checked for lines other processes appended while someone waits
         /// for new events.
         public var followInterval: Duration = .milliseconds(10)
-        /// A state file (see ``LedgerState``) to resume from when opening, instead of reading
-        /// the whole log, and that ``saveState(ifBehindBy:)`` writes; `nil`: none.
+        /// A state file (what the ledger keeps in memory, checksummed; see docs/reliability.md) to
+        /// resume from when opening, instead of reading the whole log, and that
+        /// ``saveState(ifBehindBy:)`` writes; `nil`: none.
         public var statePath: String?
 
         public init() {}

@@ -52,7 +52,11 @@ public enum ImportError: Error, Sendable, CustomStringConvertible {
     case noRows(path: String, headerOnly: Bool)
     /// Some rows are bad; nothing was written. `problems` are in row order (at most ``Importer/problemLimit``), `count` counts all.
     case rejected(problems: [RowProblem], count: Int, summary: ImportSummary)
-    /// The log is torn, invalid, or the append failed; the log is as it was.
+    /// The log ends with a torn line (a write cut short: `repair` settles it); nothing was imported.
+    case tornLog(path: String)
+    /// The log has problems (`problems`: the first few, `count`: all of them); nothing was imported.
+    case invalidLog(path: String, problems: [LogProblem], count: Int)
+    /// The log could not be read or written, or refused the events; the log is as it was.
     case log(path: String, message: String)
 
     static func structural(_ row: Int, _ kind: RowProblem.Kind, _ message: String) -> ImportError {
@@ -68,6 +72,10 @@ public enum ImportError: Error, Sendable, CustomStringConvertible {
             return headerOnly ? "\(path):1: the export has a header but no rows; nothing to import"
                               : "\(path): the export is empty (not even a header row); nothing to import"
         case .rejected(_, let count, _): return "\(count) bad \(count == 1 ? "row" : "rows"); nothing was written"
+        case .tornLog(let path): return "\(path): the log ends with a torn line; nothing was imported"
+        case .invalidLog(let path, let problems, let count):
+            let first = problems.map { $0.formatted(file: path) }.joined(separator: "; ")
+            return "\(path): the log has \(count) problems (\(first)); nothing was imported"
         case .log(let path, let message): return "\(path): \(message)"
         }
     }

@@ -147,10 +147,9 @@ public struct Importer: Sendable {
     static func appendFailure(_ error: AppendError, path: String) -> ImportError {
         switch error {
         case .tornTail:
-            return .log(path: path, message: "the log ends with a torn line; nothing was imported. Run 'ledger-cli repair \(path)' first")
+            return .tornLog(path: path)
         case .invalidLog(_, let problems, let count):
-            let first = problems.prefix(3).map { $0.formatted(file: path) }.joined(separator: "; ")
-            return .log(path: path, message: "the log has \(count) problems (\(first)); nothing was imported. Run 'ledger-cli verify \(path)'")
+            return .invalidLog(path: path, problems: Array(problems.prefix(3)), count: count)
         case .file(let problem) where problem.path == path:
             return .log(path: path, message: problem.message + "; nothing was imported")
         default:
@@ -172,11 +171,10 @@ public struct Importer: Sendable {
                 verifier.check(line) { if problems.count < 3 { problems.append($0) } }
             }
             if torn {
-                throw ImportError.log(path: path, message: "the log ends with a torn line; nothing was imported. Run 'ledger-cli repair \(path)' first")
+                throw ImportError.tornLog(path: path)
             }
             if verifier.problemCount > 0 {
-                let first = problems.map { $0.formatted(file: path) }.joined(separator: "; ")
-                throw ImportError.log(path: path, message: "the log has \(verifier.problemCount) problems (\(first)); nothing was imported. Run 'ledger-cli verify \(path)'")
+                throw ImportError.invalidLog(path: path, problems: problems, count: verifier.problemCount)
             }
         } catch let error as ImportError {
             throw error

@@ -114,6 +114,10 @@ enum ImportCommand: Subcommand {
             case .unreadable(let problem):
                 Terminal.writeErrorLine(problem.formatted(file: export))
                 Terminal.writeErrorLine("Error: \(export) cannot be read past row \(problem.row); nothing written")
+            case .tornLog(let path):
+                Terminal.writeErrorLine("Error: \(error). Run 'ledger-cli repair \(path)' first")
+            case .invalidLog(let path, _, _):
+                Terminal.writeErrorLine("Error: \(error). Run 'ledger-cli verify \(path)'")
             default:
                 Terminal.writeErrorLine("Error: \(error)")
             }
