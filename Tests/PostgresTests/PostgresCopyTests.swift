@@ -149,5 +149,15 @@ struct PostgresCopyTests {
         #expect(FileManager.default.contents(atPath: back) == Self.sample(source))
         #expect(try CLI.run(["verify", uri]).stdout == (try CLI.run(["verify", source])).stdout)
     }
+
+    @Test func importIntoALedgerIsRefusedWithTheWayThroughAFile() throws {
+        let uri = try Server.freshDatabase("import")
+        let refused = try CLI.run(["import", "samples/exports/quyuan-2023-09-actions.csv",
+                                   "--map", "samples/exports/actions-map.json", uri])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("import writes to a file log"))
+        #expect(refused.stderr.contains("'ledger-cli copy FILE URI'"))
+        #expect(try PostgresLog(uri: uri).count() == 0)
+    }
 }
 #endif

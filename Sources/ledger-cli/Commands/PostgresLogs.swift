@@ -36,6 +36,10 @@ enum PostgresLogs {
         case "copy": return try command.run(parsed)
         case "repair":
             throw ReportFailure("\(redacted(uri)) needs no repair: each append to PostgreSQL is one transaction, whole or absent")
+        case "import":
+            throw ReportFailure("import writes to a file log, not to \(redacted(uri)): copy the ledger to a file "
+                                + "('ledger-cli copy URI FILE'), import into that file, then 'ledger-cli copy FILE URI' "
+                                + "appends what the import added (the ledger is the start of the file)")
         default:
             // The command sees the URI without its password (in its messages), which names this store.
             let log = try open(uri)
