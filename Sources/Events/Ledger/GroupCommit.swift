@@ -17,6 +17,8 @@ package struct GroupCommitQueue<Output: Sendable> {
     package let maxGroupBytes: Int
     package let maxQueuedBytes: Int
     private var requests: [Request] = []
+    /// How many requests the last group held.
+    private var lastGroupCount = 0
     private var queuedBytes = 0
     private var writeScheduled = false
     private var roomWaiters: [CheckedContinuation<Void, Never>] = []
@@ -55,7 +57,15 @@ package struct GroupCommitQueue<Output: Sendable> {
             group.append(next)
         }
         writeScheduled = !requests.isEmpty
+        lastGroupCount = group.count
         return (group, writeScheduled)
+    }
+
+    /// Whether appenders are probably about to join the queue: fewer requests wait than the last
+    /// group held (its callers, just resumed, are preparing their next batches), and there is
+    /// room for them in a group.
+    package var expectsMore: Bool {
+        requests.count < lastGroupCount && queuedBytes < maxGroupBytes
     }
 
     /// Frees the room `group` held and wakes the appends that waited for room.
@@ -79,6 +89,10 @@ package protocol GroupCommitting: Actor {
     func write(_ group: [GroupCommitQueue<Output>.Request])
 }
 
+/// How long a group commit waits for the appenders the last group resumed (see
+/// `GroupCommitting.scheduleWrite()`).
+package let groupCommitDelay: Duration = .microseconds(200)
+
 extension GroupCommitting {
     /// Queues `batch` for the next group and waits for its result.
     package func enqueue(_ batch: [UInt8]) async throws(AppendError) -> Output {
@@ -94,8 +108,16 @@ extension GroupCommitting {
 
     /// Runs ``writeNextGroup()`` on the ledger's executor after the jobs already waiting there,
     /// so that the appends arriving meanwhile join the group.
+    ///
+    /// When the last group was larger than what waits now, the appenders it resumed are probably
+    /// preparing their next batches: the write waits up to ``groupCommitDelay`` for them, so that
+    /// they share its flushes instead of waiting for the next ones (as PostgreSQL's
+    /// `commit_delay`). A lone appender never waits: its last group held only itself.
     private func scheduleWrite() {
-        Task { self.writeNextGroup() }
+        Task {
+            if self.commitQueue.expectsMore { try? await Task.sleep(for: groupCommitDelay) }
+            self.writeNextGroup()
+        }
     }
 
     /// Takes the next group off the queue and writes it.
