@@ -198,25 +198,9 @@ public final class PostgresLog {
     ///   `.file` when it cannot be read, `.stopped` with what `report` threw.
     public func digest<Failure: Error>(asOf: Timestamp? = nil,
                                        report: (LogProblem) throws(Failure) -> Void) throws(ChainDigestFailure<Failure>) -> ChainDigest {
-        var noDigest: ChainDigestError?
-        let digest: ChainDigest?
-        do {
-            digest = try LogReadError.catching(path: name, report) { report in
-                do {
-                    return try ChainDigest.of(streamNamed: name, asOf: asOf, report: report) { body in try streamLines(body) }
-                } catch let error as ChainDigestError {
-                    noDigest = error
-                    return nil
-                }
-            }
-        } catch {
-            switch error {
-            case .file(let error): throw .file(error)
-            case .stopped(let error): throw .stopped(error)
-            }
+        try ChainDigest.catching(path: name, report) { report in
+            try ChainDigest.of(streamNamed: name, asOf: asOf, report: report) { body in try streamLines(body) }
         }
-        guard let digest, noDigest == nil else { throw .noDigest(noDigest!) }
-        return digest
     }
 
     /// Appends a batch (JSON Lines): all of it or none, checked as a file append checks it.

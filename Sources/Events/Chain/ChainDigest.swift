@@ -41,14 +41,27 @@ public struct ChainDigest: Sendable, Equatable {
         logAt path: String, asOf: Timestamp? = nil, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
         report: (LogProblem) throws(Failure) -> Void
     ) throws(ChainDigestFailure<Failure>) -> ChainDigest {
+        try catching(path: path, report) { report in
+            try of(name: path, asOf: asOf) { visit in
+                try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report, visit: visit)
+            }
+        }
+    }
+
+    /// Runs `body`, which works out a digest of the log named `path` and calls `report` (handed
+    /// to it wrapped) with each problem, and sorts what stops it into ``ChainDigestFailure``'s
+    /// cases: no digest, the log unreadable, or what `report` threw.
+    package static func catching<Failure: Error>(
+        path: String, _ report: (LogProblem) throws(Failure) -> Void,
+        _ body: (_ report: (LogProblem) throws -> Void) throws -> ChainDigest
+    ) throws(ChainDigestFailure<Failure>) -> ChainDigest {
         var noDigest: ChainDigestError?
         let digest: ChainDigest?
         do {
             digest = try LogReadError.catching(path: path, report) { report in
                 do {
-                    return try of(name: path, asOf: asOf) { visit in
-                        try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report, visit: visit)
-                    }
+                    // `report` is only called during `body` (the exclusivity rule needs this said).
+                    return try withoutActuallyEscaping(report) { report in try body(report) }
                 } catch let error as ChainDigestError {
                     noDigest = error
                     return nil
