@@ -137,6 +137,12 @@ import Testing
         let bad = try folder.write("bad.json", #"{"channels": [{"channel": "proposal", "minVolume": {"委办局": "two"}}]}"#)
         let refused = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--config", bad])
         #expect(refused.status == 64 && refused.stderr.contains("field 'channels[0].minVolume.委办局'"), "\(refused.stderr)")
+        let repeated = try folder.write("repeated.json", #"{"order": "score", "order": "volume"}"#)
+        let refusedRepeat = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--config", repeated])
+        #expect(refusedRepeat.status == 64 && refusedRepeat.stderr.contains("repeated.json: field 'order': duplicate key"), "\(refusedRepeat.stderr)")
+        let broken = try folder.write("broken.json", "{\"order\": \"score\",\n}")
+        let refusedBroken = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--config", broken])
+        #expect(refusedBroken.status == 64 && refusedBroken.stderr.contains("broken.json: not valid JSON (line 2, column 1"), "\(refusedBroken.stderr)")
         let badMailbox = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--mailbox-min-volume", "委办局"])
         #expect(badMailbox.status == 64 && badMailbox.stderr.contains("invalid --mailbox-min-volume '委办局'"))
     }

@@ -168,3 +168,21 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
     #expect(problems { () throws(ImportError) in try plain.run(export: dir.file("x.csv"), to: .dryRun(log: nil)) }
             == problems { () throws(ImportError) in try spilling.run(export: dir.file("x.csv"), to: .dryRun(log: nil)) })
 }
+
+/// A mapping is read by the package's strict JSON parser: a repeated key, which a lenient parser
+/// would resolve silently, is refused naming its field; a syntax error names its line and column;
+/// bytes that are not UTF-8 are refused.
+@Test func mappingRefusesRepeatedKeysAndNamesSyntaxErrors() throws {
+    func message(_ text: [UInt8]) -> String? {
+        do { _ = try ImportMapping.parse(Data(text)); return nil } catch { return error.message }
+    }
+    let sample = try ImportMapping.parse(Data(contentsOf: URL(fileURLWithPath: actionsMap)))
+    #expect(sample.shape == .actions && !sample.actions.isEmpty)
+    let repeated = #"{"shape": "tickets", "shape": "actions", "columns": {}}"#
+    #expect(message(Array(repeated.utf8)) == "field 'shape': duplicate key (each key may appear only once in an object)")
+    let nestedRepeat = #"{"shape": "actions", "columns": {"ticket": "a", "ticket": "b"}}"#
+    #expect(message(Array(nestedRepeat.utf8)) == "field 'columns.ticket': duplicate key (each key may appear only once in an object)")
+    #expect(message(Array("{\"shape\": \"actions\",\n \"columns\": {,}}".utf8)) == "not valid JSON (line 2, column 14: a quoted key expected)")
+    #expect(message([0x7B, 0xFF, 0x7D]) == "not valid JSON (not UTF-8 text)")
+    #expect(message(Array("[1]".utf8)) == "the mapping must be a JSON object")
+}

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
+import Events
 @testable import Projections
 
 @Suite struct RuleSetTests {
     @Test func ruleFileStringsResolveEveryEscapeAndRefuseAnUnknownOne() throws {
-        let parsed = try RuleJSON.parse(#"["a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00"]"#)
+        let parsed = try JSONValue.parse(#"["a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00"]"#)
         #expect(parsed == .array([.string("a\"b\\c/d\u{08}\u{0C}\n\r\té😀")]))
         for bad in [#"["\x"]"#, #"["\é"]"#, #"["\U0041"]"#] {
-            #expect(throws: RuleJSON.ParseError.self) { try RuleJSON.parse(bad) }
-            do { _ = try RuleJSON.parse(bad) } catch { #expect(error.message == "not valid JSON (line 1, column 4: invalid escape sequence)", "\(bad)") }
+            #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bad) }
+            do { _ = try JSONValue.parse(bad) } catch { #expect(error.message == "not valid JSON (line 1, column 4: invalid escape sequence)", "\(bad)") }
         }
     }
 

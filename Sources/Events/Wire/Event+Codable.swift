@@ -12,18 +12,18 @@
 extension Event: Codable {
     public func encode(to encoder: any Encoder) throws {
         let line = jsonLine()
-        let members: [(key: String, value: WireJSONValue)]
+        let members: [(key: String, value: JSONValue)]
         do {
-            members = try WireJSONValue.parseObject(line)
+            members = try JSONValue.parseObject(line)
         } catch {
             throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath,
                 debugDescription: "the event's line is not valid JSON (an extra field's raw value?): \(error.message)"))
         }
-        try WireJSONValue.object(members).encode(to: encoder)
+        try JSONValue.object(members).encode(to: encoder)
     }
 
     public init(from decoder: any Decoder) throws {
-        let value = try WireJSONValue(from: decoder)
+        let value = try JSONValue(from: decoder)
         guard case .object(var members) = value else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "an event is a JSON object"))
         }
@@ -33,7 +33,7 @@ extension Event: Codable {
             (order.firstIndex(of: a.key) ?? order.count) < (order.firstIndex(of: b.key) ?? order.count)
         }
         var line = ""
-        WireJSONValue.object(members).write(into: &line)
+        JSONValue.object(members).write(into: &line)
         let result = line.withUTF8 { buffer -> Result<Event, EventProblem> in
             var eventDecoder = EventDecoder()
             do throws(EventProblem) {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Events
 
 /// How an export's columns and words map to the wire format: read from a mapping file (JSON).
@@ -85,31 +89,32 @@ public struct ImportMapping: Sendable, Equatable {
     /// - Throws: ``ImportMappingError`` when the text is not JSON or not a valid mapping.
     public static func parse(_ data: Data) throws(ImportMappingError) -> ImportMapping {
         func fail(_ message: String) -> ImportMappingError { ImportMappingError(message: message) }
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: data)
+        let json: JSONValue
+        do throws(JSONValue.ParseError) {
+            json = try JSONValue.parse(utf8: data)
         } catch {
-            throw fail("not valid JSON: \(error.localizedDescription)")
+            throw fail(error.field.isEmpty ? error.message : "field '\(error.field)': \(error.message)")
         }
-        guard let root = json as? [String: Any] else {
+        guard let members = json.members else {
             throw fail("the mapping must be a JSON object")
         }
+        let root = Dictionary(members, uniquingKeysWith: { first, _ in first })
         let known: Set<String> = ["shape", "encoding", "timeZone", "columns", "actions", "ratings", "channels",
                                   "ratingTextField", "dueDateOnly", "description"]
-        for key in root.keys where !known.contains(key) {
+        for (key, _) in members where !known.contains(key) {
             throw fail("unknown field '\(key)' (fields: \(known.sorted().joined(separator: ", ")))")
         }
         func strings(_ key: String) throws(ImportMappingError) -> [String: String]? {
             guard let value = root[key] else { return nil }
-            guard let object = value as? [String: Any] else { throw fail("field '\(key)': must be an object of strings") }
+            guard let object = value.members else { throw fail("field '\(key)': must be an object of strings") }
             var out: [String: String] = [:]
             for (k, v) in object {
-                guard let s = v as? String else { throw fail("field '\(key).\(k)': must be a string") }
+                guard let s = v.string else { throw fail("field '\(key).\(k)': must be a string") }
                 out[k] = s
             }
             return out
         }
-        guard let shapeText = root["shape"] as? String, let shape = Shape(rawValue: shapeText) else {
+        guard let shapeText = root["shape"]?.string, let shape = Shape(rawValue: shapeText) else {
             throw fail("field 'shape': must be \"actions\" or \"tickets\"")
         }
         guard let columns = try strings("columns") else { throw fail("field 'columns': required") }
@@ -123,13 +128,13 @@ public struct ImportMapping: Sendable, Equatable {
         }
         var mapping = ImportMapping(shape: shape, columns: columns)
         if let text = root["encoding"] {
-            guard let name = text as? String, let encoding = ExportEncoding(name: name) else {
+            guard let name = text.string, let encoding = ExportEncoding(name: name) else {
                 throw fail("field 'encoding': must be one of utf-8, gb18030, gbk, auto")
             }
             mapping.encoding = encoding
         }
         if let text = root["timeZone"] {
-            guard let zone = text as? String, let offset = ExportTime.parseOffset(zone) else {
+            guard let zone = text.string, let offset = ExportTime.parseOffset(zone) else {
                 throw fail("field 'timeZone': must be a UTC offset such as \"+08:00\"")
             }
             mapping.offsetSeconds = offset
@@ -154,15 +159,15 @@ public struct ImportMapping: Sendable, Equatable {
         }
         if let channels = try strings("channels") { mapping.channels = channels }
         if let field = root["ratingTextField"] {
-            if field is NSNull { mapping.ratingTextField = nil } else {
-                guard let name = field as? String, !name.isEmpty else { throw fail("field 'ratingTextField': must be a string or null") }
+            if field == .null { mapping.ratingTextField = nil } else {
+                guard let name = field.string, !name.isEmpty else { throw fail("field 'ratingTextField': must be a string or null") }
                 let reserved: Set<String> = ["id", "ticket", "type", "at", "recorded", "chain", "unit", "rating", "contacted"]
                 guard !reserved.contains(name) else { throw fail("field 'ratingTextField': \"\(name)\" is a field of the wire format") }
                 mapping.ratingTextField = name
             }
         }
         if let value = root["dueDateOnly"] {
-            switch value as? String {
+            switch value.string {
             case "end-of-day": mapping.dueDateOnly = .endOfDay
             case "start-of-day": mapping.dueDateOnly = .startOfDay
             case "refuse": mapping.dueDateOnly = .refuse

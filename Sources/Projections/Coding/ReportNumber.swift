@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Decimal numbers in report JSON: written through Foundation's `Decimal`, so an encoder
 /// prints the digits (`95.5`, `87.21`) rather than a binary floating-point approximation.
@@ -14,8 +18,7 @@ enum ReportNumber {
 
     static func decode<Key: CodingKey>(_ key: Key, in container: KeyedDecodingContainer<Key>) throws -> FixedDecimal {
         let decimal = try container.decode(Decimal.self, forKey: key)
-        var value = decimal
-        var text = NSDecimalString(&value, Locale(identifier: "en_US_POSIX"))
+        var text = decimal.description
         if text.hasPrefix(".") { text = "0" + text }
         if text.hasPrefix("-.") { text = "-0" + text.dropFirst() }
         guard let fixed = FixedDecimal(text) else {

@@ -1,5 +1,9 @@
 import Events
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 // `Codable` and `Equatable` for the report types, with the member names and values of
 // `ledger-cli replay --format json` (and `what-if`, `explain`): counts as integers, rates and

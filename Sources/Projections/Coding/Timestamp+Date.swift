@@ -1,5 +1,9 @@
 import Events
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 // Bridges between the ledger's `Timestamp` and Foundation's `Date`, for services that hold
 // dates. They live here because the Events module does not import Foundation.

@@ -1,5 +1,9 @@
 import Events
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension WorkCalendar {
     /// The names of the built-in calendars.

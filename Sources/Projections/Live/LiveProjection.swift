@@ -1,5 +1,5 @@
 import Events
-import Foundation
+import Synchronization
 
 /// A ``Projection`` kept current by a `Ledger`: every event in the log, then each event as it
 /// commits — from this process or, once the ledger has read it, another one.
@@ -42,16 +42,12 @@ public final class LiveProjection: Sendable {
     /// A copy of the projection as it is now.
     public var snapshot: Projection { state.withLock { $0 } }
 
-    /// The projection behind a lock.
-    private final class Mutex: @unchecked Sendable {
-        // `@unchecked Sendable`: `value` is only touched while `lock` is held.
-        private let lock = NSLock()
-        private var value: Projection
-        init(_ value: Projection) { self.value = value }
-        func withLock<R>(_ body: (inout Projection) -> R) -> R {
-            lock.lock()
-            defer { lock.unlock() }
-            return body(&value)
+    /// The projection behind a lock, in a class so that the ledger's observer can hold it.
+    private final class Mutex: Sendable {
+        private let value: Synchronization.Mutex<Projection>
+        init(_ value: Projection) { self.value = Synchronization.Mutex(value) }
+        func withLock<R: Sendable>(_ body: (inout Projection) -> R) -> R {
+            value.withLock { body(&$0) }
         }
     }
 }

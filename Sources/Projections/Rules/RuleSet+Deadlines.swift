@@ -1,5 +1,9 @@
 import Events
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension RuleSet {
     static let knownDeadlineKeys: Set<String> = ["calendar", "endOfDay", "limits", "apply"]
@@ -12,7 +16,7 @@ extension RuleSet {
     /// default `24:00`), `limits` (required: objects with optional `category`, `topic`,
     /// `channel` and exactly one of `workdays` or `hours`, a whole number from 1 to 1000) and
     /// `apply` (default `false`).
-    static func decodeDeadlines(_ value: RuleJSON, source: String, fail: (String, String) -> RuleSetError)
+    static func decodeDeadlines(_ value: JSONValue, source: String, fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> DeadlinePolicy {
         let members = try object(value, "deadlines", fail)
         for (key, _) in members where !knownDeadlineKeys.contains(key) {
@@ -85,7 +89,7 @@ extension RuleSet {
     }
 
     /// A whole number from 1 to ``maximumLimit``.
-    private static func count(_ value: RuleJSON, _ field: String, _ fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Int {
+    private static func count(_ value: JSONValue, _ field: String, _ fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Int {
         guard case .number(let text) = value, let n = Int(text), (1...maximumLimit).contains(n) else {
             throw fail(field, "must be a whole number from 1 to \(maximumLimit)")
         }

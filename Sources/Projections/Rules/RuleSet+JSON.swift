@@ -1,5 +1,9 @@
 import Events
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A rule file that cannot be used, naming the field at fault.
 public struct RuleSetError: Error, Sendable, CustomStringConvertible {
@@ -36,9 +40,9 @@ extension RuleSet {
             RuleSetError(source: source, field: field, message: message)
         }
         guard let text = String(data: data, encoding: .utf8) else { throw fail("", "not valid JSON (the file must be UTF-8)") }
-        let root: RuleJSON
+        let root: JSONValue
         do {
-            root = try RuleJSON.parse(text)
+            root = try JSONValue.parse(text)
         } catch {
             throw fail(error.field, error.message)
         }
@@ -145,14 +149,14 @@ extension RuleSet {
         return rules
     }
 
-    static func object(_ value: RuleJSON, _ field: String, _ fail: (String, String) -> RuleSetError)
-        throws(RuleSetError) -> [(key: String, value: RuleJSON)] {
+    static func object(_ value: JSONValue, _ field: String, _ fail: (String, String) -> RuleSetError)
+        throws(RuleSetError) -> [(key: String, value: JSONValue)] {
         guard case .object(let members) = value else { throw fail(field, field.isEmpty ? "expected a JSON object" : "must be an object") }
         return members
     }
 
     /// A string, or `nil` when absent or null.
-    static func optionalString(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
+    static func optionalString(_ value: JSONValue?, _ field: String, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> String? {
         switch value {
         case nil, .null?: return nil
@@ -162,14 +166,14 @@ extension RuleSet {
     }
 
     /// A rule number (weight, score, bound, points), or `nil` when absent or null.
-    static func ruleNumber(_ value: RuleJSON?, _ field: String, _ fail: (String, String) -> RuleSetError)
+    static func ruleNumber(_ value: JSONValue?, _ field: String, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> Rational? {
         switch value {
         case nil, .null?: return nil
         case .number(let text)?:
-            guard let r = RuleJSON.boundedRational(text) else {
-                throw fail(field, "\(text) cannot be computed exactly: a rule number may have at most \(RuleJSON.numberDecimals) "
-                           + "decimals and lie between -\(RuleJSON.numberLimit) and \(RuleJSON.numberLimit)")
+            guard let r = JSONValue.boundedRational(text) else {
+                throw fail(field, "\(text) cannot be computed exactly: a rule number may have at most \(JSONValue.numberDecimals) "
+                           + "decimals and lie between -\(JSONValue.numberLimit) and \(JSONValue.numberLimit)")
             }
             return r
         default: throw fail(field, "must be a number")
@@ -177,7 +181,7 @@ extension RuleSet {
     }
 
     /// A count of decimals, 0–6 (`nil` for null when `nullable`).
-    private static func decimals(_ value: RuleJSON, _ field: String, nullable: Bool, _ fail: (String, String) -> RuleSetError)
+    private static func decimals(_ value: JSONValue, _ field: String, nullable: Bool, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> Int? {
         let expected = "must be a whole number from 0 to 6" + (nullable ? ", or null" : "")
         switch value {
@@ -237,7 +241,7 @@ extension RuleSet {
         return out + "}"
     }
 
-    private static func decodeAdjustments(_ value: RuleJSON, grades: [GradeBound],
+    private static func decodeAdjustments(_ value: JSONValue, grades: [GradeBound],
                                           fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Adjustments {
         let members = try object(value, "adjustments", fail)
         for (key, _) in members where !knownAdjustmentKeys.contains(key) {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Events
 
 extension RuleSet {
     /// A built-in rule set by name, or a rule file by path.
@@ -11,10 +16,10 @@ extension RuleSet {
                                message: "no such rule file, and not a built-in rule set (built in: \(builtIn.map(\.name).joined(separator: ", ")))")
         }
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: nameOrPath))
+        do throws(LogFileError) {
+            data = Data(try SmallFile.read(nameOrPath))
         } catch {
-            throw RuleSetError(source: nameOrPath, field: "", message: "cannot read the file: \(error.localizedDescription)")
+            throw RuleSetError(source: nameOrPath, field: "", message: "cannot read the file: \(error.message)")
         }
         return try decode(json: data, source: nameOrPath)
     }

@@ -1,3 +1,5 @@
+import Events
+
 /// The extension and return policy a centre applies around the table (延期与退单): tickets that
 /// break it are named in the bulletin (``Bulletin/policyViolations``); the table's counts do
 /// not change.
@@ -28,7 +30,7 @@ extension RuleSet {
         case centreReturn = "centre-return"
     }
 
-    static func decodePolicy(_ value: RuleJSON, fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Policy {
+    static func decodePolicy(_ value: JSONValue, fail: (String, String) -> RuleSetError) throws(RuleSetError) -> Policy {
         guard case .object(let members) = value else { throw fail("policy", "must be an object") }
         let known = ["extendBeforeDeadline", "maxExtensions", "maxUnitReturns"]
         for (key, _) in members where !known.contains(key) {
@@ -54,7 +56,7 @@ extension RuleSet {
         return policy
     }
 
-    static func decodeExcuses(_ value: RuleJSON, fail: (String, String) -> RuleSetError) throws(RuleSetError) -> [OverdueExcuse] {
+    static func decodeExcuses(_ value: JSONValue, fail: (String, String) -> RuleSetError) throws(RuleSetError) -> [OverdueExcuse] {
         guard case .array(let items) = value else { throw fail("adjustments.overdueExcuses", "must be an array of strings") }
         var excuses: [OverdueExcuse] = []
         let names = OverdueExcuse.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")

@@ -1,5 +1,9 @@
 import Events
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Projections
 import Reports
 
@@ -120,10 +124,10 @@ enum BulletinCommand: Subcommand {
         }
         let text = BulletinRenderer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).render(format)
         if let output = parsed.option("output") {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            do throws(LogFileError) {
+                try SmallFile.writeAtomically(text.utf8, to: output)
             } catch {
-                throw ReportFailure("cannot write \(output): \(error.localizedDescription)")
+                throw ReportFailure("cannot write \(output): \(error.message)")
             }
         } else {
             Terminal.write(text)

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Events
 import Projections
 
 /// The channel sections of `ledger-cli bulletin`: a configuration file and the `--channel-…`
@@ -14,9 +19,14 @@ enum BulletinConfig {
     static func apply(path: String, to request: inout BulletinRequest) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read --config \(path)") }
         func fail(_ message: String) -> UsageError { UsageError("\(path): \(message)") }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw fail("not a JSON object")
+        let document: JSONValue
+        do throws(JSONValue.ParseError) {
+            document = try JSONValue.parse(utf8: data)
+        } catch {
+            throw fail(error.field.isEmpty ? error.message : "field '\(error.field)': \(error.message)")
         }
+        guard let members = document.members else { throw fail("not a JSON object") }
+        let root = Dictionary(members, uniquingKeysWith: { first, _ in first })
         let known: Set<String> = ["channels", "order", "subtotals", "compare", "onlyListedChannels"]
         if let unknown = root.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
@@ -24,46 +34,47 @@ enum BulletinConfig {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ file: String) -> String { file.hasPrefix("/") ? file : base.appendingPathComponent(file).path }
         if let order = root["order"] {
-            guard let text = order as? String, let value = BulletinRequest.RowOrder(rawValue: text) else {
+            guard let text = order.string, let value = BulletinRequest.RowOrder(rawValue: text) else {
                 throw fail("field 'order': must be \"score\", \"volume\" or \"roster\"")
             }
             request.order = value
         }
         if let compare = root["compare"] {
-            guard let text = compare as? String, let value = BulletinRequest.Comparison(rawValue: text) else {
+            guard let text = compare.string, let value = BulletinRequest.Comparison(rawValue: text) else {
                 throw fail("field 'compare': must be \"auto\", \"always\" or \"never\"")
             }
             request.compare = value
         }
         if let subtotals = root["subtotals"] {
-            guard let flag = subtotals as? Bool else { throw fail("field 'subtotals': must be true or false") }
+            guard let flag = subtotals.bool else { throw fail("field 'subtotals': must be true or false") }
             request.subtotals = flag
         }
         if let only = root["onlyListedChannels"] {
-            guard let flag = only as? Bool else { throw fail("field 'onlyListedChannels': must be true or false") }
+            guard let flag = only.bool else { throw fail("field 'onlyListedChannels': must be true or false") }
             request.everyChannel = !flag
         }
         if let channels = root["channels"] {
-            guard let list = channels as? [[String: Any]] else { throw fail("field 'channels': must be an array of objects") }
+            guard let list = channels.array?.compactMap({ $0.members.map { Dictionary($0, uniquingKeysWith: { first, _ in first }) } }),
+                  list.count == channels.array?.count else { throw fail("field 'channels': must be an array of objects") }
             for (i, item) in list.enumerated() {
                 let keys: Set<String> = ["channel", "title", "rules", "units", "minVolume"]
                 if let unknown = item.keys.sorted().first(where: { !keys.contains($0) }) {
                     throw fail("field 'channels[\(i)].\(unknown)': unknown field (known: channel, minVolume, rules, title, units)")
                 }
-                guard let channel = item["channel"] as? String, !channel.isEmpty else {
+                guard let channel = item["channel"]?.string, !channel.isEmpty else {
                     throw fail("field 'channels[\(i)].channel': required, a non-empty string")
                 }
-                var entry = BulletinRequest.ChannelRequest(channel: channel, title: item["title"] as? String)
-                if let rules = item["rules"] as? String {
+                var entry = BulletinRequest.ChannelRequest(channel: channel, title: item["title"]?.string)
+                if let rules = item["rules"]?.string {
                     entry.rules = try RuleSet.named(rules) ?? RuleSet.load(resolve(rules))
                 }
-                if let units = item["units"] as? String { entry.roster = try Roster.load(path: resolve(units)) }
+                if let units = item["units"]?.string { entry.roster = try Roster.load(path: resolve(units)) }
                 if let volumes = item["minVolume"] {
-                    guard let object = volumes as? [String: Any] else {
+                    guard let object = volumes.members else {
                         throw fail("field 'channels[\(i)].minVolume': must be an object of group names and whole numbers")
                     }
                     for (group, value) in object {
-                        guard let n = value as? Int, n >= 0 else {
+                        guard let n = value.int, n >= 0 else {
                             throw fail("field 'channels[\(i)].minVolume.\(group)': must be a whole number ≥ 0")
                         }
                         entry.rankingMinimum[group] = n

@@ -1,20 +1,21 @@
-import Events
-
-/// A JSON value as a rule file holds it: numbers keep their text (so that no digit is lost on
-/// the way to an exact ``Rational``) and objects keep their members in order.
+/// A JSON value: numbers keep their text (so that no digit is lost on the way to an exact
+/// number or back to a line) and objects keep their members in order.
 ///
-/// Rule files are small; this parser favours exact messages over speed. Unlike Foundation's
+/// Two readers fill it. ``parse(_:)`` reads a whole document (a rule file, an import mapping,
+/// a bulletin configuration) and favours exact messages over speed: unlike Foundation's
 /// `JSONSerialization` and `JSONDecoder`, which silently keep one of two members with the same
-/// key, it refuses a repeated key, naming its field path.
-enum RuleJSON: Equatable {
-    case object([(key: String, value: RuleJSON)])
-    case array([RuleJSON])
+/// key, it refuses a repeated key, naming its field path. ``parseObject(_:)`` reads a log line
+/// that ``JSONScanner`` has already accepted, to carry an ``Event`` through `Codable`; the log's
+/// hot paths never build one.
+package enum JSONValue: Sendable, Equatable {
+    case object([(key: String, value: JSONValue)])
+    case array([JSONValue])
     case string(String)
     case number(String)
     case bool(Bool)
     case null
 
-    static func == (a: RuleJSON, b: RuleJSON) -> Bool {
+    package static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         case (.array(let x), .array(let y)): x == y
@@ -27,19 +28,19 @@ enum RuleJSON: Equatable {
 
     /// A syntax error (`field` empty, message with line and column) or a repeated key (`field`
     /// its path).
-    struct ParseError: Error {
-        var field: String
-        var message: String
+    package struct ParseError: Error {
+        package var field: String
+        package var message: String
     }
 
     /// The member `key` of an object, if present.
-    subscript(key: String) -> RuleJSON? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// Parses a whole document.
-    static func parse(_ text: String) throws(ParseError) -> RuleJSON {
+    package static func parse(_ text: String) throws(ParseError) -> JSONValue {
         var parser = Parser(scalars: Array(text.unicodeScalars))
         parser.skipWhitespace()
         let value = try parser.value(path: "", depth: 0)
@@ -73,13 +74,13 @@ enum RuleJSON: Equatable {
 
         static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
-        mutating func value(path: String, depth: Int) throws(ParseError) -> RuleJSON {
+        mutating func value(path: String, depth: Int) throws(ParseError) -> JSONValue {
             guard depth < 64 else { throw error("nesting too deep") }
             guard let c = peek else { throw error("a value expected, found the end of the file") }
             switch c {
             case "{":
                 index += 1
-                var members: [(key: String, value: RuleJSON)] = []
+                var members: [(key: String, value: JSONValue)] = []
                 skipWhitespace()
                 if peek == "}" { index += 1; return .object(members) }
                 while true {
@@ -103,7 +104,7 @@ enum RuleJSON: Equatable {
                 }
             case "[":
                 index += 1
-                var elements: [RuleJSON] = []
+                var elements: [JSONValue] = []
                 skipWhitespace()
                 if peek == "]" { index += 1; return .array(elements) }
                 while true {
@@ -214,48 +215,24 @@ enum RuleJSON: Equatable {
     }
 }
 
-extension RuleJSON {
-    /// The largest magnitude a rule number may have.
-    static let numberLimit = 1_000_000
-    /// The most decimals a rule number may have.
-    static let numberDecimals = 6
 
-    /// A JSON number's exact value, if it is within the rule-number bounds: at most
-    /// ``numberDecimals`` decimals and at most ``numberLimit`` in magnitude. `nil` otherwise.
-    ///
-    /// These bounds are what makes every later computation fit in `Int128` (see ``Scorecard``).
-    static func boundedRational(_ text: String) -> Rational? {
-        var s = Substring(text)
-        let negative = s.first == "-"
-        if negative { s.removeFirst() }
-        var exponent = 0
-        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            let expText = s[s.index(after: e)...]
-            // An exponent of more than 4 digits can only leave bounds or make a zero; a zero
-            // mantissa is caught below.
-            let digitsOnly = expText.drop { $0 == "+" || $0 == "-" }
-            guard digitsOnly.count <= 4, let value = Int(expText) else {
-                return s[..<e].allSatisfy { $0 == "0" || $0 == "." } ? .zero : nil
-            }
-            exponent = value
-            s = s[..<e]
+extension JSONValue {
+    /// The text of a string, else `nil`.
+    package var string: String? { if case .string(let s) = self { s } else { nil } }
+    /// A `true` or `false`, else `nil`.
+    package var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    /// A number that is a whole `Int` as written (`12`, not `12.0`), else `nil`.
+    package var int: Int? { if case .number(let n) = self { Int(n) } else { nil } }
+    /// An array's elements, else `nil`.
+    package var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    /// An object's members in order, else `nil`.
+    package var members: [(key: String, value: JSONValue)]? { if case .object(let m) = self { m } else { nil } }
+
+    /// Parses a whole document from bytes, which must be UTF-8.
+    package static func parse(utf8 bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ParseError(field: "", message: "not valid JSON (not UTF-8 text)")
         }
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        var digits = Array(parts[0] + (parts.count > 1 ? parts[1] : ""))
-        var scale = (parts.count > 1 ? parts[1].count : 0) - exponent
-        while digits.first == "0" { digits.removeFirst() }
-        guard !digits.isEmpty else { return .zero }
-        while digits.last == "0" { digits.removeLast(); scale -= 1 }
-        // Whole digits: digits.count - scale; at most 7 for 1,000,000.
-        guard scale <= numberDecimals, digits.count - scale <= 7 else { return nil }
-        var n: Int128 = 0
-        for d in digits { n = n * 10 + Int128(d.wholeNumberValue!) }
-        for _ in 0..<max(-scale, 0) { n *= 10 }
-        var denominator: Int128 = 1
-        for _ in 0..<max(scale, 0) { denominator *= 10 }
-        let value = Rational(negative ? -n : n, denominator)
-        let limit = Rational(numberLimit)
-        guard value <= limit, value >= .zero - limit else { return nil }
-        return value
+        return try parse(text)
     }
 }

@@ -1,33 +1,8 @@
-/// A JSON value as the wire format holds it, used to carry an ``Event`` through `Codable`.
-///
-/// Numbers keep their text, so nothing is lost between a line and an encoder. Only
-/// ``Event``'s `Codable` conformance uses it; the log's hot paths never build one.
-enum WireJSONValue: Sendable, Equatable {
-    case string(String)
-    /// A number's JSON text (`-1`, `0.5`, `1e3`).
-    case number(String)
-    case bool(Bool)
-    case null
-    case array([WireJSONValue])
-    /// Members in the order they appeared.
-    case object([(key: String, value: WireJSONValue)])
-
-    static func == (lhs: WireJSONValue, rhs: WireJSONValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.string(let a), .string(let b)), (.number(let a), .number(let b)): a == b
-        case (.bool(let a), .bool(let b)): a == b
-        case (.null, .null): true
-        case (.array(let a), .array(let b)): a == b
-        case (.object(let a), .object(let b)):
-            a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        default: false
-        }
-    }
-
+extension JSONValue {
     /// Parses one JSON line that ``JSONScanner`` accepted (the parser trusts that validation).
-    static func parseObject(_ line: String) throws(JSONSyntaxError) -> [(key: String, value: WireJSONValue)] {
+    static func parseObject(_ line: String) throws(JSONSyntaxError) -> [(key: String, value: JSONValue)] {
         var text = line
-        let result = text.withUTF8 { buffer -> Result<[(key: String, value: WireJSONValue)], JSONSyntaxError> in
+        let result = text.withUTF8 { buffer -> Result<[(key: String, value: JSONValue)], JSONSyntaxError> in
             let bytes = UnsafeRawBufferPointer(buffer)
             var members: [JSONMember] = []
             do throws(JSONSyntaxError) {
@@ -35,7 +10,7 @@ enum WireJSONValue: Sendable, Equatable {
             } catch {
                 return .failure(error)
             }
-            var parser = Parser(bytes: bytes)
+            var parser = LineParser(bytes: bytes)
             guard case .object(let object) = parser.value() else { return .success([]) }
             return .success(object)
         }
@@ -69,7 +44,7 @@ enum WireJSONValue: Sendable, Equatable {
     }
 
     /// A recursive-descent reader over bytes already validated by ``JSONScanner``.
-    private struct Parser {
+    private struct LineParser {
         let bytes: UnsafeRawBufferPointer
         var index = 0
 
@@ -79,14 +54,14 @@ enum WireJSONValue: Sendable, Equatable {
             while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
         }
 
-        mutating func value() -> WireJSONValue {
+        mutating func value() -> JSONValue {
             skipWhitespace()
             guard index < bytes.count else { return .null }
             switch bytes[index] {
             case UInt8(ascii: "\""): return .string(string())
             case UInt8(ascii: "{"):
                 index += 1
-                var members: [(key: String, value: WireJSONValue)] = []
+                var members: [(key: String, value: JSONValue)] = []
                 skipWhitespace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
                 while index < bytes.count {
@@ -103,7 +78,7 @@ enum WireJSONValue: Sendable, Equatable {
                 return .object(members)
             case UInt8(ascii: "["):
                 index += 1
-                var items: [WireJSONValue] = []
+                var items: [JSONValue] = []
                 skipWhitespace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
                 while index < bytes.count {
@@ -119,7 +94,7 @@ enum WireJSONValue: Sendable, Equatable {
             case UInt8(ascii: "n"): index += 4; return .null
             default:
                 let start = index
-                while index < bytes.count, Parser.isNumberByte(bytes[index]) { index += 1 }
+                while index < bytes.count, LineParser.isNumberByte(bytes[index]) { index += 1 }
                 return .number(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
             }
         }
@@ -145,9 +120,9 @@ enum WireJSONValue: Sendable, Equatable {
     }
 }
 
-extension WireJSONValue: Codable {
+extension JSONValue: Codable {
     /// Encodes numbers as `Int64` when the text is an integer in range, else as `Double`.
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case .string(let s):
             var container = encoder.singleValueContainer()
@@ -178,16 +153,16 @@ extension WireJSONValue: Codable {
     }
 
     /// Reads any JSON value a decoder offers; numbers come back as their shortest text.
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         if let container = try? decoder.container(keyedBy: WireKey.self) {
-            var members: [(key: String, value: WireJSONValue)] = []
-            for key in container.allKeys { members.append((key.stringValue, try container.decode(WireJSONValue.self, forKey: key))) }
+            var members: [(key: String, value: JSONValue)] = []
+            for key in container.allKeys { members.append((key.stringValue, try container.decode(JSONValue.self, forKey: key))) }
             self = .object(members)
             return
         }
         if var container = try? decoder.unkeyedContainer() {
-            var items: [WireJSONValue] = []
-            while !container.isAtEnd { items.append(try container.decode(WireJSONValue.self)) }
+            var items: [JSONValue] = []
+            while !container.isAtEnd { items.append(try container.decode(JSONValue.self)) }
             self = .array(items)
             return
         }
