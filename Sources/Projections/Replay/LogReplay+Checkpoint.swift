@@ -10,7 +10,7 @@ extension LogReplay {
     /// new tail is big (over 8 MiB or 2% of the log); a small tail is cheaper to replay next
     /// time than a checkpoint is to write.
     ///
-    /// A log that is not a file (``init(streamNamed:log:)``: a PostgreSQL ledger) is checkpointed
+    /// A log that is not a file (a PostgreSQL ledger's rows, streamed) is checkpointed
     /// by line: the checkpoint names the log's store, and the next replay reads only the lines
     /// after the last one folded. A checkpoint of a file, of another store, or of lines since
     /// rewritten is ignored in the same way.
