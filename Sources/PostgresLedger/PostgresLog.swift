@@ -166,11 +166,6 @@ public final class PostgresLog {
         return LineRows(copy, after: position, name: name)
     }
 
-    /// The ledger's lines, each with its newline, as the bytes of the file log they would make,
-    /// streamed from one `COPY … TO STDOUT` as they are read (for `LogReplay(streamNamed:source:)`).
-    package func byteSource() throws(PostgresError) -> any LogByteSource {
-        LineBytes(try lines())
-    }
 
     /// Runs `body` in one read-only snapshot (`REPEATABLE READ`): every read of the ledger in it
     /// — several passes of a report, say — sees the same committed lines.
@@ -390,4 +385,53 @@ final class LineBytes: LogByteSource {
         return filled
     }
 }
+/// A replay reads the ledger as the lines of a file (`LogReplay(streamNamed:log:)`), and its
+/// checkpoint knows the ledger by its store and its lines.
+extension PostgresLog: StreamedLog {
+    /// The lines after line `position`, each with its newline, as the bytes of the file log they
+    /// would make, streamed from one `COPY … TO STDOUT` as they are read.
+    package func bytes(after position: Int) throws -> any LogByteSource {
+        LineBytes(try lines(after: position))
+    }
+
+    /// `postgresql:` then the cluster's system identifier (when this role may read it), the
+    /// database's oid and the events table's oid: the same on a streaming replica, another for
+    /// another cluster, database or schema, or a table dropped and created again.
+    package func storeIdentity() throws -> String {
+        let rows = try connection.exec("""
+            SELECT has_function_privilege('pg_control_system()', 'EXECUTE'),
+                   (SELECT oid FROM pg_database WHERE datname = current_database()), to_regclass('\(Self.eventsTable)')::oid
+            """)
+        guard let row = rows.first, row.count == 3, let database = row[1], let table = row[2] else {
+            throw PostgresError("cannot tell which database \(name) is")
+        }
+        var system = ""
+        if row[0] == "t", let value = try connection.exec("SELECT system_identifier FROM pg_control_system()").first?.first ?? nil {
+            system = value
+        }
+        return "postgresql:\(system)/\(database)/\(table)"
+    }
+
+    /// The lines whose positions lie in `ranges`, read with one `COPY … TO STDOUT`.
+    package func forEachLine(in ranges: [ClosedRange<Int>], _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        guard !ranges.isEmpty else { return }
+        let condition = ranges.map { "position BETWEEN \($0.lowerBound) AND \($0.upperBound)" }.joined(separator: " OR ")
+        let copy = try PGCopyOut(connection, """
+            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE \(condition) ORDER BY position) TO STDOUT (FORMAT binary)
+            """)
+        do {
+            while try copy.next() {
+                let fields = copy.fields
+                guard fields.count == 2, let p = fields[0], p.count == 8, let bytes = fields[1] else {
+                    throw PostgresError("an unexpected row in \(Self.eventsTable)")
+                }
+                try body(p.reduce(0) { $0 << 8 | Int($1) }, bytes)
+            }
+        } catch {
+            copy.drain()   // so that the connection stays usable
+            throw error
+        }
+    }
+}
+
 #endif

@@ -62,12 +62,14 @@ struct PostgresCopyTests {
             #expect(fromPostgres.stdout == fromFile.stdout, "\(command)")
             #expect(fromPostgres.stderr == fromFile.stderr, "\(command)")
         }
-        // A checkpoint needs a file: the ledger is replayed whole, with a warning, and nothing saved.
+        // With a checkpoint (written by the first replay, used by the second): the same table.
         let dir = Self.scratch.appendingPathComponent("checkpoint-\(UUID().uuidString)").path
-        let checkpointed = try CLI.run(["replay", uri, "--checkpoint", dir] + period)
-        #expect(checkpointed.status == 0 && checkpointed.stderr.contains("replayed whole"))
-        #expect(checkpointed.stdout == (try CLI.run(["replay", log] + period)).stdout)
-        #expect(!FileManager.default.fileExists(atPath: dir))
+        for _ in 0..<2 {
+            let checkpointed = try CLI.run(["replay", uri, "--checkpoint", dir] + period)
+            #expect(checkpointed.status == 0 && checkpointed.stderr.isEmpty)
+            #expect(checkpointed.stdout == (try CLI.run(["replay", log] + period)).stdout)
+            #expect(FileManager.default.fileExists(atPath: dir + "/replay.checkpoint"))
+        }
     }
 
     @Test func aChainedLogRoundTripsByteForByteInBatchesWithTheSameHead() throws {

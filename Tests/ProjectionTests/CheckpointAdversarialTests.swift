@@ -286,12 +286,12 @@ import LedgerBenchKit
         let saved = try files.readCheckpoint()
         for (n, damage) in Self.damages.enumerated() {
             try files.write(checkpoint: saved)
-            guard var checkpoint = try ReplayCheckpoint.load(directory: files.directory, log: files.log, options: options) else {
+            guard var checkpoint = try ReplayCheckpoint.load(directory: files.directory, log: .file(path: files.log), options: options) else {
                 Issue.record("no checkpoint")
                 return
             }
             damage.apply(&checkpoint)
-            try checkpoint.save(directory: files.directory, options: options)
+            try checkpoint.save(directory: files.directory, log: .file(path: files.log), options: options)
             let outcome = try Self.replay(files, parallelism: n % 2 + 1)
             #expect(outcome.warnings.count == 1, "\(damage.name) was not refused")
             try Self.expectFreshOrRebuilt(outcome, fresh, files, rebuilt: n % 10 == 0, damage.name)
@@ -302,8 +302,8 @@ import LedgerBenchKit
         // The control for the test above: loading and saving alone changes nothing.
         let (files, fresh) = try Self.grownLog()
         let options = [ProjectionOptions()]
-        let checkpoint = try #require(try ReplayCheckpoint.load(directory: files.directory, log: files.log, options: options))
-        try checkpoint.save(directory: files.directory, options: options)
+        let checkpoint = try #require(try ReplayCheckpoint.load(directory: files.directory, log: .file(path: files.log), options: options))
+        try checkpoint.save(directory: files.directory, log: .file(path: files.log), options: options)
         let outcome = try Self.replay(files)
         #expect(outcome.warnings.isEmpty && outcome == fresh)
     }
@@ -328,7 +328,7 @@ import LedgerBenchKit
         // A mapped checkpoint died here with SIGBUS: its pages were gone when the tail touched them.
         let (files, fresh) = try Self.grownLog()
         let options = [ProjectionOptions()]
-        let checkpoint = try #require(try ReplayCheckpoint.load(directory: files.directory, log: files.log, options: options))
+        let checkpoint = try #require(try ReplayCheckpoint.load(directory: files.directory, log: .file(path: files.log), options: options))
         #expect(truncate(files.checkpoint, 0) == 0)
         var fold = checkpoint.fold
         let summary = try LogReplay(path: files.log).run(&fold, from: checkpoint.offset, firstLine: checkpoint.lines + 1, progress: nil)

@@ -66,12 +66,12 @@ public struct LogReader {
     }
 
     /// Calls `body` for every line `source` hands out, as ``forEachLine(startingAt:end:firstLineNumber:_:)``
-    /// does for a file; `name` names the log in errors.
+    /// does for a file; `name` names the log in errors, `start` is the offset of the first byte.
     /// - Returns: The number of bytes read.
     @discardableResult
-    package func forEachLine(of source: any LogByteSource, name: String, firstLineNumber: Int = 1,
+    package func forEachLine(of source: any LogByteSource, name: String, startingAt start: Int64 = 0, firstLineNumber: Int = 1,
                              _ body: (LogLine) throws -> Void) throws -> Int64 {
-        try Self.forEachLine(from: .stream(source), path: name, chunkSize: chunkSize, start: 0,
+        try Self.forEachLine(from: .stream(source), path: name, chunkSize: chunkSize, start: start,
                              firstLineNumber: firstLineNumber, maxLineBytes: maxLineBytes, body)
     }
 

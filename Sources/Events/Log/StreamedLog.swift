@@ -13,6 +13,22 @@ package protocol LogByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
 }
 
+/// A log kept as numbered lines by a store other than a file (a PostgreSQL ledger's rows): a
+/// replay reads it as the bytes of the file those lines would make, from any line on, and a
+/// replay checkpoint remembers how far it read by line number (see ``LogFingerprint``).
+package protocol StreamedLog {
+    /// The lines after line `position` (0: every line), in order, each followed by its newline,
+    /// handed out as they are read.
+    func bytes(after position: Int) throws -> any LogByteSource
+    /// What holds the lines, as text without `|`: the same whenever this log is read, another
+    /// for another log (another database, another table), so that a checkpoint made for one is
+    /// not used on the other.
+    func storeIdentity() throws -> String
+    /// Calls `body` with the number and bytes (without the newline) of every line whose number
+    /// lies in one of `ranges` (ascending, disjoint), in order; a number with no line is skipped.
+    func forEachLine(in ranges: [ClosedRange<Int>], _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws
+}
+
 /// Where a reader's bytes come from: a file descriptor or a ``LogByteSource``.
 enum LogBytes {
     case file(Int32, path: String)

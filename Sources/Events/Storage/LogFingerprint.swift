@@ -51,3 +51,54 @@ package enum LogFingerprint {
         return hasher.finalize().bytes
     }
 }
+
+extension LogFingerprint {
+    /// The lines a fingerprint of a streamed log's first `lines` lines reads: the first and last
+    /// 64 and 256 runs of 8 spread evenly over them, as ascending, disjoint ranges.
+    package static func sampledLines(upTo lines: Int) -> [ClosedRange<Int>] {
+        guard lines > 0 else { return [] }
+        let windows = 256
+        var starts = [(1, 64), (max(lines - 63, 1), 64)]
+        // 1 + ⌊lines · k / windows⌋, without overflowing whatever a damaged checkpoint says.
+        for k in 0..<windows { starts.append((1 + lines / windows * k + lines % windows * k / windows, 8)) }
+        starts.sort { $0.0 < $1.0 }
+        var ranges: [ClosedRange<Int>] = []
+        for (from, count) in starts {
+            let to = min(from + count - 1, lines)
+            if let last = ranges.last, from <= last.upperBound + 1 {
+                ranges[ranges.count - 1] = last.lowerBound...max(last.upperBound, to)
+            } else {
+                ranges.append(from...to)
+            }
+        }
+        return ranges
+    }
+
+    /// The fingerprint of the first `lines` lines of a log kept as numbered lines
+    /// (``StreamedLog``), and the last of those lines (empty when `lines` is 0).
+    ///
+    /// A SHA-256 over `lines` and the number, length and bytes of each line
+    /// ``sampledLines(upTo:)`` names: a log cut shorter, a line missing, or a sampled line
+    /// rewritten (the last one always is) is seen. A line rewritten elsewhere is not; in a
+    /// chained log the chain value on the last line (which the caller compares) seals every
+    /// line before it.
+    /// - Throws: ``CheckpointError`` when the log has fewer than `lines` lines, or what the
+    ///   store throws.
+    package static func of(_ log: any StreamedLog, upTo lines: Int) throws -> (fingerprint: [UInt8], lastLine: [UInt8]) {
+        var hasher = SHA256()
+        func hash(_ value: Int) { withUnsafeBytes(of: Int64(value).littleEndian) { hasher.update($0) } }
+        hash(lines)
+        var lastLine: [UInt8] = []
+        var sawLast = lines == 0
+        try log.forEachLine(in: sampledLines(upTo: lines)) { number, bytes in
+            hash(number)
+            hash(bytes.count)
+            hasher.update(bytes)
+            if number == lines { (lastLine, sawLast) = (Array(bytes), true) }
+        }
+        guard sawLast else {
+            throw CheckpointError("the log has fewer than \(lines) lines (truncated or replaced)")
+        }
+        return (hasher.finalize().bytes, lastLine)
+    }
+}

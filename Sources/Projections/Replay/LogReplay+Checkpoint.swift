@@ -9,28 +9,40 @@ extension LogReplay {
     /// is replayed. After a clean replay the checkpoint is rewritten when it is missing or the
     /// new tail is big (over 8 MiB or 2% of the log); a small tail is cheaper to replay next
     /// time than a checkpoint is to write.
+    ///
+    /// A log that is not a file (a PostgreSQL ledger's rows, streamed) is checkpointed
+    /// by line: the checkpoint names the log's store, and the next replay reads only the lines
+    /// after the last one folded. A checkpoint of a file, of another store, or of lines since
+    /// rewritten is ignored in the same way.
     /// - Parameters:
     ///   - projections: Pristine projections (with any folded state the checkpoint is ignored).
     ///   - directory: Where the checkpoint lives (created when needed).
-    ///   - progress: Called now and then with the bytes read so far.
+    ///   - progress: Called now and then with the offset reached (from the log's start).
     ///   - warning: Called with a sentence when a checkpoint is ignored or cannot be saved.
     /// - Returns: The summary; `lines` and `events` count the whole log, `bytes` only what was read.
     /// - Throws: `LogFileError` if the log cannot be read, is not a regular file, or has a line
     ///   longer than ``maxLineBytes`` (a checkpoint that cannot be read or saved is a `warning`).
     public func run(into projections: inout [Projection], checkpoint directory: String,
                     progress: ((Int64) -> Void)? = nil, warning: (String) -> Void) throws(LogFileError) -> Summary {
-        guard source == nil else {
-            warning("checkpoint \(directory) not used: a log that is not a file is replayed whole")
-            return try run(into: &projections, progress: progress)
-        }
         guard projections.allSatisfy(\.isPristine) else {
             warning("checkpoint \(directory) not used: the projections already hold events")
             return try run(into: &projections, progress: progress)
         }
         let options = projections.map(\.options)
+        let log: CheckpointedLog
+        if let stream {
+            do {
+                log = .stream(stream, store: try stream.storeIdentity())
+            } catch {
+                warning("checkpoint \(directory) not used: \(String(describing: error)); replaying the whole log")
+                return try run(into: &projections, progress: progress)
+            }
+        } else {
+            log = .file(path: path)
+        }
         var checkpoint: ReplayCheckpoint?
         do {
-            checkpoint = try ReplayCheckpoint.load(directory: directory, log: path, options: options)
+            checkpoint = try ReplayCheckpoint.load(directory: directory, log: log, options: options)
         } catch {
             warning("checkpoint \(directory) ignored: \(String(describing: error)); replaying the whole log")
         }
@@ -50,10 +62,10 @@ extension LogReplay {
         if summary.problems.isEmpty && worthSaving && fold.sharedIDs {
             let end = start + summary.bytes
             do {
+                let prefix = try log.prefix(offset: end, lines: summary.lines)
                 let fresh = ReplayCheckpoint(offset: end, lines: summary.lines, events: summary.events,
-                                             fingerprint: try ReplayCheckpoint.fingerprint(of: path, upTo: end),
-                                             chain: try ReplayCheckpoint.chainValue(of: path, endingAt: end), fold: fold)
-                try fresh.save(directory: directory, options: options)
+                                             fingerprint: prefix.fingerprint, chain: prefix.chain, fold: fold)
+                try fresh.save(directory: directory, log: log, options: options)
             } catch {
                 warning("checkpoint \(directory) not saved: \(String(describing: error))")
             }

@@ -43,22 +43,23 @@ public struct LogReplay {
     /// Two decoding threads when the machine has two processors or more, else 1.
     public static var defaultParallelism: Int { min(WorkerThread.processorCount, 2) }
 
-    /// Opens the log's bytes afresh for each pass when the log is not a file (see
-    /// ``init(streamNamed:source:)``); `nil` for a file.
-    package var source: (() throws -> any LogByteSource)?
+    /// The log when it is not a file (see ``init(streamNamed:log:)``): each pass reads its
+    /// bytes afresh; `nil` for a file.
+    package var stream: (any StreamedLog)?
 
     public init(path: String) {
         self.path = path
     }
 
     /// A replay of a log that is not a file — a database's rows streamed as lines — read exactly
-    /// as a file is (the same decoders, folds and problems), through the same bounded buffers.
+    /// as a file is (the same decoders, folds and problems), through the same bounded buffers;
+    /// a checkpoint of it resumes after the last line it folded.
     /// - Parameters:
     ///   - name: The log's name in messages (``path``).
-    ///   - source: Called at the start of every pass for the log's bytes from its first line.
-    package init(streamNamed name: String, source: @escaping () throws -> any LogByteSource) {
+    ///   - log: Asked at the start of every pass for the log's bytes.
+    package init(streamNamed name: String, log: any StreamedLog) {
         self.path = name
-        self.source = source
+        self.stream = log
     }
 
     /// Reads the whole log once, folding every valid event into each projection.
@@ -75,20 +76,21 @@ public struct LogReplay {
         return summary
     }
 
-    /// Folds the log from byte `start` (a line boundary; `firstLine` is its line number).
+    /// Folds the log from byte `start` (a line boundary; `firstLine` is its line number; a
+    /// streamed log is read from line `firstLine`, `start` being its offset).
     /// Reads only the log's settled bytes (see `LogSnapshot`).
     func run(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
         let snapshot = try takeSnapshot()
         var summary = parallelism > 1
             ? try runScanned(&fold, from: start, end: snapshot.length, firstLine: firstLine, progress: progress)
             : try runLines(&fold, from: start, snapshot: snapshot, firstLine: firstLine, progress: progress)
-        summary.snapshot = source == nil ? snapshot : nil
+        summary.snapshot = stream == nil ? snapshot : nil
         return summary
     }
 
     /// The file's settled length (see `LogSnapshot`); a streamed log is read to its end.
     private func takeSnapshot() throws -> LogSnapshot {
-        guard source == nil else { return try LogSnapshot.take(path: "-") }   // no length, no marker
+        guard stream == nil else { return try LogSnapshot.take(path: "-") }   // no length, no marker
         return try LogSnapshot.take(path: path)
     }
 
@@ -109,16 +111,16 @@ public struct LogReplay {
                             _ apply: (RawEvent, UnsafeRawBufferPointer, Int) -> EventProblem?) throws -> Summary {
         var summary = Summary()
         let snapshot = try snapshot ?? takeSnapshot()
-        summary.snapshot = source == nil ? snapshot : nil
+        summary.snapshot = stream == nil ? snapshot : nil
         summary.lines = firstLine - 1
         var decoder = EventDecoder()
         var nextProgress: Int64 = 64 << 20
         var reader = LogReader(path: path)
         reader.maxLineBytes = maxLineBytes
         func forEachLine(_ body: (LogLine) throws -> Void) throws -> Int64 {
-            guard let source else { return try reader.forEachLine(startingAt: start, end: snapshot.length, firstLineNumber: firstLine, body) }
-            guard start == 0 else { throw LogFileError(path: path, message: "a streamed log is read from its first line only") }
-            return try reader.forEachLine(of: try source(), name: path, body)
+            guard let stream else { return try reader.forEachLine(startingAt: start, end: snapshot.length, firstLineNumber: firstLine, body) }
+            return try reader.forEachLine(of: try stream.bytes(after: firstLine - 1), name: path, startingAt: start,
+                                          firstLineNumber: firstLine, body)
         }
         summary.bytes = try forEachLine { line in
             summary.lines = line.number
@@ -153,10 +155,7 @@ public struct LogReplay {
         var lineNumber = firstLine - 1
         var nextProgress: Int64 = 64 << 20
         var scan = LogScan(path: path, start: start, workers: parallelism)
-        if let source {
-            guard start == 0 else { throw LogFileError(path: path, message: "a streamed log is read from its first line only") }
-            scan.source = try source()
-        }
+        if let stream { scan.source = try stream.bytes(after: firstLine - 1) }
         scan.blockSize = blockSize(from: start)
         scan.maxLineBytes = maxLineBytes
         scan.firstLineNumber = firstLine
@@ -179,7 +178,7 @@ public struct LogReplay {
     /// and both fold stages get work: at least eight blocks, of 64 KiB or more.
     private func blockSize(from start: Int64) -> Int {
         var st = stat()
-        guard source == nil, stat(path, &st) == 0 else { return blockSize }
+        guard stream == nil, stat(path, &st) == 0 else { return blockSize }
         return min(blockSize, max(64 << 10, Int((Int64(st.st_size) - start) / 8)))
     }
 }

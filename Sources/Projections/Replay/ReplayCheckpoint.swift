@@ -8,9 +8,10 @@ import Events
 /// A saved replay: the fold state after a prefix of a log, and what identifies that prefix.
 ///
 /// The file holds a header (magic, format version, the sizes of the stored values, the
-/// projections' options), the prefix's length, line and event counts, its fingerprint and the
-/// chain value of its last line, then the validator's and projections' state as plain arrays,
-/// an end marker, and the XXH64 checksum of every byte before it. It is written to a temporary
+/// projections' options and, for a log that is not a file, its store), the prefix's length,
+/// line and event counts, its fingerprint and the chain value of its last line, then the
+/// validator's and projections' state as plain arrays, an end marker, and the XXH64 checksum
+/// of every byte before it. It is written to a temporary
 /// file and renamed, so a crash never leaves half a checkpoint.
 ///
 /// Loading reads the whole file into memory (never maps it: a mapped file cut short under the
@@ -27,6 +28,12 @@ import Events
 /// edit) is detected too. An edit that keeps the length, misses every sampled window and is
 /// not sealed into the chain is not: `ledger-cli verify` is the audit for that (it reports a
 /// chained log's broken link at the edited line).
+///
+/// A log kept as numbered lines (``StreamedLog``, a PostgreSQL ledger) is identified by its
+/// store (the key names it: a checkpoint of a file, of another database or of another table is
+/// not used), the number of lines folded, the fingerprint of those lines
+/// (``LogFingerprint/of(_:upTo:)``: sampled lines, the last always) and the chain value of the
+/// last; the length is that of the bytes streamed.
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
     static let magic: UInt64 = 0x4B43_5245_4744_454C  // "LEDGERCK"
@@ -38,7 +45,7 @@ struct ReplayCheckpoint {
     static let version: UInt32 = 4
     static let end: UInt64 = 0x444E_454B_4345_4843  // "CHECKEND"
 
-    /// Bytes of the log folded (a line boundary).
+    /// Bytes of the log folded (a line boundary; for a streamed log, the bytes streamed).
     var offset: Int64
     /// Lines and valid events in those bytes.
     var lines: Int
@@ -74,7 +81,7 @@ struct ReplayCheckpoint {
     /// The hex digits of the `chain` member ending the line that ends at byte `offset` of the
     /// log (`,"chain":"<64 hex>"}` then the newline), or empty when that line has none.
     static func chainValue(of path: String, endingAt offset: Int64) throws -> [UInt8] {
-        let length = 10 + 64 + 2 + 1
+        let length = chainMemberLength + 1
         guard offset >= Int64(length) else { return [] }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError("cannot open the log") }
@@ -82,8 +89,19 @@ struct ReplayCheckpoint {
         var bytes = [UInt8](repeating: 0, count: length)
         let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, off_t(offset - Int64(length))) }
         guard got == length else { throw CheckpointError("the log is shorter than the checkpoint") }
-        let hex = bytes[10..<74]
-        guard bytes[..<10].elementsEqual(#","chain":""#.utf8), bytes[74...].elementsEqual("\"}\n".utf8),
+        guard bytes[chainMemberLength] == 0x0A else { return [] }
+        return chainValue(ending: bytes[..<chainMemberLength])
+    }
+
+    /// `,"chain":"<64 hex>"}`: how a chained line ends.
+    static let chainMemberLength = 10 + 64 + 2
+
+    /// The hex digits of the `chain` member that a line ending with `tail` (its last
+    /// ``chainMemberLength`` bytes, without the newline) ends with, or empty when it has none.
+    static func chainValue(ending tail: ArraySlice<UInt8>) -> [UInt8] {
+        guard tail.count == chainMemberLength else { return [] }
+        let hex = tail.dropFirst(10).prefix(64)
+        guard tail.prefix(10).elementsEqual(#","chain":""#.utf8), tail.suffix(2).elementsEqual("\"}".utf8),
               hex.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
         else { return [] }
         return Array(hex)
@@ -92,7 +110,7 @@ struct ReplayCheckpoint {
     /// Loads the checkpoint in `directory` if it fits `log` and `options`.
     /// - Returns: `nil` when there is no checkpoint yet.
     /// - Throws: ``CheckpointError`` saying why an existing checkpoint cannot be used.
-    static func load(directory: String, log: String, options: [ProjectionOptions]) throws -> ReplayCheckpoint? {
+    static func load(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws -> ReplayCheckpoint? {
         let path = directory + "/" + fileName
         let fd = open(path, O_RDONLY)
         if fd < 0 {
@@ -106,14 +124,15 @@ struct ReplayCheckpoint {
         var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
         guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a replay checkpoint") }
         guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
-        guard try reader.readString() == key(for: options) else {
-            throw CheckpointError("made with other options (rules, time zone, channel or --as-of)")
+        let storedKey = try reader.readString()
+        guard storedKey == log.keyPrefix + key(for: options) else {
+            throw CheckpointError(log.mismatch(storedKey: storedKey) ?? "made with other options (rules, time zone, channel or --as-of)")
         }
         // The log's fingerprint is taken on a second thread while this one reads and checks the
         // state. Nothing read is used before the checksum at the end matches and every value
         // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
-        var header: (offset: Int64, lines: Int, events: Int, fingerprint: [UInt8], chain: [UInt8])?
+        var header: Header?
         let state = Result { () throws -> (LifecycleValidator, [Projection]) in
             let offset = try reader.read(Int64.self)
             let lines = try reader.read(Int64.self)
@@ -124,7 +143,7 @@ struct ReplayCheckpoint {
                   chain.isEmpty || chain.count == 64
             else { throw CheckpointError("damaged (header)") }
             header = (offset, Int(lines), Int(events), fingerprint, chain)
-            fingerprintTask = FingerprintTask(log: log, offset: offset)
+            if case .file(let path) = log { fingerprintTask = FingerprintTask(log: path, offset: offset) }
             let lifecycle = try LifecycleValidator(from: &reader, lines: Int(lines))
             let count = try reader.read(Int64.self)
             guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
@@ -138,7 +157,23 @@ struct ReplayCheckpoint {
         }
         let (lifecycle, projections) = try state.get()
         try reader.finish()
-        guard let header, let fingerprintTask else { throw CheckpointError("damaged (header)") }
+        guard let header else { throw CheckpointError("damaged (header)") }
+        switch log {
+        case .file(let path):
+            guard let fingerprintTask else { throw CheckpointError("damaged (header)") }
+            try checkFile(path, header, fingerprintTask)
+        case .stream:
+            try checkStream(try log.prefix(offset: header.offset, lines: header.lines), header)
+        }
+        return ReplayCheckpoint(offset: header.offset, lines: header.lines, events: header.events, fingerprint: header.fingerprint,
+                                chain: header.chain, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
+    }
+
+    /// What a checkpoint's header says of the prefix it covers.
+    private typealias Header = (offset: Int64, lines: Int, events: Int, fingerprint: [UInt8], chain: [UInt8])
+
+    /// Checks that the file at `log` still starts with the prefix `header` describes.
+    private static func checkFile(_ log: String, _ header: Header, _ fingerprintTask: FingerprintTask) throws {
         let logFingerprint = Result { try fingerprintTask.value() }
         var logStat = stat()
         guard stat(log, &logStat) == 0 else { throw CheckpointError("cannot read the log") }
@@ -154,12 +189,24 @@ struct ReplayCheckpoint {
         guard try logFingerprint.get() == header.fingerprint else {
             throw CheckpointError("the log's first \(header.offset) bytes changed since the checkpoint was made (edited or replaced)")
         }
-        return ReplayCheckpoint(offset: header.offset, lines: header.lines, events: header.events, fingerprint: header.fingerprint,
-                                chain: header.chain, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
     }
 
-    /// Writes the checkpoint into `directory` (created if needed), atomically.
-    func save(directory: String, options: [ProjectionOptions]) throws {
+    /// Checks that a streamed log's first lines, whose fingerprint and chain value are `now`,
+    /// are still the lines `header` describes.
+    private static func checkStream(_ now: (fingerprint: [UInt8], chain: [UInt8]), _ header: Header) throws {
+        let lines = header.lines
+        guard now.chain == header.chain else {
+            throw CheckpointError(header.chain.isEmpty || now.chain.isEmpty
+                ? "line \(lines) of the log changed since the checkpoint was made (rewritten or replaced)"
+                : "the chain value of line \(lines) changed since the checkpoint was made (the log was rewritten before it and sealed again, or replaced)")
+        }
+        guard now.fingerprint == header.fingerprint else {
+            throw CheckpointError("the log's first \(lines) lines changed since the checkpoint was made (rewritten or replaced)")
+        }
+    }
+
+    /// Writes the checkpoint of `log` into `directory` (created if needed), atomically.
+    func save(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws {
         mkdir(directory, 0o755)
         let path = directory + "/" + Self.fileName
         let temporary = path + ".tmp-\(getpid())"
@@ -169,7 +216,7 @@ struct ReplayCheckpoint {
             var writer = CheckpointWriter(fd: fd)
             writer.write(Self.magic)
             writer.write(Self.version)
-            writer.write(Self.key(for: options))
+            writer.write(log.keyPrefix + Self.key(for: options))
             writer.write(offset)
             writer.write(Int64(lines))
             writer.write(Int64(events))

@@ -77,10 +77,10 @@ enum PostgresLogs {
 
     /// The replay of `log` when it names the ledger being read: its rows streamed into the
     /// decoders and folds as the lines of a file (each pass a new `COPY … TO STDOUT`, all in the
-    /// command's snapshot); `nil` for anything else.
+    /// command's snapshot; a checkpoint's reads too); `nil` for anything else.
     static func streamedReplay(_ log: String) -> LogReplay? {
         guard let store = reading, store.name == log else { return nil }
-        return LogReplay(streamNamed: store.name) { try store.byteSource() }
+        return LogReplay(streamNamed: store.name, log: store)
     }
 
     static func verify(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {

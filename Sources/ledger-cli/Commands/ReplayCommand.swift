@@ -25,6 +25,11 @@ enum ReplayCommand: Subcommand {
         chain, an edit that keeps the length (unsatisfied -> unreachable) can go unseen, and the old numbers \
         printed, until 'ledger-cli verify' (or a replay without --checkpoint). In a chained log, an edit \
         sealed into the chain is seen; one that is not breaks the chain, which verify reports.
+
+        On a postgresql:// LOG the checkpoint records the rows folded, the database and table they came \
+        from, sampled rows and the chain value of the last; the next replay reads only the rows after them. A \
+        checkpoint of a file, of another database or table, or of a table truncated or rewritten since, is \
+        ignored in the same way.
         """,
         arguments: [.required("LOG", help: "The event log (JSON Lines).")],
         options: [
@@ -32,7 +37,7 @@ enum ReplayCommand: Subcommand {
             CommonOptions.format("table, json, csv or markdown."),
             .option("lang", valueName: "lang", help: "Header language for table and markdown: zh or en.", defaultValue: "zh"),
             .option("checkpoint", valueName: "dir",
-                    help: "Keep the fold state in this directory so the next replay of the grown log reads only the new tail."),
+                    help: "Keep the fold state in this directory so the next replay of the grown log reads only the new tail (a file's new bytes, a PostgreSQL ledger's new rows)."),
             CommonOptions.maxLineBytes,
         ])
 
