@@ -148,6 +148,24 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
         #expect(summary.eventCount == 22 && summary.chain.firstLine == 1)
     }
 
+    /// Another process's first lines in a log that was empty when the ledger opened reach an
+    /// observer (on `refresh`, or the follow loop's next look).
+    @Test func anObserverOfAnEmptyLogSeesAnotherWritersFirstLines() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let ledger = try await Ledger.open(path: path, options: options())
+        let seen = Locked<[String]>([])
+        try await ledger.addObserver { records in seen.withLock { $0 += records.map(\.event.id) } }
+        var other = LogAppender(path: path)
+        other.clock = { fixedNow }
+        _ = try other.append(batch: batch(acceptedAssignedClosed("T1", prefix: "o")))
+        try await ledger.refresh()
+        #expect(seen.withLock { $0 } == ["o1", "o2", "o3"])
+        try await ledger.append(batch: batch([line("a1", "T2", "accepted", "02 09:00")]))
+        #expect(seen.withLock { $0 } == ["o1", "o2", "o3", "a1"])
+    }
+
     @Test func theIDIndexForgetsAnIDWithoutLosingItsNeighbours() {
         // Colliding home slots: every removal keeps the others reachable.
         var index = EventIDIndex(capacity: 8)

@@ -14,7 +14,7 @@
 /// needs in memory: every ticket's life-cycle state, the event ids, the chain's head, the last
 /// position. Everything below is the same whatever the store; what differs — how a group is
 /// written, how other writers' lines are read and noticed, the state file of a log file — is
-/// the store's (``LedgerStore``: ``FileLedgerStore`` for a file, `PostgresLedgerStore` for
+/// the store's (`LedgerStore`: `FileLedgerStore` for a file, `PostgresLedgerStore` for
 /// PostgreSQL; docs/postgres.md).
 ///
 /// **Group commit.** Appends that arrive while a write is in flight are written and flushed
