@@ -41,8 +41,9 @@ let package = Package(
         .target(name: "LedgerBenchKit", dependencies: ["Events"]),
         // PostgresLedger is empty without the Postgres trait: only then can `ledger-bench ledger` take a URI.
         .executableTarget(name: "ledger-bench", dependencies: ["Events", "Projections", "LedgerBenchKit", "Ingest", "PostgresLedger"]),
-        // What several test targets share: SplitMix64, temporary folders, the package's files and CSV splitting.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What several test targets share: SplitMix64, temporary folders, the package's files and CSV splitting,
+        // and the Ledger scenario every store runs.
+        .target(name: "TestSupport", dependencies: ["Events"], path: "Tests/TestSupport"),
         .testTarget(name: "EventTests", dependencies: ["Events", "TestSupport"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Events", "Projections", "LedgerBenchKit", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Events", "Projections", "Reports", "TestSupport"]),
@@ -51,7 +52,7 @@ let package = Package(
         // The README's library snippets, verbatim, so that they keep compiling.
         .testTarget(name: "ReadmeSnippetTests", dependencies: ["Events", "Projections", "Reports"]),
         // Runs against a real server (TICKET_LEDGER_POSTGRES_URI; .ci/run starts one); compiles only with the trait.
-        .testTarget(name: "PostgresTests", dependencies: ["Events", "Projections", "PostgresLedger", "ledger-cli"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Events", "Projections", "PostgresLedger", "ledger-cli", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,7 +17,7 @@ enum LedgerCommand {
 
       LOG             a log to append to (it grows: give a copy, e.g. of a generated year
                       log, `ledger-bench generate --chain`), or a postgresql:// URI (built
-                      with --traits Postgres): the same runs through a PostgresLedger
+                      with --traits Postgres): the same runs through a Ledger on it
       --appends N     sequential appends of B events, one at a time (default 200)
       --writers W     concurrent writers for the group-commit run (default 16)
       --per-writer M  appends of B events by each writer (default 100)
@@ -79,58 +79,27 @@ enum LedgerCommand {
         return Array(text.utf8)
     }
 
-    /// What the runs need of a ledger: a file's ``Ledger`` or a ``PostgresLedger``.
-    struct Target: Sendable {
-        /// Lines in the ledger.
-        var count: @Sendable () async -> Int
-        /// Appends a batch; returns the position of its last line.
-        var append: @Sendable ([UInt8]) async throws -> Int?
-        /// The positions of the events from a position on, as a subscriber sees them.
-        var positions: @Sendable (Int) -> AsyncThrowingStream<Int, any Error>
-
-        static func open(_ log: String) async throws -> Target {
-            #if Postgres
-            if log.hasPrefix("postgresql://") || log.hasPrefix("postgres://") {
-                let ledger = try await PostgresLedger.open(uri: log)
-                return Target(count: { await ledger.count },
-                              append: { try await ledger.append(batch: $0).last?.position },
-                              positions: { positions(ledger.events(from: $0), \.position) })
-            }
-            #endif
-            let ledger = try await Ledger.open(path: log)
-            return Target(count: { await ledger.count },
-                          append: { try await ledger.append(batch: $0).last?.position },
-                          positions: { positions(ledger.events(from: $0), \.position) })
-        }
-
-        private static func positions<R: Sendable>(_ records: AsyncThrowingStream<R, any Error>,
-                                                   _ position: @escaping @Sendable (R) -> Int) -> AsyncThrowingStream<Int, any Error> {
-            AsyncThrowingStream { continuation in
-                let task = Task {
-                    do {
-                        for try await record in records { continuation.yield(position(record)) }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
-                    }
-                }
-                continuation.onTermination = { _ in task.cancel() }
-            }
-        }
+    /// The ledger on LOG: a file's, or a PostgreSQL one for a URI.
+    static func openLedger(_ log: String) async throws -> Ledger {
+        #if Postgres
+        if PostgresLog.isURI(log) { return try await Ledger.open(postgres: log) }
+        #endif
+        return try await Ledger.open(path: log)
     }
 
     static func measure(log: String, appends: Int, writers: Int, perWriter: Int, batchSize: Int, cli: String?) async throws {
         let run = "\(getpid())-\(Int(now() * 1000) % 1_000_000)"
         var started = now()
-        let ledger = try await Target.open(log)
-        let lines = await ledger.count()
+        let ledger = try await openLedger(log)
+        let lines = await ledger.count
         print("open: \(lines) lines in \(ms(now() - started))")
 
         // Sequential appends, with a subscriber in this process timing when it sees each one.
         let seen = SeenTimes()
         let first = lines + 1
         let subscriber = Task {
-            for try await position in ledger.positions(first) {
+            for try await record in ledger.events(from: first) {
+                let position = record.position
                 seen.note(position, at: now())
                 if position >= first + appends * batchSize - 1 { break }
             }
@@ -139,7 +108,7 @@ enum LedgerCommand {
         var returned: [Int: Double] = [:]
         for n in 0..<appends {
             started = now()
-            let last = try await ledger.append(batch("\(run)-s\(n)", size: batchSize))
+            let last = try await ledger.append(batch: batch("\(run)-s\(n)", size: batchSize)).last?.position
             let end = now()
             latencies.append(end - started)
             if let last { returned[last] = end }
@@ -159,7 +128,7 @@ enum LedgerCommand {
                     var mine: [Double] = []
                     for n in 0..<perWriter {
                         let t = now()
-                        _ = try await ledger.append(batch("\(run)-w\(w)-\(n)", size: batchSize))
+                        _ = try await ledger.append(batch: batch("\(run)-w\(w)-\(n)", size: batchSize))
                         mine.append(now() - t)
                     }
                     return mine
@@ -181,9 +150,9 @@ enum LedgerCommand {
         // The first run writes LOG.ledger-state if there is none (it verifies the whole log);
         // the timed runs after it resume from that state, as a user's appends do.
         for n in -1..<11 {
-            let next = await ledger.count() + 1
+            let next = await ledger.count + 1
             let watcher = Task { () -> Double in
-                for try await _ in ledger.positions(next) { return now() }
+                for try await _ in ledger.events(from: next) { return now() }
                 return .nan
             }
             let file = "/tmp/ledger-bench-batch-\(run)-\(n).jsonl"

@@ -23,7 +23,7 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
                                                                   line("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]))
             #expect(written.map(\.position) == [1, 2])
             #expect(written[1].event.id == "a2")
-            #expect(written[0].offset == 0 && written[1].offset == Int64(written[0].line.count + 1))
+            #expect(try dir.read("events.jsonl") == written.flatMap { $0.line + [0x0A] })
             #expect(String(decoding: written[0].line, as: UTF8.self).contains(#""recorded":"2024-03-01T10:00:05+08:00""#))
             await #expect(ledger.count == 2)
         }
@@ -133,6 +133,37 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
         #expect(seen.withLock { $0 } == ["a1", "a2", "a3"])
         try await ledger.append(batch: batch([line("b1", "T2", "accepted", "02 09:00")]))
         #expect(seen.withLock { $0 } == ["a1", "a2", "a3", "b1"])
+    }
+
+    /// The scenario PostgresTests also runs on PostgreSQL, here on a file; the file holds
+    /// exactly the lines the ledger returned.
+    @Test func theLedgerScenarioOnAFile() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let lines = try await LedgerScenario.run { try await Ledger.open(path: path, options: LedgerScenario.options) }
+        #expect(lines.count == 22)
+        #expect(try dir.read("events.jsonl") == Array(lines.map { $0 + "\n" }.joined().utf8))
+        let summary = try LogVerifier.verifyFile(at: path, requireChain: true) { Issue.record("unexpected \($0)") }
+        #expect(summary.eventCount == 22 && summary.chain.firstLine == 1)
+    }
+
+    /// Another process's first lines in a log that was empty when the ledger opened reach an
+    /// observer (on `refresh`, or the follow loop's next look).
+    @Test func anObserverOfAnEmptyLogSeesAnotherWritersFirstLines() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let ledger = try await Ledger.open(path: path, options: options())
+        let seen = Locked<[String]>([])
+        try await ledger.addObserver { records in seen.withLock { $0 += records.map(\.event.id) } }
+        var other = LogAppender(path: path)
+        other.clock = { fixedNow }
+        _ = try other.append(batch: batch(acceptedAssignedClosed("T1", prefix: "o")))
+        try await ledger.refresh()
+        #expect(seen.withLock { $0 } == ["o1", "o2", "o3"])
+        try await ledger.append(batch: batch([line("a1", "T2", "accepted", "02 09:00")]))
+        #expect(seen.withLock { $0 } == ["o1", "o2", "o3", "a1"])
     }
 
     @Test func theIDIndexForgetsAnIDWithoutLosingItsNeighbours() {

@@ -46,11 +46,11 @@ struct PostgresBenchmarks {
         var samples: [Double] = []
         for i in 0..<n { samples.append(try await Self.time { _ = try log.append(batch: Self.batch("L\(i)")) }) }
         Self.describe("PostgreSQL, PostgresLog.append", samples)
-        // PostgresLedger: the same, through the actor.
-        let ledger = try await PostgresLedger.open(uri: try Server.freshDatabase("latledger"))
+        // The Ledger on PostgreSQL: the same, through the actor.
+        let ledger = try await Ledger.open(postgres: try Server.freshDatabase("latledger"))
         samples = []
         for i in 0..<n { samples.append(try await Self.time { try await ledger.append(batch: Self.batch("M\(i)")) }) }
-        Self.describe("PostgreSQL, PostgresLedger.append", samples)
+        Self.describe("PostgreSQL, Ledger.append", samples)
         // The file Ledger.
         let path = Self.filePath("lat")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -63,8 +63,8 @@ struct PostgresBenchmarks {
     @Test func throughputSixteenWriters() async throws {
         let writers = 16, each = 100
         let events = writers * each * Self.batchSize
-        // One PostgresLedger, 16 concurrent callers: group commit.
-        let ledger = try await PostgresLedger.open(uri: try Server.freshDatabase("tpledger"))
+        // One Ledger on PostgreSQL, 16 concurrent callers: group commit.
+        let ledger = try await Ledger.open(postgres: try Server.freshDatabase("tpledger"))
         var seconds = try await Self.time {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for w in 0..<writers {
@@ -73,12 +73,12 @@ struct PostgresBenchmarks {
                 try await group.waitForAll()
             }
         }
-        Self.throughput("PostgreSQL, one PostgresLedger, 16 callers", events: events, seconds: seconds,
+        Self.throughput("PostgreSQL, one Ledger, 16 callers", events: events, seconds: seconds,
                         extra: ", \(await ledger.commitCount) transactions")
-        // 16 PostgresLedgers (16 connections, as 16 service replicas would be), one caller each.
+        // 16 Ledgers on PostgreSQL (16 connections, as 16 service replicas would be), one caller each.
         let uri = try Server.freshDatabase("tpreplicas")
-        var replicas: [PostgresLedger] = []
-        for _ in 0..<writers { replicas.append(try await PostgresLedger.open(uri: uri)) }
+        var replicas: [Ledger] = []
+        for _ in 0..<writers { replicas.append(try await Ledger.open(postgres: uri)) }
         seconds = try await Self.time {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (w, replica) in replicas.enumerated() {
@@ -87,7 +87,7 @@ struct PostgresBenchmarks {
                 try await group.waitForAll()
             }
         }
-        Self.throughput("PostgreSQL, 16 PostgresLedgers (16 connections), one caller each", events: events, seconds: seconds)
+        Self.throughput("PostgreSQL, 16 Ledgers (16 connections), one caller each", events: events, seconds: seconds)
         // The file Ledger, 16 concurrent callers.
         let path = Self.filePath("tp")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -102,5 +102,11 @@ struct PostgresBenchmarks {
         }
         Self.throughput("file, one Ledger, 16 callers", events: events, seconds: seconds)
     }
+}
+/// Seconds on the monotonic clock.
+private func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 #endif

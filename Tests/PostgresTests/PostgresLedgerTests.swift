@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Events
 @testable import PostgresLedger
+import TestSupport
 
 /// A batch of two lines: a ticket accepted and assigned; `valid: false` gives both the same id,
 /// so that the batch is rejected on its second line.
@@ -12,6 +13,26 @@ func pair(_ tag: String, valid: Bool = true) -> [UInt8] {
 
 @Suite(.enabled(if: Server.available, "TICKET_LEDGER_POSTGRES_URI is not set (run .ci/run, which starts a PostgreSQL server)"))
 struct PostgresLedgerTests {
+    /// The scenario EventTests runs on a file, on PostgreSQL and on a file here: both stores
+    /// behave the same and hold the same events; the first lines, written before any
+    /// concurrency, are the same bytes.
+    @Test func theSameLedgerScenarioOnPostgreSQLAndOnAFile() async throws {
+        let uri = try Server.freshDatabase("scenario")
+        let stored = try await LedgerScenario.run { try await Ledger.open(postgres: uri, options: LedgerScenario.options) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pg-scenario-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let filed = try await LedgerScenario.run { try await Ledger.open(path: dir, options: LedgerScenario.options) }
+        #expect(stored.count == 22 && filed.count == 22)
+        #expect(Array(stored.prefix(2)) == Array(filed.prefix(2)))
+        /// A line without its chain value, which depends on the order the groups committed in.
+        func unchained(_ line: String) -> String { line.range(of: #","chain":"#).map { String(line[..<$0.lowerBound]) } ?? line }
+        #expect(stored.map(unchained).sorted() == filed.map(unchained).sorted())
+        // What the table holds verifies with the chain from line 1.
+        let log = try PostgresLog(uri: uri, create: false)
+        let summary = try log.verify(requireChain: true) { Issue.record("unexpected \($0)") }
+        #expect(summary.lineCount == 22 && summary.chain.firstLine == 1)
+    }
+
     /// 4 ledgers (4 connections) × 500 appends, all in flight at once: each ledger groups what
     /// waits into one transaction; every 25th batch is invalid and is rejected alone, without
     /// aborting its group; the others land once each, their lines adjacent, at the positions
@@ -19,10 +40,10 @@ struct PostgresLedgerTests {
     @Test func concurrentAppendsAreGroupedAndEachIsAllOrNothing() async throws {
         let uri = try Server.freshDatabase("group")
         let writers = 4, appendsEach = 500
-        var ledgers: [PostgresLedger] = []
-        for _ in 0..<writers { ledgers.append(try await PostgresLedger.open(uri: uri)) }
+        var ledgers: [Ledger] = []
+        for _ in 0..<writers { ledgers.append(try await Ledger.open(postgres: uri)) }
         let started = Date()
-        let results = await withTaskGroup(of: (String, Bool, Result<[PostgresLedger.Record], AppendError>).self) { group in
+        let results = await withTaskGroup(of: (String, Bool, Result<[Ledger.Record], AppendError>).self) { group in
             for w in 0..<writers {
                 for i in 0..<appendsEach {
                     let tag = "\(w)-\(i)", valid = i % 25 != 7
@@ -36,7 +57,7 @@ struct PostgresLedgerTests {
                     }
                 }
             }
-            var all: [(String, Bool, Result<[PostgresLedger.Record], AppendError>)] = []
+            var all: [(String, Bool, Result<[Ledger.Record], AppendError>)] = []
             for await result in group { all.append(result) }
             return all
         }
@@ -78,8 +99,8 @@ struct PostgresLedgerTests {
     /// ledger's, and another process's.
     @Test func ledgersCatchUpOnOtherWritersBeforeTheyValidate() async throws {
         let uri = try Server.freshDatabase("catchup")
-        let a = try await PostgresLedger.open(uri: uri)
-        let b = try await PostgresLedger.open(uri: uri)
+        let a = try await Ledger.open(postgres: uri)
+        let b = try await Ledger.open(postgres: uri)
         let seen = Collected()
         try await a.addObserver { records in seen.add(records.map(\.position)) }
         try await a.append(batch: Array(accepted("C1", ticket: "TC1").utf8))
@@ -104,7 +125,7 @@ struct PostgresLedgerTests {
     /// other writer, once each and in order, across connections the server ends.
     @Test func eventsFromAPositionSeeEveryCommitOnceAcrossLostConnections() async throws {
         let uri = try Server.freshDatabase("events")
-        let ledger = try await PostgresLedger.open(uri: uri)
+        let ledger = try await Ledger.open(postgres: uri)
         for i in 1...3 { try await ledger.append(batch: Array(accepted("E\(i)", ticket: "TE\(i)").utf8)) }
         let stream = ledger.events(from: 2)
         let reader = Task {

@@ -1,4 +1,4 @@
-/// Appends waiting for one write, as ``Ledger`` and the PostgreSQL ledger queue them.
+/// Appends waiting for one write, as ``Ledger`` queues them for its store.
 ///
 /// An append joins the queue and waits; the first one schedules a write. When the write runs it
 /// takes the requests that fit in one group (at least one, at most `maxGroupBytes` of batches),
@@ -77,7 +77,8 @@ package struct GroupCommitQueue<Output: Sendable> {
     }
 }
 
-/// A ledger that commits appends in groups through a ``GroupCommitQueue``.
+/// A ledger that commits appends in groups through a ``GroupCommitQueue`` (``Ledger``, over any
+/// ``LedgerStore``).
 package protocol GroupCommitting: Actor {
     associatedtype Output: Sendable
     /// The appends waiting for a write.

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Runs an actor's jobs one at a time, in order, on a thread of its own: the executor of
-/// ``Ledger`` and of the PostgreSQL ledger.
+/// ``Ledger``, whichever its store.
 ///
 /// A ledger's work blocks: it waits for file locks or for the server, reads, and `fsync`s. On
 /// this executor that work never occupies one of the few threads of Swift's cooperative pool, so

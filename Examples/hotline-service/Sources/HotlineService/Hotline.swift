@@ -10,6 +10,8 @@ import Reports
 /// rule sets and rosters loaded at start.
 struct Hotline: Sendable {
     let ledger: Ledger
+    /// The log file the ledger keeps, which explain and the bulletin replay.
+    let logPath: String
     let live: LiveProjection
     let rules: RuleSet
     let rosters: [String: Roster]
@@ -28,7 +30,7 @@ struct Hotline: Sendable {
         let ledger = try await Ledger.open(path: config.logPath)
         // The same options `ledger-cli replay --rules …` uses by default (the rule set's channel).
         let live = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: rules))
-        return Hotline(ledger: ledger, live: live, rules: rules, rosters: rosters, mailboxRules: mailboxRules,
+        return Hotline(ledger: ledger, logPath: config.logPath, live: live, rules: rules, rosters: rosters, mailboxRules: mailboxRules,
                        mailboxRoster: mailboxRoster, maxBatchBytes: config.maxBatchBytes,
                        heartbeat: .seconds(config.heartbeatSeconds))
     }
@@ -126,7 +128,7 @@ struct Hotline: Sendable {
         guard let unit = query.get("unit"), !unit.isEmpty else { throw HTTPError(.badRequest, message: "missing unit=UNIT") }
         let format = try Self.choice(query, "format", default: ExplanationFormat.json)
         let rules = self.rules
-        let path = ledger.path
+        let path = logPath
         let explanation = try await Self.offPool { () throws -> UnitExplanation in
             let (explanation, summary) = try LogReplay(path: path)
                 .explain(unit: unit, period: period, rules: rules, options: ProjectionOptions(rules: rules))
@@ -153,7 +155,7 @@ struct Hotline: Sendable {
         let format = try Self.choice(query, "format", default: BulletinFormat.html)
         let bulletinRequest = BulletinRequest(period: period, scheme: scheme, rules: rules, roster: roster,
                                               mailboxRules: mailboxRules, mailboxRoster: mailboxRoster)
-        let path = ledger.path
+        let path = logPath
         let bulletin = try await Self.offPool { () throws -> Bulletin in
             let (bulletin, summary) = try LogReplay(path: path).bulletin(bulletinRequest)
             try Self.requireValid(summary, path: path)
