@@ -29,14 +29,13 @@ import Events
 /// chained log's broken link at the edited line).
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
-    static let magic: UInt64 = 0x4B43_5245_4744_454C  // "LEDGERCK"
-    /// 2: the validator's ticket state holds pending supervisions and the adjustment flag in
-    /// what were padding bytes, so a version 1 file is not read. 3: the large tables start at
-    /// page boundaries and are mapped, not read; name-table offsets are 32-bit. 4: read, not
-    /// mapped (no page padding); the chain value of the prefix's last line; a checksum of the
-    /// whole file at its end.
-    static let version: UInt32 = 4
-    static let end: UInt64 = 0x444E_454B_4345_4843  // "CHECKEND"
+    /// "LEDGERCK", version 4, "CHECKEND". Version 2: the validator's ticket state holds pending
+    /// supervisions and the adjustment flag in what were padding bytes, so a version 1 file is
+    /// not read. 3: the large tables start at page boundaries and are mapped, not read;
+    /// name-table offsets are 32-bit. 4: read, not mapped (no page padding); the chain value of
+    /// the prefix's last line; a checksum of the whole file at its end.
+    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 4, end: 0x444E_454B_4345_4843,
+                                         name: "a replay checkpoint")
 
     /// Bytes of the log folded (a line boundary).
     var offset: Int64
@@ -93,28 +92,13 @@ struct ReplayCheckpoint {
     /// - Returns: `nil` when there is no checkpoint yet.
     /// - Throws: ``CheckpointError`` saying why an existing checkpoint cannot be used.
     static func load(directory: String, log: String, options: [ProjectionOptions]) throws -> ReplayCheckpoint? {
-        let path = directory + "/" + fileName
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw CheckpointError("cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path)") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError("\(path) is not a regular file") }
-        var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
-        guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a replay checkpoint") }
-        guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
-        guard try reader.readString() == key(for: options) else {
-            throw CheckpointError("made with other options (rules, time zone, channel or --as-of)")
-        }
         // The log's fingerprint is taken on a second thread while this one reads and checks the
         // state. Nothing read is used before the checksum at the end matches and every value
         // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
         var header: (offset: Int64, lines: Int, events: Int, fingerprint: [UInt8], chain: [UInt8])?
-        let state = Result { () throws -> (LifecycleValidator, [Projection]) in
+        let state = try format.read(from: directory + "/" + fileName, key: key(for: options),
+                                    otherKey: "made with other options (rules, time zone, channel or --as-of)") { reader in
             let offset = try reader.read(Int64.self)
             let lines = try reader.read(Int64.self)
             let events = try reader.read(Int64.self)
@@ -133,11 +117,9 @@ struct ReplayCheckpoint {
                 projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units,
                                                   events: Int(events)))
             }
-            guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
             return (lifecycle, projections)
         }
-        let (lifecycle, projections) = try state.get()
-        try reader.finish()
+        guard let (lifecycle, projections) = state else { return nil }
         guard let header, let fingerprintTask else { throw CheckpointError("damaged (header)") }
         let logFingerprint = Result { try fingerprintTask.value() }
         var logStat = stat()
@@ -161,15 +143,7 @@ struct ReplayCheckpoint {
     /// Writes the checkpoint into `directory` (created if needed), atomically.
     func save(directory: String, options: [ProjectionOptions]) throws {
         mkdir(directory, 0o755)
-        let path = directory + "/" + Self.fileName
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw CheckpointError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        do {
-            var writer = CheckpointWriter(fd: fd)
-            writer.write(Self.magic)
-            writer.write(Self.version)
-            writer.write(Self.key(for: options))
+        try Self.format.write(to: directory + "/" + Self.fileName, key: Self.key(for: options)) { writer in
             writer.write(offset)
             writer.write(Int64(lines))
             writer.write(Int64(events))
@@ -178,15 +152,6 @@ struct ReplayCheckpoint {
             try fold.lifecycle.write(to: &writer)
             writer.write(Int64(fold.projections.count))
             for projection in fold.projections { try projection.write(to: &writer) }
-            writer.write(Self.end)
-            try writer.finish()
-            guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
-            close(fd)
-            guard rename(temporary, path) == 0 else { throw CheckpointError("cannot rename \(temporary)") }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
         }
     }
 }
