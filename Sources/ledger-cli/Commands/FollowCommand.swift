@@ -48,10 +48,7 @@ enum FollowCommand: Subcommand {
         init(_ parsed: CommandLineArguments) throws {
             let period = try CommonOptions.period(parsed)
             format = try parsed.choice("format", as: Format.self)
-            guard let language = Language(rawValue: parsed.value("lang")) else {
-                throw UsageError("invalid --lang (expected zh or en)")
-            }
-            self.language = language
+            language = try CommonOptions.language(parsed)
             guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
                 throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
             }
