@@ -50,56 +50,13 @@ import Testing
         }
     }
 
-    enum Outcome: Equatable { case none, all, rolledBack }
-
-    /// Checks, through verify and repair, that the log is the old one or the old one with the whole import.
-    static func check(_ dir: TemporaryFolder, base: [UInt8], reference: [UInt8]) throws -> Outcome {
-        let baseLines = CrashAppendTests.lineCount(base), allLines = CrashAppendTests.lineCount(reference)
-        let left = try dir.read("log.jsonl")
-        let verify = try LedgerCLI.run(["verify", "log.jsonl"], in: dir.path)
-        let grouped = { (n: Int) in n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))) }
-        let events = { (n: Int) in "\(grouped(n)) events," }
-        if verify.status == 0 {
-            #expect(verify.stdout.hasPrefix(events(baseLines)) || verify.stdout.hasPrefix(events(allLines)), "\(verify.stdout)")
-        } else {
-            // An open batch is reported as an interrupted import and left out of the counts.
-            #expect(verify.stdout.contains("a streamed append (an import) was interrupted here before it finished"), "\(verify.stdout)")
-            #expect(verify.stdout.contains("\n" + events(baseLines)), "\(verify.stdout)")
-        }
-        let repair = try LedgerCLI.run(["repair", "log.jsonl"], in: dir.path)
-        #expect(repair.status == 0, "\(repair.stderr)")
-        let after = try dir.read("log.jsonl")
-        #expect(!(try dir.listing().contains("log.jsonl.pending")))
-        if after == base {
-            let sides = try dir.listing().filter { $0.hasPrefix("log.jsonl.interrupted-") }
-            if left.count > base.count {
-                // What the import had written is in the side file, byte for byte.
-                #expect(sides.count == 1)
-                if let side = sides.first { #expect(try dir.read(side) == Array(left[base.count...])) }
-                for side in sides { try FileManager.default.removeItem(atPath: dir.file(side)) }
-                return .rolledBack
-            }
-            #expect(sides.isEmpty)
-            return .none
-        }
-        // The whole import: the old log, then every new event of the complete run, in its order, chained.
-        #expect(Array(after.prefix(base.count)) == base)
-        #expect(ids(after) == ids(reference))
-        let again = try LedgerCLI.run(["verify", "log.jsonl"], in: dir.path)
-        #expect(again.status == 0 && again.stdout.hasPrefix(events(allLines)) && again.stdout.contains("chain"), "\(again.stdout)")
-        return .all
-    }
-
-    static func startImport(in dir: TemporaryFolder, environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = LedgerCLI.executable
-        process.arguments = ["import", "export.csv", "--map", "map.json", "log.jsonl"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    /// The import of the whole export into the log, killed or limited; a whole import is every
+    /// new event of the complete run, in its order.
+    static func writer(base: [UInt8], reference: [UInt8]) -> KilledWriter {
+        KilledWriter(arguments: ["import", "export.csv", "--map", "map.json", "log.jsonl"], base: base,
+                     batchBytes: reference.count - base.count, wholeLines: KilledWriter.lineCount(reference),
+                     interruption: "a streamed append (an import) was interrupted here before it finished", chained: true,
+                     checkWhole: { log in #expect(ids(log) == ids(reference)) })
     }
 
     @Test func importsKilledAtChosenByteCountsLeaveTheOldLogOrTheWholeImport() throws {
@@ -116,77 +73,30 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         let points = [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 << 20, written]
             + (0..<8).map { _ in Int.random(in: 2..<written, using: &rng) }
-        var cases: [(environment: [String: String], expected: Outcome)] = points.map {
+        var cases: [(environment: [String: String], expected: KilledWriter.Outcome)] = points.map {
             (["TICKET_LEDGER_CRASH_AFTER_BATCH_BYTES": "\($0)"], $0 == 0 ? .none : .rolledBack)
         }
         cases.append((["TICKET_LEDGER_CRASH_BEFORE_SEALING_MARKER": "1"], .rolledBack))
         cases.append((["TICKET_LEDGER_CRASH_AFTER_BATCH_BYTES": "\(Int.max)"], .all))
-        var importedAgain = false
-        for (environment, expected) in cases {
-            try dir.write("log.jsonl", base)
-            let process = try Self.startImport(in: dir, environment: environment)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "\(environment)")
-            let outcome = try Self.check(dir, base: base, reference: reference)
-            #expect(outcome == expected, "\(environment)")
-            if outcome == .rolledBack && !importedAgain {
-                // A rolled-back import goes in again, whole.
-                let again = try LedgerCLI.run(["import", "export.csv", "--map", "map.json", "log.jsonl"], in: dir.path)
-                #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-                #expect(Self.ids(try dir.read("log.jsonl")) == Self.ids(reference))
-                importedAgain = true
-            }
-        }
-        #expect(importedAgain)
+        try Self.writer(base: base, reference: reference).killAt(cases, in: dir)
     }
 
     @Test func importsKilledFromOutsideLeaveTheOldLogOrTheWholeImport() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }
         let (base, reference) = try Self.workload(in: dir)
-        let logPath = dir.file("log.jsonl")
-        var rng = SystemRandomNumberGenerator()
-        var outcomes: [Outcome] = []
-        for trial in 0..<6 {
-            try dir.write("log.jsonl", base)
-            let process = try Self.startImport(in: dir)
-            if trial % 2 == 0 {
-                // Once the log has grown past a random point of the import.
-                let cut = Int64(base.count) + Int64.random(in: 1..<Int64(reference.count - base.count), using: &rng)
-                while process.isRunning && CrashAppendTests.size(logPath) < cut {}
-            } else {
-                // At a random moment after the marker appears.
-                while process.isRunning && CrashAppendTests.size(logPath + ".pending") < 0 {}
-                usleep(UInt32.random(in: 0..<20_000, using: &rng))
-            }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            outcomes.append(try Self.check(dir, base: base, reference: reference))
-        }
-        #expect(outcomes.count == 6)
+        try Self.writer(base: base, reference: reference).killFromOutside(trials: 6, delay: 20_000, in: dir)
     }
 
     @Test func aFileSizeLimitMidImportRollsBack() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }
         let (base, reference) = try Self.workload(in: dir)
-        // Limits (512-byte blocks) from just past the log to 90 % of the import (the `recorded` stamp
-        // is the current time, whose fraction of a second makes one run's lines a few bytes longer or
-        // shorter than another's).
-        let first = base.count / 512 + 1, last = (base.count + (reference.count - base.count) * 9 / 10) / 512
-        for limit in stride(from: first, through: last, by: max(1, (last - first) / 5)) {
-            try dir.write("log.jsonl", base)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", #"ulimit -f \#(limit); exec "$0" import export.csv --map map.json log.jsonl 2>err.txt >/dev/null"#,
-                                 LedgerCLI.executable.path]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationReason == .exit && process.terminationStatus == 1, "limit \(limit)")
-            #expect(try dir.text("err.txt") == "Error: log.jsonl: cannot write the file: File too large; nothing was imported\n", "limit \(limit)")
-            #expect(try dir.read("log.jsonl") == base, "limit \(limit)")
-            #expect(try dir.listing().filter { $0.hasPrefix("log.jsonl.") } == [], "limit \(limit)")
-        }
+        // Limits from just past the log to 90 % of the import (the `recorded` stamp is the current
+        // time, whose fraction of a second makes one run's lines a few bytes longer or shorter
+        // than another's).
+        try Self.writer(base: base, reference: reference).limitFileSize(
+            through: (base.count + (reference.count - base.count) * 9 / 10) / 512, steps: 5,
+            message: "Error: log.jsonl: cannot write the file: File too large; nothing was imported\n", in: dir)
     }
 }

@@ -24,9 +24,9 @@ import Darwin
 /// 64 bytes is not seen; `ledger-cli verify` is the audit for that. Anything else that does not
 /// fit is refused with a reason, and the ledger reads the whole log.
 package struct LedgerState {
-    static let magic: UInt64 = 0x5453_5245_4744_454C  // "LEDGERST"
-    static let version: UInt32 = 1
-    static let end: UInt64 = 0x444E_4545_5441_5453  // "STATEEND"
+    /// "LEDGERST", version 1, "STATEEND".
+    static let format = CheckpointFormat(magic: 0x5453_5245_4744_454C, version: 1, end: 0x444E_4545_5441_5453,
+                                         name: "a ledger state file")
 
     var byteCount: Int64
     var lineCount: Int
@@ -52,14 +52,7 @@ package struct LedgerState {
 
     /// Writes the state to `path`, atomically (temporary file, `fsync`, `rename`).
     func save(to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CheckpointError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        do {
-            var writer = CheckpointWriter(fd: fd)
-            writer.write(Self.magic)
-            writer.write(Self.version)
-            writer.write(Self.layout)
+        try Self.format.write(to: path, key: Self.layout) { writer in
             writer.write(byteCount)
             writer.write(Int64(lineCount))
             writer.write(Int64(eventCount))
@@ -71,38 +64,12 @@ package struct LedgerState {
             try writer.write(array: chain.head?.bytes ?? [])
             try writer.write(array: lineOffsets)
             // Tables made large in advance (a new ledger's) are kept at the size their entries need.
-            var lifecycle = lifecycle
+            var lifecycle = self.lifecycle
             lifecycle.tickets = lifecycle.tickets.compacted()
             lifecycle.units = lifecycle.units.compacted()
             try lifecycle.write(to: &writer)
             try ids.compacted().write(to: &writer)
-            writer.write(Self.end)
-            try writer.finish()
-            guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
         }
-        // Closed once, whatever follows (a second close could close a file opened meanwhile).
-        guard close(fd) == 0, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CheckpointError("cannot write \(path): \(reason)")
-        }
-        // The rename itself outlives a crash once the folder is flushed (a state lost is only
-        // slower: the next open reads the log from the older state, or all of it).
-        let folder = open(Self.folder(of: path), O_RDONLY | O_CLOEXEC)
-        if folder >= 0 {
-            _ = fsync(folder)
-            close(folder)
-        }
-    }
-
-    /// The folder holding `path`.
-    static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Reads the state file at `path`.
@@ -110,19 +77,13 @@ package struct LedgerState {
     /// - Returns: `nil` when there is no such file.
     /// - Throws: ``CheckpointError`` saying why an existing file cannot be used.
     static func load(from path: String, stride: Int) throws -> LedgerState? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw CheckpointError("cannot open \(path): \(String(cString: strerror(errno)))")
+        try format.read(from: path, key: layout, otherKey: { _ in "written on another machine layout" }) { reader in
+            try read(from: &reader, stride: stride)
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path)") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError("\(path) is not a regular file") }
-        var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
-        guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a ledger state file") }
-        guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
-        guard try reader.readString() == layout else { throw CheckpointError("written on another machine layout") }
+    }
+
+    /// Reads and range-checks what ``save(to:)`` writes between the header and the end marker.
+    private static func read(from reader: inout CheckpointReader, stride: Int) throws -> LedgerState {
         let byteCount = try reader.read(Int64.self)
         let lineCount = try reader.read(Int64.self)
         let eventCount = try reader.read(Int64.self)
@@ -149,8 +110,6 @@ package struct LedgerState {
         guard Int64(lifecycle.tickets.count) >= ticketCount else { throw CheckpointError("damaged (ticket count)") }
         let ids = try EventIDIndex(from: &reader, lines: Int(lineCount))
         guard Int64(ids.count) == eventCount else { throw CheckpointError("damaged (id count)") }
-        guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
-        try reader.finish()
         var summary = ChainSummary()
         if chained {
             summary.firstLine = Int(firstChained)

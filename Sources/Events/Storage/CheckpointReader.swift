@@ -123,7 +123,7 @@ package struct CheckpointReader {
         var merged = check
         let array = try PlainArray<C.Element>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
             let half = CheckpointTable.split(bytes.count, stride: stride)
-            let second = Half(fd: fd, base: bytes.baseAddress! + half, count: bytes.count - half, position: position + Int64(half),
+            let second = Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[half...]), position: position + Int64(half),
                               seed: 1, check: check)
             var worker: WorkerThread?
             if bytes.count >= Self.parallelTable {
@@ -131,7 +131,8 @@ package struct CheckpointReader {
             } else {
                 second.read(chunk: chunk)
             }
-            let first = Half(fd: fd, base: bytes.baseAddress!, count: half, position: position, seed: 0, check: check)
+            let first = Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[..<half]), position: position, seed: 0,
+                             check: check)
             first.read(chunk: chunk)
             worker?.join()
             digest = CheckpointTable.combine(try first.result.get(), try second.result.get())
@@ -152,28 +153,29 @@ package struct CheckpointReader {
     /// only after it was joined; the memory it fills is not touched by anyone else meanwhile.
     private final class Half<C: CheckpointCheck>: @unchecked Sendable {
         let fd: Int32
-        let base: UnsafeMutableRawPointer
-        let count: Int
+        /// Where the half goes: whole elements.
+        let bytes: UnsafeMutableRawBufferPointer
+        /// Where it starts in the file.
         let position: Int64
         let seed: UInt64
         var check: C
         var result: Result<UInt64, any Error> = .success(0)
 
-        init(fd: Int32, base: UnsafeMutableRawPointer, count: Int, position: Int64, seed: UInt64, check: C) {
-            (self.fd, self.base, self.count, self.position, self.seed, self.check) = (fd, base, count, position, seed, check)
+        init(fd: Int32, bytes: UnsafeMutableRawBufferPointer, position: Int64, seed: UInt64, check: C) {
+            (self.fd, self.bytes, self.position, self.seed, self.check) = (fd, bytes, position, seed, check)
         }
 
         /// Reads in chunks of `chunk` bytes (whole elements).
         func read(chunk: Int) {
-            let stride = MemoryLayout<C.Element>.stride
             result = Result {
                 var hasher = XXH64(seed: seed)
                 var done = 0
-                while done < count {
-                    let n = min(chunk, count - done)
-                    try CheckpointReader.readFully(fd, into: base + done, count: n, at: position + Int64(done))
-                    hasher.update(UnsafeRawBufferPointer(start: base + done, count: n))
-                    check.visit(UnsafeBufferPointer(start: (base + done).assumingMemoryBound(to: C.Element.self), count: n / stride))
+                while done < bytes.count {
+                    let n = min(chunk, bytes.count - done)
+                    let piece = UnsafeMutableRawBufferPointer(rebasing: bytes[done..<(done + n)])
+                    try CheckpointReader.readFully(fd, into: piece.baseAddress!, count: n, at: position + Int64(done))
+                    hasher.update(UnsafeRawBufferPointer(piece))
+                    check.visit(UnsafeBufferPointer(piece.assumingMemoryBound(to: C.Element.self)))
                     done += n
                 }
                 return hasher.finalize()

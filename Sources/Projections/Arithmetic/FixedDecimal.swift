@@ -1,24 +1,13 @@
 /// A decimal number with a fixed count of fraction digits: `units / 10^scale`.
 ///
 /// This is how rates and scores are stored and printed once rounded: `97.4`, `20.83`,
-/// `98.80`. Equality and ordering are numeric (`95` equals `95.0`).
+/// `98.80`. Equality and ordering are numeric (`95` equals `95.0`). A value comes from
+/// rounding a ``Rational`` (``Rational/rounded(decimals:)``) or from parsing a literal.
 public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The value times `10^scale`.
     public var units: Int128
     /// The number of fraction digits.
     public var scale: Int
-
-    public init(units: Int128, scale: Int) {
-        self.units = units
-        self.scale = scale
-    }
-
-    /// Parses a decimal literal (`95`, `20.83`, `-0.5`), keeping its number of digits.
-    public init?(_ text: String) {
-        guard let value = Rational(decimal: text) else { return nil }
-        let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
-        self = value.rounded(decimals: scale)
-    }
 
     /// The exact value.
     public var rational: Rational {
@@ -52,5 +41,14 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             if text.hasSuffix(".") { text.removeLast() }
         }
         return text
+    }
+}
+
+extension FixedDecimal {
+    /// Parses a decimal literal (`95`, `20.83`, `-0.5`), keeping its number of digits.
+    public init?(_ text: String) {
+        guard let value = Rational(decimal: text) else { return nil }
+        let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
+        self = value.rounded(decimals: scale)
     }
 }

@@ -36,14 +36,13 @@ import Events
 /// last; the length is that of the bytes streamed.
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
-    static let magic: UInt64 = 0x4B43_5245_4744_454C  // "LEDGERCK"
-    /// 2: the validator's ticket state holds pending supervisions and the adjustment flag in
-    /// what were padding bytes, so a version 1 file is not read. 3: the large tables start at
-    /// page boundaries and are mapped, not read; name-table offsets are 32-bit. 4: read, not
-    /// mapped (no page padding); the chain value of the prefix's last line; a checksum of the
-    /// whole file at its end.
-    static let version: UInt32 = 4
-    static let end: UInt64 = 0x444E_454B_4345_4843  // "CHECKEND"
+    /// "LEDGERCK", version 4, "CHECKEND". Version 2: the validator's ticket state holds pending
+    /// supervisions and the adjustment flag in what were padding bytes, so a version 1 file is
+    /// not read. 3: the large tables start at page boundaries and are mapped, not read;
+    /// name-table offsets are 32-bit. 4: read, not mapped (no page padding); the chain value of
+    /// the prefix's last line; a checksum of the whole file at its end.
+    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 4, end: 0x444E_454B_4345_4843,
+                                         name: "a replay checkpoint")
 
     /// Bytes of the log folded (a line boundary; for a streamed log, the bytes streamed).
     var offset: Int64
@@ -81,7 +80,7 @@ struct ReplayCheckpoint {
     /// The hex digits of the `chain` member ending the line that ends at byte `offset` of the
     /// log (`,"chain":"<64 hex>"}` then the newline), or empty when that line has none.
     static func chainValue(of path: String, endingAt offset: Int64) throws -> [UInt8] {
-        let length = chainMemberLength + 1
+        let length = 10 + 64 + 2 + 1
         guard offset >= Int64(length) else { return [] }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError("cannot open the log") }
@@ -89,19 +88,8 @@ struct ReplayCheckpoint {
         var bytes = [UInt8](repeating: 0, count: length)
         let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, off_t(offset - Int64(length))) }
         guard got == length else { throw CheckpointError("the log is shorter than the checkpoint") }
-        guard bytes[chainMemberLength] == 0x0A else { return [] }
-        return chainValue(ending: bytes[..<chainMemberLength])
-    }
-
-    /// `,"chain":"<64 hex>"}`: how a chained line ends.
-    static let chainMemberLength = 10 + 64 + 2
-
-    /// The hex digits of the `chain` member that a line ending with `tail` (its last
-    /// ``chainMemberLength`` bytes, without the newline) ends with, or empty when it has none.
-    static func chainValue(ending tail: ArraySlice<UInt8>) -> [UInt8] {
-        guard tail.count == chainMemberLength else { return [] }
-        let hex = tail.dropFirst(10).prefix(64)
-        guard tail.prefix(10).elementsEqual(#","chain":""#.utf8), tail.suffix(2).elementsEqual("\"}".utf8),
+        let hex = bytes[10..<74]
+        guard bytes[..<10].elementsEqual(#","chain":""#.utf8), bytes[74...].elementsEqual("\"}\n".utf8),
               hex.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
         else { return [] }
         return Array(hex)
@@ -111,29 +99,13 @@ struct ReplayCheckpoint {
     /// - Returns: `nil` when there is no checkpoint yet.
     /// - Throws: ``CheckpointError`` saying why an existing checkpoint cannot be used.
     static func load(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws -> ReplayCheckpoint? {
-        let path = directory + "/" + fileName
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw CheckpointError("cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError("cannot read \(path)") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError("\(path) is not a regular file") }
-        var reader = try CheckpointReader(fd: fd, size: Int64(st.st_size))
-        guard try reader.read(UInt64.self) == magic else { throw CheckpointError("not a replay checkpoint") }
-        guard try reader.read(UInt32.self) == version else { throw CheckpointError("written by another version") }
-        let storedKey = try reader.readString()
-        guard storedKey == log.keyPrefix + key(for: options) else {
-            throw CheckpointError(log.mismatch(storedKey: storedKey) ?? "made with other options (rules, time zone, channel or --as-of)")
-        }
         // The log's fingerprint is taken on a second thread while this one reads and checks the
         // state. Nothing read is used before the checksum at the end matches and every value
         // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
         var header: Header?
-        let state = Result { () throws -> (LifecycleValidator, [Projection]) in
+        let state = try format.read(from: directory + "/" + fileName, key: log.keyPrefix + key(for: options),
+                                    otherKey: { log.mismatch(storedKey: $0) ?? "made with other options (rules, time zone, channel or --as-of)" }) { reader in
             let offset = try reader.read(Int64.self)
             let lines = try reader.read(Int64.self)
             let events = try reader.read(Int64.self)
@@ -152,11 +124,9 @@ struct ReplayCheckpoint {
                 projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units,
                                                   events: Int(events)))
             }
-            guard try reader.read(UInt64.self) == end, reader.isAtEnd else { throw CheckpointError("damaged (no end marker)") }
             return (lifecycle, projections)
         }
-        let (lifecycle, projections) = try state.get()
-        try reader.finish()
+        guard let (lifecycle, projections) = state else { return nil }
         guard let header else { throw CheckpointError("damaged (header)") }
         switch log {
         case .file(let path):
@@ -208,15 +178,7 @@ struct ReplayCheckpoint {
     /// Writes the checkpoint of `log` into `directory` (created if needed), atomically.
     func save(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws {
         mkdir(directory, 0o755)
-        let path = directory + "/" + Self.fileName
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw CheckpointError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        do {
-            var writer = CheckpointWriter(fd: fd)
-            writer.write(Self.magic)
-            writer.write(Self.version)
-            writer.write(log.keyPrefix + Self.key(for: options))
+        try Self.format.write(to: directory + "/" + Self.fileName, key: log.keyPrefix + Self.key(for: options)) { writer in
             writer.write(offset)
             writer.write(Int64(lines))
             writer.write(Int64(events))
@@ -225,15 +187,6 @@ struct ReplayCheckpoint {
             try fold.lifecycle.write(to: &writer)
             writer.write(Int64(fold.projections.count))
             for projection in fold.projections { try projection.write(to: &writer) }
-            writer.write(Self.end)
-            try writer.finish()
-            guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
-            close(fd)
-            guard rename(temporary, path) == 0 else { throw CheckpointError("cannot rename \(temporary)") }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
         }
     }
 }

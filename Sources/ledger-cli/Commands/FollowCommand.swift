@@ -36,24 +36,19 @@ enum FollowCommand: Subcommand {
 
     /// What follow prints and how often, from its options (for a file and for PostgreSQL).
     struct Settings: Sendable {
-        var period: Period
         var format: Format
         var language: Language
         /// Milliseconds between looks at the log.
         var interval: Int
         /// Updates to print before stopping; 0 for no limit.
         var updates: Int
-        var rules: RuleSet
-        var roster: Roster?
-        var projectionOptions: ProjectionOptions
+        /// The log, the period, the rule set, the roster, the channel and the line limit.
+        var inputs: ReportInputs
 
         init(_ parsed: CommandLineArguments) throws {
-            period = try CommonOptions.period(parsed)
+            let period = try CommonOptions.period(parsed)
             format = try parsed.choice("format", as: Format.self)
-            guard let language = Language(rawValue: parsed.value("lang")) else {
-                throw UsageError("invalid --lang (expected zh or en)")
-            }
-            self.language = language
+            language = try CommonOptions.language(parsed)
             guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
                 throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
             }
@@ -62,15 +57,14 @@ enum FollowCommand: Subcommand {
                 throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
             }
             self.updates = updates
-            rules = try CommonOptions.rules(parsed)
-            roster = try CommonOptions.roster(parsed)
-            projectionOptions = ProjectionOptions(rules: rules, channel: CommonOptions.channel(parsed))
+            inputs = try ReportInputs(parsed, period: period)
         }
 
-        /// One update: the table, or the replay object on one line (its newlines are separators;
-        /// strings escape theirs).
-        func render(_ report: PeriodReport) -> String {
-            let renderer = ReportRenderer(report: report, language: language)
+        /// One update: the table `table` makes of the period under the rules and roster (a
+        /// ``Projection``'s or a ``LiveProjection``'s `report`), or the replay object on one line
+        /// (its newlines are separators; strings escape theirs).
+        func render(_ table: (Period, RuleSet, Roster?) -> PeriodReport) -> String {
+            let renderer = ReportRenderer(report: table(inputs.period, inputs.rules, inputs.roster), language: language)
             switch format {
             case .table: return renderer.render(.table) + "\n"
             case .json: return renderer.render(.json).split(separator: "\n").joined() + "\n"
@@ -79,20 +73,20 @@ enum FollowCommand: Subcommand {
     }
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
-        let log = parsed.positional("LOG")
         let settings = try Settings(parsed)
+        let log = settings.inputs.log
         try CommonOptions.requireRegularLog(log)
         var ledgerOptions = Ledger.Options()
         ledgerOptions.createsMissingLog = false
         ledgerOptions.followInterval = .milliseconds(settings.interval)
-        ledgerOptions.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
+        ledgerOptions.maxLineBytes = settings.inputs.maxLineBytes
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         Task {
             do {
                 let ledger = try await Ledger.open(path: log, options: ledgerOptions)
-                let live = try await LiveProjection(ledger: ledger, options: settings.projectionOptions)
-                func update() { Terminal.write(settings.render(live.report(period: settings.period, rules: settings.rules, roster: settings.roster))) }
+                let live = try await LiveProjection(ledger: ledger, options: settings.inputs.projectionOptions)
+                func update() { Terminal.write(settings.render(live.report)) }
                 update()
                 var seen = await ledger.count
                 var printed = 0

@@ -193,11 +193,11 @@ enum PostgresLogs {
     static func follow(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
         let settings = try FollowCommand.Settings(parsed)
         _ = try open(uri)   // a clear error when there is no ledger
-        var projection = Projection(options: settings.projectionOptions)
+        var projection = Projection(options: settings.inputs.projectionOptions)
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
         func render() -> String {
-            settings.render(projection.report(period: settings.period, rules: settings.rules, roster: settings.roster))
+            settings.render(projection.report)
         }
         let follower = PostgresFollower(uri: uri)
         func fold(_ records: [PostgresFollower.Record]) {
