@@ -61,7 +61,7 @@ public final class PostgresLog {
 
     /// `uri` with any password replaced by `***`.
     public static func redacted(_ uri: String) -> String {
-        guard let scheme = uri.range(of: "://") else { return uri }
+        guard let scheme = uri.firstRange(of: "://") else { return uri }
         let rest = uri[scheme.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]

@@ -50,8 +50,8 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``PeriodError`` with a message saying what is accepted.
     public static func parse(_ text: String) throws(PeriodError) -> Period {
         let t = text.strippingSpaces()
-        if let dot = t.indices.first(where: { t[$0...].hasPrefix("..") }) {
-            guard let a = parseDay(String(t[..<dot])), let b = parseDay(String(t[t.index(dot, offsetBy: 2)...])), a <= b else {
+        if let dots = t.firstRange(of: "..") {
+            guard let a = parseDay(String(t[..<dots.lowerBound])), let b = parseDay(String(t[dots.upperBound...])), a <= b else {
                 throw PeriodError(text: text)
             }
             return Period(start: a, end: CivilDate(daysSinceEpoch: b.daysSinceEpoch + 1), label: t, kind: .range)

@@ -80,7 +80,7 @@ struct ReplayCheckpoint {
     /// The hex digits of the `chain` member ending the line that ends at byte `offset` of the
     /// log (`,"chain":"<64 hex>"}` then the newline), or empty when that line has none.
     static func chainValue(of path: String, endingAt offset: Int64) throws -> [UInt8] {
-        let length = 10 + 64 + 2 + 1
+        let length = chainMemberLength + 1
         guard offset >= Int64(length) else { return [] }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError("cannot open the log") }
@@ -88,8 +88,19 @@ struct ReplayCheckpoint {
         var bytes = [UInt8](repeating: 0, count: length)
         let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, off_t(offset - Int64(length))) }
         guard got == length else { throw CheckpointError("the log is shorter than the checkpoint") }
-        let hex = bytes[10..<74]
-        guard bytes[..<10].elementsEqual(#","chain":""#.utf8), bytes[74...].elementsEqual("\"}\n".utf8),
+        guard bytes[chainMemberLength] == 0x0A else { return [] }
+        return chainValue(ending: bytes[..<chainMemberLength])
+    }
+
+    /// `,"chain":"<64 hex>"}`: how a chained line ends.
+    static let chainMemberLength = 10 + 64 + 2
+
+    /// The hex digits of the `chain` member that a line ending with `tail` (its last
+    /// ``chainMemberLength`` bytes, without the newline) ends with, or empty when it has none.
+    static func chainValue(ending tail: ArraySlice<UInt8>) -> [UInt8] {
+        guard tail.count == chainMemberLength else { return [] }
+        let hex = tail.dropFirst(10).prefix(64)
+        guard tail.prefix(10).elementsEqual(#","chain":""#.utf8), tail.suffix(2).elementsEqual("\"}".utf8),
               hex.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
         else { return [] }
         return Array(hex)
