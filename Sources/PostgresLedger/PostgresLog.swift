@@ -415,9 +415,13 @@ extension PostgresLog: StreamedLog {
     /// The lines whose positions lie in `ranges`, read with one `COPY … TO STDOUT`.
     package func forEachLine(in ranges: [ClosedRange<Int>], _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         guard !ranges.isEmpty else { return }
-        let condition = ranges.map { "position BETWEEN \($0.lowerBound) AND \($0.upperBound)" }.joined(separator: " OR ")
+        // One array of positions, not a condition per range: the primary key's index answers
+        // `= ANY` whatever the table's statistics say (before an ANALYZE of a freshly copied
+        // ledger, a few hundred ORed ranges were planned as a scan of the whole table).
+        let positions = ranges.flatMap { $0 }.map(String.init).joined(separator: ",")
         let copy = try PGCopyOut(connection, """
-            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE \(condition) ORDER BY position) TO STDOUT (FORMAT binary)
+            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position = ANY('{\(positions)}'::bigint[]) ORDER BY position)
+            TO STDOUT (FORMAT binary)
             """)
         do {
             while try copy.next() {

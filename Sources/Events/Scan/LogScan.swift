@@ -229,8 +229,14 @@ package struct LogScan {
     ///   other than `-`) or has a line longer than ``maxLineBytes``, or what `body` throws.
     package func run(_ body: (ScannedBlock) throws -> Void) throws -> Int64 {
         let input: LogBytes
+        // A stream is read ahead on a thread of its own (the server keeps sending while the
+        // blocks before are decoded and folded), and that thread is stopped before this returns.
+        var readAhead: ReadAheadSource?
+        defer { readAhead?.finish() }
         if let source {
-            input = .stream(source)
+            let ahead = ReadAheadSource(source)
+            readAhead = ahead
+            input = .stream(ahead)
         } else {
             let fd: Int32 = path == "-" ? 0 : try LogInput.openRegularFile(path)
             input = .file(fd, path: path)
