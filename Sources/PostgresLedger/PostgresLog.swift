@@ -325,8 +325,8 @@ public final class PostgresLog {
 final class LineRows {
     private let copy: PGCopyOut
     private let name: String
-    /// The position (line number) of the line last returned.
-    private(set) var number: Int
+    /// The position (line number) of the line last returned (unchecked: see ``PGCopyOut``).
+    @exclusivity(unchecked) private(set) var number: Int
 
     init(_ copy: PGCopyOut, after position: Int, name: String) {
         self.copy = copy
@@ -356,9 +356,10 @@ final class LineRows {
 /// ``LineRows`` as the bytes of a file: each line followed by its newline.
 final class LineBytes: LogByteSource {
     private let rows: LineRows
-    /// The rest of the current line, and whether its newline is still to be handed out.
-    private var rest = UnsafeRawBufferPointer(start: nil, count: 0)
-    private var newlinePending = false
+    /// The rest of the current line, and whether its newline is still to be handed out
+    /// (unchecked: see ``PGCopyOut``).
+    @exclusivity(unchecked) private var rest = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var newlinePending = false
 
     init(_ rows: LineRows) { self.rows = rows }
 
