@@ -183,6 +183,6 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
     let nestedRepeat = #"{"shape": "actions", "columns": {"ticket": "a", "ticket": "b"}}"#
     #expect(message(Array(nestedRepeat.utf8)) == "field 'columns.ticket': duplicate key (each key may appear only once in an object)")
     #expect(message(Array("{\"shape\": \"actions\",\n \"columns\": {,}}".utf8)) == "not valid JSON (line 2, column 14: a quoted key expected)")
-    #expect(message([0x7B, 0xFF, 0x7D]) == "not valid JSON (not UTF-8 text)")
+    #expect(message([0x7B, 0xFF, 0x7D]) == "not valid JSON (the file must be UTF-8)")
     #expect(message(Array("[1]".utf8)) == "the mapping must be a JSON object")
 }

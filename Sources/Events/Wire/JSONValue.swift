@@ -28,9 +28,12 @@ package enum JSONValue: Sendable, Equatable {
 
     /// A syntax error (`field` empty, message with line and column) or a repeated key (`field`
     /// its path).
-    package struct ParseError: Error {
+    package struct ParseError: Error, CustomStringConvertible {
         package var field: String
         package var message: String
+
+        /// `field 'channels[0].order': duplicate key (…)`, or the message alone for a syntax error.
+        package var description: String { field.isEmpty ? message : "field '\(field)': \(message)" }
     }
 
     /// The member `key` of an object, if present.
@@ -215,7 +218,6 @@ package enum JSONValue: Sendable, Equatable {
     }
 }
 
-
 extension JSONValue {
     /// The text of a string, else `nil`.
     package var string: String? { if case .string(let s) = self { s } else { nil } }
@@ -231,7 +233,7 @@ extension JSONValue {
     /// Parses a whole document from bytes, which must be UTF-8.
     package static func parse(utf8 bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ParseError(field: "", message: "not valid JSON (not UTF-8 text)")
+            throw ParseError(field: "", message: "not valid JSON (the file must be UTF-8)")
         }
         return try parse(text)
     }

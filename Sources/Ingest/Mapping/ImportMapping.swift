@@ -93,19 +93,19 @@ public struct ImportMapping: Sendable, Equatable {
         do throws(JSONValue.ParseError) {
             json = try JSONValue.parse(utf8: data)
         } catch {
-            throw fail(error.field.isEmpty ? error.message : "field '\(error.field)': \(error.message)")
+            throw fail(error.description)
         }
+        // A repeated key was refused by the parser: each member is found once by `json[key]`.
         guard let members = json.members else {
             throw fail("the mapping must be a JSON object")
         }
-        let root = Dictionary(members, uniquingKeysWith: { first, _ in first })
         let known: Set<String> = ["shape", "encoding", "timeZone", "columns", "actions", "ratings", "channels",
                                   "ratingTextField", "dueDateOnly", "description"]
         for (key, _) in members where !known.contains(key) {
             throw fail("unknown field '\(key)' (fields: \(known.sorted().joined(separator: ", ")))")
         }
         func strings(_ key: String) throws(ImportMappingError) -> [String: String]? {
-            guard let value = root[key] else { return nil }
+            guard let value = json[key] else { return nil }
             guard let object = value.members else { throw fail("field '\(key)': must be an object of strings") }
             var out: [String: String] = [:]
             for (k, v) in object {
@@ -114,7 +114,7 @@ public struct ImportMapping: Sendable, Equatable {
             }
             return out
         }
-        guard let shapeText = root["shape"]?.string, let shape = Shape(rawValue: shapeText) else {
+        guard let shapeText = json["shape"]?.string, let shape = Shape(rawValue: shapeText) else {
             throw fail("field 'shape': must be \"actions\" or \"tickets\"")
         }
         guard let columns = try strings("columns") else { throw fail("field 'columns': required") }
@@ -127,13 +127,13 @@ public struct ImportMapping: Sendable, Equatable {
             throw fail("field 'columns.\(role)': required for the \(shape.rawValue) shape")
         }
         var mapping = ImportMapping(shape: shape, columns: columns)
-        if let text = root["encoding"] {
+        if let text = json["encoding"] {
             guard let name = text.string, let encoding = ExportEncoding(name: name) else {
                 throw fail("field 'encoding': must be one of utf-8, gb18030, gbk, auto")
             }
             mapping.encoding = encoding
         }
-        if let text = root["timeZone"] {
+        if let text = json["timeZone"] {
             guard let zone = text.string, let offset = ExportTime.parseOffset(zone) else {
                 throw fail("field 'timeZone': must be a UTC offset such as \"+08:00\"")
             }
@@ -158,7 +158,7 @@ public struct ImportMapping: Sendable, Equatable {
             }
         }
         if let channels = try strings("channels") { mapping.channels = channels }
-        if let field = root["ratingTextField"] {
+        if let field = json["ratingTextField"] {
             if field == .null { mapping.ratingTextField = nil } else {
                 guard let name = field.string, !name.isEmpty else { throw fail("field 'ratingTextField': must be a string or null") }
                 let reserved: Set<String> = ["id", "ticket", "type", "at", "recorded", "chain", "unit", "rating", "contacted"]
@@ -166,7 +166,7 @@ public struct ImportMapping: Sendable, Equatable {
                 mapping.ratingTextField = name
             }
         }
-        if let value = root["dueDateOnly"] {
+        if let value = json["dueDateOnly"] {
             switch value.string {
             case "end-of-day": mapping.dueDateOnly = .endOfDay
             case "start-of-day": mapping.dueDateOnly = .startOfDay

@@ -39,10 +39,9 @@ extension RuleSet {
         func fail(_ field: String, _ message: String) -> RuleSetError {
             RuleSetError(source: source, field: field, message: message)
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw fail("", "not valid JSON (the file must be UTF-8)") }
         let root: JSONValue
         do {
-            root = try JSONValue.parse(text)
+            root = try JSONValue.parse(utf8: data)
         } catch {
             throw fail(error.field, error.message)
         }

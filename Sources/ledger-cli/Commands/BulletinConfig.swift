@@ -19,16 +19,16 @@ enum BulletinConfig {
     static func apply(path: String, to request: inout BulletinRequest) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read --config \(path)") }
         func fail(_ message: String) -> UsageError { UsageError("\(path): \(message)") }
-        let document: JSONValue
+        let root: JSONValue
         do throws(JSONValue.ParseError) {
-            document = try JSONValue.parse(utf8: data)
+            root = try JSONValue.parse(utf8: data)
         } catch {
-            throw fail(error.field.isEmpty ? error.message : "field '\(error.field)': \(error.message)")
+            throw fail(error.description)
         }
-        guard let members = document.members else { throw fail("not a JSON object") }
-        let root = Dictionary(members, uniquingKeysWith: { first, _ in first })
+        // A repeated key was refused by the parser: each member is found once by `root[key]`.
+        guard let members = root.members else { throw fail("not a JSON object") }
         let known: Set<String> = ["channels", "order", "subtotals", "compare", "onlyListedChannels"]
-        if let unknown = root.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = members.map(\.key).sorted().first(where: { !known.contains($0) }) {
             throw fail("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -54,11 +54,12 @@ enum BulletinConfig {
             request.everyChannel = !flag
         }
         if let channels = root["channels"] {
-            guard let list = channels.array?.compactMap({ $0.members.map { Dictionary($0, uniquingKeysWith: { first, _ in first }) } }),
-                  list.count == channels.array?.count else { throw fail("field 'channels': must be an array of objects") }
+            guard let list = channels.array, list.allSatisfy({ $0.members != nil }) else {
+                throw fail("field 'channels': must be an array of objects")
+            }
             for (i, item) in list.enumerated() {
                 let keys: Set<String> = ["channel", "title", "rules", "units", "minVolume"]
-                if let unknown = item.keys.sorted().first(where: { !keys.contains($0) }) {
+                if let unknown = (item.members ?? []).map(\.key).sorted().first(where: { !keys.contains($0) }) {
                     throw fail("field 'channels[\(i)].\(unknown)': unknown field (known: channel, minVolume, rules, title, units)")
                 }
                 guard let channel = item["channel"]?.string, !channel.isEmpty else {
