@@ -51,6 +51,12 @@ final class PGConnection {
 
     var isBroken: Bool { PQstatus(conn) != CONNECTION_OK }
 
+    /// Whether a transaction block is open (after `BEGIN`, before `COMMIT` or `ROLLBACK`).
+    var inTransaction: Bool {
+        let status = PQtransactionStatus(conn)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
     /// Runs statements without parameters; returns the rows of the last one as text.
     @discardableResult
     func exec(_ sql: String) throws(PostgresError) -> [[String?]] {

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import Events
+import Projections
 @testable import PostgresLedger
 
 /// Tests against a real PostgreSQL server: `.ci/run` starts a throwaway one and sets
@@ -154,6 +155,34 @@ struct PostgresTests {
         for k in stride(from: 0, to: ids.count, by: 2) {
             #expect(ids[k].hasPrefix("a-") && ids[k + 1] == "s-" + ids[k].dropFirst(2))
         }
+    }
+
+    /// A row deleted by hand leaves a gap in the positions: every reader refuses the ledger,
+    /// those that read with positions (verify, a replay outside a snapshot) at the gap, a
+    /// report's replay in a snapshot, without them, at the end, by the count.
+    @Test func aGapInThePositionsIsRefusedByEveryReader() throws {
+        let uri = try Server.freshDatabase("gap")
+        #expect(try CLI.run(["copy", "samples/quyuan-2023-09.jsonl", uri]).status == 0)
+        let log = try PostgresLog(uri: uri)
+        let count = try log.count()
+        #expect(try log.verify { _ in }.isClean)
+        try PGConnection(uri: uri).exec("DELETE FROM ticket_ledger_events WHERE position = 10")
+        #expect(try log.count() == count)
+
+        let atTheGap = "has no position 10 (the next is 11): positions must have no gaps"
+        #expect { try log.verify { _ in } } throws: { "\($0)".contains(atTheGap) }
+        #expect { try log.withReadSnapshot { try log.verify { _ in } } } throws: { "\($0)".contains(atTheGap) }
+        var projections = [Projection(options: ProjectionOptions())]
+        #expect { try LogReplay(streamNamed: log.name, log: log).run(into: &projections) } throws: { "\($0)".contains(atTheGap) }
+        let byCount = "holds \(count - 1) rows after position 0, but its last position is \(count): positions must have no gaps"
+        for arguments in [["replay", uri, "-p", "2023-09"], ["bulletin", uri, "-p", "2023-09"], ["verify", uri]] {
+            let result = try CLI.run(arguments)
+            #expect(result.status != 0 && result.stdout.isEmpty, "\(arguments[0])")
+            #expect(result.stderr.contains(arguments[0] == "verify" ? atTheGap : byCount), "\(arguments[0]): \(result.stderr)")
+        }
+        // Without the gap (the last row deleted too, the count is right again) all is well.
+        try PGConnection(uri: uri).exec("DELETE FROM ticket_ledger_events WHERE position > 9")
+        #expect(try CLI.run(["verify", uri]).status == 0)
     }
 
     @Test func aRejectedBatchLeavesNothingAndTheWriterGoesOn() throws {
