@@ -135,10 +135,10 @@ extension PostgresLog {
             }
             if stat(path, &info) == 0 { try LogInput.requireRegularFile(path) }
             let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw systemError(path, "open the file") }
+            guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
             defer { close(fd) }
             while flock(fd, LOCK_EX) != 0 {
-                guard errno == EINTR else { throw systemError(path, "lock the file") }
+                guard errno == EINTR else { throw LogFileError.system(path, "lock the file") }
             }
             var prefix = try CopyPrefix(destination: path, source: name) { body in
                 var reader = LogReader(path: path, chunkSize: 1 << 20)
@@ -165,7 +165,7 @@ extension PostgresLog {
             }
             try prefix.finish(sourceLines: sourceLines)
             try output.flush()
-            guard fsync(fd) == 0 else { throw systemError(path, "flush the file to disk") }
+            guard fsync(fd) == 0 else { throw LogFileError.system(path, "flush the file to disk") }
             return LogCopyReport(keptLines: prefix.lineCount, copiedLines: copied, chainHead: appender.chainHead)
         } catch {
             throw LogCopyError(error, name: name, copiedLines: copied)
@@ -238,11 +238,6 @@ struct CopyPrefix {
     }
 }
 
-/// A failed system call on `path`, with `errno`'s text.
-private func systemError(_ path: String, _ action: String) -> LogFileError {
-    LogFileError(path: path, message: "cannot \(action): " + String(cString: strerror(errno)))
-}
-
 /// Buffered `write(2)`s to a file.
 private struct FileOutput {
     let fd: Int32
@@ -273,7 +268,7 @@ private struct FileOutput {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw systemError(path, "write the file")
+                throw LogFileError.system(path, "write the file")
             }
             start += n
         }

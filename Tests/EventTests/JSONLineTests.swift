@@ -67,13 +67,31 @@ private func roundTrip(_ text: String, sourceLocation: SourceLocation = #_source
     let text = line("E1", "T1", "accepted", "01 09:00",
                     #""chain":"ab12","source":{"system":"12345", "ids": [1, 2.50e3]},"channel":"mailbox","note":"市民\u6765电","unit":"ignored for accepted""#)
     let (event, written) = try roundTrip(text)
-    #expect(event.extraFields == [
-        Event.ExtraField(key: "source", rawValue: #"{"system":"12345", "ids": [1, 2.50e3]}"#),
-        Event.ExtraField(key: "note", rawValue: #""市民\u6765电""#),
-        Event.ExtraField(key: "unit", rawValue: #""ignored for accepted""#),
-    ])
+    #expect(event.extraFields.map(\.key) == ["source", "note", "unit"])
+    #expect(event.extraFields.map(\.rawValue) == [#"{"system":"12345", "ids": [1, 2.50e3]}"#, #""市民\u6765电""#, #""ignored for accepted""#])
     #expect(event.chain == "ab12")
     #expect(written == #"{"id":"E1","ticket":"T1","type":"accepted","at":"2024-02-01T09:00:00+08:00","channel":"mailbox","source":{"system":"12345", "ids": [1, 2.50e3]},"note":"市民\u6765电","unit":"ignored for accepted","chain":"ab12"}"#)
+}
+
+@Test func extraFieldsBuiltInCodeAreCheckedBeforeTheyReachALine() throws {
+    var event = Event(id: "E1", ticket: "T1", at: Timestamp(seconds: 1_706_922_900), body: .accepted(channel: "hotline", category: nil, topic: nil))
+    event.extraFields = [try Event.ExtraField(key: "source", rawValue: #"{"system": "12345", "ids": [1, 2.5e3]}"#),
+                         try Event.ExtraField(key: "note", rawValue: #""市民来电""#)]
+    let written = event.jsonLine()
+    #expect(written.hasSuffix(#","source":{"system": "12345", "ids": [1, 2.5e3]},"note":"市民来电"}"#))
+    #expect(try decode(written) == event)
+
+    #expect(throws: EventProblem.duplicateField("unit")) { try Event.ExtraField(key: "unit", rawValue: #""x""#) }
+    #expect(throws: EventProblem.duplicateField("chain")) { try Event.ExtraField(key: "chain", rawValue: #""ab""#) }
+    for bad in ["not json", #"{"a": 1"#, "1 2", "", #"{"a": 1, "a": 2}"#, "{\"a\":\n1}", "[1,\r2]"] {
+        do {
+            _ = try Event.ExtraField(key: "source", rawValue: bad)
+            Issue.record("accepted \(bad.debugDescription)")
+        } catch {
+            guard case .wrongFieldType("source", let expected) = error else { Issue.record("\(error)"); continue }
+            #expect(expected.hasPrefix("one JSON value without line breaks ("), "\(bad.debugDescription): \(expected)")
+        }
+    }
 }
 
 @Test func nullOptionalFieldsAreDropped() throws {
@@ -112,7 +130,7 @@ private func roundTrip(_ text: String, sourceLocation: SourceLocation = #_source
     ]
     for body in bodies {
         let event = Event(id: "X", ticket: "T", at: at, recorded: Timestamp(nanoseconds: at.nanoseconds + 1_500),
-                          body: body, extraFields: [.init(key: "k", rawValue: "[true,null]")], chain: "00ff")
+                          body: body, extraFields: [try .init(key: "k", rawValue: "[true,null]")], chain: "00ff")
         #expect(try decode(event.jsonLine()) == event)
     }
 }

@@ -21,7 +21,7 @@ import Testing
         """
         let rules = try RuleSet.decode(json: Data(json.utf8), source: "strict.json")
         // Kept in the rule set's grade order, whatever the file's order.
-        #expect(rules.adjustments.grades.map(\.grade) == ["A", "C", "E"])
+        #expect(rules.gradeAdjustments.map(\.grade) == ["A", "C", "E"])
         #expect(rules.adjustments.points(forGrade: "C") == Rational(decimal: "-3.5"))
         #expect(rules.adjustments.points(forGrade: "A") == Rational(1))
         #expect(rules.adjustments.points(forGrade: "B") == nil)

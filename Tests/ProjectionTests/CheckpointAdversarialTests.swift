@@ -169,14 +169,14 @@ import LedgerBenchKit
         let int64s: [Int64] = [.min, .min + 1, -1, .max]
         let int32s: [Int32] = [.min, -2, .max]
         // The header.
-        for v in int64s { add("offset \(v)") { $0.offset = v } }
-        for v in int64s { add("lines \(v)") { $0.lines = Int(v) } }
-        for v in int64s { add("events \(v)") { $0.events = Int(v) } }
-        add("lines past the offset") { $0.lines = Int($0.offset) + 1 }
-        add("events past the lines") { $0.events = $0.lines + 1 }
-        add("fingerprint of 0 bytes") { $0.fingerprint = [] }
-        add("fingerprint of 33 bytes") { $0.fingerprint += [0] }
-        add("chain value of 3 bytes") { $0.chain = [0x61, 0x62, 0x63] }
+        for v in int64s { add("offset \(v)") { $0.prefix.offset = v } }
+        for v in int64s { add("lines \(v)") { $0.prefix.lines = Int(v) } }
+        for v in int64s { add("events \(v)") { $0.prefix.events = Int(v) } }
+        add("lines past the offset") { $0.prefix.lines = Int($0.prefix.offset) + 1 }
+        add("events past the lines") { $0.prefix.events = $0.prefix.lines + 1 }
+        add("fingerprint of 0 bytes") { $0.prefix.fingerprint = [] }
+        add("fingerprint of 33 bytes") { $0.prefix.fingerprint += [0] }
+        add("chain value of 3 bytes") { $0.prefix.chain = [0x61, 0x62, 0x63] }
         // The validator's ticket states (first, middle and last ticket).
         for which in ["first", "middle", "last"] {
             func at(_ c: ReplayCheckpoint) -> Int {
@@ -222,7 +222,7 @@ import LedgerBenchKit
         add("closer Int32.max") { $0.fold.lifecycle.moreClosers[0] = [.max] }
         // The projection.
         for v in int64s { add("event count \(v)") { $0.fold.projections[0].eventCount = Int(v) } }
-        add("event count past the events") { $0.fold.projections[0].eventCount = $0.events + 1 }
+        add("event count past the events") { $0.fold.projections[0].eventCount = $0.prefix.events + 1 }
         for which in ["first", "middle", "last"] {
             func at(_ c: ReplayCheckpoint) -> Int {
                 let n = c.fold.projections[0].ticketState.count
@@ -331,9 +331,9 @@ import LedgerBenchKit
         let checkpoint = try #require(try ReplayCheckpoint.load(directory: files.directory, log: .file(path: files.log), options: options))
         #expect(truncate(files.checkpoint, 0) == 0)
         var fold = checkpoint.fold
-        let summary = try LogReplay(path: files.log).run(&fold, from: checkpoint.offset, firstLine: checkpoint.lines + 1, progress: nil)
+        let summary = try LogReplay(path: files.log).run(&fold, from: checkpoint.prefix.offset, firstLine: checkpoint.prefix.lines + 1, progress: nil)
         var total = summary
-        total.events += checkpoint.events
+        total.events += checkpoint.prefix.events
         // Touch every table the checkpoint held.
         _ = fold.lifecycle.tickets.lookup("no such ticket")
         _ = fold.lifecycle.states.withUnsafeBufferPointer { $0.reduce(0) { $0 &+ $1.lastAt } }

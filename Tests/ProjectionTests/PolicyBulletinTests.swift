@@ -135,14 +135,14 @@ import Testing
         // The source on `accepted` and the platform's word on `callback-rated` are fields the
         // decoder does not know: the log keeps them as written, the bulletin reads them.
         for i in events.indices where events[i].ticket == "P1" && events[i].kind == .accepted {
-            events[i].extraFields = [.init(key: "source", rawValue: #""政协委员微建议""#)]
+            events[i].extraFields = [try .init(key: "source", rawValue: #""政协委员微建议""#)]
         }
-        func rated(_ ticket: String, _ rating: Rating, _ text: String?) -> Event {
+        func rated(_ ticket: String, _ rating: Rating, _ text: String?) throws -> Event {
             Event(id: "r-\(ticket)", ticket: ticket, at: TicketScript.time("2024-02-06 10:00"),
                   body: .callbackRated(unit: "乙局", rating: rating),
-                  extraFields: text.map { [.init(key: "ratingText", rawValue: "\"\($0)\"")] } ?? [])
+                  extraFields: try text.map { [try .init(key: "ratingText", rawValue: "\"\($0)\"")] } ?? [])
         }
-        let bulletin = try Self.bulletin(events + [rated("P1", .satisfied, "非常满意"), rated("P2", .unsatisfied, nil)])
+        let bulletin = try Self.bulletin(events + [try rated("P1", .satisfied, "非常满意"), try rated("P2", .unsatisfied, nil)])
         #expect(bulletin.channels.map(\.channel) == ["proposal"])
         let proposal = try #require(bulletin.channels.first)
         #expect(proposal.report.rows.map { "\($0.unit) \($0.counts.due)" } == ["乙局 2"])

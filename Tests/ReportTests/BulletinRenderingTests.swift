@@ -159,7 +159,7 @@ enum SampleBulletins {
             Event(id: "3", ticket: "T1", at: t("2024-02-06T10:00:00+08:00"), body: .extended(unit: "甲局", due: t("2024-02-09T18:00:00+08:00"), reason: nil)),
             Event(id: "4", ticket: "T1", at: t("2024-02-08T10:00:00+08:00"), body: .closed(unit: "甲局", reply: nil)),
             Event(id: "5", ticket: "T1", at: t("2024-02-09T10:00:00+08:00"), body: .callbackRated(unit: "甲局", rating: .satisfied),
-                  extraFields: [.init(key: "ratingText", rawValue: #""非常满意""#)]),
+                  extraFields: [try .init(key: "ratingText", rawValue: #""非常满意""#)]),
         ]
         var folds = (Projection(options: ProjectionOptions(rules: request.rules)), BulletinFold(options: ProjectionOptions(rules: request.rules)))
         for e in events { folds.0.apply(e); folds.1.apply(e) }
@@ -214,11 +214,11 @@ enum SampleBulletins {
             Event(id: "h4", ticket: "H1", at: t("2024-02-06T10:00:00+08:00"), body: .extended(unit: "甲局", due: t("2024-02-09T18:00:00+08:00"), reason: nil)),
             Event(id: "h5", ticket: "H1", at: t("2024-02-08T10:00:00+08:00"), body: .closed(unit: "甲局", reply: nil)),
             Event(id: "p1", ticket: "P-0001", at: t("2024-02-02T09:00:00+08:00"), body: .accepted(channel: "proposal", category: "建议", topic: nil),
-                  extraFields: [.init(key: "source", rawValue: #""政协委员微建议""#)]),
+                  extraFields: [try .init(key: "source", rawValue: #""政协委员微建议""#)]),
             Event(id: "p2", ticket: "P-0001", at: t("2024-02-02T10:00:00+08:00"), body: .assigned(unit: "乙局", due: t("2024-02-06T18:00:00+08:00"))),
             Event(id: "p3", ticket: "P-0001", at: t("2024-02-09T10:00:00+08:00"), body: .closed(unit: "乙局", reply: nil)),
             Event(id: "p4", ticket: "P-0001", at: t("2024-02-12T10:00:00+08:00"), body: .callbackRated(unit: "乙局", rating: .satisfied),
-                  extraFields: [.init(key: "ratingText", rawValue: #""非常满意""#)]),
+                  extraFields: [try .init(key: "ratingText", rawValue: #""非常满意""#)]),
         ]
         func folds(_ rules: RuleSet) -> (Projection, BulletinFold) {
             (Projection(options: ProjectionOptions(rules: rules)), BulletinFold(options: ProjectionOptions(rules: rules)))

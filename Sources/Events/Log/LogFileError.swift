@@ -10,15 +10,20 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
     public var path: String
     /// What went wrong.
     public var message: String
+    /// The `errno` of the system call that failed, when the failure is one (`ENOSPC`: the disk
+    /// is full; `EFBIG`: the file-size limit; `EACCES`: no permission), so that a service can
+    /// tell a full disk from a damaged log without reading the message.
+    public var systemError: Int32?
 
-    package init(path: String, message: String) {
+    package init(path: String, message: String, systemError: Int32? = nil) {
         self.path = path
         self.message = message
+        self.systemError = systemError
     }
 
     /// An error built from the current `errno`.
-    static func system(_ path: String, _ action: String, errno code: Int32 = errno) -> LogFileError {
-        LogFileError(path: path, message: "cannot \(action): \(String(cString: strerror(code)))")
+    package static func system(_ path: String, _ action: String, errno code: Int32 = errno) -> LogFileError {
+        LogFileError(path: path, message: "cannot \(action): \(String(cString: strerror(code)))", systemError: code)
     }
 
     /// `error` as a failure to read `path`: itself when it is a `LogFileError` (or a

@@ -44,11 +44,31 @@ public struct Event: Sendable, Equatable {
     /// A member of a line that the wire format does not define, kept byte for byte.
     public struct ExtraField: Sendable, Equatable {
         /// The key, decoded.
-        public var key: String
-        /// The value exactly as it appeared in the line (valid JSON).
-        public var rawValue: String
+        public private(set) var key: String
+        /// The value exactly as it appeared in the line (valid JSON, on one line).
+        public private(set) var rawValue: String
 
-        public init(key: String, rawValue: String) {
+        /// A member to write verbatim after the event's own fields.
+        ///
+        /// The value is written into the line as it is, so it is checked here: a value that
+        /// is not JSON, or that spans lines, would make a line no reader accepts.
+        /// - Throws: `EventProblem.duplicateField` when `key` is a member the wire format
+        ///   defines (`id`, `unit`, `chain`, …); `.wrongFieldType` when `rawValue` is not one
+        ///   JSON value without line breaks.
+        public init(key: String, rawValue: String) throws(EventProblem) {
+            guard Field(rawValue: key) == nil else { throw .duplicateField(key) }
+            let lineBreak = rawValue.utf8.contains { $0 == 0x0A || $0 == 0x0D }
+            do throws(JSONValue.ParseError) {
+                _ = try JSONValue.parse(rawValue)
+                if lineBreak { throw JSONValue.ParseError(field: "", message: "it spans lines") }
+            } catch {
+                throw .wrongFieldType(key, expected: "one JSON value without line breaks (\(error.message))")
+            }
+            self.init(key: key, verbatim: rawValue)
+        }
+
+        /// A member as the decoder read it from a line (already known to be valid).
+        package init(key: String, verbatim rawValue: String) {
             self.key = key
             self.rawValue = rawValue
         }

@@ -73,7 +73,7 @@ public struct RawEvent: Sendable {
             let m = members[index]
             let key = JSONString.decode(UnsafeRawBufferPointer(rebasing: line[m.key]), escaped: m.keyEscaped)
             let valueRange = m.kind == .string ? (m.value.lowerBound - 1)..<(m.value.upperBound + 1) : m.value
-            return Event.ExtraField(key: key, rawValue: String(decoding: UnsafeRawBufferPointer(rebasing: line[valueRange]), as: UTF8.self))
+            return Event.ExtraField(key: key, verbatim: String(decoding: UnsafeRawBufferPointer(rebasing: line[valueRange]), as: UTF8.self))
         }
         return Event(id: id.string(in: line), ticket: ticket.string(in: line), at: at, recorded: recorded,
                      body: body, extraFields: extraFields, chain: s(chain))

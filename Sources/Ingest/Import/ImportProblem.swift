@@ -2,19 +2,17 @@ import Events
 
 /// What is wrong with one row of an export.
 public struct RowProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The kinds of bad rows, as the summary counts them.
+    /// The kinds of bad rows, as the summary counts them (and orders them: by the stage that
+    /// finds them), the raw value being the summary's label.
     public enum Kind: String, Sendable, CaseIterable, Comparable {
-        case malformedCSV = "malformed CSV"
-        case encoding = "bad encoding"
-        case rowTooLong = "row too long"
-        case missingColumn = "missing column"
-        case cellCount = "wrong number of cells"
-        case emptyCell = "empty required cell"
-        case badTime = "unreadable date-time"
-        case unknownAction = "unknown action"
-        case unknownRating = "unknown rating"
-        case unknownChannel = "unknown channel"
-        case badNumber = "unreadable number"
+        // Reading the export as CSV: nothing is imported past such a row.
+        case malformedCSV = "malformed CSV", encoding = "bad encoding", rowTooLong = "row too long"
+        // The header's columns (a missing one stops the import) and the row's cells.
+        case missingColumn = "missing column", cellCount = "wrong number of cells", emptyCell = "empty required cell"
+        // A cell's value.
+        case badTime = "unreadable date-time", unknownAction = "unknown action", unknownRating = "unknown rating"
+        case unknownChannel = "unknown channel", badNumber = "unreadable number"
+        // The ticket's life cycle, checked as the log checks it.
         case lifecycle = "life-cycle violation"
 
         public static func < (a: Kind, b: Kind) -> Bool {

@@ -49,7 +49,7 @@ extension LogReplay {
         var fold = ReplayFold(projections: projections)
         var start: Int64 = 0, lines = 0, events = 0
         if let loaded = checkpoint {
-            (fold, start, lines, events) = (loaded.fold, loaded.offset, loaded.lines, loaded.events)
+            (fold, start, lines, events) = (loaded.fold, loaded.prefix.offset, loaded.prefix.lines, loaded.prefix.events)
         }
         let resumed = checkpoint != nil
         // Drop the loaded copy, so the fold's arrays are uniquely referenced and grow in place.
@@ -62,9 +62,10 @@ extension LogReplay {
         if summary.problems.isEmpty && worthSaving && fold.sharedIDs {
             let end = start + summary.bytes
             do {
-                let prefix = try log.prefix(offset: end, lines: summary.lines)
-                let fresh = ReplayCheckpoint(offset: end, lines: summary.lines, events: summary.events,
-                                             fingerprint: prefix.fingerprint, chain: prefix.chain, fold: fold)
+                let identity = try log.prefix(offset: end, lines: summary.lines)
+                let prefix = ReplayCheckpoint.Prefix(offset: end, lines: summary.lines, events: summary.events,
+                                                     fingerprint: identity.fingerprint, chain: identity.chain)
+                let fresh = ReplayCheckpoint(prefix: prefix, fold: fold)
                 try fresh.save(directory: directory, log: log, options: options)
             } catch {
                 warning("checkpoint \(directory) not saved: \(String(describing: error))")

@@ -44,16 +44,23 @@ struct ReplayCheckpoint {
     static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 4, end: 0x444E_454B_4345_4843,
                                          name: "a replay checkpoint")
 
-    /// Bytes of the log folded (a line boundary; for a streamed log, the bytes streamed).
-    var offset: Int64
-    /// Lines and valid events in those bytes.
-    var lines: Int
-    var events: Int
-    var fingerprint: [UInt8]
-    /// The 64 hex digits of the chain value of the line that ends at `offset`, or empty when
-    /// that line carries no chain member.
-    var chain: [UInt8]
+    /// The part of the log folded.
+    var prefix: Prefix
+    /// The validator's and projections' state after it.
     var fold: ReplayFold
+
+    /// What identifies the part of a log a checkpoint folded.
+    struct Prefix: Equatable {
+        /// Bytes of the log folded (a line boundary; for a streamed log, the bytes streamed).
+        var offset: Int64
+        /// Lines and valid events in those bytes.
+        var lines, events: Int
+        /// See the type's documentation (a file's) or ``LogFingerprint/of(_:upTo:)`` (a streamed log's).
+        var fingerprint: [UInt8]
+        /// The 64 hex digits of the chain value of the line that ends at `offset`, or empty when
+        /// that line carries no chain member.
+        var chain: [UInt8]
+    }
 
     /// What the checkpoint depends on besides the log: the value layout and the projections' options.
     static func key(for options: [ProjectionOptions]) -> String {
@@ -114,7 +121,7 @@ struct ReplayCheckpoint {
         // state. Nothing read is used before the checksum at the end matches and every value
         // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
-        var header: Header?
+        var header: Prefix?
         let state = try format.read(from: directory + "/" + fileName, key: log.keyPrefix + key(for: options),
                                     otherKey: { log.mismatch(storedKey: $0) ?? "made with other options (rules, time zone, channel or --as-of)" }) { reader in
             let offset = try reader.read(Int64.self)
@@ -125,7 +132,7 @@ struct ReplayCheckpoint {
             guard offset >= 0, lines >= 0, lines <= offset, events >= 0, events <= lines, fingerprint.count == 32,
                   chain.isEmpty || chain.count == 64
             else { throw CheckpointError("damaged (header)") }
-            header = (offset, Int(lines), Int(events), fingerprint, chain)
+            header = Prefix(offset: offset, lines: Int(lines), events: Int(events), fingerprint: fingerprint, chain: chain)
             if case .file(let path) = log { fingerprintTask = FingerprintTask(log: path, offset: offset) }
             let lifecycle = try LifecycleValidator(from: &reader, lines: Int(lines))
             let count = try reader.read(Int64.self)
@@ -146,15 +153,11 @@ struct ReplayCheckpoint {
         case .stream:
             try checkStream(try log.prefix(offset: header.offset, lines: header.lines), header)
         }
-        return ReplayCheckpoint(offset: header.offset, lines: header.lines, events: header.events, fingerprint: header.fingerprint,
-                                chain: header.chain, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
+        return ReplayCheckpoint(prefix: header, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
     }
 
-    /// What a checkpoint's header says of the prefix it covers.
-    private typealias Header = (offset: Int64, lines: Int, events: Int, fingerprint: [UInt8], chain: [UInt8])
-
     /// Checks that the file at `log` still starts with the prefix `header` describes.
-    private static func checkFile(_ log: String, _ header: Header, _ fingerprintTask: FingerprintTask) throws {
+    private static func checkFile(_ log: String, _ header: Prefix, _ fingerprintTask: FingerprintTask) throws {
         let logFingerprint = Result { try fingerprintTask.value() }
         var logStat = stat()
         guard stat(log, &logStat) == 0 else { throw CheckpointError("cannot read the log") }
@@ -174,7 +177,7 @@ struct ReplayCheckpoint {
 
     /// Checks that a streamed log's first lines, whose fingerprint and chain value are `now`,
     /// are still the lines `header` describes.
-    private static func checkStream(_ now: (fingerprint: [UInt8], chain: [UInt8]), _ header: Header) throws {
+    private static func checkStream(_ now: (fingerprint: [UInt8], chain: [UInt8]), _ header: Prefix) throws {
         let lines = header.lines
         guard now.chain == header.chain else {
             throw CheckpointError(header.chain.isEmpty || now.chain.isEmpty
@@ -190,11 +193,11 @@ struct ReplayCheckpoint {
     func save(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws {
         mkdir(directory, 0o755)
         try Self.format.write(to: directory + "/" + Self.fileName, key: log.keyPrefix + Self.key(for: options)) { writer in
-            writer.write(offset)
-            writer.write(Int64(lines))
-            writer.write(Int64(events))
-            try writer.write(array: fingerprint)
-            try writer.write(array: chain)
+            writer.write(prefix.offset)
+            writer.write(Int64(prefix.lines))
+            writer.write(Int64(prefix.events))
+            try writer.write(array: prefix.fingerprint)
+            try writer.write(array: prefix.chain)
             try fold.lifecycle.write(to: &writer)
             writer.write(Int64(fold.projections.count))
             for projection in fold.projections { try projection.write(to: &writer) }

@@ -5,10 +5,11 @@ extension RuleSet {
     /// Manual entries (a praise letter, a fake closure quoting its ticket number) are not rules;
     /// they come from `adjusted` events in the log.
     public struct Adjustments: Sendable, Equatable {
-        /// Points per grade, in the rule set's grade order (negative: a deduction). Grades not
-        /// listed cost nothing. A unit with nothing due (scored by ``RuleSet/emptyUnit``) is
-        /// never docked for its grade.
-        public var grades: [GradePoints]
+        /// Points per grade, by the grade's name (negative: a deduction). Grades not listed
+        /// cost nothing. A unit with nothing due (scored by ``RuleSet/emptyUnit``) is never
+        /// docked for its grade. ``RuleSet/gradeAdjustments`` lists them in the rule set's
+        /// grade order.
+        public var grades: [String: Rational]
         /// Points per overdue ticket (due in the period and not closed on time); `0` turns the
         /// rule off.
         public var overdueTicket: Rational
@@ -20,7 +21,7 @@ extension RuleSet {
         public var overdueExcuses: [OverdueExcuse] = []
 
         /// Creates the rules.
-        public init(grades: [GradePoints], overdueTicket: Rational, label: String? = nil, overdueExcuses: [OverdueExcuse] = []) {
+        public init(grades: [String: Rational], overdueTicket: Rational, label: String? = nil, overdueExcuses: [OverdueExcuse] = []) {
             self.grades = grades
             self.overdueTicket = overdueTicket
             self.label = label
@@ -30,27 +31,21 @@ extension RuleSet {
         /// Grade B −2, C −4, D −6, E −4 and −0.5 per overdue ticket without cause (the figures the
         /// Yueyang and Pingjiang bulletins use; a ticket the centre returned for rework is excused).
         public static let standard = Adjustments(
-            grades: [GradePoints(grade: "B", points: Rational(-2)), GradePoints(grade: "C", points: Rational(-4)),
-                     GradePoints(grade: "D", points: Rational(-6)), GradePoints(grade: "E", points: Rational(-4))],
+            grades: ["B": Rational(-2), "C": Rational(-4), "D": Rational(-6), "E": Rational(-4)],
             overdueTicket: Rational(-1, 2), overdueExcuses: [.centreReturn])
 
         /// No computed entries at all.
-        public static let none = Adjustments(grades: [], overdueTicket: .zero)
+        public static let none = Adjustments(grades: [:], overdueTicket: .zero)
 
         /// The points a grade costs or earns (`nil` when the grade is not listed).
         public func points(forGrade grade: String) -> Rational? {
-            grades.first { $0.grade == grade }?.points
+            grades[grade]
         }
     }
 
-    /// A grade and its points.
-    public struct GradePoints: Sendable, Equatable {
-        public var grade: String
-        public var points: Rational
-
-        public init(grade: String, points: Rational) {
-            self.grade = grade
-            self.points = points
-        }
+    /// The points per grade of ``adjustments``, in the order of ``grades`` (best first); a
+    /// grade without points, or points for a grade the rule set does not have, is left out.
+    public var gradeAdjustments: [(grade: String, points: Rational)] {
+        grades.compactMap { bound in adjustments.grades[bound.grade].map { (bound.grade, $0) } }
     }
 }

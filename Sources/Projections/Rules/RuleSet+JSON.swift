@@ -139,7 +139,7 @@ extension RuleSet {
             rules.adjustments = try decodeAdjustments(adjustments, grades: rules.grades, fail: fail)
         } else {
             // The default points, for the grades this rule set has.
-            rules.adjustments.grades.removeAll { bound in !rules.grades.contains { $0.grade == bound.grade } }
+            rules.adjustments.grades = rules.adjustments.grades.filter { name, _ in rules.grades.contains { $0.grade == name } }
         }
         if let deadlines = root["deadlines"], deadlines != .null {
             rules.deadlines = try decodeDeadlines(deadlines, source: source, fail: fail)
@@ -232,8 +232,7 @@ extension RuleSet {
     }
 
     private func adjustmentsJSON(_ num: (Rational) -> String) -> String {
-        let known = adjustments.grades.filter { bound in self.grades.contains { $0.grade == bound.grade } }
-        let grades = known.map { "\(JSONString.quoted($0.grade)): \(num($0.points))" }.joined(separator: ", ")
+        let grades = gradeAdjustments.map { "\(JSONString.quoted($0.grade)): \(num($0.points))" }.joined(separator: ", ")
         var out = "{\"grades\": {\(grades)}, \"overdueTicket\": \(num(adjustments.overdueTicket))"
         if let label = adjustments.label { out += ", \"label\": \(JSONString.quoted(label))" }
         out += ", \"overdueExcuses\": [" + adjustments.overdueExcuses.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"
@@ -250,17 +249,16 @@ extension RuleSet {
         if let pointsValue = value["grades"], pointsValue != .null {
             let points = try object(pointsValue, "adjustments.grades", fail)
             let names = grades.map(\.grade)
-            var list: [GradePoints] = []
+            result.grades = [:]
             for (key, number) in points.sorted(by: { $0.key < $1.key }) {
-                guard let index = names.firstIndex(of: key) else {
+                guard names.contains(key) else {
                     throw fail("adjustments.grades.\(key)", "no such grade (grades: \(names.joined(separator: ", ")))")
                 }
                 guard let r = try ruleNumber(number, "adjustments.grades.\(key)", fail) else {
                     throw fail("adjustments.grades.\(key)", "must be a number")
                 }
-                list.append(GradePoints(grade: names[index], points: r))
+                result.grades[key] = r
             }
-            result.grades = list.sorted { names.firstIndex(of: $0.grade)! < names.firstIndex(of: $1.grade)! }
         }
         if let r = try ruleNumber(value["overdueTicket"], "adjustments.overdueTicket", fail) {
             result.overdueTicket = r

@@ -88,7 +88,7 @@ extension BulletinComposer {
 
     private func rulesNote(_ rules: RuleSet) -> String {
         let a = rules.adjustments
-        var parts = a.grades.map { "\($0.grade)类\(ChineseText.points($0.points))分" }
+        var parts = rules.gradeAdjustments.map { "\($0.grade)类\(ChineseText.points($0.points))分" }
         if a.overdueTicket != .zero {
             let excused = a.overdueExcuses.contains(.centreReturn)
             parts.append((excused ? "无故超期工单每件" : "超期工单每件") + "\(ChineseText.points(a.overdueTicket))分" + (excused ? "（因退回重办而超期的不计）" : ""))

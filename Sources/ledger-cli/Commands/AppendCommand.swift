@@ -148,7 +148,7 @@ enum AppendCommand: Subcommand {
     /// a FIFO is fine) but never holding a line longer than `maxLineBytes`.
     static func readAll(_ path: String, maxLineBytes: Int) throws -> [UInt8] {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LogFileError(path: path, message: "cannot open the file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
         defer { if fd != 0 { close(fd) } }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -157,7 +157,7 @@ enum AppendCommand: Subcommand {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw LogFileError(path: displayName(path), message: "cannot read the file: \(String(cString: strerror(errno)))")
+                throw LogFileError.system(displayName(path), "read the file")
             }
             if n == 0 { return bytes }
             let chunkStart = bytes.count

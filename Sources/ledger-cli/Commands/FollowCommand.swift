@@ -38,10 +38,7 @@ enum FollowCommand: Subcommand {
     struct Settings: Sendable {
         var format: Format
         var language: Language
-        /// Milliseconds between looks at the log.
-        var interval: Int
-        /// Updates to print before stopping; 0 for no limit.
-        var updates: Int
+        var pace: Pace
         /// The log, the period, the rule set, the roster, the channel and the line limit.
         var inputs: ReportInputs
 
@@ -49,14 +46,7 @@ enum FollowCommand: Subcommand {
             let period = try CommonOptions.period(parsed)
             format = try parsed.choice("format", as: Format.self)
             language = try CommonOptions.language(parsed)
-            guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
-                throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
-            }
-            self.interval = interval
-            guard let updates = Int(parsed.value("updates")), updates >= 0 else {
-                throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
-            }
-            self.updates = updates
+            pace = try Pace(parsed)
             inputs = try ReportInputs(parsed, period: period)
         }
 
@@ -72,13 +62,35 @@ enum FollowCommand: Subcommand {
         }
     }
 
+    /// How often follow looks at the log, and when it stops.
+    struct Pace: Sendable {
+        /// Milliseconds between looks at the log.
+        var interval: Int
+        /// Updates to print before stopping; 0 for no limit.
+        var updates: Int
+
+        init(_ parsed: CommandLineArguments) throws {
+            guard let interval = Int(parsed.value("interval")), (1...60_000).contains(interval) else {
+                throw UsageError("invalid --interval '\(parsed.value("interval"))' (expected milliseconds from 1 to 60000)")
+            }
+            guard let updates = Int(parsed.value("updates")), updates >= 0 else {
+                throw UsageError("invalid --updates '\(parsed.value("updates"))' (expected a count, 0 for no limit)")
+            }
+            self.interval = interval
+            self.updates = updates
+        }
+
+        /// Whether another update is wanted after `printed` of them.
+        func wantsMore(after printed: Int) -> Bool { updates == 0 || printed < updates }
+    }
+
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let settings = try Settings(parsed)
         let log = settings.inputs.log
         try CommonOptions.requireRegularLog(log)
         var ledgerOptions = Ledger.Options()
         ledgerOptions.createsMissingLog = false
-        ledgerOptions.followInterval = .milliseconds(settings.interval)
+        ledgerOptions.followInterval = .milliseconds(settings.pace.interval)
         ledgerOptions.maxLineBytes = settings.inputs.maxLineBytes
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
@@ -90,7 +102,7 @@ enum FollowCommand: Subcommand {
                 update()
                 var seen = await ledger.count
                 var printed = 0
-                while settings.updates == 0 || printed < settings.updates {
+                while settings.pace.wantsMore(after: printed) {
                     guard await ledger.waitForCommit(after: seen) else { break }
                     seen = await ledger.count
                     update()

@@ -212,8 +212,8 @@ enum PostgresLogs {
         fold(try follower.next(waitingUpTo: 0))
         Terminal.write(render())
         var printed = 0
-        while settings.updates == 0 || printed < settings.updates {
-            let records = try follower.next(waitingUpTo: Int32(settings.interval))
+        while settings.pace.wantsMore(after: printed) {
+            let records = try follower.next(waitingUpTo: Int32(settings.pace.interval))
             guard !records.isEmpty else { continue }
             fold(records)
             Terminal.write(render())
