@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Testing
 
@@ -35,6 +40,59 @@ import Testing
         let html = try folder.text("bulletin.html")
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"zh-CN\">"))
         #expect(html.hasSuffix("</html>\n"))
+    }
+
+    /// `--output` replaces the file whole or not at all: under a file-size limit that stops
+    /// the write, in a folder that does not exist, and killed from outside at random moments,
+    /// the file is the old one or the whole new one, and a failure says why.
+    @Test func outputIsReplacedWholeOrNotAtAll() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let arguments = Self.quyuan.map { $0.hasPrefix("samples/") ? LedgerCLI.packageRoot.appendingPathComponent($0).path : $0 }
+            + ["--format", "html", "--output", "bulletin.html"]
+        let old: [UInt8] = Array("<p>the old bulletin</p>\n".utf8)
+        try folder.write("bulletin.html", old)
+        let whole = try LedgerCLI.run(arguments, in: folder.path)
+        #expect(whole.status == 0)
+        let new = try folder.read("bulletin.html")
+        #expect(new.count > 8 << 10)
+
+        func leftovers() throws -> [String] { try folder.listing().filter { $0.hasPrefix("bulletin.html.") } }
+        func shell(_ script: String) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script, LedgerCLI.executable.path] + arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+            try process.run()
+            return process
+        }
+        // A file-size limit (512-byte blocks) below the bulletin's size: no signal, a message, the old file.
+        for limit in [1, new.count / 512 / 2, new.count / 512 - 1] {
+            try folder.write("bulletin.html", old)
+            let process = try shell(#"ulimit -f \#(limit); exec "$0" "$@" 2>err.txt >/dev/null"#)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 1, "limit \(limit)")
+            let message = try folder.text("err.txt")
+            #expect(message.contains("bulletin.html: cannot write: File too large"), "limit \(limit): \(message)")
+            #expect(try folder.read("bulletin.html") == old, "limit \(limit)")
+            #expect(try leftovers() == [], "limit \(limit)")
+        }
+        // A folder that does not exist.
+        let missing = try LedgerCLI.run(Array(arguments.dropLast()) + ["no/such/folder/bulletin.html"], in: folder.path)
+        #expect(missing.status == 1 && missing.stdout.isEmpty)
+        #expect(missing.stderr.contains("no/such/folder/bulletin.html: cannot create: No such file or directory"), "\(missing.stderr)")
+        // Killed at random moments: the old file or the new one, never a part.
+        var rng = SystemRandomNumberGenerator()
+        for trial in 0..<12 {
+            try folder.write("bulletin.html", old)
+            let process = try shell(#"exec "$0" "$@" 2>/dev/null >/dev/null"#)
+            usleep(UInt32.random(in: 0..<(trial < 6 ? 40_000 : 150_000), using: &rng))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let left = try folder.read("bulletin.html")
+            #expect(left == old || left == new, "trial \(trial): \(left.count) bytes")
+            for name in try leftovers() { try FileManager.default.removeItem(atPath: folder.file(name)) }
+        }
     }
 
     @Test func schemesFollowThePeriodUnlessChosen() throws {

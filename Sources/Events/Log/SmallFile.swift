@@ -38,7 +38,7 @@ package enum SmallFile {
     package static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String) throws(LogFileError) {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system(temporary, "create") }
+        guard fd >= 0 else { throw .system(path, "create") }
         var failure: LogFileError?
         let contiguous = Array(bytes)
         contiguous.withUnsafeBytes { buffer in
