@@ -207,8 +207,16 @@ final class PGCopyOut {
     @exclusivity(unchecked) private var message: UnsafeRawBufferPointer?
     @exclusivity(unchecked) private var headerSeen = false
     @exclusivity(unchecked) private var done = false
-    /// The current row's fields (`nil` for NULL), valid until the next call of ``next()``.
-    @exclusivity(unchecked) private(set) var fields: [UnsafeRawBufferPointer?] = []
+    /// The current row's fields (`nil` for NULL), valid until the next call of ``next()``: the
+    /// ledger's COPYs select one or two columns, so a row is held without an array.
+    @exclusivity(unchecked) private(set) var row = Row()
+
+    struct Row {
+        /// How many fields the row has (one or two).
+        var count = 0
+        var first: UnsafeRawBufferPointer?
+        var second: UnsafeRawBufferPointer?
+    }
 
     /// Starts `sql` on `connection`, which then serves nothing else until the rows are read
     /// (or ``drain()``ed).
@@ -243,19 +251,21 @@ final class PGCopyOut {
             let count = Int16(bitPattern: UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]))
             at += 2
             if count < 0 { continue }   // the trailer
-            fields.removeAll(keepingCapacity: true)
-            for _ in 0..<Int(count) {
+            guard count == 1 || count == 2 else { throw PostgresError("a COPY row of \(count) fields (expected 1 or 2)") }
+            row = Row(count: Int(count))
+            for index in 0..<Int(count) {
                 guard at + 4 <= bytes.count else { throw PostgresError("a COPY row cut short") }
                 let length = Int(Self.int32(bytes, at))
                 at += 4
-                if length < 0 { fields.append(nil); continue }
+                if length < 0 { continue }   // NULL
                 guard at + length <= bytes.count else { throw PostgresError("a COPY row cut short") }
-                fields.append(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]))
+                let field = UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)])
+                if index == 0 { row.first = field } else { row.second = field }
                 at += length
             }
             return true
         }
-        fields.removeAll()
+        row = Row()
         return false
     }
 
@@ -271,7 +281,7 @@ final class PGCopyOut {
             message = bytes
         }
         release()
-        fields.removeAll()
+        row = Row()
     }
 
     private func release() {

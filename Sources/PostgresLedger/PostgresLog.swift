@@ -374,15 +374,15 @@ final class LineRows {
             }
             return nil
         }
-        let fields = copy.fields
+        let row = copy.row
         if let last {
-            guard fields.count == 1, let bytes = fields[0], number < last else {
+            guard row.count == 1, let bytes = row.first, number < last else {
                 throw PostgresError("an unexpected row in \(PostgresLog.eventsTable)")
             }
             number += 1
             return bytes
         }
-        guard fields.count == 2, let p = fields[0], p.count == 8, let bytes = fields[1] else {
+        guard row.count == 2, let p = row.first, p.count == 8, let bytes = row.second else {
             throw PostgresError("an unexpected row in \(PostgresLog.eventsTable)")
         }
         let stored = p.reduce(0) { $0 << 8 | Int($1) }
@@ -470,8 +470,8 @@ extension PostgresLog: StreamedLog {
             """)
         do {
             while try copy.next() {
-                let fields = copy.fields
-                guard fields.count == 2, let p = fields[0], p.count == 8, let bytes = fields[1] else {
+                let row = copy.row
+                guard row.count == 2, let p = row.first, p.count == 8, let bytes = row.second else {
                     throw PostgresError("an unexpected row in \(Self.eventsTable)")
                 }
                 try body(p.reduce(0) { $0 << 8 | Int($1) }, bytes)
