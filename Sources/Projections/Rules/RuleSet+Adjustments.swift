@@ -7,8 +7,7 @@ extension RuleSet {
     public struct Adjustments: Sendable, Equatable {
         /// Points per grade, by the grade's name (negative: a deduction). Grades not listed
         /// cost nothing. A unit with nothing due (scored by ``RuleSet/emptyUnit``) is never
-        /// docked for its grade. ``RuleSet/gradeAdjustments`` lists them in the rule set's
-        /// grade order.
+        /// docked for its grade.
         public var grades: [String: Rational]
         /// Points per overdue ticket (due in the period and not closed on time); `0` turns the
         /// rule off.
@@ -45,7 +44,7 @@ extension RuleSet {
 
     /// The points per grade of ``adjustments``, in the order of ``grades`` (best first); a
     /// grade without points, or points for a grade the rule set does not have, is left out.
-    public var gradeAdjustments: [(grade: String, points: Rational)] {
+    package var gradeAdjustments: [(grade: String, points: Rational)] {
         grades.compactMap { bound in adjustments.grades[bound.grade].map { (bound.grade, $0) } }
     }
 }
