@@ -86,6 +86,9 @@ struct Hotline: Sendable {
             problems = batchProblems
         case .chainedLog:
             status = .conflict
+        case .file(let failure) where failure.systemError == ENOSPC || failure.systemError == EDQUOT:
+            // The disk is full: the batch is not in the log, and may be sent again once there is room.
+            status = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         case .tornTail, .invalidLog, .file:
             status = .internalServerError
         }
