@@ -149,4 +149,53 @@ import Testing
         }
         #expect(plainBlocks > 10)
     }
+
+    /// Given a wanted channel, the workers flag exactly the lines whose channel (escapes resolved)
+    /// is that one, whichever decoder took the line (the two fast paths or the validating one);
+    /// a damaged line and a line without a channel are never flagged, and without a wanted
+    /// channel no line is.
+    @Test func workersMarkTheLinesOnTheWantedChannel() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let channels = [#""channel":"hotline""#, #""channel":"mailbox""#, #""channel":"hot\u006cine""#, "",
+                        #""channel":"hotlin""#, #""channel":"hotlinex""#, #""channel":"""#, #""channel":"热线""#]
+        var lines: [String] = []
+        for n in 1...60 {
+            let t = "T\(n)", day = String(format: "%02d", n % 20 + 1)
+            let channel = channels[n % channels.count]
+            // Members in the writer's order, in another order, and escapes: all three decoders.
+            switch n % 3 {
+            case 0: lines.append(line("\(t)a", t, "accepted", "\(day) 09:00", channel.isEmpty ? "" : channel + #","topic":"占道经营""#))
+            case 1: lines.append(#"{"ticket":"\#(t)","id":"\#(t)a","type":"accepted","at":"\#(feb("\(day) 09:00"))"\#(channel.isEmpty ? "" : "," + channel)}"#)
+            default: lines.append(line("\(t)a", t, "accepted", "\(day) 09:00", (channel.isEmpty ? "" : channel + ",") + #""note":"\u5e02""#))
+            }
+            lines.append(line("\(t)b", t, "assigned", "\(day) 09:30", #""unit":"市城管局","due":"\#(feb("25 18:00"))""#))
+        }
+        lines.append(#"{"id":"X","ticket":"T1","type":"accepted","channel":"hotline"}"#)
+        let path = try dir.write("log.jsonl", log(lines))
+        for wanted in ["hotline", "mailbox", "热线", ""] {
+            for workers in [0, 2] {
+                var scan = LogScan(path: path, workers: workers)
+                scan.blockSize = 700
+                scan.wantedChannel = Array(wanted.utf8)
+                var marked = 0, records = 0
+                try scan.run { block in
+                    #expect(block.wantedChannel == Array(wanted.utf8))
+                    for event in block.events {
+                        records += 1
+                        let equal = event.problem < 0 && event.channelEquals(Array(wanted.utf8), in: block.bytes)
+                        #expect(event.flags.contains(.wantedChannel) == equal, "\(wanted): \(String(decoding: event.line(in: block.bytes), as: UTF8.self))")
+                        marked += equal ? 1 : 0
+                    }
+                }
+                #expect(records == lines.count)
+                #expect(marked >= (wanted == "hotline" ? 14 : 7))
+                scan.wantedChannel = nil
+                try scan.run { block in
+                    #expect(block.wantedChannel == nil)
+                    #expect(!block.events.contains { $0.flags.contains(.wantedChannel) })
+                }
+            }
+        }
+    }
 }

@@ -29,6 +29,7 @@ extension Projection {
         }
         let asOf = options.asOf?.nanoseconds ?? .max
         let (offset, byClosure, channel) = (options.utcOffsetSeconds, options.attribution == .closure, channelFilter)
+        let marked = channel.isMarked(block)
         var counted = 0
         var sink = 0
         block.events.withUnsafeBufferPointer { events in
@@ -56,7 +57,7 @@ extension Projection {
                         let event = events[j]
                         let t = Int(event.ticketID)
                         if event.kind == .accepted {
-                            states[t].included = channel.includes(event, in: bytes)
+                            states[t].included = channel.includes(event, in: bytes, marked: marked)
                             continue
                         }
                         guard states[t].included else { continue }
