@@ -33,7 +33,7 @@ public struct LifecycleValidator: Sendable {
     package mutating func reserve(for log: LogSizeEstimate) {
         guard tickets.count == 0, states.isEmpty else { return }
         // Ticket ids are about a dozen bytes.
-        tickets.reserve(keys: log.tickets, bytes: log.tickets * 16, slotted: log.ticketsAtLeast)
+        tickets.reserve(keys: log.tickets, bytes: log.tickets * 16, slotted: log.slottedTickets)
         states.reserveCapacity(log.tickets)
     }
 

@@ -35,10 +35,10 @@ package struct LogSizeEstimate: Sendable, Equatable {
     /// memory is touched only as they fill, where too many costs address space, not memory.
     package var tickets: Int { min(lines / 3, 1 << 24) }
 
-    /// The fewest tickets the lines probably hold (a line in four, at most 2²⁴): for a table all of
-    /// whose memory is touched from the start (a name table's slots), where too few costs one
-    /// late doubling and too many costs memory.
-    package var ticketsAtLeast: Int { min(lines / 4, 1 << 24) }
+    /// Fewer tickets (a line in four, at most 2²⁴): for a table all of whose memory is touched
+    /// from the start (a name table's slots), where too few costs one late doubling and too many
+    /// costs memory.
+    package var slottedTickets: Int { min(lines / 4, 1 << 24) }
 
     /// The average length of the lines (with their newlines) in the first 64 KiB of a file, or
     /// `nil` when it cannot be read or holds fewer than 16 lines.

@@ -17,10 +17,12 @@ extension LogVerifier {
         // Room for the ids from the start, rather than rehashing as it grows (see ``LogSizeEstimate``).
         // The table holds up to two ids per three slots and one doubling too big costs 12 bytes
         // a slot (800 MB for 19 M events), so it is sized for the ids, not for twice as many.
+        // The ticket tables are sized once too.
         var st = stat()
         if stat(path, &st) == 0 {
-            let ids = LogSizeEstimate(path: path).lines
-            verifier.ids = EventIDIndex(capacity: min(ids * 3 / 4, 1 << 26))
+            let estimate = LogSizeEstimate(path: path)
+            verifier.ids = EventIDIndex(capacity: min(estimate.lines * 3 / 4, 1 << 26))
+            verifier.lifecycle.reserve(for: estimate)
         }
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
