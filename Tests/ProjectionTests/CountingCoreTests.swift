@@ -190,25 +190,6 @@ import LedgerBenchKit
                     #expect(ProjectionOptions(channel: channel).includes(channel: accepted) == want)
                 }
             }
-            // Scanned: comparing the bytes, and reading the flag the workers set when asked for
-            // this channel (a scan asked for another channel leaves the bytes to compare).
-            let path = NSTemporaryDirectory() + "ledger-channels-\(UUID().uuidString).jsonl"
-            try lines.map { $0 + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            for asked in [channel, "mailbox", nil] {
-                var scan = LogScan(path: path, workers: 0)
-                scan.wantedChannel = asked.map { Array($0.utf8) }
-                var seen: [Bool] = []
-                try scan.run { block in
-                    let marked = filter.isMarked(block)
-                    #expect(marked == (channel != nil && asked == channel))
-                    for event in block.events {
-                        #expect(filter.includes(event, in: block.bytes) == filter.includes(event, in: block.bytes, marked: marked))
-                        seen.append(filter.includes(event, in: block.bytes, marked: marked))
-                    }
-                }
-                #expect(seen == wanted, "\(channel ?? "all"), scan asked for \(asked ?? "none")")
-            }
         }
     }
 }

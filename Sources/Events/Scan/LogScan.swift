@@ -23,9 +23,6 @@ package final class ScannedBlock: @unchecked Sendable {
     /// With ``LogScan/chainLinks``: one entry per record, what the line's chain member is and
     /// its link recomputed from the line before it in the block (see ``ScannedChainLink``).
     private(set) var chainLinks: [ScannedChainLink] = []
-    /// The channel the records' ``ScannedEvent/Flags/wantedChannel`` flags were computed for
-    /// (`nil`: none was asked for, and no record has the flag).
-    package private(set) var wantedChannel: [UInt8]?
 
     init(capacity: Int) {
         storage = .allocate(byteCount: capacity, alignment: 16)
@@ -90,9 +87,7 @@ package final class ScannedBlock: @unchecked Sendable {
 
     /// Decodes every line of the block, then (with `chainLinks`) reads every line's chain member
     /// and recomputes its link (see ``linkChain()``).
-    func decode(with decoder: inout EventDecoder, hashIDs: Bool, chainLinks: Bool, maxLineBytes: Int,
-                wantedChannel: [UInt8]? = nil) {
-        self.wantedChannel = wantedChannel
+    func decode(with decoder: inout EventDecoder, hashIDs: Bool, chainLinks: Bool, maxLineBytes: Int) {
         decodeLines(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
         if chainLinks { linkChain() } else { self.chainLinks.removeAll(keepingCapacity: true) }
     }
@@ -126,7 +121,7 @@ package final class ScannedBlock: @unchecked Sendable {
         }
     }
 
-    /// Decodes every line of the block, marking those on ``wantedChannel``.
+    /// Decodes every line of the block.
     private func decodeLines(with decoder: inout EventDecoder, hashIDs: Bool, maxLineBytes: Int) {
         // Work on local arrays: appending to a class's stored property checks exclusivity each time.
         var events: [ScannedEvent] = []
@@ -146,15 +141,6 @@ package final class ScannedBlock: @unchecked Sendable {
         var dates = Timestamp.DateCache()
         // Only a block longer than the limit can hold a line longer than it.
         let checkLength = count > maxLineBytes
-        let wanted = wantedChannel
-        let block = UnsafeRawBufferPointer(start: base, count: count)
-        // The comparison the fold's channel filter would make, done here while the line is in cache.
-        @inline(__always) func marked(_ event: ScannedEvent) -> ScannedEvent {
-            guard let wanted, event.flags.contains(.hasChannel), event.channelEquals(wanted, in: block) else { return event }
-            var event = event
-            event.flags.insert(.wantedChannel)
-            return event
-        }
         while lineStart < count {
             // Nearly every line has the common shape, and most have its members in the order the
             // ledger writes them; the others take the general, validating path.
@@ -164,7 +150,7 @@ package final class ScannedBlock: @unchecked Sendable {
                     foundLongLine = true
                     return
                 }
-                events.append(marked(event))
+                events.append(event)
                 lineStart = newline + 1
                 continue
             }
@@ -186,7 +172,7 @@ package final class ScannedBlock: @unchecked Sendable {
             } else {
                 do throws(EventProblem) {
                     let raw = try decoder.decode(line)
-                    record = marked(ScannedEvent(raw, lineStart: lineStart, lineLength: line.count, line: line, hashIDs: hashIDs))
+                    record = ScannedEvent(raw, lineStart: lineStart, lineLength: line.count, line: line, hashIDs: hashIDs)
                 } catch {
                     record.problem = Int32(problems.count)
                     problems.append(error)
@@ -225,9 +211,6 @@ package struct LogScan {
     package var end: Int64 = .max
     /// Where the bytes come from when the log is not a file (``path`` then only names it).
     package var source: (any LogByteSource)?
-    /// A channel whose lines the workers mark (``ScannedEvent/Flags/wantedChannel``), so that
-    /// the fold filtering on it reads a flag instead of comparing bytes; `nil`: none.
-    package var wantedChannel: [UInt8]?
 
     /// Two decoding threads when the machine has two processors or more, else one.
     package static var defaultWorkers: Int { min(WorkerThread.processorCount, 2) }
@@ -273,8 +256,7 @@ package struct LogScan {
         do {
             if workers <= 0 { return try runInline(input, handOut) }
             let state = ScanState(input: input, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
-                                  hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes,
-                                  wantedChannel: wantedChannel)
+                                  hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
             defer {
                 state.cancel()
@@ -300,8 +282,7 @@ package struct LogScan {
         var bytesRead: Int64 = 0
         while try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
                              end: end) {
-            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes,
-                         wantedChannel: wantedChannel)
+            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             try body(block)
         }
         return bytesRead
@@ -318,7 +299,6 @@ private final class ScanState: @unchecked Sendable {
     let hashIDs: Bool
     let chainLinks: Bool
     let maxLineBytes: Int
-    let wantedChannel: [UInt8]?
     let end: Int64
     var carry: [UInt8] = []
     var offset: Int64
@@ -332,9 +312,8 @@ private final class ScanState: @unchecked Sendable {
     var free: [ScannedBlock]
 
     init(input: LogBytes, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, chainLinks: Bool,
-         maxLineBytes: Int, wantedChannel: [UInt8]?) {
+         maxLineBytes: Int) {
         self.input = input
-        self.wantedChannel = wantedChannel
         self.chainLinks = chainLinks
         self.end = end
         self.offset = offset
@@ -373,8 +352,7 @@ private final class ScanState: @unchecked Sendable {
                 return (block, index)
             }
             guard let (block, index) = taken else { return }
-            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes,
-                         wantedChannel: wantedChannel)
+            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
             monitor.locked {
                 ready[index] = block
                 monitor.broadcast()

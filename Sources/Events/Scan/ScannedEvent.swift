@@ -46,11 +46,6 @@ package struct ScannedEvent: Sendable, Equatable {
         /// newline, and its link computed from the value stored on the line before it in the block
         /// equals the value it stores (see ``ScannedBlock/linkChain()``).
         package static let chainLinked = Flags(rawValue: 64)
-        /// Set by ``LogScan``'s worker when the scan was given a wanted channel
-        /// (``LogScan/wantedChannel``, kept as ``ScannedBlock/wantedChannel``) and the line's
-        /// `channel` (escapes resolved) equals it: ``channelEquals(_:in:)`` for that channel,
-        /// computed off the folding thread.
-        package static let wantedChannel = Flags(rawValue: 128)
     }
 
     /// A byte range in the block.

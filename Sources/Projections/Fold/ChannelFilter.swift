@@ -47,19 +47,4 @@ struct ChannelFilter: Sendable {
     func includes(_ event: ScannedEvent, in block: UnsafeRawBufferPointer) -> Bool {
         includes(hasChannel: event.flags.contains(.hasChannel)) { event.channelEquals($0, in: block) }
     }
-
-    /// Whether the scan's workers marked `block`'s lines on this filter's channel
-    /// (``ScannedEvent/Flags/wantedChannel``), so that ``includes(_:in:marked:)`` reads the flag.
-    func isMarked(_ block: ScannedBlock) -> Bool {
-        wanted != nil && block.wantedChannel == wanted
-    }
-
-    /// ``includes(_:in:)``, reading the workers' flag instead of the bytes when `marked`
-    /// (see ``isMarked(_:)``).
-    @inline(__always)
-    func includes(_ event: ScannedEvent, in block: UnsafeRawBufferPointer, marked: Bool) -> Bool {
-        includes(hasChannel: event.flags.contains(.hasChannel)) {
-            marked ? event.flags.contains(.wantedChannel) : event.channelEquals($0, in: block)
-        }
-    }
 }

@@ -29,7 +29,6 @@ extension Projection {
         }
         let asOf = options.asOf?.nanoseconds ?? .max
         let (offset, byClosure, channel) = (options.utcOffsetSeconds, options.attribution == .closure, channelFilter)
-        let marked = channel.isMarked(block)
         var counted = 0
         var sink = 0
         block.events.withUnsafeBufferPointer { events in
@@ -57,7 +56,7 @@ extension Projection {
                         let event = events[j]
                         let t = Int(event.ticketID)
                         if event.kind == .accepted {
-                            states[t].included = channel.includes(event, in: bytes, marked: marked)
+                            states[t].included = channel.includes(event, in: bytes)
                             continue
                         }
                         guard states[t].included else { continue }

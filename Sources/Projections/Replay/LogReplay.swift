@@ -162,7 +162,6 @@ public struct LogReplay {
         scan.maxLineBytes = maxLineBytes
         scan.firstLineNumber = firstLine
         scan.end = end
-        scan.wantedChannel = fold.markedChannel
         summary.bytes = try scan.run { block in
             if let progress, block.fileOffset >= nextProgress {
                 progress(block.fileOffset)

@@ -58,19 +58,6 @@ struct ReplayFold {
         return folded
     }
 
-    /// The channel the most projections filter on (the first of them on a tie), for the scan's
-    /// workers to mark (``LogScan/wantedChannel``); the others compare bytes. `nil`: no filter.
-    var markedChannel: [UInt8]? {
-        var counts: [[UInt8]: Int] = [:]
-        var best: [UInt8]?
-        for projection in projections {
-            guard let wanted = projection.channelFilter.wanted else { continue }
-            counts[wanted, default: 0] += 1
-            if best == nil || counts[wanted]! > counts[best!]! { best = wanted }
-        }
-        return best
-    }
-
     /// The projections, standing alone.
     func finish() -> [Projection] {
         guard sharedIDs else { return projections }
