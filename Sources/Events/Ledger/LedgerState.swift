@@ -63,10 +63,8 @@ package struct LedgerState {
             writer.write(Int64(chain.lastLine ?? 0))
             try writer.write(array: chain.head?.bytes ?? [])
             try writer.write(array: lineOffsets)
-            // Tables made large in advance (a new ledger's) are kept at the size their entries need.
-            var lifecycle = self.lifecycle
-            lifecycle.tickets = lifecycle.tickets.compacted()
-            lifecycle.units = lifecycle.units.compacted()
+            // Tables made large in advance (a new ledger's) are kept at the size their entries
+            // need (the validator's name tables compact themselves).
             try lifecycle.write(to: &writer)
             try ids.compacted().write(to: &writer)
         }

@@ -28,6 +28,15 @@ public struct LifecycleValidator: Sendable {
 
     public init() {}
 
+    /// Makes room, before the first event, for the tickets a log of that size probably holds, so
+    /// that the ticket tables are not grown (copied into fresh memory) again and again as they fill.
+    package mutating func reserve(for log: LogSizeEstimate) {
+        guard tickets.count == 0, states.isEmpty else { return }
+        // Ticket ids are about a dozen bytes.
+        tickets.reserve(keys: log.tickets, bytes: log.tickets * 16, slotted: log.slottedTickets)
+        states.reserveCapacity(log.tickets)
+    }
+
     /// The interned ids of the last event passed to ``apply(_:in:lineNumber:)``.
     package internal(set) var lastTicket: Int32 = -1
     package internal(set) var lastUnit: Int32 = -1

@@ -14,15 +14,15 @@ extension LogVerifier {
                               maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
-        // Room for the ids from the start, rather than rehashing as it grows: the file's length over
-        // the average length of its first lines (~150 bytes, ~225 chained), 200 when they cannot be
-        // read. The table holds up to two ids per three slots and one doubling too big costs 12 bytes
+        // Room for the ids from the start, rather than rehashing as it grows (see ``LogSizeEstimate``).
+        // The table holds up to two ids per three slots and one doubling too big costs 12 bytes
         // a slot (800 MB for 19 M events), so it is sized for the ids, not for twice as many.
+        // The ticket tables are sized once too.
         var st = stat()
         if stat(path, &st) == 0 {
-            let regular = st.st_mode & S_IFMT == S_IFREG
-            let ids = Int64(st.st_size) / Int64((regular ? averageLineLength(path) : nil) ?? 200)
-            verifier.ids = EventIDIndex(capacity: Int(min(ids * 3 / 4, 1 << 26)))
+            let estimate = LogSizeEstimate(path: path)
+            verifier.ids = EventIDIndex(capacity: min(estimate.lines * 3 / 4, 1 << 26))
+            verifier.lifecycle.reserve(for: estimate)
         }
         var chain = ChainVerifier(reading: path)
         var lineCount = 0
@@ -37,25 +37,6 @@ extension LogVerifier {
             lineCount += block.events.count
         }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
-    }
-
-    /// The average length of the lines (with their newlines) in the first 64 KiB of a file, or
-    /// `nil` when it cannot be read or holds fewer than 16 lines.
-    static func averageLineLength(_ path: String) -> Int? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
-        let n = pread(fd, buffer.baseAddress, buffer.count, 0)
-        guard n > 0 else { return nil }
-        var lines = 0, lastNewline = -1
-        for i in 0..<n where buffer[i] == 0x0A {
-            lines += 1
-            lastNewline = i
-        }
-        guard lines >= 16 else { return nil }
-        return max((lastNewline + 1) / lines, 16)
     }
 
     /// Checks a block's lines in order: the chain first, then the line itself (see

@@ -152,6 +152,21 @@ package struct ByteInterner: Sendable {
         return arena.withUnsafeBufferPointer { Int(start) < $0.count && $0[Int(start)] == 0xFF ? -1 : id }
     }
 
+    /// Makes room, in a table with no keys yet, for `keys` keys of `bytes` bytes in all without
+    /// growing, and for `slotted` keys before the slots double: the slots (all written now) for
+    /// `slotted`, the keys and offsets (written as they come) for `keys`.
+    package mutating func reserve(keys: Int, bytes: Int, slotted: Int) {
+        guard count == 0 else { return }
+        arena.reserveCapacity(bytes)
+        starts.reserveCapacity(keys + 1)
+        // The slots double when more than three quarters are used.
+        var size = 16
+        while size * 3 < slotted * 4 { size <<= 1 }
+        guard size > slots.count else { return }
+        slots = PlainArray(repeating: 0, count: size)
+        mask = size - 1
+    }
+
     /// This table with its slots re-placed in the smallest table ``init(capacity:)`` would make
     /// for its keys, when that is smaller (the keys and offsets are shared): what a state file
     /// keeps of a table made large in advance, so that a small log has a small state.

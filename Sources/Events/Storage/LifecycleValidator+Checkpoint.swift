@@ -112,10 +112,11 @@ private struct StateCheck: CheckpointCheck {
 }
 
 extension LifecycleValidator {
-    /// Writes every ticket's life-cycle state and the name tables.
+    /// Writes every ticket's life-cycle state and the name tables (their slots at the size their
+    /// keys need: a table sized in advance, see ``reserve(for:)``, is not saved larger).
     package func write(to writer: inout CheckpointWriter) throws {
-        try tickets.write(to: &writer)
-        try units.write(to: &writer)
+        try tickets.compacted().write(to: &writer)
+        try units.compacted().write(to: &writer)
         try writer.write(plain: states)
         let keys = moreClosers.keys.sorted()
         try writer.write(array: keys)

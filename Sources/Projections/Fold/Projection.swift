@@ -85,6 +85,11 @@ public struct Projection: Sendable {
              by: event.by, rating: event.rating, channelMatches: channelMatches)
     }
 
+    /// Makes room for `tickets` ticket states (touched only as tickets come; see ``LogSizeEstimate``).
+    mutating func reserve(tickets: Int) {
+        ticketState.reserveCapacity(tickets)
+    }
+
     /// Takes over the name tables of the validator whose ids this projection was fed with.
     mutating func adoptNames(tickets: ByteInterner, units: ByteInterner) {
         self.tickets = tickets

@@ -81,6 +81,8 @@ public struct LogReplay {
     /// Reads only the log's settled bytes (see `LogSnapshot`).
     func run(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
         let snapshot = try takeSnapshot()
+        // A replay from the start sizes its tables once for the log's length (a streamed log's is not known).
+        if start == 0, stream == nil { fold.reserve(for: LogSizeEstimate(path: path)) }
         var summary = parallelism > 1
             ? try runScanned(&fold, from: start, end: snapshot.length, firstLine: firstLine, progress: progress)
             : try runLines(&fold, from: start, snapshot: snapshot, firstLine: firstLine, progress: progress)

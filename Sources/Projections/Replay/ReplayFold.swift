@@ -25,6 +25,14 @@ struct ReplayFold {
         self.sharedIDs = sharedIDs
     }
 
+    /// Makes room, before the first event, for the tickets of a log of that size in the
+    /// validator's tables and (when they share its ids) the projections'.
+    mutating func reserve(for log: LogSizeEstimate) {
+        guard lifecycle.tickets.count == 0 else { return }
+        lifecycle.reserve(for: log)
+        if sharedIDs { for i in projections.indices { projections[i].reserve(tickets: log.tickets) } }
+    }
+
     /// Checks and folds one decoded line; returns its problem instead when it breaks the life cycle.
     mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
         if let problem = lifecycle.apply(event, in: line, lineNumber: lineNumber) { return problem }
