@@ -433,6 +433,9 @@ final class LineBytes: LogByteSource {
 /// A replay reads the ledger as the lines of a file (`LogReplay(streamNamed:log:)`), and its
 /// checkpoint knows the ledger by its store and its lines.
 extension PostgresLog: StreamedLog {
+    /// The last position (one look at the primary key's last entry), `nil` when it cannot be read.
+    package func lineCount() -> Int? { try? count() }
+
     /// The lines after line `position`, each with its newline, as the bytes of the file log they
     /// would make, streamed from one `COPY … TO STDOUT` as they are read.
     package func bytes(after position: Int) throws -> any LogByteSource {

@@ -27,6 +27,13 @@ package protocol StreamedLog {
     /// Calls `body` with the number and bytes (without the newline) of every line whose number
     /// lies in one of `ranges` (ascending, disjoint), in order; a number with no line is skipped.
     func forEachLine(in ranges: [ClosedRange<Int>], _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws
+    /// How many lines the log holds now, when the store can say so cheaply (`nil`: it cannot),
+    /// so that a replay sizes its tables once (see ``LogSizeEstimate``).
+    func lineCount() -> Int?
+}
+
+extension StreamedLog {
+    package func lineCount() -> Int? { nil }
 }
 
 /// Where a reader's bytes come from: a file descriptor or a ``LogByteSource``.

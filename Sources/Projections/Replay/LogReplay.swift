@@ -81,8 +81,15 @@ public struct LogReplay {
     /// Reads only the log's settled bytes (see `LogSnapshot`).
     func run(_ fold: inout ReplayFold, from start: Int64, firstLine: Int, progress: ((Int64) -> Void)?) throws -> Summary {
         let snapshot = try takeSnapshot()
-        // A replay from the start sizes its tables once for the log's length (a streamed log's is not known).
-        if start == 0, stream == nil { fold.reserve(for: LogSizeEstimate(path: path)) }
+        // A replay from the start sizes its tables once for the log's length (a streamed log's
+        // line count, when its store can tell).
+        if start == 0 {
+            if let stream {
+                if let lines = stream.lineCount() { fold.reserve(for: LogSizeEstimate(lines: lines)) }
+            } else {
+                fold.reserve(for: LogSizeEstimate(path: path))
+            }
+        }
         var summary = parallelism > 1
             ? try runScanned(&fold, from: start, end: snapshot.length, firstLine: firstLine, progress: progress)
             : try runLines(&fold, from: start, snapshot: snapshot, firstLine: firstLine, progress: progress)
