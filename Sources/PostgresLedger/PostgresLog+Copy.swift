@@ -257,21 +257,7 @@ private struct FileOutput {
     }
 
     mutating func flush() throws {
-        var start = 0
-        while start < buffer.count {
-            let n = buffer[start...].withUnsafeBytes { bytes in
-                #if canImport(Glibc)
-                Glibc.write(fd, bytes.baseAddress, bytes.count)
-                #else
-                Darwin.write(fd, bytes.baseAddress, bytes.count)
-                #endif
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw LogFileError.system(path, "write the file")
-            }
-            start += n
-        }
+        guard buffer.withUnsafeBytes({ SystemCall.writeAll(fd, $0) }) else { throw LogFileError.system(path, "write the file") }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -6,8 +6,9 @@ import Darwin
 private let systemRead = Darwin.read
 #endif
 
-/// Reading a small file whole (a rule file, a mapping, a configuration), with the system's
-/// reason when it cannot be read.
+/// Reading a small file whole (a rule file, a mapping, a configuration), and replacing a file as
+/// a whole (a bulletin's output, a checkpoint, a ledger state), with the system's reason when
+/// that fails.
 package enum SmallFile {
     /// The bytes of the file at `path`.
     /// - Throws: ``LogFileError`` naming the file and the system's reason (`cannot open: No such
@@ -32,32 +33,49 @@ package enum SmallFile {
         }
     }
 
-    /// Replaces the file at `path` with `bytes` as a whole: written to a temporary file beside
-    /// it, flushed, then renamed over it, so that a reader sees the old file or the new one.
-    /// - Throws: ``LogFileError`` with the system's reason; the temporary file is removed.
+    /// Replaces the file at `path` with `bytes` as a whole (see ``replace(_:_:)``).
+    /// - Throws: ``LogFileError`` with the system's reason; `path` is then as it was.
     package static func writeAtomically(_ bytes: some Collection<UInt8>, to path: String) throws(LogFileError) {
+        let contiguous = Array(bytes)
+        try replace(path) { fd throws(LogFileError) in
+            guard contiguous.withUnsafeBytes({ SystemCall.writeAll(fd, $0) }) else { throw .system(path, "write") }
+        }
+    }
+
+    /// Replaces the file at `path` with what `body` writes to the descriptor it is given: a
+    /// temporary file beside `path`, then flushed (`fsync`), closed (once: a second close could
+    /// close a file opened meanwhile) and renamed over `path`, and the folder flushed so that the
+    /// rename outlives a crash (at best: a rename lost leaves the old file whole). A reader sees
+    /// the old file or the new one; on any failure the temporary file is removed.
+    /// - Throws: What `body` threw, or ``LogFileError`` (made by `wrap`) with the system's reason.
+    package static func replace<Failure: Error>(_ path: String, wrapping wrap: (LogFileError) -> Failure,
+                                                _ body: (Int32) throws(Failure) -> Void) throws(Failure) {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .system(path, "create") }
-        var failure: LogFileError?
-        let contiguous = Array(bytes)
-        contiguous.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = .system(path, "write"); return
-                }
-                done += n
-            }
+        guard fd >= 0 else { throw wrap(.system(path, "create")) }
+        do throws(Failure) {
+            try body(fd)
+            guard fsync(fd) == 0 else { throw wrap(.system(path, "write")) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
         }
-        if failure == nil, fsync(fd) != 0 { failure = .system(path, "write") }
-        if close(fd) != 0, failure == nil { failure = .system(path, "write") }
-        if failure == nil, rename(temporary, path) != 0 { failure = .system(path, "replace") }
+        var failure: LogFileError?
+        if close(fd) != 0 {
+            failure = .system(path, "write")
+        } else if rename(temporary, path) != 0 {
+            failure = .system(path, "replace")
+        }
         if let failure {
             unlink(temporary)
-            throw failure
+            throw wrap(failure)
         }
+        try? syncParentDirectory(of: path)
+    }
+
+    /// ``replace(_:wrapping:_:)`` for a `body` that throws ``LogFileError``.
+    package static func replace(_ path: String, _ body: (Int32) throws(LogFileError) -> Void) throws(LogFileError) {
+        try replace(path, wrapping: { $0 }, body)
     }
 }

@@ -59,13 +59,12 @@ package struct CheckpointFormat: Sendable {
         return value
     }
 
-    /// Writes the file at `path`, atomically: the header, `contents`, the end marker and the
-    /// checksum into a temporary file, flushed (`fsync`) and renamed over `path`.
+    /// Writes the file at `path`, atomically (``SmallFile/replace(_:wrapping:_:)``): the header,
+    /// `contents`, the end marker and the checksum into a temporary file, flushed and renamed
+    /// over `path` (a file lost to a crash after the rename is only slower: the next reader
+    /// starts from an older one, or from the start of the log).
     package func write(to path: String, key: String, _ contents: (inout CheckpointWriter) throws -> Void) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CheckpointError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        do {
+        try SmallFile.replace(path, wrapping: { $0 as any Error }) { fd in
             var writer = CheckpointWriter(fd: fd)
             writer.write(magic)
             writer.write(version)
@@ -73,20 +72,6 @@ package struct CheckpointFormat: Sendable {
             try contents(&writer)
             writer.write(end)
             try writer.finish()
-            guard fsync(fd) == 0 else { throw CheckpointError("cannot flush \(temporary)") }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
         }
-        // Closed once, whatever follows (a second close could close a file opened meanwhile).
-        guard close(fd) == 0, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CheckpointError("cannot write \(path): \(reason)")
-        }
-        // The rename itself outlives a crash once the folder is flushed (a file lost is only
-        // slower: the next reader starts from an older one, or from the start of the log).
-        try? syncParentDirectory(of: path)
     }
 }

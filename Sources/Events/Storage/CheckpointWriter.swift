@@ -72,14 +72,6 @@ package struct CheckpointWriter {
     }
 
     private func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = SystemCall.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CheckpointError("cannot write: \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
+        guard SystemCall.writeAll(fd, bytes) else { throw CheckpointError("cannot write: \(String(cString: strerror(errno)))") }
     }
 }

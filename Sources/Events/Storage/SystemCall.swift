@@ -17,4 +17,19 @@ package enum SystemCall {
     package static let write: @Sendable (Int32, UnsafeRawPointer?, Int) -> Int = Darwin.write
     package static let open: @Sendable (UnsafePointer<CChar>, Int32, mode_t) -> Int32 = Darwin.open
     #endif
+
+    /// Writes all of `bytes` to `fd`, again after a short write or `EINTR`.
+    /// - Returns: `false` when `write(2)` failed; `errno` then says why.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            done += n
+        }
+        return true
+    }
 }

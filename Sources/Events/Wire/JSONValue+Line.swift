@@ -147,14 +147,14 @@ extension JSONValue: Codable {
             var container = encoder.unkeyedContainer()
             for item in items { try container.encode(item) }
         case .object(let members):
-            var container = encoder.container(keyedBy: WireKey.self)
-            for member in members { try container.encode(member.value, forKey: WireKey(member.key)) }
+            var container = encoder.container(keyedBy: MemberKey.self)
+            for member in members { try container.encode(member.value, forKey: MemberKey(member.key)) }
         }
     }
 
     /// Reads any JSON value a decoder offers; numbers come back as their shortest text.
     package init(from decoder: any Decoder) throws {
-        if let container = try? decoder.container(keyedBy: WireKey.self) {
+        if let container = try? decoder.container(keyedBy: MemberKey.self) {
             var members: [(key: String, value: JSONValue)] = []
             for key in container.allKeys { members.append((key.stringValue, try container.decode(JSONValue.self, forKey: key))) }
             self = .object(members)
@@ -181,13 +181,4 @@ extension JSONValue: Codable {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }
     }
-}
-
-/// A coding key for any member name.
-struct WireKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

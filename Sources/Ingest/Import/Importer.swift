@@ -239,16 +239,7 @@ final class OutputFile {
 
     private func flush() {
         guard failed == nil else { buffer.removeAll(keepingCapacity: true); return }
-        var start = 0
-        while start < buffer.count {
-            let n = buffer.withUnsafeBytes { SystemCall.write(fd, $0.baseAddress! + start, $0.count - start) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failed = String(cString: strerror(errno))
-                break
-            }
-            start += n
-        }
+        if !buffer.withUnsafeBytes({ SystemCall.writeAll(fd, $0) }) { failed = String(cString: strerror(errno)) }
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -36,16 +36,3 @@ enum ReportNumber {
         return rate.rounded(decimals: 10)
     }
 }
-
-/// Member names of report JSON, as `ledger-cli replay --format json` prints them.
-struct ReportKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-extension ReportKey: ExpressibleByStringLiteral {
-    init(stringLiteral value: String) { stringValue = value }
-}

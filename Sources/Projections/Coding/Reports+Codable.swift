@@ -15,11 +15,11 @@ extension UnitCounts: Codable {
     /// `satisfied`, `unsatisfied`, `unreachable`; `overdue` and `callbacks` are derived and
     /// ignored when decoding.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         try encodeMembers(into: &c)
     }
 
-    func encodeMembers(into c: inout KeyedEncodingContainer<ReportKey>) throws {
+    func encodeMembers(into c: inout KeyedEncodingContainer<MemberKey>) throws {
         try c.encode(accepted, forKey: "accepted")
         try c.encode(due, forKey: "due")
         try c.encode(done, forKey: "done")
@@ -34,7 +34,7 @@ extension UnitCounts: Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ReportKey.self)
+        let c = try decoder.container(keyedBy: MemberKey.self)
         self.init()
         accepted = try c.decode(Int.self, forKey: "accepted")
         due = try c.decode(Int.self, forKey: "due")
@@ -52,12 +52,12 @@ extension Scorecard: Codable {
     /// `doneRate`, `onTimeRate`, `reworkRate`, `unsatisfiedRate`, `satisfiedRate` (percentages,
     /// exact up to 10 decimals), `score`, `grade`, `isEmpty`.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         try encodeMembers(into: &c, rate: ReportNumber.exact)
         try c.encode(isEmpty, forKey: "isEmpty")
     }
 
-    func encodeMembers(into c: inout KeyedEncodingContainer<ReportKey>, rate: (Rational) -> FixedDecimal) throws {
+    func encodeMembers(into c: inout KeyedEncodingContainer<MemberKey>, rate: (Rational) -> FixedDecimal) throws {
         try ReportNumber.encode(rate(doneRate), forKey: "doneRate", in: &c)
         try ReportNumber.encode(rate(onTimeRate), forKey: "onTimeRate", in: &c)
         try ReportNumber.encode(rate(reworkRate), forKey: "reworkRate", in: &c)
@@ -70,7 +70,7 @@ extension Scorecard: Codable {
     /// Reads the members above; without `isEmpty` (the CLI's rows), a scorecard is empty when
     /// the object's `due` is 0.
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ReportKey.self)
+        let c = try decoder.container(keyedBy: MemberKey.self)
         doneRate = try ReportNumber.decode("doneRate", in: c).rational
         onTimeRate = try ReportNumber.decode("onTimeRate", in: c).rational
         reworkRate = try ReportNumber.decode("reworkRate", in: c).rational
@@ -92,11 +92,11 @@ extension PeriodReport.Row: Codable {
     /// alone a row has no rule set, so rates are exact (up to 10 decimals); inside a
     /// ``PeriodReport`` they are rounded for display as the CLI rounds them.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         try encodeMembers(into: &c, unit: unit, rate: ReportNumber.exact)
     }
 
-    func encodeMembers(into c: inout KeyedEncodingContainer<ReportKey>, unit: String, rate: (Rational) -> FixedDecimal) throws {
+    func encodeMembers(into c: inout KeyedEncodingContainer<MemberKey>, unit: String, rate: (Rational) -> FixedDecimal) throws {
         try c.encode(unit, forKey: "unit")
         if let group { try c.encode(group, forKey: "group") } else { try c.encodeNil(forKey: "group") }
         try counts.encodeMembers(into: &c)
@@ -104,7 +104,7 @@ extension PeriodReport.Row: Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: ReportKey.self)
+        let c = try decoder.container(keyedBy: MemberKey.self)
         self.init(unit: try c.decode(String.self, forKey: "unit"),
                   group: try c.decodeIfPresent(String.self, forKey: "group"),
                   counts: try UnitCounts(from: decoder),
@@ -119,7 +119,7 @@ private struct DisplayRow: Encodable {
     var rules: RuleSet
 
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         let rules = rules
         try row.encodeMembers(into: &c, unit: unit, rate: { Scorecard.display($0, rules: rules) })
     }
@@ -130,7 +130,7 @@ extension PeriodReport: Encodable, Equatable {
     /// hold): `period` (its label), `rules` (the rule set's name), `units` (the rows), `total`
     /// (named `合计`). Rates are rounded for display as the CLI rounds them.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         try c.encode(period.label, forKey: "period")
         try c.encode(rules.name, forKey: "rules")
         try c.encode(rows.map { DisplayRow(row: $0, unit: $0.unit, rules: rules) }, forKey: "units")
@@ -155,14 +155,14 @@ extension RuleComparison: Encodable, Equatable {
     /// `delta`, `changed`, `countsChanged`, `baseDue`, `altDue`), `moves` (`"A→B": count`),
     /// `changedUnits`.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         try c.encode(period.label, forKey: "period")
         try c.encode(base.rules.name, forKey: "base")
         try c.encode(alt.rules.name, forKey: "alt")
         let decimals = max(base.rules.scoreDecimals, alt.rules.scoreDecimals)
         var list = c.nestedUnkeyedContainer(forKey: "units")
         for u in units {
-            var row = list.nestedContainer(keyedBy: ReportKey.self)
+            var row = list.nestedContainer(keyedBy: MemberKey.self)
             try row.encode(u.unit, forKey: "unit")
             if let group = u.group { try row.encode(group, forKey: "group") } else { try row.encodeNil(forKey: "group") }
             try ReportNumber.encode(u.base.scorecard.score, forKey: "baseScore", in: &row)
@@ -175,8 +175,8 @@ extension RuleComparison: Encodable, Equatable {
             try row.encode(u.base.counts.due, forKey: "baseDue")
             try row.encode(u.alt.counts.due, forKey: "altDue")
         }
-        var moves = c.nestedContainer(keyedBy: ReportKey.self, forKey: "moves")
-        for move in self.moves { try moves.encode(move.count, forKey: ReportKey(move.from + "→" + move.to)) }
+        var moves = c.nestedContainer(keyedBy: MemberKey.self, forKey: "moves")
+        for move in self.moves { try moves.encode(move.count, forKey: MemberKey(move.from + "→" + move.to)) }
         try c.encode(units.filter(\.changed).count, forKey: "changedUnits")
     }
 
@@ -204,7 +204,7 @@ extension UnitExplanation: Encodable, Equatable {
     /// (`ticket`, `deadline`, `closed`, `due`, `done`, `onTime`, `lateSeconds`, `events`: `line`,
     /// `type`, `at`, `counted`). Times are RFC 3339 at the rule set's UTC offset.
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: ReportKey.self)
+        var c = encoder.container(keyedBy: MemberKey.self)
         let offset = rules.utcOffsetSeconds
         try c.encode(unit, forKey: "unit")
         try c.encode(period.label, forKey: "period")
@@ -214,11 +214,11 @@ extension UnitExplanation: Encodable, Equatable {
         for (key, ids) in [("accepted", accepted), ("due", due), ("done", done), ("onTime", onTime), ("overdue", overdue),
                            ("rework", rework), ("returns", returns), ("callbacks", callbacks),
                            ("unsatisfied", unsatisfied), ("unreachable", unreachable)] {
-            try c.encode(ids, forKey: ReportKey(key))
+            try c.encode(ids, forKey: MemberKey(key))
         }
         var list = c.nestedUnkeyedContainer(forKey: "tickets")
         for t in tickets {
-            var ticket = list.nestedContainer(keyedBy: ReportKey.self)
+            var ticket = list.nestedContainer(keyedBy: MemberKey.self)
             try ticket.encode(t.ticket, forKey: "ticket")
             try ticket.encode(t.deadline?.rfc3339(offsetSeconds: offset), forKey: "deadline")
             try ticket.encode(t.closedAt?.rfc3339(offsetSeconds: offset), forKey: "closed")
@@ -228,7 +228,7 @@ extension UnitExplanation: Encodable, Equatable {
             try ticket.encode(t.lateness, forKey: "lateSeconds")
             var events = ticket.nestedUnkeyedContainer(forKey: "events")
             for ev in t.events {
-                var event = events.nestedContainer(keyedBy: ReportKey.self)
+                var event = events.nestedContainer(keyedBy: MemberKey.self)
                 try event.encode(ev.line, forKey: "line")
                 try event.encode(ev.kind.rawValue, forKey: "type")
                 try event.encode(ev.at.rfc3339(offsetSeconds: offset), forKey: "at")
