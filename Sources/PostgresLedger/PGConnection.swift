@@ -216,6 +216,13 @@ final class PGCopyOut {
         var count = 0
         var first: UnsafeRawBufferPointer?
         var second: UnsafeRawBufferPointer?
+
+        /// A `(position, line)` row's position (a `bigint`, big-endian) and line, or `nil` for
+        /// any other row.
+        var positionAndLine: (position: Int, line: UnsafeRawBufferPointer)? {
+            guard count == 2, let p = first, p.count == 8, let line = second else { return nil }
+            return (p.reduce(0) { $0 << 8 | Int($1) }, line)
+        }
     }
 
     /// Starts `sql` on `connection`, which then serves nothing else until the rows are read

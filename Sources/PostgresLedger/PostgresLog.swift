@@ -168,8 +168,8 @@ public final class PostgresLog {
     }
 
     /// ``lines(after:limit:)`` for a whole read in a snapshot transaction (``withReadSnapshot(_:)``,
-    /// as a report's is): the last position is asked for first, the rows come without theirs (a
-    /// quarter less of the server's work), and their count must reach it. A gap is then found
+    /// as a report's is): the last position is asked for first, the rows come without theirs
+    /// (less to send, parse and compare), and their count must reach it. A gap is then found
     /// at the end, not where it is, so this is for reads that report nothing before they end (a
     /// replay); outside such a transaction it is ``lines(after:limit:)``.
     func linesToTheEnd(after position: Int) throws(PostgresError) -> LineRows {
@@ -188,7 +188,6 @@ public final class PostgresLog {
         let level = try connection.exec("SHOW transaction_isolation").first?.first ?? nil
         return level == "repeatable read" || level == "serializable"
     }
-
 
     /// Runs `body` in one read-only snapshot (`REPEATABLE READ`): every read of the ledger in it
     /// — several passes of a report, say — sees the same committed lines.
@@ -382,10 +381,9 @@ final class LineRows {
             number += 1
             return bytes
         }
-        guard row.count == 2, let p = row.first, p.count == 8, let bytes = row.second else {
+        guard let (stored, bytes) = row.positionAndLine else {
             throw PostgresError("an unexpected row in \(PostgresLog.eventsTable)")
         }
-        let stored = p.reduce(0) { $0 << 8 | Int($1) }
         guard stored == number + 1 else {
             throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(stored)): positions must have no gaps")
         }
@@ -430,6 +428,7 @@ final class LineBytes: LogByteSource {
         return filled
     }
 }
+
 /// A replay reads the ledger as the lines of a file (`LogReplay(streamNamed:log:)`), and its
 /// checkpoint knows the ledger by its store and its lines.
 extension PostgresLog: StreamedLog {
@@ -473,11 +472,10 @@ extension PostgresLog: StreamedLog {
             """)
         do {
             while try copy.next() {
-                let row = copy.row
-                guard row.count == 2, let p = row.first, p.count == 8, let bytes = row.second else {
+                guard let (position, bytes) = copy.row.positionAndLine else {
                     throw PostgresError("an unexpected row in \(Self.eventsTable)")
                 }
-                try body(p.reduce(0) { $0 << 8 | Int($1) }, bytes)
+                try body(position, bytes)
             }
         } catch {
             copy.drain()   // so that the connection stays usable
