@@ -51,6 +51,10 @@ public final class PostgresLog {
     /// Where `recorded` stamps come from.
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
+    /// A read in the table's own order (a report's replay) holds at most this many bytes of rows
+    /// that came before their turn; past it, the rest is read in order (see ``LineRows``).
+    package var heldRowsLimit = 32 << 20
+
     let connection: PGConnection
     var state: StreamedLogAppender?
 
@@ -160,25 +164,30 @@ public final class PostgresLog {
     /// The lines after line `position`, in order, from one snapshot, read one at a time; each
     /// row comes with its position, checked to follow the one before.
     func lines(after position: Int = 0, limit: Int? = nil) throws(PostgresError) -> LineRows {
-        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
-        let copy = try PGCopyOut(connection, """
-            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
-            """)
-        return LineRows(copy, after: position, through: nil, name: name)
+        LineRows(try orderedCopy(after: position, limit: limit), after: position, name: name)
     }
 
-    /// ``lines(after:limit:)`` for a whole read in a snapshot transaction (``withReadSnapshot(_:)``,
-    /// as a report's is): the last position is asked for first, the rows come without theirs
-    /// (less to send, parse and compare), and their count must reach it. A gap is then found
-    /// at the end, not where it is, so this is for reads that report nothing before they end (a
-    /// replay); outside such a transaction it is ``lines(after:limit:)``.
-    func linesToTheEnd(after position: Int) throws(PostgresError) -> LineRows {
-        guard try inSnapshot() else { return try lines(after: position) }
-        let last = try count()
-        let copy = try PGCopyOut(connection, """
-            COPY (SELECT line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position) TO STDOUT (FORMAT binary)
+    /// `COPY` of the `(position, line)` rows after line `position`, ordered by position.
+    private func orderedCopy(after position: Int, limit: Int? = nil) throws(PostgresError) -> PGCopyOut {
+        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
+        return try PGCopyOut(connection, """
+            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
             """)
-        return LineRows(copy, after: position, through: last, name: name)
+    }
+
+    /// ``lines(after:limit:)`` for a read of every row in a snapshot transaction
+    /// (``withReadSnapshot(_:)``, as a report's is): the rows come in the table's own order, which
+    /// the server reads without the primary key's index, and are put in order here (``LineRows``).
+    /// For the rows after a later position (a checkpoint's), or outside such a transaction, it is
+    /// ``lines(after:limit:)``: the index finds a few new rows without reading the table.
+    func linesToTheEnd(after position: Int) throws(PostgresError) -> LineRows {
+        guard position == 0, try inSnapshot() else { return try lines(after: position) }
+        let copy = try PGCopyOut(connection, """
+            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position)) TO STDOUT (FORMAT binary)
+            """)
+        return LineRows(copy, after: position, name: name, holding: heldRowsLimit) { [self] position throws(PostgresError) in
+            try orderedCopy(after: position)
+        }
     }
 
     /// Whether every statement of the open transaction sees one snapshot (`REPEATABLE READ` or
@@ -342,57 +351,110 @@ public final class PostgresLog {
         return out
     }
 }
-/// The `line` column of `COPY (SELECT position, line …)`, one row at a time, with the positions
-/// checked: they must follow each other without a gap.
+/// The lines of `COPY (SELECT position, line …)`, one at a time, in the order of their positions,
+/// which must follow each other without a gap.
+///
+/// Rows that come in position order are handed out as they come. A read in the table's own order
+/// (``PostgresLog/linesToTheEnd(after:)``) mostly is in order too — an append-only table is
+/// filled page after page — but not always: a writer may fill space an earlier transaction left
+/// (a rolled-back append, free space at the end of a page), and concurrent writers fill pages of
+/// their own. A row that comes before its turn is copied and held until its turn; should the rows
+/// held outgrow ``PostgresLog/heldRowsLimit`` (a table far out of order, or a gap), the rest is
+/// read again, in order, from the first line not yet handed out, in the same snapshot.
 final class LineRows {
-    private let copy: PGCopyOut
+    // Read and written once or more per row, by one thread at a time (the reader's): see PGCopyOut.
+    @exclusivity(unchecked) private var copy: PGCopyOut
     private let name: String
-    /// The position the rows start after.
-    private let start: Int
-    /// The last position of the snapshot when the rows come without theirs, else `nil`.
-    private let last: Int?
-    /// The position (line number) of the line last returned (unchecked: see ``PGCopyOut``).
+    /// Reads the rows after a position in order, for a read in the table's own order (else `nil`).
+    private var reorderedAfter: ((Int) throws(PostgresError) -> PGCopyOut)?
+    /// The rows that came before their turn, the next to be handed out last.
+    @exclusivity(unchecked) private var held: [(position: Int, bytes: UnsafeMutableRawBufferPointer)] = []
+    @exclusivity(unchecked) private var heldBytes = 0
+    private let heldLimit: Int
+    /// The held row handed out last, freed on the next call.
+    @exclusivity(unchecked) private var lent: UnsafeMutableRawBufferPointer?
+    /// The position (line number) of the line last returned.
     @exclusivity(unchecked) private(set) var number: Int
 
-    /// The rows of `copy`: `(position, line)` when `last` is `nil`, else `(line)` for the
-    /// positions after `position` through `last`.
-    init(_ copy: PGCopyOut, after position: Int, through last: Int?, name: String) {
+    /// The rows of `copy`, after line `position`: in position order, or, with `inOrderAfter` (which
+    /// reads the rows after a position in order, in the same snapshot), in any order, holding at
+    /// most `heldLimit` bytes of rows that came before their turn.
+    init(_ copy: PGCopyOut, after position: Int, name: String, holding heldLimit: Int = 0,
+         inOrderAfter: ((Int) throws(PostgresError) -> PGCopyOut)? = nil) {
         self.copy = copy
+        self.heldLimit = heldLimit
         self.name = name
-        self.last = last
-        start = position
+        reorderedAfter = inOrderAfter
         number = position
+    }
+
+    deinit {
+        releaseHeld()
+        lent?.deallocate()
     }
 
     /// The next line's bytes (valid until the next call), or `nil` after the last.
     func next() throws(PostgresError) -> UnsafeRawBufferPointer? {
-        guard try copy.next() else {
-            if let last, number != last {
-                throw PostgresError("\(PostgresLog.eventsTable) in \(name) holds \(number - start) rows after position \(start), "
-                                    + "but its last position is \(last): positions must have no gaps")
-            }
-            return nil
+        if let lent {
+            lent.deallocate()
+            self.lent = nil
         }
-        let row = copy.row
-        if let last {
-            guard row.count == 1, let bytes = row.first, number < last else {
+        while true {
+            if let row = held.last, row.position == number + 1 {
+                held.removeLast()
+                heldBytes -= row.bytes.count
+                lent = row.bytes
+                number += 1
+                return UnsafeRawBufferPointer(row.bytes)
+            }
+            guard try copy.next() else {
+                if let next = held.last {
+                    throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is "
+                                        + "\(next.position)): positions must have no gaps")
+                }
+                return nil
+            }
+            guard let (stored, bytes) = copy.row.positionAndLine else {
                 throw PostgresError("an unexpected row in \(PostgresLog.eventsTable)")
             }
-            number += 1
-            return bytes
+            if stored == number + 1 {
+                number = stored
+                return bytes
+            }
+            guard let reorderedAfter else {
+                throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(stored)): positions must have no gaps")
+            }
+            // Where it goes among the held rows (in descending order of position).
+            var low = 0, high = held.count
+            while low < high {
+                let middle = (low + high) / 2
+                if held[middle].position > stored { low = middle + 1 } else { high = middle }
+            }
+            guard stored > number, low == held.count || held[low].position != stored else {
+                throw PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(stored) twice")
+            }
+            let row = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+            row.copyMemory(from: bytes)
+            held.insert((stored, row), at: low)
+            heldBytes += row.count
+            if heldBytes > heldLimit {
+                // Too far out of order to hold: the rest in order, from where the lines are.
+                releaseHeld()
+                copy.drain()
+                copy = try reorderedAfter(number)
+                self.reorderedAfter = nil
+            }
         }
-        guard let (stored, bytes) = row.positionAndLine else {
-            throw PostgresError("an unexpected row in \(PostgresLog.eventsTable)")
-        }
-        guard stored == number + 1 else {
-            throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(stored)): positions must have no gaps")
-        }
-        number = stored
-        return bytes
     }
 
     /// Drops the rows left, so that the connection can run statements again.
     func drain() { copy.drain() }
+
+    private func releaseHeld() {
+        for row in held { row.bytes.deallocate() }
+        held = []
+        heldBytes = 0
+    }
 }
 
 /// ``LineRows`` as the bytes of a file: each line followed by its newline.
