@@ -182,9 +182,9 @@ public final class PostgresLog {
     /// ``lines(after:limit:)``: the index finds a few new rows without reading the table.
     func linesToTheEnd(after position: Int) throws(PostgresError) -> LineRows {
         guard position == 0, try inSnapshot() else { return try lines(after: position) }
-        let copy = try PGCopyOut(connection, """
-            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position)) TO STDOUT (FORMAT binary)
-            """)
+        // The table's own COPY, not a query's: no executor between the scan and the output
+        // (a sixth less of the server's time than `COPY (SELECT position, line …)`).
+        let copy = try PGCopyOut(connection, "COPY \(Self.eventsTable) (position, line) TO STDOUT (FORMAT binary)")
         return LineRows(copy, after: position, name: name, holding: heldRowsLimit) { [self] position throws(PostgresError) in
             try orderedCopy(after: position)
         }
