@@ -221,7 +221,7 @@ final class PGCopyOut {
         /// any other row.
         var positionAndLine: (position: Int, line: UnsafeRawBufferPointer)? {
             guard count == 2, let p = first, p.count == 8, let line = second else { return nil }
-            return (p.reduce(0) { $0 << 8 | Int($1) }, line)
+            return (Int(Int64(bigEndian: p.loadUnaligned(as: Int64.self))), line)
         }
     }
 
@@ -234,6 +234,14 @@ final class PGCopyOut {
 
     deinit {
         drain()
+    }
+
+    /// Drops the rows left and starts `sql`, another `COPY … TO STDOUT`, in its place.
+    func restart(_ sql: String) throws(PostgresError) {
+        drain()
+        try connection.startCopyOut(sql)
+        headerSeen = false
+        done = false
     }
 
     /// Moves to the next row.

@@ -164,15 +164,15 @@ public final class PostgresLog {
     /// The lines after line `position`, in order, from one snapshot, read one at a time; each
     /// row comes with its position, checked to follow the one before.
     func lines(after position: Int = 0, limit: Int? = nil) throws(PostgresError) -> LineRows {
-        LineRows(try orderedCopy(after: position, limit: limit), after: position, name: name)
+        LineRows(try PGCopyOut(connection, Self.orderedCopySQL(after: position, limit: limit)), after: position, name: name)
     }
 
     /// `COPY` of the `(position, line)` rows after line `position`, ordered by position.
-    private func orderedCopy(after position: Int, limit: Int? = nil) throws(PostgresError) -> PGCopyOut {
+    private static func orderedCopySQL(after position: Int, limit: Int? = nil) -> String {
         let limitClause = limit.map { " LIMIT \($0)" } ?? ""
-        return try PGCopyOut(connection, """
-            COPY (SELECT position, line FROM \(Self.eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
-            """)
+        return """
+            COPY (SELECT position, line FROM \(eventsTable) WHERE position > \(position) ORDER BY position\(limitClause)) TO STDOUT (FORMAT binary)
+            """
     }
 
     /// ``lines(after:limit:)`` for a read of every row in a snapshot transaction
@@ -185,9 +185,7 @@ public final class PostgresLog {
         // The table's own COPY, not a query's: no executor between the scan and the output
         // (a sixth less of the server's time than `COPY (SELECT position, line …)`).
         let copy = try PGCopyOut(connection, "COPY \(Self.eventsTable) (position, line) TO STDOUT (FORMAT binary)")
-        return LineRows(copy, after: position, name: name, holding: heldRowsLimit) { [self] position throws(PostgresError) in
-            try orderedCopy(after: position)
-        }
+        return LineRows(copy, after: position, name: name, holding: heldRowsLimit) { Self.orderedCopySQL(after: $0) }
     }
 
     /// Whether every statement of the open transaction sees one snapshot (`REPEATABLE READ` or
@@ -363,10 +361,10 @@ public final class PostgresLog {
 /// read again, in order, from the first line not yet handed out, in the same snapshot.
 final class LineRows {
     // Read and written once or more per row, by one thread at a time (the reader's): see PGCopyOut.
-    @exclusivity(unchecked) private var copy: PGCopyOut
+    private let copy: PGCopyOut
     private let name: String
-    /// Reads the rows after a position in order, for a read in the table's own order (else `nil`).
-    private var reorderedAfter: ((Int) throws(PostgresError) -> PGCopyOut)?
+    /// The COPY of the rows after a position in order, for a read in the table's own order (else `nil`).
+    @exclusivity(unchecked) private var reorderedAfter: ((Int) -> String)?
     /// The rows that came before their turn, the next to be handed out last.
     @exclusivity(unchecked) private var held: [(position: Int, bytes: UnsafeMutableRawBufferPointer)] = []
     @exclusivity(unchecked) private var heldBytes = 0
@@ -376,11 +374,11 @@ final class LineRows {
     /// The position (line number) of the line last returned.
     @exclusivity(unchecked) private(set) var number: Int
 
-    /// The rows of `copy`, after line `position`: in position order, or, with `inOrderAfter` (which
-    /// reads the rows after a position in order, in the same snapshot), in any order, holding at
-    /// most `heldLimit` bytes of rows that came before their turn.
+    /// The rows of `copy`, after line `position`: in position order, or, with `inOrderAfter` (the
+    /// COPY of the rows after a position in order, run in the same snapshot), in any order,
+    /// holding at most `heldLimit` bytes of rows that came before their turn.
     init(_ copy: PGCopyOut, after position: Int, name: String, holding heldLimit: Int = 0,
-         inOrderAfter: ((Int) throws(PostgresError) -> PGCopyOut)? = nil) {
+         inOrderAfter: ((Int) -> String)? = nil) {
         self.copy = copy
         self.heldLimit = heldLimit
         self.name = name
@@ -400,7 +398,7 @@ final class LineRows {
             self.lent = nil
         }
         while true {
-            if let row = held.last, row.position == number + 1 {
+            if !held.isEmpty, let row = held.last, row.position == number + 1 {
                 held.removeLast()
                 heldBytes -= row.bytes.count
                 lent = row.bytes
@@ -440,8 +438,7 @@ final class LineRows {
             if heldBytes > heldLimit {
                 // Too far out of order to hold: the rest in order, from where the lines are.
                 releaseHeld()
-                copy.drain()
-                copy = try reorderedAfter(number)
+                try copy.restart(reorderedAfter(number))
                 self.reorderedAfter = nil
             }
         }
