@@ -61,6 +61,10 @@ private let history = [
     #expect(fromStdin.stdout.hasPrefix("<stdin>:1: malformed JSON at column 2"))
     #expect(fromStdin.stdout.hasSuffix("rejected: 1 error in 1 line; events.jsonl unchanged\n"))
     #expect(try dir.read("events.jsonl") == before)
+    // Refused as the first append of a new log: no log (and no state file) is left behind.
+    let first = try LedgerCLI.run(["append", "new.jsonl", "batch.jsonl"], in: dir.path)
+    #expect(first.status == 1 && first.stdout.hasSuffix("rejected: 1 error in 12 lines; new.jsonl unchanged\n"), "\(first.stdout)")
+    #expect(try dir.listing() == ["batch.jsonl", "events.jsonl"])
 }
 
 @Test func appendRefusesATornTailAndRepairMovesItAside() throws {

@@ -61,6 +61,11 @@ struct FullDiskTests {
         #expect(result.stderr.contains("disk/log.jsonl: cannot write the file: No space left on device; nothing was imported"), "\(result.stderr)")
         #expect(try disk.folder.read("disk/log.jsonl") == base)
         #expect(try disk.listing() == ["log.jsonl"])
+        // Into a new log: refused the same way, and the log it created is gone again.
+        let fresh = try LedgerCLI.run(["import", exports + "/quyuan-2023-09-actions.csv", "--map", exports + "/actions-map.json",
+                                       "disk/new.jsonl"], in: disk.folder.path)
+        #expect(fresh.status == 1 && fresh.stderr.contains("No space left on device; nothing was imported"), "\(fresh.stderr)")
+        #expect(try disk.listing() == ["log.jsonl"])
     }
 
     /// `bulletin --output` onto a full disk: refused, the old file as it was.

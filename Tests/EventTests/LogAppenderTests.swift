@@ -1,4 +1,10 @@
+import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @testable import Events
 
 private let fixedNow = Timestamp.parseRFC3339("2024-03-01T10:00:00+08:00")!
@@ -85,6 +91,52 @@ private func rejection(_ batch: String, to path: String) -> [String]? {
     ])
     #expect(try dir.read("events.jsonl") == Array(original.utf8))
     #expect(try dir.listing() == ["events.jsonl"])
+}
+
+/// What a writer waiting for the lock found (see the test below).
+private final class WaiterOutcome: @unchecked Sendable {
+    var sameFile = false
+    let done = DispatchSemaphore(value: 0)
+}
+
+@Test func aRefusedFirstAppendLeavesNoLogAndAWaitingWriterOpensThePathAgain() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let path = dir.path + "/new.jsonl"
+    // Refused: the log the append created is removed again, and nothing is beside it.
+    #expect(rejection(log(line("c1", "T9", "closed", "02 10:00", #""unit":"市住建局""#)), to: path) == [
+        "batch.jsonl:1: ticket T9 closed but it was never accepted",
+    ])
+    #expect(try dir.listing() == [])
+    // A writer that opened the created log before it was removed, and waited for the lock,
+    // opens the path again (creating it anew) instead of writing to the removed file.
+    let creator = try LockedLogFile.acquire(path, create: true)
+    let created = creator.created
+    #expect(created)
+    let waited = WaiterOutcome()
+    let waiter = Thread {
+        guard let file = try? LockedLogFile.acquire(path, create: true) else {
+            waited.done.signal()
+            return
+        }
+        var held = stat(), named = stat()
+        waited.sameFile = fstat(file.fd, &held) == 0 && stat(path, &named) == 0 && held.st_ino == named.st_ino
+        waited.done.signal()
+    }
+    waiter.start()
+    Thread.sleep(forTimeInterval: 0.2)   // the waiter has opened the file and waits in flock
+    creator.removeIfCreatedAndEmpty()
+    _ = consume creator
+    waited.done.wait()
+    #expect(waited.sameFile)
+    #expect(access(path, F_OK) == 0)
+    try LockedLogFile.acquire(path, create: false).removeIfEmpty()
+    // A log that holds lines, or that a writer did not create, stays.
+    _ = try append(log(line("c2", "T9", "accepted", "02 09:00")), to: path)
+    let kept = try dir.read("new.jsonl")
+    try LockedLogFile.acquire(path, create: true).removeIfCreatedAndEmpty()
+    LogAppender.removeEmptyLog(at: path)
+    #expect(try dir.read("new.jsonl") == kept)
 }
 
 @Test func batchLinesAreCheckedAgainstTheLogAndEachOther() throws {

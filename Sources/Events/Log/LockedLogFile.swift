@@ -27,27 +27,59 @@ struct LockedLogFile: ~Copyable {
     }
 
     private static func acquire(_ path: String, create: Bool, shared: Bool) throws(LogFileError) -> LockedLogFile {
-        var created = false
-        var fd = shared ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : open(path, O_RDWR | O_CLOEXEC)
-        if fd < 0 && errno == ENOENT && create {
-            fd = open(path, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0o644)
-            if fd >= 0 {
-                created = true
-            } else if errno == EEXIST {
-                // Another writer created it between our two calls.
-                fd = open(path, O_RDWR | O_CLOEXEC)
+        while true {
+            var created = false
+            var fd = shared ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : open(path, O_RDWR | O_CLOEXEC)
+            if fd < 0 && errno == ENOENT && create {
+                fd = open(path, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0o644)
+                if fd >= 0 {
+                    created = true
+                } else if errno == EEXIST {
+                    // Another writer created it between our two calls.
+                    fd = open(path, O_RDWR | O_CLOEXEC)
+                }
             }
-        }
-        guard fd >= 0 else { throw .system(path, "open the file") }
-        try LogInput.requireRegularFile(fd: fd, path: path, closingOnFailure: true)
-        while flock(fd, shared ? LOCK_SH : LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                let code = errno
+            guard fd >= 0 else { throw .system(path, "open the file") }
+            try LogInput.requireRegularFile(fd: fd, path: path, closingOnFailure: true)
+            while flock(fd, shared ? LOCK_SH : LOCK_EX) != 0 {
+                guard errno == EINTR else {
+                    let code = errno
+                    close(fd)
+                    throw .system(path, "lock the file", errno: code)
+                }
+            }
+            // A writer that created the log and wrote nothing removes it again before it lets
+            // go of the lock (``removeIfCreatedAndEmpty()``): a file opened before that is no
+            // longer the log, so open the path again.
+            guard isStill(fd, at: path) else {
                 close(fd)
-                throw .system(path, "lock the file", errno: code)
+                continue
             }
+            return LockedLogFile(path: path, fd: fd, created: created)
         }
-        return LockedLogFile(path: path, fd: fd, created: created)
+    }
+
+    /// Whether `path` names the file open as `fd`.
+    private static func isStill(_ fd: Int32, at path: String) -> Bool {
+        var open = stat(), named = stat()
+        guard fstat(fd, &open) == 0 else { return true }   // nothing to compare: keep what is open
+        return stat(path, &named) == 0 && named.st_dev == open.st_dev && named.st_ino == open.st_ino
+    }
+
+    /// Removes the log again when opening it created it and it is still empty (an append that
+    /// wrote nothing), so that a refused or failed first append leaves no log behind. Writers
+    /// waiting for the lock on the removed file open the path again (see `acquire`).
+    func removeIfCreatedAndEmpty() {
+        if created { removeIfEmpty() }
+    }
+
+    /// Removes the log when it is empty and no interrupted append's marker waits to be settled.
+    func removeIfEmpty() {
+        var marker = stat()
+        guard (try? length()) == 0, Self.isStill(fd, at: path),
+              stat(PendingAppend.markerPath(forLog: path), &marker) != 0   // a marker left to settle keeps its log
+        else { return }
+        unlink(path)
     }
 
     private init(path: String, fd: Int32, created: Bool) {

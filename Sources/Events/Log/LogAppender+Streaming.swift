@@ -38,9 +38,15 @@ extension LogAppender {
         let keep = produce(&log.verifier, batch)
         guard keep else {
             do { try batch.rollBack(log.file) } catch { throw .file(error) }
+            log.file.removeIfCreatedAndEmpty()
             return nil
         }
-        do { try batch.finish(log.file) } catch { throw .file(error) }
+        do {
+            try batch.finish(log.file)
+        } catch {
+            log.file.removeIfCreatedAndEmpty()
+            throw .file(error)
+        }
         return AppendReport(eventCount: batch.lineCount, firstLine: existing.lineCount + 1, byteCount: Int(batch.writtenByteCount),
                             logEventCount: existing.eventCount + batch.lineCount, chainHead: batch.chainHead,
                             interruptedAppend: settled)

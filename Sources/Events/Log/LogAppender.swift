@@ -107,9 +107,26 @@ public struct LogAppender: Sendable {
         return log
     }
 
+    /// Removes the log at `path`, under its lock, when it is empty (no line, no interrupted
+    /// append to settle): for a writer that created the log by opening it and then appended
+    /// nothing (a batch refused, a disk full), so that it leaves no log behind.
+    package static func removeEmptyLog(at path: String) {
+        guard let file = try? LockedLogFile.acquire(path, create: false) else { return }
+        file.removeIfEmpty()
+    }
+
     /// Appends a batch, letting `sealer` see the log and complete every new line.
     func append<Sealer: LineSealer>(batch: [UInt8], sealer: inout Sealer) throws(AppendError) -> AppendReport {
         var log = try lockAndRead(sealer: &sealer)
+        do {
+            return try append(batch: batch, to: &log, sealer: &sealer)
+        } catch {
+            log.file.removeIfCreatedAndEmpty()
+            throw error
+        }
+    }
+
+    private func append<Sealer: LineSealer>(batch: [UInt8], to log: inout LockedLog, sealer: inout Sealer) throws(AppendError) -> AppendReport {
         let (settled, existing) = (log.settled, log.existing)
 
         let stamp = JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds))

@@ -76,6 +76,8 @@ enum AppendCommand: Subcommand {
         // Refused by the ledger too; checked first so as not to read a batch for nothing.
         try CommonOptions.requireRegularLog(log, ifExists: true)
         let batch = try readAll(source, maxLineBytes: maxLineBytes)
+        // Opening the ledger creates a missing log; an append that adds nothing removes it again.
+        let logExisted = access(log, F_OK) == 0
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         Task {
@@ -104,6 +106,7 @@ enum AppendCommand: Subcommand {
             Terminal.writeLine("appended \(counted(count, "event")) to \(log)\(head)")
             return 0
         case .failure(let error):
+            if !logExisted { LogAppender.removeEmptyLog(at: log) }
             switch error {
             case .batchRejected(let problems, let lineCount):
                 let name = displayName(source)
