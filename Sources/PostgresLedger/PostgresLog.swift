@@ -196,6 +196,12 @@ public final class PostgresLog {
         return level == "repeatable read" || level == "serializable"
     }
 
+    /// `body` in a snapshot of its own (``withReadSnapshot(_:)``), or in the transaction open on
+    /// the connection (a caller's snapshot).
+    private func withSnapshotUnlessInOne<R>(_ body: () throws -> R) throws -> R {
+        connection.inTransaction ? try body() : try withReadSnapshot(body)
+    }
+
     /// Runs `body` in one read-only snapshot (`REPEATABLE READ`): every read of the ledger in it
     /// — several passes of a report, say — sees the same committed lines.
     package func withReadSnapshot<R>(_ body: () throws -> R) throws -> R {
@@ -216,8 +222,11 @@ public final class PostgresLog {
     ///   what `report` threw.
     public func verify<Failure: Error>(requireChain: Bool = false,
                                        report: (LogProblem) throws(Failure) -> Void) throws(LogReadError<Failure>) -> LogVerifier.Summary {
+        // Read as a file is, by the decoding threads, in one snapshot (the table in its own order).
         try LogReadError.catching(path: name, report) { report in
-            try LogVerifier.verifyStream(requireChain: requireChain, report: report) { body in try streamLines(body) }
+            try withSnapshotUnlessInOne {
+                try LogVerifier.verifyScanned(streamNamed: name, log: self, requireChain: requireChain, report: report)
+            }
         }
     }
 

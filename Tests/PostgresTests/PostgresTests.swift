@@ -108,6 +108,27 @@ struct PostgresTests {
         #expect(summary.isClean && summary.chain.firstLine == 1 && summary.lineCount == 39)
     }
 
+    /// A chain that starts after unchained lines builds on their hash: a stream's verify hashes
+    /// them as they go by (a file's reads them again), and a changed one breaks the chain.
+    @Test func aChainStartingAfterTheFirstLineVerifiesAsTheFile() throws {
+        let sample = try Data(contentsOf: CLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl"))
+        let path = try PostgresCopyTests.file("mid-chain-\(UUID().uuidString).jsonl", sample)
+        let batch = try PostgresCopyTests.file("mid-batch-\(UUID().uuidString).jsonl",
+                                               Data((accepted("MC-1", ticket: "TMC-1") + accepted("MC-2", ticket: "TMC-2")).utf8))
+        #expect(try CLI.run(["append", path, batch, "--chain", "--no-state"]).status == 0)
+        let uri = try Server.freshDatabase("midchain")
+        #expect(try CLI.run(["copy", path, uri]).status == 0)
+        let fromFile = try CLI.run(["verify", path])
+        let fromPostgres = try CLI.run(["verify", uri])
+        #expect(fromFile.status == 0 && fromFile.stdout.contains("(chained from line 1,013)"), "\(fromFile.stdout)")
+        #expect(fromPostgres.status == 0 && fromPostgres.stdout == fromFile.stdout, "\(fromPostgres.stdout)")
+        #expect(try CLI.run(["digest", uri]).stdout == (try CLI.run(["digest", path])).stdout)
+        // An unchained line changed: the chain's first line no longer builds on what is before it.
+        try PGConnection(uri: uri).exec("UPDATE ticket_ledger_events SET line = line || ' '::bytea WHERE position = 5")
+        let changed = try CLI.run(["verify", uri])
+        #expect(changed.status == 1 && changed.stdout.contains(":1013: hash chain broken"), "\(changed.stdout)")
+    }
+
     /// 4 writer processes at once, each running `ledger-cli append` (a connection of its own)
     /// over and over: 100 appends each by default, the 500 with
     /// TICKET_LEDGER_POSTGRES_APPENDS=500 (about a minute on two cores: see docs/postgres.md).

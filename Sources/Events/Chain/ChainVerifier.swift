@@ -38,6 +38,13 @@ struct ChainVerifier {
         self.prefix = prefix
     }
 
+    /// Whether every line before the chain must be shown to ``check(_:)`` (to be hashed as it
+    /// goes by), rather than read again from the file when the chain starts.
+    var hashesPrefixAsRead: Bool {
+        if case .hashedAsRead = prefix { return true }
+        return false
+    }
+
     /// A verifier that goes on after lines already checked, whose chain `summary` describes
     /// (an intact chain, or none): the state ``LedgerState`` keeps.
     init(reading path: String, resuming summary: ChainSummary) {

@@ -10,8 +10,14 @@ extension LogVerifier {
     /// duplicate ids, the life cycle — run on the calling thread in file order, exactly as line
     /// by line, so the problems, their order, the totals and the chain summary are the same.
     /// - Parameter blockSize: Bytes per block (tests make it small).
+    /// - Parameters:
+    ///   - source: Where the bytes come from when the log is not a file (`path` then names it):
+    ///     the lines of a streamed log, read once (a chain that starts after line 1 builds on the
+    ///     hash of the lines before it as they were read).
+    ///   - estimate: How long the log is, when `source` is given and its store can tell.
     static func verifyScanned(at path: String, end: Int64 = .max, requireChain: Bool, blockSize: Int = 1 << 20,
                               maxLineBytes: Int = LogInput.defaultMaxLineBytes,
+                              source: (any LogByteSource)? = nil, estimate streamEstimate: LogSizeEstimate? = nil,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         // Room for the ids from the start, rather than rehashing as it grows (see ``LogSizeEstimate``).
@@ -19,14 +25,14 @@ extension LogVerifier {
         // a slot (800 MB for 19 M events), so it is sized for the ids, not for twice as many.
         // The ticket tables are sized once too.
         var st = stat()
-        if stat(path, &st) == 0 {
-            let estimate = LogSizeEstimate(path: path)
+        if let estimate = source == nil ? (stat(path, &st) == 0 ? LogSizeEstimate(path: path) : nil) : streamEstimate {
             verifier.ids = EventIDIndex(capacity: min(estimate.lines * 3 / 4, 1 << 26))
             verifier.lifecycle.reserve(for: estimate)
         }
-        var chain = ChainVerifier(reading: path)
+        var chain = source == nil ? ChainVerifier(reading: path) : ChainVerifier(prefix: .hashedAsRead)
         var lineCount = 0
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
+        scan.source = source
         scan.hashIDs = true
         scan.chainLinks = true
         scan.blockSize = blockSize
@@ -88,8 +94,9 @@ extension LogVerifier {
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
                                        bytes: event.line(in: bytes), terminated: !torn)
                     // Before a chain starts, a line that cannot be a chained one needs no chain check
-                    // (the file's bytes before the chain are read again when it starts).
-                    if !chain.summary.isChained, ChainMember.cannotEnd(line.bytes) {
+                    // when the file's bytes before the chain are read again when it starts (not
+                    // a stream's, which are hashed as they go by).
+                    if !chain.summary.isChained, !chain.hashesPrefixAsRead, ChainMember.cannotEnd(line.bytes) {
                         try check(event, in: block, line: line, report: report)
                     } else if let problem = try chainCheck(j, line) {
                         let counts = (eventCount, ticketCount, problemCount)
