@@ -182,8 +182,9 @@ public final class PostgresLog {
     /// ``lines(after:limit:)``: the index finds a few new rows without reading the table.
     func linesToTheEnd(after position: Int) throws(PostgresError) -> LineRows {
         guard position == 0, try inSnapshot() else { return try lines(after: position) }
-        // The table's own COPY, not a query's: no executor between the scan and the output
-        // (a sixth less of the server's time than `COPY (SELECT position, line …)`).
+        // The table's own COPY, not a query's: no executor between the scan and the output (for
+        // the generated year 0.47–0.50 s of the server's time against 0.53–0.57 s for
+        // `COPY (SELECT position, line …)`, and 0.62 s for the ordered read it replaces).
         let copy = try PGCopyOut(connection, "COPY \(Self.eventsTable) (position, line) TO STDOUT (FORMAT binary)")
         return LineRows(copy, after: position, name: name, holding: heldRowsLimit) { Self.orderedCopySQL(after: $0) }
     }
@@ -374,7 +375,7 @@ final class LineRows {
     private let name: String
     /// The COPY of the rows after a position in order, for a read in the table's own order (else `nil`).
     @exclusivity(unchecked) private var reorderedAfter: ((Int) -> String)?
-    /// The rows that came before their turn, the next to be handed out last.
+    /// The rows that came before their turn: a binary heap, the lowest position first.
     @exclusivity(unchecked) private var held: [(position: Int, bytes: UnsafeMutableRawBufferPointer)] = []
     @exclusivity(unchecked) private var heldBytes = 0
     private let heldLimit: Int
@@ -407,15 +408,19 @@ final class LineRows {
             self.lent = nil
         }
         while true {
-            if !held.isEmpty, let row = held.last, row.position == number + 1 {
-                held.removeLast()
+            if let first = held.first, first.position <= number + 1 {
+                let row = popLowest()
+                guard row.position == number + 1 else {
+                    row.bytes.deallocate()
+                    throw PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(row.position) twice")
+                }
                 heldBytes -= row.bytes.count
                 lent = row.bytes
                 number += 1
                 return UnsafeRawBufferPointer(row.bytes)
             }
             guard try copy.next() else {
-                if let next = held.last {
+                if let next = held.first {
                     throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is "
                                         + "\(next.position)): positions must have no gaps")
                 }
@@ -431,18 +436,12 @@ final class LineRows {
             guard let reorderedAfter else {
                 throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(stored)): positions must have no gaps")
             }
-            // Where it goes among the held rows (in descending order of position).
-            var low = 0, high = held.count
-            while low < high {
-                let middle = (low + high) / 2
-                if held[middle].position > stored { low = middle + 1 } else { high = middle }
-            }
-            guard stored > number, low == held.count || held[low].position != stored else {
+            guard stored > number else {
                 throw PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(stored) twice")
             }
             let row = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
             row.copyMemory(from: bytes)
-            held.insert((stored, row), at: low)
+            push((stored, row))
             heldBytes += row.count
             if heldBytes > heldLimit {
                 // Too far out of order to hold: the rest in order, from where the lines are.
@@ -455,6 +454,35 @@ final class LineRows {
 
     /// Drops the rows left, so that the connection can run statements again.
     func drain() { copy.drain() }
+
+    /// Adds a row to the heap of held rows.
+    private func push(_ row: (position: Int, bytes: UnsafeMutableRawBufferPointer)) {
+        held.append(row)
+        var child = held.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard held[parent].position > held[child].position else { break }
+            held.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    /// Takes the held row with the lowest position out of the heap.
+    private func popLowest() -> (position: Int, bytes: UnsafeMutableRawBufferPointer) {
+        held.swapAt(0, held.count - 1)
+        let lowest = held.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < held.count, held[left].position < held[smallest].position { smallest = left }
+            if right < held.count, held[right].position < held[smallest].position { smallest = right }
+            guard smallest != parent else { break }
+            held.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return lowest
+    }
 
     private func releaseHeld() {
         for row in held { row.bytes.deallocate() }

@@ -9,8 +9,8 @@ extension LogVerifier {
     /// worker threads, which also hash the event ids. The checks themselves — the hash chain,
     /// duplicate ids, the life cycle — run on the calling thread in file order, exactly as line
     /// by line, so the problems, their order, the totals and the chain summary are the same.
-    /// - Parameter blockSize: Bytes per block (tests make it small).
     /// - Parameters:
+    ///   - blockSize: Bytes per block (tests make it small).
     ///   - source: Where the bytes come from when the log is not a file (`path` then names it):
     ///     the lines of a streamed log, read once (a chain that starts after line 1 builds on the
     ///     hash of the lines before it as they were read).

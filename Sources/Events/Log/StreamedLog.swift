@@ -157,8 +157,6 @@ package struct StreamedLogAppender {
 }
 
 extension LogVerifier {
-    /// `verify` over lines handed in by `lines` (which calls its argument with each line, in
-    /// order), exactly as ``verifyFile(at:requireChain:maxLineBytes:report:)`` checks a file.
     /// `verify` of a streamed log read as the bytes of a file (``StreamedLog/bytes(after:)``)
     /// by ``LogScan``'s decoding threads, as a file's is: the same checks, problems, totals and
     /// chain summary as ``verifyStream(requireChain:report:lines:visit:)``.
@@ -170,6 +168,8 @@ extension LogVerifier {
                                  source: try log.bytes(after: 0), estimate: estimate, report: report)
     }
 
+    /// `verify` over lines handed in by `lines` (which calls its argument with each line, in
+    /// order), exactly as ``verifyFile(at:requireChain:maxLineBytes:report:)`` checks a file.
     package static func verifyStream(requireChain: Bool, report: (LogProblem) throws -> Void,
                                      lines: ((LogLine) throws -> Void) throws -> Void,
                                      visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void = { _, _, _ in }) throws -> Summary {
