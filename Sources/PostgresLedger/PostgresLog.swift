@@ -412,7 +412,7 @@ final class LineRows {
                 let row = popLowest()
                 guard row.position == number + 1 else {
                     row.bytes.deallocate()
-                    throw PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(row.position) twice")
+                    throw twice(row.position)
                 }
                 heldBytes -= row.bytes.count
                 lent = row.bytes
@@ -420,10 +420,7 @@ final class LineRows {
                 return UnsafeRawBufferPointer(row.bytes)
             }
             guard try copy.next() else {
-                if let next = held.first {
-                    throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is "
-                                        + "\(next.position)): positions must have no gaps")
-                }
+                if let next = held.first { throw gap(before: next.position) }
                 return nil
             }
             guard let (stored, bytes) = copy.row.positionAndLine else {
@@ -433,12 +430,8 @@ final class LineRows {
                 number = stored
                 return bytes
             }
-            guard let reorderedAfter else {
-                throw PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(stored)): positions must have no gaps")
-            }
-            guard stored > number else {
-                throw PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(stored) twice")
-            }
+            guard let reorderedAfter else { throw gap(before: stored) }
+            guard stored > number else { throw twice(stored) }
             let row = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
             row.copyMemory(from: bytes)
             push((stored, row))
@@ -454,6 +447,15 @@ final class LineRows {
 
     /// Drops the rows left, so that the connection can run statements again.
     func drain() { copy.drain() }
+
+    /// The position after the last line is missing; `next` is the lowest one there is.
+    private func gap(before next: Int) -> PostgresError {
+        PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(next)): positions must have no gaps")
+    }
+
+    private func twice(_ position: Int) -> PostgresError {
+        PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(position) twice")
+    }
 
     /// Adds a row to the heap of held rows.
     private func push(_ row: (position: Int, bytes: UnsafeMutableRawBufferPointer)) {

@@ -24,8 +24,10 @@ extension LogVerifier {
         // The table holds up to two ids per three slots and one doubling too big costs 12 bytes
         // a slot (800 MB for 19 M events), so it is sized for the ids, not for twice as many.
         // The ticket tables are sized once too.
+        var estimate = streamEstimate
         var st = stat()
-        if let estimate = source == nil ? (stat(path, &st) == 0 ? LogSizeEstimate(path: path) : nil) : streamEstimate {
+        if source == nil, stat(path, &st) == 0 { estimate = LogSizeEstimate(path: path) }
+        if let estimate {
             verifier.ids = EventIDIndex(capacity: min(estimate.lines * 3 / 4, 1 << 26))
             verifier.lifecycle.reserve(for: estimate)
         }
