@@ -1,13 +1,17 @@
+import CLedgerPrefetch
+
 extension LifecycleValidator {
     /// Checks the lines of a block decoded by ``LogScan``, in order, with the rules of
     /// ``apply(_:in:lineNumber:)-(RawEvent,_,_)``, and records in each accepted line's record
     /// the ids of its ticket and unit (``ScannedEvent/ticketID``, ``ScannedEvent/unitID``).
     ///
-    /// Lines go in groups of 16: first the ticket table slots of the whole group are read,
-    /// then the keys and states they point to, then the lines are checked one by one. The
-    /// result is exactly that of checking them one by one; the early loads only let the
-    /// group's cache misses overlap (the tables are far larger than the caches, and a
-    /// ticket's events are days apart in the log).
+    /// The lines' table look-ups are prefetched a few lines ahead, in three stages (the
+    /// tables are far larger than the caches, and a ticket's events are days apart in the
+    /// log): the ticket table slot ``prefetchDistance`` lines ahead; the offsets and state of
+    /// the ticket that slot names half as far; its key's bytes a quarter as far. The misses
+    /// of the lines ahead then overlap the work on this one. The result is exactly that of
+    /// checking the lines one by one: a prefetch changes no value, and a wrong guess (a
+    /// ticket not yet in the table, a slot taken since) only costs a miss.
     /// - Parameters:
     ///   - firstLine: The line number of the block's first line.
     ///   - report: Called, in line order, with the number and problem of each line not accepted
@@ -16,39 +20,59 @@ extension LifecycleValidator {
     package mutating func check(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
         let bytes = block.bytes
         var accepted = 0
-        var sink = 0
-        let groupSize = 16
-        var slots = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
-                     UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         // Room for a new state per line: appending then never moves the states, which the
         // loop reaches through one pointer.
         states.reserveCapacity(states.count + max(block.events.count, 1))
         let base = states.unsafeBase!
+        let (far, near, nearest) = (Self.prefetchDistance, Self.prefetchDistance / 2, Self.prefetchDistance / 4)
         block.withMutableEvents { events in
-            withUnsafeMutableBytes(of: &slots) { raw in
-                let slot = raw.bindMemory(to: UInt64.self)
-                var start = 0
-                while start < events.count {
-                    let end = min(start + groupSize, events.count)
-                    for j in start..<end { slot[j - start] = tickets.slotEntry(hash: events[j].ticketHash) }
-                    for j in start..<end { sink &+= prefetchTicket(slot[j - start], hash: events[j].ticketHash) }
-                    for j in start..<end {
-                        let lineNumber = firstLine + j
-                        if events[j].problem >= 0 {
-                            report(lineNumber, block.problems[Int(events[j].problem)])
-                        } else if let problem = apply(events[j], in: bytes, lineNumber: lineNumber, states: base) {
-                            report(lineNumber, problem)
-                        } else {
-                            events[j].ticketID = lastTicket
-                            events[j].unitID = lastUnit
-                            accepted += 1
-                        }
-                    }
-                    start = end
+            let count = events.count
+            for j in 0..<min(far, count) { prefetchSlot(hash: events[j].ticketHash) }
+            for j in 0..<count {
+                if j + far < count { prefetchSlot(hash: events[j + far].ticketHash) }
+                if j + near < count { prefetchState(hash: events[j + near].ticketHash, states: base) }
+                if j + nearest < count { prefetchKey(hash: events[j + nearest].ticketHash) }
+                let lineNumber = firstLine + j
+                if events[j].problem >= 0 {
+                    report(lineNumber, block.problems[Int(events[j].problem)])
+                } else if let problem = apply(events[j], in: bytes, lineNumber: lineNumber, states: base) {
+                    report(lineNumber, problem)
+                } else {
+                    events[j].ticketID = lastTicket
+                    events[j].unitID = lastUnit
+                    accepted += 1
                 }
             }
         }
-        block.prefetchSink = sink
         return accepted
+    }
+
+    /// How many lines ahead ``check(_:firstLine:report:)`` prefetches a line's ticket table slot.
+    static let prefetchDistance = 24
+
+    // The prefetches are `mutating` though they change nothing: called between mutations of
+    // `self` in one loop, a non-mutating method would be given a copy of the validator.
+
+    /// Prefetches the ticket table slot `hash` starts probing at.
+    @inline(__always)
+    private mutating func prefetchSlot(hash: UInt32) { tickets.prefetchSlot(hash: hash) }
+
+    /// Prefetches the offsets and state of the ticket whose slot `hash` names (if any).
+    @inline(__always)
+    private mutating func prefetchState(hash: UInt32, states base: UnsafeMutablePointer<TicketLifecycle>) {
+        let id = tickets.guess(hash: hash)
+        guard id >= 0, id < states.count else { return }
+        tickets.prefetchOffsets(of: id)
+        let state = UnsafeRawPointer(base + id)
+        ledger_prefetch_for_write(state)
+        ledger_prefetch_for_write(state + (MemoryLayout<TicketLifecycle>.size - 1))
+    }
+
+    /// Prefetches the key bytes of the ticket whose slot `hash` names (if any).
+    @inline(__always)
+    private mutating func prefetchKey(hash: UInt32) {
+        let id = tickets.guess(hash: hash)
+        guard id >= 0, id < tickets.count else { return }
+        tickets.prefetchBytes(of: id)
     }
 }

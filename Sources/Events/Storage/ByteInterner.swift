@@ -1,3 +1,5 @@
+import CLedgerPrefetch
+
 /// Maps byte strings (ticket ids, unit names) to dense integer ids.
 ///
 /// The bytes of every distinct key live once in a contiguous arena, and an open-addressing
@@ -150,6 +152,38 @@ package struct ByteInterner: Sendable {
         let start = starts.withUnsafeBufferPointer { $0[id] }
         // 0xFF never occurs in UTF-8, so this only forces the load.
         return arena.withUnsafeBufferPointer { Int(start) < $0.count && $0[Int(start)] == 0xFF ? -1 : id }
+    }
+
+    /// Prefetches the slot `hash` starts probing at (see ``LifecycleValidator/check(_:firstLine:report:)``).
+    @inline(__always)
+    package func prefetchSlot(hash: UInt32) {
+        slots.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + (Int(hash) & mask)) }
+    }
+
+    /// The id the slot `hash` starts probing at holds when that slot holds a key with this hash,
+    /// else -1: a guess (the key is not compared, and a later slot may hold it), for prefetching.
+    @inline(__always)
+    package func guess(hash: UInt32) -> Int {
+        let entry = slotEntry(hash: hash)
+        guard entry >> 32 == UInt64(hash), entry != 0 else { return -1 }
+        return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
+    }
+
+    /// Prefetches where key `id` starts and ends in the arena.
+    @inline(__always)
+    package func prefetchOffsets(of id: Int) {
+        starts.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + id) }
+    }
+
+    /// Prefetches the bytes of key `id` (its offsets should be in cache already).
+    @inline(__always)
+    package func prefetchBytes(of id: Int) {
+        let (start, end) = starts.withUnsafeBufferPointer { (Int($0[id]), Int($0[id + 1])) }
+        arena.withUnsafeBufferPointer { arena in
+            let base = arena.baseAddress.unsafelyUnwrapped
+            ledger_prefetch(base + start)
+            if end > start { ledger_prefetch(base + (end - 1)) }
+        }
     }
 
     /// Makes room, in a table with no keys yet, for `keys` keys of `bytes` bytes in all without

@@ -1,3 +1,4 @@
+import CLedgerPrefetch
 import Events
 
 extension Projection {
@@ -5,8 +6,8 @@ extension Projection {
     /// accepted, in order.
     ///
     /// With the validator's ids, the ticket table is grown once for the block and then
-    /// reached through one pointer, and lines go in groups of 16 whose tickets' states are
-    /// touched first, so that their cache misses overlap. The counting rules are those of
+    /// reached through one pointer, and each line's ticket state is prefetched
+    /// ``prefetchDistance`` lines ahead, so that the misses overlap the work on the lines before. The counting rules are those of
     /// ``apply(_:)-(Event)`` (``count(_:unit:at:due:by:rating:into:days:offset:byClosure:)``).
     /// - Parameter sharedIDs: Whether this projection's ids are the validator's (then the
     ///   records' ids are used as they are; else the projection interns the names itself).
@@ -30,7 +31,6 @@ extension Projection {
         let asOf = options.asOf?.nanoseconds ?? .max
         let (offset, byClosure, channel) = (options.utcOffsetSeconds, options.attribution == .closure, channelFilter)
         var counted = 0
-        var sink = 0
         block.events.withUnsafeBufferPointer { events in
             @inline(__always) func folded(_ event: ScannedEvent) -> Bool {
                 event.ticketID >= 0 && (event.recorded == .min ? event.at : event.recorded) <= asOf
@@ -46,30 +46,33 @@ extension Projection {
             if Int(highestUnit) >= days.count { days.append(contentsOf: repeatElement(UnitDays(), count: Int(highestUnit) + 1 - days.count)) }
             states.withUnsafeMutableBufferPointer { states in
               days.withUnsafeMutableBufferPointer { days in
-                var start = 0
-                while start < events.count {
-                    let end = min(start + 16, events.count)
-                    for j in start..<end where events[j].ticketID >= 0 && Int(events[j].ticketID) < states.count {
-                        sink &+= states[Int(events[j].ticketID)].included ? 1 : 0
-                    }
-                    for j in start..<end where folded(events[j]) {
-                        let event = events[j]
-                        let t = Int(event.ticketID)
-                        if event.kind == .accepted {
-                            states[t].included = channel.includes(event, in: bytes)
-                            continue
+                for j in 0..<events.count {
+                    if j + Self.prefetchDistance < events.count {
+                        let ahead = Int(events[j + Self.prefetchDistance].ticketID)
+                        if ahead >= 0, ahead < states.count {
+                            let state = UnsafeRawPointer(states.baseAddress.unsafelyUnwrapped + ahead)
+                            ledger_prefetch_for_write(state)
+                            ledger_prefetch_for_write(state + (MemoryLayout<TicketFold>.size - 1))
                         }
-                        guard states[t].included else { continue }
-                        counted += 1
-                        _ = Self.count(event.kind, unit: event.unitID, at: event.at, due: event.due, by: event.by, rating: event.rating,
-                                       into: &states[t], days: days, offset: offset, byClosure: byClosure)
                     }
-                    start = end
+                    guard folded(events[j]) else { continue }
+                    let event = events[j]
+                    let t = Int(event.ticketID)
+                    if event.kind == .accepted {
+                        states[t].included = channel.includes(event, in: bytes)
+                        continue
+                    }
+                    guard states[t].included else { continue }
+                    counted += 1
+                    _ = Self.count(event.kind, unit: event.unitID, at: event.at, due: event.due, by: event.by, rating: event.rating,
+                                   into: &states[t], days: days, offset: offset, byClosure: byClosure)
                 }
               }
             }
         }
         eventCount += counted
-        block.prefetchSink &+= sink
     }
+
+    /// How many lines ahead ``fold(_:sharedIDs:)`` prefetches a line's ticket state.
+    static let prefetchDistance = 16
 }
