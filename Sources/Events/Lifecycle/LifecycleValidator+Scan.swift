@@ -24,14 +24,11 @@ extension LifecycleValidator {
         // loop reaches through one pointer.
         states.reserveCapacity(states.count + max(block.events.count, 1))
         let base = states.unsafeBase!
-        let (far, near, nearest) = (Self.prefetchDistance, Self.prefetchDistance / 2, Self.prefetchDistance / 4)
         block.withMutableEvents { events in
             let count = events.count
-            for j in 0..<min(far, count) { prefetchSlot(hash: events[j].ticketHash) }
+            prefetchFirst(of: UnsafeBufferPointer(events))
             for j in 0..<count {
-                if j + far < count { prefetchSlot(hash: events[j + far].ticketHash) }
-                if j + near < count { prefetchState(hash: events[j + near].ticketHash, states: base) }
-                if j + nearest < count { prefetchKey(hash: events[j + nearest].ticketHash) }
+                prefetch(aheadOf: j, in: UnsafeBufferPointer(events), states: base)
                 let lineNumber = firstLine + j
                 if events[j].problem >= 0 {
                     report(lineNumber, block.problems[Int(events[j].problem)])
@@ -49,6 +46,25 @@ extension LifecycleValidator {
 
     /// How many lines ahead ``check(_:firstLine:report:)`` prefetches a line's ticket table slot.
     static let prefetchDistance = 24
+
+    /// Prefetches the ticket table slots of the first lines of `events`, before the first
+    /// ``prefetch(aheadOf:in:states:)``.
+    @inline(__always)
+    mutating func prefetchFirst(of events: UnsafeBufferPointer<ScannedEvent>) {
+        for j in 0..<min(Self.prefetchDistance, events.count) { prefetchSlot(hash: events[j].ticketHash) }
+    }
+
+    /// Prefetches, before line `j` of `events` is checked, what the lines ahead of it will look
+    /// up (see ``check(_:firstLine:report:)``); `base` is where the states are (or `nil`).
+    @inline(__always)
+    mutating func prefetch(aheadOf j: Int, in events: UnsafeBufferPointer<ScannedEvent>,
+                           states base: UnsafeMutablePointer<TicketLifecycle>?) {
+        let (far, near, nearest) = (Self.prefetchDistance, Self.prefetchDistance / 2, Self.prefetchDistance / 4)
+        let count = events.count
+        if j + far < count { prefetchSlot(hash: events[j + far].ticketHash) }
+        if j + near < count, let base { prefetchState(hash: events[j + near].ticketHash, states: base) }
+        if j + nearest < count { prefetchKey(hash: events[j + nearest].ticketHash) }
+    }
 
     // The prefetches are `mutating` though they change nothing: called between mutations of
     // `self` in one loop, a non-mutating method would be given a copy of the validator.

@@ -110,18 +110,8 @@ public struct LifecycleValidator: Sendable {
         return .lifecycle(ticket: event.ticketRef.string(in: event.line(in: block)), type: event.kind, violation: violation)
     }
 
-    /// The first table slot of a ticket hash (see ``ByteInterner/slotEntry(hash:)``).
-    @inline(__always)
-    package func ticketSlot(hash: UInt32) -> UInt64 { tickets.slotEntry(hash: hash) }
-
-    /// Touches the key and state of the ticket a slot entry points to; returns its id or -1.
-    @inline(__always)
-    package func prefetchTicket(_ entry: UInt64, hash: UInt32) -> Int {
-        let id = tickets.prefetchKey(entry, hash: hash)
-        guard id >= 0, id < states.count else { return -1 }
-        // Forces the load; an `at` of exactly 1 ns after the epoch only skips a prefetch.
-        return states.withUnsafeBufferPointer { $0[id].lastAt == 1 ? -1 : id }
-    }
+    /// Where the ticket states are (for prefetching; valid until the next state is added).
+    var stateBase: UnsafeMutablePointer<TicketLifecycle>? { states.unsafeBase }
 
     /// The rules, on the event's essentials (`due` is `.min` when absent).
     /// On success `state` is the ticket's new state; on a violation it is to be dropped.

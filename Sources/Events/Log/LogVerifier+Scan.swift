@@ -50,12 +50,12 @@ extension LogVerifier {
     /// Checks a block's lines in order: the chain first, then the line itself (see
     /// ``check(_:report:)`` and ``check(_:despite:report:)``).
     ///
-    /// Lines go in groups of 16 whose id and ticket table slots are read first, so that the
-    /// group's cache misses overlap; the checks then run one line at a time.
+    /// The id and ticket table look-ups of the lines ahead are prefetched (see
+    /// ``LifecycleValidator/check(_:firstLine:report:)``), so that their cache misses overlap the
+    /// checks of the lines before them.
     mutating func check(_ block: ScannedBlock, firstLine: Int, chain: inout ChainVerifier,
                         report: (LogProblem) throws -> Void) throws {
         let bytes = block.bytes
-        var sink: UInt64 = 0
         let links = block.chainLinks
         // The worker's link of line `j` is built on the value stored on line `j - 1`.
         func chainCheck(_ j: Int, _ line: LogLine) throws(LogFileError) -> EventProblem? {
@@ -71,50 +71,47 @@ extension LogVerifier {
             linkedRun = -1
         }
         try block.events.withUnsafeBufferPointer { events in
-            var start = 0
-            while start < events.count {
-                let end = min(start + 16, events.count)
-                for j in start..<end {
-                    sink &+= ids.slotEntry(hash: events[j].idHash)
-                    sink &+= lifecycle.ticketSlot(hash: events[j].ticketHash)
-                }
-                for j in start..<end {
-                    let event = events[j]
-                    // A line whose link a worker computed from the line before it and found stored
-                    // (the verifier's value is that line's: it was checked just before) needs no
-                    // chain check; the verifier moves on to the last line of such a run at its end.
-                    if event.flags.contains(.chainLinked), chain.summary.isChained {
-                        linkedRun = j
-                        let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
-                                           bytes: event.line(in: bytes), terminated: true)
-                        try check(event, in: block, line: line, report: report)
-                        continue
-                    }
-                    endLinkedRun()
-                    var torn = false
-                    if event.problem >= 0, case .tornTail = block.problems[Int(event.problem)] { torn = true }
+            lifecycle.prefetchFirst(of: events)
+            for j in 0..<min(Self.prefetchDistance, events.count) { ids.prefetchSlot(hash: events[j].idHash) }
+            for j in 0..<events.count {
+                if j + Self.prefetchDistance < events.count { ids.prefetchSlot(hash: events[j + Self.prefetchDistance].idHash) }
+                lifecycle.prefetch(aheadOf: j, in: events, states: lifecycle.stateBase)
+                let event = events[j]
+                // A line whose link a worker computed from the line before it and found stored
+                // (the verifier's value is that line's: it was checked just before) needs no
+                // chain check; the verifier moves on to the last line of such a run at its end.
+                if event.flags.contains(.chainLinked), chain.summary.isChained {
+                    linkedRun = j
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
-                                       bytes: event.line(in: bytes), terminated: !torn)
-                    // Before a chain starts, a line that cannot be a chained one needs no chain check
-                    // when the file's bytes before the chain are read again when it starts (not
-                    // a stream's, which are hashed as they go by).
-                    if !chain.summary.isChained, !chain.hashesPrefixAsRead, ChainMember.cannotEnd(line.bytes) {
-                        try check(event, in: block, line: line, report: report)
-                    } else if let problem = try chainCheck(j, line) {
-                        let counts = (eventCount, ticketCount, problemCount)
-                        check(event, in: block, line: line) { _ in }
-                        (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
-                        try report(LogProblem(line: line.number, problem: problem))
-                    } else {
-                        try check(event, in: block, line: line, report: report)
-                    }
+                                       bytes: event.line(in: bytes), terminated: true)
+                    try check(event, in: block, line: line, report: report)
+                    continue
                 }
-                start = end
+                endLinkedRun()
+                var torn = false
+                if event.problem >= 0, case .tornTail = block.problems[Int(event.problem)] { torn = true }
+                let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
+                                   bytes: event.line(in: bytes), terminated: !torn)
+                // Before a chain starts, a line that cannot be a chained one needs no chain check
+                // when the file's bytes before the chain are read again when it starts (not
+                // a stream's, which are hashed as they go by).
+                if !chain.summary.isChained, !chain.hashesPrefixAsRead, ChainMember.cannotEnd(line.bytes) {
+                    try check(event, in: block, line: line, report: report)
+                } else if let problem = try chainCheck(j, line) {
+                    let counts = (eventCount, ticketCount, problemCount)
+                    check(event, in: block, line: line) { _ in }
+                    (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
+                    try report(LogProblem(line: line.number, problem: problem))
+                } else {
+                    try check(event, in: block, line: line, report: report)
+                }
             }
             endLinkedRun()
         }
-        block.prefetchSink = Int(truncatingIfNeeded: sink)
     }
+
+    /// How many lines ahead ``check(_:firstLine:chain:report:)`` prefetches a line's id table slot.
+    static let prefetchDistance = 16
 
     /// ``check(_:report:)`` for a line decoded by ``LogScan`` (with ``LogScan/hashIDs``).
     private mutating func check(_ event: ScannedEvent, in block: ScannedBlock, line: LogLine,

@@ -33,9 +33,6 @@ package final class ScannedBlock: @unchecked Sendable {
     /// The block's bytes.
     package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: storage[0..<count]) }
 
-    /// Where the validator's prefetching loads go, so that the optimiser keeps them.
-    package var prefetchSink = 0
-
     /// Calls `body` with the records, to be changed in place.
     func withMutableEvents<R>(_ body: (UnsafeMutableBufferPointer<ScannedEvent>) -> R) -> R {
         events.withUnsafeMutableBufferPointer { body($0) }

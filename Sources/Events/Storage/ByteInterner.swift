@@ -133,37 +133,22 @@ package struct ByteInterner: Sendable {
         return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
-    /// The table slot `hash` starts probing at (a load whose cache miss a replay wants early).
-    ///
-    /// A replay reads the slots of a group of upcoming events first, then ``prefetchKey(_:hash:)``,
-    /// then interns them one by one: the loads of a group are independent, so their cache misses
-    /// overlap instead of queueing one behind the other.
+    /// The entry of the slot `hash` starts probing at.
     @inline(__always)
-    package func slotEntry(hash: UInt32) -> UInt64 {
+    func slotEntry(hash: UInt32) -> UInt64 {
         slots.withUnsafeBufferPointer { $0[Int(hash) & mask] }
-    }
-
-    /// When `entry` (from ``slotEntry(hash:)``) holds a key with this hash, touches the key's
-    /// bytes and returns its id (a guess: the caller still interns), else -1.
-    @inline(__always)
-    package func prefetchKey(_ entry: UInt64, hash: UInt32) -> Int {
-        guard entry >> 32 == UInt64(hash), entry != 0 else { return -1 }
-        let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-        let start = starts.withUnsafeBufferPointer { $0[id] }
-        // 0xFF never occurs in UTF-8, so this only forces the load.
-        return arena.withUnsafeBufferPointer { Int(start) < $0.count && $0[Int(start)] == 0xFF ? -1 : id }
     }
 
     /// Prefetches the slot `hash` starts probing at (see ``LifecycleValidator/check(_:firstLine:report:)``).
     @inline(__always)
-    package func prefetchSlot(hash: UInt32) {
+    func prefetchSlot(hash: UInt32) {
         slots.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + (Int(hash) & mask)) }
     }
 
     /// The id the slot `hash` starts probing at holds when that slot holds a key with this hash,
     /// else -1: a guess (the key is not compared, and a later slot may hold it), for prefetching.
     @inline(__always)
-    package func guess(hash: UInt32) -> Int {
+    func guess(hash: UInt32) -> Int {
         let entry = slotEntry(hash: hash)
         guard entry >> 32 == UInt64(hash), entry != 0 else { return -1 }
         return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
@@ -171,13 +156,13 @@ package struct ByteInterner: Sendable {
 
     /// Prefetches where key `id` starts and ends in the arena.
     @inline(__always)
-    package func prefetchOffsets(of id: Int) {
+    func prefetchOffsets(of id: Int) {
         starts.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + id) }
     }
 
     /// Prefetches the bytes of key `id` (its offsets should be in cache already).
     @inline(__always)
-    package func prefetchBytes(of id: Int) {
+    func prefetchBytes(of id: Int) {
         let (start, end) = starts.withUnsafeBufferPointer { (Int($0[id]), Int($0[id + 1])) }
         arena.withUnsafeBufferPointer { arena in
             let base = arena.baseAddress.unsafelyUnwrapped

@@ -1,3 +1,5 @@
+import CLedgerPrefetch
+
 /// Remembers which line first used each event id, in 12 bytes per id.
 ///
 /// Ids are compared by their decoded value: `"cb-4"` and `"cb\u002d4"` are the same id. An id
@@ -79,10 +81,12 @@ package struct EventIDIndex: Sendable {
         if count * 3 > keys.count * 2 { grow() }
     }
 
-    /// The first slot a hash probes (a load whose cache miss a verification wants early).
+    /// Prefetches the first slot a hash probes (its key and line: a new id writes both).
     @inline(__always)
-    func slotEntry(hash: UInt64) -> UInt64 {
-        keys.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash == 0 ? 1 : hash) & mask] }
+    func prefetchSlot(hash: UInt64) {
+        let slot = Int(truncatingIfNeeded: hash == 0 ? 1 : hash) & mask
+        keys.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + slot) }
+        lines.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + slot) }
     }
 
     /// This index re-placed in the smallest table ``init(capacity:)`` would make for its ids,
