@@ -37,6 +37,9 @@ public struct LifecycleValidator: Sendable {
         states.reserveCapacity(log.tickets)
     }
 
+    /// The room of the tables that fill as tickets come (states, ticket ids), for a ``PageWarmer``.
+    package var ticketTableRooms: [PlainArrayRoom] { [states.room, tickets.arena.room, tickets.starts.room] }
+
     /// The interned ids of the last event passed to ``apply(_:in:lineNumber:)``.
     package internal(set) var lastTicket: Int32 = -1
     package internal(set) var lastUnit: Int32 = -1

@@ -31,6 +31,8 @@ extension LogVerifier {
             verifier.ids = EventIDIndex(capacity: min(estimate.lines * 3 / 4, 1 << 26))
             verifier.lifecycle.reserve(for: estimate)
         }
+        let warmer = PageWarmer.start(verifier.lifecycle.ticketTableRooms, minimumBytes: PageWarmer.worthwhileBytes)
+        defer { warmer?.stop() }
         var chain = source == nil ? ChainVerifier(reading: path) : ChainVerifier(prefix: .hashedAsRead)
         var lineCount = 0
         var scan = LogScan(path: path, workers: LogScan.defaultWorkers)

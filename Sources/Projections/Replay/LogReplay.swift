@@ -90,6 +90,7 @@ public struct LogReplay {
                 fold.reserve(for: LogSizeEstimate(path: path))
             }
         }
+        defer { fold.stopWarming() }
         var summary = parallelism > 1
             ? try runScanned(&fold, from: start, end: snapshot.length, firstLine: firstLine, progress: progress)
             : try runLines(&fold, from: start, snapshot: snapshot, firstLine: firstLine, progress: progress)

@@ -12,6 +12,8 @@ struct ReplayFold {
     var projections: [Projection]
     /// Whether the projections' ids are the validator's.
     let sharedIDs: Bool
+    /// Faults in the tables' reserved room ahead of the fold, when it is large (see ``reserve(for:)``).
+    private(set) var warmer: PageWarmer?
 
     init(projections: [Projection]) {
         self.lifecycle = LifecycleValidator()
@@ -31,6 +33,15 @@ struct ReplayFold {
         guard lifecycle.tickets.count == 0 else { return }
         lifecycle.reserve(for: log)
         if sharedIDs { for i in projections.indices { projections[i].reserve(tickets: log.tickets) } }
+        var rooms = lifecycle.ticketTableRooms
+        if sharedIDs { rooms += projections.map(\.ticketState.room) }
+        warmer = PageWarmer.start(rooms, minimumBytes: PageWarmer.worthwhileBytes)
+    }
+
+    /// Stops warming the tables (the fold is done with them).
+    mutating func stopWarming() {
+        warmer?.stop()
+        warmer = nil
     }
 
     /// Checks and folds one decoded line; returns its problem instead when it breaks the life cycle.

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import Events
+
+@Suite struct PageWarmerTests {
+    @Test func aTablesRoomIsTheWholeHugePagesBeyondItsElements() throws {
+        var array = PlainArray<UInt64>()
+        array.reserveCapacity(3 << 20)   // 24 MiB: on huge pages, 2 MiB aligned
+        for i in 0..<300_000 { array.append(UInt64(i)) }   // 2.3 MB filled
+        let region = try #require(array.room.region)
+        let base = Int(bitPattern: UnsafeRawPointer(try #require(array.unsafeBase)))
+        let filledEnd = base + array.count * 8, end = base + array.capacity * 8
+        let start = Int(bitPattern: region.base)
+        #expect(start % (2 << 20) == 0 && region.bytes % (2 << 20) == 0)
+        #expect(start >= filledEnd && start - filledEnd < 2 << 20)
+        #expect(start + region.bytes <= end && end - (start + region.bytes) < 2 << 20)
+        // A full table, or a small one, has no room to warm.
+        #expect(PlainArray<UInt8>(repeating: 1, count: 100).room.region == nil)
+    }
+
+    @Test func warmingMakesTheRoomPresentAndChangesNothing() throws {
+        var array = PlainArray<UInt32>()
+        array.reserveCapacity(8 << 20)   // 32 MiB
+        for i in 0..<1_000_000 { array.append(UInt32(i) &* 2_654_435_761) }
+        let room = array.room
+        let region = try #require(room.region)
+        let words = region.base.bindMemory(to: UInt32.self, capacity: region.bytes / 4)
+        // Some of the room already written (present), the rest never touched.
+        let written = region.bytes / 4 / 3
+        for i in 0..<written { words[i] = UInt32(i) | 1 }
+        let pages = region.bytes / Int(getpagesize())
+        let before = residentPages(region)
+        #expect(before < pages)
+        let warmer = try #require(PageWarmer.start([room], minimumBytes: 0))
+        warmer.waitUntilDone()
+        warmer.stop()   // after the end: returns at once
+        #if os(Linux)
+        // Unless the kernel lacks MADV_POPULATE_WRITE (before 5.14), all of the room is present now.
+        if populateWriteWorks() { #expect(residentPages(region) == pages) }
+        #endif
+        // The elements, and what the room held, are what they were.
+        for i in stride(from: 0, to: 1_000_000, by: 997) { #expect(array[i] == UInt32(i) &* 2_654_435_761) }
+        #expect((0..<written).allSatisfy { words[$0] == UInt32($0) | 1 })
+        #expect((written..<(region.bytes / 4)).allSatisfy { words[$0] == 0 })
+    }
+
+    @Test func aWarmerStoppedAtOnceStopsAndChangesNothing() throws {
+        var array = PlainArray<UInt64>()
+        array.reserveCapacity(32 << 20)   // 256 MiB, never touched
+        array.append(7)
+        let warmer = try #require(PageWarmer.start([array.room], minimumBytes: 0))
+        warmer.stop()
+        #expect(array[0] == 7 && array.count == 1)
+        let region = try #require(array.room.region)
+        let words = region.base.bindMemory(to: UInt64.self, capacity: region.bytes / 8)
+        #expect(stride(from: 0, to: region.bytes / 8, by: 4_099).allSatisfy { words[$0] == 0 })
+    }
+
+    @Test func aSmallRoomStartsNoWarmer() {
+        var array = PlainArray<UInt64>()
+        array.reserveCapacity(1 << 20)
+        #expect(PageWarmer.start([array.room], minimumBytes: 64 << 20) == nil)
+    }
+
+    /// Pages of `region` present in memory (`mincore`).
+    private func residentPages(_ region: (base: UnsafeMutableRawPointer, bytes: Int)) -> Int {
+        let page = Int(getpagesize())
+        var flags = [UInt8](repeating: 0, count: (region.bytes + page - 1) / page)
+        guard mincore(region.base, region.bytes, &flags) == 0 else { return -1 }
+        return flags.reduce(0) { $0 + Int($1 & 1) }
+    }
+
+    #if os(Linux)
+    private func populateWriteWorks() -> Bool {
+        let page = Int(getpagesize())
+        guard let memory = mmap(nil, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              memory != MAP_FAILED else { return false }
+        defer { munmap(memory, page) }
+        return madvise(memory, page, 23) == 0
+    }
+    #endif
+}
