@@ -28,7 +28,7 @@ extension LifecycleValidator {
             let count = events.count
             prefetchFirst(of: UnsafeBufferPointer(events))
             for j in 0..<count {
-                prefetch(aheadOf: j, in: UnsafeBufferPointer(events), states: base)
+                prefetch(aheadOf: j, in: UnsafeBufferPointer(events), bytes: bytes, states: base)
                 let lineNumber = firstLine + j
                 if events[j].problem >= 0 {
                     report(lineNumber, block.problems[Int(events[j].problem)])
@@ -57,12 +57,14 @@ extension LifecycleValidator {
     /// Prefetches, before line `j` of `events` is checked, what the lines ahead of it will look
     /// up (see ``check(_:firstLine:report:)``); `base` is where the states are (or `nil`).
     @inline(__always)
-    mutating func prefetch(aheadOf j: Int, in events: UnsafeBufferPointer<ScannedEvent>,
+    mutating func prefetch(aheadOf j: Int, in events: UnsafeBufferPointer<ScannedEvent>, bytes: UnsafeRawBufferPointer,
                            states base: UnsafeMutablePointer<TicketLifecycle>?) {
         let (far, near, nearest) = (Self.prefetchDistance, Self.prefetchDistance / 2, Self.prefetchDistance / 4)
         let count = events.count
         if j + far < count { prefetchSlot(hash: events[j + far].ticketHash) }
         if j + near < count, let base { prefetchState(hash: events[j + near].ticketHash, states: base) }
+        // The line's ticket id, which the decoding thread wrote on another core.
+        if j + near < count, let bytes = bytes.baseAddress { ledger_prefetch(bytes + Int(events[j + near].ticket.start)) }
         if j + nearest < count { prefetchKey(hash: events[j + nearest].ticketHash) }
     }
 

@@ -77,7 +77,7 @@ extension LogVerifier {
             for j in 0..<min(Self.prefetchDistance, events.count) { ids.prefetchSlot(hash: events[j].idHash) }
             for j in 0..<events.count {
                 if j + Self.prefetchDistance < events.count { ids.prefetchSlot(hash: events[j + Self.prefetchDistance].idHash) }
-                lifecycle.prefetch(aheadOf: j, in: events, states: lifecycle.stateBase)
+                lifecycle.prefetch(aheadOf: j, in: events, bytes: bytes, states: lifecycle.stateBase)
                 let event = events[j]
                 // A line whose link a worker computed from the line before it and found stored
                 // (the verifier's value is that line's: it was checked just before) needs no

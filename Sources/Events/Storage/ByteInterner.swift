@@ -145,13 +145,22 @@ package struct ByteInterner: Sendable {
         slots.withUnsafeBufferPointer { ledger_prefetch($0.baseAddress.unsafelyUnwrapped + (Int(hash) & mask)) }
     }
 
-    /// The id the slot `hash` starts probing at holds when that slot holds a key with this hash,
-    /// else -1: a guess (the key is not compared, and a later slot may hold it), for prefetching.
+    /// The id of the first key with this hash among the first slots a probe for `hash` reads
+    /// (up to an empty one; at most eight, a cache line's worth), else -1: a guess (the key is
+    /// not compared), for prefetching.
     @inline(__always)
     func guess(hash: UInt32) -> Int {
-        let entry = slotEntry(hash: hash)
-        guard entry >> 32 == UInt64(hash), entry != 0 else { return -1 }
-        return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1
+        let tag = UInt64(hash) << 32
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Int(hash) & mask
+            for _ in 0..<8 {
+                let entry = slots[slot]
+                if entry == 0 { return -1 }
+                if entry & 0xFFFF_FFFF_0000_0000 == tag { return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1 }
+                slot = (slot &+ 1) & mask
+            }
+            return -1
+        }
     }
 
     /// Prefetches where key `id` starts and ends in the arena.
