@@ -68,9 +68,71 @@ void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t
     _mm_storeu_si128((__m128i *)&state[4], state1);
 }
 
+// One lane's state in the instructions' order (ABEF, CDGH), loaded from and stored to H0 ... H7.
+#define LOAD_STATE(state, abef, cdgh) do { \
+        __m128i t_ = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&(state)[0]), 0xB1); \
+        cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&(state)[4]), 0x1B); \
+        abef = _mm_alignr_epi8(t_, cdgh, 8); \
+        cdgh = _mm_blend_epi16(cdgh, t_, 0xF0); \
+    } while (0)
+#define STORE_STATE(state, abef, cdgh) do { \
+        __m128i t_ = _mm_shuffle_epi32(abef, 0x1B); \
+        __m128i u_ = _mm_shuffle_epi32(cdgh, 0xB1); \
+        _mm_storeu_si128((__m128i *)&(state)[0], _mm_blend_epi16(t_, u_, 0xF0)); \
+        _mm_storeu_si128((__m128i *)&(state)[4], _mm_alignr_epi8(u_, t_, 8)); \
+    } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3")))
+void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
+                                 uint32_t stateB[8], const uint8_t *blocksB, size_t count) {
+    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i a0, a1, b0, b1;
+    LOAD_STATE(stateA, a0, a1);
+    LOAD_STATE(stateB, b0, b1);
+    for (; count > 0; count--, blocksA += 64, blocksB += 64) {
+        const __m128i aSaved0 = a0, aSaved1 = a1, bSaved0 = b0, bSaved1 = b1;
+        __m128i wa[4], wb[4];
+        for (int g = 0; g < 16; g++) {
+            __m128i xa, xb;
+            if (g < 4) {
+                xa = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocksA + 16 * g)), byteSwap);
+                xb = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocksB + 16 * g)), byteSwap);
+            } else {
+                xa = _mm_sha256msg1_epu32(wa[g & 3], wa[(g + 1) & 3]);
+                xb = _mm_sha256msg1_epu32(wb[g & 3], wb[(g + 1) & 3]);
+                xa = _mm_add_epi32(xa, _mm_alignr_epi8(wa[(g + 3) & 3], wa[(g + 2) & 3], 4));
+                xb = _mm_add_epi32(xb, _mm_alignr_epi8(wb[(g + 3) & 3], wb[(g + 2) & 3], 4));
+                xa = _mm_sha256msg2_epu32(xa, wa[(g + 3) & 3]);
+                xb = _mm_sha256msg2_epu32(xb, wb[(g + 3) & 3]);
+            }
+            wa[g & 3] = xa;
+            wb[g & 3] = xb;
+            const __m128i k = _mm_load_si128((const __m128i *)&K[4 * g]);
+            __m128i ma = _mm_add_epi32(xa, k), mb = _mm_add_epi32(xb, k);
+            a1 = _mm_sha256rnds2_epu32(a1, a0, ma);
+            b1 = _mm_sha256rnds2_epu32(b1, b0, mb);
+            ma = _mm_shuffle_epi32(ma, 0x0E);
+            mb = _mm_shuffle_epi32(mb, 0x0E);
+            a0 = _mm_sha256rnds2_epu32(a0, a1, ma);
+            b0 = _mm_sha256rnds2_epu32(b0, b1, mb);
+        }
+        a0 = _mm_add_epi32(a0, aSaved0);
+        a1 = _mm_add_epi32(a1, aSaved1);
+        b0 = _mm_add_epi32(b0, bSaved0);
+        b1 = _mm_add_epi32(b1, bSaved1);
+    }
+    STORE_STATE(stateA, a0, a1);
+    STORE_STATE(stateB, b0, b1);
+}
+
 #else
 
 int ledger_sha256_x86_available(void) { return 0; }
+
+void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
+                                 uint32_t stateB[8], const uint8_t *blocksB, size_t count) {
+    (void)stateA; (void)blocksA; (void)stateB; (void)blocksB; (void)count;
+}
 
 void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t count) {
     (void)state; (void)blocks; (void)count;

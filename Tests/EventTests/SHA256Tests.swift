@@ -118,6 +118,28 @@ import TestSupport
         }
     }
 
+    /// Two chain links computed at once (interleaved with the SHA extensions) are the links
+    /// computed one at a time, for bodies of every length from empty to past the paired limit,
+    /// paired with every other length, at odd addresses.
+    @Test func pairedLinksAreTheLinksOneAtATime() {
+        var random = SplitMix64(seed: 16)
+        let limit = HashChain.maximumPairedBlocks * 64 + 100
+        let bytes = (0..<(limit + 8)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        func digest() -> SHA256.Digest {
+            SHA256.Digest(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })!
+        }
+        bytes.withUnsafeBytes { buffer in
+            for length in 0...limit {
+                let other = Int.random(in: 0...limit, using: &random)
+                let a = (previous: digest(), body: UnsafeRawBufferPointer(rebasing: buffer[3..<(3 + length)]))
+                let b = (previous: digest(), body: UnsafeRawBufferPointer(rebasing: buffer[7..<(7 + other)]))
+                let (first, second) = HashChain.links(a, b)
+                #expect(first == HashChain.link(previous: a.previous, body: a.body), "\(length) and \(other) bytes")
+                #expect(second == HashChain.link(previous: b.previous, body: b.body), "\(length) and \(other) bytes")
+            }
+        }
+    }
+
     @Test func nonContiguousSequenceMatchesArray() {
         let message = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 17) }
         #expect(SHA256.hash(message.lazy.map { $0 }) == SHA256.hash(message))

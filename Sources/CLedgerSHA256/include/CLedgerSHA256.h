@@ -12,4 +12,10 @@ int ledger_sha256_x86_available(void);
 /// (H0 ... H7), with the x86 SHA extensions. Call only when `ledger_sha256_x86_available()`.
 void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t count);
 
+/// Two `ledger_sha256_compress_x86` at once: `count` blocks at `blocksA` into `stateA` and
+/// `count` blocks at `blocksB` into `stateB`, the two lanes' instructions interleaved (the
+/// rounds of one block depend on each other; two independent lanes keep the SHA unit busy).
+void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
+                                 uint32_t stateB[8], const uint8_t *blocksB, size_t count);
+
 #endif

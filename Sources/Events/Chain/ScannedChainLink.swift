@@ -13,17 +13,25 @@ struct ScannedChainLink {
     /// `nil` for an unchained line or when there was no such value.
     var expected: SHA256.Digest?
 
-    /// Reads `line`'s chain member and, when the line is chained and `previous` (the value
-    /// stored on the line before it) is known, computes its link.
-    init(line: UnsafeRawBufferPointer, previous: SHA256.Digest?) {
-        let bytes = line.last == 0x0D ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
-        ending = ChainMember.ending(of: bytes)
+    /// Reads `line`'s chain member; ``expected`` is left for ``body(of:)`` and the value stored
+    /// on the line before (see `ScannedBlock.linkChain()`, which computes the links in pairs).
+    init(reading line: UnsafeRawBufferPointer) {
+        ending = ChainMember.ending(of: Self.trimmed(line))
+        expected = nil
+    }
+
+    /// The bytes of `line` (this link's line) its value hashes after the previous value: the
+    /// body before its chain member; `nil` for an unchained line.
+    func body(of line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         switch ending {
-        case .none:
-            expected = nil
-        case .intact(let bodyEnd, _), .damaged(let bodyEnd, _):
-            expected = previous.map { HashChain.link(previous: $0, body: UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd])) }
+        case .none: nil
+        case .intact(let bodyEnd, _), .damaged(let bodyEnd, _): UnsafeRawBufferPointer(rebasing: Self.trimmed(line)[..<bodyEnd])
         }
+    }
+
+    /// The line with a final `\r` looked past, as ``ChainVerifier`` does.
+    private static func trimmed(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        line.last == 0x0D ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
     }
 
     /// The value the line stores, when it has a chain member whose digits can be read.

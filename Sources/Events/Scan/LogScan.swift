@@ -105,16 +105,26 @@ package final class ScannedBlock: @unchecked Sendable {
         var events: [ScannedEvent] = []
         swap(&events, &self.events)
         defer { swap(&events, &self.events) }
-        var previous: SHA256.Digest?
+        for j in events.indices { links.append(ScannedChainLink(reading: events[j].line(in: bytes))) }
+        // Each chained line's link builds on the value stored on the line before it; they are
+        // computed two at a time (see ``HashChain/links(_:_:)``).
+        var waiting: (line: Int, previous: SHA256.Digest, body: UnsafeRawBufferPointer)?
+        for j in links.indices.dropFirst() {
+            guard let previous = links[j - 1].storedValue, let body = links[j].body(of: events[j].line(in: bytes)) else { continue }
+            if let first = waiting {
+                (links[first.line].expected, links[j].expected) = HashChain.links((first.previous, first.body), (previous, body))
+                waiting = nil
+            } else {
+                waiting = (j, previous, body)
+            }
+        }
+        if let last = waiting { links[last.line].expected = HashChain.link(previous: last.previous, body: last.body) }
         for j in events.indices {
-            let line = events[j].line(in: bytes)
-            let link = ScannedChainLink(line: line, previous: previous)
-            previous = link.storedValue
             // The verifier takes such a line's chain as checked (see ``ScannedEvent/Flags/chainLinked``).
-            if case .intact(_, let stored) = link.ending, link.expected == stored, events[j].problem < 0, line.last != 0x0D {
+            if case .intact(_, let stored) = links[j].ending, links[j].expected == stored, events[j].problem < 0,
+               events[j].line(in: bytes).last != 0x0D {
                 events[j].flags.insert(.chainLinked)
             }
-            links.append(link)
         }
     }
 
