@@ -32,6 +32,7 @@ import Testing
         let before = residentPages(region)
         #expect(before < pages)
         let warmer = try #require(PageWarmer.start([room], minimumBytes: 0))
+        warmer.advance(tickets: array.capacity)
         warmer.waitUntilDone()
         warmer.stop()   // after the end: returns at once
         #if os(Linux)
@@ -42,6 +43,30 @@ import Testing
         for i in stride(from: 0, to: 1_000_000, by: 997) { #expect(array[i] == UInt32(i) &* 2_654_435_761) }
         #expect((0..<written).allSatisfy { words[$0] == UInt32($0) | 1 })
         #expect((written..<(region.bytes / 4)).allSatisfy { words[$0] == 0 })
+    }
+
+    @Test func theWarmerKeepsItsLeadAheadOfTheTicketsAndNoFurther() throws {
+        #if os(Linux)
+        guard populateWriteWorks() else { return }
+        var array = PlainArray<UInt64>()
+        array.reserveCapacity(32 << 20)   // 256 MiB, never touched
+        array.append(1)
+        let region = try #require(array.room.region)
+        let megabyte = (1 << 20) / Int(getpagesize())
+        let warmer = try #require(PageWarmer.start([array.room], minimumBytes: 0))
+        defer { warmer.stop() }
+        // The room starts at the table's second 2 MiB page (the first holds the element); the
+        // lead alone, 2^17 tickets of 8 bytes (1 MiB), does not reach it.
+        #expect(Int(bitPattern: region.base) - Int(bitPattern: UnsafeRawPointer(array.unsafeBase!)) == 2 << 20)
+        usleep(100_000)
+        #expect(residentPages(region) == 0)
+        // 4 M tickets more: (4 M + 2^17) × 8 bytes, 33 MiB of the table, 31 of the room, warmed
+        // a 2 MiB slice at a time: 32 MiB, and not the 254.
+        warmer.advance(tickets: 4 << 20)
+        #expect(waitFor { residentPages(region) >= 31 * megabyte })
+        usleep(100_000)
+        #expect(residentPages(region) == 32 * megabyte)
+        #endif
     }
 
     @Test func aWarmerStoppedAtOnceStopsAndChangesNothing() throws {
@@ -60,6 +85,15 @@ import Testing
         var array = PlainArray<UInt64>()
         array.reserveCapacity(1 << 20)
         #expect(PageWarmer.start([array.room], minimumBytes: 64 << 20) == nil)
+    }
+
+    /// Whether `condition` holds within 10 seconds (polled).
+    private func waitFor(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<1_000 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
     }
 
     /// Pages of `region` present in memory (`mincore`).

@@ -32,13 +32,17 @@ public struct LifecycleValidator: Sendable {
     /// that the ticket tables are not grown (copied into fresh memory) again and again as they fill.
     package mutating func reserve(for log: LogSizeEstimate) {
         guard tickets.count == 0, states.isEmpty else { return }
-        // Ticket ids are about a dozen bytes.
-        tickets.reserve(keys: log.tickets, bytes: log.tickets * 16, slotted: log.slottedTickets)
+        tickets.reserve(keys: log.tickets, bytes: log.tickets * Self.ticketIDBytes, slotted: log.slottedTickets)
         states.reserveCapacity(log.tickets)
     }
 
     /// The room of the tables that fill as tickets come (states, ticket ids), for a ``PageWarmer``.
-    package var ticketTableRooms: [PlainArrayRoom] { [states.room, tickets.arena.room, tickets.starts.room] }
+    package var ticketTableRooms: [PlainArrayRoom] {
+        [states.room, tickets.arena.room.holding(bytesPerTicket: Self.ticketIDBytes), tickets.starts.room]
+    }
+
+    /// The bytes a ticket id is reserved (they are about a dozen).
+    static let ticketIDBytes = 16
 
     /// The interned ids of the last event passed to ``apply(_:in:lineNumber:)``.
     package internal(set) var lastTicket: Int32 = -1

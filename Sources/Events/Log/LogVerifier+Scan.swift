@@ -44,6 +44,7 @@ extension LogVerifier {
         scan.end = end
         try scan.run { block in
             try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report)
+            warmer?.advance(tickets: verifier.lifecycle.tickets.count)
             lineCount += block.events.count
         }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)

@@ -13,9 +13,10 @@ import Synchronization
 /// it, and under a hypervisor that returns freed memory to its host, the host's own fault too:
 /// for a province's year (half a gigabyte of tables) that is a second or more of the folding
 /// thread's time. The warmer asks the kernel for those pages first (`MADV_POPULATE_WRITE`, which
-/// never changes what memory holds: a page already present is left as it is), the tables in
-/// step, a slice of each in turn, from their fill points to their ends, while the folding
-/// thread works; at the lowest priority, it takes only time the replay's threads leave idle.
+/// never changes what memory holds: a page already present is left as it is), a slice of each
+/// table in turn, keeping ``lead`` tickets ahead of the tickets the fold has reached (``advance(tickets:)``),
+/// so that room reserved for tickets that never come is not made present. At the lowest
+/// priority, it takes only time the replay's threads leave idle.
 ///
 /// Linux only (5.14 and later; elsewhere, or when the kernel refuses, it does nothing). It does
 /// not hold the tables (holding a reference would make every write to them copy them first):
@@ -27,13 +28,16 @@ package final class PageWarmer: Sendable {
     private let thread: WorkerThread
     private let joined = Atomic<Bool>(false)
 
+    /// How many tickets ahead of the fold the warmer works (about 12 MB of a replay's tables).
+    package static let lead = 1 << 17
+
     /// Starts warming the room of `tables` beyond their elements, when there is at least
     /// `minimumBytes` of it; `nil` (nothing started) otherwise or where it cannot be done.
     package static func start(_ tables: [PlainArrayRoom], minimumBytes: Int) -> PageWarmer? {
         #if os(Linux)
-        let regions = tables.compactMap(\.region)
-        guard regions.reduce(0, { $0 + $1.bytes }) >= minimumBytes else { return nil }
-        return PageWarmer(Work(regions: regions))
+        let regions = tables.filter { $0.region != nil }
+        guard regions.reduce(0, { $0 + $1.region!.bytes }) >= minimumBytes else { return nil }
+        return PageWarmer(Work(tables: regions))
         #else
         return nil
         #endif
@@ -44,13 +48,19 @@ package final class PageWarmer: Sendable {
         thread = WorkerThread { work.run() }
     }
 
+    /// Tells the warmer how many tickets the tables hold now.
+    package func advance(tickets: Int) {
+        work.tickets.store(tickets, ordering: .relaxed)
+    }
+
     /// Stops the thread (after the slice it is in) and waits for it; later calls return at once.
     package func stop() {
         work.stopping.store(true, ordering: .relaxed)
         join()
     }
 
-    /// Waits until every region is warmed (or the thread gave up).
+    /// Waits until every region is warmed (or the thread gave up); only after
+    /// ``advance(tickets:)`` named enough tickets for all of them.
     package func waitUntilDone() { join() }
 
     private func join() {
@@ -62,14 +72,15 @@ package final class PageWarmer: Sendable {
 
     /// What the thread works on.
     ///
-    /// `@unchecked Sendable`: the regions are addresses only the thread uses, and only to
-    /// name them to the kernel.
+    /// `@unchecked Sendable`: the tables' addresses are only used by the thread, and only to
+    /// name memory to the kernel.
     private final class Work: @unchecked Sendable {
-        let regions: [(base: UnsafeMutableRawPointer, bytes: Int)]
+        let tables: [PlainArrayRoom]
         let stopping = Atomic<Bool>(false)
+        let tickets = Atomic<Int>(0)
 
-        init(regions: [(base: UnsafeMutableRawPointer, bytes: Int)]) {
-            self.regions = regions
+        init(tables: [PlainArrayRoom]) {
+            self.tables = tables
         }
 
         func run() {
@@ -77,17 +88,25 @@ package final class PageWarmer: Sendable {
             // On Linux the nice value is the calling thread's (who 0), not the process's.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
             let slice = 2 << 20
-            var done = [Int](repeating: 0, count: regions.count)
-            var working = true
-            while working, !stopping.load(ordering: .relaxed) {
-                working = false
-                for i in regions.indices where done[i] < regions[i].bytes {
-                    let n = min(slice, regions[i].bytes - done[i])
+            var done = [Int](repeating: 0, count: tables.count)
+            while !stopping.load(ordering: .relaxed) {
+                let reached = tickets.load(ordering: .relaxed) + PageWarmer.lead
+                var worked = false, finished = true
+                for (i, table) in tables.enumerated() {
+                    let region = table.region!
+                    guard done[i] < region.bytes else { continue }
+                    finished = false
+                    // The bytes of the region the first `reached` tickets take.
+                    let wanted = min(table.origin + reached * table.bytesPerTicket - Int(bitPattern: region.base), region.bytes)
+                    guard done[i] < wanted else { continue }
+                    let n = min(slice, region.bytes - done[i])
                     // EINVAL: a kernel without it; anything else: stop too (nothing to gain).
-                    guard madvise(regions[i].base + done[i], n, PageWarmer.populateWrite) == 0 else { return }
+                    guard madvise(region.base + done[i], n, PageWarmer.populateWrite) == 0 else { return }
                     done[i] += n
-                    working = true
+                    worked = true
                 }
+                if finished { return }
+                if !worked { usleep(1_000) }
             }
             #endif
         }
@@ -106,17 +125,28 @@ package final class PageWarmer: Sendable {
 package struct PlainArrayRoom {
     /// Whole 2 MiB pages of the room, or `nil` when there are none.
     let region: (base: UnsafeMutableRawPointer, bytes: Int)?
+    /// The address of the table's first element.
+    let origin: Int
+    /// The table's bytes per ticket.
+    let bytesPerTicket: Int
+
+    /// This room for a table that holds `bytes` bytes a ticket (not one element a ticket).
+    package func holding(bytesPerTicket bytes: Int) -> PlainArrayRoom {
+        PlainArrayRoom(region: region, origin: origin, bytesPerTicket: bytes)
+    }
 }
 
 extension PlainArray {
-    /// The room this array has beyond its elements (see ``PageWarmer``).
+    /// The room this array has beyond its elements, an element a ticket (see ``PageWarmer``).
     package var room: PlainArrayRoom {
         let (stride, page) = (MemoryLayout<Element>.stride, 2 << 20)
-        guard let base = storage.base else { return PlainArrayRoom(region: nil) }
+        guard let base = storage.base else { return PlainArrayRoom(region: nil, origin: 0, bytesPerTicket: stride) }
         let address = Int(bitPattern: UnsafeMutableRawPointer(base))
         let start = (address + storage.count * stride + page - 1) / page * page
         let end = (address + storage.capacity * stride) / page * page
-        guard end > start, let first = UnsafeMutableRawPointer(bitPattern: start) else { return PlainArrayRoom(region: nil) }
-        return PlainArrayRoom(region: (first, end - start))
+        guard end > start, let first = UnsafeMutableRawPointer(bitPattern: start) else {
+            return PlainArrayRoom(region: nil, origin: address, bytesPerTicket: stride)
+        }
+        return PlainArrayRoom(region: (first, end - start), origin: address, bytesPerTicket: stride)
     }
 }
