@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Events
+import TestSupport
 @testable import Projections
 
 /// Issue 9: `accepted` events without a `channel` replayed to an empty table under the default
@@ -79,6 +80,48 @@ import Events
                 }
                 #expect(fromEvents.assignments == fromLog.assignments)
                 #expect(fromEvents.assignments == (unit == "市国资委" ? [:] : ["hotline": 2]))
+            }
+        }
+    }
+
+    /// The census a file's scan folds block by block (the validator's ticket ids) is the census
+    /// of the lines one by one, on a log with channels missing, escaped and many, tickets on
+    /// several units (names escaped too), lines the life cycle refuses, and small blocks.
+    @Test func theScannedCensusIsTheCensusLineByLine() throws {
+        var random = SplitMix64(seed: 9)
+        let channels = [nil, "hotline", "mailbox", "web", "mail\\u0062ox", "h\\u00f6tline"] as [String?]
+        let units = ["市城管局", "市国资委", "\\u5e02\\u57ce\\u7ba1\\u5c40", "unit A"]
+        var lines: [String] = []
+        for t in 0..<3_000 {
+            let day = 1 + t % 28, month = t % 3 == 0 ? 1 : 2
+            let at = String(format: "2024-%02d-%02dT09:%02d:00+08:00", month, day, t % 60)
+            let later = String(format: "2024-%02d-%02dT10:%02d:00+08:00", month, day, t % 60)
+            if let channel = channels[Int(random.next() % 6)] {
+                lines.append(#"{"id":"a\#(t)","ticket":"T\#(t)","type":"accepted","at":"\#(at)","channel":"\#(channel)"}"#)
+            } else {
+                lines.append(#"{"id":"a\#(t)","ticket":"T\#(t)","type":"accepted","at":"\#(at)"}"#)
+            }
+            let unit = units[Int(random.next() % 4)]
+            lines.append(#"{"id":"b\#(t)","ticket":"T\#(t)","type":"assigned","at":"\#(later)","unit":"\#(unit)","due":"2024-03-20T18:00:00+08:00"}"#)
+            // A second assignment while held: refused by the life cycle, not counted.
+            if random.next() % 10 == 0 {
+                lines.append(#"{"id":"c\#(t)","ticket":"T\#(t)","type":"assigned","at":"\#(later)","unit":"\#(unit)","due":"2024-03-20T18:00:00+08:00"}"#)
+            }
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("census-\(UUID().uuidString).jsonl").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for unit in [nil, "市城管局", "unit A", "nobody"] as [String?] {
+            for asOf in [nil, Timestamp.parseRFC3339("2024-02-14T12:00:00+08:00")] {
+                let options = ProjectionOptions(rules: .yueyangHotline, asOf: asOf)
+                var scanned = LogReplay(path: path)
+                scanned.blockSize = 4_096
+                var oneByOne = LogReplay(path: path)
+                oneByOne.parallelism = 1
+                let census = try scanned.channelCensus(period: Self.february, options: options, unit: unit)
+                #expect(census.assignments == (try oneByOne.channelCensus(period: Self.february, options: options, unit: unit)).assignments)
+                if unit != "nobody" { #expect(census.assignments.count >= 4) }
+                if unit == "市城管局" { #expect(census.assignments.values.reduce(0, +) > 0) }
             }
         }
     }

@@ -12,6 +12,8 @@ struct ReplayFold {
     var projections: [Projection]
     /// Whether the projections' ids are the validator's.
     let sharedIDs: Bool
+    /// A census of the channels folded with the projections (see ``LogReplay/channelCensus(period:options:unit:)``).
+    var census: ChannelCensus?
     /// Faults in the tables' reserved room ahead of the fold, when it is large (see ``reserve(for:)``).
     private(set) var warmer: PageWarmer?
 
@@ -47,6 +49,7 @@ struct ReplayFold {
     /// Checks and folds one decoded line; returns its problem instead when it breaks the life cycle.
     mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
         if let problem = lifecycle.apply(event, in: line, lineNumber: lineNumber) { return problem }
+        census?.apply(event, in: line)
         if sharedIDs {
             let (ticket, unit) = (lifecycle.lastTicket, lifecycle.lastUnit)
             for i in projections.indices { projections[i].apply(event, in: line, ticket: ticket, unit: unit) }
@@ -67,6 +70,7 @@ struct ReplayFold {
         let folded = lifecycle.check(block, firstLine: firstLine, report: report)
         warmer?.advance(tickets: lifecycle.tickets.count)
         for i in projections.indices { projections[i].fold(block, sharedIDs: sharedIDs) }
+        census?.fold(block)
         return folded
     }
 
