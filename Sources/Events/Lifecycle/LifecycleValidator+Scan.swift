@@ -8,7 +8,8 @@ extension LifecycleValidator {
     /// The lines' table look-ups are prefetched a few lines ahead, in three stages (the
     /// tables are far larger than the caches, and a ticket's events are days apart in the
     /// log): the ticket table slot ``prefetchDistance`` lines ahead; the offsets and state of
-    /// the ticket that slot names half as far; its key's bytes a quarter as far. The misses
+    /// the ticket that slot names, and the line's ticket id, half as far; the ticket's key a
+    /// quarter as far. The misses
     /// of the lines ahead then overlap the work on this one. The result is exactly that of
     /// checking the lines one by one: a prefetch changes no value, and a wrong guess (a
     /// ticket not yet in the table, a slot taken since) only costs a miss.
@@ -48,14 +49,15 @@ extension LifecycleValidator {
     static let prefetchDistance = 24
 
     /// Prefetches the ticket table slots of the first lines of `events`, before the first
-    /// ``prefetch(aheadOf:in:states:)``.
+    /// ``prefetch(aheadOf:in:bytes:states:)``.
     @inline(__always)
     mutating func prefetchFirst(of events: UnsafeBufferPointer<ScannedEvent>) {
         for j in 0..<min(Self.prefetchDistance, events.count) { prefetchSlot(hash: events[j].ticketHash) }
     }
 
     /// Prefetches, before line `j` of `events` is checked, what the lines ahead of it will look
-    /// up (see ``check(_:firstLine:report:)``); `base` is where the states are (or `nil`).
+    /// up (see ``check(_:firstLine:report:)``); `bytes` are the block's, `base` is where the
+    /// states are (or `nil`).
     @inline(__always)
     mutating func prefetch(aheadOf j: Int, in events: UnsafeBufferPointer<ScannedEvent>, bytes: UnsafeRawBufferPointer,
                            states base: UnsafeMutablePointer<TicketLifecycle>?) {

@@ -174,9 +174,9 @@ package struct ByteInterner: Sendable {
     func prefetchBytes(of id: Int) {
         let (start, end) = starts.withUnsafeBufferPointer { (Int($0[id]), Int($0[id + 1])) }
         arena.withUnsafeBufferPointer { arena in
-            let base = arena.baseAddress.unsafelyUnwrapped
+            guard let base = arena.baseAddress, end > start else { return }   // no bytes (empty keys only)
             ledger_prefetch(base + start)
-            if end > start { ledger_prefetch(base + (end - 1)) }
+            ledger_prefetch(base + (end - 1))
         }
     }
 
