@@ -14,13 +14,15 @@ public struct ChannelCensus: Sendable {
     /// `assigned` events in the period by the channel their ticket was accepted on (a missing
     /// `channel` is ``ProjectionOptions/defaultChannel``).
     public private(set) var assignments: [String: Int] = [:]
-    /// The channel each ticket was accepted on, by name (events folded one at a time).
-    private var channels: [String: String] = [:]
-    /// The same by the validator's ticket id, an index into `channelNames` or -1 (blocks of a
-    /// replay's scan, see ``fold(_:)``).
+    /// The channel each ticket was accepted on, by ticket id: an index into `channelNames`, or
+    /// -1. The ids are `tickets`' (``apply(_:)-(Event)``), or a replay validator's (``fold(_:)``).
     private var channelOfTicket = PlainArray<Int32>()
     private var channelNames: [String] = []
     private var channelNumbers: [String: Int32] = [:]
+    /// The ticket names folded by ``apply(_:)-(Event)``.
+    private var tickets = ByteInterner()
+    /// Whether ``fold(_:)`` folded blocks, whose ids are not `tickets`': then `apply` may not.
+    private var foldsValidatorIDs = false
 
     public init(period: Period, options: ProjectionOptions, unit: String? = nil) {
         self.period = period
@@ -30,39 +32,54 @@ public struct ChannelCensus: Sendable {
 
     /// Folds one valid event.
     public mutating func apply(_ event: Event) {
+        precondition(!foldsValidatorIDs, "a census that folds a replay's blocks takes no events")
         var channel: String?
         if case .accepted(let accepted, _, _) = event.body { channel = accepted }
-        apply(event.kind, knownAt: event.knownAt, at: event.at, ticket: event.ticket, channel: channel, unit: event.unit)
+        apply(event.kind, knownAt: event.knownAt, at: event.at, ticket: { $0.intern(event.ticket) }, channel: channel, unit: event.unit)
     }
 
     /// Folds one valid event decoded in place from `line`.
     package mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer) {
-        apply(event.kind, knownAt: event.knownAt, at: event.at, ticket: event.ticket.string(in: line),
+        precondition(!foldsValidatorIDs, "a census that folds a replay's blocks takes no events")
+        apply(event.kind, knownAt: event.knownAt, at: event.at, ticket: { $0.intern(event.ticket, in: line) },
               channel: event.channel?.string(in: line), unit: event.unit?.string(in: line))
     }
 
     /// Folds the lines of a block the replay's validator accepted (those with a ticket id), in
-    /// order: the rule of ``apply(_:)-(Event)`` with the validator's ticket ids for names.
+    /// order, with the validator's ticket ids (a census fed so takes no ``apply(_:)-(Event)``).
     package mutating func fold(_ block: ScannedBlock) {
+        precondition(tickets.count == 0, "a census that takes events folds no replay's blocks")
+        foldsValidatorIDs = true
         let bytes = block.bytes
-        let asOf = options.asOf?.nanoseconds ?? .max
         block.events.withUnsafeBufferPointer { events in
-            for event in events where event.ticketID >= 0 && event.knownAt <= asOf {
-                let ticket = Int(event.ticketID)
-                switch event.kind {
-                case .accepted:
-                    let name = event.flags.contains(.hasChannel) ? event.channelRef.string(in: event.line(in: bytes)) : ProjectionOptions.defaultChannel
-                    if ticket >= channelOfTicket.count { channelOfTicket.append(repeating: -1, count: ticket + 1 - channelOfTicket.count) }
-                    channelOfTicket[ticket] = number(of: name)
-                case .assigned:
-                    guard period.contains(day: Timestamp(nanoseconds: event.at).day(atOffset: options.utcOffsetSeconds)) else { continue }
-                    if let unit, !event.flags.contains(.hasUnit) || event.unitRef.string(in: event.line(in: bytes)) != unit { continue }
-                    guard ticket < channelOfTicket.count, channelOfTicket[ticket] >= 0 else { continue }
-                    assignments[channelNames[Int(channelOfTicket[ticket])], default: 0] += 1
-                default:
-                    continue
-                }
+            for event in events where event.ticketID >= 0 {
+                let line = event.line(in: bytes)
+                apply(event.kind, knownAt: Timestamp(nanoseconds: event.knownAt), at: Timestamp(nanoseconds: event.at),
+                      ticket: { _ in event.ticketID },
+                      channel: event.flags.contains(.hasChannel) ? event.channelRef.string(in: line) : nil,
+                      unit: event.flags.contains(.hasUnit) ? event.unitRef.string(in: line) : nil)
             }
+        }
+    }
+
+    /// The census's rule for one event, whatever it was decoded into; the ticket's id (`ticket`,
+    /// given `tickets`) and the strings are read only when the rule needs them.
+    private mutating func apply(_ kind: EventKind, knownAt: Timestamp, at: Timestamp, ticket: (inout ByteInterner) -> Int32,
+                                channel: @autoclosure () -> String?, unit eventUnit: @autoclosure () -> String?) {
+        if let asOf = options.asOf, knownAt > asOf { return }
+        switch kind {
+        case .accepted:
+            let id = Int(ticket(&tickets))
+            if id >= channelOfTicket.count { channelOfTicket.append(repeating: -1, count: id + 1 - channelOfTicket.count) }
+            channelOfTicket[id] = number(of: channel() ?? ProjectionOptions.defaultChannel)
+        case .assigned:
+            guard period.contains(day: at.day(atOffset: options.utcOffsetSeconds)) else { return }
+            if let unit, eventUnit() != unit { return }
+            let id = Int(ticket(&tickets))
+            guard id < channelOfTicket.count, channelOfTicket[id] >= 0 else { return }
+            assignments[channelNames[Int(channelOfTicket[id])], default: 0] += 1
+        default:
+            return
         }
     }
 
@@ -73,24 +90,6 @@ public struct ChannelCensus: Sendable {
         channelNames.append(name)
         channelNumbers[name] = number
         return number
-    }
-
-    /// The census's rule for one event, whatever it was decoded into; the strings are read only
-    /// when the rule needs them.
-    private mutating func apply(_ kind: EventKind, knownAt: Timestamp, at: Timestamp, ticket: @autoclosure () -> String,
-                                channel: @autoclosure () -> String?, unit eventUnit: @autoclosure () -> String?) {
-        if let asOf = options.asOf, knownAt > asOf { return }
-        switch kind {
-        case .accepted:
-            channels[ticket()] = channel() ?? ProjectionOptions.defaultChannel
-        case .assigned:
-            guard period.contains(day: at.day(atOffset: options.utcOffsetSeconds)) else { return }
-            if let unit, eventUnit() != unit { return }
-            guard let channel = channels[ticket()] else { return }
-            assignments[channel, default: 0] += 1
-        default:
-            return
-        }
     }
 
     /// The channels other than `channel` that have assignments, most first.
