@@ -17,8 +17,8 @@ extension HashChain {
             writeMessage(into: message1, previous: second.previous, body: second.body, blocks: blocks1)
             var state0 = SHA256.State.initial, state1 = SHA256.State.initial
             let both = min(blocks0, blocks1)
-            withWords(&state0) { words0 in
-                withWords(&state1) { words1 in
+            SHA256.withWords(&state0) { words0 in
+                SHA256.withWords(&state1) { words1 in
                     ledger_sha256_compress2_x86(words0, message0.assumingMemoryBound(to: UInt8.self),
                                                 words1, message1.assumingMemoryBound(to: UInt8.self), both)
                 }
@@ -49,12 +49,5 @@ extension HashChain {
         (message + at).initializeMemory(as: UInt8.self, repeating: 0, count: end - 8 - at)
         let bits = UInt64(32 + body.count + 1) * 8
         message.storeBytes(of: bits.bigEndian, toByteOffset: end - 8, as: UInt64.self)
-    }
-
-    private static func withWords<R>(_ state: inout SHA256.State, _ body: (UnsafeMutablePointer<UInt32>) -> R) -> R {
-        var words = (state.h0, state.h1, state.h2, state.h3, state.h4, state.h5, state.h6, state.h7)
-        let result = withUnsafeMutableBytes(of: &words) { body($0.baseAddress!.assumingMemoryBound(to: UInt32.self)) }
-        state = SHA256.State(h0: words.0, h1: words.1, h2: words.2, h3: words.3, h4: words.4, h5: words.5, h6: words.6, h7: words.7)
-        return result
     }
 }

@@ -29,12 +29,16 @@ extension SHA256 {
     /// ``compress(_:blocks:count:)`` with the x86 SHA extensions; only when
     /// ``usesProcessorInstructions``.
     static func compressWithProcessorInstructions(_ state: inout State, blocks: UnsafeRawPointer, count: Int) {
+        withWords(&state) { ledger_sha256_compress_x86($0, blocks.assumingMemoryBound(to: UInt8.self), count) }
+    }
+
+    /// Calls `body` with `state` as the eight words H0 ... H7 the C compressions take, and keeps
+    /// what it leaves there.
+    static func withWords<R>(_ state: inout State, _ body: (UnsafeMutablePointer<UInt32>) -> R) -> R {
         var words = (state.h0, state.h1, state.h2, state.h3, state.h4, state.h5, state.h6, state.h7)
-        withUnsafeMutableBytes(of: &words) { raw in
-            ledger_sha256_compress_x86(raw.baseAddress!.assumingMemoryBound(to: UInt32.self),
-                                       blocks.assumingMemoryBound(to: UInt8.self), count)
-        }
+        let result = withUnsafeMutableBytes(of: &words) { body($0.baseAddress!.assumingMemoryBound(to: UInt32.self)) }
         state = State(h0: words.0, h1: words.1, h2: words.2, h3: words.3, h4: words.4, h5: words.5, h6: words.6, h7: words.7)
+        return result
     }
 
     /// The compression function in Swift, for any processor.

@@ -7,8 +7,9 @@ extension Projection {
     ///
     /// With the validator's ids, the ticket table is grown once for the block and then
     /// reached through one pointer, and each line's ticket state is prefetched
-    /// ``prefetchDistance`` lines ahead, so that the misses overlap the work on the lines before. The counting rules are those of
-    /// ``apply(_:)-(Event)`` (``count(_:unit:at:due:by:rating:into:days:offset:byClosure:)``).
+    /// ``prefetchDistance`` lines ahead, so that the misses overlap the work on the lines before.
+    /// The counting rules are those of ``apply(_:)-(Event)``
+    /// (``count(_:unit:at:due:by:rating:into:days:offset:byClosure:)``).
     /// - Parameter sharedIDs: Whether this projection's ids are the validator's (then the
     ///   records' ids are used as they are; else the projection interns the names itself).
     mutating func fold(_ block: ScannedBlock, sharedIDs: Bool) {
