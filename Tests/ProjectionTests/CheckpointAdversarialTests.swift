@@ -56,9 +56,12 @@ import LedgerBenchKit
         }
     }
 
-    static func replay(_ files: Files, checkpoint: Bool = true, parallelism: Int = 1) throws -> Outcome {
+    /// A replay of the log, from the checkpoint (`mapped`: its tables mapped under a lease,
+    /// as `ledger-cli` does) or not.
+    static func replay(_ files: Files, checkpoint: Bool = true, parallelism: Int = 1, mapped: Bool = false) throws -> Outcome {
         var replay = LogReplay(path: files.log)
         replay.parallelism = parallelism
+        replay.mapsCheckpoint = mapped
         var projections = [Projection()]
         var warnings: [String] = []
         let summary = checkpoint
@@ -71,6 +74,10 @@ import LedgerBenchKit
         Outcome(counts: (1...3).map { projection.counts(period: .month(2024, $0)) }, lines: summary.lines,
                 events: summary.events, problems: summary.problems.count, warnings: warnings)
     }
+
+    /// Tickets for a log whose checkpoint's ticket tables are large enough to be mapped
+    /// (``CheckpointTable/mappable``), for the tests that replay with `mapped` too.
+    static let mappedTickets = 6_000
 
     /// A log with a checkpoint of its first 40 days, then two more days appended (so that a
     /// replay resumes from the checkpoint and folds a tail), and the fresh replay's outcome.
@@ -114,7 +121,7 @@ import LedgerBenchKit
     // MARK: - Flipped bytes
 
     @Test func singleByteFlipsAnywhereGiveTheFreshNumbersOrAWarningAndARebuild() throws {
-        let (files, fresh) = try Self.grownLog()
+        let (files, fresh) = try Self.grownLog(tickets: Self.mappedTickets)
         let saved = try files.readCheckpoint()
         var random = SplitMix(state: 9)
         // Every byte of the header and the trailer, and one byte in each of 300 equal strata of the rest.
@@ -129,7 +136,7 @@ import LedgerBenchKit
             var damaged = saved
             damaged[position] ^= UInt8.random(in: 1...255, using: &random)
             try files.write(checkpoint: damaged)
-            let outcome = try Self.replay(files, parallelism: n % 2 + 1)
+            let outcome = try Self.replay(files, parallelism: n % 2 + 1, mapped: n % 4 >= 2)
             if !outcome.warnings.isEmpty { ignored += 1 }
             try Self.expectFreshOrRebuilt(outcome, fresh, files, rebuilt: n % 50 == 0, "byte \(position) of \(saved.count) flipped")
         }
@@ -138,15 +145,18 @@ import LedgerBenchKit
     }
 
     @Test func bytesAfterTheChecksumOrAChecksumOfOtherContentAreRefused() throws {
-        let (files, fresh) = try Self.grownLog()
+        let (files, fresh) = try Self.grownLog(tickets: Self.mappedTickets)
         let saved = try files.readCheckpoint()
         let content = Array(saved.dropLast(8)), checksum = Array(saved.suffix(8))
         let endings: [[UInt8]] = [saved + [0], saved + saved, content + [UInt8](repeating: 0, count: 8), content + [1] + checksum]
         for damaged in endings {
             try files.write(checkpoint: damaged)
-            let outcome = try Self.replay(files)
-            #expect(outcome.warnings.count == 1)
-            try Self.expectFreshOrRebuilt(outcome, fresh, files, "a changed ending")
+            for mapped in [false, true] {
+                try files.write(checkpoint: damaged)
+                let outcome = try Self.replay(files, mapped: mapped)
+                #expect(outcome.warnings.count == 1)
+                try Self.expectFreshOrRebuilt(outcome, fresh, files, "a changed ending")
+            }
         }
     }
 
@@ -281,7 +291,7 @@ import LedgerBenchKit
     }
 
     @Test func extremeValuesInEveryStoredIntegerAreRefusedWithoutATrap() throws {
-        let (files, fresh) = try Self.grownLog()
+        let (files, fresh) = try Self.grownLog(tickets: Self.mappedTickets)
         let options = [ProjectionOptions()]
         let saved = try files.readCheckpoint()
         for (n, damage) in Self.damages.enumerated() {
@@ -292,7 +302,7 @@ import LedgerBenchKit
             }
             damage.apply(&checkpoint)
             try checkpoint.save(directory: files.directory, log: .file(path: files.log), options: options)
-            let outcome = try Self.replay(files, parallelism: n % 2 + 1)
+            let outcome = try Self.replay(files, parallelism: n % 2 + 1, mapped: n % 4 >= 2)
             #expect(outcome.warnings.count == 1, "\(damage.name) was not refused")
             try Self.expectFreshOrRebuilt(outcome, fresh, files, rebuilt: n % 10 == 0, damage.name)
         }
@@ -311,14 +321,14 @@ import LedgerBenchKit
     // MARK: - Cut short
 
     @Test func aCheckpointCutShortAtAnyLengthIsIgnoredAndRebuilt() throws {
-        let (files, fresh) = try Self.grownLog()
+        let (files, fresh) = try Self.grownLog(tickets: Self.mappedTickets)
         let saved = try files.readCheckpoint()
         var random = SplitMix(state: 4)
         var lengths = Array(0..<24) + Array((saved.count - 24)..<saved.count)
         for k in 0..<50 { lengths.append(saved.count * k / 50 + Int.random(in: 0..<(saved.count / 50), using: &random)) }
         for (n, length) in lengths.enumerated() {
             try files.write(checkpoint: Array(saved.prefix(length)))
-            let outcome = try Self.replay(files, parallelism: n % 2 + 1)
+            let outcome = try Self.replay(files, parallelism: n % 2 + 1, mapped: n % 4 >= 2)
             #expect(outcome.warnings.count == 1, "cut to \(length) bytes")
             try Self.expectFreshOrRebuilt(outcome, fresh, files, rebuilt: n % 20 == 0, "cut to \(length) bytes")
         }
@@ -342,7 +352,7 @@ import LedgerBenchKit
     }
 
     @Test func aCheckpointCutShortWhileReplaysRunNeverKillsThem() throws {
-        let (files, fresh) = try Self.grownLog()
+        let (files, fresh) = try Self.grownLog(tickets: Self.mappedTickets)
         let saved = try files.readCheckpoint()
         let stop = Flag()
         let path = files.checkpoint
@@ -361,12 +371,77 @@ import LedgerBenchKit
         }
         cutter.start()
         defer { stop.set(); stop.waitUntilFinished() }
-        for n in 0..<24 {
-            let outcome = try Self.replay(files, parallelism: n % 2 + 1)
+        for n in 0..<32 {
+            // Mapped, a replay holds the file under a lease: a cut waits for it, or the
+            // replay starts over when it was asked for the file meanwhile.
+            let outcome = try Self.replay(files, parallelism: n % 2 + 1, mapped: n % 4 >= 2)
             #expect(outcome.sameNumbers(as: fresh), "run \(n): \(outcome.warnings)")
-            #expect(outcome.warnings.allSatisfy { $0.contains("ignored") || $0.contains("not saved") }, "\(outcome.warnings)")
+            #expect(outcome.warnings.allSatisfy { $0.contains("ignored") || $0.contains("not saved") || $0.contains("opened for writing") },
+                    "\(outcome.warnings)")
         }
     }
+
+    // MARK: - Mapped
+
+    @Test func aMappedCheckpointGivesTheNumbersOfAReadOne() throws {
+        for tickets in [1_500, 6_000] {
+            let (files, fresh) = try Self.grownLog(tickets: tickets)
+            let saved = try files.readCheckpoint()
+            let options = [ProjectionOptions()]
+            #if os(Linux)
+            // Loaded mapped: the tables of 16 KiB and more, but not the ticket table's slots
+            // (written at random by new tickets).
+            let loaded = try #require(try ReplayCheckpoint.load(directory: files.directory, log: .file(path: files.log),
+                                                                options: options, mapping: true))
+            #expect(loaded.lease?.isHeld == true)
+            let (states, folds) = (loaded.fold.lifecycle.states, loaded.fold.projections[0].ticketState)
+            #expect(states.isMapped == (states.count * MemoryLayout<TicketLifecycle>.stride >= CheckpointTable.mappable))
+            #expect(folds.isMapped == (folds.count * MemoryLayout<TicketFold>.stride >= CheckpointTable.mappable))
+            #expect(tickets < Self.mappedTickets || (states.isMapped && folds.isMapped))
+            #expect(!loaded.fold.lifecycle.tickets.slots.isMapped)
+            #endif
+            for parallelism in [1, 2] {
+                let outcome = try Self.replay(files, parallelism: parallelism, mapped: true)
+                #expect(outcome == fresh, "\(tickets) tickets")
+                #expect(try files.readCheckpoint() == saved, "a small tail leaves the checkpoint as it is")
+            }
+        }
+    }
+
+    #if os(Linux)
+    @Test func aWriterDuringAMappedReplayWaitsForItAndTheReplayStartsOver() throws {
+        let (files, fresh) = try Self.grownLog(tickets: Self.mappedTickets)
+        var replay = LogReplay(path: files.log)
+        replay.mapsCheckpoint = true
+        var writer: Process?
+        replay.checkpointLoaded = {
+            // Another process appends to the checkpoint: its open waits for the lease.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "printf x >> \"$0\"", files.checkpoint]
+            try? process.run()
+            writer = process
+            for _ in 0..<1_000 where !((try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? "").contains("BREAK") {
+                usleep(10_000)
+            }
+        }
+        var projections = [Projection()]
+        var warnings: [String] = []
+        let summary = try replay.run(into: &projections, checkpoint: files.directory) { warnings.append($0) }
+        let outcome = Self.outcome(projections[0], summary, warnings)
+        #expect(outcome.sameNumbers(as: fresh))
+        #expect(warnings.count == 1 && warnings[0].contains("was opened for writing while this replay used it; replaying the whole log"),
+                "\(warnings)")
+        let process = try #require(writer)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // The writer's byte damaged the checkpoint: the next replay ignores it and writes it anew.
+        let next = try Self.replay(files, mapped: true)
+        #expect(next.sameNumbers(as: fresh) && next.warnings.count == 1 && next.warnings[0].contains("ignored"))
+        let after = try Self.replay(files, mapped: true)
+        #expect(after == fresh)
+    }
+    #endif
 
     final class Flag: @unchecked Sendable {
         private let lock = NSCondition()

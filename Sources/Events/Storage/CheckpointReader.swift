@@ -35,6 +35,20 @@ package enum CheckpointTable {
     /// Where the second half of a table of `count` bytes of `stride`-byte elements starts.
     static func split(_ count: Int, stride: Int) -> Int { count / max(stride, 1) / 2 * stride }
 
+    /// Tables of at least this many bytes start at a multiple of ``alignment`` in the file, so
+    /// that they can be mapped (smaller ones are always read; the padding costs at most a
+    /// quarter of such a table).
+    package static let mappable = 16 << 10
+    /// The page size of the machines that map tables (elsewhere tables are read).
+    package static let alignment = 4096
+
+    /// The zero bytes before a table of `bytes` bytes whose count ends at `position`: up to a
+    /// multiple of ``alignment`` for a ``mappable`` table, else none.
+    static func padding(at position: Int64, before bytes: Int) -> Int {
+        guard bytes >= mappable else { return 0 }
+        return Int((Int64(alignment) - position % Int64(alignment)) % Int64(alignment))
+    }
+
     static func combine(_ first: UInt64, _ second: UInt64) -> UInt64 {
         withUnsafeBytes(of: (first.littleEndian, second.littleEndian)) { XXH64.hash($0) }
     }
@@ -50,11 +64,13 @@ package enum CheckpointTable {
 /// Reads what ``CheckpointWriter`` wrote, checking every count against the bytes left and
 /// (``finish()``) the checksum of the whole file.
 ///
-/// The file is read, never mapped: every byte is copied into memory the process owns
-/// (`pread`), so a file cut short or rewritten while it is read gives a short read and an
-/// error, never a signal. Large tables are read straight into their arrays in chunks that are
-/// hashed while they are in cache, their two halves on two threads; the scalars and small
-/// arrays come through a buffer.
+/// The file is read: every byte is copied into memory the process owns (`pread`), so a file
+/// cut short or rewritten while it is read gives a short read and an error, never a signal.
+/// Large tables are read straight into their arrays in chunks that are hashed while they are
+/// in cache, their two halves on two threads; the scalars and small arrays come through a
+/// buffer. The exception, for short-lived processes: after ``mapTables()`` succeeds, the file is
+/// under a read lease (nobody can write it or cut it short) and large tables are mapped, then
+/// hashed and checked in the same way.
 package struct CheckpointReader {
     private let fd: Int32
     /// Bytes before the 8-byte checksum.
@@ -71,6 +87,10 @@ package struct CheckpointReader {
     private static let chunkSize = 256 << 10
     /// Tables at least this large are read on two threads.
     private static let parallelTable = 1 << 20
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// The lease under which large tables are mapped (see ``mapTables()``), or `nil`: they are read.
+    package private(set) var lease: CheckpointLease?
 
     private var remaining: Int64 { contentSize - offset }
 
@@ -79,6 +99,20 @@ package struct CheckpointReader {
         self.fd = fd
         contentSize = size - 8
         buffer = [UInt8](repeating: 0, count: Self.bufferSize)
+    }
+
+    /// From now on, maps large tables instead of reading them, when the file can be leased
+    /// (``CheckpointLease``): for a process that is done with the tables well within the
+    /// system's lease-break time, and checks ``CheckpointLease/isHeld`` at the end.
+    /// - Returns: Whether the file is leased (else tables are read, as before).
+    package mutating func mapTables() -> Bool {
+        guard lease == nil else { return true }
+        lease = CheckpointLease.take(on: fd)
+        // The file cannot change now; it must still be as long as when it was opened (a
+        // mapped page past its end would be SIGBUS). Else it is read, and found cut short.
+        var st = stat()
+        if lease != nil && (fstat(fd, &st) != 0 || Int64(st.st_size) != contentSize + 8) { lease = nil }
+        return lease != nil
     }
 
     package mutating func read<T: BitwiseCopyable>(_: T.Type) throws -> T {
@@ -111,40 +145,64 @@ package struct CheckpointReader {
 
     /// Reads a table like ``readPlainArray(_:)``, running `check` over its elements as they
     /// are read (a chunk at a time, while they are in cache; each half of a large table with a
-    /// copy of `check` on its own thread, the two then merged).
-    package mutating func readPlainArray<C: CheckpointCheck>(checking check: inout C) throws -> PlainArray<C.Element> {
+    /// copy of `check` on its own thread, the two then merged). Under a ``lease`` a large
+    /// `mappable` table is mapped instead (and hashed and checked the same way).
+    /// - Parameter mappable: `false` for a table written at random (a hash table's slots): each
+    ///   page written would be copied, one fault at a time, which costs more than reading it.
+    package mutating func readPlainArray<C: CheckpointCheck>(checking check: inout C, mappable: Bool = true) throws
+    -> PlainArray<C.Element> {
         let count = try readCount(of: C.Element.self)
+        let stride = MemoryLayout<C.Element>.stride
+        let bytes = count * stride
+        _ = try take(CheckpointTable.padding(at: offset, before: bytes))
+        guard bytes <= remaining else { throw CheckpointError("damaged (array length)") }
         // The read-ahead is dropped (it was not hashed yet): the table is read from the file.
         (bufferStart, bufferEnd) = (0, 0)
         let position = offset
-        let stride = MemoryLayout<C.Element>.stride
-        let (fd, chunk) = (self.fd, max(Self.chunkSize / stride, 1) * stride)
         var digest: UInt64 = 0
         var merged = check
-        let array = try PlainArray<C.Element>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
-            let half = CheckpointTable.split(bytes.count, stride: stride)
-            let second = Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[half...]), position: position + Int64(half),
-                              seed: 1, check: check)
-            var worker: WorkerThread?
-            if bytes.count >= Self.parallelTable {
-                worker = WorkerThread { second.read(chunk: chunk) }
-            } else {
-                second.read(chunk: chunk)
+        let array: PlainArray<C.Element>
+        if mappable && lease != nil && bytes >= CheckpointTable.mappable && position % Int64(Self.pageSize) == 0 {
+            array = try PlainArray(mapping: fd, offset: position, count: count)
+            guard let base = array.unsafeBase else { throw CheckpointError("damaged (cut short)") }
+            digest = try hash(UnsafeMutableRawBufferPointer(start: base, count: bytes), at: position, stride: stride,
+                              checking: &merged, reading: false)
+        } else {
+            array = try PlainArray<C.Element>(count: count, capacity: count + max(count / 4, 1024)) { bytes in
+                digest = try hash(bytes, at: position, stride: stride, checking: &merged, reading: true)
             }
-            let first = Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[..<half]), position: position, seed: 0,
-                             check: check)
-            first.read(chunk: chunk)
-            worker?.join()
-            digest = CheckpointTable.combine(try first.result.get(), try second.result.get())
-            merged = first.check
-            merged.merge(second.check)
         }
         check = merged
         withUnsafeBytes(of: digest.littleEndian) { checksum.update($0) }
-        let bytes = Int64(count * stride)
-        offset += bytes
+        offset += Int64(bytes)
         filePosition = offset
         return array
+    }
+
+    /// Hashes a table's `bytes`, which start at `position` in the file, after reading them
+    /// there when `reading` (else they are mapped), and runs `check` over them: a chunk at a
+    /// time, each half of a large table on its own thread.
+    /// - Returns: The table's ``CheckpointTable/digest(_:stride:)``.
+    private func hash<C: CheckpointCheck>(_ bytes: UnsafeMutableRawBufferPointer, at position: Int64, stride: Int,
+                                          checking check: inout C, reading: Bool) throws -> UInt64 {
+        let half = CheckpointTable.split(bytes.count, stride: stride)
+        let chunk = max(Self.chunkSize / stride, 1) * stride
+        let halves = [Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[..<half]), position: position, seed: 0,
+                           check: check, reading: reading),
+                      Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[half...]), position: position + Int64(half),
+                           seed: 1, check: check, reading: reading)]
+        var worker: WorkerThread?
+        if bytes.count >= Self.parallelTable {
+            worker = WorkerThread { halves[1].read(chunk: chunk) }
+        } else {
+            halves[1].read(chunk: chunk)
+        }
+        halves[0].read(chunk: chunk)
+        worker?.join()
+        let digest = CheckpointTable.combine(try halves[0].result.get(), try halves[1].result.get())
+        check = halves[0].check
+        check.merge(halves[1].check)
+        return digest
     }
 
     /// One half of a table: read into place, hashed and checked, possibly on another thread.
@@ -158,14 +216,16 @@ package struct CheckpointReader {
         /// Where it starts in the file.
         let position: Int64
         let seed: UInt64
+        /// Whether `bytes` are read from the file (else they are a mapping of it).
+        let reading: Bool
         var check: C
         var result: Result<UInt64, any Error> = .success(0)
 
-        init(fd: Int32, bytes: UnsafeMutableRawBufferPointer, position: Int64, seed: UInt64, check: C) {
-            (self.fd, self.bytes, self.position, self.seed, self.check) = (fd, bytes, position, seed, check)
+        init(fd: Int32, bytes: UnsafeMutableRawBufferPointer, position: Int64, seed: UInt64, check: C, reading: Bool) {
+            (self.fd, self.bytes, self.position, self.seed, self.check, self.reading) = (fd, bytes, position, seed, check, reading)
         }
 
-        /// Reads in chunks of `chunk` bytes (whole elements).
+        /// Reads (or, mapped, makes present) in chunks of `chunk` bytes (whole elements).
         func read(chunk: Int) {
             result = Result {
                 var hasher = XXH64(seed: seed)
@@ -173,7 +233,11 @@ package struct CheckpointReader {
                 while done < bytes.count {
                     let n = min(chunk, bytes.count - done)
                     let piece = UnsafeMutableRawBufferPointer(rebasing: bytes[done..<(done + n)])
-                    try CheckpointReader.readFully(fd, into: piece.baseAddress!, count: n, at: position + Int64(done))
+                    if reading {
+                        try CheckpointReader.readFully(fd, into: piece.baseAddress!, count: n, at: position + Int64(done))
+                    } else {
+                        CheckpointReader.populate(piece)
+                    }
                     hasher.update(UnsafeRawBufferPointer(piece))
                     check.visit(UnsafeBufferPointer(piece.assumingMemoryBound(to: C.Element.self)))
                     done += n
@@ -181,6 +245,19 @@ package struct CheckpointReader {
                 return hasher.finalize()
             }
         }
+    }
+
+    /// Maps the cached pages of a mapped range into the process without copying them, so that
+    /// hashing it does not fault page by page (`MADV_POPULATE_READ`, Linux 5.14; without it
+    /// the pages are faulted in as they are read).
+    static func populate(_ bytes: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let page = pageSize
+        let start = Int(bitPattern: base) / page * page
+        let end = Int(bitPattern: base + bytes.count)
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 22)
+        #endif
     }
 
     /// Reads the checksum after the content and throws when it differs from the content's

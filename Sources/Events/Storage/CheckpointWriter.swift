@@ -20,6 +20,8 @@ package struct CheckpointWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var checksum = XXH64()
+    /// Bytes written so far.
+    private var position: Int64 = 0
 
     package init(fd: Int32) {
         self.fd = fd
@@ -42,10 +44,14 @@ package struct CheckpointWriter {
         try array.withUnsafeBytes { (raw) throws in try writeAll(raw) }
     }
 
-    /// Writes a table: its count, then its elements. The file's checksum covers the table
-    /// through its ``CheckpointTable/digest(_:)`` (so that a reader can hash it on two threads).
+    /// Writes a table: its count, then (for a large table, which a reader can so map) zero
+    /// bytes up to the next multiple of ``CheckpointTable/alignment``, then its elements. The
+    /// file's checksum covers the table through its ``CheckpointTable/digest(_:)`` (so that a
+    /// reader can hash it on two threads).
     package mutating func write<T>(plain array: PlainArray<T>) throws {
         write(Int64(array.count))
+        let padding = CheckpointTable.padding(at: position + Int64(buffer.count), before: array.count * MemoryLayout<T>.stride)
+        buffer.append(contentsOf: repeatElement(0, count: padding))
         try flush()
         try array.withUnsafeBytes { (raw) throws in
             try writeRaw(raw)
@@ -71,7 +77,8 @@ package struct CheckpointWriter {
         try writeRaw(bytes)
     }
 
-    private func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
+    private mutating func writeRaw(_ bytes: UnsafeRawBufferPointer) throws {
         guard SystemCall.writeAll(fd, bytes) else { throw CheckpointError("cannot write: \(String(cString: strerror(errno)))") }
+        position += Int64(bytes.count)
     }
 }

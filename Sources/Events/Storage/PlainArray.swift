@@ -7,9 +7,9 @@ import Darwin
 /// A growable array of plain values, for the replay's large tables (name tables, per-ticket state).
 ///
 /// Growth moves large blocks with `realloc`, which the system does by remapping pages rather
-/// than copying them, and large blocks live on huge pages. (Its storage is never a mapping of a
-/// file: a mapped file that shrinks under the process kills it with SIGBUS, so a checkpoint is
-/// read into memory, see ``init(count:capacity:fill:)``.)
+/// than copying them, and large blocks live on huge pages. A checkpoint's table is either read
+/// into memory (``init(count:capacity:fill:)``) or, in a short-lived process that holds the
+/// file under a read lease, mapped from it (``init(mapping:offset:count:)``).
 ///
 /// Copies share storage until one of them is mutated, as with `Array`. Indices are checked.
 ///
@@ -138,7 +138,27 @@ extension PlainArray {
     }
 }
 
-/// The storage of a ``PlainArray``: allocated memory.
+extension PlainArray {
+    /// An array of the `count` values stored at byte `offset` of the file `fd`, mapped
+    /// privately: reading reads the file's pages (the system's cached pages, not copies),
+    /// writing copies just the pages written, and appending writes into a reserved range of
+    /// zero pages right after them; growing past that range moves the array into memory of its
+    /// own.
+    ///
+    /// A mapped file that is cut short kills the process with SIGBUS when it touches a page
+    /// past the new end, and one rewritten in place changes the pages not yet written: map only
+    /// a file nobody can open for writing meanwhile (``CheckpointLease``).
+    /// - Parameter offset: A multiple of the page size.
+    /// - Throws: ``CheckpointError`` when the system refuses the mapping.
+    package init(mapping fd: Int32, offset: Int64, count: Int) throws {
+        storage = try PlainArrayStorage(mapping: fd, offset: offset, count: count)
+    }
+
+    /// Whether the elements are (still) a mapping of a file.
+    package var isMapped: Bool { storage.reservation != nil }
+}
+
+/// The storage of a ``PlainArray``: allocated memory, or a mapped range.
 ///
 /// `@unchecked Sendable`: a storage shared by several arrays is never mutated (``PlainArray``
 /// copies it first), so only one thread at a time can write to it.
@@ -151,12 +171,46 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     @usableFromInline @exclusivity(unchecked) var base: UnsafeMutablePointer<Element>?
     @usableFromInline @exclusivity(unchecked) var count = 0
     @usableFromInline @exclusivity(unchecked) var capacity = 0
+    /// For a mapped storage, the reserved address range (the file's pages, then zero pages);
+    /// `nil` when `base` is allocated.
+    private(set) var reservation: (start: UnsafeMutableRawPointer, length: Int)?
 
     private static var stride: Int { MemoryLayout<Element>.stride }
 
     @usableFromInline init() {}
 
-    deinit { free(base) }
+    init(mapping fd: Int32, offset: Int64, count: Int) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let bytes = count * Self.stride
+        precondition(offset >= 0 && offset % Int64(page) == 0, "a mapped table starts at a page boundary")
+        // Room to grow in place: as much again, and at least 16 MiB of address space (not memory).
+        let reserved = (bytes + max(bytes, 16 << 20) + page - 1) / page * page
+        guard let start = mmap(nil, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              start != MAP_FAILED
+        else { throw CheckpointError("cannot reserve \(reserved) bytes of address space: \(String(cString: strerror(errno)))") }
+        if bytes > 0 {
+            let mapped = (bytes + page - 1) / page * page
+            guard let file = mmap(start, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off_t(offset)),
+                  file == start
+            else {
+                let reason = String(cString: strerror(errno))
+                munmap(start, reserved)
+                throw CheckpointError("cannot map: \(reason)")
+            }
+        }
+        reservation = (start, reserved)
+        base = start.bindMemory(to: Element.self, capacity: reserved / Self.stride)
+        self.count = count
+        capacity = reserved / Self.stride
+    }
+
+    deinit {
+        if let reservation {
+            munmap(reservation.start, reservation.length)
+        } else {
+            free(base)
+        }
+    }
 
     /// A copy of the elements in allocated storage with room for `minimumCapacity`.
     @usableFromInline
@@ -173,22 +227,37 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     func grow(to minimumCapacity: Int) {
         let newCapacity = max(minimumCapacity, capacity * 2, 16)
         let bytes = newCapacity * Self.stride
-        if bytes >= Self.hugePage {
-            // Large tables are probed at random: on 2 MiB pages, a probe rarely misses the TLB too.
-            var raw: UnsafeMutableRawPointer?
-            guard posix_memalign(&raw, Self.hugePage, bytes) == 0, let raw else { fatalError("out of memory (\(bytes) bytes)") }
-            #if os(Linux)
-            madvise(raw, bytes / Self.hugePage * Self.hugePage, MADV_HUGEPAGE)
-            #endif
-            let moved = raw.bindMemory(to: Element.self, capacity: newCapacity)
+        if reservation != nil || bytes >= Self.hugePage {
+            let moved = Self.allocate(bytes).bindMemory(to: Element.self, capacity: newCapacity)
             if count > 0 { moved.initialize(from: base.unsafelyUnwrapped, count: count) }
-            free(base)
+            if let reservation {
+                // Out of the mapping's room: the elements move into memory of this array's own.
+                munmap(reservation.start, reservation.length)
+                self.reservation = nil
+            } else {
+                free(base)
+            }
             base = moved
         } else {
             guard let raw = realloc(base, bytes) else { fatalError("out of memory (\(bytes) bytes)") }
             base = raw.bindMemory(to: Element.self, capacity: newCapacity)
         }
         capacity = newCapacity
+    }
+
+    /// Memory for `bytes` bytes that `free` releases; large tables are probed at random, so
+    /// large blocks are on 2 MiB pages, where a probe rarely misses the TLB too.
+    private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        guard bytes >= hugePage else {
+            guard let raw = malloc(bytes) else { fatalError("out of memory (\(bytes) bytes)") }
+            return raw
+        }
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, hugePage, bytes) == 0, let raw else { fatalError("out of memory (\(bytes) bytes)") }
+        #if os(Linux)
+        madvise(raw, bytes / hugePage * hugePage, MADV_HUGEPAGE)
+        #endif
+        return raw
     }
 
     private static var hugePage: Int { 2 << 20 }

@@ -42,23 +42,34 @@ extension LogReplay {
         }
         var checkpoint: ReplayCheckpoint?
         do {
-            checkpoint = try ReplayCheckpoint.load(directory: directory, log: log, options: options)
+            checkpoint = try ReplayCheckpoint.load(directory: directory, log: log, options: options, mapping: mapsCheckpoint)
         } catch {
             warning("checkpoint \(directory) ignored: \(String(describing: error)); replaying the whole log")
         }
+        let pristine = projections
         var fold = ReplayFold(projections: projections)
         var start: Int64 = 0, lines = 0, events = 0
+        var lease: CheckpointLease?
         if let loaded = checkpoint {
-            (fold, start, lines, events) = (loaded.fold, loaded.prefix.offset, loaded.prefix.lines, loaded.prefix.events)
+            (fold, start, lines, events, lease) = (loaded.fold, loaded.prefix.offset, loaded.prefix.lines, loaded.prefix.events, loaded.lease)
         }
         let resumed = checkpoint != nil
         // Drop the loaded copy, so the fold's arrays are uniquely referenced and grow in place.
         checkpoint = nil
+        if resumed { checkpointLoaded?() }
         var summary: Summary
         do { summary = try run(&fold, from: start, firstLine: lines + 1, progress: progress) } catch { throw .reading(path, failedWith: error) }
         summary.events += events
         projections = fold.finish()
-        let worthSaving = !resumed || summary.bytes > max(8 << 20, start / 50)
+        if let held = lease?.isHeld, !held {
+            // Someone opened the checkpoint for writing (or cut it short) while its tables were
+            // mapped; had it taken longer than the lease-break time, they could have changed.
+            // Let go of every mapped page (the writer is waiting for that), then start over.
+            (fold, projections, lease) = (ReplayFold(projections: pristine), pristine, nil)
+            warning("checkpoint \(directory) was opened for writing while this replay used it; replaying the whole log")
+            return try run(into: &projections, progress: progress)
+        }
+        let worthSaving = !resumed || !ReplayCheckpoint.isSmallTail(summary.bytes, after: start)
         if summary.problems.isEmpty && worthSaving && fold.sharedIDs {
             let end = start + summary.bytes
             do {

@@ -36,6 +36,17 @@ public struct LogReplay {
     /// The longest line read (see `LogReader.maxLineBytes`); a longer one stops the replay
     /// with a `LogFileError`.
     public var maxLineBytes = LogInput.defaultMaxLineBytes
+    /// Whether ``run(into:checkpoint:progress:warning:)`` maps the checkpoint's large tables
+    /// instead of reading them, when the log's new tail is small. Loading then costs a fraction
+    /// (the system's cached pages are used as they are; only pages written are copied), but
+    /// the file is held under a read lease (Linux; elsewhere tables are read) for as long as
+    /// the resulting projections live: a process that opens it for writing or truncates it
+    /// waits until they are released, or for the system's lease-break time (45 s by default).
+    /// Meant for short-lived processes such as `ledger-cli`; off by default.
+    public var mapsCheckpoint = false
+    /// Called by ``run(into:checkpoint:progress:warning:)`` after loading a checkpoint, before
+    /// folding the tail (tests use it to act on a loaded checkpoint).
+    package var checkpointLoaded: (() -> Void)?
 
     /// Bytes per block a parallel replay decodes at a time (tests make it small).
     var blockSize = 1 << 20

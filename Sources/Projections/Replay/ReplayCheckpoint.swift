@@ -14,10 +14,13 @@ import Events
 /// of every byte before it. It is written to a temporary
 /// file and renamed, so a crash never leaves half a checkpoint.
 ///
-/// Loading reads the whole file into memory (never maps it: a mapped file cut short under the
-/// process would kill it with SIGBUS), checks the checksum, and range-checks every stored
-/// value before any is used; a checkpoint that fails any check is ignored (the caller warns
-/// and replays the whole log, then writes a fresh one).
+/// Loading reads the whole file into memory, checks the checksum, and range-checks every
+/// stored value before any is used; a checkpoint that fails any check is ignored (the caller
+/// warns and replays the whole log, then writes a fresh one). With `mapping`, when the log's
+/// new tail is small (the replay is short), the file is leased and its large tables are mapped
+/// instead of read (hashed and checked all the same): see ``lease``. (Without a lease a mapped
+/// file cut short under the process would kill it with SIGBUS, and one rewritten in place
+/// would change its tables.)
 ///
 /// The fingerprint is a SHA-256 over the prefix's length, its first and last 64 KiB and 256
 /// windows of 4 KiB spread evenly over it (overlaps hashed once): truncation, a rewrite, or any edit that moves
@@ -36,18 +39,22 @@ import Events
 /// last; the length is that of the bytes streamed.
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
-    /// "LEDGERCK", version 4, "CHECKEND". Version 2: the validator's ticket state holds pending
+    /// "LEDGERCK", version 5, "CHECKEND". Version 2: the validator's ticket state holds pending
     /// supervisions and the adjustment flag in what were padding bytes, so a version 1 file is
     /// not read. 3: the large tables start at page boundaries and are mapped, not read;
     /// name-table offsets are 32-bit. 4: read, not mapped (no page padding); the chain value of
-    /// the prefix's last line; a checksum of the whole file at its end.
-    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 4, end: 0x444E_454B_4345_4843,
+    /// the prefix's last line; a checksum of the whole file at its end. 5: tables start at
+    /// 4 KiB boundaries again, so that they can be mapped under a lease (``CheckpointLease``).
+    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 5, end: 0x444E_454B_4345_4843,
                                          name: "a replay checkpoint")
 
     /// The part of the log folded.
     var prefix: Prefix
     /// The validator's and projections' state after it.
     var fold: ReplayFold
+    /// The lease under which the file's large tables are mapped, or `nil` when they were read.
+    /// Nothing folded from the mapped tables is to be used unless it is still held after the fold.
+    var lease: CheckpointLease?
 
     /// What identifies the part of a log a checkpoint folded.
     struct Prefix: Equatable {
@@ -116,7 +123,10 @@ struct ReplayCheckpoint {
     /// Loads the checkpoint in `directory` if it fits `log` and `options`.
     /// - Returns: `nil` when there is no checkpoint yet.
     /// - Throws: ``CheckpointError`` saying why an existing checkpoint cannot be used.
-    static func load(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws -> ReplayCheckpoint? {
+    /// - Parameter mapping: Map the large tables (under a lease) when the log's bytes after the
+    ///   checkpoint are few enough that the replay will not rewrite it (``isSmallTail(_:after:)``).
+    static func load(directory: String, log: CheckpointedLog, options: [ProjectionOptions],
+                     mapping: Bool = false) throws -> ReplayCheckpoint? {
         // The log's fingerprint is taken on a second thread while this one reads and checks the
         // state. Nothing read is used before the checksum at the end matches and every value
         // passed its range check; the first check that fails is reported.
@@ -133,7 +143,13 @@ struct ReplayCheckpoint {
                   chain.isEmpty || chain.count == 64
             else { throw CheckpointError("damaged (header)") }
             header = Prefix(offset: offset, lines: Int(lines), events: Int(events), fingerprint: fingerprint, chain: chain)
-            if case .file(let path) = log { fingerprintTask = FingerprintTask(log: path, offset: offset) }
+            if case .file(let path) = log {
+                fingerprintTask = FingerprintTask(log: path, offset: offset)
+                var logStat = stat()
+                if mapping && stat(path, &logStat) == 0 && isSmallTail(Int64(logStat.st_size) - offset, after: offset) {
+                    _ = reader.mapTables()
+                }
+            }
             let lifecycle = try LifecycleValidator(from: &reader, lines: Int(lines))
             let count = try reader.read(Int64.self)
             guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
@@ -142,9 +158,9 @@ struct ReplayCheckpoint {
                 projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units,
                                                   events: Int(events)))
             }
-            return (lifecycle, projections)
+            return (lifecycle, projections, reader.lease)
         }
-        guard let (lifecycle, projections) = state else { return nil }
+        guard let (lifecycle, projections, lease) = state else { return nil }
         guard let header else { throw CheckpointError("damaged (header)") }
         switch log {
         case .file(let path):
@@ -153,7 +169,15 @@ struct ReplayCheckpoint {
         case .stream:
             try checkStream(try log.prefix(offset: header.offset, lines: header.lines), header)
         }
-        return ReplayCheckpoint(prefix: header, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true))
+        return ReplayCheckpoint(prefix: header, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true),
+                                lease: lease)
+    }
+
+    /// Whether `bytes` new bytes after a checkpoint of `offset` bytes are few enough to replay
+    /// from it again next time: 8 MiB or 2% of the checkpoint's bytes. A bigger tail makes the
+    /// replay write a fresh checkpoint.
+    static func isSmallTail(_ bytes: Int64, after offset: Int64) -> Bool {
+        bytes <= max(8 << 20, offset / 50)
     }
 
     /// Checks that the file at `log` still starts with the prefix `header` describes.

@@ -135,6 +135,7 @@ enum CommonOptions {
                        maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws -> LogReplay.Summary {
         var replay = try logReplay(log)
         replay.maxLineBytes = maxLineBytes
+        replay.mapsCheckpoint = true
         let size = fileSize(log)
         let showProgress = size > 64 << 20 && Terminal.isStandardErrorTerminal
         let progress = { (bytes: Int64) in
