@@ -283,6 +283,16 @@ import LedgerBenchKit
             let d = c.fold.projections[0].unitDays[u].days.firstIndex { $0.due > 0 }!
             c.fold.projections[0].unitDays[u].days[d].done = c.fold.projections[0].unitDays[u].days[d].due + 1
         }
+        add("a done moved to a day with as many done as due (the totals still add up)") { c in
+            let days = c.fold.projections[0].unitDays
+            let u = days.firstIndex { unit in
+                unit.days.contains { $0.done > 0 && $0.done > $0.onTime } && unit.days.contains { $0.due > 0 && $0.done == $0.due }
+            }!
+            let from = days[u].days.firstIndex { $0.done > 0 && $0.done > $0.onTime }!
+            let to = days[u].days.indices.first { $0 != from && days[u].days[$0].due > 0 && days[u].days[$0].done == days[u].days[$0].due }!
+            c.fold.projections[0].unitDays[u].days[from].done -= 1
+            c.fold.projections[0].unitDays[u].days[to].done += 1
+        }
         add("one more due on a day (the tickets no longer add up)") { c in
             let u = c.fold.projections[0].unitDays.firstIndex { !$0.days.isEmpty }!
             c.fold.projections[0].unitDays[u].days[0].due += 1
