@@ -162,9 +162,10 @@ package struct CheckpointReader {
         var digest: UInt64 = 0
         var merged = check
         let array: PlainArray<C.Element>
-        if mappable && lease != nil && bytes >= CheckpointTable.mappable && position % Int64(Self.pageSize) == 0 {
-            array = try PlainArray(mapping: fd, offset: position, count: count)
-            guard let base = array.unsafeBase else { throw CheckpointError("damaged (cut short)") }
+        // (A file system that cannot map the file has it read instead.)
+        if mappable && lease != nil && bytes >= CheckpointTable.mappable && position % Int64(Self.pageSize) == 0,
+           let mapped = try? PlainArray<C.Element>(mapping: fd, offset: position, count: count), let base = mapped.unsafeBase {
+            array = mapped
             digest = try hash(UnsafeMutableRawBufferPointer(start: base, count: bytes), at: position, stride: stride,
                               checking: &merged, reading: false)
         } else {
