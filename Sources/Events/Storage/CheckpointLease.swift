@@ -9,7 +9,8 @@ import Darwin
 /// While the lease is held, no process can open the file for writing or truncate it: such an
 /// `open` or `truncate` waits until the holder lets go (the kernel notifies the holder, who
 /// ignores the notification here), or until `/proc/sys/fs/lease-break-time` seconds (45 by
-/// default) have passed, when the kernel takes the lease away. So the file's pages cannot
+/// default) have passed, when the kernel takes the lease away; an `open` with `O_NONBLOCK`
+/// fails with `EWOULDBLOCK` instead (and still asks for the lease). So the file's pages cannot
 /// change under a mapping while it is held, and a process that finishes well within that
 /// time can map the file's tables instead of copying them (``PlainArray/init(mapping:offset:count:)``).
 /// ``isHeld`` says, at the end, whether that held throughout.

@@ -26,7 +26,8 @@ enum ReplayCommand: Subcommand {
         printed, until 'ledger-cli verify' (or a replay without --checkpoint). In a chained log, an edit \
         sealed into the chain is seen; one that is not breaks the chain, which verify reports. While a \
         replay of a small new tail uses a checkpoint file, it holds it under a read lease (Linux): a process \
-        that opens the file for writing or truncates it waits until the replay is done.
+        that opens the file for writing or truncates it waits until the replay is done (one that opens it \
+        without blocking, as truncate(1) does, is refused with "Resource temporarily unavailable").
 
         On a postgresql:// LOG the checkpoint records the rows folded, the database and table they came \
         from, sampled rows and the chain value of the last; the next replay reads only the rows after them. A \
