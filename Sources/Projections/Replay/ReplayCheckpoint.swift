@@ -43,8 +43,9 @@ struct ReplayCheckpoint {
     /// supervisions and the adjustment flag in what were padding bytes, so a version 1 file is
     /// not read. 3: the large tables start at page boundaries and are mapped, not read;
     /// name-table offsets are 32-bit. 4: read, not mapped (no page padding); the chain value of
-    /// the prefix's last line; a checksum of the whole file at its end. 5: tables start at
-    /// 4 KiB boundaries again, so that they can be mapped under a lease (``CheckpointLease``).
+    /// the prefix's last line; a checksum of the whole file at its end. 5: tables of 16 KiB
+    /// and more start at 4 KiB boundaries again, so that they can be mapped under a lease
+    /// (``CheckpointLease``).
     static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 5, end: 0x444E_454B_4345_4843,
                                          name: "a replay checkpoint")
 
