@@ -28,101 +28,85 @@ static const uint32_t K[64] __attribute__((aligned(16))) = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-__attribute__((target("sha,sse4.1,ssse3")))
-void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t count) {
-    // Byte order: message words are big endian.
-    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-    // The instructions keep the state as ABEF and CDGH.
-    __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);  // CDAB
-    __m128i state1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B);  // EFGH
-    __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  // ABEF
-    state1 = _mm_blend_epi16(state1, tmp, 0xF0);  // CDGH
-    for (; count > 0; count--, blocks += 64) {
-        const __m128i abefSaved = state0, cdghSaved = state1;
-        // w[g % 4] holds the message words 4g ... 4g+3.
-        __m128i w[4];
-        for (int g = 0; g < 16; g++) {
-            __m128i words;
-            if (g < 4) {
-                words = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocks + 16 * g)), byteSwap);
-            } else {
-                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four words at a time.
-                __m128i x = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
-                x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
-                words = _mm_sha256msg2_epu32(x, w[(g + 3) & 3]);
-            }
-            w[g & 3] = words;
-            __m128i message = _mm_add_epi32(words, _mm_load_si128((const __m128i *)&K[4 * g]));
-            state1 = _mm_sha256rnds2_epu32(state1, state0, message);
-            message = _mm_shuffle_epi32(message, 0x0E);
-            state0 = _mm_sha256rnds2_epu32(state0, state1, message);
-        }
-        state0 = _mm_add_epi32(state0, abefSaved);
-        state1 = _mm_add_epi32(state1, cdghSaved);
-    }
-    tmp = _mm_shuffle_epi32(state0, 0x1B);  // FEBA
-    state1 = _mm_shuffle_epi32(state1, 0xB1);  // DCHG
-    state0 = _mm_blend_epi16(tmp, state1, 0xF0);  // DCBA
-    state1 = _mm_alignr_epi8(state1, tmp, 8);  // HGFE
-    _mm_storeu_si128((__m128i *)&state[0], state0);
-    _mm_storeu_si128((__m128i *)&state[4], state1);
+// The pieces both compressions are made of, inlined into each.
+#define SHA_PIECE static inline __attribute__((always_inline, target("sha,sse4.1,ssse3")))
+
+// A lane's state in the instructions' order, ABEF and CDGH, from H0 ... H7.
+SHA_PIECE void load_state(const uint32_t state[8], __m128i *abef, __m128i *cdgh) {
+    __m128i cdab = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);
+    __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B);
+    *abef = _mm_alignr_epi8(cdab, efgh, 8);
+    *cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
 }
 
-// One lane's state in the instructions' order (ABEF, CDGH), loaded from and stored to H0 ... H7.
-#define LOAD_STATE(state, abef, cdgh) do { \
-        __m128i t_ = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&(state)[0]), 0xB1); \
-        cdgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&(state)[4]), 0x1B); \
-        abef = _mm_alignr_epi8(t_, cdgh, 8); \
-        cdgh = _mm_blend_epi16(cdgh, t_, 0xF0); \
-    } while (0)
-#define STORE_STATE(state, abef, cdgh) do { \
-        __m128i t_ = _mm_shuffle_epi32(abef, 0x1B); \
-        __m128i u_ = _mm_shuffle_epi32(cdgh, 0xB1); \
-        _mm_storeu_si128((__m128i *)&(state)[0], _mm_blend_epi16(t_, u_, 0xF0)); \
-        _mm_storeu_si128((__m128i *)&(state)[4], _mm_alignr_epi8(u_, t_, 8)); \
-    } while (0)
+// H0 ... H7 from a lane's ABEF and CDGH.
+SHA_PIECE void store_state(uint32_t state[8], __m128i abef, __m128i cdgh) {
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));  // DCBA
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));    // HGFE
+}
+
+// The message words 4g ... 4g+3 of `block` (big endian), kept in w[g % 4], which holds the
+// twelve words before them: W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four at a time.
+SHA_PIECE __m128i message_words(__m128i w[4], int g, const uint8_t *block) {
+    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i words;
+    if (g < 4) {
+        words = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(block + 16 * g)), byteSwap);
+    } else {
+        __m128i x = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+        x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+        words = _mm_sha256msg2_epu32(x, w[(g + 3) & 3]);
+    }
+    w[g & 3] = words;
+    return words;
+}
+
+// Rounds 4g ... 4g+3 with those words.
+SHA_PIECE void four_rounds(__m128i *abef, __m128i *cdgh, __m128i words, int g) {
+    __m128i message = _mm_add_epi32(words, _mm_load_si128((const __m128i *)&K[4 * g]));
+    *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, message);
+    message = _mm_shuffle_epi32(message, 0x0E);
+    *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, message);
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t count) {
+    __m128i abef, cdgh;
+    load_state(state, &abef, &cdgh);
+    for (; count > 0; count--, blocks += 64) {
+        const __m128i abefSaved = abef, cdghSaved = cdgh;
+        __m128i w[4];
+        for (int g = 0; g < 16; g++) four_rounds(&abef, &cdgh, message_words(w, g, blocks), g);
+        abef = _mm_add_epi32(abef, abefSaved);
+        cdgh = _mm_add_epi32(cdgh, cdghSaved);
+    }
+    store_state(state, abef, cdgh);
+}
 
 __attribute__((target("sha,sse4.1,ssse3")))
 void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
                                  uint32_t stateB[8], const uint8_t *blocksB, size_t count) {
-    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
     __m128i a0, a1, b0, b1;
-    LOAD_STATE(stateA, a0, a1);
-    LOAD_STATE(stateB, b0, b1);
+    load_state(stateA, &a0, &a1);
+    load_state(stateB, &b0, &b1);
     for (; count > 0; count--, blocksA += 64, blocksB += 64) {
         const __m128i aSaved0 = a0, aSaved1 = a1, bSaved0 = b0, bSaved1 = b1;
         __m128i wa[4], wb[4];
         for (int g = 0; g < 16; g++) {
-            __m128i xa, xb;
-            if (g < 4) {
-                xa = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocksA + 16 * g)), byteSwap);
-                xb = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocksB + 16 * g)), byteSwap);
-            } else {
-                xa = _mm_sha256msg1_epu32(wa[g & 3], wa[(g + 1) & 3]);
-                xb = _mm_sha256msg1_epu32(wb[g & 3], wb[(g + 1) & 3]);
-                xa = _mm_add_epi32(xa, _mm_alignr_epi8(wa[(g + 3) & 3], wa[(g + 2) & 3], 4));
-                xb = _mm_add_epi32(xb, _mm_alignr_epi8(wb[(g + 3) & 3], wb[(g + 2) & 3], 4));
-                xa = _mm_sha256msg2_epu32(xa, wa[(g + 3) & 3]);
-                xb = _mm_sha256msg2_epu32(xb, wb[(g + 3) & 3]);
-            }
-            wa[g & 3] = xa;
-            wb[g & 3] = xb;
-            const __m128i k = _mm_load_si128((const __m128i *)&K[4 * g]);
-            __m128i ma = _mm_add_epi32(xa, k), mb = _mm_add_epi32(xb, k);
-            a1 = _mm_sha256rnds2_epu32(a1, a0, ma);
-            b1 = _mm_sha256rnds2_epu32(b1, b0, mb);
-            ma = _mm_shuffle_epi32(ma, 0x0E);
-            mb = _mm_shuffle_epi32(mb, 0x0E);
-            a0 = _mm_sha256rnds2_epu32(a0, a1, ma);
-            b0 = _mm_sha256rnds2_epu32(b0, b1, mb);
+            // The two lanes' steps side by side, so that each fills the other's latency.
+            __m128i xa = message_words(wa, g, blocksA), xb = message_words(wb, g, blocksB);
+            four_rounds(&a0, &a1, xa, g);
+            four_rounds(&b0, &b1, xb, g);
         }
         a0 = _mm_add_epi32(a0, aSaved0);
         a1 = _mm_add_epi32(a1, aSaved1);
         b0 = _mm_add_epi32(b0, bSaved0);
         b1 = _mm_add_epi32(b1, bSaved1);
     }
-    STORE_STATE(stateA, a0, a1);
-    STORE_STATE(stateB, b0, b1);
+    store_state(stateA, a0, a1);
+    store_state(stateB, b0, b1);
 }
 
 #else
