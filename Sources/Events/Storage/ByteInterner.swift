@@ -133,12 +133,6 @@ package struct ByteInterner: Sendable {
         return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
-    /// The entry of the slot `hash` starts probing at.
-    @inline(__always)
-    func slotEntry(hash: UInt32) -> UInt64 {
-        slots.withUnsafeBufferPointer { $0[Int(hash) & mask] }
-    }
-
     /// Prefetches the slot `hash` starts probing at (see ``LifecycleValidator/check(_:firstLine:report:)``).
     @inline(__always)
     func prefetchSlot(hash: UInt32) {
