@@ -14,11 +14,11 @@ public struct ChannelCensus: Sendable {
     /// `assigned` events in the period by the channel their ticket was accepted on (a missing
     /// `channel` is ``ProjectionOptions/defaultChannel``).
     public private(set) var assignments: [String: Int] = [:]
-    /// The channel each ticket was accepted on, by ticket id: an index into `channelNames`, or
-    /// -1. The ids are `tickets`' (``apply(_:)-(Event)``), or a replay validator's (``fold(_:)``).
+    /// The channel each ticket was accepted on, by ticket id: an id of `channels`, or -1. The
+    /// ticket ids are `tickets`' (``apply(_:)-(Event)``), or a replay validator's (``fold(_:)``).
     private var channelOfTicket = PlainArray<Int32>()
-    private var channelNames: [String] = []
-    private var channelNumbers: [String: Int32] = [:]
+    /// The channels' names.
+    private var channels = ByteInterner()
     /// The ticket names folded by ``apply(_:)-(Event)``.
     private var tickets = ByteInterner()
     /// Whether ``fold(_:)`` folded blocks, whose ids are not `tickets`': then `apply` may not.
@@ -71,25 +71,16 @@ public struct ChannelCensus: Sendable {
         case .accepted:
             let id = Int(ticket(&tickets))
             if id >= channelOfTicket.count { channelOfTicket.append(repeating: -1, count: id + 1 - channelOfTicket.count) }
-            channelOfTicket[id] = number(of: channel() ?? ProjectionOptions.defaultChannel)
+            channelOfTicket[id] = channels.intern(channel() ?? ProjectionOptions.defaultChannel)
         case .assigned:
             guard period.contains(day: at.day(atOffset: options.utcOffsetSeconds)) else { return }
             if let unit, eventUnit() != unit { return }
             let id = Int(ticket(&tickets))
             guard id < channelOfTicket.count, channelOfTicket[id] >= 0 else { return }
-            assignments[channelNames[Int(channelOfTicket[id])], default: 0] += 1
+            assignments[channels.string(channelOfTicket[id]), default: 0] += 1
         default:
             return
         }
-    }
-
-    /// The index of a channel's name in `channelNames`, added if new.
-    private mutating func number(of name: String) -> Int32 {
-        if let number = channelNumbers[name] { return number }
-        let number = Int32(channelNames.count)
-        channelNames.append(name)
-        channelNumbers[name] = number
-        return number
     }
 
     /// The channels other than `channel` that have assignments, most first.
