@@ -114,7 +114,7 @@ import Testing
         guard let memory = mmap(nil, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               memory != MAP_FAILED else { return false }
         defer { munmap(memory, page) }
-        return madvise(memory, page, 23) == 0
+        return madvise(memory, page, SystemCall.populateWrite) == 0
     }
     #endif
 }

@@ -257,7 +257,7 @@ package struct CheckpointReader {
         let page = pageSize
         let start = Int(bitPattern: base) / page * page
         let end = Int(bitPattern: base + bytes.count)
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 22)
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, SystemCall.populateRead)
         #endif
     }
 

@@ -101,7 +101,7 @@ package final class PageWarmer: Sendable {
                     guard done[i] < wanted else { continue }
                     let n = min(slice, region.bytes - done[i])
                     // EINVAL: a kernel without it; anything else: stop too (nothing to gain).
-                    guard madvise(region.base + done[i], n, PageWarmer.populateWrite) == 0 else { return }
+                    guard madvise(region.base + done[i], n, SystemCall.populateWrite) == 0 else { return }
                     done[i] += n
                     worked = true
                 }
@@ -116,9 +116,6 @@ package final class PageWarmer: Sendable {
     /// (docs/performance.md): no change in time for the 58 MB of a city's year (and 8 MB more
     /// memory); 12–17 % less for the 230 and 580 MB of 2 and 5 million tickets.
     package static let worthwhileBytes = 64 << 20
-
-    /// `MADV_POPULATE_WRITE` (Linux 5.14), which older C headers lack.
-    private static let populateWrite: Int32 = 23
 }
 
 /// A table's room beyond its elements, for ``PageWarmer``.

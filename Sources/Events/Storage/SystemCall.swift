@@ -18,6 +18,14 @@ package enum SystemCall {
     package static let open: @Sendable (UnsafePointer<CChar>, Int32, mode_t) -> Int32 = Darwin.open
     #endif
 
+    #if os(Linux)
+    /// `madvise(2)` advice of Linux 5.14 that older C headers lack: make a range's pages present,
+    /// for reading (a mapped file's cached pages mapped as they are) or for writing (fresh pages
+    /// faulted in, private copies made); neither changes what the memory holds.
+    package static let populateRead: Int32 = 22
+    package static let populateWrite: Int32 = 23
+    #endif
+
     /// Writes all of `bytes` to `fd`, again after a short write or `EINTR`.
     /// - Returns: `false` when `write(2)` failed; `errno` then says why.
     package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
