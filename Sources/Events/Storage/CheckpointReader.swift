@@ -87,7 +87,6 @@ package struct CheckpointReader {
     private static let chunkSize = 256 << 10
     /// Tables at least this large are read on two threads.
     private static let parallelTable = 1 << 20
-    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// The lease under which large tables are mapped (see ``mapTables()``), or `nil`: they are read.
     package private(set) var lease: CheckpointLease?
@@ -163,7 +162,7 @@ package struct CheckpointReader {
         var merged = check
         let array: PlainArray<C.Element>
         // (A file system that cannot map the file has it read instead.)
-        if mappable && lease != nil && bytes >= CheckpointTable.mappable && position % Int64(Self.pageSize) == 0,
+        if mappable && lease != nil && bytes >= CheckpointTable.mappable && position % Int64(SystemCall.pageSize) == 0,
            let mapped = try? PlainArray<C.Element>(mapping: fd, offset: position, count: count), let base = mapped.unsafeBase {
             array = mapped
             digest = try hash(UnsafeMutableRawBufferPointer(start: base, count: bytes), at: position, stride: stride,
@@ -254,7 +253,7 @@ package struct CheckpointReader {
     static func populate(_ bytes: UnsafeMutableRawBufferPointer) {
         #if os(Linux)
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        let page = pageSize
+        let page = SystemCall.pageSize
         let start = Int(bitPattern: base) / page * page
         let end = Int(bitPattern: base + bytes.count)
         _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, SystemCall.populateRead)

@@ -180,7 +180,7 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     @usableFromInline init() {}
 
     init(mapping fd: Int32, offset: Int64, count: Int) throws {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let page = SystemCall.pageSize
         let bytes = count * Self.stride
         precondition(offset >= 0 && offset % Int64(page) == 0, "a mapped table starts at a page boundary")
         // Room to grow in place: as much again, and at least 16 MiB of address space (not memory).

@@ -18,6 +18,9 @@ package enum SystemCall {
     package static let open: @Sendable (UnsafePointer<CChar>, Int32, mode_t) -> Int32 = Darwin.open
     #endif
 
+    /// The size of the system's memory pages.
+    package static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
     #if os(Linux)
     /// `madvise(2)` advice of Linux 5.14 that older C headers lack: make a range's pages present,
     /// for reading (a mapped file's cached pages mapped as they are) or for writing (fresh pages
