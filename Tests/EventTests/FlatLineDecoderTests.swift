@@ -18,7 +18,15 @@ import Testing
         line("E1", "T1", "accepted", "01 09:00", #""channel":"","category":"市容环境","topic":"占道经营""#),
         line("E2", "T1", "assigned", "01 09:30", #""unit":"市城管局","due":"2024-02-08T18:00:00.5+08:00""#),
         line("E9", "T3", "accepted", "1969-12-31T23:59:59+08:00"),
+        // Sealed lines: a 64-digit chain value (tested 64 bytes at once), and 64 bytes then a
+        // quote that are not all plain (tested character by character).
+        line("E18", "T3", "closed", "05 08:00", #""unit":"市城管局","chain":""# + sealHex + #"""#),
+        line("E19", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(6)) + #"市局""#),
+        line("E20", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(1)) + #"""#),
     ]
+
+    /// A chain value as ``LogAppender`` seals a line with.
+    static let sealHex = "50910f85c8e2d6ca05d66943126b8104ce43a8e53b7279f3d1383fba37ecaf9d"
 
     /// Lines it declines (escapes, nesting, nulls, four-byte UTF-8, a foreign field, spaces); the decoder decides.
     static let rare: [String] = [
@@ -33,6 +41,11 @@ import Testing
         line("E15", "T1", "supervised", "05 08:00", #""unit":"市城管局","method":"phone""#),
         line("E16", "T1", "supervision-answered", "05 09:00", #""unit":"市城管局","reply":"已办""#),
         line("E17", "A1", "adjusted", "05 09:00", #""unit":"市城管局","points":-1,"indicator":"督办","reason":"迟报""#),
+        // 64 bytes then a quote, but the quote before it is escaped: the value goes on.
+        line("E21", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(2)) + #"\"""#),
+        line("E22", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(6)) + #"\u0041""#),
+        // A quote 64 bytes on that closes a foreign member's value, not the chain's.
+        line("E23", "T3", "closed", "05 08:00", #""unit":"u","chain":"0123456789","note":""# + String(sealHex.prefix(44)) + #"""#),
     ]
 
     static let seeds = common + rare

@@ -204,17 +204,33 @@ struct Cursor {
     static func skipPlainASCII(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int {
         var i = start
         while i + 8 <= limit {
-            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let quote = w ^ 0x2222_2222_2222_2222
-            let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                | (w &- 0x2020_2020_2020_2020) | w
-            let hits = special & 0x8080_8080_8080_8080
+            let hits = specialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
             if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
             i += 8
         }
         return i
+    }
+
+    /// Whether the 64 bytes at `start` are all ones ``skipPlainASCII(_:from:limit:)`` passes
+    /// over, tested together (a sealed line's chain value: one branch instead of eight).
+    @inline(__always)
+    static func isPlainASCII64(_ start: UnsafeRawPointer) -> Bool {
+        var hits: UInt64 = 0
+        for k in 0..<8 {
+            hits |= specialBytes(UInt64(littleEndian: start.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self)))
+        }
+        return hits == 0
+    }
+
+    /// The high bit of each byte of `w` that is a quote, a backslash, a control character or
+    /// non-ASCII (and possibly of bytes above such a one: a borrow runs upwards only).
+    @inline(__always)
+    private static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = w ^ 0x2222_2222_2222_2222
+        let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- 0x2020_2020_2020_2020) | w
+        return special & 0x8080_8080_8080_8080
     }
 
     /// The value of four hex digits at `offset` (already checked).
