@@ -30,6 +30,23 @@ import Testing
         #expect(a[9] == 9 && b[9] == 1)
     }
 
+    @Test func appendingInReservedRoomKeepsTheStorageInPlace() {
+        var array = PlainArray<UInt64>(repeating: 5, count: 3)
+        array.reserveCapacity(10)
+        let base = array.unsafeBase
+        for i in 0..<7 { array.appendInReservedRoom(UInt64(i)) }
+        #expect(array.count == 10 && array.unsafeBase == base)
+        #expect(array[2] == 5 && array[3] == 0 && array[9] == 6)
+    }
+
+    @Test func appendingWithoutReservedRoomStops() async {
+        await #expect(processExitsWith: .failure) {
+            var array = PlainArray<UInt64>()
+            array.reserveCapacity(2)
+            for i in 0..<(array.capacity + 1) { array.appendInReservedRoom(UInt64(i)) }
+        }
+    }
+
     @Test func anArrayFilledInPlaceKeepsItsElementsAndGrowsWithoutMoving() {
         var array = PlainArray<UInt32>(count: 3_000, capacity: 4_000) { bytes in
             let values = bytes.bindMemory(to: UInt32.self)

@@ -99,7 +99,7 @@ public struct LifecycleValidator: Sendable {
             ? tickets.intern(event.ticketRef, in: event.line(in: block))
             : tickets.intern(event.ticket.bytes(in: block), hash: event.ticketHash)
         lastTicket = ticket
-        if Int(ticket) == states.count { states.append(TicketLifecycle()) }
+        if Int(ticket) == states.count { states.appendInReservedRoom(TicketLifecycle()) }
         var unit: Int32 = -1
         if event.flags.contains(.hasUnit) {
             unit = event.flags.contains(.unitEscaped)

@@ -56,6 +56,16 @@ package struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
         storage.count += 1
     }
 
+    /// Appends `value` in room made ready for it: the storage unique and with spare capacity
+    /// since ``reserveCapacity(_:)`` (a loop that holds ``unsafeBase`` across appends, which
+    /// must not move it). Skips ``append(_:)``'s uniqueness test, a runtime call.
+    @inlinable @inline(__always)
+    package mutating func appendInReservedRoom(_ value: Element) {
+        precondition(storage.count < storage.capacity, "no room reserved")
+        storage.base.unsafelyUnwrapped[storage.count] = value
+        storage.count += 1
+    }
+
     @inlinable
     package mutating func append(repeating value: Element, count n: Int) {
         guard n > 0 else { return }
