@@ -236,8 +236,11 @@ public final class PostgresLog {
     ///   `.file` when it cannot be read, `.stopped` with what `report` threw.
     public func digest<Failure: Error>(asOf: Timestamp? = nil,
                                        report: (LogProblem) throws(Failure) -> Void) throws(ChainDigestFailure<Failure>) -> ChainDigest {
+        // Read as `verify` reads it, in one snapshot.
         try ChainDigest.catching(path: name, report) { report in
-            try ChainDigest.of(streamNamed: name, asOf: asOf, report: report) { body in try streamLines(body) }
+            try withSnapshotUnlessInOne {
+                try ChainDigest.of(streamNamed: name, log: self, asOf: asOf, report: report)
+            }
         }
     }
 

@@ -23,15 +23,32 @@ import Testing
         return try dir.read("chained.jsonl")
     }
 
+    /// A valid line as a verify visits it (what `digest` reads of it).
+    struct Visited: Equatable {
+        var line: Int
+        var knownAt: Int64
+        var value: SHA256.Digest?
+    }
+
+    /// Both verifiers on `bytes`: the same problems, totals and chain summary, and the same
+    /// valid lines visited with the same chain values.
     static func both(_ bytes: [UInt8], requireChain: Bool, in dir: TemporaryFolder) throws {
         let path = try dir.write("log.jsonl", bytes)
         var sequential: [LogProblem] = []
-        let expected = try LogVerifier.verifyFile(at: path, requireChain: requireChain, report: { sequential.append($0) }) { _, _, _ in }
+        var sequentialVisits: [Visited] = []
+        let expected = try LogVerifier.verifyFile(at: path, requireChain: requireChain, report: { sequential.append($0) }) {
+            line, event, value in sequentialVisits.append(Visited(line: line.number, knownAt: event.knownAt.nanoseconds, value: value))
+        }
         for blockSize in [1 << 20, 4096, 333] {
             var parallel: [LogProblem] = []
-            let summary = try LogVerifier.verifyScanned(at: path, requireChain: requireChain, blockSize: blockSize) { parallel.append($0) }
+            var visits: [Visited] = []
+            let summary = try LogVerifier.verifyScanned(at: path, requireChain: requireChain, blockSize: blockSize,
+                                                        visit: { visits.append(Visited(line: $0, knownAt: $1, value: $2)) }) {
+                parallel.append($0)
+            }
             #expect(parallel == sequential)
             #expect(summary == expected)
+            #expect(visits == sequentialVisits)
         }
     }
 

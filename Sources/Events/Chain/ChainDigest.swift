@@ -43,7 +43,18 @@ public struct ChainDigest: Sendable, Equatable {
     ) throws(ChainDigestFailure<Failure>) -> ChainDigest {
         try catching(path: path, report) { report in
             try of(name: path, asOf: asOf) { visit in
-                try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report, visit: visit)
+                // A file is verified as `verify` does it, on the decoding threads; standard input line by line.
+                if path == "-" {
+                    return try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report) {
+                        line, event, value in try visit(line.number, event.knownAt.nanoseconds, value)
+                    }
+                }
+                return try withoutActuallyEscaping(visit) { visit in
+                    try LogVerifier.verifySettled(at: path, report: report) { end throws in
+                        try LogVerifier.verifyScanned(at: path, end: end, requireChain: false, maxLineBytes: maxLineBytes,
+                                                      visit: visit, report: report)
+                    }
+                }
             }
         }
     }
@@ -79,12 +90,13 @@ public struct ChainDigest: Sendable, Equatable {
 
     /// The digest as of `asOf` of the log that `verify` verifies, calling its argument with every valid line.
     static func of(name path: String, asOf: Timestamp?,
-                   verify: ((LogLine, RawEvent, SHA256.Digest?) throws -> Void) throws -> LogVerifier.Summary) throws -> ChainDigest {
+                   verify: (LogVerifier.ScannedVisit) throws -> LogVerifier.Summary) throws -> ChainDigest {
         var last: (line: Int, value: SHA256.Digest?)?
         var eventCount = 0
-        let summary = try verify { line, event, value in
-            if let asOf, asOf < event.knownAt { return }
-            last = (line.number, value)
+        let asOfNanoseconds = asOf?.nanoseconds
+        let summary = try verify { line, knownAt, value in
+            if let asOfNanoseconds, asOfNanoseconds < knownAt { return }
+            last = (line, value)
             eventCount += 1
         }
         guard summary.isClean else { throw ChainDigestError.invalidLog(path: path, problemCount: summary.problemCount) }

@@ -15,9 +15,11 @@ extension LogVerifier {
     ///     the lines of a streamed log, read once (a chain that starts after line 1 builds on the
     ///     hash of the lines before it as they were read).
     ///   - estimate: How long the log is, when `source` is given and its store can tell.
+    ///   - visit: Called with each valid line, in order (see ``ScannedVisit``).
     static func verifyScanned(at path: String, end: Int64 = .max, requireChain: Bool, blockSize: Int = 1 << 20,
                               maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                               source: (any LogByteSource)? = nil, estimate streamEstimate: LogSizeEstimate? = nil,
+                              visit: ScannedVisit? = nil,
                               report: (LogProblem) throws -> Void) throws -> Summary {
         var verifier = LogVerifier()
         // Room for the ids from the start, rather than rehashing as it grows (see ``LogSizeEstimate``).
@@ -43,21 +45,28 @@ extension LogVerifier {
         scan.maxLineBytes = maxLineBytes
         scan.end = end
         try scan.run { block in
-            try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report)
+            try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report, visit: visit)
             warmer?.advance(tickets: verifier.lifecycle.tickets.count)
             lineCount += block.events.count
         }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
     }
 
+    /// A valid line, as a scanned verify hands it to a visitor: its number, when the ledger
+    /// learned of its event (`recorded`, else `at`; nanoseconds), and its chain value (`nil`
+    /// before the chain starts): what ``verifyFile(at:requireChain:maxLineBytes:report:visit:)``
+    /// hands over of each line, read without building the event.
+    package typealias ScannedVisit = (_ line: Int, _ knownAt: Int64, _ chainValue: SHA256.Digest?) throws -> Void
+
     /// Checks a block's lines in order: the chain first, then the line itself (see
-    /// ``check(_:report:)`` and ``check(_:despite:report:)``).
+    /// ``check(_:report:)`` and ``check(_:despite:report:)``); `visit` gets every valid line
+    /// that keeps the chain.
     ///
     /// The id and ticket table look-ups of the lines ahead are prefetched (see
     /// ``LifecycleValidator/check(_:firstLine:report:)``), so that their cache misses overlap the
     /// checks of the lines before them.
     mutating func check(_ block: ScannedBlock, firstLine: Int, chain: inout ChainVerifier,
-                        report: (LogProblem) throws -> Void) throws {
+                        report: (LogProblem) throws -> Void, visit: ScannedVisit? = nil) throws {
         let bytes = block.bytes
         let links = block.chainLinks
         // The worker's link of line `j` is built on the value stored on line `j - 1`.
@@ -87,7 +96,9 @@ extension LogVerifier {
                     linkedRun = j
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
                                        bytes: event.line(in: bytes), terminated: true)
-                    try check(event, in: block, line: line, report: report)
+                    if try check(event, in: block, line: line, report: report), let visit {
+                        try visit(line.number, event.knownAt, links[j].storedValue)
+                    }
                     continue
                 }
                 endLinkedRun()
@@ -99,14 +110,16 @@ extension LogVerifier {
                 // when the file's bytes before the chain are read again when it starts (not
                 // a stream's, which are hashed as they go by).
                 if !chain.summary.isChained, !chain.hashesPrefixAsRead, ChainMember.cannotEnd(line.bytes) {
-                    try check(event, in: block, line: line, report: report)
+                    if try check(event, in: block, line: line, report: report), let visit {
+                        try visit(line.number, event.knownAt, nil)
+                    }
                 } else if let problem = try chainCheck(j, line) {
                     let counts = (eventCount, ticketCount, problemCount)
                     check(event, in: block, line: line) { _ in }
                     (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
                     try report(LogProblem(line: line.number, problem: problem))
-                } else {
-                    try check(event, in: block, line: line, report: report)
+                } else if try check(event, in: block, line: line, report: report), let visit {
+                    try visit(line.number, event.knownAt, chain.lineValue)
                 }
             }
             endLinkedRun()
@@ -117,27 +130,30 @@ extension LogVerifier {
     static let prefetchDistance = 16
 
     /// ``check(_:report:)`` for a line decoded by ``LogScan`` (with ``LogScan/hashIDs``).
+    /// - Returns: Whether the line is a valid event.
+    @discardableResult
     private mutating func check(_ event: ScannedEvent, in block: ScannedBlock, line: LogLine,
-                                report: (LogProblem) throws -> Void) rethrows {
+                                report: (LogProblem) throws -> Void) rethrows -> Bool {
         if event.problem >= 0 {
             problemCount += 1
             try report(LogProblem(line: line.number, problem: block.problems[Int(event.problem)]))
-            return
+            return false
         }
         let (first, slot) = ids.find(hash: event.idHash)
         if let first {
             problemCount += 1
             try report(LogProblem(line: line.number, problem: .duplicateID(event.idRef.string(in: line.bytes), firstLine: first)))
-            return
+            return false
         }
         if let problem = lifecycle.apply(event, in: block.bytes, lineNumber: line.number) {
             problemCount += 1
             try report(LogProblem(line: line.number, problem: problem))
-            return
+            return false
         }
         ids.insert(hash: event.idHash, line: line.number, at: slot)
         eventCount += 1
         if event.kind == .accepted { ticketCount += 1 }
+        return true
     }
 }
 

@@ -159,45 +159,25 @@ package struct StreamedLogAppender {
 extension LogVerifier {
     /// `verify` of a streamed log read as the bytes of a file (``StreamedLog/bytes(after:)``)
     /// by ``LogScan``'s decoding threads, as a file's is: the same checks, problems, totals and
-    /// chain summary as ``verifyStream(requireChain:report:lines:visit:)``.
+    /// chain summary as for the same lines in a file.
     package static func verifyScanned(streamNamed name: String, log: any StreamedLog, requireChain: Bool,
-                                      maxLineBytes: Int = LogInput.defaultMaxLineBytes,
+                                      maxLineBytes: Int = LogInput.defaultMaxLineBytes, visit: ScannedVisit? = nil,
                                       report: (LogProblem) throws -> Void) throws -> Summary {
         let estimate = log.lineCount().map(LogSizeEstimate.init(lines:))
         return try verifyScanned(at: name, requireChain: requireChain, maxLineBytes: maxLineBytes,
-                                 source: try log.bytes(after: 0), estimate: estimate, report: report)
-    }
-
-    /// `verify` over lines handed in by `lines` (which calls its argument with each line, in
-    /// order), exactly as ``verifyFile(at:requireChain:maxLineBytes:report:)`` checks a file.
-    package static func verifyStream(requireChain: Bool, report: (LogProblem) throws -> Void,
-                                     lines: ((LogLine) throws -> Void) throws -> Void,
-                                     visit: (LogLine, RawEvent, SHA256.Digest?) throws -> Void = { _, _, _ in }) throws -> Summary {
-        var verifier = LogVerifier()
-        var chain = ChainVerifier(prefix: .hashedAsRead)
-        var lineCount = 0
-        try withoutActuallyEscaping(report) { report in
-            try withoutActuallyEscaping(visit) { visit in
-                try lines { line in
-                    lineCount = line.number
-                    try verifier.check(line, chain: &chain, report: report, visit: visit)
-                }
-            }
-        }
-        return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
+                                 source: try log.bytes(after: 0), estimate: estimate, visit: visit, report: report)
     }
 }
 
 extension ChainDigest {
-    /// `digest` over lines handed in by `lines`, as ``of(logAt:asOf:maxLineBytes:report:)``
-    /// computes it for a file; `name` names the log in errors.
-    package static func of(streamNamed name: String, asOf: Timestamp? = nil, report: (LogProblem) throws -> Void,
-                           lines: ((LogLine) throws -> Void) throws -> Void) throws -> ChainDigest {
-        try withoutActuallyEscaping(report) { report in
-            try withoutActuallyEscaping(lines) { lines in
-                try of(name: name, asOf: asOf) { visit in
-                    try LogVerifier.verifyStream(requireChain: false, report: report, lines: lines, visit: visit)
-                }
+    /// `digest` of a streamed log, read as `verify` reads it
+    /// (``LogVerifier/verifyScanned(streamNamed:log:requireChain:maxLineBytes:visit:report:)``), as
+    /// ``of(logAt:asOf:maxLineBytes:report:)`` computes it for a file; `name` names the log in errors.
+    package static func of(streamNamed name: String, log: any StreamedLog, asOf: Timestamp? = nil,
+                           report: (LogProblem) throws -> Void) throws -> ChainDigest {
+        try of(name: name, asOf: asOf) { visit in
+            try withoutActuallyEscaping(visit) { visit in
+                try LogVerifier.verifyScanned(streamNamed: name, log: log, requireChain: false, visit: visit, report: report)
             }
         }
     }
