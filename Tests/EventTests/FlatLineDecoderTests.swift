@@ -23,6 +23,10 @@ import Testing
         line("E18", "T3", "closed", "05 08:00", #""unit":"市城管局","chain":""# + sealHex + #"""#),
         line("E19", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(6)) + #"市局""#),
         line("E20", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(1)) + #"""#),
+        // Runs of CJK characters the decoder takes five at a time: exactly five, five and one,
+        // ten with two-byte characters between, and a run ending at the quote.
+        line("E24", "T3", "closed", "05 08:00", #""unit":"岳阳市政府","reply":"市城管局已处理完毕并回访""#),
+        line("E25", "T3", "closed", "05 08:00", #""unit":"岳阳市政府办","reply":"é岳阳市政府办ü市城管局已处理完毕ö""#),
     ]
 
     /// A chain value as ``LogAppender`` seals a line with.
@@ -44,6 +48,8 @@ import Testing
         // 64 bytes then a quote, but the quote before it is escaped: the value goes on.
         line("E21", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(2)) + #"\"""#),
         line("E22", "T3", "closed", "05 08:00", #""unit":"u","chain":""# + String(sealHex.dropLast(6)) + #"\u0041""#),
+        // Characters with an E0 or ED lead byte among CJK ones (the validating decoder checks their range).
+        line("E26", "T3", "closed", "05 08:00", "\"unit\":\"岳阳市\u{D7FB}政府办公室\",\"reply\":\"\u{0800}岳阳市政府\""),
         // A quote 64 bytes on that closes a foreign member's value, not the chain's.
         line("E23", "T3", "closed", "05 08:00", #""unit":"u","chain":"0123456789","note":""# + String(sealHex.prefix(44)) + #"""#),
     ]

@@ -1,3 +1,5 @@
+import CLedgerScan
+
 /// The kind of a JSON value, as far as the ledger needs to know it.
 package enum JSONValueKind: UInt8, Sendable {
     case string, number, object, array, bool, null
@@ -203,6 +205,14 @@ struct Cursor {
     @inline(__always)
     static func skipPlainASCII(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int {
         var i = start
+        // Sixteen bytes a step where the processor has the vector instructions, then words.
+        if ledger_scan_has_vectors() != 0 {
+            while i + 16 <= limit {
+                let first = Int(ledger_first_special16(base + i))
+                if first < 16 { return i + first }
+                i += 16
+            }
+        }
         while i + 8 <= limit {
             let hits = specialBytes(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
             if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }

@@ -1,0 +1,63 @@
+#ifndef CLEDGERSCAN_H
+#define CLEDGERSCAN_H
+
+// Sixteen bytes of a log line tested at once, for the scan's string fast path (Events'
+// `Cursor.skipPlainASCII` and `FlatLineDecoder.scanString`). Inline C because Swift's SIMD
+// comparisons of byte vectors compile to a lane at a time; the SSE2 instructions here are in
+// every x86-64 processor. Elsewhere the functions report nothing found and the Swift callers do
+// the work eight bytes or a character at a time, as they do after these.
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// Whether ``ledger_first_special16`` and ``ledger_five_cjk`` test anything on this processor.
+static inline __attribute__((always_inline)) int ledger_scan_has_vectors(void) {
+#if defined(__SSE2__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/// The position (0–15) of the first of the 16 bytes at `p` that is a quote, a backslash, a
+/// control character (below 0x20) or not ASCII (0x80 and up); 16 when there is none.
+static inline __attribute__((always_inline)) int ledger_first_special16(const void *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    // As signed bytes, control characters and non-ASCII bytes are exactly those below 0x20.
+    __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                   _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    int mask = _mm_movemask_epi8(special);
+    return mask ? __builtin_ctz((unsigned)mask) : 16;
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+/// Whether the first 15 of the 16 bytes at `p` are five three-byte UTF-8 characters whose lead
+/// bytes are E1–EC or EE–EF (each followed by two bytes 80–BF): most CJK characters, and never
+/// an overlong form or a surrogate, so always valid UTF-8. 0 without the vector instructions.
+static inline __attribute__((always_inline)) int ledger_five_cjk(const void *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    const __m128i mask = _mm_setr_epi8((char)0xF0, (char)0xC0, (char)0xC0, (char)0xF0, (char)0xC0, (char)0xC0,
+                                       (char)0xF0, (char)0xC0, (char)0xC0, (char)0xF0, (char)0xC0, (char)0xC0,
+                                       (char)0xF0, (char)0xC0, (char)0xC0, 0);
+    const __m128i want = _mm_setr_epi8((char)0xE0, (char)0x80, (char)0x80, (char)0xE0, (char)0x80, (char)0x80,
+                                       (char)0xE0, (char)0x80, (char)0x80, (char)0xE0, (char)0x80, (char)0x80,
+                                       (char)0xE0, (char)0x80, (char)0x80, 0);
+    int shaped = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, mask), want));
+    // E0 and ED leads (their second byte has a narrower range) are left to the character loop;
+    // a continuation byte never equals them, so all lanes can be compared.
+    int excluded = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED))));
+    return ((shaped & ~excluded) & 0x7FFF) == 0x7FFF;
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+#endif
