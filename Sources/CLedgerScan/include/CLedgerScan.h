@@ -11,7 +11,7 @@
 #include <emmintrin.h>
 #endif
 
-/// Whether ``ledger_first_special16`` and ``ledger_five_cjk`` test anything on this processor.
+/// Whether ``ledger_first_special16`` and ``ledger_cjk_prefix`` test anything on this processor.
 static inline __attribute__((always_inline)) int ledger_scan_has_vectors(void) {
 #if defined(__SSE2__)
     return 1;
@@ -36,10 +36,11 @@ static inline __attribute__((always_inline)) int ledger_first_special16(const vo
 #endif
 }
 
-/// Whether the first 15 of the 16 bytes at `p` are five three-byte UTF-8 characters whose lead
-/// bytes are E1–EC or EE–EF (each followed by two bytes 80–BF): most CJK characters, and never
-/// an overlong form or a surrogate, so always valid UTF-8. 0 without the vector instructions.
-static inline __attribute__((always_inline)) int ledger_five_cjk(const void *p) {
+/// How many of the first 15 bytes at `p` (16 readable) are whole three-byte UTF-8 characters
+/// whose lead bytes are E1–EC or EE–EF (each followed by two bytes 80–BF), counted from the
+/// first: 0, 3, 6, 9, 12 or 15. Those are most CJK characters, never an overlong form or a
+/// surrogate, so always valid UTF-8. 0 without the vector instructions.
+static inline __attribute__((always_inline)) int ledger_cjk_prefix(const void *p) {
 #if defined(__SSE2__)
     __m128i v = _mm_loadu_si128((const __m128i *)p);
     const __m128i mask = _mm_setr_epi8((char)0xF0, (char)0xC0, (char)0xC0, (char)0xF0, (char)0xC0, (char)0xC0,
@@ -53,7 +54,11 @@ static inline __attribute__((always_inline)) int ledger_five_cjk(const void *p) 
     // a continuation byte never equals them, so all lanes can be compared.
     int excluded = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xE0)),
                                                   _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xED))));
-    return ((shaped & ~excluded) & 0x7FFF) == 0x7FFF;
+    int good = shaped & ~excluded & 0x7FFF;
+    // Bit 3k of `whole`: character k's three bytes are all good; the first character that is not.
+    int whole = good & (good >> 1) & (good >> 2);
+    int broken = ~whole & 0x1249;
+    return broken ? __builtin_ctz((unsigned)broken) : 15;
 #else
     (void)p;
     return 0;

@@ -261,15 +261,19 @@ enum FlatLineDecoder {
 
     /// From the non-ASCII byte at `start`, the offset of the next ASCII byte, past two- and
     /// three-byte characters whose lead bytes are C2–DF, E1–EC or EE–EF; `nil` at any other
-    /// byte or at `limit`. Five three-byte characters go a step while they last (with 16 bytes
-    /// readable and the vector instructions, `ledger_five_cjk`), then a character a step.
+    /// byte or at `limit`. Three-byte characters go up to five a step while 16 bytes are
+    /// readable (with the vector instructions, `ledger_cjk_prefix`), the rest a character a step.
     ///
     /// Not inlined: it is called for a run of characters, and inlined into the decoders'
     /// every string it made them too large for the compiler to inline their other helpers.
     @inline(never)
     static func skipCommonNonASCII(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int? {
         var i = start
-        while i + 16 <= limit, ledger_five_cjk(base + i) != 0 { i += 15 }
+        while i + 16 <= limit {
+            let run = Int(ledger_cjk_prefix(base + i))
+            i += run
+            if run < 15 { break }
+        }
         guard i < limit else { return nil }
         var c = base.load(fromByteOffset: i, as: UInt8.self)
         while c >= 0x80 {
