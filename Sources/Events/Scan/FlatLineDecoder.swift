@@ -264,8 +264,8 @@ enum FlatLineDecoder {
     /// byte or at `limit`. Three-byte characters go up to five a step while 16 bytes are
     /// readable (with the vector instructions, `ledger_cjk_prefix`), the rest a character a step.
     ///
-    /// Not inlined: it is called for a run of characters, and inlined into the decoders'
-    /// every string it made them too large for the compiler to inline their other helpers.
+    /// Not inlined: it runs once per run of characters, and inlined into every string scan of
+    /// the decoders it made them too large for the compiler to inline their other helpers.
     @inline(never)
     static func skipCommonNonASCII(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int? {
         var i = start

@@ -197,11 +197,12 @@ struct Cursor {
         throw error("unterminated string")
     }
 
-    /// The first offset at or after `i` (below `limit`, eight bytes at a time) whose byte is a
-    /// quote, a backslash, a control character or non-ASCII; `limit` rounded down to the last
-    /// whole word when none is found, so the caller finishes byte by byte. A word is let through
-    /// only when none of its bytes is special (SWAR tests; a borrow can only flag bytes above a
-    /// real hit, so the lowest flagged byte is the first one that needs a closer look).
+    /// The first offset at or after `i` (below `limit`, sixteen bytes at a time with the vector
+    /// instructions, then eight) whose byte is a quote, a backslash, a control character or
+    /// non-ASCII; `limit` rounded down to the last whole word when none is found, so the caller
+    /// finishes byte by byte. A word is let through only when none of its bytes is special
+    /// (SWAR tests; a borrow can only flag bytes above a real hit, so the lowest flagged byte is
+    /// the first one that needs a closer look).
     @inline(__always)
     static func skipPlainASCII(_ base: UnsafeRawPointer, from start: Int, limit: Int) -> Int {
         var i = start
