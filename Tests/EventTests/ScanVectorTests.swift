@@ -71,6 +71,25 @@ import Testing
         }
     }
 
+    @Test func sixtyFourBytesArePlainExactlyWhenEveryByteIs() {
+        var random = SplitMix64(seed: 0x64B)
+        let hex = Array("0123456789abcdef".utf8)
+        var plainCount = 0
+        for round in 0..<50_000 {
+            var bytes = (0..<64).map { _ in hex.randomElement(using: &random)! }
+            if round % 4 != 0 {
+                bytes[Int.random(in: 0..<64, using: &random)] = Self.alphabet.randomElement(using: &random)!
+            }
+            let plain = !bytes.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x80 }
+            if plain { plainCount += 1 }
+            bytes.withUnsafeBytes { buffer in
+                #expect(Cursor.isPlainASCII64(buffer.baseAddress!) == plain, "\(bytes)")
+                if ledger_scan_has_vectors() == 0 { #expect(ledger_any_special64(buffer.baseAddress!) == 0) }
+            }
+        }
+        #expect(plainCount > 10_000 && plainCount < 45_000, "both answers come up")
+    }
+
     @Test func plainRunsAreSkippedToTheFirstSpecialByteOrTheLastWord() {
         // Cursor.skipPlainASCII over every start and length of a plain run: the first special
         // byte when there is one, else the last whole eight-byte word before the limit.

@@ -11,7 +11,8 @@
 #include <emmintrin.h>
 #endif
 
-/// Whether ``ledger_first_special16`` and ``ledger_cjk_prefix`` test anything on this processor.
+/// Whether ``ledger_first_special16``, ``ledger_any_special64`` and ``ledger_cjk_prefix`` test
+/// anything on this processor.
 static inline __attribute__((always_inline)) int ledger_scan_has_vectors(void) {
 #if defined(__SSE2__)
     return 1;
@@ -30,6 +31,25 @@ static inline __attribute__((always_inline)) int ledger_first_special16(const vo
                                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
     int mask = _mm_movemask_epi8(special);
     return mask ? __builtin_ctz((unsigned)mask) : 16;
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+/// Whether any of the 64 bytes at `p` is a quote, a backslash, a control character or not
+/// ASCII (a sealed line's chain value is 64 bytes of hex digits). 0 without the vector
+/// instructions.
+static inline __attribute__((always_inline)) int ledger_any_special64(const void *p) {
+#if defined(__SSE2__)
+    __m128i special = _mm_setzero_si128();
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p + k);
+        special = _mm_or_si128(special, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+    }
+    return _mm_movemask_epi8(special) != 0;
 #else
     (void)p;
     return 0;
