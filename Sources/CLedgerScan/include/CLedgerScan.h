@@ -21,15 +21,22 @@ static inline __attribute__((always_inline)) int ledger_scan_has_vectors(void) {
 #endif
 }
 
+#if defined(__SSE2__)
+/// All ones in each lane of the 16 bytes at `p` that is a quote, a backslash, a control
+/// character or not ASCII: as signed bytes, control characters and non-ASCII bytes are exactly
+/// those below 0x20.
+static inline __attribute__((always_inline)) __m128i ledger_special_lanes(const void *p) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+}
+#endif
+
 /// The position (0–15) of the first of the 16 bytes at `p` that is a quote, a backslash, a
 /// control character (below 0x20) or not ASCII (0x80 and up); 16 when there is none.
 static inline __attribute__((always_inline)) int ledger_first_special16(const void *p) {
 #if defined(__SSE2__)
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
-    // As signed bytes, control characters and non-ASCII bytes are exactly those below 0x20.
-    __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                   _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-    int mask = _mm_movemask_epi8(special);
+    int mask = _mm_movemask_epi8(ledger_special_lanes(p));
     return mask ? __builtin_ctz((unsigned)mask) : 16;
 #else
     (void)p;
@@ -42,13 +49,9 @@ static inline __attribute__((always_inline)) int ledger_first_special16(const vo
 /// instructions.
 static inline __attribute__((always_inline)) int ledger_any_special64(const void *p) {
 #if defined(__SSE2__)
-    __m128i special = _mm_setzero_si128();
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p + k);
-        special = _mm_or_si128(special, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
-    }
+    const __m128i *vectors = (const __m128i *)p;
+    __m128i special = _mm_or_si128(_mm_or_si128(ledger_special_lanes(vectors), ledger_special_lanes(vectors + 1)),
+                                   _mm_or_si128(ledger_special_lanes(vectors + 2), ledger_special_lanes(vectors + 3)));
     return _mm_movemask_epi8(special) != 0;
 #else
     (void)p;
