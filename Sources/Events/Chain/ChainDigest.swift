@@ -43,17 +43,10 @@ public struct ChainDigest: Sendable, Equatable {
     ) throws(ChainDigestFailure<Failure>) -> ChainDigest {
         try catching(path: path, report) { report in
             try of(name: path, asOf: asOf) { visit in
-                // A file is verified as `verify` does it, on the decoding threads; standard input line by line.
-                if path == "-" {
-                    return try LogVerifier.verifyFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, report: report) {
-                        line, event, value in try visit(line.number, event.knownAt.nanoseconds, value)
-                    }
-                }
-                return try withoutActuallyEscaping(visit) { visit in
-                    try LogVerifier.verifySettled(at: path, report: report) { end throws in
-                        try LogVerifier.verifyScanned(at: path, end: end, requireChain: false, maxLineBytes: maxLineBytes,
-                                                      visit: visit, report: report)
-                    }
+                // Verified as `verify` does it: a file on the decoding threads, standard input line by line.
+                try withoutActuallyEscaping(visit) { visit in
+                    try LogVerifier.verifyWholeFile(at: path, requireChain: false, maxLineBytes: maxLineBytes, visit: visit,
+                                                    report: report)
                 }
             }
         }

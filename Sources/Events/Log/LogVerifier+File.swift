@@ -52,14 +52,19 @@ extension LogVerifier {
     }
 
     /// ``verifyFile(at:requireChain:maxLineBytes:report:)`` with untyped errors: the file's
-    /// (`LogFileError`) and what `report` throws.
-    static func verifyWholeFile(at path: String, requireChain: Bool, maxLineBytes: Int,
+    /// (`LogFileError`) and what `report` throws; `visit`, when given, gets every valid line
+    /// (see ``ScannedVisit``).
+    static func verifyWholeFile(at path: String, requireChain: Bool, maxLineBytes: Int, visit: ScannedVisit? = nil,
                                 report: (LogProblem) throws -> Void) throws -> Summary {
         // A file is read and decoded by worker threads (see ``verifyScanned(at:requireChain:report:)``);
         // standard input line by line. An interrupted append's bytes are left out and reported.
-        if path == "-" { return try verifyFile(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report) { _, _, _ in } }
+        if path == "-" {
+            return try verifyFile(at: path, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report) { line, event, value in
+                try visit?(line.number, event.knownAt.nanoseconds, value)
+            }
+        }
         return try verifySettled(at: path, report: report) { end throws in
-            try verifyScanned(at: path, end: end, requireChain: requireChain, maxLineBytes: maxLineBytes, report: report)
+            try verifyScanned(at: path, end: end, requireChain: requireChain, maxLineBytes: maxLineBytes, visit: visit, report: report)
         }
     }
 
