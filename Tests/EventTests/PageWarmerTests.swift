@@ -46,34 +46,35 @@ import Testing
 
     @Test func theWarmerKeepsItsLeadAheadOfTheTicketsAndNoFurther() throws {
         guard populateWriteWorks() else { return }
-        var array = PlainArray<UInt64>()
-        array.reserveCapacity(32 << 20)   // 256 MiB, never touched
-        array.append(1)
-        let region = try #require(array.room.region)
-        let megabyte = (1 << 20) / Int(getpagesize())
+        let (array, region) = try untouchedTable(UInt64(1))
         let warmer = try #require(PageWarmer.start([array.room], minimumBytes: 0))
         defer { warmer.stop() }
-        // The room starts at the table's second 2 MiB page (the first holds the element); the
-        // lead alone, 2^17 tickets of 8 bytes (1 MiB), does not reach it.
-        #expect(Int(bitPattern: region.base) - Int(bitPattern: UnsafeRawPointer(array.unsafeBase!)) == 2 << 20)
+        // The lead alone, 2^17 tickets of 8 bytes (1 MiB), does not reach the room.
         usleep(100_000)
         #expect(residentPages(region) == 0)
         // 4 M tickets more: (4 M + 2^17) × 8 bytes, 33 MiB of the table, 31 of the room, warmed
         // a 2 MiB slice at a time: 32 MiB, and not the 254.
         warmer.advance(tickets: 4 << 20)
-        #expect(waitFor { residentPages(region) >= 31 * megabyte })
-        usleep(100_000)
-        #expect(residentPages(region) == 32 * megabyte)
+        expectWarmed(region, reaching: 31, then: 32)
+    }
+
+    @Test func aTableOfIDsIsPacedByTheBytesOfTheIDsItHolds() throws {
+        guard populateWriteWorks() else { return }
+        let (array, region) = try untouchedTable(UInt8(1))
+        // 16 bytes reserved a ticket, so the lead is 2^17 × 16 bytes, 2 MiB.
+        let warmer = try #require(PageWarmer.start([array.room.holding(bytesPerTicket: 16).pacedByKeyBytes()], minimumBytes: 0))
+        defer { warmer.stop() }
+        // 4 Mi tickets whose ids took 40 MiB (10 bytes each): the table's first 42 MiB, 40 of the
+        // room; paced by tickets it would have been (4 Mi + 2^17) × 16 bytes, 64 MiB of the room.
+        warmer.advance(tickets: 4 << 20, keyBytes: 40 << 20)
+        expectWarmed(region, reaching: 40, then: 40)
     }
 
     @Test func aWarmerStoppedAtOnceStopsAndChangesNothing() throws {
-        var array = PlainArray<UInt64>()
-        array.reserveCapacity(32 << 20)   // 256 MiB, never touched
-        array.append(7)
+        let (array, region) = try untouchedTable(UInt64(7))
         let warmer = try #require(PageWarmer.start([array.room], minimumBytes: 0))
         warmer.stop()
         #expect(array[0] == 7 && array.count == 1)
-        let region = try #require(array.room.region)
         let words = region.base.bindMemory(to: UInt64.self, capacity: region.bytes / 8)
         #expect(stride(from: 0, to: region.bytes / 8, by: 4_099).allSatisfy { words[$0] == 0 })
     }
@@ -93,6 +94,28 @@ import Testing
 
     #if os(Linux)
     /// Whether `condition` holds within 10 seconds (polled).
+    /// A table of 256 MiB reserved and never touched but for its first element, `first`, and
+    /// its room, which starts at the table's second 2 MiB page (the first holds the element).
+    private func untouchedTable<Element>(_ first: Element) throws
+        -> (table: PlainArray<Element>, region: (base: UnsafeMutableRawPointer, bytes: Int)) {
+        var table = PlainArray<Element>()
+        table.reserveCapacity((256 << 20) / MemoryLayout<Element>.stride)
+        table.append(first)
+        let region = try #require(table.room.region)
+        #expect(Int(bitPattern: region.base) - Int(bitPattern: UnsafeRawPointer(table.unsafeBase!)) == 2 << 20)
+        return (table, region)
+    }
+
+    /// Waits until `reaching` MiB of `region` are present, then expects `then` MiB a moment later
+    /// (the warmer works 2 MiB at a time, and no further than it was told).
+    private func expectWarmed(_ region: (base: UnsafeMutableRawPointer, bytes: Int), reaching: Int, then mebibytes: Int,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        let megabyte = (1 << 20) / Int(getpagesize())
+        #expect(waitFor { residentPages(region) >= reaching * megabyte }, sourceLocation: sourceLocation)
+        usleep(100_000)
+        #expect(residentPages(region) == mebibytes * megabyte, sourceLocation: sourceLocation)
+    }
+
     private func waitFor(_ condition: () -> Bool) -> Bool {
         for _ in 0..<1_000 {
             if condition() { return true }

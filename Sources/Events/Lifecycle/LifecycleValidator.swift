@@ -38,7 +38,7 @@ public struct LifecycleValidator: Sendable {
 
     /// The room of the tables that fill as tickets come (states, ticket ids), for a ``PageWarmer``.
     package var ticketTableRooms: [PlainArrayRoom] {
-        [states.room, tickets.arena.room.holding(bytesPerTicket: Self.ticketIDBytes), tickets.starts.room]
+        [states.room, tickets.arena.room.holding(bytesPerTicket: Self.ticketIDBytes).pacedByKeyBytes(), tickets.starts.room]
     }
 
     /// The bytes a ticket id is reserved (they are about a dozen).

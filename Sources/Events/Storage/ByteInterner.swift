@@ -25,6 +25,8 @@ package struct ByteInterner: Sendable {
 
     /// The number of distinct keys.
     package var count: Int { starts.count - 1 }
+    /// The bytes of all the keys.
+    package var keyBytes: Int { arena.count }
 
     /// Returns the id of `bytes`, adding it if new.
     /// - Complexity: O(length of the key) expected.

@@ -14,8 +14,11 @@ import Synchronization
 /// for a province's year (half a gigabyte of tables) that is a second or more of the folding
 /// thread's time. The warmer asks the kernel for those pages first (`MADV_POPULATE_WRITE`, which
 /// never changes what memory holds: a page already present is left as it is), a slice of each
-/// table in turn, keeping ``lead`` tickets ahead of the tickets the fold has reached (``advance(tickets:)``),
-/// so that room reserved for tickets that never come is not made present. At the lowest
+/// table in turn, keeping ``lead`` tickets ahead of the tickets the fold has reached (``advance(tickets:keyBytes:)``),
+/// so that room reserved for tickets that never come is not made present. A table of ticket ids
+/// (``PlainArrayRoom/pacedByKeyBytes()``) is paced by the bytes of the ids it holds, not by a
+/// reserved length a ticket, so that ids shorter than that reservation do not have room warmed
+/// that they never take. At the lowest
 /// priority, it takes only time the replay's threads leave idle.
 ///
 /// Linux only (5.14 and later; elsewhere, or when the kernel refuses, it does nothing). It does
@@ -48,8 +51,10 @@ package final class PageWarmer: Sendable {
         thread = WorkerThread { work.run() }
     }
 
-    /// Tells the warmer how many tickets the tables hold now.
-    package func advance(tickets: Int) {
+    /// Tells the warmer how many tickets the tables hold now, and how many bytes of ids the
+    /// tables paced by key bytes hold.
+    package func advance(tickets: Int, keyBytes: Int = 0) {
+        work.keyBytes.store(keyBytes, ordering: .relaxed)
         work.tickets.store(tickets, ordering: .relaxed)
     }
 
@@ -60,7 +65,7 @@ package final class PageWarmer: Sendable {
     }
 
     /// Waits until every region is warmed (or the thread gave up); only after
-    /// ``advance(tickets:)`` named enough tickets for all of them.
+    /// ``advance(tickets:keyBytes:)`` named enough tickets for all of them.
     package func waitUntilDone() { join() }
 
     private func join() {
@@ -78,6 +83,7 @@ package final class PageWarmer: Sendable {
         let tables: [PlainArrayRoom]
         let stopping = Atomic<Bool>(false)
         let tickets = Atomic<Int>(0)
+        let keyBytes = Atomic<Int>(0)
 
         init(tables: [PlainArrayRoom]) {
             self.tables = tables
@@ -90,14 +96,16 @@ package final class PageWarmer: Sendable {
             let slice = 2 << 20
             var done = [Int](repeating: 0, count: tables.count)
             while !stopping.load(ordering: .relaxed) {
-                let reached = tickets.load(ordering: .relaxed) + PageWarmer.lead
+                let (held, keys) = (tickets.load(ordering: .relaxed), keyBytes.load(ordering: .relaxed))
                 var worked = false, finished = true
                 for (i, table) in tables.enumerated() {
                     let region = table.region!
                     guard done[i] < region.bytes else { continue }
                     finished = false
-                    // The bytes of the region the first `reached` tickets take.
-                    let wanted = min(table.origin + reached * table.bytesPerTicket - Int(bitPattern: region.base), region.bytes)
+                    // The bytes of the table the tickets held and the lead take.
+                    let filled = table.fillsByKeyBytes ? keys : held * table.bytesPerTicket
+                    let wanted = min(table.origin + filled + PageWarmer.lead * table.bytesPerTicket - Int(bitPattern: region.base),
+                                     region.bytes)
                     guard done[i] < wanted else { continue }
                     let n = min(slice, region.bytes - done[i])
                     // EINVAL: a kernel without it; anything else: stop too (nothing to gain).
@@ -124,12 +132,21 @@ package struct PlainArrayRoom {
     let region: (base: UnsafeMutableRawPointer, bytes: Int)?
     /// The address of the table's first element.
     let origin: Int
-    /// The table's bytes per ticket.
+    /// The table's bytes per ticket (for a table paced by key bytes, the room reserved a ticket).
     let bytesPerTicket: Int
+    /// Whether the table fills by the bytes of the ticket ids, which ``PageWarmer/advance(tickets:keyBytes:)``
+    /// reports, rather than by ``bytesPerTicket`` a ticket.
+    var fillsByKeyBytes = false
 
     /// This room for a table that holds `bytes` bytes a ticket (not one element a ticket).
     package func holding(bytesPerTicket bytes: Int) -> PlainArrayRoom {
-        PlainArrayRoom(region: region, origin: origin, bytesPerTicket: bytes)
+        PlainArrayRoom(region: region, origin: origin, bytesPerTicket: bytes, fillsByKeyBytes: fillsByKeyBytes)
+    }
+
+    /// This room for a table of key bytes, filled as far as ``PageWarmer/advance(tickets:keyBytes:)``
+    /// says (its lead still ``PageWarmer/lead`` tickets of ``bytesPerTicket``).
+    package func pacedByKeyBytes() -> PlainArrayRoom {
+        PlainArrayRoom(region: region, origin: origin, bytesPerTicket: bytesPerTicket, fillsByKeyBytes: true)
     }
 }
 

@@ -68,7 +68,7 @@ struct ReplayFold {
     /// line, since the projections never affect the validator, in two tight loops.
     mutating func apply(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
         let folded = lifecycle.check(block, firstLine: firstLine, report: report)
-        warmer?.advance(tickets: lifecycle.tickets.count)
+        warmer?.advance(tickets: lifecycle.tickets.count, keyBytes: lifecycle.tickets.keyBytes)
         for i in projections.indices { projections[i].fold(block, sharedIDs: sharedIDs) }
         census?.fold(block)
         return folded
