@@ -128,6 +128,9 @@ package struct CheckpointReader {
     /// loading does not copy it).
     package mutating func readArray<T: BitwiseCopyable>(_: T.Type, spare: Int = 0) throws -> [T] {
         let count = try readCount(of: T.self)
+        // No room asked for: the empty array, not `unsafeUninitializedCapacity: 0`, which writes
+        // its count into the empty array's storage that every thread shares.
+        guard count + spare > 0 else { return [] }
         return try [T](unsafeUninitializedCapacity: count + spare) { buffer, initialized in
             initialized = 0
             if count > 0 { try copy(into: UnsafeMutableRawPointer(buffer.baseAddress!), count: count * MemoryLayout<T>.stride) }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Events
+import Synchronization
 
 /// A saved replay: the fold state after a prefix of a log, and what identifies that prefix.
 ///
@@ -232,23 +233,37 @@ struct ReplayCheckpoint {
 
 /// ``ReplayCheckpoint/fingerprint(of:upTo:)`` computed on a thread of its own.
 ///
-/// `@unchecked Sendable`: `result` is written by the thread and read only after `join()`.
-private final class FingerprintTask: @unchecked Sendable {
-    private var result: Result<[UInt8], any Error> = .success([])
-    private var thread: WorkerThread?
+/// The thread holds only the box its result goes to, not the task, so that the task's last
+/// release (and `deinit`, which joins the thread) happens on its owner's thread, also when the
+/// fingerprint is never asked for (a checkpoint found damaged first): a thread that dropped the
+/// last reference itself could not join itself, and would never be joined.
+private final class FingerprintTask: Sendable {
+    /// `@unchecked Sendable`: `result` is written by the thread and read only after `join()`.
+    private final class Box: @unchecked Sendable {
+        var result: Result<[UInt8], any Error> = .success([])
+    }
+
+    private let box = Box()
+    private let thread: WorkerThread
+    private let joined = Atomic<Bool>(false)
 
     init(log: String, offset: Int64) {
-        thread = WorkerThread { [self] in
-            result = Result { try ReplayCheckpoint.fingerprint(of: log, upTo: offset) }
+        let box = self.box
+        thread = WorkerThread {
+            box.result = Result { try ReplayCheckpoint.fingerprint(of: log, upTo: offset) }
         }
     }
 
     /// Waits for the fingerprint.
     func value() throws -> [UInt8] {
-        thread?.join()
-        thread = nil
-        return try result.get()
+        join()
+        return try box.result.get()
     }
 
-    deinit { thread?.join() }
+    private func join() {
+        guard !joined.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        thread.join()
+    }
+
+    deinit { join() }
 }
