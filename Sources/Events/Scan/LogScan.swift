@@ -229,12 +229,17 @@ package struct LogScan {
     }
 
     /// Calls `body` with every block in file order.
+    /// - Parameter then: A second stage, called with every block in file order after `body`
+    ///   is done with it, one block at a time, on whichever decoding thread is free (on the
+    ///   calling thread when there are none), so that the calling thread can go on to the
+    ///   next block meanwhile. Whatever `body` wrote into a block is seen by `then`, and each
+    ///   call sees what the one before it did. When `run` returns, `then` has had every block;
+    ///   when it throws, maybe not the last ones; either way no call is still running.
     /// - Returns: The number of bytes read.
-    /// - Throws: ``LogFileError`` if the file cannot be read, or what `body` throws.
-    @discardableResult
     /// - Throws: ``LogFileError`` if the file cannot be read, is not a regular file (a path
     ///   other than `-`) or has a line longer than ``maxLineBytes``, or what `body` throws.
-    package func run(_ body: (ScannedBlock) throws -> Void) throws -> Int64 {
+    @discardableResult
+    package func run(_ body: (ScannedBlock) throws -> Void, then: (@Sendable (ScannedBlock) -> Void)? = nil) throws -> Int64 {
         let input: LogBytes
         // A stream is read ahead on a thread of its own (the server keeps sending while the
         // blocks before are decoded and folded), and that thread is stopped before this returns.
@@ -261,9 +266,16 @@ package struct LogScan {
             if block.foundLongLine { throw LogInput.lineTooLong(path, line: firstLineNumber + lines, limit: maxLineBytes) }
         }
         do {
-            if workers <= 0 { return try runInline(input, handOut) }
-            let state = ScanState(input: input, offset: start, end: end, blocks: workers + 2, blockSize: blockSize,
-                                  hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
+            if workers <= 0 {
+                return try runInline(input) { block in
+                    try handOut(block)
+                    then?(block)
+                }
+            }
+            // Blocks waiting for the second stage or in it are out of the pool too.
+            let state = ScanState(input: input, offset: start, end: end, blocks: workers + (then == nil ? 2 : 4),
+                                  blockSize: blockSize, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes,
+                                  then: then)
             let threads = (0..<workers).map { _ in WorkerThread { state.work() } }
             defer {
                 state.cancel()
@@ -272,9 +284,10 @@ package struct LogScan {
             var index = 0
             while let block = try state.next(index) {
                 try handOut(block)
-                state.recycle(block)
+                if then != nil { state.stage(block, index) } else { state.recycle(block) }
                 index += 1
             }
+            if then != nil { state.waitForStage(through: index) }
             return state.bytesReadSoFar
         } catch is LineTooLong {
             throw LogInput.lineTooLong(path, line: firstLineNumber + lines, limit: maxLineBytes)
@@ -299,7 +312,8 @@ package struct LogScan {
 /// What the scan's threads share; every stored property is guarded by `monitor`.
 ///
 /// `@unchecked Sendable`: all access goes through `monitor.locked`, except a worker's decoding
-/// of a block it has taken out of the shared state (no other thread can reach it then).
+/// of a block it has taken out of the shared state, or its second stage of a block (no other
+/// thread can reach the block then, and only one block is in the second stage at a time).
 private final class ScanState: @unchecked Sendable {
     let monitor = Monitor()
     let input: LogBytes
@@ -317,9 +331,16 @@ private final class ScanState: @unchecked Sendable {
     var cancelled = false
     var ready: [Int: ScannedBlock] = [:]
     var free: [ScannedBlock]
+    /// The second stage (see ``LogScan/run(_:then:)``), the blocks handed to it by index, the
+    /// index of the next block it takes, and whether a thread is in it.
+    let then: (@Sendable (ScannedBlock) -> Void)?
+    var staged: [Int: ScannedBlock] = [:]
+    var nextStaged = 0
+    var inStage = false
 
     init(input: LogBytes, offset: Int64, end: Int64, blocks: Int, blockSize: Int, hashIDs: Bool, chainLinks: Bool,
-         maxLineBytes: Int) {
+         maxLineBytes: Int, then: (@Sendable (ScannedBlock) -> Void)?) {
+        self.then = then
         self.input = input
         self.chainLinks = chainLinks
         self.end = end
@@ -331,13 +352,29 @@ private final class ScanState: @unchecked Sendable {
 
     var bytesReadSoFar: Int64 { monitor.locked { bytesRead } }
 
-    /// A worker: take a free block, fill it (reads are serialised), decode it, publish it.
+    /// What a worker does next.
+    private enum Job {
+        case decode(ScannedBlock, index: Int)
+        case secondStage(ScannedBlock)
+    }
+
+    /// A worker: take the next block of the second stage when there is one and no other thread
+    /// is in it; else take a free block, fill it (reads are serialised), decode it, publish it.
+    /// Without a second stage it returns at the end of the input; with one, when cancelled.
     func work() {
         var decoder = EventDecoder()
         while true {
-            let taken: (ScannedBlock, Int)? = monitor.locked {
-                while free.isEmpty && !cancelled && endIndex == nil { monitor.wait() }
-                guard !cancelled, endIndex == nil else { return nil }
+            let job: Job? = monitor.locked {
+                while true {
+                    if cancelled { return nil }
+                    if !inStage, let block = staged.removeValue(forKey: nextStaged) {
+                        inStage = true
+                        return .secondStage(block)
+                    }
+                    if endIndex == nil, !free.isEmpty { break }
+                    if endIndex != nil, then == nil { return nil }
+                    monitor.wait()
+                }
                 let block = free.removeLast()
                 do {
                     guard try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
@@ -356,14 +393,43 @@ private final class ScanState: @unchecked Sendable {
                 }
                 let index = nextIndex
                 nextIndex += 1
-                return (block, index)
+                return .decode(block, index: index)
             }
-            guard let (block, index) = taken else { return }
-            block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
-            monitor.locked {
-                ready[index] = block
-                monitor.broadcast()
+            switch job {
+            case nil:
+                // Cancelled, or the end of the input: with a second stage, stay for its blocks
+                // until cancelled.
+                guard then != nil, !monitor.locked({ cancelled }) else { return }
+            case .decode(let block, let index):
+                block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
+                monitor.locked {
+                    ready[index] = block
+                    monitor.broadcast()
+                }
+            case .secondStage(let block):
+                then!(block)
+                monitor.locked {
+                    inStage = false
+                    nextStaged += 1
+                    free.append(block)
+                    monitor.broadcast()
+                }
             }
+        }
+    }
+
+    /// Hands block `index`, which the calling thread is done with, to the second stage.
+    func stage(_ block: ScannedBlock, _ index: Int) {
+        monitor.locked {
+            staged[index] = block
+            monitor.broadcast()
+        }
+    }
+
+    /// Waits until the second stage is done with the blocks before `end`.
+    func waitForStage(through end: Int) {
+        monitor.locked {
+            while nextStaged < end { monitor.wait() }
         }
     }
 

@@ -166,10 +166,9 @@ public struct LogReplay {
     }
 
     /// Worker threads decode blocks of lines (``LogScan``); this thread checks each block against
-    /// the life cycle, then folds its accepted lines into the projections, in file order.
-    ///
-    /// (Folding the projections on a thread of their own, pipelined with the checks, was
-    /// measured slower on two cores: four busy threads evict each other's caches.)
+    /// the life cycle, in file order, and a worker that is free folds the checked blocks' accepted
+    /// lines into the projections, one block at a time in file order, while this thread checks
+    /// the next (``LogScan/run(_:then:)``).
     private func runScanned(_ fold: inout ReplayFold, from start: Int64, end: Int64, firstLine: Int,
                             progress: ((Int64) -> Void)?) throws -> Summary {
         var summary = Summary()
@@ -181,16 +180,20 @@ public struct LogReplay {
         scan.maxLineBytes = maxLineBytes
         scan.firstLineNumber = firstLine
         scan.end = end
-        summary.bytes = try scan.run { block in
+        // The projections are folded on whichever decoding thread is free while this thread
+        // checks the next block.
+        let tables = fold.lendTables()
+        defer { fold.takeBack(tables) }
+        summary.bytes = try scan.run({ block in
             if let progress, block.fileOffset >= nextProgress {
                 progress(block.fileOffset)
                 nextProgress = block.fileOffset + (64 << 20)
             }
-            summary.events += fold.apply(block, firstLine: lineNumber + 1) { line, problem in
+            summary.events += fold.check(block, firstLine: lineNumber + 1) { line, problem in
                 if summary.problems.count < problemLimit { summary.problems.append(LogProblem(line: line, problem: problem)) }
             }
             lineNumber += block.events.count
-        }
+        }, then: tables.fold)
         summary.lines = lineNumber
         return summary
     }

@@ -59,19 +59,30 @@ struct ReplayFold {
         return nil
     }
 
-    /// Checks and folds a block of scanned lines in order; calls `report` with the line number
-    /// and problem of each line that is not folded.
-    /// - Returns: The number of events folded.
-    ///
-    /// The validator checks the whole block first (recording each accepted line's ticket and
-    /// unit ids), then each projection folds the accepted lines: the same result as line by
-    /// line, since the projections never affect the validator, in two tight loops.
-    mutating func apply(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
-        let folded = lifecycle.check(block, firstLine: firstLine, report: report)
+    /// Checks a block of scanned lines in order, recording each accepted line's ticket and unit
+    /// ids; calls `report` with the line number and problem of each line that is not accepted.
+    /// The projections fold the accepted lines afterwards, from ``FoldTables`` (on another
+    /// thread, while this one checks the next block): the same result as line by line, since
+    /// the projections never affect the validator.
+    /// - Returns: The number of lines accepted.
+    mutating func check(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
+        let accepted = lifecycle.check(block, firstLine: firstLine, report: report)
         warmer?.advance(tickets: lifecycle.tickets.count, keyBytes: lifecycle.tickets.keyBytes)
-        for i in projections.indices { projections[i].fold(block, sharedIDs: sharedIDs) }
-        census?.fold(block)
-        return folded
+        return accepted
+    }
+
+    /// Moves the projections and the census out into tables another thread folds blocks into
+    /// (``FoldTables/fold(_:)``), until ``takeBack(_:)``.
+    mutating func lendTables() -> FoldTables {
+        let tables = FoldTables(projections: projections, census: census, sharedIDs: sharedIDs)
+        projections = []
+        census = nil
+        return tables
+    }
+
+    /// Takes the projections and the census back from `tables` (every fold into them done).
+    mutating func takeBack(_ tables: FoldTables) {
+        (projections, census) = tables.take()
     }
 
     /// The projections, standing alone.
@@ -82,5 +93,36 @@ struct ReplayFold {
             projection.adoptNames(tickets: lifecycle.tickets, units: lifecycle.units)
             return projection
         }
+    }
+}
+
+/// A replay's projections and census while a thread other than the validator's folds the
+/// checked blocks into them (``LogScan/run(_:then:)``'s second stage).
+///
+/// `@unchecked Sendable`: the scan calls ``fold(_:)`` one block at a time, in order, each call
+/// ordered after the one before and after the block's check (the scan's lock hands the blocks
+/// over), and ``take()`` only after the last fold has returned.
+final class FoldTables: @unchecked Sendable {
+    private var projections: [Projection]
+    private var census: ChannelCensus?
+    private let sharedIDs: Bool
+
+    init(projections: [Projection], census: ChannelCensus?, sharedIDs: Bool) {
+        self.projections = projections
+        self.census = census
+        self.sharedIDs = sharedIDs
+    }
+
+    /// Folds the accepted lines of a block ``ReplayFold/check(_:firstLine:report:)`` checked
+    /// into each projection, then the census.
+    func fold(_ block: ScannedBlock) {
+        for i in projections.indices { projections[i].fold(block, sharedIDs: sharedIDs) }
+        census?.fold(block)
+    }
+
+    /// The tables, given up (this object then holds none).
+    func take() -> ([Projection], ChannelCensus?) {
+        defer { (projections, census) = ([], nil) }
+        return (projections, census)
     }
 }
