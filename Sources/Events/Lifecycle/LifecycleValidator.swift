@@ -41,6 +41,12 @@ public struct LifecycleValidator: Sendable {
         [states.room, tickets.arena.room.holding(bytesPerTicket: Self.ticketIDBytes).pacedByKeyBytes(), tickets.starts.room]
     }
 
+    /// Tells `warmer`, which warms ``ticketTableRooms`` (and tables filled a ticket at a time
+    /// with them), how far the tables are filled: the tickets, and the bytes of their ids.
+    package func advance(_ warmer: PageWarmer?) {
+        warmer?.advance(tickets: tickets.count, keyBytes: tickets.keyBytes)
+    }
+
     /// The bytes a ticket id is reserved (they are about a dozen).
     static let ticketIDBytes = 16
 

@@ -46,7 +46,7 @@ extension LogVerifier {
         scan.end = end
         try scan.run { block in
             try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report, visit: visit)
-            warmer?.advance(tickets: verifier.lifecycle.tickets.count, keyBytes: verifier.lifecycle.tickets.keyBytes)
+            verifier.lifecycle.advance(warmer)
             lineCount += block.events.count
         }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)

@@ -67,7 +67,7 @@ struct ReplayFold {
     /// - Returns: The number of lines accepted.
     mutating func check(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
         let accepted = lifecycle.check(block, firstLine: firstLine, report: report)
-        warmer?.advance(tickets: lifecycle.tickets.count, keyBytes: lifecycle.tickets.keyBytes)
+        lifecycle.advance(warmer)
         return accepted
     }
 
