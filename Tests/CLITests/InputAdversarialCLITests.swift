@@ -127,6 +127,24 @@ import Testing
         #expect(try Self.run(["verify", "events.jsonl"], in: dir.path).stdout.hasSuffix("3 events, 1 ticket, 1 error; not chained\n"))
     }
 
+    /// The second read behind the warning about an empty table filtered to a channel keeps the
+    /// raised limit (it once read with the default 1 MiB and failed on the line the first read took).
+    @Test func theEmptyChannelWarningReadsWithTheRaisedLineLimit() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let lines = [
+            eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"web","topic":""# + String(repeating: "x", count: 1_200_000) + #"""#),
+            eventLine("a2", "T1", "assigned", "01 09:30", #""unit":"市城管局","due":"2024-02-08T18:00:00+08:00""#),
+        ]
+        try dir.write("events.jsonl", Array(jsonl(lines).utf8))
+        for arguments in [["replay", "events.jsonl", "-p", "2024-02"], ["explain", "events.jsonl", "-p", "2024-02", "-u", "市城管局"],
+                          ["whatif", "events.jsonl", "-p", "2024-02", "--alt", "yueyang-mailbox"], ["bulletin", "events.jsonl", "-p", "2024-02"]] {
+            let result = try Self.run(arguments + ["--max-line-bytes", "2000000"], in: dir.path, seconds: 60)
+            #expect(!result.stderr.contains("longer than"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("on other channels (web: 1)"), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test func aFIFOBatchIsReadAsABoundedStream() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }

@@ -52,6 +52,32 @@ import Testing
         }
     }
 
+    /// A block grown for a line longer than a block, which then ends partway into another long
+    /// line, leaves a carry longer than the next block: it grows to take it (it once wrote past
+    /// its end, with `--max-line-bytes` above the 1 MiB block and two long lines close together).
+    @Test func aLongLineCarriedOverIntoASmallerBlockIsRead() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let long = { (n: Int) in line("L\(n)", "L\(n)", "accepted", "01 09:00", #""channel":"hotline","topic":""# + String(repeating: "x", count: 2000) + #"""#) }
+        // The first block grows to 4,000 bytes for the first line (about 2,100) and ends 1,900
+        // bytes into the second.
+        let lines = [long(0), long(1), long(2)] + (0..<10).map { line("s\($0)", "S\($0)", "accepted", "02 09:00", #""channel":"hotline""#) }
+            + [long(3), long(4)] + (10..<40).map { line("s\($0)", "S\($0)", "accepted", "02 09:00", #""channel":"hotline""#) }
+        let path = try dir.write("log.jsonl", Array(log(lines).utf8))
+        for workers in [0, 2] {
+            var scan = LogScan(path: path, workers: workers)
+            scan.blockSize = 1000
+            scan.maxLineBytes = 10_000
+            var read: [String] = []
+            try scan.run { block in
+                for event in block.events { read.append(String(decoding: event.line(in: block.bytes), as: UTF8.self)) }
+            }
+            #expect(read == lines)
+        }
+        let summary = try LogVerifier.verifyScanned(at: path, requireChain: false, blockSize: 1000, maxLineBytes: 10_000) { _ in }
+        #expect(summary.eventCount == lines.count)
+    }
+
     @Test func damagedAndReorderedLogsGetTheSameReport() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }

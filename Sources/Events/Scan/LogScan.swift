@@ -46,6 +46,8 @@ package final class ScannedBlock: @unchecked Sendable {
     func fill(from input: LogBytes, maxLineBytes: Int, carry: inout [UInt8], offset: inout Int64,
               bytesRead: inout Int64, end: Int64 = .max) throws -> Bool {
         var filled = carry.count
+        // A block grown for a long line can leave a carry longer than another block holds.
+        if carry.count > storage.count { grow(toHold: carry.count) }
         carry.withUnsafeBytes { storage.copyMemory(from: $0) }
         carry.removeAll(keepingCapacity: true)
         fileOffset = offset
@@ -73,13 +75,20 @@ package final class ScannedBlock: @unchecked Sendable {
             // One line longer than the block: grow it and keep reading, up to the limit.
             if filled > maxLineBytes { throw LineTooLong() }
             searchFrom = filled
-            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
-            bigger.copyMemory(from: UnsafeRawBufferPointer(storage))
-            storage.deallocate()
-            storage = bigger
+            grow(toHold: storage.count + 1)
         }
         offset += Int64(count)
         return count > 0
+    }
+
+    /// Doubles the block's storage until it holds `bytes`, keeping what it holds.
+    private func grow(toHold bytes: Int) {
+        var size = max(storage.count, 1)
+        while size < bytes { size *= 2 }
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(storage))
+        storage.deallocate()
+        storage = bigger
     }
 
     /// Decodes every line of the block, then (with `chainLinks`) reads every line's chain member

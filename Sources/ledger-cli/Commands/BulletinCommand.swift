@@ -118,7 +118,8 @@ enum BulletinCommand: Subcommand {
             let fix = "the rule set \(rules.name) counts channel '\(rules.channel ?? "")' only: give --rules a rule file with "
                 + "\"channel\": null to count every channel"
             let options = ProjectionOptions(rules: rules, asOf: request.asOf)
-            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, fix: fix) {
+            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options,
+                                                                       maxLineBytes: replay.maxLineBytes, fix: fix) {
                 Terminal.writeErrorLine("warning: \(warning)")
             }
         }

@@ -107,11 +107,15 @@ enum CommonOptions {
 
     /// When a table filtered to a channel came out empty: a warning naming the period's
     /// assignments on other channels and `fix`, or `nil` when there are none (or no filter).
-    /// Reads the log a second time, which only an empty table pays for.
+    /// Reads the log a second time (with the same limit on a line's length), which only an
+    /// empty table pays for.
     static func emptyChannelWarning(log: String, period: Period, options: ProjectionOptions, unit: String? = nil,
+                                    maxLineBytes: Int,
                                     fix: String = "add --channel all to count every channel") throws -> String? {
         guard let wanted = options.channel else { return nil }
-        let others = try logReplay(log).channelCensus(period: period, options: options, unit: unit).others(than: wanted)
+        var replay = try logReplay(log)
+        replay.maxLineBytes = maxLineBytes
+        let others = try replay.channelCensus(period: period, options: options, unit: unit).others(than: wanted)
         guard !others.isEmpty else { return nil }
         let total = others.reduce(0) { $0 + $1.count }
         let list = others.map { "\($0.channel): \($0.count)" }.joined(separator: ", ")

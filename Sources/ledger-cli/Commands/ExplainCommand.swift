@@ -40,7 +40,8 @@ enum ExplainCommand: Subcommand {
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
         }
         if explanation.tickets.isEmpty && explanation.counts.isEmpty {
-            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, unit: unit) {
+            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, unit: unit,
+                                                                       maxLineBytes: inputs.maxLineBytes) {
                 Terminal.writeErrorLine("warning: \(warning)")
             } else {
                 Terminal.writeErrorLine("warning: unit \(unit) has no events in \(period.label) (names must match exactly)")

@@ -56,7 +56,8 @@ enum ReplayCommand: Subcommand {
                                      maxLineBytes: inputs.maxLineBytes)
         let report = projections[0].report(period: period, rules: rules, roster: roster)
         for warning in report.warnings { Terminal.writeErrorLine("warning: \(warning)") }
-        if report.total.counts.isEmpty, let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {
+        if report.total.counts.isEmpty, let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options,
+                                                                                                  maxLineBytes: inputs.maxLineBytes) {
             Terminal.writeErrorLine("warning: \(warning)")
         }
         Terminal.write(ReportRenderer(report: report, language: language, asOf: asOf).render(format))

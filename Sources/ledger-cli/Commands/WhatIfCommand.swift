@@ -72,7 +72,7 @@ enum WhatIfCommand: Subcommand {
         var warned = Set<String?>()
         for (report, options) in zip(reports, optionSets) where report.total.counts.isEmpty && !warned.contains(options.channel) {
             warned.insert(options.channel)
-            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options) {
+            if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, maxLineBytes: maxLineBytes) {
                 Terminal.writeErrorLine("warning: rule set \(report.rules.name): \(warning)")
             }
         }
