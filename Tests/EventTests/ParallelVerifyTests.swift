@@ -31,8 +31,11 @@ import Testing
     }
 
     /// Both verifiers on `bytes`: the same problems, totals and chain summary, and the same
-    /// valid lines visited with the same chain values.
-    static func both(_ bytes: [UInt8], requireChain: Bool, in dir: TemporaryFolder) throws {
+    /// valid lines visited with the same chain values. The scanned verify runs with a visitor
+    /// (ids checked line by line) and without (their check deferred: ``DeferredIDs``).
+    /// - Returns: The problems found.
+    @discardableResult
+    static func both(_ bytes: [UInt8], requireChain: Bool, in dir: TemporaryFolder) throws -> [LogProblem] {
         let path = try dir.write("log.jsonl", bytes)
         var sequential: [LogProblem] = []
         var sequentialVisits: [Visited] = []
@@ -49,7 +52,14 @@ import Testing
             #expect(parallel == sequential)
             #expect(summary == expected)
             #expect(visits == sequentialVisits)
+            var deferred: [LogProblem] = []
+            let deferredSummary = try LogVerifier.verifyScanned(at: path, requireChain: requireChain, blockSize: blockSize) {
+                deferred.append($0)
+            }
+            #expect(deferred == sequential)
+            #expect(deferredSummary == expected)
         }
+        return sequential
     }
 
     /// A block grown for a line longer than a block, which then ends partway into another long
@@ -76,6 +86,54 @@ import Testing
         }
         let summary = try LogVerifier.verifyScanned(at: path, requireChain: false, blockSize: 1000, maxLineBytes: 10_000) { _ in }
         #expect(summary.eventCount == lines.count)
+    }
+
+    /// Without a visitor, a file's ids are checked for repeats only at its first problem or at
+    /// its end (``DeferredIDs``), the lines in between checked as if every id were new. A
+    /// repeated id must still be reported as line by line, and the lines after it judged
+    /// without it: a repeat the life cycle accepts (another ticket's id) and nothing after it,
+    /// so that only the check at the end finds it; the same with a later problem of another
+    /// kind, which finds it; a line repeated whole (the life cycle refuses it too); the first
+    /// line's id on the second; an id spelled with an escape; a chained line given an earlier
+    /// line's id (the chain breaks there, which is reported instead).
+    @Test func aRepeatedIDFoundAfterTheLinesAfterItGetsTheSameReport() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let history = Self.history
+        // Line 41 takes line 5's id for another ticket's `accepted`.
+        var reused = history
+        reused.insert(line("T2a", "T99", "accepted", "05 09:00", #""channel":"hotline""#), at: 40)
+        var tornAfter = Array(log(reused).utf8)
+        tornAfter += Array(#"{"id":"torn","#.utf8)
+        var badAfter = reused
+        badAfter[100] = "not json"
+        var escaped = history
+        escaped.insert(line(#"T1\u0061"#, "T98", "accepted", "05 09:00", #""channel":"hotline""#), at: 60)
+        var doubled = history
+        doubled.insert(history[7], at: 90)
+        var first = history
+        first[0] = line("T1b", "T1", "accepted", "01 09:00", #""channel":"hotline""#)
+        for bytes in [Array(log(reused).utf8), tornAfter, Array(log(badAfter).utf8), Array(log(escaped).utf8),
+                      Array(log(doubled).utf8), Array(log(first).utf8)] {
+            let problems = try Self.both(bytes, requireChain: false, in: dir)
+            #expect(problems.contains { if case .duplicateID = $0.problem { true } else { false } })
+        }
+        // Far more lines than the log's first 64 KiB foretell (long lines, then short ones): the
+        // bitmap crowds and the index is made at a block's end; a repeat before that, and one after.
+        let long = (0..<40).map { line("L\($0)", "L\($0)", "accepted", "01 09:00", #""channel":"hotline","topic":""# + String(repeating: "x", count: 2000) + #"""#) }
+        let short = (0..<30_000).map { line("s\($0)", "S\($0)", "accepted", "02 09:00", #""channel":"hotline""#) }
+        for repeatAt in [2000, 25_000] {
+            var lines = long + short
+            lines.insert(line("s17", "R", "accepted", "03 09:00", #""channel":"hotline""#), at: 40 + repeatAt)
+            let problems = try Self.both(Array(log(lines).utf8), requireChain: false, in: dir)
+            #expect(problems.map(\.line) == [41 + repeatAt])
+        }
+        // A chained log with a line's id changed to an earlier line's (the chain then breaks there).
+        let chained = try Self.chainedLog(in: dir)
+        var lines = chained.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        lines[50] = lines[50].replacingOccurrences(of: #""id":"T13c""#, with: #""id":"T3c""#)
+        let problems = try Self.both(Array((lines.joined(separator: "\n") + "\n").utf8), requireChain: true, in: dir)
+        #expect(problems.first?.line == 51)
     }
 
     @Test func damagedAndReorderedLogsGetTheSameReport() throws {

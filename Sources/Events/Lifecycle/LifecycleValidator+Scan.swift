@@ -21,10 +21,7 @@ extension LifecycleValidator {
     package mutating func check(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
         let bytes = block.bytes
         var accepted = 0
-        // Room for a new state per line: appending then never moves the states, which the
-        // loop reaches through one pointer.
-        states.reserveCapacity(states.count + max(block.events.count, 1))
-        let base = states.unsafeBase!
+        let base = reserveStates(forMore: block.events.count)
         block.withMutableEvents { events in
             let count = events.count
             prefetchFirst(of: UnsafeBufferPointer(events))
@@ -43,6 +40,15 @@ extension LifecycleValidator {
             }
         }
         return accepted
+    }
+
+    /// Makes room for `count` more ticket states and returns where the states are, for
+    /// ``apply(_:in:lineNumber:states:)`` on up to `count` lines: a new state per line then never
+    /// moves the states, which a loop over a block's lines reaches through this one pointer.
+    @inline(__always)
+    mutating func reserveStates(forMore count: Int) -> UnsafeMutablePointer<TicketLifecycle> {
+        states.reserveCapacity(states.count + max(count, 1))
+        return states.unsafeBase!
     }
 
     /// How many lines ahead ``check(_:firstLine:report:)`` prefetches a line's ticket table slot.

@@ -123,9 +123,6 @@ public struct LifecycleValidator: Sendable {
         return .lifecycle(ticket: event.ticketRef.string(in: event.line(in: block)), type: event.kind, violation: violation)
     }
 
-    /// Where the ticket states are (for prefetching; valid until the next state is added).
-    var stateBase: UnsafeMutablePointer<TicketLifecycle>? { states.unsafeBase }
-
     /// The rules, on the event's essentials (`due` is `.min` when absent).
     /// On success `state` is the ticket's new state; on a violation it is to be dropped.
     @inline(__always)

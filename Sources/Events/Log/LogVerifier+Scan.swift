@@ -21,6 +21,28 @@ extension LogVerifier {
                               source: (any LogByteSource)? = nil, estimate streamEstimate: LogSizeEstimate? = nil,
                               visit: ScannedVisit? = nil,
                               report: (LogProblem) throws -> Void) throws -> Summary {
+        // A file is checked first as if no id repeated (see ``DeferredIDs``), which nothing
+        // outside sees until a problem is found or the log ends; if an id did repeat, the log is
+        // checked again with the index. A stream is read once, and a visitor sees every line as
+        // it is checked, so they are checked with the index from the start.
+        if source == nil, visit == nil,
+           let summary = try verifyScanned(at: path, end: end, requireChain: requireChain, blockSize: blockSize,
+                                           maxLineBytes: maxLineBytes, source: nil, estimate: nil,
+                                           deferringIDs: true, visit: nil, report: report) {
+            return summary
+        }
+        return try verifyScanned(at: path, end: end, requireChain: requireChain, blockSize: blockSize,
+                                 maxLineBytes: maxLineBytes, source: source, estimate: streamEstimate,
+                                 deferringIDs: false, visit: visit, report: report)!
+    }
+
+    /// ``verifyScanned(at:end:requireChain:blockSize:maxLineBytes:source:estimate:visit:report:)``,
+    /// with the ids' duplicate check deferred when `deferringIDs` (then `nil` when an id repeats
+    /// before any problem is reported).
+    private static func verifyScanned(at path: String, end: Int64, requireChain: Bool, blockSize: Int, maxLineBytes: Int,
+                                      source: (any LogByteSource)?, estimate streamEstimate: LogSizeEstimate?,
+                                      deferringIDs: Bool, visit: ScannedVisit?,
+                                      report: (LogProblem) throws -> Void) throws -> Summary? {
         var verifier = LogVerifier()
         // Room for the ids from the start, rather than rehashing as it grows (see ``LogSizeEstimate``).
         // The table holds up to two ids per three slots and one doubling too big costs 12 bytes
@@ -30,8 +52,15 @@ extension LogVerifier {
         var st = stat()
         if source == nil, stat(path, &st) == 0 { estimate = LogSizeEstimate(path: path) }
         if let estimate {
-            verifier.ids = EventIDIndex(capacity: min(estimate.lines * 3 / 4, 1 << 26))
+            verifier.idCapacity = min(estimate.lines * 3 / 4, 1 << 26)
             verifier.lifecycle.reserve(for: estimate)
+        }
+        if deferringIDs {
+            verifier.deferringIDs = true
+            verifier.deferredIDs = DeferredIDs(capacity: (estimate?.lines ?? 0) + (estimate?.lines ?? 0) / 8)
+            verifier.ids = EventIDIndex(capacity: 0)
+        } else {
+            verifier.ids = EventIDIndex(capacity: verifier.idCapacity)
         }
         let warmer = PageWarmer.start(verifier.lifecycle.ticketTableRooms, minimumBytes: PageWarmer.worthwhileBytes)
         defer { warmer?.stop() }
@@ -44,12 +73,38 @@ extension LogVerifier {
         scan.blockSize = blockSize
         scan.maxLineBytes = maxLineBytes
         scan.end = end
-        try scan.run { block in
-            try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report, visit: visit)
-            verifier.lifecycle.advance(warmer)
-            lineCount += block.events.count
+        do {
+            try scan.run { block in
+                try verifier.check(block, firstLine: lineCount + 1, chain: &chain, report: report, visit: visit)
+                verifier.lifecycle.advance(warmer)
+                lineCount += block.events.count
+                // Far more ids than the log's length foretold: the index from here on.
+                if verifier.deferringIDs, verifier.deferredIDs.isCrowded { try verifier.stopDeferringIDs(before: lineCount + 1) }
+            }
+        } catch is RepeatedDeferredID {
+            return nil
         }
+        if verifier.deferringIDs, verifier.deferredIDs.containsRepeat() { return nil }
         return try verifier.summary(lineCount: lineCount, chain: chain, requireChain: requireChain, report: report)
+    }
+
+    /// Thrown when the ids whose duplicate check was deferred turn out to repeat.
+    private struct RepeatedDeferredID: Error {}
+
+    /// Ends the deferral of the ids' duplicate check (see ``DeferredIDs``) before line `line`,
+    /// the first problem or the first line of a block: every line before it was accepted, and
+    /// they make up the index.
+    /// The problem line itself is checked next as line by line (a line whose life cycle was
+    /// checked already is checked again: a refused line changes no ticket's state).
+    /// - Throws: ``RepeatedDeferredID`` when an id repeats.
+    private mutating func stopDeferringIDs(before line: Int) throws {
+        guard deferringIDs else { return }
+        deferringIDs = false
+        let deferred = deferredIDs
+        deferredIDs = DeferredIDs(capacity: 0)
+        guard let index = deferred.index(firstLine: line - deferred.count, capacity: idCapacity)
+        else { throw RepeatedDeferredID() }
+        ids = index
     }
 
     /// A valid line, as a scanned verify hands it to a visitor: its number, when the ledger
@@ -83,11 +138,12 @@ extension LogVerifier {
             linkedRun = -1
         }
         try block.events.withUnsafeBufferPointer { events in
+            let states = lifecycle.reserveStates(forMore: events.count)
             lifecycle.prefetchFirst(of: events)
-            for j in 0..<min(Self.prefetchDistance, events.count) { ids.prefetchSlot(hash: events[j].idHash) }
+            for j in 0..<min(Self.prefetchDistance, events.count) { prefetchID(hash: events[j].idHash) }
             for j in 0..<events.count {
-                if j + Self.prefetchDistance < events.count { ids.prefetchSlot(hash: events[j + Self.prefetchDistance].idHash) }
-                lifecycle.prefetch(aheadOf: j, in: events, bytes: bytes, states: lifecycle.stateBase)
+                if j + Self.prefetchDistance < events.count { prefetchID(hash: events[j + Self.prefetchDistance].idHash) }
+                lifecycle.prefetch(aheadOf: j, in: events, bytes: bytes, states: states)
                 let event = events[j]
                 // A line whose link a worker computed from the line before it and found stored
                 // (the verifier's value is that line's: it was checked just before) needs no
@@ -96,7 +152,7 @@ extension LogVerifier {
                     linkedRun = j
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
                                        bytes: event.line(in: bytes), terminated: true)
-                    if try check(event, in: block, line: line, report: report), let visit {
+                    if try check(event, in: block, line: line, states: states, report: report), let visit {
                         try visit(line.number, event.knownAt, links[j].storedValue)
                     }
                     continue
@@ -110,20 +166,28 @@ extension LogVerifier {
                 // when the file's bytes before the chain are read again when it starts (not
                 // a stream's, which are hashed as they go by).
                 if !chain.summary.isChained, !chain.hashesPrefixAsRead, ChainMember.cannotEnd(line.bytes) {
-                    if try check(event, in: block, line: line, report: report), let visit {
+                    if try check(event, in: block, line: line, states: states, report: report), let visit {
                         try visit(line.number, event.knownAt, nil)
                     }
                 } else if let problem = try chainCheck(j, line) {
+                    try stopDeferringIDs(before: line.number)
                     let counts = (eventCount, ticketCount, problemCount)
-                    check(event, in: block, line: line) { _ in }
+                    try check(event, in: block, line: line, states: states) { _ in }
                     (eventCount, ticketCount, problemCount) = (counts.0, counts.1, counts.2 + 1)
                     try report(LogProblem(line: line.number, problem: problem))
-                } else if try check(event, in: block, line: line, report: report), let visit {
+                } else if try check(event, in: block, line: line, states: states, report: report), let visit {
                     try visit(line.number, event.knownAt, chain.lineValue)
                 }
             }
             endLinkedRun()
         }
+    }
+
+    /// Prefetches what checking an id with this hash will touch: its slot in the index, or its
+    /// bit while the check is deferred.
+    @inline(__always)
+    private func prefetchID(hash: UInt64) {
+        if deferringIDs { deferredIDs.prefetch(hash: hash) } else { ids.prefetchSlot(hash: hash) }
     }
 
     /// How many lines ahead ``check(_:firstLine:chain:report:)`` prefetches a line's id table slot.
@@ -133,7 +197,16 @@ extension LogVerifier {
     /// - Returns: Whether the line is a valid event.
     @discardableResult
     private mutating func check(_ event: ScannedEvent, in block: ScannedBlock, line: LogLine,
-                                report: (LogProblem) throws -> Void) rethrows -> Bool {
+                                states: UnsafeMutablePointer<TicketLifecycle>, report: (LogProblem) throws -> Void) throws -> Bool {
+        if deferringIDs {
+            if event.problem < 0, lifecycle.apply(event, in: block.bytes, lineNumber: line.number, states: states) == nil {
+                deferredIDs.append(event.idHash)
+                eventCount += 1
+                if event.kind == .accepted { ticketCount += 1 }
+                return true
+            }
+            try stopDeferringIDs(before: line.number)
+        }
         if event.problem >= 0 {
             problemCount += 1
             try report(LogProblem(line: line.number, problem: block.problems[Int(event.problem)]))
@@ -145,7 +218,7 @@ extension LogVerifier {
             try report(LogProblem(line: line.number, problem: .duplicateID(event.idRef.string(in: line.bytes), firstLine: first)))
             return false
         }
-        if let problem = lifecycle.apply(event, in: block.bytes, lineNumber: line.number) {
+        if let problem = lifecycle.apply(event, in: block.bytes, lineNumber: line.number, states: states) {
             problemCount += 1
             try report(LogProblem(line: line.number, problem: problem))
             return false

@@ -10,6 +10,12 @@ public struct LogVerifier: Sendable {
     package var lifecycle = LifecycleValidator()
     /// Which line first used each id.
     package var ids = EventIDIndex(capacity: 1 << 16)
+    /// Whether the duplicate check of the ids is deferred (see ``DeferredIDs``): ``ids`` is then
+    /// empty and ``deferredIDs`` has the ids of the lines accepted so far.
+    var deferringIDs = false
+    var deferredIDs = DeferredIDs(capacity: 0)
+    /// The ids the index is to have room for when it is made.
+    var idCapacity = 1 << 16
     /// Number of valid events.
     public internal(set) var eventCount = 0
     /// Number of problems found.
