@@ -45,6 +45,21 @@ import TestSupport
         }
     }
 
+    /// A million ids or more are counted in two halves on two threads: a repeat within the
+    /// first half, within the second, and across the two is found; none is found where there
+    /// is none. (SplitMix64's outputs never repeat: it maps a counter one to one.)
+    @Test func aRepeatInAMillionIDsIsFoundInEitherHalfOrAcross() {
+        var random = SplitMix64(seed: 11)
+        let hashes = (0..<1_200_000).map { _ in random.next() | 2 }
+        #expect(Set(hashes.prefix(1000)).count == 1000)
+        for (first, second) in [(-1, -1), (10, 500_000), (700_000, 1_100_000), (3, 1_199_990), (599_999, 600_000)] {
+            var deferred = DeferredIDs(capacity: hashes.count)
+            for (i, h) in hashes.enumerated() { deferred.append(i == second ? hashes[first] : h) }
+            #expect(deferred.count == hashes.count)
+            #expect(deferred.containsRepeat() == (first >= 0), "\(first), \(second)")
+        }
+    }
+
     @Test func aHashOfZeroIsTheSameAsOneAsInTheIndex() {
         var deferred = DeferredIDs(capacity: 10)
         for h: UInt64 in [7, 0, 9, 1] { deferred.append(h) }

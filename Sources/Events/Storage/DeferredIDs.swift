@@ -87,50 +87,99 @@ package struct DeferredIDs: Sendable {
     }
 
     /// Whether two of the recorded ids are the same.
+    ///
+    /// The suspects go into a table, and into a filter of 16 bits a suspect (by bits of the hash
+    /// the bitmap does not use) small enough to stay in a core's cache, which most hashes fail:
+    /// they need no look-up in the table (far larger than the cache for a big log, and a
+    /// look-up would mispredict a branch for many). A log of a million ids or more has its
+    /// hashes' two halves counted on two threads, each in a tally of its own, the two added
+    /// at the end.
     package func containsRepeat() -> Bool {
         guard !suspects.isEmpty else { return false }
-        // The suspects, each once, with whether the pass below has seen it; and a filter of
-        // 32 bits a suspect, by the hashes' low bits, that most of the hashes fail (a look-up
-        // in the table would mispredict a branch for many of them).
         var size = 16
         while size < suspects.count * 2 { size <<= 1 }
         let mask = size - 1
-        var keys = [UInt64](repeating: 0, count: size)
-        var seen = [Bool](repeating: false, count: size)
-        var filter = [UInt64](repeating: 0, count: size)
-        let filterMask = size * 64 - 1
-        return keys.withUnsafeMutableBufferPointer { keys in
-            seen.withUnsafeMutableBufferPointer { seen in
-                filter.withUnsafeMutableBufferPointer { filter in
-                    suspects.withUnsafeBufferPointer { suspects in
-                        for hash in suspects {
-                            var slot = Int(truncatingIfNeeded: hash) & mask
-                            while keys[slot] != 0, keys[slot] != hash { slot = (slot &+ 1) & mask }
-                            keys[slot] = hash
-                            let bit = Int(truncatingIfNeeded: hash >> 7) & filterMask
-                            filter[bit >> 6] |= 1 << UInt64(bit & 63)
-                        }
-                    }
-                    return hashes.withUnsafeBufferPointer { hashes in
-                        for hash in hashes {
-                            let bit = Int(truncatingIfNeeded: hash >> 7) & filterMask
-                            guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
-                            var slot = Int(truncatingIfNeeded: hash) & mask
-                            while true {
-                                let key = keys[slot]
-                                if key == 0 { break }
-                                if key == hash {
-                                    if seen[slot] { return true }
-                                    seen[slot] = true
-                                    break
-                                }
-                                slot = (slot &+ 1) & mask
-                            }
-                        }
-                        return false
-                    }
-                }
+        let filterBits = size * 8
+        let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+        keys.initialize(repeating: 0, count: size)
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: filterBits / 64)
+        words.initialize(repeating: 0, count: filterBits / 64)
+        let halves = hashes.count >= 1 << 20 ? 2 : 1
+        let tallies = UnsafeMutablePointer<UInt8>.allocate(capacity: size * halves)
+        tallies.initialize(repeating: 0, count: size * halves)
+        defer {
+            keys.deallocate()
+            words.deallocate()
+            tallies.deallocate()
+        }
+        let tables = Tables(keys: keys, mask: mask, words: words, filterMask: filterBits - 1)
+        suspects.withUnsafeBufferPointer { suspects in
+            for hash in suspects {
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while keys[slot] != 0, keys[slot] != hash { slot = (slot &+ 1) & mask }
+                keys[slot] = hash
+                let bit = tables.filterBit(hash)
+                words[bit >> 6] |= 1 << UInt64(bit & 63)
             }
         }
+        return hashes.withUnsafeBufferPointer { hashes in
+            guard halves == 2 else { return tables.tally(hashes, into: tallies) }
+            let half = hashes.count / 2
+            let first = UnsafeBufferPointer(rebasing: hashes[..<half])
+            let (firstAddress, firstCount, tallyAddress) = (UInt(bitPattern: first.baseAddress), first.count, UInt(bitPattern: tallies))
+            let repeatedInFirst = Box()
+            let thread = WorkerThread {
+                let hashes = UnsafeBufferPointer(start: UnsafePointer<UInt64>(bitPattern: firstAddress), count: firstCount)
+                repeatedInFirst.value = tables.tally(hashes, into: UnsafeMutablePointer(bitPattern: tallyAddress)!)
+            }
+            let repeatedInSecond = tables.tally(UnsafeBufferPointer(rebasing: hashes[half...]), into: tallies + size)
+            thread.join()
+            if repeatedInFirst.value || repeatedInSecond { return true }
+            for slot in 0..<size where tallies[slot] != 0 && tallies[size + slot] != 0 { return true }
+            return false
+        }
+    }
+
+    /// The suspects' table and filter, shared read-only by the threads of ``containsRepeat()``
+    /// (addresses, to cross to the second thread).
+    private struct Tables: Sendable {
+        let keys: UInt, mask: Int, words: UInt, filterMask: Int
+
+        init(keys: UnsafeMutablePointer<UInt64>, mask: Int, words: UnsafeMutablePointer<UInt64>, filterMask: Int) {
+            (self.keys, self.mask, self.words, self.filterMask) = (UInt(bitPattern: keys), mask, UInt(bitPattern: words), filterMask)
+        }
+
+        /// A hash's bit in the filter: from its low bits above the table's first few (the
+        /// bitmap takes the top ones).
+        @inline(__always)
+        func filterBit(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 7) & filterMask }
+
+        /// Counts in `tally` (a byte a slot of the table) whether each suspect is among `hashes`;
+        /// whether one is there twice.
+        func tally(_ hashes: UnsafeBufferPointer<UInt64>, into tally: UnsafeMutablePointer<UInt8>) -> Bool {
+            let keys = UnsafePointer<UInt64>(bitPattern: self.keys)!
+            let words = UnsafePointer<UInt64>(bitPattern: self.words)!
+            for hash in hashes {
+                let bit = filterBit(hash)
+                guard words[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let key = keys[slot]
+                    if key == 0 { break }
+                    if key == hash {
+                        if tally[slot] != 0 { return true }
+                        tally[slot] = 1
+                        break
+                    }
+                    slot = (slot &+ 1) & mask
+                }
+            }
+            return false
+        }
+    }
+
+    /// Whether the second thread found a repeat (read after it is joined).
+    private final class Box: @unchecked Sendable {
+        var value = false
     }
 }
