@@ -5,13 +5,13 @@ import CLedgerPrefetch
 /// (``index(firstLine:capacity:)``, which builds the ``EventIDIndex`` the lines would have
 /// built) or at the end (``containsRepeat()``).
 ///
-/// A clean log then costs each line an append of 8 bytes and one bit set in a bitmap of about
-/// eight bits an id, where the index costs a probe and two writes at random places in a table of 12
+/// A clean log then costs each line an append of 8 bytes and one bit set in a bitmap of 8 to 16
+/// bits an id, where the index costs a probe and two writes at random places in a table of 12
 /// bytes for every one and a half ids (48 MB for two million events, every page of it fresh
 /// memory the kernel zeroes). The bitmap, indexed by the top bits of the hash, names the
 /// suspects: the hashes whose bit was already set, a few in a hundred. A repeated id is one of
 /// them, so the check at the end counts only the suspects' occurrences, in one pass over the
-/// hashes with a table that stays in the cache.
+/// hashes through a filter that stays in the cache (``containsRepeat()``).
 ///
 /// An id that repeats is found all the same, after the lines that follow it were checked as if
 /// it were new: the caller then checks the log again with the index (see ``LogVerifier``).
