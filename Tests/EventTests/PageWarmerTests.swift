@@ -33,7 +33,7 @@ import Testing
         let before = residentPages(region)
         #expect(before < pages)
         let warmer = try #require(PageWarmer.start([room], minimumBytes: 0))
-        warmer.advance(tickets: array.capacity)
+        warmer.advance(tickets: array.capacity, keyBytes: 0)
         warmer.waitUntilDone()
         warmer.stop()   // after the end: returns at once
         // Unless the kernel lacks MADV_POPULATE_WRITE (before 5.14), all of the room is present now.
@@ -54,7 +54,7 @@ import Testing
         #expect(residentPages(region) == 0)
         // 4 M tickets more: (4 M + 2^17) × 8 bytes, 33 MiB of the table, 31 of the room, warmed
         // a 2 MiB slice at a time: 32 MiB, and not the 254.
-        warmer.advance(tickets: 4 << 20)
+        warmer.advance(tickets: 4 << 20, keyBytes: 0)
         expectWarmed(region, reaching: 31, then: 32)
     }
 

@@ -53,7 +53,7 @@ package final class PageWarmer: Sendable {
 
     /// Tells the warmer how many tickets the tables hold now, and how many bytes of ids the
     /// tables paced by key bytes hold.
-    package func advance(tickets: Int, keyBytes: Int = 0) {
+    package func advance(tickets: Int, keyBytes: Int) {
         work.keyBytes.store(keyBytes, ordering: .relaxed)
         work.tickets.store(tickets, ordering: .relaxed)
     }
