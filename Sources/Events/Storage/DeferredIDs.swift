@@ -94,6 +94,10 @@ package struct DeferredIDs: Sendable {
     /// look-up would mispredict a branch for many). A log of a million ids or more has its
     /// hashes' two halves counted on two threads, each in a tally of its own, the two added
     /// at the end.
+    ///
+    /// The table is a bare set of hashes rather than an ``EventIDIndex`` numbering the suspects:
+    /// with the index (its second table of lines, its calls) the province's check took 306–490 ms
+    /// instead of 108–143 ms.
     package func containsRepeat() -> Bool {
         guard !suspects.isEmpty else { return false }
         var size = 16
