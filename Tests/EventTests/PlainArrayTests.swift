@@ -66,6 +66,46 @@ import Testing
         #expect(empty.isEmpty)
     }
 
+    @Test func aSequentialArrayGrowsAndCopiesOnSmallPages() throws {
+        var array = PlainArray<UInt64>(sequentialCapacity: 1_000)
+        #expect(array.isEmpty && array.capacity >= 1_000)
+        // Past its capacity and past 2 MiB (16 MiB of elements): grown, not moved to huge pages.
+        for i in 0..<2_000_000 { array.append(UInt64(i) &* 3) }
+        var copy = array
+        copy.append(7)
+        #expect(array.count == 2_000_000 && copy.count == 2_000_001)
+        #expect(array[1_999_999] == 5_999_997 && copy[1_999_999] == 5_999_997 && copy[2_000_000] == 7)
+        for i in 0..<1_000_000 { copy.append(UInt64(i)) }
+        #expect(copy[3_000_000] == 999_999 && copy[1_000] == 3_000)
+        #if os(Linux)
+        // Whether a table's memory was advised for huge pages (`hg` in its mapping's `VmFlags`).
+        func advisedHuge(_ address: UnsafeMutableRawPointer) throws -> Bool? {
+            // /proc files report a size of 0: read to the end rather than by the size.
+            let data = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps")).readDataToEndOfFile()
+            let at = UInt(bitPattern: address)
+            var inside = false
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard let first = fields.first else { continue }
+                if !first.hasSuffix(":") {
+                    let bounds = first.split(separator: "-").compactMap { UInt($0, radix: 16) }
+                    inside = bounds.count == 2 && bounds[0] <= at && at < bounds[1]
+                } else if inside, first == "VmFlags:" {
+                    return fields.contains("hg")
+                }
+            }
+            return nil
+        }
+        for (table, name) in [(array, "array"), (copy, "copy")] {
+            #expect(try advisedHuge(UnsafeMutableRawPointer(table.unsafeBase!)) == false, "\(name) on small pages")
+        }
+        if FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage") {
+            let random = PlainArray<UInt64>(repeating: 0, count: 2_000_000)
+            #expect(try advisedHuge(UnsafeMutableRawPointer(random.unsafeBase!)) == true, "a table probed at random on huge pages")
+        }
+        #endif
+    }
+
     @Test func xxh64GivesTheReferenceDigestsWholeOrInPieces() {
         let text = Array("Nobody inspects the spammish repetition".utf8)
         var long: [UInt8] = []

@@ -28,8 +28,8 @@ package struct DeferredIDs: Sendable {
 
     /// Room for about `capacity` ids.
     package init(capacity: Int) {
-        hashes = PlainArray()
-        hashes.reserveCapacity(max(capacity, 16))
+        // Written and read in line order: small pages (see `PlainArray(sequentialCapacity:)`).
+        hashes = PlainArray(sequentialCapacity: max(capacity, 16))
         // 8 to 16 bits an id: a few ids in a hundred find their bit set (up to 2³⁰ bits, 128 MiB).
         var bits = 12
         while 1 << bits < capacity * 8, bits < 30 { bits += 1 }
