@@ -30,10 +30,12 @@ public struct LifecycleValidator: Sendable {
 
     /// Makes room, before the first event, for the tickets a log of that size probably holds, so
     /// that the ticket tables are not grown (copied into fresh memory) again and again as they fill.
+    /// The states are appended as tickets come and reached mostly near the end: small pages (see
+    /// ``PlainArray/init(sequentialCapacity:)``).
     package mutating func reserve(for log: LogSizeEstimate) {
         guard tickets.count == 0, states.isEmpty else { return }
         tickets.reserve(keys: log.tickets, bytes: log.tickets * Self.ticketIDBytes, slotted: log.slottedTickets)
-        states.reserveCapacity(log.tickets)
+        states = PlainArray(sequentialCapacity: log.tickets)
     }
 
     /// The room of the tables that fill as tickets come (states, ticket ids), for a ``PageWarmer``.

@@ -181,8 +181,12 @@ package struct ByteInterner: Sendable {
     /// `slotted`, the keys and offsets (written as they come) for `keys`.
     package mutating func reserve(keys: Int, bytes: Int, slotted: Int) {
         guard count == 0 else { return }
-        arena.reserveCapacity(bytes)
-        starts.reserveCapacity(keys + 1)
+        // The keys and their offsets are appended in order, and a probe reaches them mostly
+        // near the end (a replay's tickets come and go within weeks): small pages. The slots
+        // are probed at random all over: huge pages (see `PlainArray(sequentialCapacity:)`).
+        arena = PlainArray(sequentialCapacity: bytes)
+        starts = PlainArray(sequentialCapacity: keys + 1)
+        starts.append(0)
         // The slots double when more than three quarters are used.
         var size = 16
         while size * 3 < slotted * 4 { size <<= 1 }

@@ -85,9 +85,12 @@ public struct Projection: Sendable {
              by: event.by, rating: event.rating, channelMatches: channelMatches)
     }
 
-    /// Makes room for `tickets` ticket states (touched only as tickets come; see ``LogSizeEstimate``).
+    /// Makes room for `tickets` ticket states (touched only as tickets come; see ``LogSizeEstimate``),
+    /// on small pages: states are appended as tickets come and reached mostly near the end (see
+    /// ``PlainArray/init(sequentialCapacity:)``).
     mutating func reserve(tickets: Int) {
-        ticketState.reserveCapacity(tickets)
+        guard ticketState.isEmpty else { return ticketState.reserveCapacity(tickets) }
+        ticketState = PlainArray(sequentialCapacity: tickets)
     }
 
     /// Takes over the name tables of the validator whose ids this projection was fed with.
