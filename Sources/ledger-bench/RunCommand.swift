@@ -16,8 +16,8 @@ enum RunCommand {
       --period P       the month to replay (default 2024-06)
       --duckdb         also run benchmarks/duckdb_month.py (pip install duckdb) and compare its counts
       --chained FILE   also replay and verify FILE, the same log hash-chained (`generate --chain`)
-      --repeat N       run the timed commands N times, one after the other in each round, and keep
-                       each one's fastest (default 3)
+      --repeat N       run the timed commands N times, one after the other in each round (every
+                       other round in reverse order), and keep each one's fastest (default 3)
       --incremental N  events fed one by one to Projection.apply(_:) (default: the whole log; 0 skips)
       --tail FILE      checkpoint benchmark: replay a copy of LOG with --checkpoint, append FILE, replay again
 
@@ -37,6 +37,9 @@ enum RunCommand {
         let loadBefore = loadAverage()
         // The commands run in rounds, one after the other in each, so that a burst of load on
         // the shared machine slows all of them rather than one; each keeps its fastest run.
+        // Every other round runs them in reverse order, so that no command always follows the
+        // same one: a command run right after DuckDB gets the memory DuckDB gave back, which a
+        // virtual machine's host may have taken back meanwhile and hands out again slowly.
         var commands: [(name: String, arguments: [String], showErrors: Bool)] = [
             ("ledger-cli replay --period \(period)", [cli, "replay", log, "--period", period, "--format", "json"], false),
             ("ledger-cli verify", [cli, "verify", log], false),
@@ -49,8 +52,10 @@ enum RunCommand {
             commands.append(("DuckDB (duckdb_month.py)", ["python3", try duckdbScript(), log, period], true))
         }
         var runs: [ChildRun?] = Array(repeating: nil, count: commands.count)
-        for _ in 0..<repeats {
-            for (i, command) in commands.enumerated() {
+        for round in 0..<repeats {
+            let order = round % 2 == 0 ? Array(commands.indices) : commands.indices.reversed()
+            for i in order {
+                let command = commands[i]
                 let run = try ChildRun.run(command.arguments, showErrors: command.showErrors)
                 guard run.status == 0 else {
                     throw BenchUsageError("\(command.name) failed (exit \(run.status))\(command.name.hasPrefix("DuckDB") ? "; is duckdb installed?" : "")")
