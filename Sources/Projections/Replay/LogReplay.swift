@@ -169,24 +169,24 @@ public struct LogReplay {
     /// the life cycle, in file order, and a worker that is free folds the checked blocks' accepted
     /// lines into the projections, one block at a time in file order, while this thread checks
     /// the next (``LogScan/run(_:then:)``). A read from the middle of the log shorter than
-    /// ``handOverBytes`` folds each block on this thread after its check.
+    /// ``handOverBytes`` decodes, checks and folds each block on this thread.
     private func runScanned(_ fold: inout ReplayFold, from start: Int64, end: Int64, firstLine: Int,
                             progress: ((Int64) -> Void)?) throws -> Summary {
         var summary = Summary()
         var lineNumber = firstLine - 1
         var nextProgress: Int64 = 64 << 20
-        var scan = LogScan(path: path, start: start, workers: parallelism)
+        let handsOver = start == 0 || end - start >= Self.handOverBytes
+        var scan = LogScan(path: path, start: start, workers: handsOver ? parallelism : 0)
         if let stream { scan.source = try stream.bytes(after: firstLine - 1) }
         scan.blockSize = blockSize(from: start)
         scan.maxLineBytes = maxLineBytes
         scan.firstLineNumber = firstLine
         scan.end = end
         // The projections are folded on whichever decoding thread is free while this thread
-        // checks the next block; a short read (a checkpoint's tail) folds each block here, since
-        // it is over before the hand-overs pay.
+        // checks the next block; a short read (a checkpoint's tail) decodes and folds each block
+        // here, since it is over before the hand-overs and the threads pay.
         let tables = fold.lendTables()
         defer { fold.takeBack(tables) }
-        let handsOver = start == 0 || end - start >= Self.handOverBytes
         summary.bytes = try scan.run({ block in
             if let progress, block.fileOffset >= nextProgress {
                 progress(block.fileOffset)
@@ -202,10 +202,11 @@ public struct LogReplay {
         return summary
     }
 
-    /// The shortest read from the middle of a log whose checked blocks are folded on the
-    /// decoding threads (see ``runScanned(_:from:end:firstLine:progress:)``). The checkpointed
-    /// tail of the generated year after one more day (774 KB) took 8 ms more CPU and 2.5 ms more
-    /// time handing its blocks over (docs/performance.md).
+    /// The shortest read from the middle of a log that is decoded on decoding threads and whose
+    /// checked blocks are folded there (see ``runScanned(_:from:end:firstLine:progress:)``). The
+    /// checkpointed tail of the generated year after one more day (774 KB) took 8 ms more CPU
+    /// and 2.5 ms more time handing its blocks over, and 2–3 ms more time and 3–4 ms more CPU
+    /// decoding them on two threads (docs/performance.md).
     static let handOverBytes: Int64 = 32 << 20
 
     /// ``blockSize``, or smaller for a short read (a checkpoint's tail), so that both decoders
