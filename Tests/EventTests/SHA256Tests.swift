@@ -140,6 +140,50 @@ import TestSupport
         }
     }
 
+    /// Links computed sixteen at a time (AVX-512, one message a lane) are the links computed one
+    /// at a time: bodies of every length from empty to past the batch's limit, at odd
+    /// addresses, added in an order that fills each group of one length at a different moment,
+    /// with groups left part full for `finish`; each line's link comes back once, under its number.
+    @Test(.enabled(if: HashChain.Batch.isAvailable, "the processor prefers the SHA extensions or lacks AVX-512"))
+    func batchedLinksAreTheLinksOneAtATime() {
+        var random = SplitMix64(seed: 17)
+        let limit = HashChain.Batch.maximumBlocks * 64 + 100
+        let bytes = (0..<(limit + 8)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        var lines: [(previous: SHA256.Digest, start: Int, length: Int)] = []
+        for length in 0...limit {
+            // Lengths near the common chained line's (three blocks) many times over, so that
+            // groups fill; the others once or twice.
+            let copies = (100...180).contains(length) ? 5 : Int.random(in: 1...2, using: &random)
+            for _ in 0..<copies {
+                let previous = SHA256.Digest(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })!
+                lines.append((previous, Int.random(in: 1...7, using: &random), length))
+            }
+        }
+        lines.shuffle(using: &random)
+        bytes.withUnsafeBytes { buffer in
+            func body(_ i: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: buffer[lines[i].start..<(lines[i].start + lines[i].length)])
+            }
+            var links = [SHA256.Digest?](repeating: nil, count: lines.count)
+            var repeated = 0
+            func settle(_ i: Int, _ link: SHA256.Digest) {
+                if links[i] != nil { repeated += 1 }
+                links[i] = link
+            }
+            var batch = HashChain.Batch()
+            for i in lines.indices { batch.add(line: i, previous: lines[i].previous, body: body(i), settle: settle) }
+            batch.finish(settle)
+            #expect(repeated == 0)
+            for i in lines.indices {
+                #expect(links[i] == HashChain.link(previous: lines[i].previous, body: body(i)), "\(lines[i].length) bytes")
+            }
+            // The batch is empty again and can be used anew.
+            batch.add(line: 0, previous: lines[0].previous, body: body(0), settle: settle)
+            batch.finish(settle)
+            #expect(links[0] == HashChain.link(previous: lines[0].previous, body: body(0)) && repeated == 1)
+        }
+    }
+
     @Test func nonContiguousSequenceMatchesArray() {
         let message = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 17) }
         #expect(SHA256.hash(message.lazy.map { $0 }) == SHA256.hash(message))

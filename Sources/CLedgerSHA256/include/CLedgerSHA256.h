@@ -18,4 +18,16 @@ void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t
 void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
                                  uint32_t stateB[8], const uint8_t *blocksB, size_t count);
 
+/// Whether this processor and system run AVX-512 (F and BW) and `ledger_sha256_compress16_avx512`
+/// is the faster way to hash many messages: an Intel processor (whose SHA extensions take
+/// about twice as long for the same messages; on others they are kept); always 0 on other
+/// architectures.
+int ledger_sha256_avx512_preferred(void);
+
+/// Sixteen compressions at once, one message in each 32-bit lane of the AVX-512 registers:
+/// lane `i` compresses the `count` 64-byte blocks at `messages + i * stride` into
+/// `states + 8 * i` (H0 ... H7). Call only when `ledger_sha256_avx512_preferred()`.
+void ledger_sha256_compress16_avx512(uint32_t states[128], const uint8_t *messages, size_t stride,
+                                     size_t count);
+
 #endif
