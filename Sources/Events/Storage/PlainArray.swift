@@ -27,9 +27,10 @@ package struct PlainArray<Element: BitwiseCopyable & Sendable>: Sendable {
 
     /// An empty array with room for `capacity` elements, for a table that is filled in order and
     /// read in order or mostly near its end (a log's id hashes; per-ticket states, which a
-    /// ticket's events reach within weeks of its first): its memory stays on the system's small
-    /// pages however large it grows. A table probed at random all over (a hash table's slots)
-    /// rarely misses the TLB on 2 MiB pages, but one reached in order gains little from them,
+    /// ticket's events reach within weeks of its first): its memory is kept on the system's
+    /// small pages however large it grows (`MADV_NOHUGEPAGE` on Linux). A table probed at
+    /// random all over (a hash table's slots) rarely misses the TLB on 2 MiB pages, but one
+    /// reached in order gains little from them,
     /// and a fresh 2 MiB page can cost far more than the 512 small ones it replaces: on a
     /// virtual machine whose host hands memory back page by page, 16 MiB of fresh 2 MiB pages
     /// was measured at 3 to 120 ms, of small pages at 7 to 8 ms.
@@ -196,7 +197,8 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     @usableFromInline @exclusivity(unchecked) var base: UnsafeMutablePointer<Element>?
     @usableFromInline @exclusivity(unchecked) var count = 0
     @usableFromInline @exclusivity(unchecked) var capacity = 0
-    /// Whether blocks of 2 MiB and more are put on huge pages (see ``PlainArray/init(sequentialCapacity:)``).
+    /// Whether blocks of 2 MiB and more are put on huge pages, or kept off them (see
+    /// ``PlainArray/init(sequentialCapacity:)``).
     @usableFromInline var hugePages = true
     /// For a mapped storage, the reserved address range (the file's pages, then zero pages);
     /// `nil` when `base` is allocated.
@@ -255,7 +257,7 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     func grow(to minimumCapacity: Int) {
         let newCapacity = max(minimumCapacity, capacity * 2, 16)
         let bytes = newCapacity * Self.stride
-        if reservation != nil || hugePages && bytes >= Self.hugePage {
+        if reservation != nil || bytes >= Self.hugePage {
             let moved = Self.allocate(bytes, hugePages: hugePages).bindMemory(to: Element.self, capacity: newCapacity)
             if count > 0 { moved.initialize(from: base.unsafelyUnwrapped, count: count) }
             if let reservation {
@@ -274,8 +276,9 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
     }
 
     /// Memory for `bytes` bytes that `free` releases; large tables are probed at random, so
-    /// large blocks are on 2 MiB pages (unless `hugePages` is `false`), where a probe rarely
-    /// misses the TLB too.
+    /// large blocks are on 2 MiB pages, where a probe rarely misses the TLB too, or, unless
+    /// `hugePages`, advised against them: memory the C library hands out again keeps the advice
+    /// an earlier table gave it, so each large block is advised one way or the other.
     private static func allocate(_ bytes: Int, hugePages: Bool) -> UnsafeMutableRawPointer {
         guard bytes >= hugePage else {
             guard let raw = malloc(bytes) else { fatalError("out of memory (\(bytes) bytes)") }
@@ -284,7 +287,7 @@ final class PlainArrayStorage<Element: BitwiseCopyable & Sendable>: @unchecked S
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, hugePage, bytes) == 0, let raw else { fatalError("out of memory (\(bytes) bytes)") }
         #if os(Linux)
-        if hugePages { madvise(raw, bytes / hugePage * hugePage, MADV_HUGEPAGE) }
+        madvise(raw, bytes / hugePage * hugePage, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
         #endif
         return raw
     }
