@@ -140,12 +140,13 @@ import TestSupport
         }
     }
 
-    /// Links computed sixteen at a time (AVX-512, one message a lane) are the links computed one
-    /// at a time: bodies of every length from empty to past the batch's limit, at odd
-    /// addresses, added in an order that fills each group of one length at a different moment,
-    /// with groups left part full for `finish`; each line's link comes back once, under its number.
-    @Test(.enabled(if: HashChain.Batch.isAvailable, "the processor prefers the SHA extensions or lacks AVX-512"))
-    func batchedLinksAreTheLinksOneAtATime() {
+    /// Links computed in a batch, sixteen at a time (AVX-512, one message a lane; where the
+    /// processor has it) and two at a time, are the links computed one at a time: bodies of
+    /// every length from empty to past the batch's limit, at odd addresses, added in an order
+    /// that fills each group of one length at a different moment, with groups left part full
+    /// for `finish`; each line's link comes back once, under its number.
+    @Test(arguments: HashChain.Batch.isAvailable ? [false, true] : [false])
+    func batchedLinksAreTheLinksOneAtATime(sixteenLanes: Bool) {
         var random = SplitMix64(seed: 17)
         let limit = HashChain.Batch.maximumBlocks * 64 + 100
         let bytes = (0..<(limit + 8)).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -170,7 +171,7 @@ import TestSupport
                 if links[i] != nil { repeated += 1 }
                 links[i] = link
             }
-            var batch = HashChain.Batch()
+            var batch = HashChain.Batch(sixteenLanes: sixteenLanes)
             for i in lines.indices { batch.add(line: i, previous: lines[i].previous, body: body(i), settle: settle) }
             batch.finish(settle)
             #expect(repeated == 0)

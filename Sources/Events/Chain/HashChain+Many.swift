@@ -53,16 +53,18 @@ extension HashChain {
 }
 
 extension HashChain {
-    /// ``link(previous:body:)`` of many lines, sixteen at a time with AVX-512 where that is the
-    /// faster way (``isAvailable``): each line's padded message in one 32-bit lane of the
-    /// vector registers (`ledger_sha256_compress16_avx512`): on an Intel Xeon with both, a
-    /// three-block message in 73–91 ns against 168–175 ns with the SHA extensions two at a time.
+    /// ``link(previous:body:)`` of many lines: sixteen at a time with AVX-512 where that is the
+    /// faster way (``isAvailable``), else two at a time (``links(_:_:)``).
     ///
-    /// Lines are grouped by their messages' number of blocks, so that a group's lanes finish
-    /// together; each line's message is written into its group's room as it is added, and a
-    /// group is hashed when it holds sixteen, the rest by ``finish(_:)``. Each line's link is
-    /// handed to the `settle` function with the number the line was added with, in no
-    /// particular order.
+    /// Sixteen lanes: each line's padded message in one 32-bit lane of the vector registers
+    /// (`ledger_sha256_compress16_avx512`); on an Intel Xeon with both, a three-block message in
+    /// 73–91 ns against 168–175 ns with the SHA extensions two at a time. Lines are grouped by
+    /// their messages' number of blocks, so that a group's lanes finish together; each line's
+    /// message is written into its group's room as it is added, and a group is hashed when it
+    /// holds sixteen, the rest by ``finish(_:)``.
+    ///
+    /// Each line's link is handed to the `settle` function with the number the line was added
+    /// with, in no particular order.
     struct Batch: ~Copyable {
         /// Whether this processor runs the sixteen-lane compression, and prefers it.
         static let isAvailable = ledger_sha256_avx512_preferred() != 0
@@ -70,6 +72,11 @@ extension HashChain {
         /// The longest message hashed in a batch, in blocks; longer ones are hashed one at a time.
         static let maximumBlocks = 8
         private static let lanes = 16
+
+        /// Whether lines are hashed sixteen at a time (else two at a time).
+        let sixteenLanes: Bool
+        /// Two at a time: the line waiting for a second.
+        private var pending: (line: Int, previous: SHA256.Digest, body: UnsafeRawBufferPointer)?
 
         /// Group `k` (messages of `k + 1` blocks): sixteen lanes of `k + 1` blocks, at
         /// `messages + 16 * 64 * (0 + 1 + … + k)`.
@@ -81,14 +88,18 @@ extension HashChain {
         /// Sixteen lanes' states.
         private let states: UnsafeMutablePointer<UInt32>
 
-        init() {
-            let bytes = Self.lanes * 64 * (Self.maximumBlocks * (Self.maximumBlocks + 1) / 2)
+        /// - Parameter sixteenLanes: Sixteen lines at a time; only where ``isAvailable`` (tests
+        ///   ask for two at a time on any processor).
+        init(sixteenLanes: Bool = isAvailable) {
+            precondition(!sixteenLanes || Self.isAvailable, "the sixteen-lane compression needs AVX-512")
+            self.sixteenLanes = sixteenLanes
+            let bytes = sixteenLanes ? Self.lanes * 64 * (Self.maximumBlocks * (Self.maximumBlocks + 1) / 2) : 0
             messages = .allocate(byteCount: bytes, alignment: 64)
             // (A group not full has its empty lanes hashed too.)
             messages.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-            lines = .allocate(capacity: Self.lanes * Self.maximumBlocks)
-            waiting = Array(repeating: 0, count: Self.maximumBlocks)
-            states = .allocate(capacity: Self.lanes * 8)
+            lines = .allocate(capacity: sixteenLanes ? Self.lanes * Self.maximumBlocks : 0)
+            waiting = Array(repeating: 0, count: sixteenLanes ? Self.maximumBlocks : 0)
+            states = .allocate(capacity: sixteenLanes ? Self.lanes * 8 : 0)
         }
 
         deinit {
@@ -104,6 +115,14 @@ extension HashChain {
         /// links of a group it fills.
         mutating func add(line: Int, previous: SHA256.Digest, body: UnsafeRawBufferPointer,
                           settle: (Int, SHA256.Digest) -> Void) {
+            guard sixteenLanes else {
+                guard let first = pending else { return pending = (line, previous, body) }
+                let (one, two) = HashChain.links((first.previous, first.body), (previous, body))
+                settle(first.line, one)
+                settle(line, two)
+                pending = nil
+                return
+            }
             let blocks = HashChain.paddedBlocks(body.count)
             guard blocks <= Self.maximumBlocks else { return settle(line, HashChain.link(previous: previous, body: body)) }
             let k = blocks - 1, lane = waiting[k]
@@ -115,7 +134,11 @@ extension HashChain {
 
         /// Hashes the lines still waiting.
         mutating func finish(_ settle: (Int, SHA256.Digest) -> Void) {
-            for k in 0..<Self.maximumBlocks where waiting[k] > 0 { hash(group: k, settle: settle) }
+            if let last = pending {
+                settle(last.line, HashChain.link(previous: last.previous, body: last.body))
+                pending = nil
+            }
+            for k in waiting.indices where waiting[k] > 0 { hash(group: k, settle: settle) }
         }
 
         /// Hashes group `k`'s lines at once and empties it.

@@ -116,28 +116,13 @@ package final class ScannedBlock: @unchecked Sendable {
         defer { swap(&events, &self.events) }
         for j in events.indices { links.append(ScannedChainLink(reading: events[j].line(in: bytes))) }
         // Each chained line's link builds on the value stored on the line before it; they are
-        // computed sixteen at a time (see ``HashChain/Batch``) or two at a time (see
-        // ``HashChain/links(_:_:)``).
-        if HashChain.Batch.isAvailable {
-            var batch = HashChain.Batch()
-            for j in links.indices.dropFirst() {
-                guard let previous = links[j - 1].storedValue, let body = links[j].body(of: events[j].line(in: bytes)) else { continue }
-                batch.add(line: j, previous: previous, body: body) { links[$0].expected = $1 }
-            }
-            batch.finish { links[$0].expected = $1 }
-        } else {
-            var waiting: (line: Int, previous: SHA256.Digest, body: UnsafeRawBufferPointer)?
-            for j in links.indices.dropFirst() {
-                guard let previous = links[j - 1].storedValue, let body = links[j].body(of: events[j].line(in: bytes)) else { continue }
-                if let first = waiting {
-                    (links[first.line].expected, links[j].expected) = HashChain.links((first.previous, first.body), (previous, body))
-                    waiting = nil
-                } else {
-                    waiting = (j, previous, body)
-                }
-            }
-            if let last = waiting { links[last.line].expected = HashChain.link(previous: last.previous, body: last.body) }
+        // computed many at a time (see ``HashChain/Batch``).
+        var batch = HashChain.Batch()
+        for j in links.indices.dropFirst() {
+            guard let previous = links[j - 1].storedValue, let body = links[j].body(of: events[j].line(in: bytes)) else { continue }
+            batch.add(line: j, previous: previous, body: body) { links[$0].expected = $1 }
         }
+        batch.finish { links[$0].expected = $1 }
         for j in events.indices {
             // The verifier takes such a line's chain as checked (see ``ScannedEvent/Flags/chainLinked``).
             if case .intact(_, let stored) = links[j].ending, links[j].expected == stored, events[j].problem < 0,
