@@ -57,7 +57,8 @@ extension LogVerifier {
         }
         if deferringIDs {
             verifier.deferringIDs = true
-            verifier.deferredIDs = DeferredIDs(capacity: (estimate?.lines ?? 0) + (estimate?.lines ?? 0) / 8)
+            let lines = estimate?.lines ?? 0
+            verifier.deferredIDs = DeferredIDs(capacity: lines + lines / 8)
             verifier.ids = EventIDIndex(capacity: 0)
         } else {
             verifier.ids = EventIDIndex(capacity: verifier.idCapacity)
