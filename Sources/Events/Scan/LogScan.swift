@@ -319,7 +319,10 @@ package struct LogScan {
 /// of a block it has taken out of the shared state, or its second stage of a block (no other
 /// thread can reach the block then, and only one block is in the second stage at a time).
 private final class ScanState: @unchecked Sendable {
-    let monitor = Monitor()
+    /// The consumer (the calling thread) waits on condition ``consumer`` for its next block or
+    /// the second stage's progress; the workers wait on ``workers`` for something to do.
+    let monitor = Monitor(conditions: 2)
+    static let consumer = 0, workers = 1
     let input: LogBytes
     let hashIDs: Bool
     let chainLinks: Bool
@@ -331,6 +334,8 @@ private final class ScanState: @unchecked Sendable {
     var nextIndex = 0
     /// The number of blocks, once the end of the file (or an error) is reached.
     var endIndex: Int?
+    /// Whether a worker is filling a block (outside the lock; see ``work()``).
+    var reading = false
     var error: (any Error)?
     var cancelled = false
     var ready: [Int: ScannedBlock] = [:]
@@ -354,16 +359,19 @@ private final class ScanState: @unchecked Sendable {
         free = (0..<blocks).map { _ in ScannedBlock(capacity: blockSize) }
     }
 
+    /// The bytes read, once the workers have stopped reading.
     var bytesReadSoFar: Int64 { monitor.locked { bytesRead } }
 
     /// What a worker does next.
     private enum Job {
-        case decode(ScannedBlock, index: Int)
+        case fill(ScannedBlock, index: Int)
         case secondStage(ScannedBlock)
     }
 
     /// A worker: take the next block of the second stage when there is one and no other thread
-    /// is in it; else take a free block, fill it (reads are serialised), decode it, publish it.
+    /// is in it; else, when no other worker is reading, take a free block, fill it, decode it,
+    /// publish it. Reads are serialised (each block starts where the one before ended) but done
+    /// outside the lock, so that the other threads can hand blocks over meanwhile.
     /// Without a second stage it returns at the end of the input; with one, when cancelled.
     func work() {
         var decoder = EventDecoder()
@@ -375,40 +383,52 @@ private final class ScanState: @unchecked Sendable {
                         inStage = true
                         return .secondStage(block)
                     }
-                    if endIndex == nil, !free.isEmpty { break }
+                    if endIndex == nil, !reading, !free.isEmpty { break }
                     if endIndex != nil, then == nil { return nil }
-                    monitor.wait()
+                    monitor.wait(Self.workers)
                 }
-                let block = free.removeLast()
-                do {
-                    guard try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
-                                         bytesRead: &bytesRead, end: end) else {
-                        free.append(block)
-                        endIndex = nextIndex
-                        monitor.broadcast()
-                        return nil
-                    }
-                } catch {
-                    self.error = error
-                    free.append(block)
-                    endIndex = nextIndex
-                    monitor.broadcast()
-                    return nil
-                }
+                reading = true
                 let index = nextIndex
                 nextIndex += 1
-                return .decode(block, index: index)
+                return .fill(free.removeLast(), index: index)
             }
             switch job {
             case nil:
                 // Cancelled, or the end of the input: with a second stage, stay for its blocks
                 // until cancelled.
                 guard then != nil, !monitor.locked({ cancelled }) else { return }
-            case .decode(let block, let index):
+            case .fill(let block, let index):
+                // Only the reading worker touches the carry, the offset and the count of bytes
+                // read until it clears `reading` (under the lock, which orders the next reader after it).
+                let filled: Bool
+                var failure: (any Error)?
+                do {
+                    filled = try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
+                                            bytesRead: &bytesRead, end: end)
+                } catch {
+                    filled = false
+                    failure = error
+                }
+                guard filled else {
+                    monitor.locked {
+                        reading = false
+                        if let failure { self.error = failure }
+                        free.append(block)
+                        endIndex = index
+                        nextIndex = index
+                        monitor.broadcast(Self.consumer)
+                        monitor.broadcast(Self.workers)
+                    }
+                    continue
+                }
+                monitor.locked {
+                    reading = false
+                    monitor.broadcast(Self.workers)
+                }
                 block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
                 monitor.locked {
                     ready[index] = block
-                    monitor.broadcast()
+                    monitor.broadcast(Self.consumer)
                 }
             case .secondStage(let block):
                 then!(block)
@@ -416,7 +436,8 @@ private final class ScanState: @unchecked Sendable {
                     inStage = false
                     nextStaged += 1
                     free.append(block)
-                    monitor.broadcast()
+                    monitor.broadcast(Self.consumer)
+                    monitor.broadcast(Self.workers)
                 }
             }
         }
@@ -426,14 +447,14 @@ private final class ScanState: @unchecked Sendable {
     func stage(_ block: ScannedBlock, _ index: Int) {
         monitor.locked {
             staged[index] = block
-            monitor.broadcast()
+            monitor.broadcast(Self.workers)
         }
     }
 
     /// Waits until the second stage is done with the blocks before `end`.
     func waitForStage(through end: Int) {
         monitor.locked {
-            while nextStaged < end { monitor.wait() }
+            while nextStaged < end { monitor.wait(Self.consumer) }
         }
     }
 
@@ -446,7 +467,7 @@ private final class ScanState: @unchecked Sendable {
                     if let error { throw error }
                     return nil
                 }
-                monitor.wait()
+                monitor.wait(Self.consumer)
             }
         }
     }
@@ -454,14 +475,15 @@ private final class ScanState: @unchecked Sendable {
     func recycle(_ block: ScannedBlock) {
         monitor.locked {
             free.append(block)
-            monitor.broadcast()
+            monitor.broadcast(Self.workers)
         }
     }
 
     func cancel() {
         monitor.locked {
             cancelled = true
-            monitor.broadcast()
+            monitor.broadcast(Self.consumer)
+            monitor.broadcast(Self.workers)
         }
     }
 }

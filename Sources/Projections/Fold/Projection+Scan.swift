@@ -31,6 +31,7 @@ extension Projection {
         }
         let asOf = options.asOf?.nanoseconds ?? .max
         let (offset, byClosure, channel) = (options.utcOffsetSeconds, options.attribution == .closure, channelFilter)
+        let filtersChannel = channel.wanted != nil
         var counted = 0
         block.events.withUnsafeBufferPointer { events in
             @inline(__always) func folded(_ event: ScannedEvent) -> Bool {
@@ -49,11 +50,17 @@ extension Projection {
               days.withUnsafeMutableBufferPointer { days in
                 for j in 0..<events.count {
                     if j + Self.prefetchDistance < events.count {
-                        let ahead = Int(events[j + Self.prefetchDistance].ticketID)
+                        let next = events[j + Self.prefetchDistance]
+                        let ahead = Int(next.ticketID)
                         if ahead >= 0, ahead < states.count {
                             let state = UnsafeRawPointer(states.baseAddress.unsafelyUnwrapped + ahead)
                             ledger_prefetch_for_write(state)
                             ledger_prefetch_for_write(state + (MemoryLayout<TicketFold>.size - 1))
+                        }
+                        // An accepted line's channel, which the filter compares (the block's bytes
+                        // have mostly left this core's caches since it was decoded).
+                        if filtersChannel, next.kind == .accepted, next.flags.contains(.hasChannel) {
+                            ledger_prefetch(bytes.baseAddress.unsafelyUnwrapped + Int(next.channel.start))
                         }
                     }
                     guard folded(events[j]) else { continue }
