@@ -66,6 +66,25 @@ import Testing
         #expect(empty.isEmpty)
     }
 
+    /// Sizes below, at and above the one from which two threads write a part each, with a
+    /// count that does not split evenly; the memory is dirtied first, so that a part left
+    /// unwritten shows.
+    @Test(arguments: [1, 1_000, PlainArray<UInt64>.parallelFillBytes / 8, PlainArray<UInt64>.parallelFillBytes / 8 * 3 + 5])
+    func aTableFilledInParallelHoldsTheValueEverywhere(count: Int) {
+        do {
+            // Memory the C library may hand out again, full of other values.
+            var dirty = PlainArray<UInt64>(repeating: 0xDEAD_BEEF, count: count)
+            dirty[count - 1] = 1
+        }
+        var array = PlainArray<UInt64>(repeating: 0x5A5A, parallelCount: count)
+        #expect(array.count == count)
+        let wrong = array.withUnsafeBufferPointer { elements in elements.indices.filter { elements[$0] != 0x5A5A } }
+        #expect(wrong.isEmpty, "\(wrong.count) elements not written, the first at \(wrong.first ?? -1)")
+        array.append(7)
+        #expect(array.count == count + 1 && array[count] == 7 && array[count - 1] == 0x5A5A)
+        #expect(PlainArray<UInt64>(repeating: 1, parallelCount: 0).isEmpty)
+    }
+
     @Test func aSequentialArrayGrowsAndCopiesOnSmallPages() throws {
         var array = PlainArray<UInt64>(sequentialCapacity: 1_000)
         #expect(array.isEmpty && array.capacity >= 1_000)

@@ -191,7 +191,7 @@ package struct ByteInterner: Sendable {
         var size = 16
         while size * 3 < slotted * 4 { size <<= 1 }
         guard size > slots.count else { return }
-        slots = PlainArray(repeating: 0, count: size)
+        slots = PlainArray(repeating: 0, parallelCount: size)
         mask = size - 1
     }
 

@@ -33,7 +33,7 @@ package struct DeferredIDs: Sendable {
         // 8 to 16 bits an id: a few ids in a hundred find their bit set (up to 2³⁰ bits, 128 MiB).
         var bits = 12
         while 1 << bits < capacity * 8, bits < 30 { bits += 1 }
-        bitmap = PlainArray(repeating: 0, count: 1 << (bits - 6))
+        bitmap = PlainArray(repeating: 0, parallelCount: 1 << (bits - 6))
         shift = UInt64(64 - bits)
         suspects = PlainArray()
     }
