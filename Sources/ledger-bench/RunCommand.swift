@@ -35,6 +35,7 @@ enum RunCommand {
 
         let chained = arguments.options["chained"]
         let loadBefore = loadAverage()
+        let timesBefore = ProcessorTimes.read()
         // The commands run in rounds, one after the other in each, so that a burst of load on
         // the shared machine slows all of them rather than one; each keeps its fastest run.
         // Every other round runs them in reverse order, so that no command always follows the
@@ -96,6 +97,11 @@ enum RunCommand {
         print("log: \(log) — \(format(Double(size) / 1e6, 1)) MB, \(grouped(events)) events; \(WorkerThread.processorCount) processors")
         if let chained { print("chained log: \(chained) — \(format(Double(fileSize(chained)) / 1e6, 1)) MB") }
         print("load average (1, 5, 15 min): \(loadBefore) before, \(loadAverage()) after; best of \(repeats) interleaved rounds")
+        if let before = timesBefore, let after = ProcessorTimes.read() {
+            // Time the host ran other guests while this machine had work: a shared virtual
+            // machine's figures are only comparable between runs with little of it.
+            print("processors' time while running: \(after.percentages(since: before))")
+        }
         print("")
         let header = pad("step", 44) + lpad("wall", 9) + lpad("CPU", 9) + lpad("events/s", 12) + lpad("MB/s", 9) + lpad("peak RSS", 11)
         print(header)
@@ -285,6 +291,32 @@ enum RunCommand {
             out.append(c)
         }
         return out
+    }
+
+    /// The processors' time by kind, from the first line of `/proc/stat` (Linux), in ticks.
+    struct ProcessorTimes {
+        var busy: UInt64 = 0, idle: UInt64 = 0, waiting: UInt64 = 0, stolen: UInt64 = 0
+
+        /// `nil` where there is no `/proc/stat`.
+        static func read() -> ProcessorTimes? {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+            else { return nil }
+            // user nice system idle iowait irq softirq steal (guest time is counted in user).
+            let ticks = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+            guard ticks.count >= 8 else { return nil }
+            return ProcessorTimes(busy: ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6], idle: ticks[3],
+                                  waiting: ticks[4], stolen: ticks[7])
+        }
+
+        /// The shares of busy, idle, waiting-for-I/O and stolen time since `before`.
+        func percentages(since before: ProcessorTimes) -> String {
+            let busy = self.busy - before.busy, idle = self.idle - before.idle
+            let waiting = self.waiting - before.waiting, stolen = self.stolen - before.stolen
+            let total = max(busy + idle + waiting + stolen, 1)
+            func share(_ ticks: UInt64) -> String { "\(ticks * 100 / total) %" }
+            return "busy \(share(busy)), idle \(share(idle)), waiting for I/O \(share(waiting)), stolen by the host \(share(stolen))"
+        }
     }
 
     /// The load averages of `/proc/loadavg` (`"?"` where there is none).
