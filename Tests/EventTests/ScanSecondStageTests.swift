@@ -35,6 +35,34 @@ import Testing
         }
     }
 
+    /// The decoding threads (where the second stage runs) yield to the calling thread: on
+    /// Linux they run `LogScan.workerNiceness` nice levels below it (19 at most); the calling
+    /// thread's own priority is left as it was.
+    @Test func theDecodingThreadsRunBelowTheCallingThread() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let path = try dir.write("log.jsonl", Self.log(lines: 3_000))
+        #if os(Linux)
+        let who = __priority_which_t(PRIO_PROCESS.rawValue)
+        #else
+        let who = PRIO_PROCESS
+        #endif
+        let callers = getpriority(who, 0)
+        var scan = LogScan(path: path, workers: 2)
+        scan.blockSize = 4096
+        let seen = Mutex<Set<Int32>>([])
+        try scan.run({ _ in }, then: { _ in
+            let nice = getpriority(who, 0)
+            seen.withLock { _ = $0.insert(nice) }
+        })
+        #if os(Linux)
+        #expect(seen.withLock { $0 } == [min(callers + LogScan.workerNiceness, 19)])
+        #else
+        #expect(seen.withLock { $0 } == [callers])
+        #endif
+        #expect(getpriority(who, 0) == callers)
+    }
+
     @Test(arguments: [0, 1, 2, 3])
     func theSecondStageHasEveryBlockOnceInOrderAfterTheFirst(workers: Int) throws {
         let dir = try TemporaryFolder()

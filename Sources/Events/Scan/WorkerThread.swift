@@ -44,6 +44,18 @@ package struct WorkerThread {
         #endif
     }
 
+    /// Lowers the calling thread's priority by `steps` nice levels (to 19 at most), on Linux,
+    /// where a nice value is a thread's; elsewhere (where it is the whole process's) nothing.
+    package static func lowerCallingThreadPriority(by steps: Int32) {
+        #if os(Linux)
+        let who = __priority_which_t(PRIO_PROCESS.rawValue)
+        errno = 0
+        let current = getpriority(who, 0)
+        guard current != -1 || errno == 0 else { return }
+        _ = setpriority(who, 0, min(current + steps, 19))
+        #endif
+    }
+
     /// Processors available to this process (at least 1).
     package static var processorCount: Int {
         max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
