@@ -91,8 +91,8 @@ package final class PageWarmer: Sendable {
 
         func run() {
             #if os(Linux)
-            // On Linux the nice value is the calling thread's (who 0), not the process's.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            // The lowest priority there is (nice 19, from any nice value: they span -20 to 19).
+            WorkerThread.lowerCallingThreadPriority(by: 39)
             let slice = 2 << 20
             var done = [Int](repeating: 0, count: tables.count)
             while !stopping.load(ordering: .relaxed) {
