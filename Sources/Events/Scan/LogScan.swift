@@ -431,8 +431,7 @@ private final class ScanState: @unchecked Sendable {
                         free.append(block)
                         endIndex = index
                         nextIndex = index
-                        monitor.broadcast(Self.consumer)
-                        monitor.broadcast(Self.workers)
+                        monitor.broadcastAll()
                     }
                     continue
                 }
@@ -451,8 +450,7 @@ private final class ScanState: @unchecked Sendable {
                     inStage = false
                     nextStaged += 1
                     free.append(block)
-                    monitor.broadcast(Self.consumer)
-                    monitor.broadcast(Self.workers)
+                    monitor.broadcastAll()
                 }
             }
         }
@@ -497,8 +495,7 @@ private final class ScanState: @unchecked Sendable {
     func cancel() {
         monitor.locked {
             cancelled = true
-            monitor.broadcast(Self.consumer)
-            monitor.broadcast(Self.workers)
+            monitor.broadcastAll()
         }
     }
 }

@@ -49,4 +49,9 @@ package final class Monitor: @unchecked Sendable {
         precondition(condition >= 0 && condition < conditionCount)
         pthread_cond_broadcast(conditions + condition)
     }
+
+    /// Wakes every waiter on every condition.
+    package func broadcastAll() {
+        for i in 0..<conditionCount { pthread_cond_broadcast(conditions + i) }
+    }
 }
