@@ -388,8 +388,9 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
     #expect(try verifySummary(text).summary.chain.isIntact)
 }
 
-/// ``SHA256/Digest/init(lowercaseHex:)`` reads eight digits a step; it must agree with reading
-/// them one at a time, on valid values and on values with bytes just outside the digit ranges.
+/// ``SHA256/Digest/init(lowercaseHex:)`` reads sixteen digits a step (with SSE2) or eight; both
+/// must agree with reading them one at a time, on valid values and on values with bytes just
+/// outside the digit ranges.
 @Suite struct LowercaseHexTests {
     static func reference(_ bytes: [UInt8]) -> [UInt8]? {
         guard bytes.count == 64 else { return nil }
@@ -411,10 +412,12 @@ private func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(bytes).hex }
             for _ in 0..<(round % 3) {
                 bytes[Int.random(in: 0..<64, using: &random)] = round % 2 == 0 ? strange.randomElement(using: &random)! : .random(in: 0...255, using: &random)
             }
-            let parsed = bytes.withUnsafeBytes { SHA256.Digest(lowercaseHex: $0) }
             let expected = Self.reference(bytes)
-            #expect(parsed.map { Array($0.withUnsafeBytes { Array($0) }) } == expected, "\(String(decoding: bytes, as: UTF8.self))")
-            if let parsed { #expect(parsed.hex == String(decoding: bytes, as: UTF8.self)) }
+            for parsed in [bytes.withUnsafeBytes { SHA256.Digest(lowercaseHex: $0) },
+                           bytes.withUnsafeBytes { SHA256.Digest(lowercaseHexEightAtATime: $0) }] {
+                #expect(parsed.map { Array($0.withUnsafeBytes { Array($0) }) } == expected, "\(String(decoding: bytes, as: UTF8.self))")
+                if let parsed { #expect(parsed.hex == String(decoding: bytes, as: UTF8.self)) }
+            }
         }
     }
 }

@@ -200,52 +200,56 @@ import Testing
         }
     }
 
-    /// The workers compute the links of chained lines: every line but the first of a block gets
-    /// the SHA-256 of the value stored on the line before it and its own body.
-    @Test func workersComputeTheLinksOfChainedLines() throws {
+    /// The workers check the links of chained lines: every line but the first of a block whose
+    /// link (the SHA-256 of the value stored on the line before it and its own body) is the
+    /// value it stores is flagged, and the block carries each line's stored value.
+    @Test func workersCheckTheLinksOfChainedLines() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }
-        let path = try dir.write("log.jsonl", try Self.chainedLog(in: dir))
+        var lines = try Self.chainedLog(in: dir).split(separator: 0x0A).map { Array($0) }
+        // Line 40's stored value edited: its own link and the next line's do not match.
+        let edited = 40
+        let digit = lines[edited].count - 3
+        lines[edited][digit] = lines[edited][digit] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        let path = try dir.write("log.jsonl", lines.flatMap { $0 + [0x0A] })
         var scan = LogScan(path: path, workers: 2)
         scan.blockSize = 1000
         scan.chainLinks = true
-        var linked = 0, blocks = 0
+        var linked = 0, blocks = 0, lineIndex = 0, editedInside = 0
         var previousStored: SHA256.Digest?
         try scan.run { block in
             blocks += 1
-            #expect(block.chainLinks.count == block.events.count)
+            #expect(block.chainValues.count == block.events.count)
             for (j, event) in block.events.enumerated() {
+                defer { lineIndex += 1 }
                 let line = event.line(in: block.bytes)
                 guard case .intact(let bodyEnd, let stored) = ChainMember.ending(of: line) else {
                     Issue.record("line without a chain member")
                     continue
                 }
-                let link = block.chainLinks[j]
-                #expect(link.storedValue == stored)
-                // Every line but a block's first links to the one before: flagged for the verifier.
-                #expect(event.flags.contains(.chainLinked) == (j > 0))
-                if j == 0 {
-                    #expect(link.expected == nil)
-                } else {
-                    let recomputed = HashChain.link(previous: previousStored!, body: UnsafeRawBufferPointer(rebasing: line[..<bodyEnd]))
-                    #expect(link.expected == recomputed)
-                    #expect(link.expected == stored)
-                    linked += 1
-                }
+                let recomputed = HashChain.link(previous: previousStored ?? HashChain.genesis, body: UnsafeRawBufferPointer(rebasing: line[..<bodyEnd]))
                 previousStored = stored
+                // Every line but a block's first whose link is its value is flagged for the verifier.
+                let expected = j > 0 && recomputed == stored
+                #expect(event.flags.contains(.chainLinked) == expected, "line \(lineIndex + 1)")
+                #expect(expected == (j > 0 && lineIndex != edited && lineIndex != edited + 1))
+                #expect(block.chainValues[j] == stored)
+                if expected { linked += 1 }
+                if j > 0 && (lineIndex == edited || lineIndex == edited + 1) { editedInside += 1 }
             }
         }
         #expect(blocks > 10)
-        #expect(linked == Self.history.count - blocks)
+        #expect(editedInside > 0)
+        #expect(linked == Self.history.count - blocks - editedInside)
 
-        // Blocks of unchained lines get no links at all.
+        // Blocks of unchained lines get no values and no flags.
         let plain = try dir.write("plain.jsonl", Array(log(Self.history).utf8))
         scan.path = plain
         var plainBlocks = 0
         try scan.run { block in
             plainBlocks += 1
             #expect(!block.events.isEmpty)
-            #expect(block.chainLinks.isEmpty)
+            #expect(block.chainValues.isEmpty)
             #expect(!block.events.contains { $0.flags.contains(.chainLinked) })
         }
         #expect(plainBlocks > 10)

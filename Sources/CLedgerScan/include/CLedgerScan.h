@@ -88,4 +88,35 @@ static inline __attribute__((always_inline)) int ledger_cjk_prefix(const void *p
 #endif
 }
 
+/// Reads the 64 lowercase hexadecimal digits at `text` (a chained line's value) into the 32
+/// bytes at `out`, sixteen digits at a time; returns 1, or 0 when a byte is not one of
+/// `0`–`9`, `a`–`f` (then `out` holds nothing useful). Without SSE2, returns -1 and reads
+/// nothing: the Swift caller reads the digits itself.
+static inline __attribute__((always_inline)) int ledger_lowercase_hex64(const void *text, void *out) {
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    __m128i invalid = zero;
+    for (int i = 0; i < 4; i++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)((const char *)text + 16 * i));
+        // As unsigned bytes, a digit is `v - '0' <= 9` and a letter `v - 'a' <= 5`.
+        const __m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+        const __m128i letter = _mm_sub_epi8(v, _mm_set1_epi8('a'));
+        const __m128i isDigit = _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit);
+        const __m128i isLetter = _mm_cmpeq_epi8(_mm_min_epu8(letter, _mm_set1_epi8(5)), letter);
+        invalid = _mm_or_si128(invalid, _mm_cmpeq_epi8(_mm_or_si128(isDigit, isLetter), zero));
+        const __m128i nibbles = _mm_or_si128(_mm_and_si128(isDigit, digit),
+                                             _mm_andnot_si128(isDigit, _mm_add_epi8(letter, _mm_set1_epi8(10))));
+        // Each 16-bit lane holds a byte's high digit (first) and low digit: high << 4 | low.
+        const __m128i pairs = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(nibbles, 4), _mm_set1_epi16(0x00F0)),
+                                           _mm_srli_epi16(nibbles, 8));
+        _mm_storel_epi64((__m128i *)((char *)out + 8 * i), _mm_packus_epi16(pairs, pairs));
+    }
+    return _mm_movemask_epi8(invalid) == 0;
+#else
+    (void)text;
+    (void)out;
+    return -1;
+#endif
+}
+
 #endif

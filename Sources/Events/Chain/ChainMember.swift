@@ -45,6 +45,23 @@ enum ChainMember {
         return .damaged(bodyEnd: bodyEnd, value: value)
     }
 
+    /// The body's end and the value of a line (without its newline) whose last bytes are an
+    /// intact chain member — what ``ending(of:)`` reads as `.intact` — with no `\r` after it;
+    /// `nil` for any other line.
+    @inline(__always)
+    static func intactValue(of line: UnsafeRawBufferPointer) -> (bodyEnd: Int, value: SHA256.Digest)? {
+        let bodyEnd = line.count - length
+        guard bodyEnd >= 1, let base = line.baseAddress else { return nil }
+        // `,"chain":"` is ten bytes: eight, then two; `"}` ends the line.
+        let head = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: bodyEnd, as: UInt64.self))
+        let tail = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: bodyEnd + 8, as: UInt16.self))
+        let close = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: line.count - 2, as: UInt16.self))
+        guard head == 0x226E_6961_6863_222C, tail == 0x223A, close == 0x7D22,
+              let value = SHA256.Digest(lowercaseHex: UnsafeRawBufferPointer(start: base + bodyEnd + 10, count: 64))
+        else { return nil }
+        return (bodyEnd, value)
+    }
+
     /// The value of a lowercase hex digit, or `nil`.
     @inline(__always)
     static func lowercaseHexValue(_ c: UInt8) -> UInt8? {

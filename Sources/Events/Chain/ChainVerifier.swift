@@ -69,20 +69,6 @@ struct ChainVerifier {
     /// - Returns: What is wrong with the line's chain, if anything.
     /// - Throws: ``LogFileError`` if the bytes before the chain cannot be read again.
     mutating func check(_ line: LogLine) throws(LogFileError) -> EventProblem? {
-        try check(line, ending: nil, link: nil)
-    }
-
-    /// ``check(_:)`` with the line's chain member already read, and its link already computed
-    /// from `basis`, by a decoding worker (see ``ScannedChainLink``); the link is used only when
-    /// `basis` is the value the chain goes on from here, which it is on every line of an
-    /// unbroken chain but the first of a block.
-    /// - Parameter basis: The value stored on the line before, as the worker read it.
-    mutating func check(_ line: LogLine, scanned: ScannedChainLink, basis: SHA256.Digest?) throws(LogFileError) -> EventProblem? {
-        try check(line, ending: scanned.ending, link: basis.flatMap { basis in scanned.expected.map { (basis, $0) } })
-    }
-
-    private mutating func check(_ line: LogLine, ending: ChainMember.Ending?,
-                                link: (basis: SHA256.Digest, expected: SHA256.Digest)?) throws(LogFileError) -> EventProblem? {
         lineValue = nil
         guard line.terminated else { return nil }
         // A line converted to CRLF still carries its chain member, before the `\r`: check the
@@ -90,7 +76,7 @@ struct ChainVerifier {
         let carriageReturn = line.bytes.last == 0x0D
         let bytes = carriageReturn ? UnsafeRawBufferPointer(rebasing: line.bytes.dropLast()) : line.bytes
         let bodyEnd: Int, stored: SHA256.Digest?, damaged: Bool
-        switch ending ?? ChainMember.ending(of: bytes) {
+        switch ChainMember.ending(of: bytes) {
         case .none:
             guard summary.isChained else {
                 if case .hashedAsRead = prefix {
@@ -110,7 +96,7 @@ struct ChainVerifier {
             summary.firstLine = line.number
         }
         let body = UnsafeRawBufferPointer(rebasing: bytes[..<bodyEnd])
-        let expected = if let link, link.basis == previous { link.expected } else { HashChain.link(previous: previous, body: body) }
+        let expected = HashChain.link(previous: previous, body: body)
         summary.lastLine = line.number
         guard let stored, !damaged else {
             // Go on from the stored value if it can be read, else from the recomputed one.

@@ -1,3 +1,4 @@
+import CLedgerScan
 /// The log's hash chain: what a `chain` value is and how it is computed.
 ///
 /// A *chained* line ends with a `chain` member as its last member, written exactly as
@@ -53,8 +54,28 @@ public enum HashChain {
 extension SHA256.Digest {
     /// Parses exactly 64 lowercase hexadecimal digits without allocating; `nil` otherwise.
     ///
-    /// Eight digits a step, as one 64-bit word (SWAR): every chained line's value goes through here.
+    /// Sixteen digits a step with SSE2 (`ledger_lowercase_hex64`), else eight
+    /// (``init(lowercaseHexEightAtATime:)``): every chained line's value goes through here.
     init?(lowercaseHex text: UnsafeRawBufferPointer) {
+        guard text.count == 64, let base = text.baseAddress else { return nil }
+        var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        switch withUnsafeMutableBytes(of: &bytes, { ledger_lowercase_hex64(base, $0.baseAddress) }) {
+        case 1:
+            // The digest's bytes in order; its words are big-endian.
+            self = Swift.withUnsafeBytes(of: bytes) { digest in
+                @inline(__always) func h(_ i: Int) -> UInt32 { UInt32(bigEndian: digest.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+                return SHA256.Digest(state: SHA256.State(h0: h(0), h1: h(1), h2: h(2), h3: h(3), h4: h(4), h5: h(5), h6: h(6), h7: h(7)))
+            }
+        case 0:
+            return nil
+        default:
+            self.init(lowercaseHexEightAtATime: text)
+        }
+    }
+
+    /// ``init(lowercaseHex:)`` eight digits a step, as one 64-bit word (SWAR), for processors
+    /// without SSE2.
+    init?(lowercaseHexEightAtATime text: UnsafeRawBufferPointer) {
         guard text.count == 64, let base = text.baseAddress else { return nil }
         let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
         var invalid: UInt64 = 0

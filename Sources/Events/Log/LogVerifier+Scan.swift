@@ -124,18 +124,13 @@ extension LogVerifier {
     mutating func check(_ block: ScannedBlock, firstLine: Int, chain: inout ChainVerifier,
                         report: (LogProblem) throws -> Void, visit: ScannedVisit? = nil) throws {
         let bytes = block.bytes
-        let links = block.chainLinks
-        // The worker's link of line `j` is built on the value stored on line `j - 1`.
-        func chainCheck(_ j: Int, _ line: LogLine) throws(LogFileError) -> EventProblem? {
-            guard j < links.count else { return try chain.check(line) }
-            return try chain.check(line, scanned: links[j], basis: j > 0 ? links[j - 1].storedValue : nil)
-        }
+        let values = block.chainValues
         // The last line of a run of lines flagged ``ScannedEvent/Flags/chainLinked`` not yet
         // given to the chain verifier, or -1.
         var linkedRun = -1
         func endLinkedRun() {
             guard linkedRun >= 0 else { return }
-            chain.acceptLinked(value: links[linkedRun].storedValue!, lineNumber: firstLine + linkedRun)
+            chain.acceptLinked(value: values[linkedRun], lineNumber: firstLine + linkedRun)
             linkedRun = -1
         }
         try block.events.withUnsafeBufferPointer { events in
@@ -154,7 +149,7 @@ extension LogVerifier {
                     let line = LogLine(number: firstLine + j, offset: block.fileOffset + Int64(event.lineStart),
                                        bytes: event.line(in: bytes), terminated: true)
                     if try check(event, in: block, line: line, states: states, report: report), let visit {
-                        try visit(line.number, event.knownAt, links[j].storedValue)
+                        try visit(line.number, event.knownAt, values[j])
                     }
                     continue
                 }
@@ -170,7 +165,7 @@ extension LogVerifier {
                     if try check(event, in: block, line: line, states: states, report: report), let visit {
                         try visit(line.number, event.knownAt, nil)
                     }
-                } else if let problem = try chainCheck(j, line) {
+                } else if let problem = try chain.check(line) {
                     try stopDeferringIDs(before: line.number)
                     let counts = (eventCount, ticketCount, problemCount)
                     try check(event, in: block, line: line, states: states) { _ in }

@@ -20,9 +20,12 @@ package final class ScannedBlock: @unchecked Sendable {
     package private(set) var problems: [EventProblem] = []
     /// Set when a line of the block is longer than the scan's limit: the records stop before it.
     package private(set) var foundLongLine = false
-    /// With ``LogScan/chainLinks``: one entry per record, what the line's chain member is and
-    /// its link recomputed from the line before it in the block (see ``ScannedChainLink``).
-    private(set) var chainLinks: [ScannedChainLink] = []
+    /// With ``LogScan/chainLinks``: the value each line stores in its chain member, one entry
+    /// per record, when a line of the block is flagged ``ScannedEvent/Flags/chainLinked`` (else
+    /// empty); an entry is meaningful only for a line with an intact member (see ``linkChain()``).
+    private(set) var chainValues: [SHA256.Digest] = []
+    /// The hashing room ``linkChain()`` uses, made when the block first holds chained lines.
+    private var linkBatch: HashChain.Batch?
 
     init(capacity: Int) {
         storage = .allocate(byteCount: capacity, alignment: 16)
@@ -95,41 +98,53 @@ package final class ScannedBlock: @unchecked Sendable {
     /// and recomputes its link (see ``linkChain()``).
     func decode(with decoder: inout EventDecoder, hashIDs: Bool, chainLinks: Bool, maxLineBytes: Int) {
         decodeLines(with: &decoder, hashIDs: hashIDs, maxLineBytes: maxLineBytes)
-        if chainLinks { linkChain() } else { self.chainLinks.removeAll(keepingCapacity: true) }
+        if chainLinks { linkChain() } else { chainValues.removeAll(keepingCapacity: true) }
     }
 
-    /// Reads the chain member of every decoded line and, for a chained line that follows one in
-    /// the block, computes its link from that line's stored value: the SHA-256 the verifier would
-    /// otherwise compute in file order on its own thread. The first line of the block has nothing
-    /// before it here, so its link is left to the verifier.
+    /// Checks the chain of every line of the block that follows a chained line in it: computes
+    /// its link from the value stored on the line before, the SHA-256 the verifier would
+    /// otherwise compute in file order on its own thread, many lines at a time (see
+    /// ``HashChain/Batch``), and flags the line ``ScannedEvent/Flags/chainLinked`` when the link
+    /// is the value it stores. Only lines whose chain member is intact and last on the line take
+    /// part; the verifier checks every other line itself, as it does a block's first line.
     func linkChain() {
-        var links: [ScannedChainLink] = []
-        swap(&links, &chainLinks)
-        defer { swap(&links, &chainLinks) }
-        links.removeAll(keepingCapacity: true)
-        let bytes = self.bytes
-        // A block of unchained lines (a log before its chain starts, or never chained) gets no
-        // links: the verifier does not look at the chain of a line that cannot end with a member.
-        guard events.contains(where: { !ChainMember.cannotEnd($0.line(in: bytes)) }) else { return }
+        var values: [SHA256.Digest] = []
+        swap(&values, &chainValues)
+        defer { swap(&values, &chainValues) }
+        values.removeAll(keepingCapacity: true)
         var events: [ScannedEvent] = []
         swap(&events, &self.events)
         defer { swap(&events, &self.events) }
-        for j in events.indices { links.append(ScannedChainLink(reading: events[j].line(in: bytes))) }
-        // Each chained line's link builds on the value stored on the line before it; they are
-        // computed many at a time (see ``HashChain/Batch``).
-        var batch = HashChain.Batch()
-        for j in links.indices.dropFirst() {
-            guard let previous = links[j - 1].storedValue, let body = links[j].body(of: events[j].line(in: bytes)) else { continue }
-            batch.add(line: j, previous: previous, body: body) { links[$0].expected = $1 }
-        }
-        batch.finish { links[$0].expected = $1 }
-        for j in events.indices {
-            // The verifier takes such a line's chain as checked (see ``ScannedEvent/Flags/chainLinked``).
-            if case .intact(_, let stored) = links[j].ending, links[j].expected == stored, events[j].problem < 0,
-               events[j].line(in: bytes).last != 0x0D {
+        let bytes = self.bytes
+        var batch = linkBatch.take() ?? HashChain.Batch()
+        var linked = 0
+        events.withUnsafeMutableBufferPointer { events in
+            // `values` stays empty until a line has a member: a block of unchained lines (a log
+            // before its chain starts, or never chained) costs a look at each line's end.
+            func settle(_ j: Int, _ link: SHA256.Digest) {
+                guard link == values[j], events[j].problem < 0 else { return }
                 events[j].flags.insert(.chainLinked)
+                linked += 1
             }
+            var previousSealed = false
+            for j in events.indices {
+                let line = events[j].line(in: bytes)
+                guard let (bodyEnd, stored) = ChainMember.intactValue(of: line) else {
+                    if !values.isEmpty { values.append(HashChain.genesis) }
+                    previousSealed = false
+                    continue
+                }
+                if values.count < j { values.append(contentsOf: repeatElement(HashChain.genesis, count: j - values.count)) }
+                values.append(stored)
+                if previousSealed {
+                    batch.add(line: j, previous: values[j - 1], body: UnsafeRawBufferPointer(rebasing: line[..<bodyEnd]), settle: settle)
+                }
+                previousSealed = true
+            }
+            batch.finish(settle)
         }
+        linkBatch = consume batch
+        if linked == 0 { values.removeAll(keepingCapacity: true) }
     }
 
     /// Decodes every line of the block.
