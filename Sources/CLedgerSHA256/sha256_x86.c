@@ -138,6 +138,9 @@ void ledger_sha256_compress16_avx512(uint32_t states[128], const uint8_t *messag
     for (size_t block = 0; block < count; block++) {
         __m512i w[16];
         __m512i a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+        // Unrolled: the message words and the working variables stay in registers, renamed from
+        // round to round instead of moved (rolled, each round also loaded and stored its word).
+#pragma clang loop unroll(full)
         for (int t = 0; t < 64; t++) {
             __m512i word;
             if (t < 16) {
