@@ -134,3 +134,24 @@ private func roundTrip(_ text: String, sourceLocation: SourceLocation = #_source
         #expect(try decode(event.jsonLine()) == event)
     }
 }
+
+/// ``JSONString/quote(_:into:)`` escapes what RFC 8259 requires, the same in a `String` and in
+/// bytes, and the validating decoder reads every quoted text back.
+@Suite struct JSONQuoteTests {
+    @Test func escapesQuotesBackslashesAndControlCharacters() throws {
+        #expect(JSONString.quoted("a\"b\\c\nd\re\tf") == #""a\"b\\c\nd\re\tf""#)
+        #expect(JSONString.quoted("\u{01}\u{1F} 市城管局") == #""\u0001\u001f 市城管局""#)
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["\"", "\\", "\n", "\r", "\t", "\u{00}", "\u{0B}", "\u{1F}", " ", "a", "市", "é", "𝄞", "\u{7F}", "/"]
+        for _ in 0..<2_000 {
+            let text = "T" + (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            var bytes: [UInt8] = []
+            JSONString.quote(text, into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == JSONString.quoted(text))
+            let line = Array(#"{"id":"e1","ticket":"#.utf8) + bytes + Array(#","type":"accepted","at":"2024-03-01T09:00:00+08:00"}"#.utf8)
+            var decoder = EventDecoder()
+            let event = try line.withUnsafeBytes { try decoder.decodeEvent($0) }
+            #expect(event.ticket == text)
+        }
+    }
+}

@@ -85,3 +85,78 @@ import Testing
         #expect(FixedDecimal("95") == FixedDecimal("95.0"))
     }
 }
+
+/// ``Rational/gcd(_:_:)`` takes 64-bit values through the processor's division; it must give
+/// what Euclid's algorithm on 128 bits gives, on both sides of the boundary.
+@Suite struct RationalGCDTests {
+    static func euclid(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        var a = a, b = b
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+
+    @Test func agreesWithEuclidOn128Bits() {
+        var random = SystemRandomNumberGenerator()
+        let edges: [UInt128] = [0, 1, 2, 3, UInt128(UInt64.max) - 1, UInt128(UInt64.max), UInt128(UInt64.max) + 1, UInt128.max]
+        var pairs = edges.flatMap { a in edges.map { (a, $0) } }
+        for _ in 0..<5_000 {
+            let small = UInt128(UInt64.random(in: 0...UInt64.max, using: &random) >> UInt64.random(in: 0...63, using: &random))
+            let large = UInt128(UInt64.random(in: 0...UInt64.max, using: &random)) << UInt128(Int.random(in: 1...64, using: &random))
+            let common = UInt128(UInt32.random(in: 1...1_000, using: &random))
+            pairs.append((small, UInt128(UInt64.random(in: 0...UInt64.max, using: &random))))
+            pairs.append((small * common, small &* 7 / 3 * common))
+            pairs.append((large, small))
+        }
+        for (a, b) in pairs {
+            #expect(Rational.gcd(a, b) == Self.euclid(a, b), "\(a), \(b)")
+        }
+        // A reduced fraction keeps its value.
+        #expect(Rational(Int128(6_000_000_000_000), Int128(4_000_000_000_000)) == Rational(3, 2))
+    }
+}
+
+/// ``FixedDecimal`` prints its digits itself and compares units of the same scale directly; both
+/// must agree with the exact value.
+@Suite struct FixedDecimalTests {
+    /// The digits as `String(units)` with the point put in, as they were printed before.
+    static func reference(_ units: Int128, scale: Int) -> String {
+        var digits = String(units.magnitude)
+        if scale > 0 {
+            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
+            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        }
+        return units < 0 ? "-" + digits : digits
+    }
+
+    @Test func printsTheDigitsOfEveryMagnitude() {
+        var random = SystemRandomNumberGenerator()
+        var values: [Int128] = [0, 1, -1, 5, 9, 10, 99, 100, -100, 9880, Int128(UInt64.max), Int128(UInt64.max) + 1, -Int128(UInt64.max) - 7,
+                                Int128.max, Int128.min + 1]
+        for _ in 0..<2_000 {
+            values.append(Int128(Int64.random(in: .min ... .max, using: &random)) >> Int128(Int.random(in: 0...63, using: &random)))
+            values.append(Int128(Int64.random(in: .min ... .max, using: &random)) * Int128(Int64.random(in: 1 ... .max, using: &random)))
+        }
+        for units in values {
+            for scale in 0...4 {
+                #expect(FixedDecimal(units: units, scale: scale).description == Self.reference(units, scale: scale))
+            }
+        }
+        for value in [0, 7, -42, Int.max, Int.min + 1] {
+            var bytes: [UInt8] = []
+            FixedDecimal.write(value, into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(value))
+        }
+    }
+
+    @Test func comparesAsTheExactValues() {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let a = FixedDecimal(units: Int128(Int.random(in: -2_000...2_000, using: &random)), scale: Int.random(in: 0...3, using: &random))
+            let b = FixedDecimal(units: Int128(Int.random(in: -2_000...2_000, using: &random)), scale: Int.random(in: 0...3, using: &random))
+            #expect((a == b) == (a.rational == b.rational), "\(a) \(b)")
+            #expect((a < b) == (a.rational < b.rational), "\(a) \(b)")
+        }
+        #expect(FixedDecimal(units: 950, scale: 1) == FixedDecimal(units: 95, scale: 0))
+        #expect(FixedDecimal(units: 9_880, scale: 2) > FixedDecimal(units: 987, scale: 1))
+    }
+}

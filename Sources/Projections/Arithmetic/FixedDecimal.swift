@@ -16,21 +16,63 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return Rational(units, d)
     }
 
-    public static func == (a: FixedDecimal, b: FixedDecimal) -> Bool { a.rational == b.rational }
+    // Of the same scale (every score and rate of a rule set), the units compare as the values.
+    public static func == (a: FixedDecimal, b: FixedDecimal) -> Bool {
+        a.scale == b.scale ? a.units == b.units : a.rational == b.rational
+    }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(rational) }
 
-    public static func < (a: FixedDecimal, b: FixedDecimal) -> Bool { a.rational < b.rational }
+    public static func < (a: FixedDecimal, b: FixedDecimal) -> Bool {
+        a.scale == b.scale ? a.units < b.units : a.rational < b.rational
+    }
 
     /// The digits with exactly ``scale`` fraction digits: `98.80`, `95.0`, `100`.
     public var description: String {
-        let negative = units < 0
-        var digits = String(units.magnitude)
-        if scale > 0 {
-            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        var bytes: [UInt8] = []
+        write(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``description``'s bytes to `out`.
+    package func write(into out: inout [UInt8]) {
+        Self.write(units, scale: scale, into: &out)
+    }
+
+    /// Appends an integer's decimal digits to `out`, as ``description`` writes a whole number.
+    package static func write(_ value: Int, into out: inout [UInt8]) {
+        write(Int128(value), scale: 0, into: &out)
+    }
+
+    /// Appends `units / 10^scale` to `out` with exactly `scale` fraction digits.
+    private static func write(_ units: Int128, scale: Int, into out: inout [UInt8]) {
+        if units < 0 { out.append(UInt8(ascii: "-")) }
+        // The digits, least significant first (39 at most), with at least one before the point.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(40, scale + 1)) { digits in
+            var count = 0
+            var magnitude = units.magnitude
+            while magnitude > UInt128(UInt64.max) {
+                let (quotient, digit) = magnitude.quotientAndRemainder(dividingBy: 10)
+                digits[count] = UInt8(ascii: "0") + UInt8(digit)
+                count += 1
+                magnitude = quotient
+            }
+            // The rest in 64 bits, where the processor divides.
+            var small = UInt64(magnitude)
+            repeat {
+                digits[count] = UInt8(ascii: "0") + UInt8(small % 10)
+                count += 1
+                small /= 10
+            } while small > 0
+            while count <= scale {
+                digits[count] = UInt8(ascii: "0")
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                if i == scale - 1 { out.append(UInt8(ascii: ".")) }
+                out.append(digits[i])
+            }
         }
-        return negative ? "-" + digits : digits
     }
 
     /// The shortest form without trailing fraction zeros: `95`, `97.4`, `98.8`.

@@ -106,6 +106,16 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        // Counts and rates fit in 64 bits, where the processor divides; 128-bit remainders are
+        // a library call each.
+        if a <= UInt128(UInt64.max), b <= UInt128(UInt64.max) { return UInt128(gcd(UInt64(a), UInt64(b))) }
+        var a = a, b = b
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+
+    /// ``gcd(_:_:)`` of 64-bit values.
+    private static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
         var a = a, b = b
         while b != 0 { (a, b) = (b, a % b) }
         return a
