@@ -53,6 +53,8 @@ enum RunCommand {
             commands.append(("DuckDB (duckdb_month.py)", ["python3", try duckdbScript(), log, period], true))
         }
         var runs: [ChildRun?] = Array(repeating: nil, count: commands.count)
+        // Every run's wall time, by command and round, for the ratios within each round.
+        var walls: [[Double]] = Array(repeating: [], count: commands.count)
         for round in 0..<repeats {
             let order = round % 2 == 0 ? Array(commands.indices) : commands.indices.reversed()
             for i in order {
@@ -62,6 +64,7 @@ enum RunCommand {
                     throw BenchUsageError("\(command.name) failed (exit \(run.status))\(command.name.hasPrefix("DuckDB") ? "; is duckdb installed?" : "")")
                 }
                 if runs[i].map({ run.wall < $0.wall }) ?? true { runs[i] = run }
+                walls[i].append(run.wall)
             }
         }
         for (command, run) in zip(commands, runs) { rows.append(Row(name: command.name, run: run!)) }
@@ -131,6 +134,21 @@ enum RunCommand {
             print("chained verify / chained replay time: \(format(chainedRuns.verify.wall / chainedRuns.replay.wall, 2)) (target ≤ 1.50); "
                   + "/ plain replay: \(format(chainedRuns.verify.wall / replay.wall, 2))")
             print("chained replay / plain replay time: \(format(chainedRuns.replay.wall / replay.wall, 2)) (target ≤ 1.10)")
+        }
+        if repeats >= 3 {
+            // Each fastest run can come from a different moment of a shared machine; the ratio of
+            // two commands run next to each other in the same round is steadier.
+            func paired(_ a: Int, _ b: Int) -> String {
+                format(LedgerCommand.percentile(zip(walls[a], walls[b]).map { $0 / $1 }, 0.5), 2)
+            }
+            var ratios: [String] = []
+            if duck != nil { ratios.append("replay / DuckDB \(paired(0, commands.count - 1))") }
+            ratios.append("verify / replay \(paired(1, 0))")
+            if chainedRuns != nil {
+                ratios.append("chained verify / chained replay \(paired(3, 2))")
+                ratios.append("chained replay / plain replay \(paired(2, 0))")
+            }
+            print("the same ratios within each round, median of \(repeats): " + ratios.joined(separator: ", "))
         }
         print("replay peak RSS: \(format(Double(replay.peakRSS) / 1_048_576, 0)) MiB (target ≤ \(province ? "1024, a province's year" : "120")); "
               + "verify: \(format(Double(verify.peakRSS) / 1_048_576, 0)) MiB")
