@@ -23,6 +23,7 @@ enum ChainMember {
     /// to the member of the log's first chained line is reported at that line.
     /// - Complexity: O(1); an ordinary unchained line is rejected after a few comparisons.
     static func ending(of line: UnsafeRawBufferPointer) -> Ending {
+        if let (bodyEnd, value) = intactValue(of: line) { return .intact(bodyEnd: bodyEnd, value: value) }
         let bodyEnd = line.count - length
         guard bodyEnd >= 1 else { return .none }
         var differences = 0
@@ -41,13 +42,13 @@ enum ChainMember {
                 if differences > 1 { return .none }
             }
         }
-        if differences == 0, let value { return .intact(bodyEnd: bodyEnd, value: value) }
+        // (No difference and readable digits is an intact member, which `intactValue` read.)
         return .damaged(bodyEnd: bodyEnd, value: value)
     }
 
     /// The body's end and the value of a line (without its newline) whose last bytes are an
-    /// intact chain member — what ``ending(of:)`` reads as `.intact` — with no `\r` after it;
-    /// `nil` for any other line.
+    /// intact chain member — ``ending(of:)``'s `.intact`, which it reads here — with no `\r`
+    /// after it; `nil` for any other line.
     @inline(__always)
     static func intactValue(of line: UnsafeRawBufferPointer) -> (bodyEnd: Int, value: SHA256.Digest)? {
         let bodyEnd = line.count - length

@@ -108,14 +108,12 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
     static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
         // Counts and rates fit in 64 bits, where the processor divides; 128-bit remainders are
         // a library call each.
-        if a <= UInt128(UInt64.max), b <= UInt128(UInt64.max) { return UInt128(gcd(UInt64(a), UInt64(b))) }
-        var a = a, b = b
-        while b != 0 { (a, b) = (b, a % b) }
-        return a
+        if a <= UInt128(UInt64.max), b <= UInt128(UInt64.max) { return UInt128(euclid(UInt64(a), UInt64(b))) }
+        return euclid(a, b)
     }
 
-    /// ``gcd(_:_:)`` of 64-bit values.
-    private static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    /// Euclid's algorithm in the width of `T`.
+    private static func euclid<T: FixedWidthInteger & UnsignedInteger>(_ a: T, _ b: T) -> T {
         var a = a, b = b
         while b != 0 { (a, b) = (b, a % b) }
         return a
