@@ -112,9 +112,16 @@ void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
 int ledger_sha256_avx512_preferred(void) {
     unsigned int eax, ebx, ecx, edx;
     if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx) || eax < 7) return 0;
-    // "GenuineIntel": EBX, EDX, ECX.
-    if (ebx != 0x756e6547 || edx != 0x49656e69 || ecx != 0x6c65746e) return 0;
+    // "GenuineIntel" or "AuthenticAMD": EBX, EDX, ECX.
+    int intel = ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
+    int amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;
+    if (!intel && !amd) return 0;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return 0;
+    // AMD from family 1Ah (Zen 5), whose vector units are 512 bits wide; Zen 4 (19h) runs
+    // AVX-512 on 256-bit halves, and keeps the SHA extensions.
+    unsigned int family = (eax >> 8) & 0xF;
+    if (family == 0xF) family += (eax >> 20) & 0xFF;
+    if (amd && family < 0x1A) return 0;
     // The system saves the SSE, AVX and AVX-512 registers (XCR0 bits 1, 2, 5, 6 and 7).
     unsigned int xcr0Low, xcr0High;
     __asm__ volatile("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));

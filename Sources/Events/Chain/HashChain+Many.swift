@@ -58,7 +58,8 @@ extension HashChain {
     ///
     /// Sixteen lanes: each line's padded message in one 32-bit lane of the vector registers
     /// (`ledger_sha256_compress16_avx512`); on an Intel Xeon with both, a three-block message in
-    /// 73–91 ns against 168–175 ns with the SHA extensions two at a time. Lines are grouped by
+    /// 73–91 ns against 168–175 ns with the SHA extensions two at a time, and on an AMD EPYC
+    /// (Zen 5) a chained verify in 18 % less processor time. Lines are grouped by
     /// their messages' number of blocks, so that a group's lanes finish together; each line's
     /// message is written into its group's room as it is added, and a group is hashed when it
     /// holds sixteen, the rest by ``finish(_:)``.
