@@ -99,6 +99,8 @@ enum RunCommand {
         // The table.
         print("log: \(log) — \(format(Double(size) / 1e6, 1)) MB, \(grouped(events)) events; \(WorkerThread.processorCount) processors")
         if let chained { print("chained log: \(chained) — \(format(Double(fileSize(chained)) / 1e6, 1)) MB") }
+        // Which processor (figures differ by maker and generation) and how verify hashes chain links on it.
+        print("processor: \(processorName() ?? "unknown"); chain links: \(HashChain.batchMethod)")
         print("load average (1, 5, 15 min): \(loadBefore) before, \(loadAverage()) after; best of \(repeats) interleaved rounds")
         if let before = timesBefore, let after = ProcessorTimes.read() {
             // Time the host ran other guests while this machine had work: a shared virtual
@@ -341,5 +343,20 @@ enum RunCommand {
     static func loadAverage() -> String {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
         return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    /// The first processor's model name and, on x86, its family and model numbers, from
+    /// `/proc/cpuinfo` (Linux): `AMD EPYC (family 26, model 2)`; `nil` where there is none.
+    static func processorName() -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { if !fields.isEmpty { break }; continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            if fields[key] == nil { fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        }
+        guard let name = fields["model name"] ?? fields["Processor"] else { return nil }
+        guard let family = fields["cpu family"], let model = fields["model"] else { return name }
+        return "\(name) (family \(family), model \(model))"
     }
 }

@@ -162,3 +162,13 @@ extension HashChain {
         }
     }
 }
+
+extension HashChain {
+    /// How ``Batch`` computes many lines' links on this processor, in words, for reports of
+    /// measurements (`ledger-bench run`).
+    package static var batchMethod: String {
+        if Batch.isAvailable { return "sixteen lines at a time (AVX-512)" }
+        if SHA256.usesProcessorInstructions { return "two lines at a time (SHA extensions)" }
+        return "one line at a time (portable code)"
+    }
+}
