@@ -26,4 +26,10 @@ let dispatcher = CommandDispatcher(
         CopyCommand.self,
     ]
 )
-exit(dispatcher.run(Array(CommandLine.arguments.dropFirst())))
+var status = dispatcher.run(Array(CommandLine.arguments.dropFirst()))
+// A report that did not reach its file (a full disk, `ulimit -f`) is a failure, not an empty success.
+if let failure = Terminal.outputFailure() {
+    Terminal.writeErrorLine("Error: cannot write the output: \(failure); what was written is incomplete")
+    if status == 0 { status = CommandDispatcher.failureExitCode }
+}
+exit(status)

@@ -150,3 +150,28 @@ private let history = [
     #expect(try dir.text("err.txt").hasPrefix("Error: events.jsonl: cannot write the file: File too large"))
     #expect(try dir.read("events.jsonl") == before)
 }
+
+/// A batch of garbage stops being checked at the problem limit (its lines only counted), and a
+/// batch past `--max-batch-bytes` is refused while it is read: an endless producer cannot fill
+/// the memory.
+@Test func aGarbageOrOversizedBatchIsRefusedWithoutHoldingItAll() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let start = jsonl([eventLine("a1", "T1", "accepted", "01 09:00")])
+    try dir.write("events.jsonl", start)
+    let garbage = try LedgerCLI.run(["append", "events.jsonl", "-"], in: dir.path, input: String(repeating: "{}\n", count: 5_000))
+    #expect(garbage.status == 1)
+    let lines = garbage.stdout.split(separator: "\n")
+    #expect(lines.count == 1_001 && lines[0].hasPrefix("<stdin>:1: ") && lines[999].hasPrefix("<stdin>:1000: "))
+    #expect(lines.last == "rejected: checking stopped at the first 1,000 errors in 5,000 lines; events.jsonl unchanged")
+    let few = try LedgerCLI.run(["append", "events.jsonl", "-"], in: dir.path, input: "{}\n{}\n")
+    #expect(few.stdout.hasSuffix("rejected: 2 errors in 2 lines; events.jsonl unchanged\n"))
+
+    let batch = jsonl((2...20).map { eventLine("a\($0)", "T\($0)", "accepted", "01 09:00") })
+    let oversized = try LedgerCLI.run(["append", "events.jsonl", "--max-batch-bytes", "1000"], in: dir.path, input: batch)
+    #expect(oversized.status == 1)
+    #expect(oversized.stderr.contains("the batch is longer than 1,000 bytes (--max-batch-bytes); nothing was appended"), "\(oversized.stderr)")
+    #expect(try String(contentsOfFile: dir.file("events.jsonl"), encoding: .utf8) == start)
+    let fits = try LedgerCLI.run(["append", "events.jsonl", "--max-batch-bytes", String(batch.utf8.count)], in: dir.path, input: batch)
+    #expect(fits.status == 0 && fits.stdout.hasPrefix("appended 19 events"), "\(fits)")
+}

@@ -55,3 +55,33 @@ private struct SeededGenerator: RandomNumberGenerator {
     let lineCount = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).count
     #expect(counts[0] + counts[2] == lineCount)
 }
+
+/// A report whose standard output cannot be written (a full disk, a file-size limit) fails,
+/// saying why, instead of ending as a success with the report cut short or empty.
+@Test func aReportThatCannotBeWrittenFailsSayingWhy() throws {
+    func run(_ shell: String) throws -> (status: Int32, stderr: String) {
+        let scratch = try TemporaryFolder()
+        defer { scratch.remove() }
+        let errPath = try scratch.write("stderr", [])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", shell, LedgerCLI.executable.path, scratch.path]
+        process.currentDirectoryURL = LedgerCLI.packageRoot
+        process.standardError = FileHandle(forWritingAtPath: errPath)
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: try scratch.read("stderr"), as: UTF8.self))
+    }
+    for command in ["replay samples/quyuan-2023-09.jsonl -p 2023-09", "digest samples/chained.jsonl", "verify samples/chained.jsonl",
+                    "bulletin samples/quyuan-2023-09.jsonl -p 2023-09 --units samples/quyuan-units.csv"] {
+        let full = try run(#"exec "$0" \#(command) > /dev/full"#)
+        #expect(full.status == 1 && full.stderr.hasSuffix("Error: cannot write the output: No space left on device; what was written is incomplete\n"),
+                "\(command): \(full)")
+    }
+    // The bulletin is several kilobytes; 1 block of the file-size limit holds at most 1,024 bytes.
+    let limited = try run(#"ulimit -f 1; exec "$0" bulletin samples/quyuan-2023-09.jsonl -p 2023-09 --units samples/quyuan-units.csv > "$1/out.txt""#)
+    #expect(limited.status == 1 && limited.stderr.contains("Error: cannot write the output: File too large"), "\(limited)")
+    // Written in full: a success, as before.
+    let fine = try run(#"exec "$0" replay samples/quyuan-2023-09.jsonl -p 2023-09 > /dev/null"#)
+    #expect(fine.status == 0 && fine.stderr.isEmpty)
+}

@@ -13,6 +13,30 @@ private func options() -> Ledger.Options {
 private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
 
 @Suite struct LedgerTests {
+    @Test func aBatchLineTooLongForTheLogsReadersIsRefused() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        var limited = options()
+        limited.maxLineBytes = 300
+        let ledger = try await Ledger.open(path: dir.file("events.jsonl"), options: limited)
+        let short = line("a1", "T1", "accepted", "01 09:00")
+        let long = line("a2", "T2", "accepted", "01 09:00", #""topic":"\#(String(repeating: "话", count: 100))""#)
+        let refused: [LogProblem]
+        do {
+            _ = try await ledger.append(batch: batch([short, long]))
+            refused = []
+        } catch {
+            guard case .batchRejected(let problems, _) = error else { throw error }
+            refused = problems
+        }
+        #expect(refused.map(\.line) == [2])
+        guard case .lineTooLong(let bytes, 300)? = refused.first?.problem else { Issue.record("\(refused)"); return }
+        #expect(bytes > 300)
+        await #expect(ledger.count == 0)
+        let written = try await ledger.append(batch: batch([short]))
+        #expect(written.count == 1 && written[0].line.count <= 300)
+    }
+
     @Test func aReopenedLedgerKnowsTheLogAndAppendsInOrder() async throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }

@@ -270,3 +270,47 @@ private final class WaiterOutcome: @unchecked Sendable {
     let text = String(decoding: try dir.read("events.jsonl"), as: UTF8.self)
     #expect(text.hasSuffix(#","recorded":"2024-03-01T10:00:00+08:00","chain":"4"}"# + "\n"))
 }
+
+/// An accepted line of exactly `length` bytes as given (no `recorded`, no chain), padded in its topic.
+private func acceptedLine(_ id: String, length: Int) -> String {
+    let head = #"{"id":"\#(id)","ticket":"T-\#(id)","type":"accepted","at":"2024-02-01T09:00:00+08:00","topic":""#
+    return head + String(repeating: "x", count: length - head.utf8.count - 2) + #""}"#
+}
+
+@Test func aLineLongerThanTheReadersLimitOnceStampedAndSealedIsRefused() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    // How long a 300-byte line is once stored, unchained (stamped) and chained (stamped and sealed).
+    func storedLength(_ chaining: LogAppender.Chaining, _ name: String) throws -> Int {
+        var probe = appender(dir.file(name))
+        probe.chaining = chaining
+        _ = try probe.append(batch: Array(log(acceptedLine("p", length: 300)).utf8))
+        return try dir.read(name).count - 1
+    }
+    let stamped = try storedLength(.off, "probe-plain.jsonl"), sealed = try storedLength(.start, "probe-chained.jsonl")
+    #expect(stamped > 300 && sealed == stamped + HashChain.memberLength)
+    for (chaining, stored) in [(LogAppender.Chaining.off, stamped), (.start, sealed)] {
+        let path = dir.file("events-\(chaining).jsonl")
+        var writer = appender(path)
+        writer.chaining = chaining
+        // One byte over the limit once stored: the batch is refused, and no log is left behind.
+        writer.maxLineBytes = stored - 1
+        var refused: [LogProblem] = []
+        do {
+            _ = try writer.append(batch: Array(log(acceptedLine("a", length: 300)).utf8))
+        } catch {
+            guard case .batchRejected(let problems, _) = error else { throw error }
+            refused = problems
+        }
+        #expect(refused == [LogProblem(line: 1, problem: .lineTooLong(byteCount: stored, limit: stored - 1))])
+        #expect(!FileManager.default.fileExists(atPath: path))
+        // At the limit: appended, and a reader with the same limit reads it back.
+        writer.maxLineBytes = stored
+        _ = try writer.append(batch: Array(log(acceptedLine("a", length: 300)).utf8))
+        var reader = LogReader(path: path)
+        reader.maxLineBytes = stored
+        var lengths: [Int] = []
+        try reader.forEachLine { lengths.append($0.bytes.count) }
+        #expect(lengths == [stored])
+    }
+}

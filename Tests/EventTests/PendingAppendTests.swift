@@ -233,6 +233,7 @@ private func lines(_ text: String) -> [[UInt8]] { text.split(separator: "\n").ma
     lines[1] = Array(lines[1].dropLast()) + Array(note.utf8) + [UInt8(ascii: "}")]
     var appender = LogAppender(path: plain)
     appender.clock = { fixedNow }
+    appender.maxLineBytes = 2 << 20  // the long line's readers need the limit raised too
     let expected = try appender.append(batch: lines.flatMap { $0 + [0x0A] })
     appender.path = streamed
     let report = try appender.append(streaming: { _, batch in

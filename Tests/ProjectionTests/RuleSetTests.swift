@@ -189,3 +189,22 @@ import Events
         }
     }
 }
+
+/// A rule set may give units with nothing due a grade of their own (N, outside its grades):
+/// the grade counts then list it last, so that they add up to the table's rows.
+@Test func gradeCountsIncludeTheEmptyUnitsOwnGrade() throws {
+    var rules = RuleSet.yueyangHotline
+    rules.emptyUnit = RuleSet.EmptyUnit(score: Rational(0), grade: "N")
+    let report = try BulletinTests.reports(log: "samples/quyuan-2023-09.jsonl", period: .month(2023, 9),
+                                           rules: [rules], rosters: ["samples/quyuan-units.csv"])[0]
+    let empty = report.rows.filter(\.scorecard.isEmpty).count
+    #expect(empty > 0 && report.rows.allSatisfy { $0.scorecard.isEmpty == ($0.scorecard.grade == "N") })
+    #expect(report.gradeCounts.map(\.grade) == rules.grades.map(\.grade) + ["N"])
+    #expect(report.gradeCounts.last?.count == empty)
+    #expect(report.gradeCounts.map(\.count).reduce(0, +) == report.rows.count)
+    // With the default grade E, which is one of the grades, nothing is added.
+    let plain = try BulletinTests.reports(log: "samples/quyuan-2023-09.jsonl", period: .month(2023, 9),
+                                          rules: [.yueyangHotline], rosters: ["samples/quyuan-units.csv"])[0]
+    #expect(plain.gradeCounts.map(\.grade) == RuleSet.yueyangHotline.grades.map(\.grade))
+    #expect(plain.gradeCounts.map(\.count).reduce(0, +) == plain.rows.count)
+}

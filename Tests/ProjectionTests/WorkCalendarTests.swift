@@ -99,6 +99,28 @@ import Testing
         }
     }
 
+    @Test func aLayerForALaterYearAddsThatYearAndNotTheYearsBetween() throws {
+        let later = try WorkCalendar.parse(csv: "date,kind,holiday\n2030-01-01,off,元旦\n", source: "y2030.csv")
+        let layered = WorkCalendar.layered([cn, later])
+        #expect(layered.firstYear == 2007 && layered.lastYear == 2030 && layered.uncoveredYears == [2027, 2028, 2029])
+        #expect(try !layered.isWorkingDay(Self.day("2030-01-01")))
+        #expect(try layered.isWorkingDay(Self.day("2026-12-31")))
+        // 2027's holidays are in neither layer: no answer, as from cn alone, and no count runs through it.
+        #expect(throws: CalendarError.outsideCoverage(calendar: "cn + y2030.csv", year: 2027, firstYear: 2007, lastYear: 2026)) {
+            try layered.isWorkingDay(Self.day("2027-01-01"))
+        }
+        #expect(throws: CalendarError.outsideCoverage(calendar: "cn + y2030.csv", year: 2027, firstYear: 2007, lastYear: 2026)) {
+            try layered.workingDay(3, after: Self.day("2026-12-30"))
+        }
+        #expect(throws: CalendarError.outsideCoverage(calendar: "cn + y2030.csv", year: 2029, firstYear: 2007, lastYear: 2026)) {
+            try layered.workingDays(after: Self.day("2026-12-01"), through: Self.day("2029-06-01"))
+        }
+        // A layer for the next year closes the gap it fills.
+        let next = try WorkCalendar.parse(csv: "date,kind,holiday\n2027-01-01,off,元旦\n", source: "y2027.csv")
+        #expect(WorkCalendar.layered([cn, next, later]).uncoveredYears == [2028, 2029])
+        #expect(WorkCalendar.layered([cn, next]).uncoveredYears.isEmpty)
+    }
+
     @Test func aBadCalendarCSVNamesTheLine() {
         #expect(throws: CalendarError.invalidFile(source: "x.csv", line: 3, message: "2024-05-20 is listed twice (first on line 2)")) {
             try WorkCalendar.parse(csv: "date,kind,holiday\n2024-05-20,off,a\n2024-05-20,work,b\n", source: "x.csv")

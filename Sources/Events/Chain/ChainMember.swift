@@ -128,3 +128,8 @@ enum ChainMember {
         return out
     }
 }
+
+extension HashChain {
+    /// The bytes a chained log adds to a line: `,"chain":"<64 hex>"` (the line's own `}` stays).
+    package static let memberLength = ChainMember.length - 1
+}

@@ -141,7 +141,8 @@ package final class FileLedgerStore: LedgerStore {
             verifier.beginJournal()
             let checked = batch.withUnsafeBytes { bytes in
                 Result { () throws(AppendError) in
-                    try LogAppender.checkBatch(bytes, after: lineCount, verifier: &verifier, sealer: &sealer, stamp: stamp)
+                    try LogAppender.checkBatch(bytes, after: lineCount, verifier: &verifier, sealer: &sealer, stamp: stamp,
+                                               maxLineBytes: options.maxLineBytes)
                 }
             }
             switch checked {

@@ -132,7 +132,8 @@ public struct LogAppender: Sendable {
         let stamp = JSONString.quoted(clock().rfc3339(offsetSeconds: offsetSeconds))
         let output = try batch.withUnsafeBytes { bytes in
             Result { () throws(AppendError) in
-                try Self.checkBatch(bytes, after: existing.lineCount, verifier: &log.verifier, sealer: &sealer, stamp: stamp)
+                try Self.checkBatch(bytes, after: existing.lineCount, verifier: &log.verifier, sealer: &sealer, stamp: stamp,
+                                    maxLineBytes: maxLineBytes)
             }
         }.get()
         let report = AppendReport(eventCount: log.verifier.eventCount - existing.eventCount, firstLine: existing.lineCount + 1,
@@ -193,25 +194,35 @@ public struct LogAppender: Sendable {
         existing.eventCount = verifier.eventCount
     }
 
+    /// How many problems a rejected batch reports: checking stops at this many (the rest of
+    /// the batch is only counted), so that a batch of garbage costs no more memory than its bytes.
+    public static let batchProblemLimit = 1_000
+
     /// Checks every batch line; returns the bytes to append (stamped, sealed, newline-terminated).
+    /// A line longer than `maxLineBytes` once stamped and sealed is refused (``EventProblem/lineTooLong(byteCount:limit:)``):
+    /// the log's readers would stop at it. Checking stops at ``batchProblemLimit`` problems.
     static func checkBatch<Sealer: LineSealer>(_ batch: UnsafeRawBufferPointer, after logLineCount: Int,
                                                        verifier: inout LogVerifier, sealer: inout Sealer,
-                                                       stamp: String) throws(AppendError) -> [UInt8] {
-        let lines = splitLines(batch)
+                                                       stamp: String, maxLineBytes: Int) throws(AppendError) -> [UInt8] {
         var problems: [LogProblem] = []
         var output: [UInt8] = []
-        output.reserveCapacity(batch.count + lines.count * (stamp.utf8.count + 16))
+        // Room for a stamp a line of 100 bytes or more (more is found as needed).
+        output.reserveCapacity(batch.count + (batch.count / 100 + 1) * (stamp.utf8.count + 16))
         var recheck = EventDecoder()
-        for (index, range) in lines.enumerated() {
+        var lineCount = 0
+        forEachLine(batch) { range in
+            let index = lineCount
+            lineCount += 1
+            guard problems.count < batchProblemLimit else { return }
             let bytes = UnsafeRawBufferPointer(rebasing: batch[range])
             let line = LogLine(number: logLineCount + index + 1, offset: 0, bytes: bytes, terminated: true)
             guard let event = verifier.check(line, report: { problems.append($0.rebased(afterLogLines: logLineCount)) }),
                   problems.isEmpty
-            else { continue }
+            else { return }
             var text = stamped(bytes, event: event, members: verifier.decoder.members, stamp: stamp) ?? Array(bytes)
             // Show the sealer the line as it now is (stamping moved a chain member the line came
             // with, so find it again), then make sure what goes out still reads back.
-            do {
+            do throws(EventProblem) {
                 var chainMemberStart: Int?
                 if event.chainMemberStart != nil {
                     chainMemberStart = try text.withUnsafeBytes { b in
@@ -222,12 +233,16 @@ public struct LogAppender: Sendable {
                 _ = try text.withUnsafeBytes { b in Result { () throws(EventProblem) in try recheck.decode(b) } }.get()
             } catch {
                 problems.append(LogProblem(line: index + 1, problem: error))
-                continue
+                return
+            }
+            guard text.count <= maxLineBytes else {
+                problems.append(LogProblem(line: index + 1, problem: .lineTooLong(byteCount: text.count, limit: maxLineBytes)))
+                return
             }
             output.append(contentsOf: text)
             output.append(0x0A)
         }
-        if !problems.isEmpty { throw .batchRejected(problems: problems, lineCount: lines.count) }
+        if !problems.isEmpty { throw .batchRejected(problems: Array(problems.prefix(batchProblemLimit)), lineCount: lineCount) }
         return output
     }
 
@@ -276,16 +291,21 @@ public struct LogAppender: Sendable {
     /// line without newline kept.
     static func splitLines(_ batch: UnsafeRawBufferPointer) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
+        forEachLine(batch) { ranges.append($0) }
+        return ranges
+    }
+
+    /// Calls `body` with the byte range of each line of a batch, as ``splitLines(_:)`` splits them.
+    static func forEachLine(_ batch: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) {
         var start = 0
         for i in 0..<batch.count where batch[i] == 0x0A {
-            ranges.append(start..<(i > start && batch[i - 1] == 0x0D ? i - 1 : i))
+            body(start..<(i > start && batch[i - 1] == 0x0D ? i - 1 : i))
             start = i + 1
         }
         if start < batch.count {
             let end = batch[batch.count - 1] == 0x0D ? batch.count - 1 : batch.count
-            ranges.append(start..<max(start, end))
+            body(start..<max(start, end))
         }
-        return ranges
     }
 
     /// The line with `"recorded"` set to `stamp`, or `nil` when it already has a time.

@@ -82,6 +82,10 @@ package struct StreamedLogAppender {
         sealer = ChainSealer(path: "-", chaining: chaining, name: name)
     }
 
+    /// The longest line an append may store (stamped and sealed): a file copy of the log
+    /// (`ledger-cli copy`) must stay readable.
+    package var maxLineBytes = LogInput.defaultMaxLineBytes
+
     /// Lines (and valid events) read so far.
     package var lineCount: Int { existing.lineCount }
     package var eventCount: Int { verifier.eventCount }
@@ -116,7 +120,8 @@ package struct StreamedLogAppender {
             try sealer.prepare(lineCount: existing.lineCount, byteCount: existing.byteCount)
             output = try batch.withUnsafeBytes { bytes in
                 Result { () throws(AppendError) in
-                    try LogAppender.checkBatch(bytes, after: existing.lineCount, verifier: &verifier, sealer: &sealer, stamp: quoted)
+                    try LogAppender.checkBatch(bytes, after: existing.lineCount, verifier: &verifier, sealer: &sealer, stamp: quoted,
+                                               maxLineBytes: maxLineBytes)
                 }
             }.get()
         } catch {

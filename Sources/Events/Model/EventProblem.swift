@@ -45,6 +45,10 @@ public enum EventProblem: Error, Sendable, Equatable {
     /// the `byteCount` bytes it left from this line on are not part of the log (see ``PendingAppend``).
     /// `lineCount` is 0 for a streamed batch interrupted while its marker was open (its size was not yet known).
     case interruptedAppend(lineCount: Int, byteCount: Int64)
+    /// A line to be appended would be `byteCount` bytes in the log (with its `recorded` stamp
+    /// and chain member), more than the `limit` a log's readers accept (``LogInput/defaultMaxLineBytes``
+    /// unless raised): appended, it would make the log unreadable, so the batch is refused.
+    case lineTooLong(byteCount: Int, limit: Int)
 
     /// A one-line, human-readable explanation (without the `file:line:` prefix).
     public var message: String {
@@ -99,6 +103,10 @@ public enum EventProblem: Error, Sendable, Equatable {
             return "a streamed append (an import) was interrupted here before it finished: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log"
         case .interruptedAppend(let lines, let bytes):
             return "an append of \(groupedThousands(lines)) \(lines == 1 ? "line" : "lines") was interrupted here: the \(groupedThousands(Int(bytes))) bytes it wrote from this line on are an unfinished batch, not part of the log"
+        case .lineTooLong(let bytes, let limit):
+            return "the line would be \(groupedThousands(bytes)) bytes in the log (with its 'recorded' stamp and chain member), "
+                + "more than the \(groupedThousands(limit)) bytes a log line may have: the log could not be read back "
+                + "(shorten its texts, or raise --max-line-bytes here and for every command that reads the log)"
         }
     }
 }

@@ -14,6 +14,8 @@ public struct RowProblem: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownChannel = "unknown channel", badNumber = "unreadable number"
         // The ticket's life cycle, checked as the log checks it.
         case lifecycle = "life-cycle violation"
+        // The event's line would be longer than a log's readers accept.
+        case lineTooLong = "line too long"
 
         public static func < (a: Kind, b: Kind) -> Bool {
             allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

@@ -92,6 +92,13 @@ extension ImportState {
                 let lineStart = e.lines.count
                 e.writer.write(event, id: e.id.bytes, tickets: tickets, texts: texts, into: &e.lines)
                 let line = e.lines.bytes(from: lineStart)
+                // With the chain member a chained log adds, the line must stay readable.
+                if line.count + HashChain.memberLength > maxLineBytes {
+                    let message = EventProblem.lineTooLong(byteCount: line.count + HashChain.memberLength, limit: maxLineBytes).message
+                    record(RowProblem(row: Int(event.row), column: nil, kind: .lineTooLong, message: message), ticket: ticket)
+                    rejected = true
+                    break
+                }
                 let problem: EventProblem?
                 do throws(EventProblem) {
                     let raw = try verifier.decoder.decode(line)

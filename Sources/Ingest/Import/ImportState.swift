@@ -25,6 +25,8 @@ struct PendingEvent {
 struct ImportState {
     let mapping: ImportMapping
     let problemLimit: Int
+    /// The longest log line an event may make (see ``Importer/maxLineBytes``).
+    var maxLineBytes = LogInput.defaultMaxLineBytes
     var summary: ImportSummary
     var tickets = ByteInterner(capacity: 1 << 14)
     var texts = ByteInterner(capacity: 1 << 12)

@@ -42,6 +42,10 @@ public struct Importer: Sendable {
     public var mapping: ImportMapping
     /// The longest row accepted, in bytes (a longer one stops the import: a runaway quote).
     public var maxRowBytes = 1 << 20
+    /// The longest log line: the log is read with this limit, and a row whose event would make
+    /// a longer line (counting a chain member, which a chained log adds) is a bad row, since no
+    /// reader with the limit could read the log back.
+    public var maxLineBytes = LogInput.defaultMaxLineBytes
     /// How many row problems a rejection keeps (all are counted).
     public var problemLimit = 200
     /// How many events (rows) are held in memory before they are written to a temporary file
@@ -66,9 +70,16 @@ public struct Importer: Sendable {
     ///   with a bad row (and every bad row without a ticket) is written to this file, as read
     ///   (UTF-8 with a byte-order mark, after the header), and the other tickets are imported.
     /// - Throws: ``ImportError``; a log is then byte for byte as it was, and no output file is written.
+    ///   Also when two of the export, the log, the output file and `skipBad` are the same file.
     @discardableResult
     public func run(export: String, to destination: Destination, skipBad: String? = nil) throws(ImportError) -> ImportSummary {
+        var files = [(export, "the export")]
+        if let log = destination.logPath { files.append((log, "the log")) }
+        if case .output(let path, _) = destination { files.append((path, "the output file")) }
+        if let skipBad { files.append((skipBad, "the file for rejected rows")) }
+        try Self.requireDistinct(files)
         var state = ImportState(mapping: mapping, problemLimit: problemLimit)
+        state.maxLineBytes = maxLineBytes
         state.spillThreshold = max(1, spillThreshold)
         state.spillTicketsPerPartition = spillTicketsPerPartition
         let source = try TextSource(path: export, encoding: mapping.encoding)
@@ -82,7 +93,7 @@ public struct Importer: Sendable {
         }
 
         var verifier = LogVerifier()
-        if let log = destination.logPath { try Self.readLog(log, into: &verifier) }
+        if let log = destination.logPath { try Self.readLog(log, into: &verifier, maxLineBytes: maxLineBytes) }
 
         // A log with bad rows and no --skip-bad is checked as a dry run, for the report: nothing is written.
         var sink: EventSink
@@ -121,6 +132,7 @@ public struct Importer: Sendable {
     private func append(_ state: inout ImportState, to path: String, export: String, encoding: ExportEncoding,
                         skipBad: String?) throws(ImportError) {
         var appender = LogAppender(path: path)
+        appender.maxLineBytes = maxLineBytes
         configureAppender?(&appender)
         var failure: ImportError?
         let report: AppendReport?
@@ -159,14 +171,17 @@ public struct Importer: Sendable {
 
     /// Reads the settled part of a log (no lock is held afterwards: an append that comes in
     /// between is caught by the appender, which refuses ids that are then in the log).
-    static func readLog(_ path: String, into verifier: inout LogVerifier) throws(ImportError) {
+    static func readLog(_ path: String, into verifier: inout LogVerifier,
+                        maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws(ImportError) {
         var info = stat()
         guard stat(path, &info) == 0 else { return }  // a new log
         do {
             let snapshot = try LogSnapshot.take(path: path)
             var problems: [LogProblem] = []
             var torn = false
-            try LogReader(path: path, chunkSize: 1 << 20).forEachLine(end: snapshot.length) { line in
+            var reader = LogReader(path: path, chunkSize: 1 << 20)
+            reader.maxLineBytes = maxLineBytes
+            try reader.forEachLine(end: snapshot.length) { line in
                 if !line.terminated { torn = true }
                 verifier.check(line) { if problems.count < 3 { problems.append($0) } }
             }
@@ -180,6 +195,16 @@ public struct Importer: Sendable {
             throw error
         } catch {
             throw .log(path: path, message: "\(error)")
+        }
+    }
+
+    /// Refuses files of which two are the same (`files`: paths and what they are for), before
+    /// anything is read or written: an output written over the export or the log would destroy it.
+    package static func requireDistinct(_ files: [(path: String, role: String)]) throws(ImportError) {
+        for i in files.indices {
+            for j in files.indices where j > i && FileIdentity.same(files[i].path, files[j].path) {
+                throw .file(path: files[j].path, message: "is \(files[i].role) and \(files[j].role) at once; nothing was imported")
+            }
         }
     }
 

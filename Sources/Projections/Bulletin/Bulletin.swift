@@ -149,7 +149,7 @@ public struct Bulletin: Sendable {
         public func gradeCounts(in group: String?) -> [(grade: String, count: Int)] { gradeCounts(of: rows(in: group)) }
 
         private func gradeCounts(of selected: [PeriodReport.Row]) -> [(grade: String, count: Int)] {
-            report.rules.grades.map { bound in (bound.grade, selected.filter { $0.scorecard.grade == bound.grade }.count) }
+            PeriodReport.gradeCounts(of: selected, rules: report.rules)
         }
 
         /// The categories in a fixed order (zero when absent), and the tickets of every other

@@ -105,8 +105,8 @@ extension WorkCalendar {
     }
 
     /// Calendars layered in order: a day listed by a later calendar overrides the earlier ones
-    /// (a local holiday on top of ``cn``). The result covers the years from the earliest first
-    /// year to the latest last year of the layers.
+    /// (a local holiday on top of ``cn``). The result covers the years some layer covers: a
+    /// layer for 2030 on ``cn`` (2007–2026) adds 2030, not 2027–2029 (``uncoveredYears``).
     /// - Precondition: `calendars` is not empty.
     public static func layered(_ calendars: [WorkCalendar]) -> WorkCalendar {
         precondition(!calendars.isEmpty, "layering needs at least one calendar")
@@ -115,6 +115,9 @@ extension WorkCalendar {
             result.listedDays.merge(layer.listedDays) { _, new in new }
             result.firstYear = min(result.firstYear, layer.firstYear)
             result.lastYear = max(result.lastYear, layer.lastYear)
+        }
+        result.uncoveredYears = Set(result.firstYear...result.lastYear).filter { year in
+            !calendars.contains { $0.firstYear <= year && year <= $0.lastYear && !$0.uncoveredYears.contains(year) }
         }
         result.name = calendars.map(\.name).joined(separator: " + ")
         return result

@@ -20,6 +20,9 @@ public struct WorkCalendar: Sendable, Equatable {
     public var lastYear: Int
     /// The days a notice lists, by day since 1970-01-01: `true` working, `false` off.
     public var listedDays: [Int32: Bool]
+    /// Years between ``firstYear`` and ``lastYear`` that no layer covers (``layered(_:)`` of
+    /// calendars whose years lie apart, say 2007–2026 and 2030): asking about them throws too.
+    public internal(set) var uncoveredYears: Set<Int> = []
 
     /// Creates a calendar from its listed days and the years it covers.
     public init(name: String, firstYear: Int, lastYear: Int, listedDays: [Int32: Bool]) {
@@ -41,6 +44,14 @@ public struct WorkCalendar: Sendable, Equatable {
         let year = CivilDate(daysSinceEpoch: Int(day)).year
         guard year >= firstYear && year <= lastYear else {
             throw .outsideCoverage(calendar: name, year: year, firstYear: firstYear, lastYear: lastYear)
+        }
+        guard !uncoveredYears.contains(year) else {
+            // Name the covered years just before the gap.
+            var last = year - 1
+            while uncoveredYears.contains(last) { last -= 1 }
+            var first = last
+            while first > firstYear && !uncoveredYears.contains(first - 1) { first -= 1 }
+            throw .outsideCoverage(calendar: name, year: year, firstYear: first, lastYear: last)
         }
     }
 

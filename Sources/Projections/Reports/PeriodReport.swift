@@ -76,8 +76,15 @@ public struct PeriodReport: Sendable {
     }
 
     /// How many units got each grade, in the rules' grade order.
-    public var gradeCounts: [(grade: String, count: Int)] {
-        rules.grades.map { bound in (bound.grade, rows.filter { $0.scorecard.grade == bound.grade }.count) }
+    public var gradeCounts: [(grade: String, count: Int)] { Self.gradeCounts(of: rows, rules: rules) }
+
+    /// How many of `rows` got each grade: the rules' grades in order, then the grade of a unit
+    /// with nothing due when it is none of them (a rule set may give such units a grade of
+    /// their own, say N), so that the counts add up to the rows.
+    public static func gradeCounts(of rows: [Row], rules: RuleSet) -> [(grade: String, count: Int)] {
+        var names = rules.grades.map(\.grade)
+        if !names.contains(rules.emptyUnit.grade) { names.append(rules.emptyUnit.grade) }
+        return names.map { name in (name, rows.filter { $0.scorecard.grade == name }.count) }
     }
 }
 

@@ -80,7 +80,7 @@ extension BulletinComposer {
     func gradeChart(_ section: Bulletin.ChannelSection, title: String) -> BulletinChart {
         let grouped = section.groups.contains { $0 != nil }
         let groups: [String?] = grouped ? section.groups : [nil]
-        let grades = section.report.rules.grades.map(\.grade)
+        let grades = section.gradeCounts().map(\.grade)
         let series = grades.map { grade in
             (name: grade, values: groups.map { g in (grouped ? section.gradeCounts(in: g) : section.gradeCounts()).first { $0.grade == grade }?.count ?? 0 })
         }

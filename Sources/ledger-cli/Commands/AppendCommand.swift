@@ -54,6 +54,9 @@ enum AppendCommand: Subcommand {
             .option("state", valueName: "path", help: "The state file to resume from and keep (a directory: LOG's name + .ledger-state in it). Default: LOG.ledger-state."),
             .flag("no-state", help: "Read the whole log and keep no state file."),
             CommonOptions.maxLineBytes,
+            .option("max-batch-bytes", valueName: "bytes",
+                    help: "The largest batch read (it is held in memory and checked whole); a larger one is refused.",
+                    defaultValue: String(defaultMaxBatchBytes)),
         ]
     )
 
@@ -75,7 +78,7 @@ enum AppendCommand: Subcommand {
         options.maxLineBytes = maxLineBytes
         // Refused by the ledger too; checked first so as not to read a batch for nothing.
         try CommonOptions.requireRegularLog(log, ifExists: true)
-        let batch = try readAll(source, maxLineBytes: maxLineBytes)
+        let batch = try readAll(source, maxLineBytes: maxLineBytes, maxBatchBytes: try maxBatchBytes(parsed))
         // Opening the ledger creates a missing log; an append that adds nothing removes it again.
         let logExisted = access(log, F_OK) == 0
         let outcome = Outcome()
@@ -110,9 +113,7 @@ enum AppendCommand: Subcommand {
             switch error {
             case .batchRejected(let problems, let lineCount):
                 let name = displayName(source)
-                var output = problems.map { $0.described(file: name) + "\n" }.joined()
-                output += "rejected: \(counted(problems.count, "error")) in \(counted(lineCount, "line")); \(log) unchanged\n"
-                Terminal.write(output)
+                Terminal.write(rejection(problems: problems, lineCount: lineCount, batch: name, log: log))
             case .invalidLog(_, let problems, let count):
                 var output = problems.map { $0.described(file: log) + "\n" }.joined()
                 if count > problems.count { output += "… and \(counted(count - problems.count, "more problem"))\n" }
@@ -147,9 +148,30 @@ enum AppendCommand: Subcommand {
         var result: Result<(Int, SHA256.Digest?, PendingAppend.Outcome?), AppendError>?
     }
 
+    /// A rejected batch's problems, one a line, and the summary line.
+    static func rejection(problems: [LogProblem], lineCount: Int, batch: String, log: String) -> String {
+        var output = problems.map { $0.described(file: batch) + "\n" }.joined()
+        let errors = problems.count >= LogAppender.batchProblemLimit
+            ? "checking stopped at the first \(counted(problems.count, "error"))" : counted(problems.count, "error")
+        output += "rejected: \(errors) in \(counted(lineCount, "line")); \(log) unchanged\n"
+        return output
+    }
+
+    /// The longest batch read, by default: a batch is held in memory (and checked whole, all or
+    /// none); larger loads go through `import`, which streams.
+    static let defaultMaxBatchBytes = 1 << 30
+
+    /// The `--max-batch-bytes` limit.
+    static func maxBatchBytes(_ parsed: CommandLineArguments) throws -> Int {
+        guard let text = parsed.option("max-batch-bytes") else { return defaultMaxBatchBytes }
+        guard let n = Int(text), n >= 1 else { throw UsageError("invalid --max-batch-bytes '\(text)' (expected a number of bytes)") }
+        return n
+    }
+
     /// The whole content of a file, or of standard input for `-`, read as a stream (a pipe or
-    /// a FIFO is fine) but never holding a line longer than `maxLineBytes`.
-    static func readAll(_ path: String, maxLineBytes: Int) throws -> [UInt8] {
+    /// a FIFO is fine) but never holding a line longer than `maxLineBytes` nor more than
+    /// `maxBatchBytes` in all.
+    static func readAll(_ path: String, maxLineBytes: Int, maxBatchBytes: Int = defaultMaxBatchBytes) throws -> [UInt8] {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LogFileError.system(path, "open the file") }
         defer { if fd != 0 { close(fd) } }
@@ -163,6 +185,10 @@ enum AppendCommand: Subcommand {
                 throw LogFileError.system(displayName(path), "read the file")
             }
             if n == 0 { return bytes }
+            guard bytes.count + n <= maxBatchBytes else {
+                throw LogFileError(path: displayName(path), message: "the batch is longer than \(grouped(maxBatchBytes)) bytes "
+                                   + "(--max-batch-bytes); nothing was appended: split it into smaller batches, or load it with import")
+            }
             let chunkStart = bytes.count
             bytes += chunk[..<n]
             func tooLong() -> LogFileError {

@@ -46,6 +46,9 @@ enum ImportCommand: Subcommand {
             .option("encoding", valueName: "name", help: "utf-8, gb18030, gbk or auto (default: the mapping's, else auto)."),
             .option("time-zone", valueName: "offset", help: "The UTC offset of the export's date-times, e.g. +08:00 (default: the mapping's, else +08:00)."),
             .option("max-row-bytes", valueName: "bytes", help: "The longest row read; a longer one stops the import.", defaultValue: String(1 << 20)),
+            .option("max-line-bytes", valueName: "bytes",
+                    help: "The longest log line: the log is read with it, and a row whose event (with a chain member) would be longer is a bad row.",
+                    defaultValue: String(LogInput.defaultMaxLineBytes)),
         ]
     )
 
@@ -66,6 +69,15 @@ enum ImportCommand: Subcommand {
             try CommonOptions.requireRegularLog(log, ifExists: true)
             destination = .log(log)
         }
+        // The files written must not be the mapping (the run itself checks the export, the log and the outputs).
+        var written: [(path: String, role: String)] = []
+        if case .log(let path) = destination { written.append((path, "the log")) }
+        if let output { written.append((output, "the output file")) }
+        if let skip = parsed.option("skip-bad") { written.append((skip, "the file for rejected rows")) }
+        do { try Importer.requireDistinct([(mapPath, "the mapping file")] + written) } catch {
+            Terminal.writeErrorLine("Error: \(error)")
+            return 1
+        }
         var mapping: ImportMapping
         do { mapping = try ImportMapping.load(path: mapPath) } catch {
             Terminal.writeErrorLine("Error: \(error)")
@@ -84,6 +96,7 @@ enum ImportCommand: Subcommand {
             guard let n = Int(text), n >= 16, n <= 1 << 30 else { throw UsageError("invalid --max-row-bytes '\(text)' (16 to 1073741824)") }
             importer.maxRowBytes = n
         }
+        importer.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let showProgress = Terminal.isStandardErrorTerminal
         if showProgress {
             importer.progress = { rows in Terminal.writeError("\rimporting \(export): \(grouped(rows)) rows read") }

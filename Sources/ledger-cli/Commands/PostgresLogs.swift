@@ -124,7 +124,8 @@ enum PostgresLogs {
         case (false, false): log.chaining = .automatic
         }
         let source = parsed.optionalPositional("FILE") ?? "-"
-        let batch = try AppendCommand.readAll(source, maxLineBytes: try CommonOptions.maxLineBytes(parsed))
+        let batch = try AppendCommand.readAll(source, maxLineBytes: try CommonOptions.maxLineBytes(parsed),
+                                              maxBatchBytes: try AppendCommand.maxBatchBytes(parsed))
         do {
             let report = try log.append(batch: batch)
             let head = report.chainHead.map { "; chain head \($0.hex)" } ?? ""
@@ -133,9 +134,7 @@ enum PostgresLogs {
         } catch {
             switch error {
             case .batchRejected(let problems, let lineCount):
-                var output = problems.map { $0.described(file: displayName(source)) + "\n" }.joined()
-                output += "rejected: \(counted(problems.count, "error")) in \(counted(lineCount, "line")); \(log.name) unchanged\n"
-                Terminal.write(output)
+                Terminal.write(AppendCommand.rejection(problems: problems, lineCount: lineCount, batch: displayName(source), log: log.name))
             case .invalidLog(_, let problems, _):
                 Terminal.write(problems.map { $0.described(file: log.name) + "\n" }.joined())
                 Terminal.writeErrorLine("Error: " + described(error))

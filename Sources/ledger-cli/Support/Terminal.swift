@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Events
+import Synchronization
 
 /// Writing to standard output and standard error, and asking whether they
 /// are terminals.
@@ -49,6 +50,19 @@ enum Terminal {
     static var isStandardErrorTerminal: Bool {
         standardError.isTerminal
     }
+
+    /// The `errno` of the first write to standard output that failed (a full disk, a file-size
+    /// limit, a closed descriptor), 0 while none has: a report cut short must not end the
+    /// command as a success (see ``outputFailure()``).
+    static let firstOutputError = Atomic<Int32>(0)
+
+    /// Why standard output could not be written, after flushing what `Swift.print` buffered;
+    /// `nil` when everything written got there.
+    static func outputFailure() -> String? {
+        if fflush(nil) != 0 { _ = firstOutputError.compareExchange(expected: 0, desired: errno, ordering: .relaxed) }
+        let code = firstOutputError.load(ordering: .relaxed)
+        return code == 0 ? nil : String(cString: strerror(code))
+    }
 }
 
 /// An unbuffered text stream over a file descriptor.
@@ -64,8 +78,10 @@ struct FileDescriptorStream: TextOutputStream, Sendable {
     let fileDescriptor: Int32
 
     /// Writes the UTF-8 bytes of `string`, retrying after interrupts and
-    /// partial writes. Write errors (such as a closed pipe) end the write
-    /// silently; SIGPIPE, if not ignored, ends the process as usual.
+    /// partial writes. A write error (a full disk, a file-size limit) ends the
+    /// write; on standard output it is kept in ``Terminal/firstOutputError``
+    /// for the command's exit status. SIGPIPE, if not ignored, ends the process
+    /// as usual.
     func write(_ string: String) {
         guard !string.isEmpty else { return }
         fflush(nil)  // Keep ordering with anything Swift.print has buffered.
@@ -77,6 +93,9 @@ struct FileDescriptorStream: TextOutputStream, Sendable {
                 let written = SystemCall.write(fileDescriptor, next, remaining)
                 if written < 0 {
                     if errno == EINTR { continue }
+                    if fileDescriptor == 1 {
+                        _ = Terminal.firstOutputError.compareExchange(expected: 0, desired: errno, ordering: .relaxed)
+                    }
                     return
                 }
                 next += written

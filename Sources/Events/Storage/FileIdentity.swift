@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whether two paths name the same file, for commands that read one file and write another:
+/// writing the output over the input would destroy it.
+package enum FileIdentity {
+    /// The same device and inode when both exist (hard links, symbolic links and `./` spellings
+    /// included); when neither exists, the same path once the folders that exist are resolved;
+    /// never when only one exists.
+    package static func same(_ a: String, _ b: String) -> Bool {
+        var first = stat(), second = stat()
+        let firstExists = stat(a, &first) == 0, secondExists = stat(b, &second) == 0
+        if firstExists && secondExists { return first.st_dev == second.st_dev && first.st_ino == second.st_ino }
+        if firstExists != secondExists { return false }
+        return resolved(a) == resolved(b)
+    }
+
+    /// `path` made absolute, its folder resolved through `realpath` (the file itself need not exist).
+    static func resolved(_ path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let real = realpath(folder, nil) else { return path }
+        defer { free(real) }
+        let base = String(cString: real)
+        return base == "/" ? "/" + name : base + "/" + name
+    }
+}
