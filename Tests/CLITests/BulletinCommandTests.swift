@@ -205,3 +205,20 @@ import Testing
         #expect(badMailbox.status == 64 && badMailbox.stderr.contains("invalid --mailbox-min-volume '委办局'"))
     }
 }
+
+/// Names from the roster (and the log) reach the Markdown bulletin as text: markup in them is
+/// written as entities, not passed to a Markdown viewer as HTML.
+@Test func markupInANameIsEscapedInTheMarkdownBulletin() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    var roster = try String(contentsOfFile: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-units.csv").path, encoding: .utf8)
+    roster += "<img src=x onerror=alert(1)>&amp,\n"
+    let units = try folder.write("units.csv", roster)
+    let result = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--units", units])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("&lt;img src=x onerror=alert(1)&gt;&amp;amp"))
+    #expect(!result.stdout.contains("<img"))
+    // The HTML bulletin escaped it already.
+    let html = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--units", units, "--format", "html"])
+    #expect(html.status == 0 && !html.stdout.contains("<img src=x"))
+}

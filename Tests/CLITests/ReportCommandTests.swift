@@ -96,6 +96,11 @@ import Testing
         #expect(badPeriod.stderr.contains("invalid period \"2023-13\""))
         let badFormat = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--format", "xml"])
         #expect(badFormat.status == 64)
+        // Empty values were taken silently: no channel's table, no checkpoint kept.
+        let emptyChannel = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--channel", ""])
+        #expect(emptyChannel.status == 64 && emptyChannel.stderr.contains("invalid --channel ''"))
+        let emptyCheckpoint = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--checkpoint", ""])
+        #expect(emptyCheckpoint.status == 64 && emptyCheckpoint.stderr.contains("invalid --checkpoint ''"))
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let rules = try folder.write("rules.json", Array(#"{"name": "x", "weights": {"rework": "heavy"}}"#.utf8))

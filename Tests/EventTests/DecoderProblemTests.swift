@@ -10,6 +10,8 @@ import Testing
     #expect(problem(#"{"id":"E1","ticket":"T1","#)?.message.hasPrefix("malformed JSON at column ") == true)
     #expect(problem("")?.message == "malformed JSON at column 1: empty line, expected a JSON object")
     #expect(problem("[1,2]")?.message == "malformed JSON at column 1: expected '{' to start an object")
+    #expect(problem("\u{FEFF}{\"id\":\"E1\"}")?.message == "malformed JSON at column 1: expected '{' to start an object, found a UTF-8 "
+            + "byte-order mark (EF BB BF): JSON Lines are written without one (save the file as UTF-8 without BOM)")
     #expect(problem(#"{"id":"E1"} x"#)?.message == "malformed JSON at column 13: unexpected text after the object")
     #expect(problem(#"{"id":"E\x"}"#)?.message == "malformed JSON at column 10: invalid escape sequence")
     #expect(problem("{\"id\":\"E\u{1}\"}")?.message == "malformed JSON at column 9: control character in a string (must be escaped)")

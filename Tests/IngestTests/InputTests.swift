@@ -185,4 +185,7 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
     #expect(message(Array("{\"shape\": \"actions\",\n \"columns\": {,}}".utf8)) == "not valid JSON (line 2, column 14: a quoted key expected)")
     #expect(message([0x7B, 0xFF, 0x7D]) == "not valid JSON (the file must be UTF-8)")
     #expect(message(Array("[1]".utf8)) == "the mapping must be a JSON object")
+    // An empty channel would write "channel":"" events that no rule set counts.
+    let emptyChannel = #"{"shape": "actions", "columns": {"ticket": "a", "time": "b", "action": "c", "unit": "d", "due": "e"}, "actions": {"受理": "accepted"}, "channels": {"x": ""}}"#
+    #expect(message(Array(emptyChannel.utf8)) == #"field 'channels.x': must name a channel, not """#)
 }

@@ -54,6 +54,10 @@ package enum JSONScanner {
         var cursor = Cursor(bytes: line)
         cursor.skipWhitespace()
         guard cursor.peek() == UInt8(ascii: "{") else {
+            if line.starts(with: [0xEF, 0xBB, 0xBF]) {
+                throw cursor.error("expected '{' to start an object, found a UTF-8 byte-order mark (EF BB BF): "
+                                   + "JSON Lines are written without one (save the file as UTF-8 without BOM)")
+            }
             throw cursor.error(cursor.atEnd ? "empty line, expected a JSON object" : "expected '{' to start an object")
         }
         cursor.index += 1

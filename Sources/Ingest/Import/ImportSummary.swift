@@ -51,23 +51,25 @@ public struct ImportSummary: Sendable, Equatable {
             }
             return s
         }
-        var read = "\(g(rowsRead)) rows read (\(shape == .actions ? "action rows" : "ticket rows"), \(encoding.rawValue))"
+        // A count and its noun, singular for one.
+        func n(_ count: Int, _ noun: String) -> String { "\(g(count)) \(noun)\(count == 1 ? "" : "s")" }
+        var read = "\(n(rowsRead, "row")) read (\(shape == .actions ? "action rows" : "ticket rows"), \(encoding.rawValue))"
         var notes: [String] = []
         if blankRows > 0 { notes.append("\(g(blankRows)) blank") }
         if skippedRows > 0 { notes.append("\(g(skippedRows)) with actions mapped to skip") }
         if !notes.isEmpty { read += ": " + notes.joined(separator: ", ") }
         out.append(read)
-        out.append("\(g(eventsMade)) events made for \(g(tickets)) tickets; \(g(alreadyPresent)) already in the log, \(g(newEvents)) new on \(g(ticketsWithNewEvents)) tickets")
+        out.append("\(n(eventsMade, "event")) made for \(n(tickets, "ticket")); \(g(alreadyPresent)) already in the log, \(g(newEvents)) new on \(n(ticketsWithNewEvents, "ticket"))")
         if rejectedRows > 0 || !problemsByKind.isEmpty {
             let kinds = problemsByKind.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(g($0.value))" }.joined(separator: ", ")
-            out.append("rejected: \(g(rejectedRows)) rows, \(g(rejectedTickets)) tickets (\(kinds))")
+            out.append("rejected: \(n(rejectedRows, "row")), \(n(rejectedTickets, "ticket")) (\(kinds))")
         } else {
             out.append("rejected: none")
         }
         if shape == .tickets {
-            out.append("not in a ticket row: \(g(reworksNotImported)) reworks on \(g(ticketsWithReworks)) tickets (no times; not imported), "
-                       + "\(g(declinesNotImported)) declines (not imported), earlier closures and callbacks (only the last is exported); "
-                       + "\(g(extensionsAtAssignmentTime)) extensions dated at their assignment")
+            out.append("not in a ticket row: \(n(reworksNotImported, "rework")) on \(n(ticketsWithReworks, "ticket")) (no times; not imported), "
+                       + "\(n(declinesNotImported, "decline")) (not imported), earlier closures and callbacks (only the last is exported); "
+                       + "\(n(extensionsAtAssignmentTime, "extension")) dated at their assignment")
         }
         return out
     }

@@ -157,7 +157,11 @@ public struct ImportMapping: Sendable, Equatable {
                 mapping.ratings[word] = rating
             }
         }
-        if let channels = try strings("channels") { mapping.channels = channels }
+        if let channels = try strings("channels") {
+            // An empty channel makes events no rule set counts (and `"channel":""` in the log).
+            for (word, channel) in channels where channel.isEmpty { throw fail("field 'channels.\(word)': must name a channel, not \"\"") }
+            mapping.channels = channels
+        }
         if let field = json["ratingTextField"] {
             if field == .null { mapping.ratingTextField = nil } else {
                 guard let name = field.string, !name.isEmpty else { throw fail("field 'ratingTextField': must be a string or null") }

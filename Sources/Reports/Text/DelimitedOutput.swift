@@ -48,15 +48,32 @@ enum DelimitedOutput {
     // MARK: - Markdown
 
     /// Escapes `text` for use inside a Markdown table cell: backslashes and
-    /// pipes are backslash-escaped, and line breaks become `<br>`.
+    /// pipes are backslash-escaped, line breaks become `<br>`, and `&`, `<`
+    /// and `>` become entities (see ``markdownText(_:)``).
     static func markdownCell(_ text: String) -> String {
         text.escaping { (character: Character) -> String? in
             switch character {
             case "\\": "\\\\"
             case "|": "\\|"
             case "\r\n", "\r", "\n": "<br>"
-            default: nil
+            default: htmlEntity(character)
             }
+        }
+    }
+
+    /// `text` for Markdown's running text: `&`, `<` and `>` as entities, so that a unit's or a
+    /// category's name holding markup (`<img src=x onerror=…>`) shows as written instead of
+    /// being taken as HTML by a Markdown viewer.
+    static func markdownText(_ text: String) -> String {
+        text.escaping { (character: Character) -> String? in htmlEntity(character) }
+    }
+
+    private static func htmlEntity(_ character: Character) -> String? {
+        switch character {
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        default: nil
         }
     }
 

@@ -100,8 +100,9 @@ enum CommonOptions {
     }
 
     /// The channel filter: the option if given (`all` means none), else the rule set's.
-    static func channel(_ parsed: CommandLineArguments) -> ChannelSelection {
+    static func channel(_ parsed: CommandLineArguments) throws -> ChannelSelection {
         guard let text = parsed.option("channel") else { return .rules }
+        guard !text.isEmpty else { throw UsageError("invalid --channel '' (expected a channel's name, or all)") }
         return text == "all" ? .all : .only(text)
     }
 
@@ -137,6 +138,7 @@ enum CommonOptions {
     /// With `checkpoint`, resumes from (and refreshes) the checkpoint in that directory.
     static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil,
                        maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws -> LogReplay.Summary {
+        if checkpoint == "" { throw UsageError("invalid --checkpoint '' (expected a directory to keep the checkpoint in)") }
         var replay = try logReplay(log)
         replay.maxLineBytes = maxLineBytes
         replay.mapsCheckpoint = true

@@ -42,7 +42,7 @@ enum DeadlinesCommand: Subcommand {
         let roster = try CommonOptions.roster(parsed)
         var replay = try CommonOptions.logReplay(log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
-        let (audit, summary) = try replay.deadlineAudit(period: period, rules: rules, channel: CommonOptions.channel(parsed))
+        let (audit, summary) = try replay.deadlineAudit(period: period, rules: rules, channel: try CommonOptions.channel(parsed))
         try CommonOptions.requireClean(summary, log: log)
         Terminal.write(DeadlineAuditRenderer(audit: audit, roster: roster).render(format))
         return 0

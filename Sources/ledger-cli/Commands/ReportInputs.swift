@@ -25,7 +25,7 @@ struct ReportInputs {
         self.period = period
         rules = try CommonOptions.rules(parsed, honoursDeadlines: honoursDeadlines)
         roster = declares("units") ? try CommonOptions.roster(parsed) : nil
-        channel = declares("channel") ? CommonOptions.channel(parsed) : .rules
+        channel = declares("channel") ? try CommonOptions.channel(parsed) : .rules
         asOf = declares("as-of") ? try CommonOptions.asOf(parsed) : nil
         maxLineBytes = declares("max-line-bytes") ? try CommonOptions.maxLineBytes(parsed) : LogInput.defaultMaxLineBytes
     }
