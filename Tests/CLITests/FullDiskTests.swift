@@ -68,6 +68,28 @@ struct FullDiskTests {
         #expect(try disk.listing() == ["log.jsonl"])
     }
 
+    /// `repair` moving a torn tail aside onto a full disk: refused, the log as it was and no side
+    /// file (not even a partial one) left; with room again, the side file is whole.
+    @Test func repairRefusesASideFileThatDoesNotFitAndLeavesNoPartOfIt() throws {
+        let disk = try SmallDisk()
+        defer { disk.remove() }
+        let good = Array(#"{"id":"X1","ticket":"TX","type":"accepted","at":"2023-09-01T08:00:00+08:00"}"#.utf8) + [0x0A]
+        let torn = Array(#"{"id":"X2","ticket":"TX","type":"assigned","note":""#.utf8) + [UInt8](repeating: 0x61, count: 24 << 10)
+        try disk.folder.write("disk/log.jsonl", good + torn)
+        try disk.folder.write("disk/filler", [UInt8](repeating: 0x20, count: 56 << 10))
+        let refused = try LedgerCLI.run(["repair", "disk/log.jsonl"], in: disk.folder.path)
+        #expect(refused.status == 1 && refused.stderr.contains("No space left on device"), "\(refused)")
+        #expect(try disk.folder.read("disk/log.jsonl") == good + torn)
+        #expect(try disk.listing() == ["filler", "log.jsonl"])
+        try FileManager.default.removeItem(atPath: disk.folder.file("disk/filler"))
+        let repaired = try LedgerCLI.run(["repair", "disk/log.jsonl"], in: disk.folder.path)
+        #expect(repaired.status == 0, "\(repaired)")
+        #expect(try disk.folder.read("disk/log.jsonl") == good)
+        let listing = try disk.listing()
+        #expect(listing.count == 2 && listing[1].hasPrefix("log.jsonl.torn-") && !listing[1].hasSuffix(".partial"), "\(listing)")
+        #expect(try disk.folder.read("disk/" + listing[1]) == torn)
+    }
+
     /// `bulletin --output` onto a full disk: refused, the old file as it was.
     @Test func bulletinOutputRefusesWhatDoesNotFit() throws {
         let disk = try SmallDisk()

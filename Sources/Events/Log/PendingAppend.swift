@@ -296,39 +296,56 @@ public struct LogSnapshot: Sendable, Equatable {
 enum SideFile {
     /// Copies `range` of the log to a new side file `LOG.<suffix>-<UTC time>` and flushes it and
     /// its directory entry; returns its path.
+    ///
+    /// The bytes go to `<name>.partial` first, which takes the side file's name only once they
+    /// are all on disk: a copy cut short (a full disk, a file-size limit) is removed, and one
+    /// killed midway leaves a file named `.partial`, never a side file that looks whole.
     static func copy(from file: borrowing LockedLogFile, path: String, range: Range<Int64>, suffix: String,
                      clock: @Sendable () -> Timestamp, inspect: ((UnsafeRawBufferPointer, Bool) -> Void)? = nil)
         throws(LogFileError) -> String {
         let (side, fd) = try create(path: path, suffix: suffix, clock: clock)
-        defer { close(fd) }
-        let chunk = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
-        var position = range.lowerBound
-        while position < range.upperBound {
-            let want = Int(min(Int64(chunk), range.upperBound - position))
-            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: position)
-            guard count == want else { throw LogFileError(path: path, message: "cannot read the file: it shrank while locked") }
-            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            inspect?(bytes, position == range.lowerBound && Int64(count) == range.count)
-            try LockedLogFile.write(fd: fd, path: side, bytes, at: position - range.lowerBound)
-            position += Int64(count)
+        let partial = side + ".partial"
+        do throws(LogFileError) {
+            defer { close(fd) }
+            let chunk = 1 << 20
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+            defer { buffer.deallocate() }
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let want = Int(min(Int64(chunk), range.upperBound - position))
+                let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: position)
+                guard count == want else { throw LogFileError(path: path, message: "cannot read the file: it shrank while locked") }
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                inspect?(bytes, position == range.lowerBound && Int64(count) == range.count)
+                try LockedLogFile.write(fd: fd, path: side, bytes, at: position - range.lowerBound)
+                position += Int64(count)
+            }
+            guard fsync(fd) == 0 else { throw .system(side, "flush the file to disk") }
+            // The whole copy takes the name (a new link, so a name taken meanwhile is never replaced).
+            guard link(partial, side) == 0 else { throw .system(side, "name the side file") }
+        } catch {
+            unlink(partial)
+            throw error
         }
-        guard fsync(fd) == 0 else { throw .system(side, "flush the file to disk") }
+        unlink(partial)
         try syncParentDirectory(of: side)
         return side
     }
 
-    /// Creates `LOG.<suffix>-<time>` exclusively, adding `-2`, `-3`… if that name is taken.
+    /// Picks a free name `LOG.<suffix>-<time>` (adding `-2`, `-3`… if it is taken) and creates
+    /// `<name>.partial` for it exclusively; returns the name and the partial file's descriptor.
     private static func create(path: String, suffix: String, clock: @Sendable () -> Timestamp) throws(LogFileError) -> (String, Int32) {
         let stamp = Timestamp(seconds: clock().seconds).rfc3339(offsetSeconds: 0, zulu: true)
             .filter { $0 != "-" && $0 != ":" }
         var attempt = 1
         while true {
             let name = "\(path).\(suffix)-\(stamp)" + (attempt == 1 ? "" : "-\(attempt)")
-            let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 { return (name, fd) }
-            guard errno == EEXIST, attempt < 1000 else { throw .system(name, "create the side file") }
+            if access(name, F_OK) != 0 {
+                let fd = open(name + ".partial", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                if fd >= 0 { return (name, fd) }
+                guard errno == EEXIST else { throw .system(name + ".partial", "create the side file") }
+            }
+            guard attempt < 1000 else { throw .system(name, "create the side file") }
             attempt += 1
         }
     }

@@ -72,6 +72,24 @@ package enum SmallFile {
             throw wrap(failure)
         }
         try? syncParentDirectory(of: path)
+        removeAbandonedTemporaries(of: path)
+    }
+
+    /// Removes the temporary files a killed process left beside `path` (`path.tmp-<pid>` of a
+    /// process that no longer runs): they are never read, but each kill left one more.
+    static func removeAbandonedTemporaries(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp-"
+        guard let directory = opendir(folder) else { return }
+        defer { closedir(directory) }
+        var abandoned: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { abandoned.append(name) }
+        }
+        for name in abandoned { unlink(folder + "/" + name) }
     }
 
     /// ``replace(_:wrapping:_:)`` for a `body` that throws ``LogFileError``.
