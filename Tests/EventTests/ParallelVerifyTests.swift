@@ -88,6 +88,39 @@ import Testing
         #expect(summary.eventCount == lines.count)
     }
 
+    /// A log of very short lines (garbage, not events): once a block holds more than
+    /// ``ScannedBlock/denseLineLimit`` lines, the blocks after it stop at that many (the rest
+    /// carried over), so their records stay small; every line is still read once, in order, and
+    /// verify reports exactly what it reports line by line.
+    @Test func blocksOfVeryShortLinesStopAtTheLineLimit() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let limit = ScannedBlock.denseLineLimit
+        var lines: [String] = []
+        for i in 0..<(5 * limit) {
+            lines.append(i % 9_000 == 0 ? line("e\(i)", "T\(i)", "accepted", "01 09:00") : (i % 2 == 0 ? "y" : ""))
+        }
+        let bytes = Array(log(lines).utf8)
+        let path = try dir.write("log.jsonl", bytes)
+        for workers in [0, 2] {
+            var scan = LogScan(path: path, workers: workers)
+            scan.blockSize = 64 << 10
+            var read: [String] = []
+            var counts: [Int] = []
+            try scan.run { block in
+                counts.append(block.events.count)
+                for event in block.events { read.append(String(decoding: event.line(in: block.bytes), as: UTF8.self)) }
+            }
+            #expect(read == lines, "workers: \(workers)")
+            // A 64 KiB block holds about 44,000 of these lines (one or two bytes); the blocks read after
+            // the first was decoded stop at the limit (with two workers, the second is read meanwhile).
+            #expect(counts.count > 4 && counts.first! > limit, "\(counts)")
+            #expect(counts.dropFirst(workers == 0 ? 1 : 2).allSatisfy { $0 <= limit }, "\(counts)")
+            #expect(counts.contains(limit), "\(counts)")
+        }
+        try Self.both(Array(log(Array(lines.prefix(3 * limit))).utf8), requireChain: false, in: dir)
+    }
+
     /// Without a visitor, a file's ids are checked for repeats only at its first problem or at
     /// its end (``DeferredIDs``), the lines in between checked as if every id were new. A
     /// repeated id must still be reported as line by line, and the lines after it judged

@@ -41,13 +41,20 @@ package final class ScannedBlock: @unchecked Sendable {
         events.withUnsafeMutableBufferPointer { body($0) }
     }
 
+    /// Lines a block of a log of very short lines holds at most (see ``fill(from:maxLineBytes:carry:offset:bytesRead:end:denseLines:)``):
+    /// a record is 96 bytes a line, so a 1 MiB block of 2-byte lines would need 48 MiB of them.
+    static let denseLineLimit = 1 << 15
+
     /// Reads whole lines into the block: `carry` (the partial line left by the previous block)
     /// first, then the file, up to the last newline; whatever follows it becomes the new carry.
+    /// With `denseLines` (the log's lines have been found very short: garbage, not events) the
+    /// block stops after ``denseLineLimit`` lines, the rest carried over, so that the records of
+    /// a block stay a few megabytes.
     /// - Returns: `false` at the end of the file with nothing left to hand out.
     /// - Throws: ``LineTooLong`` when the block would have to grow past `maxLineBytes` for one line.
     /// Reading stops at the file offset `end`.
     func fill(from input: LogBytes, maxLineBytes: Int, carry: inout [UInt8], offset: inout Int64,
-              bytesRead: inout Int64, end: Int64 = .max) throws -> Bool {
+              bytesRead: inout Int64, end: Int64 = .max, denseLines: Bool = false) throws -> Bool {
         var filled = carry.count
         // A block grown for a long line can leave a carry longer than another block holds.
         if carry.count > storage.count { grow(toHold: carry.count) }
@@ -68,6 +75,7 @@ package final class ScannedBlock: @unchecked Sendable {
             while last >= searchFrom && storage[last] != 0x0A { last -= 1 }
             if last >= searchFrom {
                 count = last + 1
+                if denseLines { count = min(count, endOfLine(Self.denseLineLimit, before: count)) }
                 carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[count..<filled]))
                 break
             }
@@ -82,6 +90,18 @@ package final class ScannedBlock: @unchecked Sendable {
         }
         offset += Int64(count)
         return count > 0
+    }
+
+    /// The offset just past the `n`th newline of the block's first `limit` bytes, or `limit` when
+    /// they hold fewer.
+    private func endOfLine(_ n: Int, before limit: Int) -> Int {
+        guard let base = storage.baseAddress else { return limit }
+        var position = 0, found = 0
+        while found < n, position < limit, let newline = memchr(base + position, 0x0A, limit - position) {
+            position = base.distance(to: newline) + 1
+            found += 1
+        }
+        return found == n ? position : limit
     }
 
     /// Doubles the block's storage until it holds `bytes`, keeping what it holds.
@@ -154,8 +174,10 @@ package final class ScannedBlock: @unchecked Sendable {
         var problems: [EventProblem] = []
         swap(&events, &self.events)
         swap(&problems, &self.problems)
-        events.removeAll(keepingCapacity: true)
-        problems.removeAll(keepingCapacity: true)
+        // Room kept from a block of very many short lines goes (see ``denseLineLimit``).
+        let keep = events.capacity <= 2 * Self.denseLineLimit
+        events.removeAll(keepingCapacity: keep)
+        problems.removeAll(keepingCapacity: keep)
         defer {
             swap(&events, &self.events)
             swap(&problems, &self.problems)
@@ -334,9 +356,11 @@ package struct LogScan {
         var carry: [UInt8] = []
         var offset = start
         var bytesRead: Int64 = 0
+        var dense = false
         while try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset, bytesRead: &bytesRead,
-                             end: end) {
+                             end: end, denseLines: dense) {
             block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
+            dense = dense || block.events.count > ScannedBlock.denseLineLimit
             try body(block)
         }
         return bytesRead
@@ -366,6 +390,9 @@ private final class ScanState: @unchecked Sendable {
     var endIndex: Int?
     /// Whether a worker is filling a block (outside the lock; see ``work()``).
     var reading = false
+    /// Whether a block held more than ``ScannedBlock/denseLineLimit`` lines: the blocks read
+    /// after it stop at that many.
+    var denseLines = false
     var error: (any Error)?
     var cancelled = false
     var ready: [Int: ScannedBlock] = [:]
@@ -394,7 +421,7 @@ private final class ScanState: @unchecked Sendable {
 
     /// What a worker does next.
     private enum Job {
-        case fill(ScannedBlock, index: Int)
+        case fill(ScannedBlock, index: Int, denseLines: Bool)
         case secondStage(ScannedBlock)
     }
 
@@ -420,21 +447,21 @@ private final class ScanState: @unchecked Sendable {
                 reading = true
                 let index = nextIndex
                 nextIndex += 1
-                return .fill(free.removeLast(), index: index)
+                return .fill(free.removeLast(), index: index, denseLines: denseLines)
             }
             switch job {
             case nil:
                 // Cancelled, or the end of the input: with a second stage, stay for its blocks
                 // until cancelled.
                 guard then != nil, !monitor.locked({ cancelled }) else { return }
-            case .fill(let block, let index):
+            case .fill(let block, let index, let dense):
                 // Only the reading worker touches the carry, the offset and the count of bytes
                 // read until it clears `reading` (under the lock, which orders the next reader after it).
                 let filled: Bool
                 var failure: (any Error)?
                 do {
                     filled = try block.fill(from: input, maxLineBytes: maxLineBytes, carry: &carry, offset: &offset,
-                                            bytesRead: &bytesRead, end: end)
+                                            bytesRead: &bytesRead, end: end, denseLines: dense)
                 } catch {
                     filled = false
                     failure = error
@@ -455,7 +482,9 @@ private final class ScanState: @unchecked Sendable {
                     monitor.broadcast(Self.workers)
                 }
                 block.decode(with: &decoder, hashIDs: hashIDs, chainLinks: chainLinks, maxLineBytes: maxLineBytes)
+                let manyLines = block.events.count > ScannedBlock.denseLineLimit
                 monitor.locked {
+                    if manyLines { denseLines = true }
                     ready[index] = block
                     monitor.broadcast(Self.consumer)
                 }
