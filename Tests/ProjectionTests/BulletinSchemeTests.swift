@@ -175,7 +175,8 @@ enum SampleBulletins {
         let mailboxOverdue = bulletin.mailbox?.report.total.counts.overdue ?? 0
         #expect(listed.count == hotlineOverdue + mailboxOverdue)
         #expect(hotlineOverdue == 22249 - 21667)
-        #expect(docked == 569)
+        // 569 when any centre return excused; 9 of those tickets were closed late before it.
+        #expect(docked == 578)
     }
 
     /// With `"overdueTicket": 0` the deduction table holds exactly the published rows (the ten

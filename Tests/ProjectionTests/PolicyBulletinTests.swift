@@ -41,20 +41,27 @@ import Testing
         // T2: simply closed late; T3 on time.
         s.simple("T2", "甲局", assigned: "2024-02-01 11:00", due: "2024-02-05 18:00", closed: "2024-02-07 10:00")
         s.simple("T3", "甲局", assigned: "2024-02-01 12:00", due: "2024-02-05 18:00", closed: "2024-02-03 10:00")
+        // T4: closed late first, then returned by the centre and closed again: it went overdue
+        // before the return, which excuses nothing.
+        s.accept("T4", "2024-02-01 09:00")
+        s.assign("T4", "甲局", "2024-02-01 10:00", due: "2024-02-05 18:00")
+        s.close("T4", "甲局", "2024-02-09 10:00")
+        s.rework("T4", "甲局", "2024-02-12 10:00", due: "2024-02-14 18:00")
+        s.close("T4", "甲局", "2024-02-16 10:00")
         let bulletin = try Self.bulletin(s)
-        #expect(bulletin.hotline.report.rows.first?.counts.overdue == 2)
+        #expect(bulletin.hotline.report.rows.first?.counts.overdue == 3)
         let overdue = bulletin.deductions.filter { if case .overdue = $0.source { true } else { false } }
         #expect(overdue.count == 1)
-        #expect(overdue.first?.tickets == ["T2"])
+        #expect(overdue.first?.tickets == ["T2", "T4"])
         #expect(overdue.first?.excusedTickets == ["T1"])
-        #expect(overdue.first?.points == Rational(-1, 2))
+        #expect(overdue.first?.points == Rational(-1, 1))
         // Without the excuse both are docked.
         var strict = Self.policyRules
         strict.adjustments.overdueExcuses = []
         let docked = try Self.bulletin(s, rules: strict).deductions.compactMap { entry -> [String]? in
             if case .overdue = entry.source { entry.tickets } else { nil }
         }
-        #expect(docked == [["T2", "T1"]], "by deadline")
+        #expect(docked == [["T2", "T1", "T4"]], "by deadline")
     }
 
     @Test func twoExtensionsOfOneAssignmentAreARepeatedExtension() throws {

@@ -37,7 +37,7 @@ extension BulletinFold {
             let day = byAssignment ? day(record.assignedAt) : placement.day
             guard period.contains(day: day), !placement.onTime else { continue }
             var ticket = status(index, record, times: 1)
-            ticket.centreReturned = record.firstReworkDay < period.endDay
+            ticket.centreReturned = record.firstExcusingReturnDay < period.endDay
             byUnit[units.string(placement.unit), default: []].append(ticket)
         }
         return byUnit.mapValues { $0.sorted { ($0.deadline, $0.ticket) < ($1.deadline, $1.ticket) } }

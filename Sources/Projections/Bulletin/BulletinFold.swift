@@ -50,8 +50,10 @@ public struct BulletinFold: Sendable {
         var extensions: Int32 = 0
         /// Declines by units (`returned by=unit`) to date, across all units.
         var unitReturns: Int32 = 0
-        /// The local day of the first return by the centre (rework), or `Int32.max`.
-        var firstReworkDay: Int32 = .max
+        /// The local day of the first return by the centre (rework) of the ticket as it stood
+        /// closed on time, or `Int32.max`: from then on a late closure is the return's doing
+        /// (the `centre-return` excuse); a return of a ticket already closed late is not.
+        var firstExcusingReturnDay: Int32 = .max
     }
 
     /// A rated callback: the ticket, its unit and day, the normalised rating and the
@@ -111,8 +113,8 @@ public struct BulletinFold: Sendable {
         func mark(_ kind: Mark.Kind, _ ordinal: Int32 = 0) {
             marks.append(Mark(ticket: Int32(t), unit: unit, day: day, kind: kind, ordinal: ordinal))
         }
-        // The deadline an extension extends (the core's state before the event).
-        let dueBefore = records[t].fold.due
+        // The deadline an extension extends, and the closure a return reopens (the core's state before the event).
+        let (dueBefore, closedBefore) = (records[t].fold.due, records[t].fold.closedAt)
         // The counting core's rules; the bulletin lists assignments, reworks and declines by ticket.
         let (count, _) = records[t].fold.apply(event.kind, unit: unit, at: event.at.nanoseconds,
                                                due: event.due?.nanoseconds ?? .min, by: event.by, rating: event.rating)
@@ -123,7 +125,9 @@ public struct BulletinFold: Sendable {
             records[t].extensions = 0
             mark(.assigned)
         case .rework:
-            records[t].firstReworkDay = min(records[t].firstReworkDay, day)
+            if closedBefore != .min && closedBefore <= dueBefore {
+                records[t].firstExcusingReturnDay = min(records[t].firstExcusingReturnDay, day)
+            }
             mark(.rework)
         case .returns:
             records[t].pending = []

@@ -26,7 +26,9 @@ extension RuleSet {
     /// Why an overdue ticket is not docked (``Adjustments/overdueExcuses``).
     public enum OverdueExcuse: String, Sendable, Equatable, CaseIterable {
         /// The centre returned the ticket for rework (`returned by=center`) at some time up to
-        /// the end of the period: it went overdue because of the return (无故超期 does not apply).
+        /// the end of the period, when it stood closed on time: it went overdue because of the
+        /// return (无故超期 does not apply). A ticket already closed late when it was returned
+        /// went overdue before, and is docked.
         case centreReturn = "centre-return"
     }
 
