@@ -99,6 +99,7 @@ final class PostgresLedgerStore: LedgerStore {
     /// was checked); an invalid row drops the state.
     private func catchUp(_ log: PostgresLog, publishing publish: LedgerPublisher?) throws {
         var state = self.state ?? StreamedLogAppender(name: name, chaining: options.chaining)
+        state.maxLineBytes = options.maxLineBytes
         self.state = nil   // moved out, so that it is not copied as it grows
         var records: [Ledger.Record] = []
         var decoder = EventDecoder()
