@@ -129,19 +129,19 @@ enum RunCommand {
         }
         print("")
         if let duck {
-            print("replay / DuckDB time: \(format(replay.wall / duck.wall, 2)) (target ≤ \(province ? "0.40, a province's year" : "0.35"))")
+            print("replay / DuckDB time: \(format(replay.wall / duck.wall, 3)) (target ≤ \(province ? "0.40, a province's year" : "0.35"))")
         }
-        print("verify / replay time: \(format(verify.wall / replay.wall, 2)) (target ≤ 1.20)")
+        print("verify / replay time: \(format(verify.wall / replay.wall, 3)) (target ≤ 1.20)")
         if let chainedRuns {
-            print("chained verify / chained replay time: \(format(chainedRuns.verify.wall / chainedRuns.replay.wall, 2)) (target ≤ 1.50); "
-                  + "/ plain replay: \(format(chainedRuns.verify.wall / replay.wall, 2))")
-            print("chained replay / plain replay time: \(format(chainedRuns.replay.wall / replay.wall, 2)) (target ≤ 1.10)")
+            print("chained verify / chained replay time: \(format(chainedRuns.verify.wall / chainedRuns.replay.wall, 3)) (target ≤ 1.50); "
+                  + "/ plain replay: \(format(chainedRuns.verify.wall / replay.wall, 3))")
+            print("chained replay / plain replay time: \(format(chainedRuns.replay.wall / replay.wall, 3)) (target ≤ 1.10)")
         }
         if repeats >= 3 {
             // Each fastest run can come from a different moment of a shared machine; the ratio of
             // two commands run next to each other in the same round is steadier.
             func paired(_ a: Int, _ b: Int) -> String {
-                format(LedgerCommand.percentile(zip(walls[a], walls[b]).map { $0 / $1 }, 0.5), 2)
+                format(LedgerCommand.percentile(zip(walls[a], walls[b]).map { $0 / $1 }, 0.5), 3)
             }
             var ratios: [String] = []
             if duck != nil { ratios.append("replay / DuckDB \(paired(0, commands.count - 1))") }
