@@ -321,8 +321,13 @@ enum SideFile {
                 position += Int64(count)
             }
             guard fsync(fd) == 0 else { throw .system(side, "flush the file to disk") }
-            // The whole copy takes the name (a new link, so a name taken meanwhile is never replaced).
-            guard link(partial, side) == 0 else { throw .system(side, "name the side file") }
+            // The whole copy takes the name (a new link, so a name taken meanwhile is never replaced;
+            // on a file system without hard links, a rename: the log's lock keeps other repairs out).
+            if link(partial, side) != 0 {
+                guard errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP, rename(partial, side) == 0 else {
+                    throw .system(side, "name the side file")
+                }
+            }
         } catch {
             unlink(partial)
             throw error

@@ -78,9 +78,8 @@ package enum SmallFile {
     /// Removes the temporary files a killed process left beside `path` (`path.tmp-<pid>` of a
     /// process that no longer runs): they are never read, but each kill left one more.
     static func removeAbandonedTemporaries(of path: String) {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp-"
+        let (folder, file) = FileIdentity.split(path)
+        let prefix = file + ".tmp-"
         guard let directory = opendir(folder) else { return }
         defer { closedir(directory) }
         var abandoned: [String] = []

@@ -20,12 +20,16 @@ package enum FileIdentity {
 
     /// `path` made absolute, its folder resolved through `realpath` (the file itself need not exist).
     static func resolved(_ path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let (folder, name) = split(path)
         guard let real = realpath(folder, nil) else { return path }
         defer { free(real) }
         let base = String(cString: real)
         return base == "/" ? "/" + name : base + "/" + name
+    }
+
+    /// A path's folder (`.` when it names none) and last component.
+    static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        return (slash == path.startIndex ? "/" : String(path[..<slash]), String(path[path.index(after: slash)...]))
     }
 }
