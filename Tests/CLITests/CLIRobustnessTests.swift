@@ -78,6 +78,13 @@ private struct SeededGenerator: RandomNumberGenerator {
         #expect(full.status == 1 && full.stderr.hasSuffix("Error: cannot write the output: No space left on device; what was written is incomplete\n"),
                 "\(command): \(full)")
     }
+    // `follow` stops watching when its table cannot be written (else it would wait for commits forever).
+    let cut = try TemporaryFolder()
+    defer { cut.remove() }
+    let copy = try cut.write("events.jsonl", try Data(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/events.jsonl")).map { $0 })
+    let follow = try run(#"exec timeout -s KILL 30 "$0" follow \#(copy) -p 2024-02 > /dev/full"#)
+    #expect(follow.status == 1 && follow.stderr.hasSuffix("Error: cannot write the output: No space left on device; what was written is incomplete\n"),
+            "\(follow)")
     // The bulletin is several kilobytes; 1 block of the file-size limit holds at most 1,024 bytes.
     let limited = try run(#"ulimit -f 1; exec "$0" bulletin samples/quyuan-2023-09.jsonl -p 2023-09 --units samples/quyuan-units.csv > "$1/out.txt""#)
     #expect(limited.status == 1 && limited.stderr.contains("Error: cannot write the output: File too large"), "\(limited)")

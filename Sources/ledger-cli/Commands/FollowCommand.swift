@@ -102,7 +102,8 @@ enum FollowCommand: Subcommand {
                 update()
                 var seen = await ledger.count
                 var printed = 0
-                while settings.pace.wantsMore(after: printed) {
+                // Output that cannot be written ends the watch (main reports it and exits 1).
+                while settings.pace.wantsMore(after: printed), Terminal.firstOutputError.load(ordering: .relaxed) == 0 {
                     guard await ledger.waitForCommit(after: seen) else { break }
                     seen = await ledger.count
                     update()
