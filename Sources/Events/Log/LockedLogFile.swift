@@ -153,12 +153,7 @@ struct LockedLogFile: ~Copyable {
 
 /// Flushes the directory holding `path`, so that a file created there survives a crash.
 func syncParentDirectory(of path: String) throws(LogFileError) {
-    let directory: String
-    if let slash = path.lastIndex(of: "/") {
-        directory = slash == path.startIndex ? "/" : String(path[..<slash])
-    } else {
-        directory = "."
-    }
+    let directory = FileIdentity.split(path).folder
     let fd = open(directory, O_RDONLY | O_CLOEXEC | O_DIRECTORY)
     guard fd >= 0 else { throw .system(directory, "open the directory") }
     defer { close(fd) }

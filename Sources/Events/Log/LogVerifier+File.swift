@@ -17,11 +17,7 @@ extension LogVerifier {
 
         /// `1,204 events, 311 tickets, 3 errors`.
         public var description: String {
-            "\(Self.counted(eventCount, "event")), \(Self.counted(ticketCount, "ticket")), \(Self.counted(problemCount, "error"))"
-        }
-
-        static func counted(_ n: Int, _ noun: String) -> String {
-            "\(groupedThousands(n)) \(noun)\(n == 1 ? "" : "s")"
+            "\(counted(eventCount, "event")), \(counted(ticketCount, "ticket")), \(counted(problemCount, "error"))"
         }
     }
 
@@ -117,8 +113,13 @@ extension LogVerifier {
     }
 }
 
+/// `1 event`, `1,800 events`: a count and its noun, singular for one.
+package func counted(_ n: Int, _ noun: String) -> String {
+    "\(groupedThousands(n)) \(noun)\(n == 1 ? "" : "s")"
+}
+
 /// `1234567` as `1,234,567`.
-func groupedThousands(_ n: Int) -> String {
+package func groupedThousands(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = n < 0 ? "-" : ""
     for (i, c) in digits.enumerated() {

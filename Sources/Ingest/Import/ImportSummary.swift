@@ -1,3 +1,5 @@
+import Events
+
 /// What an import read, made and wrote.
 public struct ImportSummary: Sendable, Equatable {
     /// The export's shape.
@@ -42,17 +44,7 @@ public struct ImportSummary: Sendable, Equatable {
     /// The lines of the summary the CLI prints.
     public func lines() -> [String] {
         var out: [String] = []
-        func g(_ n: Int) -> String {
-            let digits = String(n)
-            var s = ""
-            for (i, c) in digits.enumerated() {
-                if i > 0 && (digits.count - i) % 3 == 0 { s.append(",") }
-                s.append(c)
-            }
-            return s
-        }
-        // A count and its noun, singular for one.
-        func n(_ count: Int, _ noun: String) -> String { "\(g(count)) \(noun)\(count == 1 ? "" : "s")" }
+        let (g, n) = (groupedThousands, counted)
         var read = "\(n(rowsRead, "row")) read (\(shape == .actions ? "action rows" : "ticket rows"), \(encoding.rawValue))"
         var notes: [String] = []
         if blankRows > 0 { notes.append("\(g(blankRows)) blank") }
