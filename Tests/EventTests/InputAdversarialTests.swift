@@ -149,6 +149,8 @@ import Glibc
         ("1677-12-31T23:59:59.5+08:00", "year 1677 is outside the supported range 1678–2261"),
         ("2016-12-31T23:59:60Z", "leap second 23:59:60 is not supported"),
         ("2024-02-29T07:59:60+08:00", "leap second 07:59:60 is not supported"),
+        ("2024-02-03T09:15:00.0000000001+08:00", "fractional seconds finer than a nanosecond are not supported"),
+        ("2024-02-03T09:15:00.1234567895Z", "fractional seconds finer than a nanosecond are not supported"),
     ])
     func validRFC3339ButUnsupportedSaysWhy(text: String, reason: String) throws {
         #expect(Timestamp.parseRFC3339(text) == nil)

@@ -36,8 +36,12 @@ private func parse(_ text: String) -> Timestamp? { Timestamp.parseRFC3339(text) 
     #expect(parse("2024-02-03T09:15:00.5+08:00")?.nanoseconds == base.nanoseconds + 500_000_000)
     #expect(parse("2024-02-03T09:15:00.250Z").map { $0.nanoseconds % 1_000_000_000 } == 250_000_000)
     #expect(parse("2024-02-03T09:15:00.000000001+08:00")?.nanoseconds == base.nanoseconds + 1)
-    // Digits beyond nanoseconds are truncated.
-    #expect(parse("2024-02-03T09:15:00.1234567899+08:00")?.nanoseconds == base.nanoseconds + 123_456_789)
+    // Digits past the ninth may be zeros; any other is refused, not cut (a closure 0.1 ns
+    // after its deadline would otherwise count as on time).
+    #expect(parse("2024-02-03T09:15:00.123456789000+08:00")?.nanoseconds == base.nanoseconds + 123_456_789)
+    #expect(parse("2024-02-03T09:15:00.1234567899+08:00") == nil)
+    #expect(parse("2024-02-03T09:15:00.0000000001+08:00") == nil)
+    #expect(parse("2024-02-03T09:15:00.0000000000000001Z") == nil)
     #expect(parse("2024-02-03T09:15:00.+08:00") == nil)
     #expect(parse("2024-02-03T09:15:00.Z") == nil)
 }

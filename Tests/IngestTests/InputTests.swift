@@ -122,7 +122,11 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
                  "2024-02-03 01:15:00Z", "2024-02-03T09:15:00+08:00"] {
         #expect(ExportTime.parse(text.trimmingCharacters(in: .whitespaces), offsetSeconds: z) == expected, "\(text)")
     }
-    for bad in ["2023/2/29 9:00", "2024/2/3", "2024/2/3 25:00", "2024/13/1 9:00", "24/2/3 9:15", "2024/2/3 9:15 PM", ""] {
+    // Fractions: nanoseconds kept; a tenth digit only when it is zero (finer times are refused, not cut).
+    #expect(ExportTime.parse("2024-02-03 09:15:00.1234567", offsetSeconds: z)?.nanoseconds == expected.nanoseconds + 123_456_700)
+    #expect(ExportTime.parse("2024-02-03 09:15:00.1234567890", offsetSeconds: z)?.nanoseconds == expected.nanoseconds + 123_456_789)
+    for bad in ["2023/2/29 9:00", "2024/2/3", "2024/2/3 25:00", "2024/13/1 9:00", "24/2/3 9:15", "2024/2/3 9:15 PM", "",
+                "2024-02-03 09:15:00.0000000001", "2024-02-03 09:15:00.", "2024-02-03 09:15:59.9999999999"] {
         #expect(ExportTime.parse(bad, offsetSeconds: z) == nil, "\(bad)")
     }
     #expect(ExportTime.parse("2024/2/3", offsetSeconds: z, dateOnly: .endOfDay) == Timestamp.parseRFC3339("2024-02-03T23:59:59+08:00"))

@@ -5,9 +5,10 @@ extension Timestamp {
     /// Every field is range-checked (month 1–12, the day against the month's length, leap
     /// years, hour 0–23, minute and second 0–59, offset up to ±23:59), and the year must be
     /// one of ``supportedYears`` (``unsupportedReason(_:)`` says why a valid RFC 3339 text
-    /// such as `9999-12-31T23:59:59Z` or `…T23:59:60Z` is refused). Fractional seconds
-    /// beyond nanoseconds are truncated. `t`, `z` and a space separator are accepted as
-    /// RFC 3339 allows.
+    /// such as `9999-12-31T23:59:59Z` or `…T23:59:60Z` is refused). Fractional seconds may have
+    /// any number of digits, but those past the ninth must be zeros: a finer time is refused
+    /// rather than cut (cut, a closure 0.1 ns after its deadline would count as on time).
+    /// `t`, `z` and a space separator are accepted as RFC 3339 allows.
     /// - Returns: The instant, or `nil` when the text is not a valid date-time.
     /// - Complexity: O(n) over the bytes, no allocation.
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Timestamp? {
@@ -27,9 +28,10 @@ extension Timestamp {
     /// Why `text`, a valid RFC 3339 date-time, is not accepted as a timestamp; `nil` when it is
     /// accepted or is not a valid RFC 3339 date-time at all.
     ///
-    /// Two things RFC 3339 allows cannot be held: a year outside ``supportedYears`` (such as
-    /// `0000` or `9999`), and a leap second (`23:59:60`): the ledger's time line, like Unix
-    /// time, has no leap seconds.
+    /// Three things RFC 3339 allows cannot be held: a year outside ``supportedYears`` (such as
+    /// `0000` or `9999`), a leap second (`23:59:60`: the ledger's time line, like Unix time,
+    /// has no leap seconds), and a time finer than a nanosecond (a digit of the fraction past
+    /// the ninth that is not zero).
     public static func unsupportedReason(_ text: String) -> String? {
         var copy = text
         return copy.withUTF8 { buffer -> String? in
@@ -39,6 +41,9 @@ extension Timestamp {
                 let year = String(repeating: "0", count: max(0, 4 - String(f.year).count)) + String(f.year)
                 return "year \(year) is outside the supported range \(supportedYears.lowerBound)–\(supportedYears.upperBound) "
                     + "(times are kept as nanoseconds since 1970 in 64 bits)"
+            }
+            if f.finerThanNanoseconds {
+                return "fractional seconds finer than a nanosecond are not supported (digits past the ninth must be zeros)"
             }
             let time = text.utf8.dropFirst(11).prefix(8)
             return "leap second \(String(decoding: time, as: UTF8.self)) is not supported "
@@ -50,13 +55,16 @@ extension Timestamp {
     /// 0000–9999, second 60 allowed for a leap second).
     struct RFC3339Fields {
         var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
-        /// Nanoseconds (digits beyond the ninth truncated).
+        /// Nanoseconds (the fraction's first nine digits).
         var fraction: Int64 = 0
+        /// Whether a digit of the fraction past the ninth is not zero.
+        var finerThanNanoseconds = false
         /// The UTC offset in seconds.
         var offset = 0
 
-        /// Whether a ``Timestamp`` holds it: a supported year and no leap second.
-        var isRepresentable: Bool { Timestamp.supportedYears.contains(year) && second <= 59 }
+        /// Whether a ``Timestamp`` holds it: a supported year, no leap second, nothing finer than
+        /// a nanosecond.
+        var isRepresentable: Bool { Timestamp.supportedYears.contains(year) && second <= 59 && !finerThanNanoseconds }
 
         /// `nil` when the bytes are not a valid RFC 3339 date-time with an offset.
         init?(_ bytes: UnsafeRawBufferPointer) {
@@ -87,7 +95,7 @@ extension Timestamp {
                 i += 1
                 var digits = 0
                 while i < n, let d = digit(i) {
-                    if digits < 9 { fraction = fraction * 10 + Int64(d) }
+                    if digits < 9 { fraction = fraction * 10 + Int64(d) } else if d != 0 { finerThanNanoseconds = true }
                     digits += 1
                     i += 1
                 }

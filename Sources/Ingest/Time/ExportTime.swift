@@ -2,7 +2,7 @@ import Events
 
 /// Date-times as ticket exports write them: `2024/2/3 9:15`, `2024-02-03 09:15:00`,
 /// `2024.2.3 9:15:00`, `2024-02-03T09:15`, `2024年2月3日 9:15`, with or without seconds (and a
-/// fraction), read in a fixed UTC offset; a value with its own offset (`…+08:00`, `…Z`) keeps it.
+/// fraction of up to nine digits, or more whose extra digits are zeros), read in a fixed UTC offset; a value with its own offset (`…+08:00`, `…Z`) keeps it.
 /// A date alone is read by ``parse(_:offsetSeconds:dateOnly:)`` as the start or the end of the day.
 public enum ExportTime {
     /// What a date without a time means.
@@ -77,12 +77,18 @@ public enum ExportTime {
                 second = s
                 if i < n, b[i] == 0x2E {
                     i += 1
-                    var scale: Int64 = 100_000_000, digits = 0
+                    var scale: Int64 = 100_000_000, digits = 0, finer = false
                     while i < n, b[i] >= 0x30, b[i] <= 0x39 {
-                        if scale > 0 { fraction += Int64(b[i] - 0x30) * scale; scale /= 10 }
+                        if scale > 0 {
+                            fraction += Int64(b[i] - 0x30) * scale
+                            scale /= 10
+                        } else if b[i] != 0x30 {
+                            finer = true
+                        }
                         i += 1; digits += 1
                     }
-                    guard digits > 0 else { return nil }
+                    // A time finer than a nanosecond is refused, not cut (see Timestamp.parseRFC3339).
+                    guard digits > 0, !finer else { return nil }
                 }
             }
             guard hour <= 23, minute <= 59, second <= 59 else { return nil }
