@@ -77,8 +77,11 @@ public struct DeadlineAuditRenderer: Sendable {
             .init("excess workdays", alignment: .right), .init("limit"),
         ])
         for f in audit.exceeding.sorted(by: { ($0.excessWorkdays, $1.ticket) > ($1.excessWorkdays, $0.ticket) }) {
-            tickets.append([f.ticket, f.unit, minute(f.assigned), minute(f.due), minute(f.policyDue), String(f.excessWorkdays),
-                            f.limit.description])
+            var (due, policyDue) = (minute(f.due), minute(f.policyDue))
+            // A deadline later than the policy's within the same minute: the two would print
+            // alike, so both show their seconds (and fraction).
+            if due == policyDue { (due, policyDue) = (precise(f.due), precise(f.policyDue)) }
+            tickets.append([f.ticket, f.unit, minute(f.assigned), due, policyDue, String(f.excessWorkdays), f.limit.description])
         }
         return out + "\n" + tickets.render()
     }
@@ -87,6 +90,13 @@ public struct DeadlineAuditRenderer: Sendable {
     func minute(_ t: Timestamp) -> String {
         let text = t.rfc3339(offsetSeconds: offset)
         return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
+    }
+
+    /// `2023-09-01 12:57:00`, `2023-09-01 12:57:00.5`: with the seconds and any fraction, in the
+    /// rule set's time zone.
+    func precise(_ t: Timestamp) -> String {
+        let text = t.rfc3339(offsetSeconds: offset)
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix { $0 != "+" && $0 != "-" && $0 != "Z" })
     }
 
     /// `category 咨询: 1 workday`, `any: 5 workdays`.

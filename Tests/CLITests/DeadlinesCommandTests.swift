@@ -56,6 +56,34 @@ import Testing
         #expect(first["excessWorkdays"] as? Int == 1)
     }
 
+    @Test func aDeadlineLateWithinTheMinuteShowsItsSeconds() throws {
+        let scratch = try TemporaryFolder()
+        defer { scratch.remove() }
+        // Assigned on Monday 2024-10-14 before 18:00: three working days end Thursday 18:00.
+        let log = try scratch.write("seconds.jsonl", Array("""
+        {"id":"a1","ticket":"S1","type":"accepted","at":"2024-10-14T09:00:00+08:00","channel":"hotline"}
+        {"id":"a2","ticket":"S1","type":"assigned","at":"2024-10-14T10:00:00+08:00","unit":"市城管局","due":"2024-10-17T18:00:01+08:00"}
+        {"id":"b1","ticket":"S2","type":"accepted","at":"2024-10-14T09:00:00+08:00","channel":"hotline"}
+        {"id":"b2","ticket":"S2","type":"assigned","at":"2024-10-14T10:00:00+08:00","unit":"市城管局","due":"2024-10-17T18:00:00.25+08:00"}
+        {"id":"c1","ticket":"S3","type":"accepted","at":"2024-10-14T09:00:00+08:00","channel":"hotline"}
+        {"id":"c2","ticket":"S3","type":"assigned","at":"2024-10-14T10:00:00+08:00","unit":"市城管局","due":"2024-10-18T09:30:00+08:00"}
+
+        """.utf8))
+        let result = try LedgerCLI.run(["deadlines", log, "-p", "2024-10"] + Self.threeDays)
+        #expect(result.status == 0, "\(result.stderr)")
+        // The due and policy due cells of a ticket's row (cells are two spaces or more apart).
+        func cells(_ ticket: String) -> [String] {
+            let line = result.lines.first { $0.hasPrefix(ticket + " ") } ?? ""
+            let parts = line.split(separator: "  ", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+            return parts.count >= 5 ? [parts[3], parts[4]] : parts
+        }
+        #expect(cells("S1") == ["2024-10-17 18:00:01", "2024-10-17 18:00:00"], "\(result.stdout)")
+        #expect(cells("S2") == ["2024-10-17 18:00:00.25", "2024-10-17 18:00:00"], "\(result.stdout)")
+        // A difference the minute shows keeps the minute.
+        #expect(cells("S3") == ["2024-10-18 09:30", "2024-10-17 18:00"], "\(result.stdout)")
+        #expect(result.lines.contains("3 of 3 assignments exceed the policy."))
+    }
+
     @Test func aDeadlinePastTheCalendarFailsNamingTheYear() throws {
         let scratch = try TemporaryFolder()
         defer { scratch.remove() }
