@@ -101,6 +101,13 @@ import Testing
         #expect(emptyChannel.status == 64 && emptyChannel.stderr.contains("invalid --channel ''"))
         let emptyCheckpoint = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--checkpoint", ""])
         #expect(emptyCheckpoint.status == 64 && emptyCheckpoint.stderr.contains("invalid --checkpoint ''"))
+        // An option given twice with two values ran the report for the last one without a word.
+        let twice = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-08", "--period=2023-09"])
+        #expect(twice.status == 64 && twice.stdout.isEmpty)
+        #expect(twice.stderr.contains("'--period' was given twice, as '2023-08' and as '2023-09'; give it once."), "\(twice.stderr)")
+        let same = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--period", "2023-09", "--format", "csv"])
+        let once = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--format", "csv"])
+        #expect(same.status == 0 && same.stdout == once.stdout && !once.stdout.isEmpty)
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let rules = try folder.write("rules.json", Array(#"{"name": "x", "weights": {"rework": "heavy"}}"#.utf8))

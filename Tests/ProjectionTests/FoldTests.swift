@@ -145,6 +145,21 @@ import Testing
         #expect(try Period.parse("2024-01").previous() == .month(2023, 12))
         #expect(throws: PeriodError.self) { try Period.parse("2024-13") }
         #expect(throws: PeriodError.self) { try Period.parse("2024-Q5") }
+        // Signs are not digits.
+        for text in ["+202-01", "2024-+1", "2024-02-+1..2024-02-15", "-202"] {
+            #expect(throws: PeriodError(text: text)) { try Period.parse(text) }
+        }
+    }
+
+    @Test func periodsOutsideTheYearsATimestampHoldsAreRefusedWithTheReason() throws {
+        #expect(try Period.parse("1678").start == CivilDate(year: 1678, month: 1, day: 1))
+        #expect(try Period.parse("2261-Q4").end == CivilDate(year: 2262, month: 1, day: 1))
+        for (text, year) in [("0000-01", "0000"), ("1677-12", "1677"), ("9999-Q1", "9999"), ("2262", "2262"),
+                             ("2261-12-31..2262-01-01", "2262"), ("1677-12-31..1678-01-01", "1677")] {
+            let error = #expect(throws: PeriodError.self) { try Period.parse(text) }
+            #expect(error?.description == "invalid period \"\(text)\": year \(year) is outside the supported range 1678–2261 "
+                    + "(times are kept as nanoseconds since 1970 in 64 bits)")
+        }
     }
 }
 

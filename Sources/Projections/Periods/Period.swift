@@ -47,8 +47,21 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `YYYY-MM`, `YYYY-Qn`, `YYYY`, or `YYYY-MM-DD..YYYY-MM-DD` (both days included).
-    /// - Throws: ``PeriodError`` with a message saying what is accepted.
+    /// The years must be among ``Timestamp/supportedYears`` (the instants a log can hold).
+    /// - Throws: ``PeriodError`` with a message saying what is accepted, or why the years are not.
     public static func parse(_ text: String) throws(PeriodError) -> Period {
+        let period = try parseForm(text)
+        let last = CivilDate(daysSinceEpoch: period.end.daysSinceEpoch - 1)
+        for year in [period.start.year, last.year] where !Timestamp.supportedYears.contains(year) {
+            let years = Timestamp.supportedYears
+            throw PeriodError(text: text, reason: "year \(pad(year, 4)) is outside the supported range \(years.lowerBound)–\(years.upperBound) "
+                              + "(times are kept as nanoseconds since 1970 in 64 bits)")
+        }
+        return period
+    }
+
+    /// ``parse(_:)`` without the check of the years.
+    private static func parseForm(_ text: String) throws(PeriodError) -> Period {
         let t = text.strippingSpaces()
         if let dots = t.firstRange(of: "..") {
             guard let a = parseDay(String(t[..<dots.lowerBound])), let b = parseDay(String(t[dots.upperBound...])), a <= b else {
@@ -57,7 +70,7 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
             return Period(start: a, end: CivilDate(daysSinceEpoch: b.daysSinceEpoch + 1), label: t, kind: .range)
         }
         let parts = t.split(separator: "-", omittingEmptySubsequences: false)
-        guard let year = Int(parts[0]), parts[0].count == 4 else { throw PeriodError(text: text) }
+        guard parts[0].count == 4, isDigits(parts[0]), let year = Int(parts[0]) else { throw PeriodError(text: text) }
         if parts.count == 1 { return .year(year) }
         guard parts.count == 2 else {
             if parts.count == 3, let day = parseDay(t) {
@@ -69,7 +82,7 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
         if second.first == "Q" || second.first == "q", let q = Int(second.dropFirst()), (1...4).contains(q) {
             return .quarter(year, q)
         }
-        guard second.count == 2, let m = Int(second), (1...12).contains(m) else { throw PeriodError(text: text) }
+        guard second.count == 2, isDigits(second), let m = Int(second), (1...12).contains(m) else { throw PeriodError(text: text) }
         return .month(year, m)
     }
 
@@ -105,11 +118,14 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
 
     static func parseDay(_ text: String) -> CivilDate? {
         let p = text.split(separator: "-")
-        guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2,
+        guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2, p.allSatisfy(isDigits),
               let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]) else { return nil }
         let date = CivilDate(year: y, month: m, day: d)
         return date.isValid ? date : nil
     }
+
+    /// Whether `text` is ASCII digits only (`Int` also takes a sign).
+    static func isDigits(_ text: Substring) -> Bool { text.utf8.allSatisfy { $0 &- 0x30 < 10 } }
 
     static func format(_ d: CivilDate) -> String { "\(pad(d.year, 4))-\(pad(d.month, 2))-\(pad(d.day, 2))" }
 
@@ -120,10 +136,19 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A period that could not be parsed.
-public struct PeriodError: Error, Sendable, CustomStringConvertible {
+public struct PeriodError: Error, Sendable, Equatable, CustomStringConvertible {
     public var text: String
+    /// Why a period of an accepted form is refused (its years), or `nil` when the form is wrong.
+    public var reason: String?
+
+    public init(text: String, reason: String? = nil) {
+        self.text = text
+        self.reason = reason
+    }
+
     public var description: String {
-        "invalid period \"\(text)\" (expected a month 2024-02, a quarter 2024-Q1, a year 2024, or days 2024-02-01..2024-02-15)"
+        if let reason { return "invalid period \"\(text)\": \(reason)" }
+        return "invalid period \"\(text)\" (expected a month 2024-02, a quarter 2024-Q1, a year 2024, or days 2024-02-01..2024-02-15)"
     }
 }
 

@@ -63,7 +63,8 @@ struct CommandLineArguments: Sendable {
         return positionalValues[name] ?? []
     }
 
-    /// The value of an option: the last one given, else its default, else `nil`.
+    /// The value of an option: the one given (an option that does not repeat may be given twice
+    /// only with the same value), else its default, else `nil`.
     func option(_ name: String) -> String? {
         let values = options(name)
         return values.last
@@ -79,7 +80,7 @@ struct CommandLineArguments: Sendable {
         return defaultValue.map { [$0] } ?? []
     }
 
-    /// The value of an option that has a default in the spec: the last one given, else the default.
+    /// The value of an option that has a default in the spec: the one given, else the default.
     func value(_ name: String) -> String {
         guard let value = option(name) else { preconditionFailure("'--\(name)' has no default in '\(spec.name)'; use option(_:)") }
         return value
@@ -210,6 +211,9 @@ extension CommandLineArguments {
             }
             if isRepeatable {
                 optionValues[option.name, default: []].append(value)
+            } else if let earlier = optionValues[option.name]?.first, earlier != value {
+                // Last-wins would run a report for one of two values without a word.
+                throw UsageError("'\(option.longSpelling)' was given twice, as '\(earlier)' and as '\(value)'; give it once.")
             } else {
                 optionValues[option.name] = [value]
             }
