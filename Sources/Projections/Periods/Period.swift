@@ -47,7 +47,7 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `YYYY-MM`, `YYYY-Qn`, `YYYY`, or `YYYY-MM-DD..YYYY-MM-DD` (both days included).
-    /// The years must be among ``Timestamp/supportedYears`` (the instants a log can hold).
+    /// The years must be among `Timestamp.supportedYears` (the instants a log can hold).
     /// - Throws: ``PeriodError`` with a message saying what is accepted, or why the years are not.
     public static func parse(_ text: String) throws(PeriodError) -> Period {
         let period = try parseForm(text)
