@@ -95,6 +95,46 @@ import Testing
         }
     }
 
+    @Test func outputNeverReplacesAnInputALinkOrADevice() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let log = try folder.write("log.jsonl", try Data(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl")).map { $0 })
+        let roster = try folder.write("units.csv", try Data(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-units.csv")).map { $0 })
+        let logBytes = try folder.read("log.jsonl"), rosterBytes = try folder.read("units.csv")
+        let base = ["bulletin", log, "-p", "2023-09", "--units", "units.csv"]
+        // The log, a roster, under another spelling: refused before anything is written.
+        for (output, named) in [("./log.jsonl", "the log"), (folder.file("units.csv"), "--units")] {
+            let result = try LedgerCLI.run(base + ["--output", output], in: folder.path)
+            #expect(result.status == 64 && result.stderr.contains("--output \(output) is the file given as \(named)"), "\(result.stderr)")
+        }
+        #expect(try folder.read("log.jsonl") == logBytes && folder.read("units.csv") == rosterBytes)
+        // A symbolic link: its target is replaced, the link stays; a device behind a link is written to.
+        try folder.write("target.md", "old\n")
+        #expect(symlink("target.md", folder.file("link.md")) == 0 && symlink("/dev/null", folder.file("null.md")) == 0)
+        for link in ["link.md", "null.md"] {
+            let result = try LedgerCLI.run(base + ["--output", link], in: folder.path)
+            #expect(result.status == 0, "\(result.stderr)")
+            var status = stat()
+            #expect(lstat(folder.file(link), &status) == 0 && status.st_mode & S_IFMT == S_IFLNK, "\(link)")
+        }
+        #expect(try folder.text("target.md").hasPrefix("# "))
+        var device = stat()
+        #expect(stat("/dev/null", &device) == 0 && device.st_mode & S_IFMT == S_IFCHR)
+        // The file replaced keeps its permissions.
+        try folder.write("private.md", "old\n")
+        #expect(chmod(folder.file("private.md"), 0o600) == 0)
+        #expect(try LedgerCLI.run(base + ["--output", "private.md"], in: folder.path).status == 0)
+        var mode = stat()
+        #expect(stat(folder.file("private.md"), &mode) == 0 && mode.st_mode & 0o777 == 0o600)
+        #expect(try folder.text("private.md").hasPrefix("# "))
+        // A link to nothing and a folder are refused with the reason.
+        #expect(symlink("nowhere.md", folder.file("dangling.md")) == 0)
+        let dangling = try LedgerCLI.run(base + ["--output", "dangling.md"], in: folder.path)
+        #expect(dangling.status == 1 && dangling.stderr.contains("cannot write dangling.md: is a symbolic link to a missing file"))
+        let directory = try LedgerCLI.run(base + ["--output", folder.path], in: folder.path)
+        #expect(directory.status == 1 && directory.stderr.contains("is a directory"))
+    }
+
     @Test func schemesFollowThePeriodUnlessChosen() throws {
         let quarter = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-Q3", "--units", "samples/quyuan-units.csv"])
         #expect(quarter.status == 0)

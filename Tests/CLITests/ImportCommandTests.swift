@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Testing
 
@@ -66,4 +71,30 @@ private let actionsMap = "samples/exports/actions-map.json"
     let again = try LedgerCLI.run(["import", LedgerCLI.packageRoot.path + "/" + actions, "--map", LedgerCLI.packageRoot.path + "/" + actionsMap,
                                    dir.file("events.jsonl")])
     #expect(again.stdout.contains("appended 1,012 events"))
+}
+
+/// `--output` replaces a file as a whole, keeping its permissions, and follows a symbolic link
+/// (to a file, or to a device such as /dev/null) instead of replacing the link.
+@Test func importOutputKeepsPermissionsAndFollowsLinks() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let root = LedgerCLI.packageRoot.path
+    let arguments = ["import", root + "/" + actions, "--map", root + "/" + actionsMap, "--output"]
+    try dir.write("private.jsonl", "old\n")
+    #expect(chmod(dir.file("private.jsonl"), 0o600) == 0)
+    let replaced = try LedgerCLI.run(arguments + ["private.jsonl"], in: dir.path)
+    #expect(replaced.status == 0, "\(replaced.stderr)")
+    var mode = stat()
+    #expect(stat(dir.file("private.jsonl"), &mode) == 0 && mode.st_mode & 0o777 == 0o600)
+    #expect(try dir.text("private.jsonl").components(separatedBy: "\n").count == 1_013)
+    try dir.write("target.jsonl", "old\n")
+    #expect(symlink("target.jsonl", dir.file("link.jsonl")) == 0 && symlink("/dev/null", dir.file("null.jsonl")) == 0)
+    for link in ["link.jsonl", "null.jsonl"] {
+        let result = try LedgerCLI.run(arguments + [link], in: dir.path)
+        #expect(result.status == 0, "\(link): \(result.stderr)")
+        var status = stat()
+        #expect(lstat(dir.file(link), &status) == 0 && status.st_mode & S_IFMT == S_IFLNK, "\(link)")
+    }
+    #expect(try dir.read("target.jsonl") == dir.read("private.jsonl"))
+    #expect(try dir.listing().sorted() == ["link.jsonl", "null.jsonl", "private.jsonl", "target.jsonl"])
 }

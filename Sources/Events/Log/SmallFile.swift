@@ -42,11 +42,68 @@ package enum SmallFile {
         }
     }
 
+    /// Where output asked for by name goes (a report's `--output`, an import's files).
+    package enum OutputTarget: Equatable {
+        /// A regular file, or none yet: replaced as a whole (``replace(_:_:)``) at this path, the
+        /// file itself when the name was a symbolic link to it.
+        case file(String)
+        /// A character device, a pipe or a socket (`/dev/null`, `/dev/stdout`, a FIFO): written
+        /// through as it is, never replaced by a file.
+        case device(String)
+    }
+
+    /// Where output named `path` goes: refused when it is a folder or a symbolic link to nothing
+    /// (a link is followed, never replaced by a file; its target would be made elsewhere).
+    package static func outputTarget(_ path: String) throws(LogFileError) -> OutputTarget {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            var link = stat()
+            if lstat(path, &link) == 0 { throw LogFileError(path: path, message: "is a symbolic link to a missing file") }
+            return .file(path)
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG:
+            guard let real = realpath(path, nil) else { return .file(path) }
+            defer { free(real) }
+            return .file(String(cString: real))
+        case S_IFDIR:
+            throw LogFileError(path: path, message: "is a directory", systemError: EISDIR)
+        default:
+            return .device(path)
+        }
+    }
+
+    /// Writes `bytes` as the output named `path` (see ``outputTarget(_:)``): a file is replaced as
+    /// a whole, keeping its permissions; a device or pipe is written to as it is.
+    /// - Throws: ``LogFileError`` with the reason; a file is then as it was.
+    package static func writeOutput(_ bytes: some Collection<UInt8>, to path: String) throws(LogFileError) {
+        switch try outputTarget(path) {
+        case .file(let file):
+            try writeAtomically(bytes, to: file)
+        case .device(let device):
+            let fd = open(device, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw .system(path, "open") }
+            defer { close(fd) }
+            let contiguous = Array(bytes)
+            guard contiguous.withUnsafeBytes({ SystemCall.writeAll(fd, $0) }) else { throw .system(path, "write") }
+        }
+    }
+
+    /// Gives the new file behind descriptor `fd` the permissions (and, for the superuser, the
+    /// owner) of the regular file at `path` it is about to replace, if there is one.
+    package static func keepPermissions(of path: String, on fd: Int32) {
+        var old = stat()
+        guard stat(path, &old) == 0, old.st_mode & S_IFMT == S_IFREG else { return }
+        if geteuid() == 0 { _ = fchown(fd, old.st_uid, old.st_gid) }
+        _ = fchmod(fd, old.st_mode & 0o7777)
+    }
+
     /// Replaces the file at `path` with what `body` writes to the descriptor it is given: a
     /// temporary file beside `path`, then flushed (`fsync`), closed (once: a second close could
     /// close a file opened meanwhile) and renamed over `path`, and the folder flushed so that the
     /// rename outlives a crash (at best: a rename lost leaves the old file whole). A reader sees
-    /// the old file or the new one; on any failure the temporary file is removed.
+    /// the old file or the new one; on any failure the temporary file is removed. The new file
+    /// keeps the old one's permissions.
     /// - Throws: What `body` threw, or ``LogFileError`` (made by `wrap`) with the system's reason.
     package static func replace<Failure: Error>(_ path: String, wrapping wrap: (LogFileError) -> Failure,
                                                 _ body: (Int32) throws(Failure) -> Void) throws(Failure) {
@@ -61,6 +118,7 @@ package enum SmallFile {
             unlink(temporary)
             throw error
         }
+        keepPermissions(of: path, on: fd)
         var failure: LogFileError?
         if close(fd) != 0 {
             failure = .system(path, "write")

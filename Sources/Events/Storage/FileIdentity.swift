@@ -18,6 +18,12 @@ package enum FileIdentity {
         return resolved(a) == resolved(b)
     }
 
+    /// Whether `path` names a regular file (through symbolic links).
+    package static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+    }
+
     /// `path` made absolute, its folder resolved through `realpath` (the file itself need not exist).
     static func resolved(_ path: String) -> String {
         let (folder, name) = split(path)

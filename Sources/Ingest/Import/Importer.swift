@@ -239,18 +239,33 @@ enum EventSink {
     case file(OutputFile)
 }
 
-/// A file written beside its final path and renamed into place when complete.
+/// A file written beside its final path and renamed into place when complete (keeping the
+/// permissions of the file it replaces), or a device or pipe written through
+/// (`SmallFile.outputTarget`).
 final class OutputFile {
     let path: String
-    let temporary: String
+    /// The file being written, renamed to `final` at the end; `nil` for a device or pipe.
+    let temporary: String?
+    private let final: String
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var failed: String?
 
     init(path: String) throws(ImportError) {
         self.path = path
-        temporary = path + ".importing-\(getpid())"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let target: SmallFile.OutputTarget
+        do { target = try SmallFile.outputTarget(path) } catch { throw .file(path: path, message: "cannot write the file: \(error.message)") }
+        switch target {
+        case .file(let file):
+            let written = file + ".importing-\(getpid())"
+            final = file
+            temporary = written
+            fd = open(written, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        case .device(let device):
+            final = device
+            temporary = nil
+            fd = open(device, O_WRONLY | O_CLOEXEC)
+        }
         guard fd >= 0 else { throw .file(path: path, message: "cannot create the file: \(String(cString: strerror(errno)))") }
         buffer.reserveCapacity(1 << 20)
     }
@@ -270,17 +285,22 @@ final class OutputFile {
 
     func commit() throws(ImportError) {
         flush()
+        guard let temporary else {
+            if let failed { throw .file(path: path, message: "cannot write the file: \(failed)") }
+            return
+        }
         if failed == nil, fsync(fd) != 0 { failed = String(cString: strerror(errno)) }
         if let failed {
             discard()
             throw .file(path: path, message: "cannot write the file: \(failed)")
         }
-        guard rename(temporary, path) == 0 else {
+        SmallFile.keepPermissions(of: final, on: fd)
+        guard rename(temporary, final) == 0 else {
             let message = String(cString: strerror(errno))
             discard()
             throw .file(path: path, message: "cannot write the file: \(message)")
         }
     }
 
-    func discard() { unlink(temporary) }
+    func discard() { if let temporary { unlink(temporary) } }
 }

@@ -62,6 +62,7 @@ enum BulletinCommand: Subcommand {
 
     static func run(_ parsed: CommandLineArguments) throws -> Int32 {
         let log = parsed.positional("LOG")
+        if let output = parsed.option("output") { try refuseOverwritingAnInput(output, parsed) }
         let period = try CommonOptions.period(parsed)
         let format = try parsed.choice("format", as: BulletinFormat.self)
         var scheme: BulletinScheme? = nil
@@ -126,7 +127,7 @@ enum BulletinCommand: Subcommand {
         let text = BulletinRenderer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).render(format)
         if let output = parsed.option("output") {
             do throws(LogFileError) {
-                try SmallFile.writeAtomically(text.utf8, to: output)
+                try SmallFile.writeOutput(text.utf8, to: output)
             } catch {
                 throw ReportFailure("cannot write \(output): \(error.message)")
             }
@@ -134,6 +135,20 @@ enum BulletinCommand: Subcommand {
             Terminal.write(text)
         }
         return 0
+    }
+
+    /// Refuses an `--output` that is a file the command reads: the log, a roster, a rule file, the
+    /// configuration (a value of any option, or the file after `channel=`); replacing it would
+    /// lose it. Devices (`/dev/null`, `/dev/stdout`) are written through, never replaced.
+    private static func refuseOverwritingAnInput(_ output: String, _ parsed: CommandLineArguments) throws {
+        guard case .file = try? SmallFile.outputTarget(output) else { return }
+        for (name, value) in parsed.givenValues() where name != "--output" {
+            for candidate in [value] + (value.firstIndex(of: "=").map { [String(value[value.index(after: $0)...])] } ?? [])
+            where FileIdentity.isRegularFile(candidate) && FileIdentity.same(candidate, output) {
+                let what = name == "LOG" ? "the log" : name
+                throw UsageError("--output \(output) is the file given as \(what) (\(candidate)); the bulletin would replace it. Write it elsewhere.")
+            }
+        }
     }
 
     private static func count(_ parsed: CommandLineArguments, _ name: String, least: Int) throws -> Int {

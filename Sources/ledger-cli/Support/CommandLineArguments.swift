@@ -100,6 +100,13 @@ struct CommandLineArguments: Sendable {
         return value
     }
 
+    /// Every value given on the command line, positional or option, with the option's long
+    /// spelling (`--units`) or the argument's name (`LOG`), in no particular order.
+    func givenValues() -> [(name: String, value: String)] {
+        positionalValues.flatMap { name, values in values.map { (name, $0) } }
+            + optionValues.flatMap { name, values in values.map { ("--" + name, $0) } }
+    }
+
     /// Whether a flag was given.
     func flag(_ name: String) -> Bool {
         precondition(declaredOption(name).isFlag, "'--\(name)' takes a value in '\(spec.name)'; use option(_:)")
