@@ -135,6 +135,23 @@ import Testing
         #expect(directory.status == 1 && directory.stderr.contains("is a directory"))
     }
 
+    @Test func twoSectionsOnOneChannelAreRefused() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // A mailbox rule file that leaves out "channel" counts the hotline (the default): its
+        // section scored the hotline again, and the mailbox by the hotline's rules.
+        let rules = try folder.write("my-mailbox.json", #"{"name": "my-mailbox", "weights": {"done": 50, "onTime": 10, "rework": 20, "satisfaction": 20}}"#)
+        let log = LedgerCLI.packageRoot.appendingPathComponent("samples/yueyang-2024-02.jsonl").path
+        for (options, channel) in [(["--mailbox-rules", rules], "hotline"), (["--rules", "yueyang-mailbox"], "mailbox")] {
+            let result = try LedgerCLI.run(["bulletin", log, "-p", "2024-02"] + options)
+            #expect(result.status == 64 && result.stdout.isEmpty, "\(options)")
+            #expect(result.stderr.contains("both count channel '\(channel)', which would be counted twice"), "\(result.stderr)")
+        }
+        let withChannel = try folder.write("mailbox.json", #"{"name": "my-mailbox", "channel": "mailbox"}"#)
+        #expect(try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--mailbox-rules", withChannel]).status == 0)
+        #expect(try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--rules", "yueyang-mailbox", "--mailbox-rules", "none"]).status == 0)
+    }
+
     @Test func schemesFollowThePeriodUnlessChosen() throws {
         let quarter = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-Q3", "--units", "samples/quyuan-units.csv"])
         #expect(quarter.status == 0)

@@ -102,6 +102,12 @@ enum BulletinCommand: Subcommand {
         if parsed.option("compare") != nil { request.compare = try parsed.choice("compare", as: BulletinRequest.Comparison.self) }
         if parsed.flag("only-listed-channels") { request.everyChannel = false }
         try BulletinConfig.applyChannelOptions(parsed, to: &request)
+        // Two sections on one channel would count its tickets twice (and dock its units twice).
+        if let mailbox = request.mailboxRules, let channel = mailbox.channel, channel == request.rules.channel {
+            throw UsageError("the hotline's rules (--rules \(request.rules.name)) and the mailbox's (--mailbox-rules \(mailbox.name)) "
+                             + "both count channel '\(channel)', which would be counted twice: give them rule sets on different channels "
+                             + "(a rule file names its channel with \"channel\"; left out, it is 'hotline'), or --mailbox-rules none")
+        }
         var replay = try CommonOptions.logReplay(log)
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let (bulletin, summary) = try replay.bulletin(request)
