@@ -58,6 +58,22 @@ import Testing
         #expect(try p.excessWorkdays(due: Self.t("2024-10-14 18:00"), policyDue: Self.t("2024-10-15 18:00"), utcOffsetSeconds: 28_800) == 0)
     }
 
+    @Test func aDayEndingAt24CountsItsExcessFromThatDay() throws {
+        // Assigned Monday 2024-10-14 10:00 with one working day: the policy deadline is the end of
+        // Tuesday, whether that is 23:59 or 24:00 (Wednesday's 00:00); a platform deadline on
+        // Wednesday noon is one working day late either way, the next Monday's four.
+        for endOfDay in [23 * 3600 + 59 * 60, 86_400] {
+            let p = DeadlinePolicy(calendar: .cn, endOfDaySeconds: endOfDay, limits: [.init(length: .workdays(1))])
+            let policyDue = try p.deadline(assigned: Self.t("2024-10-14 10:00"), length: .workdays(1), utcOffsetSeconds: 28_800)
+            #expect(try p.excessWorkdays(due: Self.t("2024-10-16 12:00"), policyDue: policyDue, utcOffsetSeconds: 28_800) == 1, "\(endOfDay)")
+            #expect(try p.excessWorkdays(due: Self.t("2024-10-21 12:00"), policyDue: policyDue, utcOffsetSeconds: 28_800) == 4, "\(endOfDay)")
+            #expect(try p.excessWorkdays(due: Self.t("2024-10-15 23:59"), policyDue: policyDue, utcOffsetSeconds: 28_800) == 0, "\(endOfDay)")
+        }
+        // Any policy deadline at 00:00 (one of hours too) is the end of the day before, at 24:00.
+        let hours = DeadlinePolicy(calendar: .cn, endOfDaySeconds: 86_400, limits: [])
+        #expect(try hours.excessWorkdays(due: Self.t("2024-10-16 12:00"), policyDue: Self.t("2024-10-16 00:00"), utcOffsetSeconds: 28_800) == 1)
+    }
+
     @Test func aRuleFileDeadlinesObjectIsReadAndWrittenBack() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deadline-rules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -147,11 +147,14 @@ public struct DeadlinePolicy: Sendable, Equatable {
 
     /// How many working days `due` runs past `policyDue`: the working days after the local day
     /// of `policyDue` up to and including the local day of `due` (0 when `due` is on the same day
-    /// or earlier, or on rest days only).
+    /// or earlier, or on rest days only). With an `endOfDay` of 24:00, a policy deadline at 00:00
+    /// is the end of the day before, and counts as that day.
     /// - Throws: ``CalendarError`` when a day between lies outside the calendar's years.
     public func excessWorkdays(due: Timestamp, policyDue: Timestamp, utcOffsetSeconds: Int32) throws(CalendarError) -> Int {
         guard due > policyDue else { return 0 }
-        return try calendar.workingDays(after: policyDue.day(atOffset: utcOffsetSeconds), through: due.day(atOffset: utcOffsetSeconds))
+        var policyDay = policyDue.day(atOffset: utcOffsetSeconds)
+        if endOfDaySeconds == 86_400, endOfDay(policyDay - 1, utcOffsetSeconds: utcOffsetSeconds) == policyDue { policyDay -= 1 }
+        return try calendar.workingDays(after: policyDay, through: due.day(atOffset: utcOffsetSeconds))
     }
 
     /// `endOfDay` as written, `18:00`.
