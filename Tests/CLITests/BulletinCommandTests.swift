@@ -152,6 +152,26 @@ import Testing
         #expect(try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--rules", "yueyang-mailbox", "--mailbox-rules", "none"]).status == 0)
     }
 
+    @Test func aKeyGivenTwiceWithTwoValuesIsRefused() throws {
+        let log = LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl").path
+        let base = ["bulletin", log, "-p", "2023-09"]
+        let volume = try LedgerCLI.run(base + ["--min-volume", "行政事业单位=1", "--min-volume", "行政事业单位=2"])
+        #expect(volume.status == 64 && volume.stderr.contains("--min-volume gives group '行政事业单位' twice, as 1 and as 2; give it once"))
+        let title = try LedgerCLI.run(base + ["--channel-title", "proposal=甲", "--channel-title", "proposal=乙"])
+        #expect(title.status == 64 && title.stderr.contains("--channel-title gives channel 'proposal' twice, as '甲' and as '乙'"))
+        #expect(try LedgerCLI.run(base + ["--min-volume", "行政事业单位=1", "--min-volume", "行政事业单位=1"]).status == 0)
+        // A roster or rule file that cannot be read says why; an empty channel counts nothing.
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let roster = try LedgerCLI.run(base + ["--units", folder.path])
+        #expect(roster.status == 1 && roster.stderr.contains("cannot read the file: cannot read: Is a directory"), "\(roster.stderr)")
+        let missing = try LedgerCLI.run(base + ["--units", folder.file("none.csv")])
+        #expect(missing.status == 1 && missing.stderr.contains("cannot read the file: cannot open: No such file or directory"))
+        let rules = try folder.write("empty-channel.json", #"{"name": "x", "channel": ""}"#)
+        let empty = try LedgerCLI.run(["replay", log, "-p", "2023-09", "--rules", rules])
+        #expect(empty.status == 1 && empty.stderr.contains("field 'channel': must not be empty (null counts every channel)"))
+    }
+
     @Test func schemesFollowThePeriodUnlessChosen() throws {
         let quarter = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-Q3", "--units", "samples/quyuan-units.csv"])
         #expect(quarter.status == 0)

@@ -134,7 +134,11 @@ extension RuleSet {
             }
             rules.grades = bounds
         }
-        if let value = root["channel"] { rules.channel = try optionalString(value, "channel", fail) }
+        if let value = root["channel"] {
+            rules.channel = try optionalString(value, "channel", fail)
+            // No event has an empty channel (the decoder refuses one): it would count nothing.
+            if rules.channel == "" { throw fail("channel", "must not be empty (null counts every channel)") }
+        }
         if let adjustments = root["adjustments"], adjustments != .null {
             rules.adjustments = try decodeAdjustments(adjustments, grades: rules.grades, fail: fail)
         } else {

@@ -30,8 +30,11 @@ extension Roster {
     /// accepted).
     /// - Throws: ``RosterError``: for a file that is not UTF-8 (GBK, say), the first line that is not.
     public static func load(path: String) throws(RosterError) -> Roster {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RosterError(source: path, line: 0, message: "cannot read the file")
+        let data: Data
+        do throws(LogFileError) {
+            data = Data(try SmallFile.read(path))
+        } catch {
+            throw RosterError(source: path, line: 0, message: "cannot read the file: \(error.message)")
         }
         return try parse(csvData: data, source: path)
     }

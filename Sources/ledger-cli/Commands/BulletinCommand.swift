@@ -83,6 +83,9 @@ enum BulletinCommand: Subcommand {
                 guard parts.count == 2, !parts[0].isEmpty, let n = Int(parts[1]), n >= 0 else {
                     throw UsageError("invalid --\(name) '\(text)' (expected group=n, e.g. 行政事业单位=50)")
                 }
+                if let earlier = minimum[parts[0]], earlier != n {
+                    throw UsageError("--\(name) gives group '\(parts[0])' twice, as \(earlier) and as \(n); give it once")
+                }
                 minimum[parts[0]] = n
             }
             return minimum

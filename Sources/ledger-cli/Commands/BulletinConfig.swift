@@ -89,11 +89,16 @@ enum BulletinConfig {
     /// `--channel-rules`, `--channel-units`, `--channel-title` (`channel=value`, repeatable).
     static func applyChannelOptions(_ parsed: CommandLineArguments, to request: inout BulletinRequest) throws {
         func pairs(_ name: String) throws -> [(String, String)] {
-            try parsed.options(name).map { text in
+            var given: [String: String] = [:]
+            return try parsed.options(name).map { text in
                 let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw UsageError("invalid --\(name) '\(text)' (expected channel=value, e.g. proposal=政协微建议)")
                 }
+                if let earlier = given[parts[0]], earlier != parts[1] {
+                    throw UsageError("--\(name) gives channel '\(parts[0])' twice, as '\(earlier)' and as '\(parts[1])'; give it once")
+                }
+                given[parts[0]] = parts[1]
                 return (parts[0], parts[1])
             }
         }
