@@ -172,6 +172,16 @@ import Testing
         #expect(empty.status == 1 && empty.stderr.contains("field 'channel': must not be empty (null counts every channel)"))
     }
 
+    @Test func anEmptyLogsBulletinReadsAsSentences() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let log = try folder.write("empty.jsonl", "")
+        let result = try LedgerCLI.run(["bulletin", log, "-p", "2024-02"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("本期无热线承办单位参与考评。") && result.stdout.contains("本月无热线交办工单。"), "\(result.stdout)")
+        #expect(!result.stdout.contains("评价为。") && !result.stdout.contains("无交办热线交办"))
+    }
+
     @Test func schemesFollowThePeriodUnlessChosen() throws {
         let quarter = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-Q3", "--units", "samples/quyuan-units.csv"])
         #expect(quarter.status == 0)

@@ -74,7 +74,7 @@ extension BulletinComposer {
 
     /// Categories: the table, the leading topics, the chart.
     private func categoryBlocks(_ section: Bulletin.ChannelSection, what: String, chart: Bool = true) -> [Block] {
-        guard section.assignedTickets > 0 else { return [.paragraph("\(current)无交办\(what)。")] }
+        guard section.assignedTickets > 0 else { return [.paragraph("\(current)无\(what.contains("交办") ? "" : "交办")\(what)。")] }
         let table = Block.table(categoryTable(section, caption: "\(what)类别（\(section.assignedTickets)件）"))
         var blocks: [Block] = [table]
         if chart, let c = categoryChart(section, title: "\(what)类别（件）") { blocks = [.sideBySide([table, .chart(c)])] }

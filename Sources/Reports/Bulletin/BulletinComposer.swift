@@ -105,6 +105,8 @@ struct BulletinComposer {
     /// `65个热线承办单位中，综合考评等级评价为A类的54个，B类6个 …`.
     func gradeSentence(_ section: Bulletin.ChannelSection, noun: String) -> String {
         let rows = section.report.rows
+        // No unit at all (an empty log, no roster): nothing to grade.
+        if rows.isEmpty { return "本期无\(noun)参与考评。" }
         let counts = section.gradeCounts().filter { $0.count > 0 }.map { "\($0.grade)类\($0.count)个" }
         var text = "\(rows.count)个\(noun)中，综合考评等级评价为" + counts.joined(separator: "，")
         let empty = rows.filter(\.scorecard.isEmpty).count
