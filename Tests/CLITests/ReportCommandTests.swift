@@ -199,3 +199,28 @@ import Testing
         #expect(counted.stdout.contains("市城管局,,2,2,0,0,2,"))
     }
 }
+
+/// A checkpoint made under one line limit is not resumed under another: its prefix may hold a
+/// line the new limit refuses, which a full replay reports.
+@Test func aCheckpointIsNotResumedUnderAnotherLineLimit() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let reply = String(repeating: "x", count: 3_000)
+    try folder.write("log.jsonl", """
+    {"id":"m1","ticket":"T1","type":"accepted","at":"2024-02-01T09:00:00+08:00"}
+    {"id":"m2","ticket":"T1","type":"assigned","at":"2024-02-01T10:00:00+08:00","unit":"U1","due":"2024-02-10T18:00:00+08:00"}
+    {"id":"m3","ticket":"T1","type":"closed","at":"2024-02-05T10:00:00+08:00","unit":"U1","reply":"\(reply)"}
+
+    """)
+    let base = ["replay", "log.jsonl", "-p", "2024-02", "--format", "csv"]
+    #expect(try LedgerCLI.run(base + ["--checkpoint", "ck"], in: folder.path).status == 0)
+    let full = try LedgerCLI.run(base + ["--max-line-bytes", "1000"], in: folder.path)
+    #expect(full.status == 1 && full.stderr.contains("line 3 is longer than 1,000 bytes"), "\(full.stderr)")
+    let resumed = try LedgerCLI.run(base + ["--checkpoint", "ck", "--max-line-bytes", "1000"], in: folder.path)
+    #expect(resumed.status == 1 && resumed.stdout.isEmpty, "\(resumed.stdout)")
+    #expect(resumed.stderr.contains("made with other options (rules, time zone, channel, --as-of or --max-line-bytes)"), "\(resumed.stderr)")
+    #expect(resumed.stderr.contains("line 3 is longer than 1,000 bytes"))
+    // The default limit's checkpoint is resumed as before.
+    let again = try LedgerCLI.run(base + ["--checkpoint", "ck"], in: folder.path)
+    #expect(again.status == 0 && again.stderr.isEmpty, "\(again.stderr)")
+}

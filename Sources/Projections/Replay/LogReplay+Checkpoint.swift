@@ -42,7 +42,7 @@ extension LogReplay {
         }
         var checkpoint: ReplayCheckpoint?
         do {
-            checkpoint = try ReplayCheckpoint.load(directory: directory, log: log, options: options, mapping: mapsCheckpoint)
+            checkpoint = try ReplayCheckpoint.load(directory: directory, log: log, options: options, maxLineBytes: maxLineBytes, mapping: mapsCheckpoint)
         } catch {
             warning("checkpoint \(directory) ignored: \(String(describing: error)); replaying the whole log")
         }
@@ -77,7 +77,7 @@ extension LogReplay {
                 let prefix = ReplayCheckpoint.Prefix(offset: end, lines: summary.lines, events: summary.events,
                                                      fingerprint: identity.fingerprint, chain: identity.chain)
                 let fresh = ReplayCheckpoint(prefix: prefix, fold: fold)
-                try fresh.save(directory: directory, log: log, options: options)
+                try fresh.save(directory: directory, log: log, options: options, maxLineBytes: maxLineBytes)
             } catch {
                 warning("checkpoint \(directory) not saved: \(String(describing: error))")
             }

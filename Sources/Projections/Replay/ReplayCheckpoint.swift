@@ -71,14 +71,17 @@ struct ReplayCheckpoint {
         var chain: [UInt8]
     }
 
-    /// What the checkpoint depends on besides the log: the value layout and the projections' options.
-    static func key(for options: [ProjectionOptions]) -> String {
+    /// What the checkpoint depends on besides the log: the value layout, the projections' options
+    /// and the longest line read, when it is not the default (a prefix folded under a higher limit
+    /// may hold a line a lower one refuses; the default's checkpoints keep the key they had).
+    static func key(for options: [ProjectionOptions], maxLineBytes: Int = LogInput.defaultMaxLineBytes) -> String {
         let layout = (LifecycleValidator.checkpointLayout + Projection.checkpointLayout).map(String.init).joined(separator: ",")
         let parts = options.map { o in
             "offset=\(o.utcOffsetSeconds);attribution=\(o.attribution.rawValue);channel=\(o.channel.map { "\"\($0)\"" } ?? "all");"
                 + "asOf=\(o.asOf.map { String($0.nanoseconds) } ?? "none")"
         }
-        return "layout=\(layout)|" + parts.joined(separator: "|")
+        let limit = maxLineBytes == LogInput.defaultMaxLineBytes ? "" : "|maxLineBytes=\(maxLineBytes)"
+        return "layout=\(layout)|" + parts.joined(separator: "|") + limit
     }
 
     /// The fingerprint of the log's first `offset` bytes (see the type's documentation).
@@ -127,15 +130,15 @@ struct ReplayCheckpoint {
     /// - Throws: ``CheckpointError`` saying why an existing checkpoint cannot be used.
     /// - Parameter mapping: Map the large tables (under a lease) when the log's bytes after the
     ///   checkpoint are few enough that the replay will not rewrite it (``isSmallTail(_:after:)``).
-    static func load(directory: String, log: CheckpointedLog, options: [ProjectionOptions],
+    static func load(directory: String, log: CheckpointedLog, options: [ProjectionOptions], maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                      mapping: Bool = false) throws -> ReplayCheckpoint? {
         // The log's fingerprint is taken on a second thread while this one reads and checks the
         // state. Nothing read is used before the checksum at the end matches and every value
         // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
         var header: Prefix?
-        let state = try format.read(from: directory + "/" + fileName, key: log.keyPrefix + key(for: options),
-                                    otherKey: { log.mismatch(storedKey: $0) ?? "made with other options (rules, time zone, channel or --as-of)" }) { reader in
+        let state = try format.read(from: directory + "/" + fileName, key: log.keyPrefix + key(for: options, maxLineBytes: maxLineBytes),
+                                    otherKey: { log.mismatch(storedKey: $0) ?? "made with other options (rules, time zone, channel, --as-of or --max-line-bytes)" }) { reader in
             let offset = try reader.read(Int64.self)
             let lines = try reader.read(Int64.self)
             let events = try reader.read(Int64.self)
@@ -216,9 +219,9 @@ struct ReplayCheckpoint {
     }
 
     /// Writes the checkpoint of `log` into `directory` (created if needed), atomically.
-    func save(directory: String, log: CheckpointedLog, options: [ProjectionOptions]) throws {
+    func save(directory: String, log: CheckpointedLog, options: [ProjectionOptions], maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws {
         mkdir(directory, 0o755)
-        try Self.format.write(to: directory + "/" + Self.fileName, key: log.keyPrefix + Self.key(for: options)) { writer in
+        try Self.format.write(to: directory + "/" + Self.fileName, key: log.keyPrefix + Self.key(for: options, maxLineBytes: maxLineBytes)) { writer in
             writer.write(prefix.offset)
             writer.write(Int64(prefix.lines))
             writer.write(Int64(prefix.events))
