@@ -224,3 +224,36 @@ import Testing
     let again = try LedgerCLI.run(base + ["--checkpoint", "ck"], in: folder.path)
     #expect(again.status == 0 && again.stderr.isEmpty, "\(again.stderr)")
 }
+
+/// A report as of a time whose events known then depend on events recorded later says so, naming
+/// the lines; a log recorded in its own order is not read again and gets no warning.
+@Test func anAsOfViewThatBreaksTheLifeCycleIsNamed() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    // The closure (line 3) was recorded after the time asked for; the callback on it (line 4) was not.
+    // Ticket T2's acceptance (line 5) was recorded late too, its assignment (line 6) was not.
+    try folder.write("late.jsonl", """
+    {"id":"d1","ticket":"T1","type":"accepted","at":"2024-02-01T09:00:00+08:00"}
+    {"id":"d2","ticket":"T1","type":"assigned","at":"2024-02-01T10:00:00+08:00","unit":"U1","due":"2024-02-10T18:00:00+08:00"}
+    {"id":"d3","ticket":"T1","type":"closed","at":"2024-02-05T10:00:00+08:00","recorded":"2024-03-20T10:00:00+08:00","unit":"U1"}
+    {"id":"d4","ticket":"T1","type":"callback-rated","at":"2024-02-06T10:00:00+08:00","unit":"U1","rating":"unsatisfied"}
+    {"id":"e1","ticket":"T2","type":"accepted","at":"2024-02-07T09:00:00+08:00","recorded":"2024-03-21T10:00:00+08:00"}
+    {"id":"e2","ticket":"T2","type":"assigned","at":"2024-02-07T10:00:00+08:00","unit":"U1","due":"2024-02-10T18:00:00+08:00"}
+
+    """)
+    let asOf = ["-p", "2024-02", "--as-of", "2024-03-01T00:00:00+08:00"]
+    for command in [["replay", "late.jsonl"], ["explain", "late.jsonl", "--unit", "U1"], ["bulletin", "late.jsonl"],
+                    ["whatif", "late.jsonl", "--alt", "yueyang-mailbox", "--channel", "all"]] {
+        let result = try LedgerCLI.run(command + asOf, in: folder.path)
+        #expect(result.status == 0 && !result.stdout.isEmpty, "\(command): \(result.stderr)")
+        #expect(result.stderr.contains("warning: as of 2024-03-01T00:00:00+08:00, 2 events known then depend on events recorded later "
+                                       + "and break the ticket life cycle; the report counts them as known then:\n"
+                                       + "  late.jsonl:4: ticket T1 callback rated for U1, which never closed it\n"
+                                       + "  late.jsonl:6: ticket T2 "), "\(command): \(result.stderr)")
+    }
+    // Once everything is known, or in a log recorded in order, no warning.
+    let later = try LedgerCLI.run(["replay", "late.jsonl", "-p", "2024-02", "--as-of", "2024-03-22T00:00:00+08:00"], in: folder.path)
+    #expect(later.status == 0 && later.stderr.isEmpty, "\(later.stderr)")
+    let sample = try LedgerCLI.run(["replay", "samples/yueyang-2024-02.jsonl", "-p", "2024-02", "--as-of", "2024-02-15T00:00:00+08:00"])
+    #expect(sample.status == 0 && sample.stderr.isEmpty, "\(sample.stderr)")
+}

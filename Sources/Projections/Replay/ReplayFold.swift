@@ -16,17 +16,28 @@ struct ReplayFold {
     var census: ChannelCensus?
     /// Faults in the tables' reserved room ahead of the fold, when it is large (see ``reserve(for:)``).
     private(set) var warmer: PageWarmer?
+    /// Whether the order of the lines' `recorded` times is followed (when a projection is as of a
+    /// time: a view as of a time is a prefix of the log when those times never go back).
+    let followsRecordedOrder: Bool
+    /// The latest time an accepted line was known at so far, and whether a later line was known earlier.
+    private var latestKnownAt = Int64.min
+    private(set) var recordedOutOfOrder = false
 
     init(projections: [Projection]) {
-        self.lifecycle = LifecycleValidator()
-        self.projections = projections
-        self.sharedIDs = projections.allSatisfy(\.isPristine)
+        self.init(lifecycle: LifecycleValidator(), projections: projections, sharedIDs: projections.allSatisfy(\.isPristine))
     }
 
     init(lifecycle: LifecycleValidator, projections: [Projection], sharedIDs: Bool) {
         self.lifecycle = lifecycle
         self.projections = projections
         self.sharedIDs = sharedIDs
+        followsRecordedOrder = projections.contains { $0.options.asOf != nil }
+    }
+
+    /// Notes when an accepted line was known (its `recorded` time, else its `at`).
+    @inline(__always)
+    private mutating func note(knownAt: Int64) {
+        if knownAt < latestKnownAt { recordedOutOfOrder = true } else { latestKnownAt = knownAt }
     }
 
     /// Makes room, before the first event, for the tickets of a log of that size in the
@@ -49,6 +60,7 @@ struct ReplayFold {
     /// Checks and folds one decoded line; returns its problem instead when it breaks the life cycle.
     mutating func apply(_ event: RawEvent, in line: UnsafeRawBufferPointer, lineNumber: Int) -> EventProblem? {
         if let problem = lifecycle.apply(event, in: line, lineNumber: lineNumber) { return problem }
+        if followsRecordedOrder { note(knownAt: event.recorded?.nanoseconds ?? event.at.nanoseconds) }
         census?.apply(event, in: line)
         if sharedIDs {
             let (ticket, unit) = (lifecycle.lastTicket, lifecycle.lastUnit)
@@ -68,6 +80,9 @@ struct ReplayFold {
     mutating func check(_ block: ScannedBlock, firstLine: Int, report: (Int, EventProblem) -> Void) -> Int {
         let accepted = lifecycle.check(block, firstLine: firstLine, report: report)
         lifecycle.advance(warmer)
+        if followsRecordedOrder && !recordedOutOfOrder {
+            for event in block.events where event.ticketID >= 0 { note(knownAt: event.knownAt) }
+        }
         return accepted
     }
 

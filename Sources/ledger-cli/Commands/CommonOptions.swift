@@ -157,7 +157,23 @@ enum CommonOptions {
         }
         if showProgress { Terminal.writeError("\r\u{1B}[K") }
         try requireClean(summary, log: log)
+        try warnAboutAsOfView(replay, summary: summary, asOf: projections.lazy.compactMap(\.options.asOf).first, log: log)
         return summary
+    }
+
+    /// Says on standard error when the events known by `asOf` break the ticket life cycle (an
+    /// event known then depends on one recorded later; see `LogReplay.asOfViewProblems`), naming
+    /// the first of them: the report counts them as they are. Nothing is read again when the
+    /// replay found the log recorded in its own order.
+    static func warnAboutAsOfView(_ replay: LogReplay, summary: LogReplay.Summary, asOf: Timestamp?, log: String) throws {
+        guard let asOf, summary.recordedInOrder != true else { return }
+        let (count, first) = try replay.asOfViewProblems(asOf, limit: 5)
+        guard count > 0 else { return }
+        Terminal.writeErrorLine("warning: as of \(asOf.rfc3339()), \(counted(count, "event")) known then "
+                                + "\(count == 1 ? "depends" : "depend") on events recorded later and \(count == 1 ? "breaks" : "break") "
+                                + "the ticket life cycle; the report counts \(count == 1 ? "it" : "them") as known then:")
+        for problem in first { Terminal.writeErrorLine("  " + problem.described(file: log)) }
+        if count > first.count { Terminal.writeErrorLine("  … and \(grouped(count - first.count)) more") }
     }
 
     /// Warns about an interrupted append's bytes left out, and fails on invalid lines.

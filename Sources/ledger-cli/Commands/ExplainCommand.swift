@@ -39,6 +39,7 @@ enum ExplainCommand: Subcommand {
             for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
             throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
         }
+        try CommonOptions.warnAboutAsOfView(replay, summary: summary, asOf: asOf, log: log)
         if explanation.tickets.isEmpty && explanation.counts.isEmpty {
             if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, unit: unit,
                                                                        maxLineBytes: inputs.maxLineBytes) {
