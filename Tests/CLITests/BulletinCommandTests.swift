@@ -108,6 +108,17 @@ import Testing
             #expect(result.status == 64 && result.stderr.contains("--output \(output) is the file given as \(named)"), "\(result.stderr)")
         }
         #expect(try folder.read("log.jsonl") == logBytes && folder.read("units.csv") == rosterBytes)
+        // Files read on the way: a roster a configuration names, a calendar a rule file names.
+        try folder.write("pu.csv", "unit,group\nA局,\n")
+        try folder.write("cfg.json", #"{"channels": [{"channel": "proposal", "units": "pu.csv"}]}"#)
+        try folder.write("cal.csv", "date,kind,holiday\n2023-10-07,work,国庆\n")
+        try folder.write("rc.json", #"{"name": "c", "deadlines": {"calendar": ["cn", "cal.csv"], "limits": [{"workdays": 3}]}}"#)
+        for (options, output) in [(["--config", "cfg.json"], "pu.csv"), (["--rules", "rc.json"], "cal.csv")] {
+            let before = try folder.read(output)
+            let result = try LedgerCLI.run(base + options + ["--output", output], in: folder.path)
+            #expect(result.status == 64 && result.stderr.contains("--output \(output) is a file this bulletin read its input from"), "\(result.stderr)")
+            #expect(try folder.read(output) == before)
+        }
         // A symbolic link: its target is replaced, the link stays; a device behind a link is written to.
         try folder.write("target.md", "old\n")
         #expect(symlink("target.md", folder.file("link.md")) == 0 && symlink("/dev/null", folder.file("null.md")) == 0)

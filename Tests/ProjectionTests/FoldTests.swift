@@ -146,7 +146,7 @@ import Testing
         #expect(throws: PeriodError.self) { try Period.parse("2024-13") }
         #expect(throws: PeriodError.self) { try Period.parse("2024-Q5") }
         // Signs are not digits.
-        for text in ["+202-01", "2024-+1", "2024-02-+1..2024-02-15", "-202"] {
+        for text in ["+202-01", "2024-+1", "2024-02-+1..2024-02-15", "-202", "2023-Q+1"] {
             #expect(throws: PeriodError(text: text)) { try Period.parse(text) }
         }
     }

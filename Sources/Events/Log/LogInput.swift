@@ -18,6 +18,7 @@ public enum LogInput {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .system(path, "open the file") }
         try requireRegularFile(fd: fd, path: path, closingOnFailure: true)
+        SmallFile.noteRead(fd)
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         return fd

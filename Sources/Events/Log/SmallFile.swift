@@ -10,6 +10,32 @@ private let systemRead = Darwin.read
 /// a whole (a bulletin's output, a checkpoint, a ledger state), with the system's reason when
 /// that fails.
 package enum SmallFile {
+    /// The files this process has read its inputs from (device and inode): a log, a rule file, a
+    /// roster, a calendar, a configuration, each noted as it is opened, so that an output can be
+    /// refused when it would replace one of them, however it was named (see ``wasRead(_:)``).
+    private static let inputs = ReadFiles()
+
+    private final class ReadFiles: @unchecked Sendable {
+        let monitor = Monitor()
+        var files: Set<[UInt64]> = []   // guarded by `monitor`
+    }
+
+    /// Notes that the open file `fd` is one of this process's inputs.
+    package static func noteRead(_ fd: Int32) {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return }
+        let key = [UInt64(status.st_dev), UInt64(status.st_ino)]
+        inputs.monitor.locked { _ = inputs.files.insert(key) }
+    }
+
+    /// Whether `path` names a file this process has read an input from (``noteRead(_:)``).
+    package static func wasRead(_ path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        let key = [UInt64(status.st_dev), UInt64(status.st_ino)]
+        return inputs.monitor.locked { inputs.files.contains(key) }
+    }
+
     /// The bytes of the file at `path`.
     /// - Throws: ``LogFileError`` naming the file and the system's reason (`cannot open: No such
     ///   file or directory`), or that it is larger than `limit` bytes.
@@ -17,6 +43,7 @@ package enum SmallFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .system(path, "open") }
         defer { close(fd) }
+        noteRead(fd)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

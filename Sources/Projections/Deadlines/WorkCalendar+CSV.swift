@@ -36,7 +36,7 @@ extension WorkCalendar {
         if let directory, !path.hasPrefix("/") {
             path = URL(fileURLWithPath: directory).appendingPathComponent(nameOrPath).path
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unknown(name: nameOrPath) }
+        guard let data = try? Data(SmallFile.read(path)) else { throw .unknown(name: nameOrPath) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .invalidFile(source: nameOrPath, line: 0, message: "not UTF-8 (a calendar CSV must be UTF-8)")
         }

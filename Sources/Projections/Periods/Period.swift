@@ -79,7 +79,7 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
             throw PeriodError(text: text)
         }
         let second = parts[1]
-        if second.first == "Q" || second.first == "q", let q = Int(second.dropFirst()), (1...4).contains(q) {
+        if second.first == "Q" || second.first == "q", isDigits(second.dropFirst()), let q = Int(second.dropFirst()), (1...4).contains(q) {
             return .quarter(year, q)
         }
         guard second.count == 2, isDigits(second), let m = Int(second), (1...12).contains(m) else { throw PeriodError(text: text) }

@@ -136,6 +136,11 @@ enum BulletinCommand: Subcommand {
         }
         let text = BulletinRenderer(bulletin: bulletin, listLimit: listLimit, title: parsed.option("title")).render(format)
         if let output = parsed.option("output") {
+            // A file read on the way (a rule file or roster a configuration names, a calendar a
+            // rule file names) is refused as the command line's are.
+            if SmallFile.wasRead(output) {
+                throw UsageError("--output \(output) is a file this bulletin read its input from; the bulletin would replace it. Write it elsewhere.")
+            }
             do throws(LogFileError) {
                 try SmallFile.writeOutput(text.utf8, to: output)
             } catch {

@@ -17,7 +17,12 @@ import Projections
 /// Paths are relative to the configuration file; `rules` may name a built-in rule set.
 enum BulletinConfig {
     static func apply(path: String, to request: inout BulletinRequest) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read --config \(path)") }
+        let data: Data
+        do throws(LogFileError) {
+            data = Data(try SmallFile.read(path))
+        } catch {
+            throw UsageError("cannot read --config \(path): \(error.message)")
+        }
         func fail(_ message: String) -> UsageError { UsageError("\(path): \(message)") }
         let root: JSONValue
         do throws(JSONValue.ParseError) {
