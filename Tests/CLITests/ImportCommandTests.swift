@@ -98,3 +98,32 @@ private let actionsMap = "samples/exports/actions-map.json"
     #expect(try dir.read("target.jsonl") == dir.read("private.jsonl"))
     #expect(try dir.listing().sorted() == ["link.jsonl", "null.jsonl", "private.jsonl", "target.jsonl"])
 }
+
+/// An import that fails leaves the file for rejected rows as it was: the new one is put in place
+/// only with the events.
+@Test func aFailedImportLeavesTheOldRejectedRows() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let root = LedgerCLI.packageRoot.path
+    var export = try String(contentsOfFile: root + "/" + actions, encoding: .utf8)
+    export += "BAD-1,2023/9/31 10:00:00,受理,,,,12345热线,市场管理,x,,,\r\n"
+    try dir.write("export.csv", export)
+    try dir.write("rejected.csv", "previous rejects\n")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    // A file-size limit (50 blocks of 512 bytes) below the log's size: the append fails.
+    process.arguments = ["-c", #"ulimit -f 50; exec "$0" "$@" >out.txt 2>err.txt"#, LedgerCLI.executable.path,
+                         "import", "export.csv", "--map", root + "/" + actionsMap, "--skip-bad", "rejected.csv", "log.jsonl"]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    let message = try dir.text("err.txt")
+    #expect(message.contains("File too large; nothing was imported"), "\(message)")
+    #expect(try dir.text("rejected.csv") == "previous rejects\n")
+    #expect(try dir.listing().filter { $0.contains(".importing-") }.isEmpty)
+    // Without the limit the import goes through and the file is replaced.
+    let result = try LedgerCLI.run(["import", "export.csv", "--map", root + "/" + actionsMap, "--skip-bad", "rejected.csv", "log.jsonl"], in: dir.path)
+    #expect(result.status == 0 && result.stdout.contains("rejected rows written to rejected.csv"), "\(result.stderr)")
+    #expect(try dir.text("rejected.csv").contains("BAD-1,2023/9/31 10:00:00"))
+}

@@ -101,29 +101,35 @@ public struct Importer: Sendable {
         case .log, .dryRun: sink = .none
         case .output(let path, _): sink = .file(try OutputFile(path: path))
         }
+        var rejected: OutputFile?
         do throws(ImportError) {
             try state.makeEvents(verifier: &verifier, sink: &sink)
-            try Self.finishChecks(&state, export: export, encoding: source.encoding, skipBad: skipBad)
+            rejected = try Self.finishChecks(&state, export: export, encoding: source.encoding, skipBad: skipBad)
         } catch {
             if case .file(let file) = sink { file.discard() }
             throw error
         }
         if case .file(let file) = sink {
-            try file.commit()
+            do throws(ImportError) { try file.commit() } catch {
+                rejected?.discard()
+                throw error
+            }
             state.summary.written = state.summary.newEvents
         }
+        try rejected?.commit()
         return state.summary
     }
 
-    /// Refuses an import with bad rows (without `skipBad`), or writes the rows of rejected tickets to `skipBad`.
+    /// Refuses an import with bad rows (without `skipBad`), or writes the rows of rejected tickets
+    /// for `skipBad`: the file returned is put in place (``OutputFile/commit()``) only once the
+    /// events are, so that an import that fails leaves the old file as it was.
     private static func finishChecks(_ state: inout ImportState, export: String, encoding: ExportEncoding,
-                                     skipBad: String?) throws(ImportError) {
+                                     skipBad: String?) throws(ImportError) -> OutputFile? {
         if !state.problems.isEmpty && skipBad == nil {
             throw ImportError.rejected(problems: state.sortedProblems(), count: state.problemCount, summary: state.summary)
         }
-        if let skipBad, state.summary.rejectedRows > 0 {
-            try writeRejected(export: export, encoding: encoding, rows: state.rejectedRowNumbers(), to: skipBad)
-        }
+        guard let skipBad, state.summary.rejectedRows > 0 else { return nil }
+        return try writeRejected(export: export, encoding: encoding, rows: state.rejectedRowNumbers(), to: skipBad)
     }
 
     /// Makes the events and streams them into the log under its lock (``LogAppender/append(streaming:)``):
@@ -135,13 +141,14 @@ public struct Importer: Sendable {
         appender.maxLineBytes = maxLineBytes
         configureAppender?(&appender)
         var failure: ImportError?
+        var rejected: OutputFile?
         let report: AppendReport?
         do {
             report = try appender.append(streaming: { verifier, batch in
                 do throws(ImportError) {
                     var sink = EventSink.stream(batch)
                     try state.makeEvents(verifier: &verifier, sink: &sink)
-                    try Self.finishChecks(&state, export: export, encoding: encoding, skipBad: skipBad)
+                    rejected = try Self.finishChecks(&state, export: export, encoding: encoding, skipBad: skipBad)
                     return true
                 } catch {
                     failure = error
@@ -149,9 +156,14 @@ public struct Importer: Sendable {
                 }
             })
         } catch {
+            rejected?.discard()
             throw Self.appendFailure(error, path: path)
         }
-        if let failure { throw failure }
+        if let failure {
+            rejected?.discard()
+            throw failure
+        }
+        try rejected?.commit()
         state.summary.written = report?.eventCount ?? 0
     }
 
@@ -208,8 +220,9 @@ public struct Importer: Sendable {
         }
     }
 
-    /// Writes the header and the rows numbered `rows` (sorted) of the export to `path`, as UTF-8 with a BOM.
-    static func writeRejected(export: String, encoding: ExportEncoding, rows: [Int32], to path: String) throws(ImportError) {
+    /// Writes the header and the rows numbered `rows` (sorted) of the export for `path`, as UTF-8
+    /// with a BOM, into a file the caller commits (or discards).
+    static func writeRejected(export: String, encoding: ExportEncoding, rows: [Int32], to path: String) throws(ImportError) -> OutputFile {
         let csv = CSVReader(source: try TextSource(path: export, encoding: encoding), maxRecordBytes: Int.max / 2)
         let file = try OutputFile(path: path)
         do {
@@ -224,7 +237,8 @@ public struct Importer: Sendable {
                 }
                 if next >= rows.count && number > 1 { break }
             }
-            try file.commit()
+            try file.finishWriting()
+            return file
         } catch {
             file.discard()
             throw error
@@ -283,17 +297,20 @@ final class OutputFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    func commit() throws(ImportError) {
+    /// Writes what is buffered and flushes the file to disk: it is whole, though not yet in place.
+    func finishWriting() throws(ImportError) {
         flush()
-        guard let temporary else {
-            if let failed { throw .file(path: path, message: "cannot write the file: \(failed)") }
-            return
-        }
-        if failed == nil, fsync(fd) != 0 { failed = String(cString: strerror(errno)) }
+        if failed == nil, temporary != nil, fsync(fd) != 0 { failed = String(cString: strerror(errno)) }
         if let failed {
             discard()
             throw .file(path: path, message: "cannot write the file: \(failed)")
         }
+    }
+
+    /// Finishes writing and puts the file in place (renamed over `path`, keeping its permissions).
+    func commit() throws(ImportError) {
+        try finishWriting()
+        guard let temporary else { return }
         SmallFile.keepPermissions(of: final, on: fd)
         guard rename(temporary, final) == 0 else {
             let message = String(cString: strerror(errno))
