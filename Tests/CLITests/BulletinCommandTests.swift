@@ -171,6 +171,11 @@ import Testing
         let title = try LedgerCLI.run(base + ["--channel-title", "proposal=甲", "--channel-title", "proposal=乙"])
         #expect(title.status == 64 && title.stderr.contains("--channel-title gives channel 'proposal' twice, as '甲' and as '乙'"))
         #expect(try LedgerCLI.run(base + ["--min-volume", "行政事业单位=1", "--min-volume", "行政事业单位=1"]).status == 0)
+        // A group no unit of the roster is in is named.
+        let groups = LedgerCLI.packageRoot.appendingPathComponent("samples/yueyang-hotline-units.csv").path
+        let stray = try LedgerCLI.run(base + ["--units", groups, "--min-volume", "行政事业单位 =50"])
+        #expect(stray.status == 0 && stray.stderr.contains("warning: --min-volume names group '行政事业单位 ', which no unit of --units is in"),
+                "\(stray.stderr)")
         // A roster or rule file that cannot be read says why; an empty channel counts nothing.
         let folder = try TemporaryFolder()
         defer { folder.remove() }

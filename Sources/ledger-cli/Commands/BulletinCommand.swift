@@ -105,6 +105,18 @@ enum BulletinCommand: Subcommand {
         if parsed.option("compare") != nil { request.compare = try parsed.choice("compare", as: BulletinRequest.Comparison.self) }
         if parsed.flag("only-listed-channels") { request.everyChannel = false }
         try BulletinConfig.applyChannelOptions(parsed, to: &request)
+        // A group no unit of the roster is in (a typo, a stray space) ranks nobody under its
+        // minimum and drops the defaults: say so.
+        for (name, minimum, roster, rosterOption) in [("min-volume", request.rankingMinimum, request.roster, "--units"),
+                                                      ("mailbox-min-volume", request.mailboxRankingMinimum, request.mailboxRoster, "--mailbox-units")]
+        where !parsed.options(name).isEmpty {
+            guard let roster else { continue }
+            let groups = Set(roster.entries.compactMap(\.group))
+            for group in minimum.keys.sorted() where !groups.contains(group) {
+                Terminal.writeErrorLine("warning: --\(name) names group '\(group)', which no unit of \(rosterOption) is in "
+                                        + "(its groups: \(groups.sorted().joined(separator: ", ")))")
+            }
+        }
         // Two sections on one channel would count its tickets twice (and dock its units twice).
         if let mailbox = request.mailboxRules, let channel = mailbox.channel, channel == request.rules.channel {
             throw UsageError("the hotline's rules (--rules \(request.rules.name)) and the mailbox's (--mailbox-rules \(mailbox.name)) "
