@@ -129,6 +129,11 @@ private func run(_ text: [UInt8], encoding: ExportEncoding? = nil, maxRowBytes: 
                 "2024-02-03 09:15:00.0000000001", "2024-02-03 09:15:00.", "2024-02-03 09:15:59.9999999999"] {
         #expect(ExportTime.parse(bad, offsetSeconds: z) == nil, "\(bad)")
     }
+    // Why a date-time of a right form is refused.
+    #expect(ExportTime.unsupportedReason("2024-02-03 09:15:00.1234567891")?.hasPrefix("fractional seconds finer than a nanosecond") == true)
+    #expect(ExportTime.unsupportedReason("2262-01-01 09:15") == "year 2262 is outside the supported range 1678–2261")
+    #expect(ExportTime.unsupportedReason("2024-02-03 09:15:00.1234567890") == nil)
+    #expect(ExportTime.unsupportedReason("2024/2/3 9:1x") == nil)
     #expect(ExportTime.parse("2024/2/3", offsetSeconds: z, dateOnly: .endOfDay) == Timestamp.parseRFC3339("2024-02-03T23:59:59+08:00"))
     #expect(ExportTime.parse("2024/2/3 9:15", offsetSeconds: 0) == Timestamp.parseRFC3339("2024-02-03T09:15:00Z"))
     #expect(ExportTime.parseOffset("+08:00") == 28_800 && ExportTime.parseOffset("-05:30") == -19_800 && ExportTime.parseOffset("UTC") == 0)

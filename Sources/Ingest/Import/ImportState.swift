@@ -162,8 +162,10 @@ struct ImportState {
     private func time(_ csv: CSVReader, _ index: Int, row: Int32, dateOnly: ExportTime.DateOnly = .refuse) throws(RowProblem) -> Int64 {
         let offset = mapping.offsetSeconds
         if let t = csv.withField(index, { ExportTime.parse(bytes: $0, offsetSeconds: offset, dateOnly: dateOnly) }) { return t.nanoseconds }
+        let text = csv.string(index)
         throw RowProblem(row: Int(row), column: header[index], kind: .badTime,
-                         message: "cannot read \"\(csv.string(index))\" as a date-time (forms: 2024/2/3 9:15, 2024-02-03 09:15:00)")
+                         message: ExportTime.unsupportedReason(text).map { "cannot read \"\(text)\" as a date-time: \($0)" }
+                            ?? "cannot read \"\(text)\" as a date-time (forms: 2024/2/3 9:15, 2024-02-03 09:15:00)")
     }
 
     private mutating func text(_ csv: CSVReader, _ index: Int) -> Int32 {
