@@ -45,6 +45,18 @@ struct WriterProcess {
     }
 }
 
+/// Waits (up to 30 s) until no session of the database at `uri` holds an advisory lock: a killed
+/// writer's transaction is then over on the server, committed or rolled back.
+func waitForNoAdvisoryLock(_ uri: String) throws {
+    let admin = try PGConnection(uri: uri)
+    let query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    for _ in 0..<3000 {
+        if try admin.exec(query).first?.first == "0" { return }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    Issue.record("an advisory lock was still held 30 s after its writer was killed")
+}
+
 /// Writes `count` new tickets' `accepted` lines, ids `prefix-0…`, to a file; returns its path.
 func batchFile(_ directory: URL, _ prefix: String, count: Int) throws -> String {
     var text = ""
@@ -116,6 +128,9 @@ struct PostgresCrashTests {
             let writer = try WriterProcess.start(uri, batch: try batchFile(Self.scratch, "RK\(k)", count: lines))
             Thread.sleep(forTimeInterval: duration * Double.random(in: 0.05...1.1))
             writer.kill()
+            // A COMMIT the writer sent before it died still completes on the server, a moment
+            // later: count once its transaction is over there (it holds the advisory lock until then).
+            try waitForNoAdvisoryLock(uri)
             let after = try log.count()
             #expect(after == before || after == before + lines, "kill \(k): \(after - before) lines of \(lines) stored")
             if after == before { killed += 1 } else { committed += 1 }
