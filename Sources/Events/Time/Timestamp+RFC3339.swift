@@ -37,19 +37,28 @@ extension Timestamp {
         return copy.withUTF8 { buffer -> String? in
             let bytes = UnsafeRawBufferPointer(buffer)
             guard bytes.count >= 20, let f = RFC3339Fields(bytes), !f.isRepresentable else { return nil }
-            if !supportedYears.contains(f.year) {
-                let year = String(repeating: "0", count: max(0, 4 - String(f.year).count)) + String(f.year)
-                return "year \(year) is outside the supported range \(supportedYears.lowerBound)–\(supportedYears.upperBound) "
-                    + "(times are kept as nanoseconds since 1970 in 64 bits)"
-            }
-            if f.finerThanNanoseconds {
-                return "fractional seconds finer than a nanosecond are not supported (digits past the ninth must be zeros)"
-            }
+            if !supportedYears.contains(f.year) { return unsupportedYear(f.year) + " " + Self.whyTheseYears }
+            if f.finerThanNanoseconds { return Self.finerThanNanoseconds }
             let time = text.utf8.dropFirst(11).prefix(8)
             return "leap second \(String(decoding: time, as: UTF8.self)) is not supported "
                 + "(the ledger's time line, like Unix time, has no leap seconds)"
         }
     }
+
+    /// `year 0000 is outside the supported range 1678–2261`: why a time, a period or an export's
+    /// date-time in `year` is refused (one wording wherever a year is checked).
+    package static func unsupportedYear(_ year: Int) -> String {
+        let digits = String(year)
+        let padded = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        return "year \(padded) is outside the supported range \(supportedYears.lowerBound)–\(supportedYears.upperBound)"
+    }
+
+    /// Why ``supportedYears`` are the years they are, as messages add it.
+    package static let whyTheseYears = "(times are kept as nanoseconds since 1970 in 64 bits)"
+
+    /// Why a time with a fraction finer than a nanosecond is refused.
+    package static let finerThanNanoseconds =
+        "fractional seconds finer than a nanosecond are not supported (digits past the ninth must be zeros)"
 
     /// The fields of an RFC 3339 date-time, checked as RFC 3339 checks them (any year
     /// 0000–9999, second 60 allowed for a leap second).

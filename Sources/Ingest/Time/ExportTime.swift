@@ -111,15 +111,12 @@ extension ExportTime {
     /// nanosecond; `nil` otherwise (then the form is wrong).
     public static func unsupportedReason(_ text: String) -> String? {
         let t = text.trimmingSpaces
-        let years = Timestamp.supportedYears
-        if let year = Int(t.prefix(4)), t.prefix(4).allSatisfy(\.isASCII), t.count > 4, !years.contains(year) {
-            return "year \(t.prefix(4)) is outside the supported range \(years.lowerBound)–\(years.upperBound)"
+        if let year = Int(t.prefix(4)), t.prefix(4).allSatisfy(\.isASCII), t.count > 4, !Timestamp.supportedYears.contains(year) {
+            return Timestamp.unsupportedYear(year)
         }
         if let colon = t.lastIndex(of: ":"), let dot = t[colon...].firstIndex(of: ".") {
             let digits = t[t.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
-            if digits.dropFirst(9).contains(where: { $0 != "0" }) {
-                return "fractional seconds finer than a nanosecond are not supported (digits past the ninth must be zeros)"
-            }
+            if digits.dropFirst(9).contains(where: { $0 != "0" }) { return Timestamp.finerThanNanoseconds }
         }
         return nil
     }

@@ -53,9 +53,7 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
         let period = try parseForm(text)
         let last = CivilDate(daysSinceEpoch: period.end.daysSinceEpoch - 1)
         for year in [period.start.year, last.year] where !Timestamp.supportedYears.contains(year) {
-            let years = Timestamp.supportedYears
-            throw PeriodError(text: text, reason: "year \(pad(year, 4)) is outside the supported range \(years.lowerBound)–\(years.upperBound) "
-                              + "(times are kept as nanoseconds since 1970 in 64 bits)")
+            throw PeriodError(text: text, reason: Timestamp.unsupportedYear(year) + " " + Timestamp.whyTheseYears)
         }
         return period
     }
