@@ -26,7 +26,7 @@ public struct ComparisonRenderer: Sendable {
         switch format {
         case .json where comparisons.count == 1: json(comparisons[0]) + "\n"
         case .json: "[\n" + comparisons.map(json).joined(separator: ",\n") + "\n]\n"
-        case .table: comparisons.map(text).joined(separator: "\n")
+        case .table: comparisons.map(text).joined(separator: "\n").escapingControlCharacters(keepingLayout: true)
         }
     }
 

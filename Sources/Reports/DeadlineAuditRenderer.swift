@@ -24,10 +24,11 @@ public struct DeadlineAuditRenderer: Sendable {
 
     var offset: Int32 { audit.rules.utcOffsetSeconds }
 
-    /// The whole output in `format`, ending in a newline.
+    /// The whole output in `format`, ending in a newline; control characters in names written
+    /// as escapes (see ``ReportRenderer/render(_:)``).
     public func render(_ format: DeadlineAuditFormat) -> String {
         switch format {
-        case .table: text()
+        case .table: text().escapingControlCharacters(keepingLayout: true)
         case .json: json()
         }
     }

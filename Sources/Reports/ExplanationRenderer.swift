@@ -24,10 +24,11 @@ public struct ExplanationRenderer: Sendable {
         self.asOf = asOf
     }
 
-    /// The whole output in `format`, ending in a newline.
+    /// The whole output in `format`, ending in a newline; control characters in names written
+    /// as escapes (see ``ReportRenderer/render(_:)``).
     public func render(_ format: ExplanationFormat) -> String {
         switch format {
-        case .table: text()
+        case .table: text().escapingControlCharacters(keepingLayout: true)
         case .json: json()
         }
     }
@@ -69,7 +70,7 @@ public struct ExplanationRenderer: Sendable {
     public func text() -> String {
         let e = explanation, c = e.counts, s = e.scorecard
         func pct(_ r: Rational) -> String { Scorecard.display(r, rules: e.rules).description + "%" }
-        var out = "\(e.unit) · \(e.period.label) · \(e.rules.name)"
+        var out = "\(e.unit.escapingControlCharacters()) · \(e.period.label) · \(e.rules.name)"
         if let asOf { out += " · as of \(asOf.rfc3339(offsetSeconds: offset))" }
         out += "\n\n"
         out += "  accepted \(c.accepted), due \(c.due), done \(c.done) (\(pct(s.doneRate))), on time \(c.onTime) (\(pct(s.onTimeRate))), "

@@ -39,13 +39,14 @@ public struct ReportRenderer: Sendable {
 
     var rules: RuleSet { report.rules }
 
-    /// The whole output in `format`, ending in a newline.
+    /// The whole output in `format`, ending in a newline. Control characters in names are
+    /// written as escapes (JSON escapes them its own way).
     public func render(_ format: ReportFormat) -> String {
         switch format {
-        case .table: title() + "\n\n" + table().render()
+        case .table: (title() + "\n\n" + table().render()).escapingControlCharacters(keepingLayout: true)
         case .json: json()
-        case .csv: csv()
-        case .markdown: "**\(title())**\n\n" + DelimitedOutput.markdown(table())
+        case .csv: csv().escapingControlCharacters(keepingLayout: true)
+        case .markdown: ("**\(title())**\n\n" + DelimitedOutput.markdown(table())).escapingControlCharacters(keepingLayout: true)
         }
     }
 

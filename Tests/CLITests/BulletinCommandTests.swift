@@ -163,6 +163,25 @@ import Testing
         #expect(try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--rules", "yueyang-mailbox", "--mailbox-rules", "none"]).status == 0)
     }
 
+    /// The main section is named after the channel its rules count: the mailbox's rules make a
+    /// 市长信箱 section, not one titled 12345热线 (the hotline, found in the log, gets its own).
+    @Test func theMainSectionIsNamedAfterItsRulesChannel() throws {
+        let log = LedgerCLI.packageRoot.appendingPathComponent("samples/yueyang-2024-02.jsonl").path
+        for scheme in ["yueyang", "xiangtan", "quarterly"] {
+            let result = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--rules", "yueyang-mailbox", "--mailbox-rules", "none",
+                                            "--scheme", scheme])
+            #expect(result.status == 0, "\(result.stderr)")
+            let headings = result.stdout.split(separator: "\n").filter { $0.hasPrefix("#") }
+            #expect(headings.first == "# 2024年2月市长信箱和12345热线\(scheme == "yueyang" ? "运行办理情况通报" : scheme == "xiangtan" ? "工作情况通报" : "运行情况通报")",
+                    "\(scheme): \(headings)")
+            #expect(!result.stdout.contains("个热线承办单位") && !result.stdout.contains("考评规则：热线"), "\(scheme)")
+        }
+        let yueyang = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--rules", "yueyang-mailbox", "--mailbox-rules", "none"])
+        #expect(yueyang.stdout.contains("\n## 一、市长信箱运行情况\n") && yueyang.stdout.contains("\n## 二、12345热线运行情况\n"))
+        #expect(yueyang.stdout.contains("个市长信箱承办单位中") && yueyang.stdout.contains("考评规则：市长信箱 yueyang-mailbox"))
+        #expect(yueyang.stdout.contains("\n## 附件1  2024年2月市长信箱综合评价表\n"))
+    }
+
     @Test func aKeyGivenTwiceWithTwoValuesIsRefused() throws {
         let log = LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl").path
         let base = ["bulletin", log, "-p", "2023-09"]

@@ -127,3 +127,35 @@ private let actionsMap = "samples/exports/actions-map.json"
     #expect(result.status == 0 && result.stdout.contains("rejected rows written to rejected.csv"), "\(result.stderr)")
     #expect(try dir.text("rejected.csv").contains("BAD-1,2023/9/31 10:00:00"))
 }
+
+/// `--skip-bad FILE` always leaves FILE saying what this import rejected (the header alone when
+/// nothing was), a dry run writes no file at all, and an output that is an input is a usage error.
+@Test func theRejectedRowsFileFollowsEachRunAndADryRunWritesNothing() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let root = LedgerCLI.packageRoot.path
+    var export = try String(contentsOfFile: root + "/" + actions, encoding: .utf8)
+    let clean = try dir.write("clean.csv", export)
+    export += "BAD-1,2023/9/31 10:00:00,受理,,,,12345热线,市场管理,x,,,\r\n"
+    let bad = try dir.write("bad.csv", export)
+    let map = root + "/" + actionsMap
+
+    try dir.write("rejected.csv", "stale rejects from an earlier run\n")
+    let dry = try LedgerCLI.run(["import", bad, "--map", map, "--dry-run", "--skip-bad", "rejected.csv", "log.jsonl"], in: dir.path)
+    #expect(dry.status == 0 && dry.stdout.hasSuffix("1 rejected row would go to rejected.csv; not written\n"), "\(dry.stdout)")
+    #expect(try dir.text("rejected.csv") == "stale rejects from an earlier run\n")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("log.jsonl")))
+
+    let none = try LedgerCLI.run(["import", clean, "--map", map, "--skip-bad", "rejected.csv", "log.jsonl"], in: dir.path)
+    #expect(none.status == 0 && none.stdout.hasSuffix("no rows rejected; rejected.csv holds the header only\n"), "\(none.stdout)")
+    let exported = try dir.read("clean.csv")
+    let header = exported[..<(exported.firstIndex(of: 0x0A)! + 1)].drop { [0xEF, 0xBB, 0xBF].contains($0) }  // header, CRLF
+    #expect(try dir.read("rejected.csv") == [0xEF, 0xBB, 0xBF] + Array(header))
+
+    let before = try dir.read("log.jsonl")
+    for (option, value) in [("--output", map), ("--skip-bad", bad), ("--output", "log.jsonl")] {
+        let refused = try LedgerCLI.run(["import", bad, "--map", map, option, value, "log.jsonl"], in: dir.path)
+        #expect(refused.status == 64 && refused.stderr.contains("at once; nothing was imported"), "\(option) \(value): \(refused.stderr)")
+    }
+    #expect(try dir.read("log.jsonl") == before && dir.text("bad.csv") == export)
+}

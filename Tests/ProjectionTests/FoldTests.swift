@@ -161,6 +161,16 @@ import Testing
                     + "(times are kept as nanoseconds since 1970 in 64 bits)")
         }
     }
+
+    /// The first period of those years has no previous one to compare with (a bulletin's
+    /// `--compare always` then compares with nothing instead of with an empty 1677-12).
+    @Test func theFirstPeriodsOfTheYearsATimestampHoldsHaveNoPreviousOne() throws {
+        for text in ["1678-01", "1678-Q1", "1678"] { #expect(try Period.parse(text).previous() == nil, "\(text)") }
+        #expect(try Period.parse("1678-02").previous() == .month(1678, 1))
+        #expect(try Period.parse("1678-Q2").previous() == .quarter(1678, 1))
+        #expect(try Period.parse("1679").previous() == .year(1678))
+        #expect(try Period.parse("2261-12").previous() == .month(2261, 11))
+    }
 }
 
 @Suite struct LiveProjectionTests {

@@ -50,8 +50,12 @@ public enum EventProblem: Error, Sendable, Equatable {
     /// unless raised): appended, it would make the log unreadable, so the batch is refused.
     case lineTooLong(byteCount: Int, limit: Int)
 
-    /// A one-line, human-readable explanation (without the `file:line:` prefix).
-    public var message: String {
+    /// A one-line, human-readable explanation (without the `file:line:` prefix). Control
+    /// characters from the log (in a ticket's or unit's name, a type, a value) are written as
+    /// escapes (`\u001B`, `\n`), so that a message is one line and cannot drive a terminal.
+    public var message: String { rawMessage.escapingControlCharacters() }
+
+    private var rawMessage: String {
         switch self {
         case .malformedJSON(let offset, let message):
             return "malformed JSON at column \(offset + 1): \(message)"

@@ -31,6 +31,11 @@ public struct Importer: Sendable {
         /// Written as JSON Lines to `path` (replacing it, atomically); ids already in `log`, if given, are left out.
         case output(path: String, log: String?)
 
+        var isDryRun: Bool {
+            if case .dryRun = self { return true }
+            return false
+        }
+
         var logPath: String? {
             switch self {
             case .log(let path): path
@@ -68,7 +73,8 @@ public struct Importer: Sendable {
     /// Runs the import.
     /// - Parameter skipBad: When given, bad rows do not stop the import: every row of a ticket
     ///   with a bad row (and every bad row without a ticket) is written to this file, as read
-    ///   (UTF-8 with a byte-order mark, after the header), and the other tickets are imported.
+    ///   (UTF-8 with a byte-order mark, after the header; the header alone when no row is bad),
+    ///   and the other tickets are imported. A dry run writes no such file.
     /// - Throws: ``ImportError``; a log is then byte for byte as it was, and no output file is written.
     ///   Also when two of the export, the log, the output file and `skipBad` are the same file.
     @discardableResult
@@ -104,7 +110,8 @@ public struct Importer: Sendable {
         var rejected: OutputFile?
         do throws(ImportError) {
             try state.makeEvents(verifier: &verifier, sink: &sink)
-            rejected = try Self.finishChecks(&state, export: export, encoding: source.encoding, skipBad: skipBad)
+            rejected = try Self.finishChecks(&state, export: export, encoding: source.encoding, skipBad: skipBad,
+                                             dryRun: destination.isDryRun)
         } catch {
             if case .file(let file) = sink { file.discard() }
             throw error
@@ -121,14 +128,16 @@ public struct Importer: Sendable {
     }
 
     /// Refuses an import with bad rows (without `skipBad`), or writes the rows of rejected tickets
-    /// for `skipBad`: the file returned is put in place (``OutputFile/commit()``) only once the
-    /// events are, so that an import that fails leaves the old file as it was.
+    /// for `skipBad` (the header alone when none are; nothing in a dry run): the file returned is
+    /// put in place (``OutputFile/commit()``) only once the events are, so that an import that
+    /// fails leaves the old file as it was.
     private static func finishChecks(_ state: inout ImportState, export: String, encoding: ExportEncoding,
-                                     skipBad: String?) throws(ImportError) -> OutputFile? {
+                                     skipBad: String?, dryRun: Bool = false) throws(ImportError) -> OutputFile? {
         if !state.problems.isEmpty && skipBad == nil {
             throw ImportError.rejected(problems: state.sortedProblems(), count: state.problemCount, summary: state.summary)
         }
-        guard let skipBad, state.summary.rejectedRows > 0 else { return nil }
+        // The file always says what this import rejected: the header alone when nothing was.
+        guard let skipBad, !dryRun else { return nil }
         return try writeRejected(export: export, encoding: encoding, rows: state.rejectedRowNumbers(), to: skipBad)
     }
 

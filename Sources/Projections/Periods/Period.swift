@@ -84,14 +84,16 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
         return .month(year, m)
     }
 
-    /// The period of the same kind just before this one (`nil` for a free range).
+    /// The period of the same kind just before this one (`nil` for a free range, and when it
+    /// would begin before the years a log can hold, `Timestamp.supportedYears`).
     public func previous() -> Period? {
-        switch kind {
+        let before: Period? = switch kind {
         case .month: start.month == 1 ? .month(start.year - 1, 12) : .month(start.year, start.month - 1)
         case .quarter: start.month == 1 ? .quarter(start.year - 1, 4) : .quarter(start.year, (start.month - 1) / 3)
         case .year: .year(start.year - 1)
         case .range: nil
         }
+        return before.flatMap { Timestamp.supportedYears.contains($0.start.year) ? $0 : nil }
     }
 
     /// First day as days since 1970-01-01.

@@ -67,9 +67,10 @@ public struct Roster: Sendable, Equatable {
 /// A roster file that cannot be used.
 public struct RosterError: Error, Sendable, CustomStringConvertible {
     public var source: String
+    /// The line the problem is on; 0 for the file as a whole (then the description names no line).
     public var line: Int
     public var message: String
-    public var description: String { "\(source):\(line): \(message)" }
+    public var description: String { line > 0 ? "\(source):\(line): \(message)" : "\(source): \(message)" }
 }
 
 /// Minimal RFC 4180 field splitting for one line.

@@ -50,7 +50,7 @@ extension RuleSet {
             throw fail(key, "unknown field (known: \(knownKeys.sorted().joined(separator: ", ")))")
         }
         var rules = RuleSet.yueyangHotline
-        guard let nameValue = root["name"], case .string(let name) = nameValue, !name.isEmpty else {
+        guard let name = try optionalName(root["name"], "name", fail), !name.isEmpty else {
             throw fail("name", "required, a non-empty string")
         }
         rules.name = name
@@ -97,7 +97,7 @@ extension RuleSet {
                 throw fail("emptyUnit.\(key)", "unknown field (known: grade, score)")
             }
             guard let s = try ruleNumber(empty["score"], "emptyUnit.score", fail) else { throw fail("emptyUnit.score", "required, a number") }
-            guard let grade = try optionalString(empty["grade"], "emptyUnit.grade", fail), !grade.isEmpty else {
+            guard let grade = try optionalName(empty["grade"], "emptyUnit.grade", fail), !grade.isEmpty else {
                 throw fail("emptyUnit.grade", "required, a non-empty string")
             }
             rules.emptyUnit = EmptyUnit(score: s, grade: grade)
@@ -111,7 +111,7 @@ extension RuleSet {
                 for (key, _) in members where !["grade", "min"].contains(key) {
                     throw fail("grades[\(i)].\(key)", "unknown field (known: grade, min)")
                 }
-                guard let grade = try optionalString(g["grade"], "grades[\(i)].grade", fail), !grade.isEmpty else {
+                guard let grade = try optionalName(g["grade"], "grades[\(i)].grade", fail), !grade.isEmpty else {
                     throw fail("grades[\(i)].grade", "required, a non-empty string")
                 }
                 if let first = bounds.firstIndex(where: { $0.grade == grade }) {
@@ -135,7 +135,7 @@ extension RuleSet {
             rules.grades = bounds
         }
         if let value = root["channel"] {
-            rules.channel = try optionalString(value, "channel", fail)
+            rules.channel = try optionalName(value, "channel", fail)
             // No event has an empty channel (the decoder refuses one): it would count nothing.
             if rules.channel == "" { throw fail("channel", "must not be empty (null counts every channel)") }
         }
@@ -166,6 +166,17 @@ extension RuleSet {
         case .string(let text)?: return text
         default: throw fail(field, "must be a string")
         }
+    }
+
+    /// A string printed in reports (a grade, a channel, a label), or `nil` when absent or null;
+    /// a control character in it (a line break, an escape) is refused.
+    static func optionalName(_ value: JSONValue?, _ field: String, _ fail: (String, String) -> RuleSetError)
+        throws(RuleSetError) -> String? {
+        let text = try optionalString(value, field, fail)
+        if let text, text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw fail(field, "must not hold control characters (\(JSONString.quoted(text)))")
+        }
+        return text
     }
 
     /// A rule number (weight, score, bound, points), or `nil` when absent or null.
@@ -267,7 +278,7 @@ extension RuleSet {
         if let r = try ruleNumber(value["overdueTicket"], "adjustments.overdueTicket", fail) {
             result.overdueTicket = r
         }
-        if let label = try optionalString(value["label"], "adjustments.label", fail) {
+        if let label = try optionalName(value["label"], "adjustments.label", fail) {
             guard !label.isEmpty else { throw fail("adjustments.label", "must not be empty") }
             result.label = label
         }

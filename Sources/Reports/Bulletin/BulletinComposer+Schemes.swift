@@ -21,16 +21,16 @@ extension BulletinComposer {
         var blocks: [Block] = []
         var sections = SectionNumbers()
         func section(_ text: String) { blocks.append(sections.next(text)) }
-        section("12345热线运行情况")
-        blocks += summary(hotline, channel: "12345热线")
+        section("\(hotlineName)运行情况")
+        blocks += summary(hotline, channel: hotlineName)
         blocks.append(.heading(ChineseText.subsection(1) + "诉求类型", level: 3))
-        blocks += categoryBlocks(hotline, what: "热线交办工单")
+        blocks += categoryBlocks(hotline, what: "\(hotlineShort)交办工单")
         blocks.append(.heading(ChineseText.subsection(2) + "工单考核", level: 3))
-        blocks += assessmentSummary(hotline, noun: "热线承办单位")
+        blocks += assessmentSummary(hotline, noun: "\(hotlineShort)承办单位")
         blocks.append(.heading(ChineseText.subsection(3) + "超期工单", level: 3))
-        blocks += overdueBlocks(hotline, what: "热线")
+        blocks += overdueBlocks(hotline, what: hotlineShort)
         blocks.append(.heading(ChineseText.subsection(4) + "返工工单", level: 3))
-        blocks += reworkBlocks(hotline, what: "热线")
+        blocks += reworkBlocks(hotline, what: hotlineShort)
         blocks += optionalHotlineSubsections(after: 4)
         for other in letterSections {
             let what = name(other)
@@ -46,7 +46,7 @@ extension BulletinComposer {
         }
         section("考核加扣分")
         blocks += adjustmentBlocks()
-        blocks.append(.heading("附件1  \(ChineseText.period(period))12345热线综合评价表", level: 2))
+        blocks.append(.heading("附件1  \(ChineseText.period(period))\(hotlineName)综合评价表", level: 2))
         blocks += assessmentTables(hotline)
         for (i, other) in letterSections.enumerated() {
             blocks.append(.heading("附件\(i + 2)  \(ChineseText.period(period))\(name(other))办理综合评价表", level: 2))
@@ -67,9 +67,10 @@ extension BulletinComposer {
     /// The sections after the hotline's: the mailbox, then the other channels.
     var letterSections: [Bulletin.ChannelSection] { (bulletin.mailbox.map { [$0] } ?? []) + bulletin.channels }
 
-    /// 12345热线运行办理情况通报, 12345热线和市长信箱…, 12345热线、市长信箱和政协微建议….
+    /// 12345热线运行办理情况通报, 12345热线和市长信箱…, 12345热线、市长信箱和政协微建议… (the main
+    /// section's name first: ``hotlineName``).
     func channelsTitle(_ what: String) -> String {
-        ChineseText.list(["12345热线"] + letterSections.map(name)) + what
+        ChineseText.list([hotlineName] + letterSections.map(name)) + what
     }
 
     /// Categories: the table, the leading topics, the chart.
@@ -102,9 +103,9 @@ extension BulletinComposer {
         if hotline.report.rules.policy != nil {
             sub += 1
             blocks.append(.heading(ChineseText.subsection(sub) + "延期与退单", level: 3))
-            blocks += policyBlocks(hotline, what: "热线")
+            blocks += policyBlocks(hotline, what: hotlineShort)
         }
-        let extra = sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        let extra = sourceBlocks(hotline, what: "\(hotlineShort)工单") + ratingTextBlocks(hotline, what: hotlineShort)
         if !extra.isEmpty {
             sub += 1
             blocks.append(.heading(ChineseText.subsection(sub) + "来源与评价", level: 3))
@@ -119,7 +120,7 @@ extension BulletinComposer {
         let table = bulletin.xiangtan, t = table.total, c = t.counts, f = t.facts
         func pct(_ r: Rational?) -> String { r.map { ChineseText.percent($0.rounded(decimals: 2)) } ?? "-" }
         var sections = SectionNumbers()
-        var blocks: [Block] = [sections.next("热线运行基本情况")]
+        var blocks: [Block] = [sections.next("\(hotlineShort)运行基本情况")]
         blocks.append(.paragraph("\(current)，交办各成员单位处理工单\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
             + "按期办结率\(pct(t.onTimeRate))；有效回访工单\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(t.callbackRate))；"
             + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(t.satisfiedRate))。"))
@@ -176,7 +177,7 @@ extension BulletinComposer {
             blocks += adjustmentBlocks()
         }
         let numbered = !letterSections.isEmpty
-        blocks.append(.heading("附件\(numbered ? "1" : "")  \(ChineseText.period(period))市长热线办理情况统计表", level: 2))
+        blocks.append(.heading("附件\(numbered ? "1" : "")  \(ChineseText.period(period))\(isCentreHotline ? "市长热线" : hotlineName)办理情况统计表", level: 2))
         blocks.append(.table(xiangtanTable(table, order: hotline.order)))
         blocks.append(.note("回访数为有效回访（满意与不满意）；回访率 =（回访数 + 回访未应答）÷ 交办数，回访数包含上月未回访的工单，故可超过100%。"
             + "“-”表示本期无回访数据。"))
@@ -184,7 +185,7 @@ extension BulletinComposer {
             blocks.append(.heading("附件\(i + 2)  \(ChineseText.period(period))\(name(other))办理情况统计表", level: 2))
             blocks.append(.table(xiangtanTable(other.statistics, order: other.order)))
         }
-        return BulletinDocument(title: defaultTitle(numbered ? channelsTitle("工作情况通报") : "12345热线工作情况通报"), subtitle: subtitle,
+        return BulletinDocument(title: defaultTitle(numbered ? channelsTitle("工作情况通报") : "\(hotlineName)工作情况通报"), subtitle: subtitle,
                                 blocks: blocks)
     }
 
@@ -205,33 +206,33 @@ extension BulletinComposer {
         var sections = SectionNumbers()
         func section(_ text: String) { blocks.append(sections.next(text)) }
         section("运行情况")
-        blocks += summary(hotline, channel: "12345热线")
+        blocks += summary(hotline, channel: hotlineName)
         for other in letterSections { blocks += summary(other, channel: name(other), letters: true) }
         section("诉求类型")
         blocks.append(.table(typeTable()))
         if let topics = topicSentence(hotline) { blocks.append(.paragraph(topics)) }
-        if let chart = categoryChart(hotline, title: "热线交办工单类别（件）") { blocks.append(.chart(chart)) }
+        if let chart = categoryChart(hotline, title: "\(hotlineShort)交办工单类别（件）") { blocks.append(.chart(chart)) }
         section("考核情况")
-        blocks += assessmentSummary(hotline, noun: "热线承办单位")
+        blocks += assessmentSummary(hotline, noun: "\(hotlineShort)承办单位")
         let best = rules.grades.first?.grade ?? "A"
         let top = hotline.report.rows.filter { !$0.scorecard.isEmpty && $0.scorecard.grade == best }
         let others = hotline.report.rows.filter { $0.scorecard.isEmpty || $0.scorecard.grade != best }
         // No empty table: a quarter without A-grade units (or without others) prints no 0-row table.
         if !top.isEmpty {
-            blocks.append(.table(assessmentTable(hotline.ordered(top), rules: rules, caption: "热线\(best)类单位（\(top.count)个）")))
+            blocks.append(.table(assessmentTable(hotline.ordered(top), rules: rules, caption: "\(hotlineShort)\(best)类单位（\(top.count)个）")))
         }
         if !others.isEmpty {
-            blocks.append(.table(assessmentTable(hotline.ordered(others), rules: rules, caption: "热线其他单位（\(others.count)个）")))
+            blocks.append(.table(assessmentTable(hotline.ordered(others), rules: rules, caption: "\(hotlineShort)其他单位（\(others.count)个）")))
         }
         for other in letterSections {
             blocks += letterAssessment(other)
-            blocks.append(.sideBySide([.table(compactTable(hotline, caption: "12345热线")), .table(compactTable(other, caption: name(other)))]))
+            blocks.append(.sideBySide([.table(compactTable(hotline, caption: hotlineName)), .table(compactTable(other, caption: name(other)))]))
         }
         section("超期与返工")
-        blocks += overdueBlocks(hotline, what: "热线")
-        blocks += reworkBlocks(hotline, what: "热线")
-        blocks += policyBlocks(hotline, what: "热线")
-        blocks += sourceBlocks(hotline, what: "热线工单") + ratingTextBlocks(hotline, what: "热线")
+        blocks += overdueBlocks(hotline, what: hotlineShort)
+        blocks += reworkBlocks(hotline, what: hotlineShort)
+        blocks += policyBlocks(hotline, what: hotlineShort)
+        blocks += sourceBlocks(hotline, what: "\(hotlineShort)工单") + ratingTextBlocks(hotline, what: hotlineShort)
         for other in letterSections {
             let what = name(other)
             blocks += overdueBlocks(other, what: what) + reworkBlocks(other, what: what)
@@ -257,7 +258,7 @@ extension BulletinComposer {
         let counts = sections.map { withOther($0.categories(inOrder: types)) }
         var columns: [TextTable.Column] = [.init("类型")]
         for (i, section) in sections.enumerated() {
-            let short = i == 0 ? "热线" : section.channel == "mailbox" && section.title == nil ? "信箱" : name(section)
+            let short = i == 0 ? hotlineShort : section.channel == "mailbox" && section.title == nil ? "信箱" : name(section)
             columns += [.init("\(short)件数", alignment: .right), .init("\(short)占比", alignment: .right)]
         }
         var table = TextTable(columns: columns)

@@ -33,7 +33,7 @@ struct BulletinComposer {
     var subtitle: [String] {
         let last = CivilDate(daysSinceEpoch: period.end.daysSinceEpoch - 1)
         var lines = ["统计周期：\(ChineseText.day(period.start))至\(ChineseText.day(last))（UTC\(rules.timeZoneText)）"]
-        var ruleNames = "考评规则：热线 \(rules.name)"
+        var ruleNames = "考评规则：\(hotlineShort) \(rules.name)"
         if let mailbox = bulletin.mailbox { ruleNames += "；市长信箱 \(mailbox.report.rules.name)" }
         for other in bulletin.channels { ruleNames += "；\(name(other)) \(other.report.rules.name)（\(other.channel ?? "全部")）" }
         if bulletin.scheme != .xiangtan { lines.append(ruleNames) }
@@ -160,6 +160,18 @@ struct BulletinComposer {
 
     /// A section's name: its title, else the channel's (12345热线, 市长信箱, 政协微建议, …).
     func name(_ section: Bulletin.ChannelSection) -> String { section.title ?? ReportLabels.channelName(section.channel) }
+
+    /// Whether the main section is the centre's hotline: its rule set counts the hotline, or
+    /// every channel, and no title renames it.
+    var isCentreHotline: Bool { hotline.title == nil && (hotline.channel == nil || hotline.channel == "hotline") }
+
+    /// The main section's name: 12345热线 for the centre's hotline, else its title or its
+    /// channel's name (a bulletin whose `--rules` count the mailbox is titled 市长信箱).
+    var hotlineName: String { isCentreHotline ? "12345热线" : name(hotline) }
+
+    /// The main section's name in running text and captions: 热线 for the centre's hotline
+    /// (热线承办单位, 热线交办工单), else ``hotlineName``.
+    var hotlineShort: String { isCentreHotline ? "热线" : hotlineName }
 
     /// Units graded below A, lowest first.
     func weakUnitsSentence(_ section: Bulletin.ChannelSection) -> String? {

@@ -35,12 +35,13 @@ public struct BulletinRenderer: Sendable {
         self.title = title
     }
 
-    /// The whole bulletin in `format`.
+    /// The whole bulletin in `format`; control characters in names written as escapes in
+    /// Markdown and HTML (see ``ReportRenderer/render(_:)``).
     public func render(_ format: BulletinFormat) -> String {
         let document = BulletinComposer(bulletin: bulletin, listLimit: listLimit, title: title).document()
         switch format {
-        case .markdown: return MarkdownBulletinWriter.write(document)
-        case .html: return HTMLBulletinWriter.write(document)
+        case .markdown: return MarkdownBulletinWriter.write(document).escapingControlCharacters(keepingLayout: true)
+        case .html: return HTMLBulletinWriter.write(document).escapingControlCharacters(keepingLayout: true)
         case .json: return BulletinJSONWriter.write(bulletin, title: document.title)
         }
     }

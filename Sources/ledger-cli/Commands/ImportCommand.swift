@@ -40,9 +40,9 @@ enum ImportCommand: Subcommand {
         ],
         options: [
             .option("map", valueName: "file", help: "The mapping file (JSON): shape, columns, actions, ratings, channels."),
-            .flag("dry-run", help: "Read and check everything, print the summary, write nothing."),
+            .flag("dry-run", help: "Read and check everything, print the summary, write nothing (not even the --skip-bad file)."),
             .option("output", valueName: "file", help: "Write the new events as JSON Lines to this file instead of appending."),
-            .option("skip-bad", valueName: "file", help: "Import the good tickets; write the rows of tickets with a bad row to this file."),
+            .option("skip-bad", valueName: "file", help: "Import the good tickets; write the rows of tickets with a bad row to this file (the header alone when none)."),
             .option("encoding", valueName: "name", help: "utf-8, gb18030, gbk or auto (default: the mapping's, else auto)."),
             .option("time-zone", valueName: "offset", help: "The UTC offset of the export's date-times, e.g. +08:00 (default: the mapping's, else +08:00)."),
             .option("max-row-bytes", valueName: "bytes", help: "The longest row read; a longer one stops the import.", defaultValue: String(1 << 20)),
@@ -69,15 +69,13 @@ enum ImportCommand: Subcommand {
             try CommonOptions.requireRegularLog(log, ifExists: true)
             destination = .log(log)
         }
-        // The files written must not be the mapping (the run itself checks the export, the log and the outputs).
-        var written: [(path: String, role: String)] = []
-        if case .log(let path) = destination { written.append((path, "the log")) }
-        if let output { written.append((output, "the output file")) }
-        if let skip = parsed.option("skip-bad") { written.append((skip, "the file for rejected rows")) }
-        do { try Importer.requireDistinct([(mapPath, "the mapping file")] + written) } catch {
-            Terminal.writeErrorLine("Error: \(error)")
-            return 1
-        }
+        // No file written may be one read, nor two the same file: a usage error, before anything is read
+        // (the run checks the export, the log and the outputs again, for callers of the library).
+        var files: [(path: String, role: String)] = [(export, "the export"), (mapPath, "the mapping file")]
+        if let log { files.append((log, "the log")) }
+        if let output { files.append((output, "the output file")) }
+        if let skip = parsed.option("skip-bad") { files.append((skip, "the file for rejected rows")) }
+        do { try Importer.requireDistinct(files) } catch { throw UsageError("\(error)") }
         var mapping: ImportMapping
         do { mapping = try ImportMapping.load(path: mapPath) } catch {
             Terminal.writeErrorLine("Error: \(error)")
@@ -110,8 +108,13 @@ enum ImportCommand: Subcommand {
             case .dryRun: out += "dry run: nothing written (\(counted(summary.newEvents, "event")) would be)\n"
             case .output(let path, _): out += "wrote \(counted(summary.written, "event")) to \(path)\n"
             }
-            if let skip = parsed.option("skip-bad"), summary.rejectedRows > 0 {
-                out += "rejected rows written to \(skip)\n"
+            if let skip = parsed.option("skip-bad") {
+                switch (dryRun, summary.rejectedRows) {
+                case (true, 0): out += "no rows would be rejected; \(skip) not written\n"
+                case (true, let rows): out += "\(counted(rows, "rejected row")) would go to \(skip); not written\n"
+                case (false, 0): out += "no rows rejected; \(skip) holds the header only\n"
+                case (false, _): out += "rejected rows written to \(skip)\n"
+                }
             }
             Terminal.write(out)
             return 0

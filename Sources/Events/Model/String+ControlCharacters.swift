@@ -1,0 +1,33 @@
+extension String {
+    /// The text with its control characters (U+0000–U+001F, U+007F–U+009F) written out as
+    /// escapes, so that text from a log, a roster or a rule file cannot move a terminal's cursor,
+    /// change its colours or forge a line of a report: `\n`, `\r` and `\t` as those two
+    /// characters, the others as `\u001B`.
+    ///
+    /// - Parameter keepingLayout: Keep line feeds, carriage returns and tabs as they are (a
+    ///   rendered report's own layout); escape only the others.
+    package func escapingControlCharacters(keepingLayout: Bool = false) -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            guard scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) else { return false }
+            return !(keepingLayout && (scalar == "\n" || scalar == "\r" || scalar == "\t"))
+        }
+        guard unicodeScalars.contains(where: isControl) else { return self }
+        var out = ""
+        out.reserveCapacity(utf8.count + 8)
+        for scalar in unicodeScalars {
+            guard isControl(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+        }
+        return out
+    }
+}

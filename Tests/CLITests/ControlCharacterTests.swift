@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// Names come from the log, the roster and rule files. A control character in one (an escape
+/// sequence, a bell, a line break) must neither reach a terminal as it is nor forge a line of
+/// a report: messages and text reports write them as escapes.
+@Test func controlCharactersFromTheLogAreWrittenAsEscapes() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let unit = #"甲\n| x | 1 |\u001b[31mRED\u009b2J"#
+    let log = try dir.write("log.jsonl", """
+        {"id":"1","ticket":"T1","type":"accepted","at":"2024-06-01T09:00:00+08:00","channel":"hotline"}
+        {"id":"2","ticket":"T1","type":"assigned","at":"2024-06-01T09:10:00+08:00","unit":"\(unit)","due":"2024-06-03T09:10:00+08:00"}
+
+        """)
+    let broken = try dir.write("broken.jsonl", """
+        {"id":"3","ticket":"T\\u001b]0;pwned\\u0007","type":"closed","at":"2024-06-01T09:00:00+08:00","unit":"U"}
+        {"id":"4","ticket":"T4","type":"bogus\\u0007","at":"2024-06-01T09:00:00+08:00"}
+        {"id":"5","ticket":"T5\\nbroken.jsonl:9: forged","type":"closed","at":"2024-06-01T09:00:00+08:00","unit":"U"}
+
+        """)
+    func hasRawControl(_ text: String) -> Bool {
+        text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) }
+    }
+    let verify = try LedgerCLI.run(["verify", broken])
+    #expect(verify.status == 1)
+    #expect(!hasRawControl(verify.stdout + verify.stderr), "\(verify.stdout)")
+    let lines = verify.stdout.split(separator: "\n")
+    #expect(lines.contains { $0.hasSuffix(#"broken.jsonl:1: ticket T\u001B]0;pwned\u0007 closed but it was never accepted"#) })
+    #expect(lines.contains { $0.contains(#"unknown event type "bogus\u0007""#) })
+    #expect(lines.contains { $0.hasSuffix(#"broken.jsonl:3: ticket T5\nbroken.jsonl:9: forged closed but it was never accepted"#) })
+    #expect(!lines.contains { $0.hasPrefix("broken.jsonl:9") })
+    for format in ["table", "markdown", "csv"] {
+        let replay = try LedgerCLI.run(["replay", log, "-p", "2024-06", "--format", format])
+        #expect(!hasRawControl(replay.stdout.replacingOccurrences(of: "\r\n", with: "\n")), "\(format): \(replay.stdout)")
+        #expect(replay.stdout.contains(#"\u001B[31mRED\u009B2J"#), "\(format)")
+    }
+    // JSON escapes them its own way: the name is exact.
+    let json = try LedgerCLI.run(["replay", log, "-p", "2024-06", "--format", "json"])
+    #expect(json.stdout.contains(#"\u001b[31mRED"#) || json.stdout.contains(#"\u001B[31mRED"#), "\(json.stdout)")
+    let explain = try LedgerCLI.run(["explain", log, "-p", "2024-06", "--unit", "甲\n| x | 1 |\u{1B}[31mRED\u{9B}2J"])
+    #expect(explain.status == 0 && !hasRawControl(explain.stdout))
+    #expect(explain.stdout.hasPrefix(#"甲\n| x | 1 |\u001B[31mRED\u009B2J · 2024-06"#), "\(explain.stdout)")
+    let bulletin = try LedgerCLI.run(["bulletin", log, "-p", "2024-06", "--format", "html"])
+    #expect(!hasRawControl(bulletin.stdout), "\(bulletin.stdout.prefix(300))")
+}
+
+@Test func aRuleFileNameOrGradeWithAControlCharacterIsRefused() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let rules = try PackageFiles.text("samples/rules/yueyang-hotline.json")
+    for (field, from, to) in [("grades[0].grade", #""grade": "A""#, #""grade": "A\u001b[2J""#),
+                              ("name", #""name": "yueyang-hotline""#, #""name": "yueyang\nhotline""#)] {
+        #expect(rules.contains(from), "\(from)")
+        let file = try dir.write("rules.json", rules.replacingOccurrences(of: from, with: to))
+        let result = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--rules", file])
+        #expect(result.status == 1 && result.stderr.contains("field '\(field)': must not hold control characters"), "\(result.stderr)")
+    }
+}
+
+@Test func aRosterThatCannotBeReadNamesNoLine() throws {
+    let result = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--units", "no-such-roster.csv"])
+    #expect(result.status == 1)
+    #expect(result.stderr == "Error: no-such-roster.csv: cannot read the file: cannot open: No such file or directory\n", "\(result.stderr)")
+}
