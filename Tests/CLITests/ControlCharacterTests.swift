@@ -63,3 +63,20 @@ import Testing
     #expect(result.status == 1)
     #expect(result.stderr == "Error: no-such-roster.csv: cannot read the file: cannot open: No such file or directory\n", "\(result.stderr)")
 }
+
+/// Warnings and an import's row problems quote names and cells: their control characters are
+/// written as escapes too.
+@Test func warningsAndImportProblemsWriteControlCharactersAsEscapes() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let explain = try LedgerCLI.run(["explain", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--unit", "无此单位\u{1B}[2J"])
+    #expect(explain.stderr.contains(#"warning: unit 无此单位\u001B[2J has no events in 2023-09"#), "\(explain.stderr)")
+    #expect(!explain.stderr.unicodeScalars.contains("\u{1B}"))
+    let root = LedgerCLI.packageRoot.path
+    var export = try String(contentsOfFile: root + "/samples/exports/quyuan-2023-09-actions.csv", encoding: .utf8)
+    export += "BAD-1,2023/9/30 10:00:00,受理\u{1B}]0;x\u{7},,,,12345热线,市场管理,x,,,\r\n"
+    let csv = try dir.write("export.csv", export)
+    let result = try LedgerCLI.run(["import", csv, "--map", root + "/samples/exports/actions-map.json", "--dry-run"])
+    #expect(result.status == 1 && !result.stdout.unicodeScalars.contains("\u{1B}"), "\(result.stdout)")
+    #expect(result.stdout.contains(#"受理\u001B]0;x\u0007"#), "\(result.stdout)")
+}

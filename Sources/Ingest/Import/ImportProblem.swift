@@ -30,10 +30,11 @@ public struct RowProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, for people.
     public var message: String
 
-    /// `column '操作时间': cannot read …`, or the bare message.
+    /// `column '操作时间': cannot read …`, or the bare message; control characters from the
+    /// export (in a cell quoted by the message, in a header) written as escapes (`\u001B`), so
+    /// that the line cannot drive a terminal or forge another.
     public var description: String {
-        if let column { return "column '\(column)': \(message)" }
-        return message
+        (column.map { "column '\($0)': \(message)" } ?? message).escapingControlCharacters()
     }
 
     /// `EXPORT.csv:ROW: column '…': message`.

@@ -41,9 +41,11 @@ enum Terminal {
         standardError.write(text)
     }
 
-    /// Writes `text` and a newline to standard error.
+    /// Writes `text` and a newline to standard error: a message or warning, whose control
+    /// characters other than line breaks and tabs (from a name in a log, a roster, an export)
+    /// are written as escapes (`\u001B`; see `String.escapingControlCharacters(keepingLayout:)`).
     static func writeErrorLine(_ text: String) {
-        standardError.write(text + "\n")
+        standardError.write(text.escapingControlCharacters(keepingLayout: true) + "\n")
     }
 
     /// Whether standard error is a terminal (not a file or pipe).
