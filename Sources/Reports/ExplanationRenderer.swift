@@ -92,7 +92,7 @@ public struct ExplanationRenderer: Sendable {
         let lists: [(String, [String])] = [("overdue", e.overdue), ("rework", e.rework), ("unsatisfied", e.unsatisfied),
                                             ("declined", e.returns)]
         for (name, ids) in lists where !ids.isEmpty {
-            out += "\n\(name): \(ids.joined(separator: ", "))"
+            out += "\n\(name): \(ids.map { $0.escapingControlCharacters() }.joined(separator: ", "))"
         }
         return out + "\n"
     }

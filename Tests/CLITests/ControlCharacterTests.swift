@@ -80,3 +80,59 @@ import Testing
     #expect(result.status == 1 && !result.stdout.unicodeScalars.contains("\u{1B}"), "\(result.stdout)")
     #expect(result.stdout.contains(#"受理\u001B]0;x\u0007"#), "\(result.stdout)")
 }
+
+/// A name's line breaks cannot forge a line of a message or start a Markdown block, and a
+/// table measures a name with its escapes.
+@Test func lineBreaksInNamesStayInsideTheirLineAndTablesStayAligned() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let log = try dir.write("log.jsonl", """
+        {"id":"1","ticket":"T1","type":"accepted","at":"2024-06-01T09:00:00+08:00","channel":"hotline","topic":"噪音\\n\\n# 本通报作废"}
+        {"id":"2","ticket":"T1","type":"assigned","at":"2024-06-01T09:10:00+08:00","unit":"Nl\\nFORGED\\u001b[2J","due":"2024-06-03T09:10:00+08:00"}
+        {"id":"3","ticket":"T2","type":"accepted","at":"2024-06-01T09:00:00+08:00","channel":"hotline"}
+        {"id":"4","ticket":"T2","type":"assigned","at":"2024-06-01T09:10:00+08:00","unit":"B","due":"2024-06-03T09:10:00+08:00"}
+
+        """)
+    let roster = try dir.write("units.csv", "unit,group\nB,委办局\n")
+    let replay = try LedgerCLI.run(["replay", log, "-p", "2024-06", "--units", roster])
+    #expect(replay.status == 0)
+    let warnings = replay.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    #expect(warnings.count == 1 && warnings[0].contains(#"Nl\nFORGED\u001B[2J"#), "\(replay.stderr)")
+    // The grade, each row's last cell, starts where the rule under the header starts its last column:
+    // the escaped name was measured as it is printed (both names and all figures are ASCII).
+    let lines = replay.stdout.split(separator: "\n").map(String.init)
+    let rule = try #require(lines.first { $0.hasPrefix("---") })
+    let lastColumn = try #require(rule.lastIndex(of: " ").map { rule.distance(from: rule.startIndex, to: $0) + 1 })
+    let rows = lines.filter { $0.hasPrefix("Nl") || $0.hasPrefix("B ") }
+    #expect(rows.count == 2)
+    for row in rows { #expect(row.count - 1 == lastColumn, "\(row)\n\(rule)") }
+    let markdown = try LedgerCLI.run(["bulletin", log, "-p", "2024-06"])
+    #expect(markdown.status == 0)
+    #expect(!markdown.stdout.split(separator: "\n").contains { $0.hasPrefix("# 本通报作废") }, "\(markdown.stdout)")
+    #expect(markdown.stdout.contains("噪音  # 本通报作废"))
+}
+
+/// A `bulletin --config` error quotes the file's keys: escaped like every message.
+@Test func aConfigFileErrorWritesControlCharactersAsEscapes() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let config = try dir.write("config.json", #"{"x\u001b[2J\u001b]0;PWNED\u0007\nError: forged": 1}"#)
+    let result = try LedgerCLI.run(["bulletin", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--config", config])
+    #expect(result.status == 64)
+    #expect(!result.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(result.stderr)")
+    #expect(result.stderr.contains(#"unknown field 'x\u001B[2J\u001B]0;PWNED\u0007\nError: forged'"#), "\(result.stderr)")
+    #expect(!result.stderr.split(separator: "\n").contains { $0.hasPrefix("Error: forged") })
+}
+
+/// A rule file's deadline limits are printed by `deadlines`: control characters are refused there too.
+@Test func aDeadlineLimitWithAControlCharacterIsRefused() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let rules = try PackageFiles.text("samples/rules/deadlines-3-workdays.json")
+    let limit = try #require(rules.range(of: #""limits": ["#))
+    var edited = rules
+    edited.replaceSubrange(limit, with: #""limits": [{"topic": "T\n#forged", "workdays": 1}, "#)
+    let file = try dir.write("rules.json", edited)
+    let result = try LedgerCLI.run(["deadlines", "samples/quyuan-2023-09.jsonl", "-p", "2023-09", "--rules", file])
+    #expect(result.status == 1 && result.stderr.contains("limits[0].topic': must not hold control characters"), "\(result.stderr)")
+}

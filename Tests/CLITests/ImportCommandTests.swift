@@ -159,3 +159,26 @@ private let actionsMap = "samples/exports/actions-map.json"
     }
     #expect(try dir.read("log.jsonl") == before && dir.text("bad.csv") == export)
 }
+
+/// An output named through a link to a file not made yet is the file it will be made at, and
+/// the files an append keeps beside the log are never an import's output.
+@Test func anOutputThroughADanglingLinkOrOverTheLogsOwnFilesIsRefused() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let root = LedgerCLI.packageRoot.path
+    let (export, map) = (root + "/" + actions, root + "/" + actionsMap)
+    try FileManager.default.createSymbolicLink(atPath: dir.file("link"), withDestinationPath: "new.jsonl")
+    let cases: [([String], String)] = [
+        (["--skip-bad", "link", "new.jsonl"], "is the log and the file for rejected rows at once"),
+        (["--output", "out.jsonl", "--skip-bad", dir.path + "/./link2"], "is the output file and the file for rejected rows at once"),
+        (["--skip-bad", "new.jsonl.pending", "new.jsonl"], "is the log's append marker and the file for rejected rows at once"),
+        (["--skip-bad", "new.jsonl.ledger-state", "new.jsonl"], "is the log's state file and the file for rejected rows at once"),
+        (["--output", "new.jsonl.pending", "new.jsonl"], "is the log's append marker and the output file at once"),
+    ]
+    try FileManager.default.createSymbolicLink(atPath: dir.file("link2"), withDestinationPath: dir.file("out.jsonl"))
+    for (options, message) in cases {
+        let result = try LedgerCLI.run(["import", export, "--map", map] + options, in: dir.path)
+        #expect(result.status == 64 && result.stderr.contains(message), "\(options): \(result.stderr)")
+    }
+    #expect(try dir.listing().sorted() == ["link", "link2"])
+}

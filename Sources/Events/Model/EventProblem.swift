@@ -131,5 +131,5 @@ public struct LogProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "line \(line): \(problem.message)" }
 
     /// The compiler-style form `FILE:LINE: message`.
-    public func formatted(file: String) -> String { "\(file):\(line): \(problem.message)" }
+    public func formatted(file: String) -> String { "\(file.escapingControlCharacters()):\(line): \(problem.message)" }
 }

@@ -24,8 +24,21 @@ package enum FileIdentity {
         return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
-    /// `path` made absolute, its folder resolved through `realpath` (the file itself need not exist).
+    /// `path` made absolute, its folder resolved through `realpath` (the file itself need not
+    /// exist), after following symbolic links at its last component: a link to a file not made
+    /// yet is the path it will be made at.
     static func resolved(_ path: String) -> String {
+        var path = path
+        var links = 0
+        var status = stat()
+        while links < 40, lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK {
+            var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(path, &target, target.count - 1)
+            guard count > 0 else { break }
+            let destination = String(decoding: target[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            path = destination.hasPrefix("/") ? destination : split(path).folder + "/" + destination
+            links += 1
+        }
         let (folder, name) = split(path)
         guard let real = realpath(folder, nil) else { return path }
         defer { free(real) }

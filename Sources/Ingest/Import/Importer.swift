@@ -79,11 +79,7 @@ public struct Importer: Sendable {
     ///   Also when two of the export, the log, the output file and `skipBad` are the same file.
     @discardableResult
     public func run(export: String, to destination: Destination, skipBad: String? = nil) throws(ImportError) -> ImportSummary {
-        var files = [(export, "the export")]
-        if let log = destination.logPath { files.append((log, "the log")) }
-        if case .output(let path, _) = destination { files.append((path, "the output file")) }
-        if let skipBad { files.append((skipBad, "the file for rejected rows")) }
-        try Self.requireDistinct(files)
+        try Self.requireDistinct(Self.files(export: export, destination: destination, skipBad: skipBad))
         var state = ImportState(mapping: mapping, problemLimit: problemLimit)
         state.maxLineBytes = maxLineBytes
         state.spillThreshold = max(1, spillThreshold)
@@ -221,6 +217,21 @@ public struct Importer: Sendable {
 
     /// Refuses files of which two are the same (`files`: paths and what they are for), before
     /// anything is read or written: an output written over the export or the log would destroy it.
+    /// The files an import reads and writes, with their roles, for ``requireDistinct(_:)``: the
+    /// export, the log and the files beside it that appends keep (its append marker and state
+    /// file, which an output written over would leave the log unusable or misread), the output
+    /// file and `skipBad`.
+    package static func files(export: String, destination: Destination, skipBad: String?) -> [(path: String, role: String)] {
+        var files = [(export, "the export")]
+        if let log = destination.logPath {
+            files += [(log, "the log"), (PendingAppend.markerPath(forLog: log), "the log's append marker"),
+                      (LedgerState.defaultPath(forLog: log), "the log's state file")]
+        }
+        if case .output(let path, _) = destination { files.append((path, "the output file")) }
+        if let skipBad { files.append((skipBad, "the file for rejected rows")) }
+        return files
+    }
+
     package static func requireDistinct(_ files: [(path: String, role: String)]) throws(ImportError) {
         for i in files.indices {
             for j in files.indices where j > i && FileIdentity.same(files[i].path, files[j].path) {

@@ -69,7 +69,7 @@ extension RuleSet {
                 throw fail("\(field).\(key)", "unknown field (known: \(knownLimitKeys.sorted().joined(separator: ", ")))")
             }
             func match(_ key: String) throws(RuleSetError) -> String? {
-                let text = try optionalString(entry[key], "\(field).\(key)", fail)
+                let text = try optionalName(entry[key], "\(field).\(key)", fail)
                 if text == "" { throw fail("\(field).\(key)", "must not be empty (leave the field out to match any)") }
                 return text
             }

@@ -56,6 +56,7 @@ enum DelimitedOutput {
             case "\\": "\\\\"
             case "|": "\\|"
             case "\r\n", "\r", "\n": "<br>"
+            case "\t": " "
             default: htmlEntity(character)
             }
         }
@@ -63,9 +64,15 @@ enum DelimitedOutput {
 
     /// `text` for Markdown's running text: `&`, `<` and `>` as entities, so that a unit's or a
     /// category's name holding markup (`<img src=x onerror=…>`) shows as written instead of
-    /// being taken as HTML by a Markdown viewer.
+    /// being taken as HTML by a Markdown viewer; line breaks and tabs as spaces, so that a name
+    /// cannot end a heading or a paragraph and start a block of its own (`# 本通报作废`).
     static func markdownText(_ text: String) -> String {
-        text.escaping { (character: Character) -> String? in htmlEntity(character) }
+        text.escaping { (character: Character) -> String? in
+            switch character {
+            case "\r\n", "\r", "\n", "\t": " "
+            default: htmlEntity(character)
+            }
+        }
     }
 
     private static func htmlEntity(_ character: Character) -> String? {

@@ -1,3 +1,5 @@
+import Events
+
 /// A plain-text table for terminal output, aligned by display width so
 /// that Chinese, Japanese and Korean text (two columns per character) lines
 /// up with ASCII.
@@ -23,7 +25,8 @@
 /// 合计         3  45.00
 /// ```
 ///
-/// Newlines and tabs inside cells are shown as spaces. The last column is not
+/// Newlines and tabs inside cells are shown as spaces, other control characters as escapes
+/// (`\u001B`), before the columns are measured. The last column is not
 /// padded on the right, so lines carry no trailing whitespace.
 package struct TextTable: Sendable {
     /// Horizontal placement of text within a column.
@@ -143,8 +146,8 @@ package struct TextTable: Sendable {
 
     /// Cells are single-line: line breaks and tabs become spaces.
     private static func flatten(_ cell: String) -> String {
-        guard cell.contains(where: { $0.isNewline || $0 == "\t" }) else { return cell }
-        return String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        guard cell.contains(where: { $0.isNewline || $0 == "\t" }) else { return cell.escapingControlCharacters() }
+        return String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 }).escapingControlCharacters()
     }
 
     private func trimmingTrailingSpaces(_ line: String) -> String {

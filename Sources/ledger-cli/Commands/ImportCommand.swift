@@ -71,11 +71,8 @@ enum ImportCommand: Subcommand {
         }
         // No file written may be one read, nor two the same file: a usage error, before anything is read
         // (the run checks the export, the log and the outputs again, for callers of the library).
-        var files: [(path: String, role: String)] = [(export, "the export"), (mapPath, "the mapping file")]
-        if let log { files.append((log, "the log")) }
-        if let output { files.append((output, "the output file")) }
-        if let skip = parsed.option("skip-bad") { files.append((skip, "the file for rejected rows")) }
-        do { try Importer.requireDistinct(files) } catch { throw UsageError("\(error)") }
+        let files = Importer.files(export: export, destination: destination, skipBad: parsed.option("skip-bad"))
+        do { try Importer.requireDistinct(files + [(mapPath, "the mapping file")]) } catch { throw UsageError("\(error)") }
         var mapping: ImportMapping
         do { mapping = try ImportMapping.load(path: mapPath) } catch {
             Terminal.writeErrorLine("Error: \(error)")

@@ -162,7 +162,7 @@ struct CommandDispatcher: Sendable {
     /// `Error:`, `Usage:` and a pointer to the subcommand's help.
     func usageError(_ error: UsageError, for spec: CommandSpec) -> String {
         """
-        Error: \(error.message)
+        Error: \(error.message.escapingControlCharacters())
         Usage: \(formatter.usageLine(for: spec, commandPath: path(of: spec)))
         See '\(commandName) help \(spec.name)' for more.
 

@@ -41,11 +41,12 @@ enum Terminal {
         standardError.write(text)
     }
 
-    /// Writes `text` and a newline to standard error: a message or warning, whose control
-    /// characters other than line breaks and tabs (from a name in a log, a roster, an export)
-    /// are written as escapes (`\u001B`; see `String.escapingControlCharacters(keepingLayout:)`).
+    /// Writes `text`, one line, and a newline to standard error: a message or warning, whose
+    /// control characters (from a name in a log, a roster, an export, a rule file) are written
+    /// as escapes (`\u001B`, `\n`; see `String.escapingControlCharacters(keepingLayout:)`), so
+    /// that it stays one line and cannot drive a terminal.
     static func writeErrorLine(_ text: String) {
-        standardError.write(text.escapingControlCharacters(keepingLayout: true) + "\n")
+        standardError.write(text.escapingControlCharacters() + "\n")
     }
 
     /// Whether standard error is a terminal (not a file or pipe).
