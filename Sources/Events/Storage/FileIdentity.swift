@@ -8,8 +8,8 @@ import Darwin
 /// writing the output over the input would destroy it.
 package enum FileIdentity {
     /// The same device and inode when both exist (hard links, symbolic links and `./` spellings
-    /// included); when neither exists, the same path once the folders that exist are resolved;
-    /// never when only one exists.
+    /// included); when neither exists, the same path once links at their ends are followed and
+    /// the folders that exist are resolved (``resolved(_:)``); never when only one exists.
     package static func same(_ a: String, _ b: String) -> Bool {
         var first = stat(), second = stat()
         let firstExists = stat(a, &first) == 0, secondExists = stat(b, &second) == 0

@@ -76,7 +76,8 @@ public struct Importer: Sendable {
     ///   (UTF-8 with a byte-order mark, after the header; the header alone when no row is bad),
     ///   and the other tickets are imported. A dry run writes no such file.
     /// - Throws: ``ImportError``; a log is then byte for byte as it was, and no output file is written.
-    ///   Also when two of the export, the log, the output file and `skipBad` are the same file.
+    ///   Also when two of the export, the log, the output file and `skipBad` are the same file, or
+    ///   an output is a file an append keeps beside the log (``files(export:destination:skipBad:)``).
     @discardableResult
     public func run(export: String, to destination: Destination, skipBad: String? = nil) throws(ImportError) -> ImportSummary {
         try Self.requireDistinct(Self.files(export: export, destination: destination, skipBad: skipBad))
@@ -132,7 +133,7 @@ public struct Importer: Sendable {
         if !state.problems.isEmpty && skipBad == nil {
             throw ImportError.rejected(problems: state.sortedProblems(), count: state.problemCount, summary: state.summary)
         }
-        // The file always says what this import rejected: the header alone when nothing was.
+        // After an import, the file says what it rejected: the header alone when nothing was.
         guard let skipBad, !dryRun else { return nil }
         return try writeRejected(export: export, encoding: encoding, rows: state.rejectedRowNumbers(), to: skipBad)
     }
@@ -215,8 +216,6 @@ public struct Importer: Sendable {
         }
     }
 
-    /// Refuses files of which two are the same (`files`: paths and what they are for), before
-    /// anything is read or written: an output written over the export or the log would destroy it.
     /// The files an import reads and writes, with their roles, for ``requireDistinct(_:)``: the
     /// export, the log and the files beside it that appends keep (its append marker and state
     /// file, which an output written over would leave the log unusable or misread), the output
@@ -232,6 +231,8 @@ public struct Importer: Sendable {
         return files
     }
 
+    /// Refuses files of which two are the same (`files`: paths and what they are for), before
+    /// anything is read or written: an output written over the export or the log would destroy it.
     package static func requireDistinct(_ files: [(path: String, role: String)]) throws(ImportError) {
         for i in files.indices {
             for j in files.indices where j > i && FileIdentity.same(files[i].path, files[j].path) {
