@@ -43,7 +43,7 @@ package struct LedgerState {
     var ids: EventIDIndex
 
     /// The default state file of a log.
-    package static func defaultPath(forLog log: String) -> String { log + ".ledger-state" }
+    package static func defaultPath(forLog log: String) -> String { FileIdentity.followingLinks(log) + ".ledger-state" }
 
     static var layout: String {
         (LifecycleValidator.checkpointLayout + [MemoryLayout<Int>.size, MemoryLayout<UInt64>.size, MemoryLayout<Int32>.size])

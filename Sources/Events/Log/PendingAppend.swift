@@ -56,8 +56,9 @@ public struct PendingAppend: Sendable, Equatable {
         return pending
     }
 
-    /// The marker's path for the log at `path`.
-    public static func markerPath(forLog path: String) -> String { path + ".pending" }
+    /// The marker's path for the log at `path`: beside the file the path leads to, through
+    /// symbolic links (``FileIdentity/followingLinks(_:)``), so every spelling of a log finds it.
+    public static func markerPath(forLog path: String) -> String { FileIdentity.followingLinks(path) + ".pending" }
 
     static let magic = "ticket-ledger pending-append 1"
     /// Format 2: an open streamed batch, `ticket-ledger pending-append 2 open <log length>`.
@@ -112,7 +113,7 @@ public struct PendingAppend: Sendable, Equatable {
     func write(forLog path: String) throws(LogFileError) {
         let marker = Self.markerPath(forLog: path)
         let temporary = marker + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = SmallFile.createTemporary(temporary)
         guard fd >= 0 else { throw .system(temporary, "create the append marker") }
         let written = Array(text.utf8).withUnsafeBytes { b in
             Result { () throws(LogFileError) in

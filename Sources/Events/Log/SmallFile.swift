@@ -125,6 +125,15 @@ package enum SmallFile {
         _ = fchmod(fd, old.st_mode & 0o7777)
     }
 
+    /// Creates the temporary file `path` for writing, new: whatever is at that name (a file left
+    /// by a process killed with the same id, a link someone put there) is removed first (removing
+    /// a link never touches its target), and the file is created exclusively, never through a
+    /// link. Returns the descriptor, or -1 with `errno` set.
+    package static func createTemporary(_ path: String) -> Int32 {
+        unlink(path)
+        return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    }
+
     /// Replaces the file at `path` with what `body` writes to the descriptor it is given: a
     /// temporary file beside `path`, then flushed (`fsync`), closed (once: a second close could
     /// close a file opened meanwhile) and renamed over `path`, and the folder flushed so that the
@@ -135,7 +144,7 @@ package enum SmallFile {
     package static func replace<Failure: Error>(_ path: String, wrapping wrap: (LogFileError) -> Failure,
                                                 _ body: (Int32) throws(Failure) -> Void) throws(Failure) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = createTemporary(temporary)
         guard fd >= 0 else { throw wrap(.system(path, "create")) }
         do throws(Failure) {
             try body(fd)

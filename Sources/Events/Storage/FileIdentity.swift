@@ -28,6 +28,18 @@ package enum FileIdentity {
     /// exist), after following symbolic links at its last component: a link to a file not made
     /// yet is the path it will be made at.
     static func resolved(_ path: String) -> String {
+        let (folder, name) = split(followingLinks(path))
+        guard let real = realpath(folder, nil) else { return path }
+        defer { free(real) }
+        let base = String(cString: real)
+        return base == "/" ? "/" + name : base + "/" + name
+    }
+
+    /// `path` after following the symbolic links at its last component (up to 40), whether or
+    /// not the file they lead to exists; `path` itself when it is no link. The files kept beside
+    /// a log are named after this path, so that a log reached through a link has them where the
+    /// log itself is.
+    package static func followingLinks(_ path: String) -> String {
         var path = path
         var links = 0
         var status = stat()
@@ -39,11 +51,7 @@ package enum FileIdentity {
             path = destination.hasPrefix("/") ? destination : split(path).folder + "/" + destination
             links += 1
         }
-        let (folder, name) = split(path)
-        guard let real = realpath(folder, nil) else { return path }
-        defer { free(real) }
-        let base = String(cString: real)
-        return base == "/" ? "/" + name : base + "/" + name
+        return path
     }
 
     /// A path's folder (`.` when it names none) and last component.

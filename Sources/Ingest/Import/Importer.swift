@@ -295,7 +295,7 @@ final class OutputFile {
             let written = file + ".importing-\(getpid())"
             final = file
             temporary = written
-            fd = open(written, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            fd = SmallFile.createTemporary(written)
         case .device(let device):
             final = device
             temporary = nil

@@ -74,6 +74,14 @@ enum AppendCommand: Subcommand {
         case (false, false): options.chaining = .automatic
         }
         options.statePath = try statePath(parsed, log: log)
+        if let state = options.statePath {
+            // The state file is written: never over the log, the batch or the log's append marker.
+            var files: [(String, String)] = [(log, "the log"), (PendingAppend.markerPath(forLog: log), "the log's append marker")]
+            if source != "-" { files.append((source, "the batch")) }
+            for (path, what) in files where FileIdentity.same(path, state) {
+                throw UsageError("--state \(state) is \(what) (\(path)); the state file would replace it. Give another path.")
+            }
+        }
         let maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         options.maxLineBytes = maxLineBytes
         // Refused by the ledger too; checked first so as not to read a batch for nothing.
@@ -133,7 +141,7 @@ enum AppendCommand: Subcommand {
             guard parsed.option("state") == nil else { throw UsageError("--state and --no-state cannot be used together") }
             return nil
         }
-        guard let given = parsed.option("state") else { return log + ".ledger-state" }
+        guard let given = parsed.option("state") else { return LedgerState.defaultPath(forLog: log) }
         var info = stat()
         if stat(given, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
             let name = log.split(separator: "/").last.map(String.init) ?? log

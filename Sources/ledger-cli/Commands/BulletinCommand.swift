@@ -176,6 +176,10 @@ enum BulletinCommand: Subcommand {
                 throw UsageError("--output \(output) is the file given as \(what) (\(candidate)); the bulletin would replace it. Write it elsewhere.")
             }
         }
+        let log = parsed.positional("LOG")
+        for (side, what) in CommonOptions.sideFiles(ofLog: log) where FileIdentity.same(side, output) {
+            throw UsageError("--output \(output) is \(what) (\(side)); the bulletin would replace it. Write it elsewhere.")
+        }
     }
 
     private static func count(_ parsed: CommandLineArguments, _ name: String, least: Int) throws -> Int {
