@@ -57,7 +57,7 @@ public struct PendingAppend: Sendable, Equatable {
     }
 
     /// The marker's path for the log at `path`: beside the file the path leads to, through
-    /// symbolic links (``FileIdentity/followingLinks(_:)``), so every spelling of a log finds it.
+    /// symbolic links at its end, so every spelling of a log finds it.
     public static func markerPath(forLog path: String) -> String { FileIdentity.followingLinks(path) + ".pending" }
 
     static let magic = "ticket-ledger pending-append 1"
