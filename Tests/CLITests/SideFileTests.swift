@@ -67,4 +67,35 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try dir.listing().sorted() == ["b.jsonl", "link.jsonl", "log.jsonl", "log.jsonl.ledger-state"])
     }
+
+    /// A checkpoint directory whose checkpoint file is the log is refused before the replay.
+    @Test func aCheckpointThatWouldReplaceTheLogIsRefused() throws {
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.file("ck"), withIntermediateDirectories: false)
+        try dir.write("ck/replay.checkpoint", log)
+        let result = try LedgerCLI.run(["replay", "ck/replay.checkpoint", "-p", "2023-09", "--checkpoint", "ck"], in: dir.path)
+        #expect(result.status == 64 && result.stderr.contains("which is the log"), "\(result.stderr)")
+        #expect(try dir.read("ck/replay.checkpoint") == log)
+    }
+
+    /// A killed import's temporary output (`OUT.importing-<pid>` of a process gone) is removed by
+    /// the next import that writes OUT; one of a running process is kept.
+    @Test func aKilledImportsTemporaryFilesAreRemovedByTheNextOne() throws {
+        defer { dir.remove() }
+        try dir.write("out.jsonl.importing-999999999", "left by a killed import\n")
+        try dir.write("out.jsonl.importing-1", "pid 1 runs\n")
+        let root = LedgerCLI.packageRoot.path
+        let result = try LedgerCLI.run(["import", root + "/samples/exports/quyuan-2023-09-actions.csv", "--map",
+                                        root + "/samples/exports/actions-map.json", "--output", "out.jsonl"], in: dir.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try dir.listing().sorted() == ["b.jsonl", "log.jsonl", "out.jsonl", "out.jsonl.importing-1"])
+    }
+
+    /// A top-level usage error quotes what was typed: escaped, one line.
+    @Test func aTopLevelUsageErrorEscapesWhatWasTyped() throws {
+        defer { dir.remove() }
+        let result = try LedgerCLI.run(["bad\u{1B}[31mX\nY"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix(#"Error: Unknown subcommand 'bad\u001B[31mX\nY'."#), "\(result.stderr)")
+    }
 }

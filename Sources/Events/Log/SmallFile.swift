@@ -169,11 +169,12 @@ package enum SmallFile {
         removeAbandonedTemporaries(of: path)
     }
 
-    /// Removes the temporary files a killed process left beside `path` (`path.tmp-<pid>` of a
-    /// process that no longer runs): they are never read, but each kill left one more.
-    static func removeAbandonedTemporaries(of path: String) {
+    /// Removes the temporary files a killed process left beside `path` (`path` + `infix` +
+    /// `<pid>` of a process that no longer runs; `infix` is `.tmp-` for ``replace(_:wrapping:_:)``,
+    /// `.importing-` for an import's outputs): they are never read, but each kill left one more.
+    package static func removeAbandonedTemporaries(of path: String, infix: String = ".tmp-") {
         let (folder, file) = FileIdentity.split(path)
-        let prefix = file + ".tmp-"
+        let prefix = file + infix
         guard let directory = opendir(folder) else { return }
         defer { closedir(directory) }
         var abandoned: [String] = []

@@ -338,6 +338,7 @@ final class OutputFile {
             discard()
             throw .file(path: path, message: "cannot write the file: \(message)")
         }
+        SmallFile.removeAbandonedTemporaries(of: final, infix: ".importing-")
     }
 
     func discard() { if let temporary { unlink(temporary) } }

@@ -1,6 +1,9 @@
 import Events
 
 extension LogReplay {
+    /// The file a checkpoint in `directory` is kept in.
+    package static func checkpointFile(in directory: String) -> String { directory + "/" + ReplayCheckpoint.fileName }
+
     /// Like ``run(into:progress:)``, but starts from the checkpoint in `directory` when it
     /// matches the log and the projections' options, and leaves a checkpoint there for next time.
     ///

@@ -145,13 +145,16 @@ enum CommonOptions {
     static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil,
                        maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws -> LogReplay.Summary {
         if checkpoint == "" { throw UsageError("invalid --checkpoint '' (expected a directory to keep the checkpoint in)") }
+        if let checkpoint, case let file = LogReplay.checkpointFile(in: checkpoint), FileIdentity.same(file, log) {
+            throw UsageError("--checkpoint \(checkpoint) keeps its checkpoint in \(file), which is the log; give another directory")
+        }
         var replay = try logReplay(log)
         replay.maxLineBytes = maxLineBytes
         replay.mapsCheckpoint = true
         let size = fileSize(log)
         let showProgress = size > 64 << 20 && Terminal.isStandardErrorTerminal
         let progress = { (bytes: Int64) in
-            if showProgress { Terminal.writeError("\rreading \(log): \(bytes * 100 / max(size, 1))%") }
+            if showProgress { Terminal.writeError("\rreading \(log.escapingControlCharacters()): \(bytes * 100 / max(size, 1))%") }
         }
         let summary: LogReplay.Summary
         if let checkpoint {

@@ -94,7 +94,7 @@ enum ImportCommand: Subcommand {
         importer.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let showProgress = Terminal.isStandardErrorTerminal
         if showProgress {
-            importer.progress = { rows in Terminal.writeError("\rimporting \(export): \(grouped(rows)) rows read") }
+            importer.progress = { rows in Terminal.writeError("\rimporting \(export.escapingControlCharacters()): \(grouped(rows)) rows read") }
         }
         do {
             let summary = try importer.run(export: export, to: destination, skipBad: parsed.option("skip-bad"))

@@ -186,7 +186,7 @@ struct CommandDispatcher: Sendable {
 
     private func rootUsageError(_ message: String) -> String {
         """
-        Error: \(message)
+        Error: \(message.escapingControlCharacters())
         Usage: \(commandName) <subcommand>
         See '\(commandName) --help' for more.
 
