@@ -42,6 +42,12 @@ package struct LedgerState {
     var lifecycle: LifecycleValidator
     var ids: EventIDIndex
 
+    /// The files appends keep beside a log — its append marker and its default state file — with
+    /// what they are, for the commands that must never write an output over them.
+    package static func sideFiles(ofLog log: String) -> [(path: String, role: String)] {
+        [(PendingAppend.markerPath(forLog: log), "the log's append marker"), (defaultPath(forLog: log), "the log's state file")]
+    }
+
     /// The default state file of a log.
     package static func defaultPath(forLog log: String) -> String { FileIdentity.followingLinks(log) + ".ledger-state" }
 

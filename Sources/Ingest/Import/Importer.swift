@@ -223,8 +223,7 @@ public struct Importer: Sendable {
     package static func files(export: String, destination: Destination, skipBad: String?) -> [(path: String, role: String)] {
         var files = [(export, "the export")]
         if let log = destination.logPath {
-            files += [(log, "the log"), (PendingAppend.markerPath(forLog: log), "the log's append marker"),
-                      (LedgerState.defaultPath(forLog: log), "the log's state file")]
+            files += [(log, "the log")] + LedgerState.sideFiles(ofLog: log)
         }
         if case .output(let path, _) = destination { files.append((path, "the output file")) }
         if let skipBad { files.append((skipBad, "the file for rejected rows")) }

@@ -177,7 +177,7 @@ enum BulletinCommand: Subcommand {
             }
         }
         let log = parsed.positional("LOG")
-        for (side, what) in CommonOptions.sideFiles(ofLog: log) where FileIdentity.same(side, output) {
+        for (side, what) in LedgerState.sideFiles(ofLog: log) where FileIdentity.same(side, output) {
             throw UsageError("--output \(output) is \(what) (\(side)); the bulletin would replace it. Write it elsewhere.")
         }
     }

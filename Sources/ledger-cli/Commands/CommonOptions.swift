@@ -53,12 +53,6 @@ enum CommonOptions {
         return n
     }
 
-    /// The files appends keep beside a log (its append marker and state file), with what they
-    /// are: never to be written over by a command's output.
-    static func sideFiles(ofLog log: String) -> [(path: String, what: String)] {
-        [(PendingAppend.markerPath(forLog: log), "the log's append marker"), (LedgerState.defaultPath(forLog: log), "the log's state file")]
-    }
-
     /// Refuses a log path that is not a regular file (a device, a FIFO, a directory) before
     /// anything reads it; `-` (standard input) is read as a stream.
     /// With `ifExists`, a missing file is let through (append creates it).
