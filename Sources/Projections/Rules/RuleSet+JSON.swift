@@ -173,7 +173,7 @@ extension RuleSet {
     static func optionalName(_ value: JSONValue?, _ field: String, _ fail: (String, String) -> RuleSetError)
         throws(RuleSetError) -> String? {
         let text = try optionalString(value, field, fail)
-        if let text, text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if let text, text.containsControlCharacters {
             throw fail(field, "must not hold control characters (\(JSONString.quoted(text)))")
         }
         return text

@@ -146,8 +146,8 @@ package struct TextTable: Sendable {
 
     /// Cells are single-line: line breaks and tabs become spaces.
     private static func flatten(_ cell: String) -> String {
-        guard cell.contains(where: { $0.isNewline || $0 == "\t" }) else { return cell.escapingControlCharacters() }
-        return String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 }).escapingControlCharacters()
+        let spaced = cell.contains(where: { $0.isNewline || $0 == "\t" }) ? String(cell.map { $0.isNewline || $0 == "\t" ? " " : $0 }) : cell
+        return spaced.escapingControlCharacters()
     }
 
     private func trimmingTrailingSpaces(_ line: String) -> String {
