@@ -1,5 +1,6 @@
 #if Postgres
 import CLibpq
+import Events
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,12 +13,21 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var sqlState: String?
     /// What libpq or the server said.
     public var message: String
-    public var description: String { message }
+    /// The ledger (its URI, password hidden) that `message` is about, when it is about the
+    /// rows read from one; `description` then starts with it.
+    public var ledger: String?
+    public var description: String { ledger.map { "\($0): \(message)" } ?? message }
 
-    init(_ message: String, sqlState: String? = nil) {
+    init(_ message: String, sqlState: String? = nil, ledger: String? = nil) {
         self.message = message.trimmingTrailingWhitespace
         self.sqlState = sqlState
+        self.ledger = ledger
     }
+}
+
+extension PostgresError: LogFileFailure {
+    /// A failure about a ledger's rows reads as a file's would: `URI: message`.
+    package var fileError: LogFileError? { ledger.map { LogFileError(path: $0, message: message) } }
 }
 
 extension String {
@@ -94,10 +104,19 @@ final class PGConnection {
         }
     }
 
+    /// The error of `result` (or of the connection): the server's own message with its detail
+    /// and hint, without libpq's severity prefix and the statement's `LINE 1: …` excerpt (SQL
+    /// the user did not write).
     private func error(_ result: OpaquePointer? = nil) -> PostgresError {
         if let result {
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            return PostgresError(String(cString: PQresultErrorMessage(result)), sqlState: state)
+            func field(_ code: Character) -> String? {
+                PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+            }
+            if let primary = field("M") {
+                let parts = [primary, field("D"), field("H")].compactMap { $0?.trimmingTrailingWhitespace }
+                return PostgresError(parts.filter { !$0.isEmpty }.joined(separator: "; "), sqlState: field("C"))
+            }
+            return PostgresError(String(cString: PQresultErrorMessage(result)), sqlState: field("C"))
         }
         return PostgresError(String(cString: PQerrorMessage(conn)))
     }

@@ -112,7 +112,9 @@ public final class PostgresLog {
             try connection.exec("COMMIT")
         } catch {
             _ = try? connection.exec("ROLLBACK")
-            throw error
+            // 3F000: no schema to create in (the URI's search_path names none that exists).
+            let hint = error.sqlState == "3F000" ? " (the schema the URI's search_path names must exist first: CREATE SCHEMA)" : ""
+            throw PostgresError("cannot create the ledger's tables in \(name): \(error.message)\(hint)", sqlState: error.sqlState)
         }
         try checkVersion()
     }
@@ -453,11 +455,12 @@ final class LineRows {
 
     /// The position after the last line is missing; `next` is the lowest one there is.
     private func gap(before next: Int) -> PostgresError {
-        PostgresError("\(PostgresLog.eventsTable) in \(name) has no position \(number + 1) (the next is \(next)): positions must have no gaps")
+        PostgresError("\(PostgresLog.eventsTable) has no position \(number + 1) (the next is \(next)): positions must have no gaps",
+                      ledger: name)
     }
 
     private func twice(_ position: Int) -> PostgresError {
-        PostgresError("\(PostgresLog.eventsTable) in \(name) has position \(position) twice")
+        PostgresError("\(PostgresLog.eventsTable) has position \(position) twice", ledger: name)
     }
 
     /// Adds a row to the heap of held rows.

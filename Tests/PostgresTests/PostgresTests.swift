@@ -205,10 +205,27 @@ struct PostgresTests {
             let result = try CLI.run(arguments)
             #expect(result.status != 0 && result.stdout.isEmpty, "\(arguments[0])")
             #expect(result.stderr.contains(atTheGap), "\(arguments[0]): \(result.stderr)")
+            // Named once, as the ledger's rows (not "cannot read the file").
+            #expect(result.stderr.hasPrefix("Error: \(log.name): ticket_ledger_events has no position 10") ||
+                    result.stderr.hasPrefix("\(log.name): ticket_ledger_events has no position 10"), "\(arguments[0]): \(result.stderr)")
+            #expect(!result.stderr.contains("cannot read the file"), "\(arguments[0]): \(result.stderr)")
         }
         // Without the gap (the last row deleted too, the count is right again) all is well.
         try PGConnection(uri: uri).exec("DELETE FROM ticket_ledger_events WHERE position > 9")
         #expect(try CLI.run(["verify", uri]).status == 0)
+    }
+
+    /// A first append into a schema that does not exist says so, naming the ledger, in the
+    /// server's words without libpq's `ERROR:` prefix and the statement's `LINE 1:` excerpt.
+    @Test func aFirstAppendIntoAMissingSchemaSaysSo() throws {
+        let uri = try Server.freshDatabase("noschema")
+        let inMissingSchema = uri + (uri.contains("?") ? "&" : "?") + "options=-csearch_path%3Dnot_a_schema"
+        let result = try CLI.run(["append", inMissingSchema, "samples/quyuan-2023-09.jsonl"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot create the ledger's tables in \(inMissingSchema): no schema has been selected to create in"), "\(result.stderr)")
+        #expect(result.stderr.contains("must exist"), "\(result.stderr)")
+        #expect(!result.stderr.contains("ERROR:") && !result.stderr.contains("LINE 1"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
     /// A report's replay reads the rows in the table's own order and puts them in order of
