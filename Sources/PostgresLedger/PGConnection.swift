@@ -18,6 +18,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var ledger: String?
     public var description: String { ledger.map { "\($0): \(message)" } ?? message }
 
+    /// Whether the connection failed or the server ended it (SQLSTATE class 08, or 57P01–57P03:
+    /// a shutdown, a crash, a server still starting), not a statement refused: trying again
+    /// later may succeed.
+    public var isConnectionFailure: Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
+
     init(_ message: String, sqlState: String? = nil, ledger: String? = nil) {
         self.message = message.trimmingTrailingWhitespace
         self.sqlState = sqlState
@@ -48,7 +56,7 @@ final class PGConnection {
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(conn))
             PQfinish(conn)
-            throw PostgresError("cannot connect to PostgreSQL: " + message)
+            throw PostgresError("cannot connect to PostgreSQL: " + message, sqlState: "08001")
         }
         self.conn = conn
         _ = try exec("SET client_min_messages = warning")
@@ -118,7 +126,8 @@ final class PGConnection {
             }
             return PostgresError(String(cString: PQresultErrorMessage(result)), sqlState: field("C"))
         }
-        return PostgresError(String(cString: PQerrorMessage(conn)))
+        // No result: the connection failed (08006) unless libpq still holds it open.
+        return PostgresError(String(cString: PQerrorMessage(conn)), sqlState: isBroken ? "08006" : nil)
     }
 
     /// Starts `sql`, a `COPY … TO STDOUT`; the rows are then read with `PQgetCopyData`.
@@ -193,7 +202,7 @@ final class PGConnection {
         var out = drainNotifications()
         guard out.isEmpty else { return out }
         let fd = PQsocket(conn)
-        guard fd >= 0 else { throw PostgresError("the connection to PostgreSQL is closed") }
+        guard fd >= 0 else { throw PostgresError("the connection to PostgreSQL is closed", sqlState: "08003") }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let n = poll(&pfd, 1, milliseconds)
         if n < 0 && errno != EINTR { throw PostgresError("poll: " + String(cString: strerror(errno))) }

@@ -46,7 +46,10 @@ enum CLI {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `ledger-cli` with `arguments`; one still running after `timeout` seconds is
+    /// killed (then its status says so). SIGKILL: a process started from a test's thread
+    /// inherits that thread's blocked signals, SIGTERM among them.
+    static func run(_ arguments: [String], timeout: Double? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -56,6 +59,11 @@ enum CLI {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -341,6 +349,59 @@ struct PostgresTests {
         followProcess.waitUntilExit()
         #expect(followProcess.terminationStatus == 0)
         #expect(String(decoding: data, as: UTF8.self).split(separator: "\n").count == 2)
+    }
+
+    /// `ledger-cli follow` whose server ends its connection and refuses new ones for a while
+    /// (a restart) keeps trying, says so, and goes on at its position: its last table is the
+    /// replay's.
+    @Test func followWaitsForAServerThatRefusesConnectionsForAWhile() throws {
+        let uri = try Server.freshDatabase("restart")
+        let database = String(uri[uri.range(of: "/tl_restart_")!.lowerBound...].dropFirst().prefix { $0 != "?" })
+        let writer = try PostgresLog(uri: uri)
+        _ = try writer.append(batch: Array(accepted("R0", ticket: "TR0").utf8))
+        let followProcess = Process()
+        followProcess.executableURL = URL(fileURLWithPath: CLI.executable)
+        followProcess.arguments = ["follow", uri, "-p", "2024-02", "--format", "json", "--updates", "1"]
+        let (out, err) = (Pipe(), Pipe())
+        followProcess.standardOutput = out
+        followProcess.standardError = err
+        try followProcess.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        // The admin connection goes to the server's own database, which stays open.
+        let admin = try PGConnection(uri: Server.uri!)
+        try admin.exec("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+        try admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+        Thread.sleep(forTimeInterval: 1.5)
+        try admin.exec("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+        _ = try PostgresLog(uri: uri).append(batch: Array(assigned("R1", ticket: "TR0").utf8))
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        followProcess.waitUntilExit()
+        #expect(followProcess.terminationStatus == 0, "\(errors)")
+        #expect(errors.contains("follow: lost the connection to"), "\(errors)")
+        #expect(errors.contains("again; going on after line 1"), "\(errors)")
+        let tables = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        #expect(tables.count == 2)
+        let replay = try CLI.run(["replay", uri, "-p", "2024-02", "--format", "json"])
+        #expect(tables.last.map(String.init) == replay.stdout.split(separator: "\n").joined(), "\(replay.stdout)")
+    }
+
+    /// A row changed by hand so that it breaks the life cycle: `follow` refuses the ledger
+    /// as `replay` does, naming the line, instead of printing a table without it.
+    @Test func followRefusesALedgerWithAnInvalidLine() throws {
+        let uri = try Server.freshDatabase("followbad")
+        #expect(try CLI.run(["copy", "samples/quyuan-2023-09.jsonl", uri]).status == 0)
+        // Line 5's ticket renamed: its later lines are on a ticket never accepted.
+        let line5 = try #require(try PGConnection(uri: uri).exec("SELECT convert_from(line, 'UTF8') FROM ticket_ledger_events WHERE position = 5").first?.first ?? nil)
+        let ticket = try #require(line5.firstMatch(of: /"ticket":"([^"]+)"/)?.1)
+        try PGConnection(uri: uri).exec("UPDATE ticket_ledger_events SET line = convert_to(replace(convert_from(line, 'UTF8'), '\"ticket\":\"\(ticket)\"', '\"ticket\":\"\(ticket)X\"'), 'UTF8') WHERE position = 5")
+        let replay = try CLI.run(["replay", uri, "-p", "2023-09"])
+        #expect(replay.status == 1 && replay.stdout.isEmpty)
+        let follow = try CLI.run(["follow", uri, "-p", "2023-09", "--updates", "1"], timeout: 20)
+        #expect(follow.status == 1)
+        #expect(follow.stdout.isEmpty)
+        #expect(follow.stderr.contains("but it was never accepted"), "\(follow.stderr)")
+        #expect(follow.stderr.contains("has invalid lines; run 'ledger-cli verify"), "\(follow.stderr)")
     }
 }
 #endif

@@ -45,7 +45,11 @@ public struct UnitExplanation: Sendable {
         /// How late the closure was (positive), or `nil` if on time or open.
         public var lateness: Int64? {
             guard let deadline, let closedAt, closedAt > deadline else { return nil }
-            return (closedAt.nanoseconds - deadline.nanoseconds) / 1_000_000_000
+            // In whole seconds, from each time's own seconds: the difference of two times
+            // centuries apart does not fit in 64 bits of nanoseconds.
+            let (closed, due) = (closedAt.nanoseconds, deadline.nanoseconds)
+            let nanosecond = { (t: Int64) in (t % 1_000_000_000 + 1_000_000_000) % 1_000_000_000 }
+            return closedAt.seconds - deadline.seconds - (nanosecond(closed) < nanosecond(due) ? 1 : 0)
         }
     }
 

@@ -25,8 +25,9 @@ public struct DeadlineSubstitution: Sendable {
         var limit: DeadlinePolicy.Limit?
         /// The log's live deadline, nanoseconds (`.min` before the first assignment).
         var platformDue: Int64 = .min
-        /// The substituted live deadline, nanoseconds.
-        var policyDue: Int64 = .min
+        /// The substituted live deadline, nanoseconds (`nil` before the first assignment); wider
+        /// than a timestamp, since extensions move it by differences of timestamps.
+        var policyDue: Int128?
     }
 
     /// A substitution under `policy` in a rule set's time zone.
@@ -74,26 +75,34 @@ public struct DeadlineSubstitution: Sendable {
             guard var state = tickets[ticket], let limit = state.limit, let due = eventDue else { return eventDue }
             let policyDue = try policy.deadline(assigned: at, length: limit.length, utcOffsetSeconds: utcOffsetSeconds)
             state.platformDue = due.nanoseconds
-            state.policyDue = policyDue.nanoseconds
+            state.policyDue = Int128(policyDue.nanoseconds)
             tickets[ticket] = state
             return policyDue
         case .extended:
-            guard var state = tickets[ticket], state.limit != nil, state.policyDue != .min, let due = eventDue else { return eventDue }
-            state.policyDue += due.nanoseconds - state.platformDue
+            guard var state = tickets[ticket], state.limit != nil, let policyDue = state.policyDue, let due = eventDue else { return eventDue }
+            let shifted = policyDue + Int128(due.nanoseconds) - Int128(state.platformDue)
+            state.policyDue = shifted
             state.platformDue = due.nanoseconds
             tickets[ticket] = state
-            return Timestamp(nanoseconds: state.policyDue)
+            return Self.timestamp(shifted)
         case .returned:
-            guard byCenter, var state = tickets[ticket], let limit = state.limit, state.policyDue != .min else {
+            guard byCenter, var state = tickets[ticket], let limit = state.limit, state.policyDue != nil else {
                 return eventDue
             }
             let policyDue = try policy.deadline(assigned: at, length: limit.length, utcOffsetSeconds: utcOffsetSeconds)
             if let due = eventDue { state.platformDue = due.nanoseconds }
-            state.policyDue = policyDue.nanoseconds
+            state.policyDue = Int128(policyDue.nanoseconds)
             tickets[ticket] = state
             return policyDue
         case .closed, .callbackRated, .supervised, .supervisionAnswered, .adjusted:
             return eventDue
         }
+    }
+
+    /// `policyDue` as a timestamp: held within 64 bits (a deadline moved by centuries, which only
+    /// absurd events ask for, lies beyond every time a log holds, as the held value does, so every
+    /// closure compares with it as with the exact one).
+    private static func timestamp(_ policyDue: Int128) -> Timestamp {
+        Timestamp(nanoseconds: Int64(clamping: max(policyDue, Int128(Int64.min) + 1)))
     }
 }

@@ -83,6 +83,9 @@ extension WorkCalendar {
             guard let date = Period.parseDay(String(fields[0])) else {
                 throw fail("'\(fields[0])' is not a date YYYY-MM-DD")
             }
+            guard Timestamp.supportedYears.contains(date.year) else {
+                throw fail("\(fields[0]) is outside the supported years \(Timestamp.supportedYears.lowerBound)–\(Timestamp.supportedYears.upperBound) \(Timestamp.whyTheseYears)")
+            }
             let working: Bool
             switch fields[1] {
             case "off": working = false

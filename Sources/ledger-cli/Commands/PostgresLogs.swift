@@ -189,9 +189,14 @@ enum PostgresLogs {
 
     /// `follow` on PostgreSQL: the table, then again after each commit (LISTEN/NOTIFY, resumed
     /// at the last position after a lost connection).
+    ///
+    /// A line that does not decode or breaks the life cycle (a row changed by hand: appends
+    /// check every line) stops it, as it refuses a replay: no table is printed without it.
+    /// A connection lost (a server restarted) is opened again, at once, then with growing
+    /// pauses for up to ``reconnectionWindow``, saying so on standard error.
     static func follow(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
         let settings = try FollowCommand.Settings(parsed)
-        _ = try open(uri)   // a clear error when there is no ledger
+        let name = try open(uri).name   // a clear error when there is no ledger
         var projection = Projection(options: settings.inputs.projectionOptions)
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
@@ -199,27 +204,72 @@ enum PostgresLogs {
             settings.render(projection.report)
         }
         let follower = PostgresFollower(uri: uri)
-        func fold(_ records: [PostgresFollower.Record]) {
-            for record in records {
-                record.line.withUnsafeBytes { bytes in
-                    guard let event = try? decoder.decode(bytes),
-                          lifecycle.apply(event, in: bytes, lineNumber: record.position) == nil else { return }
-                    projection.apply(event, in: bytes)
+        var shown = false
+        /// Folds one line; what is wrong with it, if anything (then nothing is folded).
+        func check(_ bytes: UnsafeRawBufferPointer, line: Int) -> EventProblem? {
+            let event: RawEvent
+            do { event = try decoder.decode(bytes) } catch { return error }
+            if let problem = lifecycle.apply(event, in: bytes, lineNumber: line) { return problem }
+            projection.apply(event, in: bytes)
+            return nil
+        }
+        func fold(_ records: [PostgresFollower.Record]) throws {
+            var problems: [LogProblem] = []
+            for record in records where problems.count < 20 {
+                if let problem = record.line.withUnsafeBytes({ check($0, line: record.position) }) {
+                    problems.append(LogProblem(line: record.position, problem: problem))
+                }
+            }
+            guard problems.isEmpty else {
+                for problem in problems { Terminal.writeErrorLine(problem.described(file: name)) }
+                let outcome = shown ? "follow stopped." : "No report was produced."
+                throw ReportFailure("\(name) has invalid lines; run 'ledger-cli verify \(name)' for the full list. \(outcome)")
+            }
+        }
+        var lostSince: ContinuousClock.Instant?
+        var pause = Duration.milliseconds(250)
+        func next(waitingUpTo milliseconds: Int) throws -> [PostgresFollower.Record] {
+            while true {
+                let position = follower.position
+                do {
+                    let records = try follower.next(waitingUpTo: Int32(milliseconds))
+                    if lostSince != nil {
+                        Terminal.writeErrorLine("follow: connected to \(name) again; going on after line \(grouped(position))")
+                        lostSince = nil
+                        pause = .milliseconds(250)
+                    }
+                    return records
+                } catch {
+                    guard error.isConnectionFailure else { throw error }
+                    let now = ContinuousClock.now
+                    if lostSince == nil {
+                        Terminal.writeErrorLine("follow: lost the connection to \(name) (\(error.message)); trying again for up to \(reconnectionWindowText)")
+                    } else if now - lostSince! >= reconnectionWindow {
+                        throw ReportFailure("\(name): the connection was lost and could not be opened again in \(reconnectionWindowText): \(error.message)")
+                    }
+                    lostSince = lostSince ?? now
+                    usleep(UInt32(pause / .microseconds(1)))
+                    pause = min(pause * 2, .seconds(5))
                 }
             }
         }
-        fold(try follower.next(waitingUpTo: 0))
+        try fold(try next(waitingUpTo: 0))
         Terminal.write(render())
+        shown = true
         var printed = 0
         while settings.pace.wantsMore(after: printed) {
-            let records = try follower.next(waitingUpTo: Int32(settings.pace.interval))
+            let records = try next(waitingUpTo: settings.pace.interval)
             guard !records.isEmpty else { continue }
-            fold(records)
+            try fold(records)
             Terminal.write(render())
             printed += 1
         }
         return 0
     }
+
+    /// How long `follow` keeps trying to open a lost connection again.
+    static let reconnectionWindow = Duration.seconds(300)
+    private static let reconnectionWindowText = "5 minutes"
     #endif
 }
 
