@@ -117,6 +117,12 @@ count="$(curl -sS "$url/health" | python3 -c 'import json,sys; print(json.load(s
 [ "$count" = 40 ] || fail "the log holds $count events after a rejected batch, expected 40"
 step "bad batch: 422, $(grep -c '^batch:' "$work/rejected.txt") problems, e.g. $(head -n 1 "$work/rejected.txt"); log still 40 events"
 
+# A Last-Event-ID no position can follow (the largest integer): 400, and the service goes on.
+status="$(curl -sS -o "$work/last-id.txt" -w '%{http_code}' -m 5 -H 'Last-Event-ID: 9223372036854775807' "$url/events")"
+[ "$status" = 400 ] || fail "Last-Event-ID 9223372036854775807 answered $status, expected 400: $(cat "$work/last-id.txt")"
+curl -sS -o /dev/null "$url/health" || fail "the service stopped answering after an invalid Last-Event-ID"
+step "Last-Event-ID 9223372036854775807: 400, service still up"
+
 # 7. Stop: SIGTERM shuts down gracefully, ending the open subscription.
 kill -TERM "$service_pid"
 for _ in $(seq 1 100); do kill -0 "$service_pid" 2>/dev/null || break; sleep 0.1; done

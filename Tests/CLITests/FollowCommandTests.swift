@@ -51,3 +51,65 @@ import Testing
     let help = try LedgerCLI.run(["follow", "--help"])
     #expect(help.status == 0 && help.stdout.contains("Ctrl-C ends it"))
 }
+
+/// `follow` of a log that then receives a line it cannot take (written around the ledger's
+/// appends), or is replaced by another log, stops with exit 1 and says why, instead of going on
+/// with a table that is no longer the log's (and reading the damaged log again and again).
+@Test(arguments: ["damaged", "replaced"])
+func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let first = [eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
+                 eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]
+    try dir.write("events.jsonl", jsonl(first))
+    try dir.write("other.jsonl", jsonl(first.map { $0.replacingOccurrences(of: "市城管局", with: "市水务集团") }))
+    let follow = Process()
+    follow.executableURL = LedgerCLI.executable
+    follow.arguments = ["follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5"]
+    follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try dir.write("follow.out", "")
+    try dir.write("follow.err", "")
+    follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
+    follow.standardError = FileHandle(forWritingAtPath: dir.file("follow.err"))
+    try follow.run()
+    // SIGKILL: a process started from a test's thread inherits its blocked signals (SIGTERM).
+    defer { if follow.isRunning { kill(follow.processIdentifier, SIGKILL) } }
+    var deadline = Date().addingTimeInterval(20)
+    while try dir.text("follow.out").isEmpty && Date() < deadline { usleep(10_000) }
+    if change == "damaged" {
+        let handle = try #require(FileHandle(forWritingAtPath: dir.file("events.jsonl")))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"id":"x1","ticket":"broken"#.utf8 + [0x0A]))
+        handle.closeFile()
+    } else {
+        #expect(rename(dir.file("other.jsonl"), dir.file("events.jsonl")) == 0)
+    }
+    deadline = Date().addingTimeInterval(20)
+    while follow.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!follow.isRunning)
+    #expect(follow.terminationStatus == 1)
+    let errors = try dir.text("follow.err")
+    #expect(try dir.text("follow.out").split(separator: "\n").count == 1)
+    #expect(!errors.contains("nothing was appended"), "\(errors)")
+    if change == "damaged" {
+        #expect(errors.contains("events.jsonl:3: malformed JSON"), "\(errors)")
+        #expect(errors.contains("events.jsonl has invalid lines; run 'ledger-cli verify events.jsonl' for the full list. follow stopped."), "\(errors)")
+    } else {
+        #expect(errors.contains("events.jsonl: the log was rewritten: its first 2 lines are no longer those read"), "\(errors)")
+    }
+}
+
+/// A log that cannot be followed from the start: the problem in a reader's words.
+@Test func followOfAnInvalidLogSaysNoReportWasProduced() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("bad.jsonl", "{\"x\n")
+    try dir.write("torn.jsonl", jsonl([eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#)]) + #"{"id":"a2""#)
+    let bad = try LedgerCLI.run(["follow", "bad.jsonl", "-p", "2024-02"], in: dir.path)
+    #expect(bad.status == 1 && bad.stdout.isEmpty)
+    #expect(bad.stderr.contains("bad.jsonl has invalid lines; run 'ledger-cli verify bad.jsonl' for the full list. No report was produced."), "\(bad.stderr)")
+    let torn = try LedgerCLI.run(["follow", "torn.jsonl", "-p", "2024-02"], in: dir.path)
+    #expect(torn.status == 1 && torn.stdout.isEmpty)
+    #expect(torn.stderr.contains("Run 'ledger-cli repair torn.jsonl' to move it aside. No report was produced."), "\(torn.stderr)")
+    #expect(!bad.stderr.contains("appended") && !torn.stderr.contains("append"), "\(bad.stderr)\(torn.stderr)")
+}

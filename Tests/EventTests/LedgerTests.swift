@@ -147,6 +147,40 @@ private func batch(_ lines: [String]) -> [UInt8] { Array(log(lines).utf8) }
         #expect(summary.eventCount == total + 1)
     }
 
+    /// A line another process wrote around the ledger's appends that cannot be read (damaged):
+    /// a subscription ends with the error instead of waiting for ever, and the ledger says why
+    /// it stopped following (``Ledger/followFailure``).
+    @Test func aSubscriptionEndsWithTheErrorOfALineItCannotRead() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let path = dir.file("events.jsonl")
+        let ledger = try await Ledger.open(path: path, options: options())
+        try await ledger.append(batch: batch([line("a1", "T1", "accepted", "01 09:00")]))
+        let subscriber = Task {
+            var seen: [Int] = []
+            do {
+                for try await record in ledger.events(from: 1) { seen.append(record.position) }
+            } catch {
+                return (seen, "\(error)")
+            }
+            return (seen, "ended without an error")
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"id\":\"x\n".utf8))
+        handle.closeFile()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(20))
+            await ledger.close()
+        }
+        let (seen, ending) = await subscriber.value
+        watchdog.cancel()
+        #expect(seen == [1])
+        #expect(ending.contains("events.jsonl has 1 problem"), "\(ending)")
+        #expect(await ledger.followFailure != nil)
+    }
+
     @Test func observersSeeTheLogThenEachCommitBeforeTheAppendReturns() async throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }

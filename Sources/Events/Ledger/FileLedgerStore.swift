@@ -37,6 +37,27 @@ package final class FileLedgerStore: LedgerStore {
     private(set) var stateNote: String?
     /// The append interrupted earlier that the last write settled first, if any.
     private(set) var settledAppend: PendingAppend.Outcome?
+    /// The file as it was (length, change time, inode) when reading what others wrote last
+    /// failed: ``mayHaveChanged()`` is false until it changes, so that a follower does not read
+    /// the same damaged log again and again.
+    private var failedOn: FileSignature?
+    /// What that read failed with: reading the same file again would fail the same way.
+    private var failure: AppendError?
+
+    private struct FileSignature: Equatable {
+        var size: Int64, changed: Int, changedNanoseconds: Int, inode: UInt64
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            #if canImport(Darwin)
+            (changed, changedNanoseconds) = (Int(info.st_ctimespec.tv_sec), Int(info.st_ctimespec.tv_nsec))
+            #else
+            (changed, changedNanoseconds) = (Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec))
+            #endif
+            size = Int64(info.st_size)
+            inode = UInt64(info.st_ino)
+        }
+    }
 
     package init(path: String, options: Ledger.Options) {
         self.path = path
@@ -200,15 +221,25 @@ package final class FileLedgerStore: LedgerStore {
         let snapshot: LogSnapshot
         do { snapshot = try LogSnapshot.take(path: path) } catch { throw .file(error) }
         guard snapshot.length != known.byteCount || stale else { return }
-        let file: LockedLogFile
-        do { file = try LockedLogFile.acquireShared(path) } catch { throw .file(error) }
-        try catchUp(file, exclusive: false, publish: publish)
+        let signature = FileSignature(path: path)
+        if let failure, let failedOn, failedOn == signature { throw failure }
+        do throws(AppendError) {
+            let file: LockedLogFile
+            do { file = try LockedLogFile.acquireShared(path) } catch { throw AppendError.file(error) }
+            try catchUp(file, exclusive: false, publish: publish)
+            (failedOn, failure) = (nil, nil)
+        } catch {
+            (failedOn, failure) = (signature, error)
+            throw error
+        }
     }
 
-    /// Whether the log's length differs from what this store knows (or its state is stale).
+    /// Whether the log's length differs from what this store knows (or its state is stale),
+    /// unless the file is as it was when reading it last failed.
     package func mayHaveChanged() -> Bool {
         var info = stat()
         guard stat(path, &info) == 0 else { return false }
+        if let failedOn, failedOn == FileSignature(path: path) { return false }
         return stale || Int64(info.st_size) != known.byteCount
     }
 
@@ -234,7 +265,14 @@ package final class FileLedgerStore: LedgerStore {
             throw .file(error)
         }
         if !stale && length == known.byteCount && (try? tailMatches(file)) == true { return }
-        if stale || length < known.byteCount || (try? tailMatches(file)) != true {
+        let rewritten = length < known.byteCount || (try? tailMatches(file)) != true
+        // Lines handed to observers cannot be taken back: a log whose lines read so far changed
+        // (replaced, restored from a copy) is refused while someone observes it.
+        if rewritten, !stale, known.lineCount > 0, publish != nil {
+            throw .file(LogFileError(path: path, message: "the log was rewritten: its first \(groupedThousands(known.lineCount)) lines are no longer those read "
+                                     + "(a log is only ever appended to); what follows it must start again from the log as it is now"))
+        }
+        if stale || rewritten {
             verifier = LogVerifier()
             sealer = ChainSealer(path: path, chaining: options.chaining)
             known = LogAppender.ExistingLog()

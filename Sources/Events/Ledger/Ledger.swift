@@ -106,6 +106,10 @@ public actor Ledger: GroupCommitting {
     private var observers: [(id: Int, body: ([Record]) -> Void)] = []
     /// The last position the observers were handed (or known while nobody observed).
     private var publishedThrough = 0
+    /// Why reading what other writers committed failed the last time it was tried (a damaged
+    /// or torn line, a line over the limit, a log rewritten under its observers); `nil` once a
+    /// read succeeds again. Waiting for commits ends with it (``nextCommit(after:)``).
+    public private(set) var followFailure: AppendError?
     /// Groups this ledger wrote (a group commit is one write and flush, or one transaction).
     public private(set) var commitCount = 0
 
@@ -194,7 +198,21 @@ public actor Ledger: GroupCommitting {
     /// part, under a shared lock for a moment; PostgreSQL's committed rows) and publishes them.
     public func refresh() throws(AppendError) {
         defer { caughtUp() }
-        try store.refresh(publishing: publisher)
+        do {
+            try store.refresh(publishing: publisher)
+            followFailure = nil
+        } catch {
+            followFailure = error
+            wakeAll()
+            throw error
+        }
+    }
+
+    /// Wakes every subscriber waiting for a commit (they look at ``followFailure``).
+    private func wakeAll() {
+        let waiters = commitWaiters
+        commitWaiters.removeAll()
+        for waiter in waiters { waiter.continuation.resume(returning: true) }
     }
 
     /// Hands the observers what a store reads or writes; `nil` when nobody observes, so that
@@ -236,35 +254,75 @@ public actor Ledger: GroupCommitting {
     /// Every event from `position` (a line number, 1-based) on: those in the log, then each one
     /// committed later — by this ledger or another writer — in log order, exactly once. A
     /// partial last line of a file is waited for, never yielded. Cancelling the iterating task
-    /// (or ``close()``) ends it; a read that fails ends it with the error.
-    public nonisolated func events(from position: Int = 1) -> AsyncThrowingStream<Record, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                var next = max(position, 1)
-                do {
-                    while !Task.isCancelled {
-                        let batch = try await self.records(from: next)
-                        for record in batch { continuation.yield(record) }
-                        if let last = batch.last {
-                            next = last.position + 1
-                            continue
-                        }
-                        guard await self.waitForCommit(after: next - 1) else { break }
+    /// (or ``close()``) ends it; a read that fails ends it with the error, as does a failure to
+    /// follow other writers (``followFailure``).
+    ///
+    /// The records are read as the iteration asks for them, a few hundred at a time: a consumer
+    /// that is slow (a subscriber on a slow connection) holds the reading back, and memory holds
+    /// one run of records per iteration, however long the log.
+    public nonisolated func events(from position: Int = 1) -> EventSequence {
+        EventSequence(ledger: self, start: max(position, 1))
+    }
+
+    /// The events of ``events(from:)``, read as they are asked for.
+    public struct EventSequence: AsyncSequence, Sendable {
+        public typealias Element = Record
+        let ledger: Ledger
+        let start: Int
+
+        public func makeAsyncIterator() -> Iterator { Iterator(ledger: ledger, next: start) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let ledger: Ledger
+            /// The position of the next record to read.
+            var next: Int
+            var buffer: [Record] = []
+            var index = 0
+            var finished = false
+
+            public mutating func next() async throws -> Record? {
+                while true {
+                    if index < buffer.count {
+                        index += 1
+                        return buffer[index - 1]
                     }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                    if finished || Task.isCancelled { return nil }
+                    buffer = try await ledger.records(from: next, limit: 256)
+                    index = 0
+                    if let last = buffer.last {
+                        next = last.position + 1
+                    } else if try await !ledger.nextCommit(after: next - 1) {
+                        finished = true
+                    }
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 
     /// Waits until the log holds a line after `position` (committed here or, once read, by
-    /// another writer); `false` when the task is cancelled or the ledger closed.
+    /// another writer); `false` when the task is cancelled or the ledger closed, or when reading
+    /// other writers' lines failed (``followFailure``; ``nextCommit(after:)`` throws it).
     public func waitForCommit(after position: Int) async -> Bool {
+        (try? await nextCommit(after: position)) ?? false
+    }
+
+    /// Waits until the log holds a line after `position` (committed here or, once read, by
+    /// another writer); `false` when the task is cancelled or the ledger closed.
+    /// - Throws: ``followFailure``, when reading what other writers committed fails (before the
+    ///   wait or during it): the log holds a line that cannot be taken, or was rewritten.
+    public func nextCommit(after position: Int) async throws(AppendError) -> Bool {
         if store.lineCount > position { return true }
+        if let followFailure { throw followFailure }
         if closed { return false }
+        guard await waitForWake(after: position) else { return false }
+        if store.lineCount > position { return true }
+        if let followFailure { throw followFailure }
+        return !closed
+    }
+
+    /// Waits for a commit after `position`, a failure to follow, the ledger's closing or the
+    /// task's cancellation; `false` for the last two.
+    private func waitForWake(after position: Int) async -> Bool {
         let id = nextWaiterID
         nextWaiterID += 1
         startFollowing()
@@ -295,6 +353,8 @@ public actor Ledger: GroupCommitting {
         Task {
             while (!self.commitWaiters.isEmpty || !self.observers.isEmpty) && !self.closed {
                 try? await Task.sleep(for: self.options.followInterval)
+                // A failure is kept in `followFailure` (waiters wake to it); the store says the
+                // log may have changed again only once the file did.
                 if self.store.mayHaveChanged() { try? self.refresh() }
             }
             self.following = false

@@ -99,12 +99,16 @@ enum FollowCommand: Subcommand {
                 let ledger = try await Ledger.open(path: log, options: ledgerOptions)
                 let live = try await LiveProjection(ledger: ledger, options: settings.inputs.projectionOptions)
                 func update() { Terminal.write(settings.render(live.report)) }
-                update()
+                // The count is taken before the table is rendered (and written, which a slow
+                // reader can hold up): a commit in between is in the table or waited for next,
+                // never counted as seen without being shown.
                 var seen = await ledger.count
+                update()
+                outcome.noteShown()
                 var printed = 0
                 // Output that cannot be written ends the watch (main reports it and exits 1).
                 while settings.pace.wantsMore(after: printed), Terminal.firstOutputError.load(ordering: .relaxed) == 0 {
-                    guard await ledger.waitForCommit(after: seen) else { break }
+                    guard try await ledger.nextCommit(after: seen) else { break }
                     seen = await ledger.count
                     update()
                     printed += 1
@@ -115,14 +119,35 @@ enum FollowCommand: Subcommand {
             done.signal()
         }
         done.wait()
-        if let error = outcome.error { throw error }
+        if let error = outcome.error { throw failure(error, log: log, shown: outcome.shown) }
         return 0
+    }
+
+    /// `error`, worded for a reader of the log (the ledger's errors are worded for appends:
+    /// "nothing was appended"): the log's problems on standard error, then what to run.
+    private static func failure(_ error: any Error, log: String, shown: Bool) -> any Error {
+        let outcome = shown ? "follow stopped." : "No report was produced."
+        switch error {
+        case AppendError.tornTail(let path, let line, let bytes):
+            return ReportFailure("\(path):\(line): the log ends with a torn line (\(grouped(bytes)) bytes without a final newline). "
+                                 + "Run 'ledger-cli repair \(path)' to move it aside. \(outcome)")
+        case AppendError.invalidLog(let path, let problems, _):
+            for problem in problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: path)) }
+            return ReportFailure("\(path) has invalid lines; run 'ledger-cli verify \(path)' for the full list. \(outcome)")
+        case AppendError.file(let error):
+            return ReportFailure("\(error). \(outcome)")
+        default:
+            return error
+        }
     }
 
     /// The error a follow ended with, handed from its task to the waiting thread.
     private final class Outcome: @unchecked Sendable {
         // `@unchecked Sendable`: written once by the task before it signals, read after the wait.
         private(set) var error: (any Error)?
+        /// Whether a table was printed before it.
+        private(set) var shown = false
         func set(_ error: any Error) { self.error = error }
+        func noteShown() { shown = true }
     }
 }

@@ -12,7 +12,11 @@ extension Hotline {
     /// over `from`. A `: keep-alive` comment every few seconds notices a client that went away.
     func subscribe(_ request: Request) async throws -> Response {
         var from = 1
-        if let lastID = request.headers[.lastEventID], let last = Int(lastID), last >= 0 {
+        if let lastID = request.headers[.lastEventID] {
+            // The position of the last event the client saw: from the one after it.
+            guard let last = Int(lastID), last >= 0, last < Int.max else {
+                throw HTTPError(.badRequest, message: "invalid Last-Event-ID (expected the position of an event, ≥ 0)")
+            }
             from = last + 1
         } else if let text = request.uri.queryParameters.get("from") {
             if text == "end" {
