@@ -59,6 +59,10 @@ final class PGConnection {
             throw PostgresError("cannot connect to PostgreSQL: " + message, sqlState: "08001")
         }
         self.conn = conn
+        // libpq's default prints the server's notices to standard error as they come, raw (a
+        // server ending the connection: "FATAL:  terminating connection …"); the errors that
+        // matter reach the caller as a `PostgresError`, worded by the command.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         _ = try exec("SET client_min_messages = warning")
     }
 
