@@ -55,7 +55,7 @@ import Testing
 /// `follow` of a log that then receives a line it cannot take (written around the ledger's
 /// appends), or is replaced by another log, stops with exit 1 and says why, instead of going on
 /// with a table that is no longer the log's (and reading the damaged log again and again).
-@Test(arguments: ["damaged", "replaced"])
+@Test(arguments: ["damaged", "replaced", "replaced, same size and end", "removed"])
 func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }
@@ -63,6 +63,8 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
                  eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]
     try dir.write("events.jsonl", jsonl(first))
     try dir.write("other.jsonl", jsonl(first.map { $0.replacingOccurrences(of: "市城管局", with: "市水务集团") }))
+    // The same length and the same last bytes: only another file (a rename over the log) says so.
+    try dir.write("same-size.jsonl", jsonl(first).replacingOccurrences(of: #""id":"a1""#, with: #""id":"z1""#))
     let follow = Process()
     follow.executableURL = LedgerCLI.executable
     follow.arguments = ["follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5"]
@@ -81,8 +83,12 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
         handle.seekToEndOfFile()
         handle.write(Data(#"{"id":"x1","ticket":"broken"#.utf8 + [0x0A]))
         handle.closeFile()
-    } else {
+    } else if change == "replaced" {
         #expect(rename(dir.file("other.jsonl"), dir.file("events.jsonl")) == 0)
+    } else if change == "removed" {
+        #expect(unlink(dir.file("events.jsonl")) == 0)
+    } else {
+        #expect(rename(dir.file("same-size.jsonl"), dir.file("events.jsonl")) == 0)
     }
     deadline = Date().addingTimeInterval(20)
     while follow.isRunning && Date() < deadline { usleep(10_000) }
@@ -94,6 +100,8 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     if change == "damaged" {
         #expect(errors.contains("events.jsonl:3: malformed JSON"), "\(errors)")
         #expect(errors.contains("events.jsonl has invalid lines; run 'ledger-cli verify events.jsonl' for the full list. follow stopped."), "\(errors)")
+    } else if change == "removed" {
+        #expect(errors.contains("events.jsonl: cannot open the file: No such file or directory. follow stopped."), "\(errors)")
     } else {
         #expect(errors.contains("events.jsonl: the log was rewritten: its first 2 lines are no longer those read"), "\(errors)")
     }

@@ -43,6 +43,24 @@ package final class FileLedgerStore: LedgerStore {
     private var failedOn: FileSignature?
     /// What that read failed with: reading the same file again would fail the same way.
     private var failure: AppendError?
+    /// The file last read (device and inode): another file at the path (renamed over the log)
+    /// is another log, whatever its length. The log itself is only ever written in place.
+    private var fileID: FileID?
+
+    private struct FileID: Equatable {
+        var device: UInt64, inode: UInt64
+        init(_ info: stat) { (device, inode) = (UInt64(info.st_dev), UInt64(info.st_ino)) }
+        init?(fd: Int32) {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return nil }
+            self.init(info)
+        }
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            self.init(info)
+        }
+    }
 
     private struct FileSignature: Equatable {
         var size: Int64, changed: Int, changedNanoseconds: Int, inode: UInt64
@@ -220,7 +238,7 @@ package final class FileLedgerStore: LedgerStore {
     package func refresh(publishing publish: LedgerPublisher?) throws(AppendError) {
         let snapshot: LogSnapshot
         do { snapshot = try LogSnapshot.take(path: path) } catch { throw .file(error) }
-        guard snapshot.length != known.byteCount || stale else { return }
+        guard snapshot.length != known.byteCount || stale || FileID(path: path) != fileID else { return }
         let signature = FileSignature(path: path)
         if let failure, let failedOn, failedOn == signature { throw failure }
         do throws(AppendError) {
@@ -238,9 +256,10 @@ package final class FileLedgerStore: LedgerStore {
     /// unless the file is as it was when reading it last failed.
     package func mayHaveChanged() -> Bool {
         var info = stat()
-        guard stat(path, &info) == 0 else { return false }
+        // A log removed (or renamed away) is a change too: reading it then says so.
+        guard stat(path, &info) == 0 else { return fileID != nil }
         if let failedOn, failedOn == FileSignature(path: path) { return false }
-        return stale || Int64(info.st_size) != known.byteCount
+        return stale || Int64(info.st_size) != known.byteCount || FileID(info) != fileID
     }
 
     package func stopFollowing() {}
@@ -264,8 +283,10 @@ package final class FileLedgerStore: LedgerStore {
         } catch {
             throw .file(error)
         }
-        if !stale && length == known.byteCount && (try? tailMatches(file)) == true { return }
-        let rewritten = length < known.byteCount || (try? tailMatches(file)) != true
+        let id = FileID(fd: file.fd)
+        let replaced = fileID != nil && id != fileID
+        if !stale && !replaced && length == known.byteCount && (try? tailMatches(file)) == true { return }
+        let rewritten = replaced || length < known.byteCount || (try? tailMatches(file)) != true
         // Lines handed to observers cannot be taken back: a log whose lines read so far changed
         // (replaced, restored from a copy) is refused while someone observes it.
         if rewritten, !stale, known.lineCount > 0, publish != nil {
@@ -297,6 +318,7 @@ package final class FileLedgerStore: LedgerStore {
             throw error
         }
         stale = false
+        fileID = id
         let tailStart = max(0, known.byteCount - 64)
         var bytes = [UInt8](repeating: 0, count: Int(known.byteCount - tailStart))
         let count = bytes.withUnsafeMutableBytes { (try? file.read(into: $0, at: tailStart)) ?? -1 }
