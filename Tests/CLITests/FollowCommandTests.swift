@@ -15,7 +15,8 @@ import Testing
     follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
     follow.standardError = FileHandle.nullDevice
     try follow.run()
-    defer { if follow.isRunning { follow.terminate() } }
+    // SIGKILL: a process started from a test's thread inherits its blocked signals (SIGTERM).
+    defer { if follow.isRunning { kill(follow.processIdentifier, SIGKILL) } }
     func lines() throws -> [String] { try dir.text("follow.out").split(separator: "\n").map(String.init) }
     func waitFor(_ count: Int) throws {
         let deadline = Date().addingTimeInterval(20)
@@ -65,17 +66,18 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     try dir.write("other.jsonl", jsonl(first.map { $0.replacingOccurrences(of: "市城管局", with: "市水务集团") }))
     // The same length and the same last bytes: only another file (a rename over the log) says so.
     try dir.write("same-size.jsonl", jsonl(first).replacingOccurrences(of: #""id":"a1""#, with: #""id":"z1""#))
+    // Under `timeout -s KILL`: a follow that never stops (the failure this test is for) ends
+    // with the test, whatever signals the test's thread blocks.
     let follow = Process()
-    follow.executableURL = LedgerCLI.executable
-    follow.arguments = ["follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5"]
+    follow.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    follow.arguments = ["-s", "KILL", "40", LedgerCLI.executable.path,
+                        "follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5"]
     follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
     try dir.write("follow.out", "")
     try dir.write("follow.err", "")
     follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
     follow.standardError = FileHandle(forWritingAtPath: dir.file("follow.err"))
     try follow.run()
-    // SIGKILL: a process started from a test's thread inherits its blocked signals (SIGTERM).
-    defer { if follow.isRunning { kill(follow.processIdentifier, SIGKILL) } }
     var deadline = Date().addingTimeInterval(20)
     while try dir.text("follow.out").isEmpty && Date() < deadline { usleep(10_000) }
     if change == "damaged" {
