@@ -51,7 +51,7 @@ public struct LogCopyError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         copiedLines == 0 ? message + "; nothing was copied"
-            : message + "; \(copiedLines) \(copiedLines == 1 ? "line was" : "lines were") copied before that, each checked: the same copy run again goes on after them"
+            : message + "; \(copiedLines) \(copiedLines == 1 ? "line was" : "lines were") copied before that, each checked: once the problem is dealt with, the same copy goes on after them"
     }
 }
 

@@ -13,6 +13,10 @@ enum ReplayCommand: Subcommand {
         unit of the roster is listed (a unit with nothing due gets the rule set's empty score, 40/E by default) \
         and units are grouped as the roster says.
 
+        Event ids are not checked for repeats here ('ledger-cli verify' does): a log written only by \
+        append, import or a Ledger has none, but a line copied into it twice by another tool (a callback, \
+        which the life cycle allows more than once) is counted twice.
+
         Examples:
           ledger-cli replay samples/quyuan-2023-09.jsonl --period 2023-09 --units samples/quyuan-units.csv
           ledger-cli replay samples/yueyang-2024-02.jsonl -p 2024-02 --rules yueyang-mailbox --format json
