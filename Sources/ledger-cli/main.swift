@@ -4,6 +4,10 @@ import Glibc
 import Darwin
 #endif
 
+// Closed standard descriptors (`>&-`) are taken by /dev/null first, so that no file opened later
+// is descriptor 1 or 2 and receives the messages; a report to a closed standard output fails.
+Terminal.reserveClosedStandardDescriptors()
+
 // A write past a file-size limit (ulimit -f) fails with EFBIG instead of killing the process, so
 // that an append rolls back and says why.
 signal(SIGXFSZ, SIG_IGN)

@@ -92,3 +92,25 @@ private struct SeededGenerator: RandomNumberGenerator {
     let fine = try run(#"exec "$0" replay samples/quyuan-2023-09.jsonl -p 2023-09 > /dev/null"#)
     #expect(fine.status == 0 && fine.stderr.isEmpty)
 }
+
+/// A command started with standard output closed (`>&-`) does its work, says the output could
+/// not be written (exit 1), and no file it opens takes descriptor 1: the log gets only its lines.
+@Test func aClosedStandardOutputIsAFailureAndNoFileTakesItsPlace() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("batch.jsonl", jsonl([eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
+                                        eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", #"exec "$0" append log.jsonl batch.jsonl >&-"#, LedgerCLI.executable.path]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    let err = Pipe()
+    process.standardError = err
+    try process.run()
+    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    #expect(errors.contains("Error: cannot write the output: Bad file descriptor"), "\(errors)")
+    let verify = try LedgerCLI.run(["verify", "log.jsonl"], in: dir.path)
+    #expect(verify.status == 0 && verify.stdout.hasPrefix("2 events, 1 ticket, 0 errors"), "\(verify.stdout)\(verify.stderr)")
+}

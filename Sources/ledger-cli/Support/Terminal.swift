@@ -54,6 +54,24 @@ enum Terminal {
         standardError.isTerminal
     }
 
+    /// Whether standard output was closed when the process started (`>&-`): descriptor 1 then
+    /// holds /dev/null (``reserveClosedStandardDescriptors()``) and a write to it fails as EBADF.
+    nonisolated(unsafe) private(set) static var standardOutputWasClosed = false
+
+    /// Opens /dev/null on the standard descriptors that are closed, before anything else is
+    /// opened: no file a command opens (a log, an output, a marker) then gets descriptor 0, 1 or
+    /// 2 and receives text meant for the terminal.
+    static func reserveClosedStandardDescriptors() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if opened >= 0 && opened != fd {
+                _ = dup2(opened, fd)
+                _ = close(opened)
+            }
+            if fd == 1 { standardOutputWasClosed = true }
+        }
+    }
+
     /// The `errno` of the first write to standard output that failed (a full disk, a file-size
     /// limit, a closed descriptor), 0 while none has: a report cut short must not end the
     /// command as a success (see ``outputFailure()``).
@@ -87,6 +105,10 @@ struct FileDescriptorStream: TextOutputStream, Sendable {
     /// as usual.
     func write(_ string: String) {
         guard !string.isEmpty else { return }
+        if fileDescriptor == 1 && Terminal.standardOutputWasClosed {
+            _ = Terminal.firstOutputError.compareExchange(expected: 0, desired: EBADF, ordering: .relaxed)
+            return
+        }
         fflush(nil)  // Keep ordering with anything Swift.print has buffered.
         var text = string
         text.withUTF8 { bytes in
