@@ -98,8 +98,7 @@ private struct SeededGenerator: RandomNumberGenerator {
 @Test func aClosedStandardOutputIsAFailureAndNoFileTakesItsPlace() throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }
-    try dir.write("batch.jsonl", jsonl([eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
-                                        eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]))
+    try dir.write("batch.jsonl", jsonl(assignedTicket))
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", #"exec "$0" append log.jsonl batch.jsonl >&-"#, LedgerCLI.executable.path]

@@ -5,8 +5,7 @@ import Testing
 @Test func followPrintsTheReplayObjectAgainAfterEachCommitOfAnotherProcess() throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }
-    try dir.write("events.jsonl", jsonl([eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
-                                         eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]))
+    try dir.write("events.jsonl", jsonl(assignedTicket))
     let follow = Process()
     follow.executableURL = LedgerCLI.executable
     follow.arguments = ["follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--updates", "2", "--interval", "5"]
@@ -60,8 +59,7 @@ import Testing
 func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }
-    let first = [eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
-                 eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]
+    let first = assignedTicket
     try dir.write("events.jsonl", jsonl(first))
     try dir.write("other.jsonl", jsonl(first.map { $0.replacingOccurrences(of: "市城管局", with: "市水务集团") }))
     // The same length and the same last bytes: only another file (a rename over the log) says so.

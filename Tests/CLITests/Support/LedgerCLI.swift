@@ -69,5 +69,10 @@ func eventLine(_ id: String, _ ticket: String, _ type: String, _ at: String, _ f
     return text + "}"
 }
 
+/// Ticket T1 accepted on the hotline on 1 February 2024 at 09:00 (`a1`) and assigned to 市城管局 at
+/// 09:10, due 6 February 18:00 (`a2`).
+let assignedTicket = [eventLine("a1", "T1", "accepted", "01 09:00", #""channel":"hotline""#),
+                      eventLine("a2", "T1", "assigned", "01 09:10", #""unit":"市城管局","due":"2024-02-06T18:00:00+08:00""#)]
+
 /// Lines joined, each with its newline.
 func jsonl(_ lines: [String]) -> String { lines.map { $0 + "\n" }.joined() }
