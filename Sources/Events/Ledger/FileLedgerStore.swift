@@ -37,8 +37,8 @@ package final class FileLedgerStore: LedgerStore {
     private(set) var stateNote: String?
     /// The append interrupted earlier that the last write settled first, if any.
     private(set) var settledAppend: PendingAppend.Outcome?
-    /// The file as it was (length, change time, inode) when reading what others wrote last
-    /// failed: ``mayHaveChanged()`` is false until it changes, so that a follower does not read
+    /// The file as it was (device and inode, length, change time) when reading what others
+    /// wrote last failed: ``mayHaveChanged()`` is false until it changes, so that a follower does not read
     /// the same damaged log again and again.
     private var failedOn: FileSignature?
     /// What that read failed with: reading the same file again would fail the same way.
@@ -55,25 +55,21 @@ package final class FileLedgerStore: LedgerStore {
             guard fstat(fd, &info) == 0 else { return nil }
             self.init(info)
         }
-        init?(path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            self.init(info)
-        }
     }
 
+    /// What one `stat` of the log's path says: which file, how long, when last changed.
     private struct FileSignature: Equatable {
-        var size: Int64, changed: Int, changedNanoseconds: Int, inode: UInt64
+        var id: FileID, size: Int64, changed: Int, changedNanoseconds: Int
         init?(path: String) {
             var info = stat()
             guard stat(path, &info) == 0 else { return nil }
+            id = FileID(info)
+            size = Int64(info.st_size)
             #if canImport(Darwin)
             (changed, changedNanoseconds) = (Int(info.st_ctimespec.tv_sec), Int(info.st_ctimespec.tv_nsec))
             #else
             (changed, changedNanoseconds) = (Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec))
             #endif
-            size = Int64(info.st_size)
-            inode = UInt64(info.st_ino)
         }
     }
 
@@ -238,8 +234,8 @@ package final class FileLedgerStore: LedgerStore {
     package func refresh(publishing publish: LedgerPublisher?) throws(AppendError) {
         let snapshot: LogSnapshot
         do { snapshot = try LogSnapshot.take(path: path) } catch { throw .file(error) }
-        guard snapshot.length != known.byteCount || stale || FileID(path: path) != fileID else { return }
         let signature = FileSignature(path: path)
+        guard snapshot.length != known.byteCount || stale || signature?.id != fileID else { return }
         if let failure, let failedOn, failedOn == signature { throw failure }
         do throws(AppendError) {
             let file: LockedLogFile
@@ -255,11 +251,10 @@ package final class FileLedgerStore: LedgerStore {
     /// Whether the log's length differs from what this store knows (or its state is stale),
     /// unless the file is as it was when reading it last failed.
     package func mayHaveChanged() -> Bool {
-        var info = stat()
         // A log removed (or renamed away) is a change too: reading it then says so.
-        guard stat(path, &info) == 0 else { return fileID != nil }
-        if let failedOn, failedOn == FileSignature(path: path) { return false }
-        return stale || Int64(info.st_size) != known.byteCount || FileID(info) != fileID
+        guard let signature = FileSignature(path: path) else { return fileID != nil }
+        if let failedOn, failedOn == signature { return false }
+        return stale || signature.size != known.byteCount || signature.id != fileID
     }
 
     package func stopFollowing() {}

@@ -183,7 +183,7 @@ extension Timestamp {
         }
         var out = "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T"
         out += "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        let nanos = Int(nanoseconds - seconds * 1_000_000_000)
+        let nanos = Int(nanosecondsIntoSecond)
         if nanos != 0 {
             var fraction = pad(nanos, 9)
             while fraction.hasSuffix("0") { fraction.removeLast() }

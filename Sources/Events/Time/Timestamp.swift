@@ -24,6 +24,9 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
     }
 
+    /// The nanoseconds past ``seconds`` (0 to 999,999,999).
+    package var nanosecondsIntoSecond: Int64 { nanoseconds - seconds * 1_000_000_000 }
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }

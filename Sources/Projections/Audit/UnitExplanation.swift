@@ -47,9 +47,7 @@ public struct UnitExplanation: Sendable {
             guard let deadline, let closedAt, closedAt > deadline else { return nil }
             // In whole seconds, from each time's own seconds: the difference of two times
             // centuries apart does not fit in 64 bits of nanoseconds.
-            let (closed, due) = (closedAt.nanoseconds, deadline.nanoseconds)
-            let nanosecond = { (t: Int64) in (t % 1_000_000_000 + 1_000_000_000) % 1_000_000_000 }
-            return closedAt.seconds - deadline.seconds - (nanosecond(closed) < nanosecond(due) ? 1 : 0)
+            return closedAt.seconds - deadline.seconds - (closedAt.nanosecondsIntoSecond < deadline.nanosecondsIntoSecond ? 1 : 0)
         }
     }
 

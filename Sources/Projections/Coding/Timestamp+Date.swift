@@ -20,8 +20,6 @@ extension Timestamp {
 
     /// The instant as a `Date` (nanoseconds below a `Double`'s precision are lost).
     public var date: Date {
-        let whole = seconds
-        let nanos = nanoseconds - whole * 1_000_000_000
-        return Date(timeIntervalSince1970: Double(whole) + Double(nanos) / 1_000_000_000)
+        Date(timeIntervalSince1970: Double(seconds) + Double(nanosecondsIntoSecond) / 1_000_000_000)
     }
 }

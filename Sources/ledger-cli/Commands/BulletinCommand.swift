@@ -127,10 +127,7 @@ enum BulletinCommand: Subcommand {
         replay.maxLineBytes = try CommonOptions.maxLineBytes(parsed)
         let (bulletin, summary) = try replay.bulletin(request)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
-        if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
-            throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No bulletin was written.")
-        }
+        if !summary.problems.isEmpty { throw CommonOptions.invalidLines(summary.problems, log: log, then: "No bulletin was written.") }
         try CommonOptions.warnAboutAsOfView(replay, summary: summary, asOf: request.asOf, log: log)
         for warning in bulletin.hotline.report.warnings + (bulletin.mailbox?.report.warnings ?? []) {
             Terminal.writeErrorLine("warning: \(warning)")

@@ -182,10 +182,14 @@ enum CommonOptions {
     /// Warns about an interrupted append's bytes left out, and fails on invalid lines.
     static func requireClean(_ summary: LogReplay.Summary, log: String) throws {
         warnAboutInterruptedAppend(summary, log: log)
-        if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
-            throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list. No report was produced.")
-        }
+        if !summary.problems.isEmpty { throw invalidLines(summary.problems, log: log, then: "No report was produced.") }
+    }
+
+    /// Writes the first 20 of a log's `problems` to standard error (`LOG:LINE: message`) and
+    /// returns the failure that names the log and `verify`, then says what did not happen.
+    static func invalidLines(_ problems: [LogProblem], log: String, then outcome: String?) -> ReportFailure {
+        for problem in problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
+        return ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list." + (outcome.map { " " + $0 } ?? ""))
     }
 
     /// Says on standard error when an interrupted append's bytes were left out of a replay.

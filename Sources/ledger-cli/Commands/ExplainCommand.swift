@@ -35,10 +35,7 @@ enum ExplainCommand: Subcommand {
         replay.maxLineBytes = inputs.maxLineBytes
         let (explanation, summary) = try replay.explain(unit: unit, period: period, rules: rules, options: options)
         CommonOptions.warnAboutInterruptedAppend(summary, log: log)
-        if !summary.problems.isEmpty {
-            for problem in summary.problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: log)) }
-            throw ReportFailure("\(log) has invalid lines; run 'ledger-cli verify \(log)' for the full list.")
-        }
+        if !summary.problems.isEmpty { throw CommonOptions.invalidLines(summary.problems, log: log, then: nil) }
         try CommonOptions.warnAboutAsOfView(replay, summary: summary, asOf: asOf, log: log)
         if explanation.tickets.isEmpty && explanation.counts.isEmpty {
             if let warning = try CommonOptions.emptyChannelWarning(log: log, period: period, options: options, unit: unit,

@@ -132,8 +132,7 @@ enum FollowCommand: Subcommand {
             return ReportFailure("\(path):\(line): the log ends with a torn line (\(grouped(bytes)) bytes without a final newline). "
                                  + "Run 'ledger-cli repair \(path)' to move it aside. \(outcome)")
         case AppendError.invalidLog(let path, let problems, _):
-            for problem in problems.prefix(20) { Terminal.writeErrorLine(problem.described(file: path)) }
-            return ReportFailure("\(path) has invalid lines; run 'ledger-cli verify \(path)' for the full list. \(outcome)")
+            return CommonOptions.invalidLines(problems, log: path, then: outcome)
         case AppendError.file(let error):
             return ReportFailure("\(error). \(outcome)")
         default:

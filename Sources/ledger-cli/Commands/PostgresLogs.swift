@@ -221,9 +221,7 @@ enum PostgresLogs {
                 }
             }
             guard problems.isEmpty else {
-                for problem in problems { Terminal.writeErrorLine(problem.described(file: name)) }
-                let outcome = shown ? "follow stopped." : "No report was produced."
-                throw ReportFailure("\(name) has invalid lines; run 'ledger-cli verify \(name)' for the full list. \(outcome)")
+                throw CommonOptions.invalidLines(problems, log: name, then: shown ? "follow stopped." : "No report was produced.")
             }
         }
         var lostSince: ContinuousClock.Instant?
