@@ -257,3 +257,29 @@ import Testing
     let sample = try LedgerCLI.run(["replay", "samples/yueyang-2024-02.jsonl", "-p", "2024-02", "--as-of", "2024-02-15T00:00:00+08:00"])
     #expect(sample.status == 0 && sample.stderr.isEmpty, "\(sample.stderr)")
 }
+
+/// A callback line copied into the log a second time (by a tool other than append) is refused by
+/// every report, with or without a checkpoint made before the copy came; it is not counted twice.
+@Test func aLineCopiedIntoTheLogIsRefusedNotCountedTwice() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let callback = eventLine("a4", "T1", "callback-rated", "05 10:00", #""unit":"市城管局","rating":"unsatisfied""#)
+    let lines = assignedTicket + [eventLine("a3", "T1", "closed", "03 10:00", #""unit":"市城管局""#), callback,
+                                  eventLine("b1", "T2", "accepted", "05 11:00")]
+    try folder.write("log.jsonl", jsonl(lines))
+    let base = ["replay", "log.jsonl", "-p", "2024-02", "--format", "csv"]
+    let once = try LedgerCLI.run(base + ["--checkpoint", "ck"], in: folder.path)
+    #expect(once.status == 0 && once.stdout.contains("市城管局,,1,1,1,1,0,"), "\(once.stdout)")
+    try folder.write("log.jsonl", jsonl(lines + [callback]))
+    let message = #"log.jsonl:6: ticket T1 callback-rated again with the id "a4" and the time of an earlier line of it: a copy of that line"#
+    for arguments in [base, base + ["--checkpoint", "ck"], ["explain", "log.jsonl", "-p", "2024-02", "--unit", "市城管局"]] {
+        let copied = try LedgerCLI.run(arguments, in: folder.path)
+        #expect(copied.status == 1 && copied.stdout.isEmpty, "\(arguments): \(copied.stdout)")
+        #expect(copied.stderr.contains(message), "\(arguments): \(copied.stderr)")
+        #expect(copied.stderr.contains("has invalid lines; run 'ledger-cli verify log.jsonl'"), "\(copied.stderr)")
+        // The checkpoint was taken up: the copy was checked against the state it saved.
+        #expect(!copied.stderr.contains("checkpoint"), "\(copied.stderr)")
+    }
+    let verify = try LedgerCLI.run(["verify", "log.jsonl"], in: folder.path)
+    #expect(verify.status == 1 && verify.stdout.contains(#"log.jsonl:6: duplicate event id "a4" (first used on line 4)"#), "\(verify.stdout)")
+}

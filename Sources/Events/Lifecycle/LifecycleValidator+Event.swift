@@ -26,7 +26,8 @@ extension LifecycleValidator {
         default: break
         }
         return apply(kind: event.kind, at: event.at.nanoseconds, due: due, by: by, ticket: ticket, unit: unit,
-                     ticketName: event.ticket, lineNumber: lineNumber)
+                     key: Self.repeatKey(of: event.id, kind: event.kind), ticketName: event.ticket, id: event.id,
+                     lineNumber: lineNumber)
     }
 
     /// The problem the decoder reports for an empty required string, if any.

@@ -13,6 +13,12 @@
 ///   assignment drops unanswered supervisions.
 /// - `adjusted` only on a stream of its own: never on an accepted ticket, and no other event
 ///   on an adjustment's stream.
+/// - No event the rules above allow repeats the id and type of one of the ticket's events at
+///   the same time: that is a line copied twice, which would be counted twice (a copy has its
+///   original's time, and the events between them cannot be earlier, so both are among the
+///   ticket's events at its latest time). Ids are compared by a 31-bit key of the id and type
+///   among the events of one ticket at one instant; any other repeat of an id is
+///   ``LogVerifier``'s to find.
 ///
 /// The validator interns ticket ids and unit names; replays reuse those ids.
 public struct LifecycleValidator: Sendable {
@@ -23,8 +29,11 @@ public struct LifecycleValidator: Sendable {
     var states = PlainArray<TicketLifecycle>()
     /// Closers beyond the two a ticket's state holds inline, by ticket (rare).
     var moreClosers: [Int32: [Int32]] = [:]
+    /// The events at a ticket's latest time, for the tickets with more than one (their state's
+    /// ``TicketLifecycle/lastKey`` has ``sameTimeBit`` set; rare).
+    var sameTime: [Int32: SameTimeEvents] = [:]
     /// While journaling (see ``beginJournal()``), each ticket's state before a change, in order.
-    private var journal: [(ticket: Int32, state: TicketLifecycle, closers: [Int32]?)]?
+    private var journal: [(ticket: Int32, state: TicketLifecycle, closers: [Int32]?, sameTime: SameTimeEvents?)]?
 
     public init() {}
 
@@ -70,19 +79,22 @@ public struct LifecycleValidator: Sendable {
         if let ref = event.unit { unit = Self.intern(ref, in: line, into: &units) }
         lastUnit = unit
         return apply(kind: event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
-                     ticket: ticket, unit: unit, ticketName: event.ticket.string(in: line), lineNumber: lineNumber)
+                     ticket: ticket, unit: unit, key: Self.repeatKey(of: event.id, in: line, kind: event.kind),
+                     ticketName: event.ticket.string(in: line), id: event.id.string(in: line), lineNumber: lineNumber)
     }
 
     /// Checks an event's essentials against its ticket's state (interned ids) and applies it
     /// when allowed; `ticketName` is evaluated only for a message.
-    mutating func apply(kind: EventKind, at: Int64, due: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
-                        ticketName: @autoclosure () -> String, lineNumber: Int) -> EventProblem? {
+    mutating func apply(kind: EventKind, at: Int64, due: Int64, by: ReturnParty?, ticket: Int32, unit: Int32, key: UInt32,
+                        ticketName: @autoclosure () -> String, id: @autoclosure () -> String, lineNumber: Int) -> EventProblem? {
         var state = states[Int(ticket)]
         let before = state
         let closersBefore = journal != nil && before.moreClosers ? moreClosers[ticket] : nil
-        guard let violation = check(kind, at: at, due: due, by: by, ticket: ticket, unit: unit, lineNumber: lineNumber, state: &state)
+        let sameTimeBefore = journal != nil && before.lastKey & Self.sameTimeBit != 0 ? sameTime[ticket] : nil
+        guard let violation = check(kind, at: at, due: due, by: by, ticket: ticket, unit: unit, key: key, id: id(),
+                                    lineNumber: lineNumber, state: &state)
         else {
-            journal?.append((ticket, before, closersBefore))
+            journal?.append((ticket, before, closersBefore, sameTimeBefore))
             states[Int(ticket)] = state
             return nil
         }
@@ -116,8 +128,12 @@ public struct LifecycleValidator: Sendable {
         }
         lastUnit = unit
         var state = base[Int(ticket)]
+        let key = event.flags.contains(.idEscaped)
+            ? Self.repeatKey(of: event.idRef, in: event.line(in: block), kind: event.kind)
+            : Self.repeatKey(of: event.id.bytes(in: block), kind: event.kind)
         guard let violation = check(event.kind, at: event.at, due: event.due, by: event.by, ticket: ticket, unit: unit,
-                                    lineNumber: lineNumber, state: &state)
+                                    key: key, id: event.idRef.string(in: event.line(in: block)), lineNumber: lineNumber,
+                                    state: &state)
         else {
             base[Int(ticket)] = state
             return nil
@@ -129,13 +145,16 @@ public struct LifecycleValidator: Sendable {
     /// On success `state` is the ticket's new state; on a violation it is to be dropped.
     @inline(__always)
     private mutating func check(_ kind: EventKind, at: Int64, due eventDue: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
-                                lineNumber: Int, state: inout TicketLifecycle) -> LifecycleViolation? {
+                                key: UInt32, id: @autoclosure () -> String, lineNumber: Int,
+                                state: inout TicketLifecycle) -> LifecycleViolation? {
         if kind == .adjusted || state.isAdjustment {
             guard kind == .adjusted else { return .adjustmentStream }
             guard state.acceptedLine == 0 else { return .adjustmentOnTicket }
             guard at >= state.lastAt else { return .timeWentBackwards(previous: Timestamp(nanoseconds: state.lastAt)) }
+            if let repeated = note(at: at, key: key, id: id(), ticket: ticket, lineNumber: lineNumber, state: &state) {
+                return repeated
+            }
             state.isAdjustment = true
-            state.lastAt = at
             return nil
         }
         if kind == .accepted {
@@ -143,6 +162,7 @@ public struct LifecycleValidator: Sendable {
             // A line number of 0 or less (an in-memory event) still marks the ticket accepted.
             state.acceptedLine = lineNumber > 0 ? Int32(truncatingIfNeeded: lineNumber) : -1
             state.lastAt = at
+            state.lastKey = key
             return nil
         }
         guard state.acceptedLine != 0 else { return .neverAccepted }
@@ -192,8 +212,91 @@ public struct LifecycleValidator: Sendable {
         case .adjusted:
             break
         }
-        state.lastAt = at
+        return note(at: at, key: key, id: id(), ticket: ticket, lineNumber: lineNumber, state: &state)
+    }
+
+    /// The top bit of ``TicketLifecycle/lastKey``: the ticket has more than one event at its
+    /// latest time, in ``sameTime``.
+    static let sameTimeBit: UInt32 = 1 << 31
+
+    /// Records an event the rules allowed as the ticket's latest, or refuses it when it repeats
+    /// one of the ticket's events at the same time (the same ``repeatKey(of:kind:)``).
+    @inline(__always)
+    private mutating func note(at: Int64, key: UInt32, id: @autoclosure () -> String, ticket: Int32, lineNumber: Int,
+                               state: inout TicketLifecycle) -> LifecycleViolation? {
+        guard at == state.lastAt else {
+            if state.lastKey & Self.sameTimeBit != 0 { sameTime[ticket] = nil }
+            state.lastAt = at
+            state.lastKey = key
+            return nil
+        }
+        return noteAtSameTime(key: key, id: id(), ticket: ticket, lineNumber: lineNumber, state: &state)
+    }
+
+    /// ``note(at:key:id:ticket:lineNumber:state:)`` for an event at the ticket's latest time.
+    @inline(never)
+    private mutating func noteAtSameTime(key: UInt32, id: @autoclosure () -> String, ticket: Int32, lineNumber: Int,
+                                         state: inout TicketLifecycle) -> LifecycleViolation? {
+        let line = lineNumber > 0 && lineNumber <= Int(Int32.max) ? Int32(lineNumber) : 0
+        var events: SameTimeEvents
+        if state.lastKey & Self.sameTimeBit == 0 {
+            // The ticket's one event at this time: its key only (its line is not kept).
+            events = SameTimeEvents(keys: [state.lastKey], lines: [0])
+        } else {
+            events = sameTime[ticket] ?? SameTimeEvents(keys: [], lines: [])
+        }
+        if let i = events.keys.firstIndex(of: key) {
+            return .repeated(id: id(), firstLine: events.lines[i] > 0 ? Int(events.lines[i]) : nil)
+        }
+        events.keys.append(key)
+        events.lines.append(line)
+        sameTime[ticket] = events
+        state.lastKey = key | Self.sameTimeBit
         return nil
+    }
+
+    /// The key by which events of one ticket at one time are told apart: 31 bits of a hash of
+    /// the id's value and the type.
+    @inline(__always)
+    static func repeatKey(of id: UnsafeRawBufferPointer, kind: EventKind) -> UInt32 {
+        let count = id.count
+        // The length and type multiplied in first, so that no byte of the id can cancel them.
+        var h = (UInt64(truncatingIfNeeded: count) << 8 | UInt64(kind.ordinal)) &+ 0x2545_f491_4f6c_dd1d
+        h = h &* 0x9e37_79b9_7f4a_7c15
+        h ^= h >> 29
+        var offset = 0
+        let base = id.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!  // nothing is read when `count` is 0
+        while offset + 8 <= count {
+            h = (h ^ base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 29
+            offset += 8
+        }
+        if offset < count {
+            // The last 8 bytes (overlapping the ones hashed), or the few there are.
+            var tail: UInt64 = 0
+            if count >= 8 {
+                tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            } else {
+                for i in 0..<count { tail = tail << 8 | UInt64(base.load(fromByteOffset: i, as: UInt8.self)) }
+            }
+            h = (h ^ tail) &* 0xc4ce_b9fe_1a85_ec53
+            h ^= h >> 29
+        }
+        h = h &* 0x9e37_79b9_7f4a_7c15
+        return UInt32(truncatingIfNeeded: h >> 32) & ~sameTimeBit
+    }
+
+    /// ``repeatKey(of:kind:)`` of the id a string field of `line` holds (escapes resolved).
+    static func repeatKey(of id: FieldRef, in line: UnsafeRawBufferPointer, kind: EventKind) -> UInt32 {
+        guard id.escaped else { return repeatKey(of: UnsafeRawBufferPointer(rebasing: line[id.range]), kind: kind) }
+        var decoded = id.string(in: line)
+        return decoded.withUTF8 { repeatKey(of: UnsafeRawBufferPointer($0), kind: kind) }
+    }
+
+    /// ``repeatKey(of:kind:)`` of an id given as a string.
+    static func repeatKey(of id: String, kind: EventKind) -> UInt32 {
+        var id = id
+        return id.withUTF8 { repeatKey(of: UnsafeRawBufferPointer($0), kind: kind) }
     }
 
     private func hasClosed(_ unit: Int32, _ state: TicketLifecycle, ticket: Int32) -> Bool {
@@ -231,6 +334,7 @@ public struct LifecycleValidator: Sendable {
             } else {
                 moreClosers[entry.ticket] = nil
             }
+            sameTime[entry.ticket] = entry.state.lastKey & Self.sameTimeBit != 0 ? entry.sameTime : nil
         }
         journal = nil
     }

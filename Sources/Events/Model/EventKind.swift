@@ -22,4 +22,20 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
 
     /// The wire spelling of the type.
     public var wireName: String { rawValue }
+
+    /// The type's place in the list above, which stays the same across builds (keys written to
+    /// checkpoints are made with it).
+    var ordinal: UInt8 {
+        switch self {
+        case .accepted: 0
+        case .assigned: 1
+        case .returned: 2
+        case .extended: 3
+        case .closed: 4
+        case .callbackRated: 5
+        case .supervised: 6
+        case .supervisionAnswered: 7
+        case .adjusted: 8
+        }
+    }
 }

@@ -27,6 +27,10 @@ public enum LifecycleViolation: Sendable, Equatable {
     case adjustmentOnTicket
     /// A ticket event on a stream that holds adjustments.
     case adjustmentStream
+    /// The event repeats the id and type of one of the ticket's events at the same time, first
+    /// on `firstLine` (`nil` when not known: then the one before the ticket's other events at
+    /// that time): a line copied twice, which would be counted twice.
+    case repeated(id: String, firstLine: Int?)
 
     /// The sentence that follows "ticket T2 ".
     func message(for type: EventKind) -> String {
@@ -60,6 +64,10 @@ public enum LifecycleViolation: Sendable, Equatable {
             return "adjusted, but it is a ticket: an adjustment needs an id of its own (e.g. ADJ-2024-02-01)"
         case .adjustmentStream:
             return "\(verb), but that id holds adjustments, not a ticket"
+        case .repeated(let id, let line?):
+            return "\(verb) again with the id \"\(id)\" and the time of line \(line): a copy of that line, which would be counted twice"
+        case .repeated(let id, nil):
+            return "\(verb) again with the id \"\(id)\" and the time of an earlier line of it: a copy of that line, which would be counted twice ('ledger-cli verify' names the line)"
         }
     }
 }

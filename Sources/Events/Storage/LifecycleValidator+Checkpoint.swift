@@ -74,6 +74,8 @@ private struct StateCheck: CheckpointCheck {
     let lastLine: Int32
     var largest: UInt32 = 0
     var bad: UInt8 = 0
+    /// The states whose `lastKey` has ``LifecycleValidator/sameTimeBit``.
+    var sameTime = 0
 
     init(units: Int, lines: Int) {
         limit = UInt32(units)
@@ -92,8 +94,9 @@ private struct StateCheck: CheckpointCheck {
         let raw = UnsafeRawPointer(base)
         let earliest = checkpointEarliestTime &+ 1
         let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
-        var (largest, bad) = (self.largest, self.bad)
+        var (largest, bad, sameTime) = (self.largest, self.bad, self.sameTime)
         for i in 0..<states.count {
+            sameTime &+= Int(states[i].lastKey >> 31)
             largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
                           UInt32(bitPattern: states[i].closer1 &+ 1))
             // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
@@ -105,12 +108,13 @@ private struct StateCheck: CheckpointCheck {
             bad |= lastAt == .min || UInt64(bitPattern: lastAt &- earliest) < span ? 0 : 1
             bad |= acceptedLine < -1 || acceptedLine > lastLine ? 1 : 0
         }
-        (self.largest, self.bad) = (largest, bad)
+        (self.largest, self.bad, self.sameTime) = (largest, bad, sameTime)
     }
 
     mutating func merge(_ other: StateCheck) {
         largest = max(largest, other.largest)
         bad |= other.bad
+        sameTime += other.sameTime
     }
 }
 
@@ -125,6 +129,11 @@ extension LifecycleValidator {
         try writer.write(array: keys)
         try writer.write(array: keys.map { Int32(moreClosers[$0]!.count) })
         try writer.write(array: keys.flatMap { moreClosers[$0]! })
+        let tickets = sameTime.keys.sorted()
+        try writer.write(array: tickets)
+        try writer.write(array: tickets.map { Int32(sameTime[$0]!.keys.count) })
+        try writer.write(array: tickets.flatMap { sameTime[$0]!.keys })
+        try writer.write(array: tickets.flatMap { sameTime[$0]!.lines })
     }
 
     /// Reads a validator written by ``write(to:)``, range-checking every value it holds.
@@ -151,6 +160,26 @@ extension LifecycleValidator {
             start += Int(n)
         }
         guard stateCheck.passed else { throw CheckpointError("damaged (ticket states)") }
+        // The events at a ticket's latest time: for exactly the tickets whose state says so,
+        // at least two each, keys of 31 bits, lines of the covered part.
+        let runTickets = try reader.readArray(Int32.self)
+        let runCounts = try reader.readArray(Int32.self)
+        let runKeys = try reader.readArray(UInt32.self)
+        let runLines = try reader.readArray(Int32.self)
+        guard runTickets.count == runCounts.count, runTickets.count == stateCheck.sameTime,
+              runCounts.allSatisfy({ $0 >= 2 }), runCounts.reduce(0, { $0 + Int($1) }) == runKeys.count,
+              runLines.count == runKeys.count, runKeys.allSatisfy({ $0 & Self.sameTimeBit == 0 }),
+              runLines.allSatisfy({ $0 >= 0 && Int($0) <= lines }),
+              runTickets.allSatisfy({ $0 >= 0 && $0 < ticketCount && states[Int($0)].lastKey & Self.sameTimeBit != 0 })
+        else {
+            throw CheckpointError("damaged (events at one time)")
+        }
+        start = 0
+        for (ticket, n) in zip(runTickets, runCounts) {
+            sameTime[ticket] = SameTimeEvents(keys: Array(runKeys[start..<(start + Int(n))]),
+                                              lines: Array(runLines[start..<(start + Int(n))]))
+            start += Int(n)
+        }
     }
 
     /// Sizes of the plain values a checkpoint stores, for its layout check.

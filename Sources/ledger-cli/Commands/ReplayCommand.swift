@@ -13,9 +13,9 @@ enum ReplayCommand: Subcommand {
         unit of the roster is listed (a unit with nothing due gets the rule set's empty score, 40/E by default) \
         and units are grouped as the roster says.
 
-        Event ids are not checked for repeats here ('ledger-cli verify' does): a log written only by \
-        append, import or a Ledger has none, but a line copied into it twice by another tool (a callback, \
-        which the life cycle allows more than once) is counted twice.
+        A line copied into the log twice by another tool (a callback, which the life cycle allows more \
+        than once) is refused, not counted twice: it repeats the id, type and time of one of its ticket's \
+        events. That every id of the log is unique is 'ledger-cli verify''s to check.
 
         Examples:
           ledger-cli replay samples/quyuan-2023-09.jsonl --period 2023-09 --units samples/quyuan-units.csv
