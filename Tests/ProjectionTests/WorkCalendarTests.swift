@@ -115,10 +115,41 @@ import Testing
         #expect(throws: CalendarError.outsideCoverage(calendar: "cn + y2030.csv", year: 2029, firstYear: 2007, lastYear: 2026)) {
             try layered.workingDays(after: Self.day("2026-12-01"), through: Self.day("2029-06-01"))
         }
+        // Nor a count over the gap from a covered year to a covered year.
+        #expect(throws: CalendarError.outsideCoverage(calendar: "cn + y2030.csv", year: 2027, firstYear: 2007, lastYear: 2026)) {
+            try layered.workingDays(after: Self.day("2026-12-01"), through: Self.day("2030-06-01"))
+        }
         // A layer for the next year closes the gap it fills.
         let next = try WorkCalendar.parse(csv: "date,kind,holiday\n2027-01-01,off,元旦\n", source: "y2027.csv")
         #expect(WorkCalendar.layered([cn, next, later]).uncoveredYears == [2028, 2029])
         #expect(WorkCalendar.layered([cn, next]).uncoveredYears.isEmpty)
+    }
+
+    /// Long ranges are counted by the week and corrected by the listed days; every count equals
+    /// the day-by-day one, for the official calendar and for one that lists most days.
+    @Test func aLongRangeCountsAsDayByDay() throws {
+        var generator = SystemRandomNumberGenerator()
+        var dense: [Int32: Bool] = [:]
+        for day in Self.day("2001-01-01")...Self.day("2003-12-31") where Int.random(in: 0..<4, using: &generator) != 0 {
+            dense[day] = Bool.random(using: &generator)
+        }
+        let listed = WorkCalendar(name: "dense", firstYear: 2001, lastYear: 2003, listedDays: dense)
+        for (calendar, first, last) in [(cn, Self.day("2007-01-01"), Self.day("2026-12-31")),
+                                        (listed, Self.day("2001-01-01"), Self.day("2003-12-31"))] {
+            for _ in 0..<300 {
+                let start = Int32.random(in: (first - 1)...last, using: &generator)
+                let end = Int32.random(in: start...last, using: &generator)
+                var byDay = 0
+                if end > start {
+                    for day in (start + 1)...end where try calendar.isWorkingDay(day) { byDay += 1 }
+                }
+                #expect(try calendar.workingDays(after: start, through: end) == byDay, "\(calendar.name) \(start)...\(end)")
+            }
+        }
+        // The weekdays before a day, on both sides of the Monday they are counted from.
+        for day in -30...30 {
+            #expect(WorkCalendar.weekdays(before: day + 1) - WorkCalendar.weekdays(before: day) == (WorkCalendar.isWeekend(Int32(day)) ? 0 : 1))
+        }
     }
 
     @Test func aBadCalendarCSVNamesTheLine() {

@@ -86,17 +86,40 @@ public struct WorkCalendar: Sendable, Equatable {
 
     /// How many working days lie in `start + 1 ... end` (0 when `end` ≤ `start`).
     /// - Throws: ``CalendarError`` when a day of the range lies outside the covered years.
+    /// - Complexity: O(min(days in the range, listed days)): a long range (a deadline years
+    ///   out) counts the weekdays by the week and corrects them by the listed days.
     public func workingDays(after start: Int32, through end: Int32) throws(CalendarError) -> Int {
         guard end > start else { return 0 }
         try requireCovered(start + 1)
         try requireCovered(end)
-        var count = 0
-        var day = start + 1
-        while day <= end {
-            if listedDays[day] ?? !WorkCalendar.isWeekend(day) { count += 1 }
-            day += 1
+        if !uncoveredYears.isEmpty {
+            let (first, last) = (CivilDate(daysSinceEpoch: Int(start) + 1).year, CivilDate(daysSinceEpoch: Int(end)).year)
+            if let year = uncoveredYears.filter({ $0 > first && $0 < last }).min() {
+                try requireCovered(Int32(CivilDate(year: year, month: 1, day: 1).daysSinceEpoch))
+            }
+        }
+        if Int(end) - Int(start) <= listedDays.count {
+            var count = 0
+            var day = start + 1
+            while day <= end {
+                if listedDays[day] ?? !WorkCalendar.isWeekend(day) { count += 1 }
+                day += 1
+            }
+            return count
+        }
+        var count = Self.weekdays(before: Int(end) + 1) - Self.weekdays(before: Int(start) + 1)
+        for (day, working) in listedDays where day > start && day <= end && working == WorkCalendar.isWeekend(day) {
+            count += working ? 1 : -1
         }
         return count
+    }
+
+    /// How many of the days before `day` (days since 1970-01-01), counted from the Monday
+    /// 1969-12-29, are Monday to Friday (negative before it).
+    static func weekdays(before day: Int) -> Int {
+        let sinceMonday = day + 3
+        let weeks = sinceMonday >= 0 ? sinceMonday / 7 : -((-sinceMonday + 6) / 7)
+        return weeks * 5 + min(sinceMonday - weeks * 7, 5)
     }
 }
 
