@@ -46,6 +46,9 @@ package final class FileLedgerStore: LedgerStore {
     /// The file last read (device and inode): another file at the path (renamed over the log)
     /// is another log, whatever its length. The log itself is only ever written in place.
     private var fileID: FileID?
+    /// A last line without its newline, left out while read under a shared lock: the log's
+    /// length then, and when it was first seen (see ``Ledger/Options/incompleteLineWait``).
+    private var incompleteLine: (length: Int64, since: ContinuousClock.Instant)?
 
     private struct FileID: Equatable {
         var device: UInt64, inode: UInt64
@@ -296,6 +299,9 @@ package final class FileLedgerStore: LedgerStore {
             tail = []
             stateLines = nil
         }
+        if !exclusive {
+            do { length = try completeLines(of: file, length: length) } catch { throw .file(error) }
+        }
         var records: [Ledger.Record] = []
         var decoder = EventDecoder()
         let before = known
@@ -319,6 +325,44 @@ package final class FileLedgerStore: LedgerStore {
         let count = bytes.withUnsafeMutableBytes { (try? file.read(into: $0, at: tailStart)) ?? -1 }
         tail = count == bytes.count ? bytes : []
         if let publish, !records.isEmpty { publish(records) }
+    }
+
+    /// The length of the log's complete lines, for a read under a shared lock: a last line
+    /// without its newline may be one that a writer which does not take the lock is still
+    /// writing, so it is left out until it ends, or until it has stayed as it is for
+    /// ``Ledger/Options/incompleteLineWait`` (then `length`: reading it reports the torn line).
+    private func completeLines(of file: borrowing LockedLogFile, length: Int64) throws(LogFileError) -> Int64 {
+        guard length > known.byteCount else { return length }
+        var last: [UInt8] = [0]
+        _ = try last.withUnsafeMutableBytes { b in
+            Result { () throws(LogFileError) in try file.read(into: b, at: length - 1) }
+        }.get()
+        guard last[0] != UInt8(ascii: "\n") else {
+            incompleteLine = nil
+            return length
+        }
+        let now = ContinuousClock.now
+        if let seen = incompleteLine, seen.length == length {
+            if now - seen.since >= options.incompleteLineWait { return length }
+        } else {
+            incompleteLine = (length, now)
+        }
+        // The end of the last complete line: no further back than the lines known, nor than
+        // the longest line (a longer one is reported as such when read).
+        let floor = max(known.byteCount, length - Int64(options.maxLineBytes) - 1)
+        var end = length
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while end > floor {
+            let start = max(floor, end - Int64(chunk.count))
+            let count = Int(end - start)
+            let read = try chunk.withUnsafeMutableBytes { b in
+                Result { () throws(LogFileError) in try file.read(into: UnsafeMutableRawBufferPointer(rebasing: b[..<count]), at: start) }
+            }.get()
+            guard read == count else { return length }
+            if let i = chunk[..<count].lastIndex(of: UInt8(ascii: "\n")) { return start + Int64(i) + 1 }
+            end = start
+        }
+        return floor == known.byteCount ? known.byteCount : length
     }
 
     private func tailMatches(_ file: borrowing LockedLogFile) throws(LogFileError) -> Bool {

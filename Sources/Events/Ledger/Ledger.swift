@@ -67,6 +67,12 @@ public actor Ledger: GroupCommitting {
         /// new events or observes them: a `stat` of the file, or a look at PostgreSQL's
         /// notifications (no round trip).
         public var followInterval: Duration = .milliseconds(10)
+        /// A log file only: how long a last line without its newline, read under the shared lock
+        /// (opening, following other writers), is left out as one still being written by a
+        /// writer that does not take the log's lock, before it is read as what it then is: a
+        /// torn line, which stops following (``followFailure``). Any change of the log's length
+        /// starts the wait again.
+        public var incompleteLineWait: Duration = .seconds(2)
         /// A log file only: a state file (what the ledger keeps in memory, checksummed; see
         /// docs/reliability.md) to resume from when opening, instead of reading the whole log,
         /// and that ``saveState(ifBehindBy:)`` writes; `nil`: none.

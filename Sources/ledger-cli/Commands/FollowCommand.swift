@@ -13,7 +13,9 @@ enum FollowCommand: Subcommand {
         the table, then waits for new events — appended by this machine's other processes through 'ledger-cli \
         append', a service's Ledger, or anything that takes the log's lock — and prints the table again after \
         each commit. Lines of an append that is still being written, or that a crash interrupted, are never \
-        shown. With --format json each update is one line holding exactly the object 'replay --format json' \
+        shown. A writer that does not take the lock is followed too; a last line it has not ended yet (no \
+        newline) is left out until it ends, and one that stays cut short for 2 seconds stops follow as a torn \
+        line ('ledger-cli repair' moves it aside). With --format json each update is one line holding exactly the object 'replay --format json' \
         prints, for a dashboard or a service in another language to read from a pipe. Ctrl-C ends it.
 
         Examples:
