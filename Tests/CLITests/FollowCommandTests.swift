@@ -52,6 +52,27 @@ import Testing
     #expect(help.status == 0 && help.stdout.contains("Ctrl-C ends it"))
 }
 
+/// Starts `follow events.jsonl -p 2024-02 --format json --interval 5` in `dir`, its output to
+/// follow.out and follow.err there, and waits (up to 20 s) for its first table.
+///
+/// Under `timeout -s KILL`: a follow that never stops (a failure these tests are for) ends with
+/// the test, whatever signals the test's thread blocks.
+private func startFollow(in dir: TemporaryFolder, _ more: String...) throws -> Process {
+    let follow = Process()
+    follow.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    follow.arguments = ["-s", "KILL", "40", LedgerCLI.executable.path,
+                        "follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5"] + more
+    follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try dir.write("follow.out", "")
+    try dir.write("follow.err", "")
+    follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
+    follow.standardError = FileHandle(forWritingAtPath: dir.file("follow.err"))
+    try follow.run()
+    let deadline = Date().addingTimeInterval(20)
+    while try dir.text("follow.out").isEmpty && Date() < deadline { usleep(10_000) }
+    return follow
+}
+
 /// `follow` of a log that then receives a line it cannot take (written around the ledger's
 /// appends), or is replaced by another log, stops with exit 1 and says why, instead of going on
 /// with a table that is no longer the log's (and reading the damaged log again and again).
@@ -64,20 +85,7 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     try dir.write("other.jsonl", jsonl(first.map { $0.replacingOccurrences(of: "市城管局", with: "市水务集团") }))
     // The same length and the same last bytes: only another file (a rename over the log) says so.
     try dir.write("same-size.jsonl", jsonl(first).replacingOccurrences(of: #""id":"a1""#, with: #""id":"z1""#))
-    // Under `timeout -s KILL`: a follow that never stops (the failure this test is for) ends
-    // with the test, whatever signals the test's thread blocks.
-    let follow = Process()
-    follow.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    follow.arguments = ["-s", "KILL", "40", LedgerCLI.executable.path,
-                        "follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5"]
-    follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-    try dir.write("follow.out", "")
-    try dir.write("follow.err", "")
-    follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
-    follow.standardError = FileHandle(forWritingAtPath: dir.file("follow.err"))
-    try follow.run()
-    var deadline = Date().addingTimeInterval(20)
-    while try dir.text("follow.out").isEmpty && Date() < deadline { usleep(10_000) }
+    let follow = try startFollow(in: dir)
     if change == "damaged" {
         let handle = try #require(FileHandle(forWritingAtPath: dir.file("events.jsonl")))
         handle.seekToEndOfFile()
@@ -90,7 +98,7 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     } else {
         #expect(rename(dir.file("same-size.jsonl"), dir.file("events.jsonl")) == 0)
     }
-    deadline = Date().addingTimeInterval(20)
+    let deadline = Date().addingTimeInterval(20)
     while follow.isRunning && Date() < deadline { usleep(10_000) }
     #expect(!follow.isRunning)
     #expect(follow.terminationStatus == 1)
@@ -126,18 +134,7 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
     defer { dir.remove() }
     let closed = eventLine("b1", "T1", "closed", "02 10:00", #""unit":"市城管局""#)
     try dir.write("events.jsonl", jsonl(assignedTicket) + closed.prefix(20))
-    let follow = Process()
-    follow.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    follow.arguments = ["-s", "KILL", "40", LedgerCLI.executable.path,
-                        "follow", "events.jsonl", "--period", "2024-02", "--format", "json", "--interval", "5", "--updates", "1"]
-    follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-    try dir.write("follow.out", "")
-    try dir.write("follow.err", "")
-    follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
-    follow.standardError = FileHandle(forWritingAtPath: dir.file("follow.err"))
-    try follow.run()
-    var deadline = Date().addingTimeInterval(20)
-    while try dir.text("follow.out").isEmpty && Date() < deadline { usleep(10_000) }
+    let follow = try startFollow(in: dir, "--updates", "1")
     // The line goes on growing, then ends, each piece well within the wait.
     for piece in [closed.dropFirst(20).prefix(10), closed.dropFirst(30) + "\n"] {
         usleep(700_000)
@@ -146,7 +143,7 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
         handle.write(Data(piece.utf8))
         handle.closeFile()
     }
-    deadline = Date().addingTimeInterval(20)
+    let deadline = Date().addingTimeInterval(20)
     while follow.isRunning && Date() < deadline { usleep(10_000) }
     let errors = try dir.text("follow.err")
     #expect(!follow.isRunning && follow.terminationStatus == 0, "\(errors)")
