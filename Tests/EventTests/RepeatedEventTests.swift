@@ -111,8 +111,42 @@ import Testing
         validator.beginJournal()
         #expect(Self.problems([Self.callback("cb3")], into: &validator, from: 6) == [])
         validator.rollBackJournal()
-        #expect(validator.sameTime[0]?.keys.count == 2)
+        #expect(validator.sameTime[0]?.lines.count == 2)
         #expect(Self.problems([Self.callback("cb3"), Self.callback("cb1")], into: &validator, from: 6).count == 1)
+    }
+
+    /// Different ids are not mistaken for one: these two shared the 31-bit key of an earlier
+    /// version, which refused a valid log and named the wrong line.
+    @Test func idsWhoseShortKeysCollidedAreTwoEvents() {
+        let closed = Self.open + [line("c", "T1", "closed", "02 10:00", #""unit":"U1""#)]
+        #expect(Self.problems(closed + [Self.callback("c0023493"), Self.callback("c0043136")]) == [])
+        #expect(Self.problems(closed + [Self.callback("first"), Self.callback("c0023493"), Self.callback("c0043136")]) == [])
+        #expect(Self.problems(closed + [Self.callback("c0023493"), Self.callback("c0043136"), Self.callback("c0043136")])
+                == [#"6: ticket T1 callback-rated again with the id "c0043136" and the time of line 5: a copy of that line, which would be counted twice"#])
+        // No two of a few thousand ids of one type share a key.
+        let keys = (0..<5000).map { LifecycleValidator.repeatKey(of: "c\($0)", kind: .callbackRated) }
+        #expect(Set(keys).count == keys.count)
+        #expect(keys.allSatisfy { $0 >> 48 == 0 })
+    }
+
+    /// Thousands of events at one time, in a batch rolled back: the table is back as it was,
+    /// and every one of them is told apart from the others and from its copy.
+    @Test func manyEventsAtOneTimeAreKeptAndRolledBackExactly() {
+        var validator = LifecycleValidator()
+        let closed = Self.open + [line("c", "T1", "closed", "02 10:00", #""unit":"U1""#)]
+        let first = (0..<2000).map { Self.callback("a\($0)") }
+        #expect(Self.problems(closed + first, into: &validator) == [])
+        let before = validator.sameTime
+        #expect(before[0]?.lines.count == 2000)
+        validator.beginJournal()
+        let batch = (0..<2000).map { Self.callback("b\($0)") } + [Self.callback("later", at: "06 10:00")]
+        #expect(Self.problems(batch, into: &validator, from: 2004) == [])
+        #expect(validator.sameTime.isEmpty)
+        validator.rollBackJournal()
+        #expect(validator.sameTime == before)
+        #expect(Self.problems([Self.callback("a1999")], into: &validator, from: 2004)
+                == [#"2004: ticket T1 callback-rated again with the id "a1999" and the time of line 2003: a copy of that line, which would be counted twice"#])
+        #expect(Self.problems([Self.callback("b0")], into: &validator, from: 2004) == [])
     }
 
     @Test func inMemoryEventsAreCheckedAlike() throws {
@@ -149,7 +183,7 @@ import Testing
         // events, is damage.
         #expect(throws: CheckpointError.self) { try read(lines: 4) }
         var inconsistent = validator
-        inconsistent.states[0].lastKey &= ~LifecycleValidator.sameTimeBit
+        inconsistent.states[0].hasSameTime = false
         try format.write(to: path, key: "k") { writer in try inconsistent.write(to: &writer) }
         #expect(throws: CheckpointError.self) { try read(lines: 5) }
         inconsistent = validator

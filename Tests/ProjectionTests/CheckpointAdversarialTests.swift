@@ -204,8 +204,9 @@ import LedgerBenchKit
                 add("\(which) ticket's closer1 \(v)") { $0.fold.lifecycle.states[at($0)].closer1 = v }
             }
             add("\(which) ticket's holder = the unit count") { $0.fold.lifecycle.states[at($0)].holder = Int32($0.fold.lifecycle.units.count) }
-            for flag in [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment] {
-                add("\(which) ticket's flag \(flag) = 2") { setByte(&$0.fold.lifecycle.states, at($0), flag, to: 2) }
+            // Bits that name no flag, and "more than one event at the latest time" without them.
+            for flags: UInt8 in [0x10, 0x80, 0xFF, TicketLifecycle.sameTimeFlag] {
+                add("\(which) ticket's flags \(flags)") { setByte(&$0.fold.lifecycle.states, at($0), \TicketLifecycle.flags, to: flags) }
             }
         }
         // The name tables.

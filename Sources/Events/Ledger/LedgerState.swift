@@ -24,10 +24,11 @@ import Darwin
 /// 64 bytes is not seen; `ledger-cli verify` is the audit for that. Anything else that does not
 /// fit is refused with a reason, and the ledger reads the whole log.
 package struct LedgerState {
-    /// "LEDGERST", version 3, "STATEEND". Version 2: tables start at 4 KiB boundaries. 3: the
+    /// "LEDGERST", version 4, "STATEEND". Version 2: tables start at 4 KiB boundaries. 3: the
     /// ticket state holds the key of its latest event's id, and the validator the events at a
-    /// ticket's latest time when there are more than one.
-    static let format = CheckpointFormat(magic: 0x5453_5245_4744_454C, version: 3, end: 0x444E_4545_5441_5453,
+    /// ticket's latest time when there are more than one. 4: those keys have 48 bits, not 31,
+    /// and the state's flags are bits of one byte.
+    static let format = CheckpointFormat(magic: 0x5453_5245_4744_454C, version: 4, end: 0x444E_4545_5441_5453,
                                          name: "a ledger state file")
 
     var byteCount: Int64

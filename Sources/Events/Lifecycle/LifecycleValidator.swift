@@ -16,8 +16,9 @@
 /// - No event the rules above allow repeats the id and type of one of the ticket's events at
 ///   the same time: that is a line copied twice, which would be counted twice (a copy has its
 ///   original's time, and the events between them cannot be earlier, so both are among the
-///   ticket's events at its latest time). Ids are compared by a 31-bit key of the id and type
-///   among the events of one ticket at one instant; any other repeat of an id is
+///   ticket's events at its latest time). Ids are compared by a 48-bit key of the id and type
+///   among the events of one ticket at one instant (two different ids of one ticket and type
+///   at one instant share a key with a chance of 1 in 2^48); any other repeat of an id is
 ///   ``LogVerifier``'s to find.
 ///
 /// The validator interns ticket ids and unit names; replays reuse those ids.
@@ -30,10 +31,23 @@ public struct LifecycleValidator: Sendable {
     /// Closers beyond the two a ticket's state holds inline, by ticket (rare).
     var moreClosers: [Int32: [Int32]] = [:]
     /// The events at a ticket's latest time, for the tickets with more than one (their state's
-    /// ``TicketLifecycle/lastKey`` has ``sameTimeBit`` set; rare).
+    /// ``TicketLifecycle/hasSameTime`` is set; rare).
     var sameTime: [Int32: SameTimeEvents] = [:]
-    /// While journaling (see ``beginJournal()``), each ticket's state before a change, in order.
-    private var journal: [(ticket: Int32, state: TicketLifecycle, closers: [Int32]?, sameTime: SameTimeEvents?)]?
+    /// While journaling (see ``beginJournal()``), each ticket's state before a change, in order,
+    /// with how to undo the change of ``sameTime``.
+    private var journal: [(ticket: Int32, state: TicketLifecycle, closers: [Int32]?, sameTime: SameTimeUndo)]?
+    /// While journaling, how to undo what the event being applied changed in ``sameTime``.
+    private var sameTimeUndo = SameTimeUndo.none
+
+    /// How to undo a change of ``sameTime`` (the events at one time can be many: they are not
+    /// copied for each event, which would take time growing with the square of their number).
+    private enum SameTimeUndo {
+        case none
+        /// Take out the key of the event that joined the events at the ticket's latest time.
+        case remove(key: UInt64)
+        /// Put back what the ticket had (nil: nothing).
+        case restore(SameTimeEvents?)
+    }
 
     public init() {}
 
@@ -85,16 +99,16 @@ public struct LifecycleValidator: Sendable {
 
     /// Checks an event's essentials against its ticket's state (interned ids) and applies it
     /// when allowed; `ticketName` is evaluated only for a message.
-    mutating func apply(kind: EventKind, at: Int64, due: Int64, by: ReturnParty?, ticket: Int32, unit: Int32, key: UInt32,
+    mutating func apply(kind: EventKind, at: Int64, due: Int64, by: ReturnParty?, ticket: Int32, unit: Int32, key: UInt64,
                         ticketName: @autoclosure () -> String, id: @autoclosure () -> String, lineNumber: Int) -> EventProblem? {
         var state = states[Int(ticket)]
         let before = state
         let closersBefore = journal != nil && before.moreClosers ? moreClosers[ticket] : nil
-        let sameTimeBefore = journal != nil && before.lastKey & Self.sameTimeBit != 0 ? sameTime[ticket] : nil
+        sameTimeUndo = .none
         guard let violation = check(kind, at: at, due: due, by: by, ticket: ticket, unit: unit, key: key, id: id(),
                                     lineNumber: lineNumber, state: &state)
         else {
-            journal?.append((ticket, before, closersBefore, sameTimeBefore))
+            journal?.append((ticket, before, closersBefore, sameTimeUndo))
             states[Int(ticket)] = state
             return nil
         }
@@ -145,7 +159,7 @@ public struct LifecycleValidator: Sendable {
     /// On success `state` is the ticket's new state; on a violation it is to be dropped.
     @inline(__always)
     private mutating func check(_ kind: EventKind, at: Int64, due eventDue: Int64, by: ReturnParty?, ticket: Int32, unit: Int32,
-                                key: UInt32, id: @autoclosure () -> String, lineNumber: Int,
+                                key: UInt64, id: @autoclosure () -> String, lineNumber: Int,
                                 state: inout TicketLifecycle) -> LifecycleViolation? {
         if kind == .adjusted || state.isAdjustment {
             guard kind == .adjusted else { return .adjustmentStream }
@@ -215,17 +229,17 @@ public struct LifecycleValidator: Sendable {
         return note(at: at, key: key, id: id(), ticket: ticket, lineNumber: lineNumber, state: &state)
     }
 
-    /// The top bit of ``TicketLifecycle/lastKey``: the ticket has more than one event at its
-    /// latest time, in ``sameTime``.
-    static let sameTimeBit: UInt32 = 1 << 31
-
     /// Records an event the rules allowed as the ticket's latest, or refuses it when it repeats
     /// one of the ticket's events at the same time (the same ``repeatKey(of:kind:)``).
     @inline(__always)
-    private mutating func note(at: Int64, key: UInt32, id: @autoclosure () -> String, ticket: Int32, lineNumber: Int,
+    private mutating func note(at: Int64, key: UInt64, id: @autoclosure () -> String, ticket: Int32, lineNumber: Int,
                                state: inout TicketLifecycle) -> LifecycleViolation? {
         guard at == state.lastAt else {
-            if state.lastKey & Self.sameTimeBit != 0 { sameTime[ticket] = nil }
+            if state.hasSameTime {
+                let events = sameTime.removeValue(forKey: ticket)
+                if journal != nil { sameTimeUndo = .restore(events) }
+                state.hasSameTime = false
+            }
             state.lastAt = at
             state.lastKey = key
             return nil
@@ -235,30 +249,31 @@ public struct LifecycleValidator: Sendable {
 
     /// ``note(at:key:id:ticket:lineNumber:state:)`` for an event at the ticket's latest time.
     @inline(never)
-    private mutating func noteAtSameTime(key: UInt32, id: @autoclosure () -> String, ticket: Int32, lineNumber: Int,
+    private mutating func noteAtSameTime(key: UInt64, id: @autoclosure () -> String, ticket: Int32, lineNumber: Int,
                                          state: inout TicketLifecycle) -> LifecycleViolation? {
         let line = lineNumber > 0 && lineNumber <= Int(Int32.max) ? Int32(lineNumber) : 0
-        var events: SameTimeEvents
-        if state.lastKey & Self.sameTimeBit == 0 {
-            // The ticket's one event at this time: its key only (its line is not kept).
-            events = SameTimeEvents(keys: [state.lastKey], lines: [0])
+        if !state.hasSameTime {
+            // The ticket's one event at this time is known by its key only (its line is not kept).
+            guard key != state.lastKey else { return .repeated(id: id(), firstLine: nil) }
+            sameTime[ticket] = SameTimeEvents(lines: [state.lastKey: 0, key: line])
+            if journal != nil { sameTimeUndo = .restore(nil) }
+            state.hasSameTime = true
         } else {
-            events = sameTime[ticket] ?? SameTimeEvents(keys: [], lines: [])
+            if let earlier = sameTime[ticket]?.lines[key] {
+                return .repeated(id: id(), firstLine: earlier > 0 ? Int(earlier) : nil)
+            }
+            // Changed in place: the table is not copied for each event.
+            sameTime[ticket, default: SameTimeEvents(lines: [:])].lines[key] = line
+            if journal != nil { sameTimeUndo = .remove(key: key) }
         }
-        if let i = events.keys.firstIndex(of: key) {
-            return .repeated(id: id(), firstLine: events.lines[i] > 0 ? Int(events.lines[i]) : nil)
-        }
-        events.keys.append(key)
-        events.lines.append(line)
-        sameTime[ticket] = events
-        state.lastKey = key | Self.sameTimeBit
+        state.lastKey = key
         return nil
     }
 
-    /// The key by which events of one ticket at one time are told apart: 31 bits of a hash of
+    /// The key by which events of one ticket at one time are told apart: 48 bits of a hash of
     /// the id's value and the type.
     @inline(__always)
-    static func repeatKey(of id: UnsafeRawBufferPointer, kind: EventKind) -> UInt32 {
+    static func repeatKey(of id: UnsafeRawBufferPointer, kind: EventKind) -> UInt64 {
         let count = id.count
         // The length and type multiplied in first, so that no byte of the id can cancel them.
         var h = (UInt64(truncatingIfNeeded: count) << 8 | UInt64(kind.ordinal)) &+ 0x2545_f491_4f6c_dd1d
@@ -283,18 +298,18 @@ public struct LifecycleValidator: Sendable {
             h ^= h >> 29
         }
         h = h &* 0x9e37_79b9_7f4a_7c15
-        return UInt32(truncatingIfNeeded: h >> 32) & ~sameTimeBit
+        return h >> 16
     }
 
     /// ``repeatKey(of:kind:)`` of the id a string field of `line` holds (escapes resolved).
-    static func repeatKey(of id: FieldRef, in line: UnsafeRawBufferPointer, kind: EventKind) -> UInt32 {
+    static func repeatKey(of id: FieldRef, in line: UnsafeRawBufferPointer, kind: EventKind) -> UInt64 {
         guard id.escaped else { return repeatKey(of: UnsafeRawBufferPointer(rebasing: line[id.range]), kind: kind) }
         var decoded = id.string(in: line)
         return decoded.withUTF8 { repeatKey(of: UnsafeRawBufferPointer($0), kind: kind) }
     }
 
     /// ``repeatKey(of:kind:)`` of an id given as a string.
-    static func repeatKey(of id: String, kind: EventKind) -> UInt32 {
+    static func repeatKey(of id: String, kind: EventKind) -> UInt64 {
         var id = id
         return id.withUTF8 { repeatKey(of: UnsafeRawBufferPointer($0), kind: kind) }
     }
@@ -334,7 +349,11 @@ public struct LifecycleValidator: Sendable {
             } else {
                 moreClosers[entry.ticket] = nil
             }
-            sameTime[entry.ticket] = entry.state.lastKey & Self.sameTimeBit != 0 ? entry.sameTime : nil
+            switch entry.sameTime {
+            case .none: break
+            case .remove(let key): sameTime[entry.ticket]?.lines[key] = nil
+            case .restore(let events): sameTime[entry.ticket] = events
+            }
         }
         journal = nil
     }

@@ -15,24 +15,47 @@ struct TicketLifecycle: Sendable {
     /// value, copied without reference counting).
     var closer0: Int32 = -1
     var closer1: Int32 = -1
-    /// The ``LifecycleValidator/repeatKey(of:kind:)`` of the latest event (its id and type) in
-    /// the low 31 bits; the top bit (``LifecycleValidator/sameTimeBit``) is set while more than
-    /// one event happened at `lastAt`, whose keys the validator's side table holds. A line copied
-    /// twice is caught with it: a copy has its original's time, which the ticket's later events
-    /// cannot precede, so both are among the events at `lastAt`.
-    var lastKey: UInt32 = 0
-    /// Whether the holder has closed it (and no rework reopened it).
-    var closed = false
-    var moreClosers = false
+    /// The ``LifecycleValidator/repeatKey(of:kind:)`` of the latest event (its id and type), 48
+    /// bits in two parts (see ``lastKey``).
+    private var keyLow: UInt32 = 0
+    private var keyHigh: UInt16 = 0
+    /// ``closed``, ``moreClosers``, ``isAdjustment`` and ``hasSameTime``, one bit each (the
+    /// other bits are 0).
+    private(set) var flags: UInt8 = 0
     /// Supervisions of the holder not answered yet.
     var pendingSupervisions: UInt8 = 0
+
+    static let closedFlag: UInt8 = 1, moreClosersFlag: UInt8 = 2, adjustmentFlag: UInt8 = 4, sameTimeFlag: UInt8 = 8
+
+    /// The ``LifecycleValidator/repeatKey(of:kind:)`` of the latest event: its id and type. A
+    /// line copied twice is caught with it: a copy has its original's time, which the ticket's
+    /// later events cannot precede, so both are among the events at `lastAt`.
+    var lastKey: UInt64 {
+        get { UInt64(keyHigh) << 32 | UInt64(keyLow) }
+        set {
+            keyLow = UInt32(truncatingIfNeeded: newValue)
+            keyHigh = UInt16(truncatingIfNeeded: newValue >> 32)
+        }
+    }
+
+    /// Whether the holder has closed it (and no rework reopened it).
+    var closed: Bool { get { flags & Self.closedFlag != 0 } set { set(Self.closedFlag, newValue) } }
+    /// Whether a third closer or more live in the validator's side table.
+    var moreClosers: Bool { get { flags & Self.moreClosersFlag != 0 } set { set(Self.moreClosersFlag, newValue) } }
     /// The stream holds `adjusted` events, not a ticket.
-    var isAdjustment = false
+    var isAdjustment: Bool { get { flags & Self.adjustmentFlag != 0 } set { set(Self.adjustmentFlag, newValue) } }
+    /// More than one event happened at `lastAt`: their keys are in the validator's side table
+    /// (``LifecycleValidator/sameTime``), not only ``lastKey``.
+    var hasSameTime: Bool { get { flags & Self.sameTimeFlag != 0 } set { set(Self.sameTimeFlag, newValue) } }
+
+    @inline(__always)
+    private mutating func set(_ flag: UInt8, _ on: Bool) {
+        flags = on ? flags | flag : flags & ~flag
+    }
 }
 
-/// The events at one ticket's latest time when there are more than one: their
-/// ``LifecycleValidator/repeatKey(of:kind:)`` keys and lines (0: not known, the first's).
+/// The events at one ticket's latest time when there are more than one: the line of each, by
+/// its ``LifecycleValidator/repeatKey(of:kind:)`` (0: not known, the first event's).
 struct SameTimeEvents: Sendable, Equatable {
-    var keys: [UInt32]
-    var lines: [Int32]
+    var lines: [UInt64: Int32]
 }

@@ -74,7 +74,7 @@ private struct StateCheck: CheckpointCheck {
     let lastLine: Int32
     var largest: UInt32 = 0
     var bad: UInt8 = 0
-    /// The states whose `lastKey` has ``LifecycleValidator/sameTimeBit``.
+    /// The states with ``TicketLifecycle/hasSameTime``.
     var sameTime = 0
 
     init(units: Int, lines: Int) {
@@ -84,25 +84,21 @@ private struct StateCheck: CheckpointCheck {
 
     var passed: Bool { largest <= limit && bad == 0 }
 
-    private static let flags = [\TicketLifecycle.closed, \TicketLifecycle.moreClosers, \TicketLifecycle.isAdjustment]
-        .map { MemoryLayout<TicketLifecycle>.offset(of: $0)! }
+    /// The bits of ``TicketLifecycle/flags`` that name no flag.
+    private static let unusedFlags = ~(TicketLifecycle.closedFlag | TicketLifecycle.moreClosersFlag
+                                       | TicketLifecycle.adjustmentFlag | TicketLifecycle.sameTimeFlag)
 
     mutating func visit(_ states: UnsafeBufferPointer<TicketLifecycle>) {
-        guard let base = states.baseAddress else { return }
-        let (f0, f1, f2) = (Self.flags[0], Self.flags[1], Self.flags[2])
-        let stride = MemoryLayout<TicketLifecycle>.stride
-        let raw = UnsafeRawPointer(base)
+        guard states.baseAddress != nil else { return }
         let earliest = checkpointEarliestTime &+ 1
         let span = UInt64(bitPattern: checkpointLatestTime &- earliest)
         var (largest, bad, sameTime) = (self.largest, self.bad, self.sameTime)
         for i in 0..<states.count {
-            sameTime &+= Int(states[i].lastKey >> 31)
+            let flags = states[i].flags
+            sameTime &+= Int((flags & TicketLifecycle.sameTimeFlag) >> 3)
             largest = max(largest, UInt32(bitPattern: states[i].holder &+ 1), UInt32(bitPattern: states[i].closer0 &+ 1),
                           UInt32(bitPattern: states[i].closer1 &+ 1))
-            // Flags are read as bytes: a Bool holding anything but 0 or 1 is undefined.
-            let p = raw + i * stride
-            bad |= (p.load(fromByteOffset: f0, as: UInt8.self) | p.load(fromByteOffset: f1, as: UInt8.self)
-                    | p.load(fromByteOffset: f2, as: UInt8.self)) & 0xFE
+            bad |= flags & Self.unusedFlags
             let (due, lastAt, acceptedLine) = (states[i].due, states[i].lastAt, states[i].acceptedLine)
             bad |= due == .min || UInt64(bitPattern: due &- earliest) < span ? 0 : 1
             bad |= lastAt == .min || UInt64(bitPattern: lastAt &- earliest) < span ? 0 : 1
@@ -131,9 +127,11 @@ extension LifecycleValidator {
         try writer.write(array: keys.flatMap { moreClosers[$0]! })
         let tickets = sameTime.keys.sorted()
         try writer.write(array: tickets)
-        try writer.write(array: tickets.map { Int32(sameTime[$0]!.keys.count) })
-        try writer.write(array: tickets.flatMap { sameTime[$0]!.keys })
-        try writer.write(array: tickets.flatMap { sameTime[$0]!.lines })
+        // Each ticket's events by key, so that the same state makes the same bytes.
+        let events = tickets.map { sameTime[$0]!.lines.sorted { $0.key < $1.key } }
+        try writer.write(array: events.map { Int32($0.count) })
+        try writer.write(array: events.flatMap { $0.map(\.key) })
+        try writer.write(array: events.flatMap { $0.map(\.value) })
     }
 
     /// Reads a validator written by ``write(to:)``, range-checking every value it holds.
@@ -161,27 +159,32 @@ extension LifecycleValidator {
         }
         guard stateCheck.passed else { throw CheckpointError("damaged (ticket states)") }
         // The events at a ticket's latest time: for exactly the tickets whose state says so,
-        // at least two each, keys of 31 bits, lines of the covered part.
+        // at least two each, keys of 48 bits, lines of the covered part.
         let runTickets = try reader.readArray(Int32.self)
         let runCounts = try reader.readArray(Int32.self)
-        let runKeys = try reader.readArray(UInt32.self)
+        let runKeys = try reader.readArray(UInt64.self)
         let runLines = try reader.readArray(Int32.self)
         guard runTickets.count == runCounts.count, runTickets.count == stateCheck.sameTime,
               runCounts.allSatisfy({ $0 >= 2 }), runCounts.reduce(0, { $0 + Int($1) }) == runKeys.count,
-              runLines.count == runKeys.count, runKeys.allSatisfy({ $0 & Self.sameTimeBit == 0 }),
+              runLines.count == runKeys.count, runKeys.allSatisfy({ $0 >> 48 == 0 }),
               runLines.allSatisfy({ $0 >= 0 && Int($0) <= lines }),
-              runTickets.allSatisfy({ $0 >= 0 && $0 < ticketCount && states[Int($0)].lastKey & Self.sameTimeBit != 0 })
+              runTickets.allSatisfy({ $0 >= 0 && $0 < ticketCount && states[Int($0)].hasSameTime })
         else {
             throw CheckpointError("damaged (events at one time)")
         }
         start = 0
         for (ticket, n) in zip(runTickets, runCounts) {
-            sameTime[ticket] = SameTimeEvents(keys: Array(runKeys[start..<(start + Int(n))]),
-                                              lines: Array(runLines[start..<(start + Int(n))]))
+            let range = start..<(start + Int(n))
+            let lines = Dictionary(zip(runKeys[range], runLines[range]), uniquingKeysWith: { first, _ in first })
+            // Distinct keys, one of them the ticket's latest event's.
+            guard lines.count == n, lines[states[Int(ticket)].lastKey] != nil else {
+                throw CheckpointError("damaged (events at one time)")
+            }
+            sameTime[ticket] = SameTimeEvents(lines: lines)
             start += Int(n)
         }
     }
 
     /// Sizes of the plain values a checkpoint stores, for its layout check.
-    package static var checkpointLayout: [Int] { [MemoryLayout<TicketLifecycle>.stride, MemoryLayout<UInt32>.size] }
+    package static var checkpointLayout: [Int] { [MemoryLayout<TicketLifecycle>.stride, MemoryLayout<UInt64>.size] }
 }

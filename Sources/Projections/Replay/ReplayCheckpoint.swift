@@ -40,15 +40,16 @@ import Synchronization
 /// last; the length is that of the bytes streamed.
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
-    /// "LEDGERCK", version 6, "CHECKEND". Version 2: the validator's ticket state holds pending
+    /// "LEDGERCK", version 7, "CHECKEND". Version 2: the validator's ticket state holds pending
     /// supervisions and the adjustment flag in what were padding bytes, so a version 1 file is
     /// not read. 3: the large tables start at page boundaries and are mapped, not read;
     /// name-table offsets are 32-bit. 4: read, not mapped (no page padding); the chain value of
     /// the prefix's last line; a checksum of the whole file at its end. 5: tables of 16 KiB
     /// and more start at 4 KiB boundaries again, so that they can be mapped under a lease
     /// (``CheckpointLease``). 6: the ticket state holds the key of its latest event's id, and
-    /// the validator the events at a ticket's latest time when there are more than one.
-    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 6, end: 0x444E_454B_4345_4843,
+    /// the validator the events at a ticket's latest time when there are more than one. 7: those
+    /// keys have 48 bits, not 31, and the state's flags are bits of one byte.
+    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 7, end: 0x444E_454B_4345_4843,
                                          name: "a replay checkpoint")
 
     /// The part of the log folded.
