@@ -16,6 +16,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// The ledger (its URI, password hidden) that `message` is about, when it is about the
     /// rows read from one; `description` then starts with it.
     public var ledger: String?
+    /// Rows already read were deleted or replaced (see ``PostgresFollower``): not a connection's
+    /// failure, and reading again does not help.
+    public var isLedgerChanged = false
+    /// The position missing from a ledger's rows, when that is the failure (a gap).
+    public var missingPosition: Int?
     public var description: String { ledger.map { "\($0): \(message)" } ?? message }
 
     /// Whether the connection failed or the server ended it (SQLSTATE class 08, or 57P01–57P03:
@@ -26,10 +31,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
     }
 
-    init(_ message: String, sqlState: String? = nil, ledger: String? = nil) {
-        self.message = message.trimmingTrailingWhitespace
+    init(_ message: String, sqlState: String? = nil, ledger: String? = nil, ledgerChanged: Bool = false) {
+        // libpq's messages run over lines ("…failed: No such file or directory\n\tIs the server
+        // running…?"): one line here, as every other message of a command.
+        self.message = message.split(whereSeparator: \.isNewline)
+            .map { $0.drop(while: \.isWhitespace).trimmingTrailingWhitespace }.filter { !$0.isEmpty }.joined(separator: "; ")
         self.sqlState = sqlState
         self.ledger = ledger
+        isLedgerChanged = ledgerChanged
     }
 }
 
@@ -38,9 +47,19 @@ extension PostgresError: LogFileFailure {
     package var fileError: LogFileError? { ledger.map { LogFileError(path: $0, message: message) } }
 }
 
-extension String {
+extension LogFileError {
+    /// `error` as a failure of the ledger named `name`, said once: a ``PostgresError`` about a
+    /// ledger's rows names its ledger itself.
+    static func postgres(_ error: any Error, ledger name: String) -> LogFileError {
+        if let error = error as? LogFileError { return error }
+        guard let error = error as? PostgresError else { return LogFileError(path: name, message: String(describing: error)) }
+        return error.fileError ?? LogFileError(path: name, message: error.message)
+    }
+}
+
+extension StringProtocol {
     var trimmingTrailingWhitespace: String {
-        var s = Substring(self)
+        var s = Substring(String(self))
         while let last = s.last, last.isWhitespace { s = s.dropLast() }
         return String(s)
     }

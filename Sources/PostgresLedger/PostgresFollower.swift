@@ -6,8 +6,14 @@ import Events
 ///
 /// It `LISTEN`s on the ledger's channel first and then reads the rows after its position, so a
 /// commit is either among the rows read or announced afterwards; announcements only wake it,
-/// the position decides what is new. A lost connection is opened again (with the same
-/// `LISTEN`, then a read from the position): nothing is missed or seen twice.
+/// the position decides what is new. A wait that ends without an announcement reads too, so
+/// rows committed without one (by another tool) are not missed either. A lost connection is
+/// opened again (with the same `LISTEN`, then a read from the position): nothing is missed or
+/// seen twice.
+///
+/// Each read starts at the last line handed out and checks that it is still there, byte for
+/// byte: rows deleted or replaced by hand under the follower (which it has counted, and whose
+/// positions new rows would take) are an error, not lines silently skipped.
 ///
 /// ```swift
 /// let follower = PostgresFollower(uri: uri, after: 0)
@@ -30,6 +36,8 @@ public final class PostgresFollower {
     private var log: PostgresLog?
     /// Whether the rows after the position must be read before waiting.
     private var mustRead = true
+    /// The line at ``position`` as handed out (`nil` before the first).
+    private var lastLine: [UInt8]?
 
     /// A follower of the ledger at `uri` that hands out the lines after line `position`.
     public init(uri: String, after position: Int = 0) {
@@ -49,14 +57,16 @@ public final class PostgresFollower {
             do {
                 let log = try connect()
                 if !mustRead {
-                    let notes = try log.connection.notifications(waitingUpTo: milliseconds)
-                    if notes.isEmpty { return [] }
+                    // Announced or not, the rows are read: the wait only paces the reads.
+                    _ = try log.connection.notifications(waitingUpTo: milliseconds)
                 }
                 let records = try read(log)
                 mustRead = false
                 return records
             } catch {
-                // Reconnect once at once; a second failure is the caller's.
+                // Reconnect once at once; a second failure is the caller's. A ledger changed
+                // under the follower is not the connection's doing.
+                if let error = error as? PostgresError, error.isLedgerChanged { throw error }
                 self.log = nil
                 mustRead = true
                 if attempt == 1 { throw (error as? PostgresError) ?? PostgresError(String(describing: error)) }
@@ -75,13 +85,38 @@ public final class PostgresFollower {
         return log
     }
 
-    private func read(_ log: PostgresLog) throws -> [Record] {
+    private func read(_ log: PostgresLog) throws(PostgresError) -> [Record] {
         var records: [Record] = []
-        try log.streamLines(after: position) { line in
-            records.append(Record(position: line.number, line: Array(line.bytes)))
+        var lastSeen = lastLine == nil
+        do {
+            try log.streamLines(after: lastSeen ? position : position - 1) { line in
+                guard lastSeen else {
+                    guard line.bytes.elementsEqual(lastLine!) else { throw changed("holds another line than the one read") }
+                    lastSeen = true
+                    return
+                }
+                records.append(Record(position: line.number, line: Array(line.bytes)))
+            }
+        } catch let error as PostgresError where !lastSeen && error.missingPosition == position {
+            throw changed("is gone")
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            throw PostgresError(String(describing: error))
         }
-        if let last = records.last { position = last.position }
+        guard lastSeen else { throw changed("is gone") }
+        if let last = records.last {
+            position = last.position
+            lastLine = last.line
+        }
         return records
+    }
+
+    /// The line at ``position`` is not what was handed out: rows were deleted or replaced.
+    private func changed(_ what: String) -> PostgresError {
+        PostgresError("position \(position), read before, \(what): rows were deleted or replaced after they were read, "
+                      + "so what was counted from them no longer holds; start again", ledger: PostgresLog.redacted(uri),
+                      ledgerChanged: true)
     }
 
     public func close() {

@@ -190,7 +190,7 @@ final class PostgresLedgerStore: LedgerStore {
     static func appendError(_ error: any Error, name: String) -> AppendError {
         if let error = error as? AppendError { return error }
         if let error = error as? LogFileError { return .file(error) }
-        return .file(LogFileError(path: name, message: String(describing: error)))
+        return .file(.postgres(error, ledger: name))
     }
 
     /// The records from `position` on, at most `limit`, among the positions this store knows.
@@ -211,7 +211,7 @@ final class PostgresLedgerStore: LedgerStore {
         } catch let error as LogFileError {
             throw error
         } catch {
-            throw LogFileError(path: name, message: String(describing: error))
+            throw LogFileError.postgres(error, ledger: name)
         }
         return records
     }

@@ -63,14 +63,21 @@ public final class PostgresLog {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
     }
 
-    /// `uri` with any password replaced by `***`.
+    /// `uri` with any password replaced by `***`: the user information's
+    /// (`postgresql://user:secret@host/db`) and a `password` parameter's (`?password=secret`).
     public static func redacted(_ uri: String) -> String {
         guard let scheme = uri.firstRange(of: "://") else { return uri }
-        let rest = uri[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return uri }
-        return String(uri[..<colon]) + ":***" + String(uri[at...])
+        var (head, query) = uri.firstIndex(of: "?").map { (uri[..<$0], uri[$0...].dropFirst()) } ?? (uri[...], nil)
+        let rest = head[scheme.upperBound...]
+        let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
+        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+            head = Substring(String(head[..<colon]) + ":***" + String(head[at...]))
+        }
+        guard let query else { return String(head) }
+        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+            parameter.lowercased().hasPrefix("password=") ? "password=***" : String(parameter)
+        }
+        return head + "?" + parameters.joined(separator: "&")
     }
 
     /// Connects; with `create`, creates the schema if the database has none.
@@ -91,7 +98,12 @@ public final class PostgresLog {
         try connection.exec("BEGIN")
         do {
             try connection.exec("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
-            let again = try connection.exec("SELECT to_regclass('\(Self.schemaTable)') IS NOT NULL")
+            // Asked of the catalog's table, not with to_regclass: its cache is not brought up to
+            // date by an advisory lock, so it can miss the tables a first writer just committed.
+            let again = try connection.exec("""
+                SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+                               WHERE schemaname = current_schema() AND tablename = '\(Self.schemaTable)')
+                """)
             if again.first?.first != "t" {
                 try connection.exec("""
                     CREATE TABLE \(Self.schemaTable) (version integer NOT NULL);
@@ -120,9 +132,17 @@ public final class PostgresLog {
     }
 
     private func checkVersion() throws(PostgresError) {
-        let rows = try connection.exec("SELECT max(version) FROM \(Self.schemaTable)")
-        guard let text = rows.first?.first ?? nil, let version = Int(text) else {
+        let rows = try connection.exec("""
+            SELECT max(version), to_regclass('\(Self.eventsTable)') IS NOT NULL FROM \(Self.schemaTable)
+            """)
+        guard let row = rows.first, row.count == 2, let text = row[0], let version = Int(text) else {
             throw PostgresError("\(Self.schemaTable) in \(name) holds no version")
+        }
+        // Said here, once: a statement on a missing table later would abort a report's
+        // transaction, and the error would be that of the statement after it.
+        guard row[1] == "t" else {
+            throw PostgresError("\(name) has \(Self.schemaTable) but no table \(Self.eventsTable): the ledger's events are gone "
+                                + "(dropped or renamed by hand)")
         }
         guard version == Self.schemaVersion else {
             throw PostgresError("the ledger in \(name) has schema version \(version); this build reads version \(Self.schemaVersion)")
@@ -251,7 +271,7 @@ public final class PostgresLog {
     public func append(batch: [UInt8]) throws(AppendError) -> AppendReport {
         func failed(_ error: any Error) -> AppendError {
             if let error = error as? AppendError { return error }
-            return .file(LogFileError(path: name, message: String(describing: error)))
+            return .file(.postgres(error, ledger: name))
         }
         Self.testPause("connected")
         do {
@@ -455,8 +475,10 @@ final class LineRows {
 
     /// The position after the last line is missing; `next` is the lowest one there is.
     private func gap(before next: Int) -> PostgresError {
-        PostgresError("\(PostgresLog.eventsTable) has no position \(number + 1) (the next is \(next)): positions must have no gaps",
-                      ledger: name)
+        var error = PostgresError("\(PostgresLog.eventsTable) has no position \(number + 1) (the next is \(next)): positions must have no gaps",
+                                  ledger: name)
+        error.missingPosition = number + 1
+        return error
     }
 
     private func twice(_ position: Int) -> PostgresError {

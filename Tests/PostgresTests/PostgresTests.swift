@@ -186,6 +186,33 @@ struct PostgresTests {
         }
     }
 
+    /// First writers into an empty database at once: one creates the tables, the others wait
+    /// for it and use them (a check through the catalog's cache missed the new tables and made
+    /// them fail with "relation … already exists").
+    @Test func firstWritersAtOnceAllLand() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pg-first-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for round in 0..<4 {
+            let uri = try Server.freshDatabase("first")
+            let processes = try (0..<4).map { w in
+                let batch = scratch.appendingPathComponent("\(round)-\(w).jsonl")
+                try accepted("a\(w)", ticket: "T\(w)").write(to: batch, atomically: true, encoding: .utf8)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: CLI.executable)
+                process.arguments = ["append", uri, batch.path]
+                process.standardOutput = FileHandle.nullDevice
+                return process
+            }
+            for process in processes { try process.run() }
+            for process in processes {
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0)
+            }
+            #expect(try PostgresLog(uri: uri, create: false).count() == 4)
+        }
+    }
+
     /// A row deleted by hand leaves a gap in the positions: every reader refuses the ledger,
     /// those that read with positions (verify, a replay outside a snapshot) at the gap, a
     /// report's replay in a snapshot, without them, at the end, by the count.
@@ -234,6 +261,29 @@ struct PostgresTests {
         #expect(result.stderr.contains("must exist"), "\(result.stderr)")
         #expect(!result.stderr.contains("ERROR:") && !result.stderr.contains("LINE 1"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+
+    /// What a command says of a ledger it cannot use, once and on one line; `repair` of a
+    /// ledger has nothing to do, as for a file that ends with a whole line.
+    @Test func messagesAboutALedgerAreOneLineEachAndRepairHasNothingToDo() throws {
+        let uri = try Server.freshDatabase("messages")
+        #expect(try CLI.run(["append", uri, "samples/quyuan-2023-09.jsonl"]).status == 0)
+        let repair = try CLI.run(["repair", uri])
+        #expect(repair.status == 0 && repair.stdout == "\(uri): nothing to repair: each append to PostgreSQL is one transaction, whole or absent\n")
+        // A gap, met by an append: the ledger named once.
+        let admin = try PGConnection(uri: uri)
+        try admin.exec("DELETE FROM \(PostgresLog.eventsTable) WHERE position = 2")
+        let append = try CLI.run(["append", uri, "samples/quyuan-2023-09.jsonl"])
+        #expect(append.status == 1 && append.stderr.components(separatedBy: uri).count == 2, "\(append.stderr)")
+        #expect(append.stderr.contains("has no position 2"), "\(append.stderr)")
+        // The events table renamed away: said as such, not as the aborted transaction after it.
+        try admin.exec("ALTER TABLE \(PostgresLog.eventsTable) RENAME TO elsewhere")
+        let verify = try CLI.run(["verify", uri])
+        #expect(verify.status == 1 && verify.stderr.contains("no table \(PostgresLog.eventsTable)"), "\(verify.stderr)")
+        // A server that is not there: libpq's two lines as one.
+        let nowhere = try CLI.run(["verify", "postgresql://postgres@/postgres?host=/nonexistent-directory"])
+        #expect(nowhere.status == 1 && nowhere.stderr.split(separator: "\n").count == 1, "\(nowhere.stderr)")
+        #expect(nowhere.stderr.contains("No such file or directory; Is the server running"), "\(nowhere.stderr)")
     }
 
     /// A report's replay reads the rows in the table's own order and puts them in order of
@@ -351,6 +401,59 @@ struct PostgresTests {
         #expect(String(decoding: data, as: UTF8.self).split(separator: "\n").count == 2)
     }
 
+    /// Rows committed without an announcement are read when the wait ends; rows deleted or
+    /// replaced under a follower, after it read them, stop it: what it counted no longer holds.
+    @Test func aFollowerReadsUnannouncedRowsAndRefusesRowsChangedUnderIt() throws {
+        let uri = try Server.freshDatabase("changed")
+        let writer = try PostgresLog(uri: uri)
+        for i in 0..<3 { _ = try writer.append(batch: Array(accepted("C\(i)", ticket: "TC\(i)").utf8)) }
+        let follower = PostgresFollower(uri: uri)
+        #expect(try follower.next(waitingUpTo: 0).map(\.position) == [1, 2, 3])
+        // Another client's INSERT, without pg_notify.
+        let admin = try PGConnection(uri: uri)
+        try admin.exec("""
+            INSERT INTO \(PostgresLog.eventsTable) (position, id, ticket, type, at, line)
+            SELECT 4, 'C3', 'TC3', 'accepted', at, convert_to(replace(convert_from(line, 'UTF8'), 'C2', 'C3'), 'UTF8')
+            FROM \(PostgresLog.eventsTable) WHERE position = 3
+            """)
+        #expect(try follower.next(waitingUpTo: 50).map(\.position) == [4])
+        #expect(try follower.next(waitingUpTo: 50).isEmpty)
+        // The last line read is deleted: gone.
+        try admin.exec("DELETE FROM \(PostgresLog.eventsTable) WHERE position = 4")
+        #expect { try follower.next(waitingUpTo: 50) } throws: { error in
+            let error = try #require(error as? PostgresError)
+            return error.isLedgerChanged && !error.isConnectionFailure
+                && error.description.contains("position 4, read before, is gone")
+        }
+        // Replaced by another line at its position: another follower that read it says so.
+        _ = try writer.append(batch: Array(accepted("C4", ticket: "TC4").utf8))
+        let second = PostgresFollower(uri: uri)
+        #expect(try second.next(waitingUpTo: 0).count == 4)
+        try admin.exec("""
+            UPDATE \(PostgresLog.eventsTable) SET id = 'C9', ticket = 'TC9',
+                line = convert_to(replace(convert_from(line, 'UTF8'), 'C4', 'C9'), 'UTF8') WHERE position = 4
+            """)
+        #expect { try second.next(waitingUpTo: 50) } throws: { error in
+            (error as? PostgresError)?.description.contains("position 4, read before, holds another line than the one read") == true
+        }
+        // `ledger-cli follow` stops with the same message.
+        let followProcess = Process()
+        followProcess.executableURL = URL(fileURLWithPath: CLI.executable)
+        followProcess.arguments = ["follow", uri, "-p", "2024-02", "--format", "json", "--interval", "100"]
+        let out = Pipe(), err = Pipe()
+        followProcess.standardOutput = out
+        followProcess.standardError = err
+        try followProcess.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        try admin.exec("DELETE FROM \(PostgresLog.eventsTable) WHERE position = 4")
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        followProcess.waitUntilExit()
+        #expect(followProcess.terminationStatus == 1)
+        #expect(String(decoding: data, as: UTF8.self).split(separator: "\n").count == 1)
+        #expect(message.contains("position 4, read before, is gone"))
+    }
+
     /// `ledger-cli follow` whose server ends its connection and refuses new ones for a while
     /// (a restart) keeps trying, says so, and goes on at its position: its last table is the
     /// replay's.
@@ -404,6 +507,19 @@ struct PostgresTests {
         #expect(follow.stdout.isEmpty)
         #expect(follow.stderr.contains("but it was never accepted"), "\(follow.stderr)")
         #expect(follow.stderr.contains("has invalid lines; run 'ledger-cli verify"), "\(follow.stderr)")
+    }
+}
+
+/// Passwords never reach a message: a URI is printed with them hidden.
+@Suite struct PostgresURITests {
+    @Test func passwordsAreHiddenWhereverTheURIHoldsThem() {
+        #expect(PostgresLog.redacted("postgresql://ledger:s3cret@db.example/tickets") == "postgresql://ledger:***@db.example/tickets")
+        #expect(PostgresLog.redacted("postgresql://ledger@/tickets?host=/run/pg&password=s3cret")
+                == "postgresql://ledger@/tickets?host=/run/pg&password=***")
+        #expect(PostgresLog.redacted("postgres://u:p@h/db?PASSWORD=s3cret&sslmode=require")
+                == "postgres://u:***@h/db?password=***&sslmode=require")
+        #expect(PostgresLog.redacted("postgresql://ledger@/tickets?host=/run/pg") == "postgresql://ledger@/tickets?host=/run/pg")
+        #expect(PostgresLog.redacted("postgresql:///tickets?passfile=/etc/pgpass") == "postgresql:///tickets?passfile=/etc/pgpass")
     }
 }
 #endif

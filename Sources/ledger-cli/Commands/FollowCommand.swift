@@ -18,6 +18,11 @@ enum FollowCommand: Subcommand {
         line ('ledger-cli repair' moves it aside). With --format json each update is one line holding exactly the object 'replay --format json' \
         prints, for a dashboard or a service in another language to read from a pipe. Ctrl-C ends it.
 
+        A PostgreSQL ledger (postgresql://…, with the Postgres build trait) is followed through its commits' \
+        announcements (LISTEN/NOTIFY) and read every --interval as well, so rows another client inserts without \
+        one are shown too; rows deleted or replaced after follow read them stop it (what it counted no longer \
+        holds), and a lost connection is opened again for up to 5 minutes.
+
         Examples:
           ledger-cli follow events.jsonl --period 2024-02 --units samples/yueyang-hotline-units.csv
           ledger-cli follow events.jsonl -p 2024-02 --format json | my-dashboard

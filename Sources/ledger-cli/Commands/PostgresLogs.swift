@@ -35,7 +35,10 @@ enum PostgresLogs {
         case "follow": return try follow(uri, parsed)
         case "copy": return try command.run(parsed)
         case "repair":
-            throw ReportFailure("\(redacted(uri)) needs no repair: each append to PostgreSQL is one transaction, whole or absent")
+            // As a file that ends with a whole line: nothing to do, said on standard output.
+            let name = try open(uri).name
+            Terminal.write("\(name): nothing to repair: each append to PostgreSQL is one transaction, whole or absent\n")
+            return 0
         case "import":
             throw ReportFailure("import writes to a file log, not to \(redacted(uri)): copy the ledger to a file "
                                 + "('ledger-cli copy URI FILE'), import into that file, then 'ledger-cli copy FILE URI' "
