@@ -120,6 +120,42 @@ func ticketRowReduction(of path: String, into output: String) throws {
     #expect(try quyuanTable(log) == quyuanTable(sample("quyuan-2023-09.jsonl")))
 }
 
+/// Rows exported twice (the same in every cell) make their events once: the table is the
+/// sample's, and an export with the copies gives every event the id an export without them does.
+@Test func rowsExportedTwiceAreImportedOnce() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let text = String(decoding: FileManager.default.contents(atPath: actionsExport)!, as: UTF8.self)
+    var lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    let head = lines.removeFirst()
+    // Every callback row and every tenth other row twice, the copies at the end and in place.
+    var twice = lines
+    for (i, line) in lines.enumerated().reversed() where line.contains(",回访,") || i % 10 == 0 { twice.insert(line, at: i + 1) }
+    twice += lines.prefix(5)
+    let copies = twice.count - lines.count
+    _ = try dir.write("twice.csv", ([head] + twice).joined(separator: "\r\n") + "\r\n")
+    let log = dir.file("events.jsonl")
+    let summary = try importer(actionsMap).run(export: dir.file("twice.csv"), to: .log(log))
+    #expect(summary.repeatedRows == copies && summary.written == 1012)
+    #expect(summary.lines().contains { $0.hasPrefix("\(copies) events repeating an earlier event of the same ticket in every field") })
+    #expect(try quyuanTable(log) == quyuanTable(sample("quyuan-2023-09.jsonl")))
+    // The export without the copies: every id is in the log already.
+    let again = try importer(actionsMap).run(export: actionsExport, to: .log(log))
+    #expect(again.alreadyPresent == 1012 && again.newEvents == 0 && again.repeatedRows == 0)
+    // Two callbacks of one ticket at one time that differ in a field are two events.
+    let callbacks = export([
+        "T1,2023/9/1 9:00,受理,,,,12345热线,,,,,", "T1,2023/9/1 9:10,派单,市城管局,2023/9/6 18:00,,,,,,,",
+        "T1,2023/9/2 9:00,办结,市城管局,,,,,,,,",
+        "T1,2023/9/3 9:00,回访,市城管局,,满意,,,,,,", "T1,2023/9/3 9:00,回访,市城管局,,不满意,,,,,,",
+        "T1,2023/9/3 9:00,回访,市城管局,,满意,,,,,,",
+    ])
+    _ = try dir.write("callbacks.csv", callbacks)
+    let two = try importer(actionsMap).run(export: dir.file("callbacks.csv"), to: .log(dir.file("two.jsonl")))
+    #expect(two.repeatedRows == 1 && two.written == 5)
+    #expect((try dir.text("two.jsonl")).contains("/callback-rated/20230903T010000Z/2\""))
+    #expect(!(try dir.text("two.jsonl")).contains("/callback-rated/20230903T010000Z/3\""))
+}
+
 @Test func aRejectedImportLeavesTheLogAsItWas() throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }

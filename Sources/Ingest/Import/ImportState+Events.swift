@@ -50,6 +50,8 @@ extension ImportState {
         var lines = LineBuffer(capacity: 1 << 14)
         var id = LineBuffer(capacity: 256)
         var rows: [Int32] = []
+        /// Indexes of the current ticket's events that repeat an earlier one.
+        var repeated = Set<Int>()
 
         func deallocate() { lines.deallocate(); id.deallocate() }
     }
@@ -71,14 +73,27 @@ extension ImportState {
             e.rows.removeAll(keepingCapacity: true)
             var rejected = false
             var present = 0
+            var duplicates = 0
             for i in start..<end {
                 let event = all[i]
-                // The ordinal among events of this ticket with the same type and time.
+                // The ordinal among events of this ticket with the same type and time; an event
+                // the same in every field as an earlier one at that time is a row exported twice:
+                // imported once, and not counted in the ordinals (so that an export without the
+                // copy gives every event the same id).
                 var ordinal = 1
+                var repeated = false
                 var j = i - 1
                 while j >= start && all[j].at == event.at {
-                    if all[j].action == event.action { ordinal += 1 }
+                    if all[j].action == event.action {
+                        if all[j].hasContent(of: event) { repeated = true; break }
+                        if !e.repeated.contains(j) { ordinal += 1 }
+                    }
                     j -= 1
+                }
+                if repeated {
+                    e.repeated.insert(i)
+                    duplicates += 1
+                    continue
                 }
                 e.id.count = 0
                 tickets.withBytes(of: ticket) { e.id.append($0) }
@@ -116,6 +131,8 @@ extension ImportState {
                 e.rows.append(event.row)
             }
             summary.alreadyPresent += present
+            summary.repeatedRows += duplicates
+            e.repeated.removeAll(keepingCapacity: true)
             if rejected {
                 for i in start..<end { rejectedRows.append(all[i].row) }
                 continue

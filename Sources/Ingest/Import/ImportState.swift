@@ -19,6 +19,13 @@ struct PendingEvent {
     var rating: Rating = .satisfied
     /// Order among events of one ticket row made at the same time.
     var seq: UInt8 = 0
+
+    /// Whether `other` says what this event says: every field but the row it came from.
+    func hasContent(of other: PendingEvent) -> Bool {
+        (at, due, recorded, ticket, unit) == (other.at, other.due, other.recorded, other.ticket, other.unit)
+            && (text1, text2, text3, ratingText) == (other.text1, other.text2, other.text3, other.ratingText)
+            && action == other.action && rating == other.rating
+    }
 }
 
 /// The work of one import.

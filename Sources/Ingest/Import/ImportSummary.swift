@@ -16,6 +16,9 @@ public struct ImportSummary: Sendable, Equatable {
     public var eventsMade = 0
     /// Distinct tickets in the export.
     public var tickets = 0
+    /// Events the same in every field, time included, as an earlier one of their ticket: a row
+    /// exported twice, imported once.
+    public var repeatedRows = 0
     /// Events whose id the log already holds (not written again).
     public var alreadyPresent = 0
     /// New events: appended, written to the output, or (dry run) that would be.
@@ -52,6 +55,10 @@ public struct ImportSummary: Sendable, Equatable {
         if !notes.isEmpty { read += ": " + notes.joined(separator: ", ") }
         out.append(read)
         out.append("\(n(eventsMade, "event")) made for \(n(tickets, "ticket")); \(g(alreadyPresent)) already in the log, \(g(newEvents)) new on \(n(ticketsWithNewEvents, "ticket"))")
+        if repeatedRows > 0 {
+            out.append("\(n(repeatedRows, "event")) repeating an earlier event of the same ticket in every field, time included "
+                       + "(a row exported twice): imported once")
+        }
         if rejectedRows > 0 || !problemsByKind.isEmpty {
             let kinds = problemsByKind.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(g($0.value))" }.joined(separator: ", ")
             out.append("rejected: \(n(rejectedRows, "row")), \(n(rejectedTickets, "ticket")) (\(kinds))")
