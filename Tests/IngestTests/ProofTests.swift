@@ -103,9 +103,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }
     // Two exports cut by date, overlapping by a week: rows up to 09-15, and rows from 09-08 on.
-    let text = String(decoding: FileManager.default.contents(atPath: actionsExport)!, as: UTF8.self)
-    var lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-    let head = lines.removeFirst()
+    let (head, lines) = actionExportRows()
     func date(_ line: String) -> Timestamp { ExportTime.parse(line.components(separatedBy: ",")[1], offsetSeconds: 28_800)! }
     let cut1 = ExportTime.parse("2023/9/15 0:00", offsetSeconds: 28_800)!, cut2 = ExportTime.parse("2023/9/8 0:00", offsetSeconds: 28_800)!
     let first = lines.filter { date($0) < cut1 }, second = lines.filter { date($0) >= cut2 }
@@ -125,9 +123,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
 @Test func rowsExportedTwiceAreImportedOnce() throws {
     let dir = try TemporaryFolder()
     defer { dir.remove() }
-    let text = String(decoding: FileManager.default.contents(atPath: actionsExport)!, as: UTF8.self)
-    var lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-    let head = lines.removeFirst()
+    let (head, lines) = actionExportRows()
     // Every callback row and every tenth other row twice, the copies at the end and in place.
     var twice = lines
     for (i, line) in lines.enumerated().reversed() where line.contains(",回访,") || i % 10 == 0 { twice.insert(line, at: i + 1) }

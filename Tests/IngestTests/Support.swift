@@ -23,6 +23,13 @@ let ticketsMap = sample("exports/tickets-map.json")
 let actionsExport = sample("exports/quyuan-2023-09-actions.csv")
 let ticketsExport = sample("exports/quyuan-2023-09-tickets.csv")
 
+/// The sample action-row export's header and rows (without their CRLF).
+func actionExportRows() -> (header: String, rows: [String]) {
+    let text = String(decoding: FileManager.default.contents(atPath: actionsExport)!, as: UTF8.self)
+    var lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    return (lines.removeFirst(), lines)
+}
+
 /// An importer for a mapping file, with a fixed clock.
 func importer(_ map: String) throws -> Importer {
     var importer = Importer(mapping: try ImportMapping.load(path: map))
