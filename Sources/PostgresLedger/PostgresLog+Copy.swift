@@ -90,6 +90,11 @@ extension PostgresLog {
                 try connection.exec("BEGIN")
                 do {
                     try Self.insertAndCommit(batch, firstPosition: first, on: connection)
+                } catch AppendError.batchRejected(let problems, _) {
+                    // A line the table cannot store, numbered in the batch: named by its line of the file.
+                    _ = try? connection.exec("ROLLBACK")
+                    throw AppendError.invalidLog(path: path, problems: problems.map { LogProblem(line: $0.line + first - 1, problem: $0.problem) },
+                                                 problemCount: problems.count)
                 } catch {
                     _ = try? connection.exec("ROLLBACK")
                     throw error

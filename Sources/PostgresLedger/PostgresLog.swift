@@ -240,15 +240,17 @@ public final class PostgresLog {
         return result
     }
 
-    /// `verify`: every problem of the log, then its totals (see ``LogVerifier/verifyFile(at:requireChain:maxLineBytes:report:)``).
+    /// `verify`: every problem of the log, then its totals (see ``LogVerifier/verifyFile(at:requireChain:maxLineBytes:report:)``);
+    /// a row longer than `maxLineBytes` stops it, as such a line stops a file's.
     /// - Throws: `LogReadError.file` when the ledger cannot be read, `LogReadError.stopped` with
     ///   what `report` threw.
-    public func verify<Failure: Error>(requireChain: Bool = false,
+    public func verify<Failure: Error>(requireChain: Bool = false, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                                        report: (LogProblem) throws(Failure) -> Void) throws(LogReadError<Failure>) -> LogVerifier.Summary {
         // Read as a file is, by the decoding threads, in one snapshot (the table in its own order).
         try LogReadError.catching(path: name, report) { report in
             try withSnapshotUnlessInOne {
-                try LogVerifier.verifyScanned(streamNamed: name, log: self, requireChain: requireChain, report: report)
+                try LogVerifier.verifyScanned(streamNamed: name, log: self, requireChain: requireChain, maxLineBytes: maxLineBytes,
+                                              report: report)
             }
         }
     }
@@ -256,12 +258,12 @@ public final class PostgresLog {
     /// `digest`: the chain head as of `asOf` (see ``ChainDigest/of(logAt:asOf:maxLineBytes:report:)``).
     /// - Throws: `ChainDigestFailure.noDigest` when the ledger has problems or no chain,
     ///   `.file` when it cannot be read, `.stopped` with what `report` threw.
-    public func digest<Failure: Error>(asOf: Timestamp? = nil,
+    public func digest<Failure: Error>(asOf: Timestamp? = nil, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                                        report: (LogProblem) throws(Failure) -> Void) throws(ChainDigestFailure<Failure>) -> ChainDigest {
         // Read as `verify` reads it, in one snapshot.
         try ChainDigest.catching(path: name, report) { report in
             try withSnapshotUnlessInOne {
-                try ChainDigest.of(streamNamed: name, log: self, asOf: asOf, report: report)
+                try ChainDigest.of(streamNamed: name, log: self, asOf: asOf, maxLineBytes: maxLineBytes, report: report)
             }
         }
     }
@@ -345,6 +347,28 @@ public final class PostgresLog {
         try connection.exec("COMMIT")
     }
 
+    /// The longest id and ticket number a row stores, in bytes: each is a key of a B-tree index
+    /// (`id UNIQUE`, `(ticket, position)`), whose entries PostgreSQL limits to about 2,700 bytes.
+    static let longestKey = 2_000
+
+    /// What keeps an event's id from its `id` column, if anything (see ``unstorable(_:_:)``).
+    static func unstorable(id: String) -> EventProblem? { unstorable("id", id) }
+    static func unstorable(ticket: String) -> EventProblem? { unstorable("ticket", ticket) }
+
+    /// What keeps `value` from the text column `field`: a U+0000, which no PostgreSQL text value
+    /// holds, or more than ``longestKey`` bytes. The line itself would be stored unchanged (it is
+    /// `bytea`); its side columns could not.
+    private static func unstorable(_ field: String, _ value: String) -> EventProblem? {
+        if value.utf8.contains(0) {
+            return .notStorable(field: field, reason: "holds the character U+0000, which PostgreSQL's text columns cannot store")
+        }
+        if value.utf8.count > longestKey {
+            return .notStorable(field: field, reason: "is \(groupedThousands(value.utf8.count)) bytes long; a PostgreSQL ledger "
+                                + "stores \(field == "id" ? "ids" : "ticket numbers") of up to \(groupedThousands(longestKey)) bytes (an index's key)")
+        }
+        return nil
+    }
+
     /// The rows of `COPY … FROM STDIN` (text format) for `lines`, numbered from `firstPosition`.
     static func copyText(_ lines: [[UInt8]], firstPosition: Int) throws(AppendError) -> [UInt8] {
         var out: [UInt8] = []
@@ -368,10 +392,14 @@ public final class PostgresLog {
             } catch {
                 throw .batchRejected(problems: [LogProblem(line: i + 1, problem: error)], lineCount: lines.count)
             }
+            let (id, ticket) = line.withUnsafeBytes { b in (event.id.string(in: b), event.ticket.string(in: b)) }
+            if let problem = Self.unstorable(id: id) ?? Self.unstorable(ticket: ticket) {
+                throw .batchRejected(problems: [LogProblem(line: i + 1, problem: problem)], lineCount: lines.count)
+            }
             line.withUnsafeBytes { b in
                 text(String(firstPosition + i)); out.append(0x09)
-                text(event.id.string(in: b)); out.append(0x09)
-                text(event.ticket.string(in: b)); out.append(0x09)
+                text(id); out.append(0x09)
+                text(ticket); out.append(0x09)
                 text(event.kind.rawValue); out.append(0x09)
                 text(event.at.rfc3339()); out.append(0x09)
                 if let recorded = event.recorded { text(recorded.rfc3339()) } else { out += [0x5C, UInt8(ascii: "N")] }
@@ -442,7 +470,7 @@ final class LineRows {
                 heldBytes -= row.bytes.count
                 lent = row.bytes
                 number += 1
-                return UnsafeRawBufferPointer(row.bytes)
+                return try oneLine(UnsafeRawBufferPointer(row.bytes))
             }
             guard try copy.next() else {
                 if let next = held.first { throw gap(before: next.position) }
@@ -453,7 +481,7 @@ final class LineRows {
             }
             if stored == number + 1 {
                 number = stored
-                return bytes
+                return try oneLine(bytes)
             }
             guard let reorderedAfter else { throw gap(before: stored) }
             guard stored > number else { throw twice(stored) }
@@ -472,6 +500,14 @@ final class LineRows {
 
     /// Drops the rows left, so that the connection can run statements again.
     func drain() { copy.drain() }
+
+    /// `bytes`, the row at ``number``, unless it holds a newline: a row is one line (else the
+    /// file it makes would number its lines otherwise than the positions, and a follower or a
+    /// checkpoint would resume at the wrong row).
+    private func oneLine(_ bytes: UnsafeRawBufferPointer) throws(PostgresError) -> UnsafeRawBufferPointer {
+        guard let base = bytes.baseAddress, memchr(base, 0x0A, bytes.count) != nil else { return bytes }
+        throw PostgresError("position \(number) holds more than one line (a newline inside the row): a row is one line", ledger: name)
+    }
 
     /// The position after the last line is missing; `next` is the lowest one there is.
     private func gap(before next: Int) -> PostgresError {

@@ -270,6 +270,11 @@ struct PostgresTests {
         #expect(try CLI.run(["append", uri, "samples/quyuan-2023-09.jsonl"]).status == 0)
         let repair = try CLI.run(["repair", uri])
         #expect(repair.status == 0 && repair.stdout == "\(uri): nothing to repair: each append to PostgreSQL is one transaction, whole or absent\n")
+        // The limit of a line holds for the rows as for a file's lines.
+        for command in ["verify", "digest"] {
+            let limited = try CLI.run([command, "--max-line-bytes", "100", uri])
+            #expect(limited.status == 1 && limited.stderr.contains("line 1 is longer than 100 bytes"), "\(command): \(limited.stderr)")
+        }
         // A gap, met by an append: the ledger named once.
         let admin = try PGConnection(uri: uri)
         try admin.exec("DELETE FROM \(PostgresLog.eventsTable) WHERE position = 2")
@@ -284,6 +289,39 @@ struct PostgresTests {
         let nowhere = try CLI.run(["verify", "postgresql://postgres@/postgres?host=/nonexistent-directory"])
         #expect(nowhere.status == 1 && nowhere.stderr.split(separator: "\n").count == 1, "\(nowhere.stderr)")
         #expect(nowhere.stderr.contains("No such file or directory; Is the server running"), "\(nowhere.stderr)")
+    }
+
+    /// Lines a file keeps but the table cannot (a U+0000 in an id, a ticket number longer than
+    /// an index's key) are refused by append and copy, naming the line; a row holding two lines
+    /// (merged by hand) is refused by every reader.
+    @Test func linesTheTableCannotKeepAndRowsOfTwoLinesAreRefused() throws {
+        let uri = try Server.freshDatabase("unstorable")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pg-unstorable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let cases = [(accepted(#"a\u0000b"#, ticket: "T1"), "field 'id' holds the character U+0000"),
+                     (accepted("a1", ticket: String(repeating: "长", count: 700)), "field 'ticket' is 2,100 bytes long")]
+        for (i, (line, message)) in cases.enumerated() {
+            let file = scratch.appendingPathComponent("\(i).jsonl")
+            try (accepted("ok\(i)", ticket: "OK\(i)") + line).write(to: file, atomically: true, encoding: .utf8)
+            #expect(try CLI.run(["verify", file.path]).status == 0)
+            let append = try CLI.run(["append", uri, file.path])
+            #expect(append.status == 1 && append.stdout.contains("\(file.path):2: \(message)"), "\(append.stdout)")
+            let copy = try CLI.run(["copy", file.path, try Server.freshDatabase("unstorable")])
+            #expect(copy.status == 1 && (copy.stdout + copy.stderr).contains("\(file.path):2: \(message)"), "\(copy.stdout + copy.stderr)")
+            #expect(!append.stderr.contains("ERROR") && !copy.stderr.contains("ERROR"))
+        }
+        #expect(try CLI.run(["append", uri, "samples/quyuan-2023-09.jsonl"]).status == 0)
+        let admin = try PGConnection(uri: uri)
+        try admin.exec("""
+            UPDATE \(PostgresLog.eventsTable) SET line = line || '\\x0a'::bytea || (SELECT line FROM \(PostgresLog.eventsTable) WHERE position = 3)
+            WHERE position = 2;
+            DELETE FROM \(PostgresLog.eventsTable) WHERE position = 3
+            """)
+        for command in [["verify", uri], ["digest", uri], ["replay", uri, "-p", "2023-09"]] {
+            let result = try CLI.run(command)
+            #expect(result.status == 1 && result.stderr.contains("position 2 holds more than one line"), "\(command[0]): \(result.stderr)")
+        }
     }
 
     /// A report's replay reads the rows in the table's own order and puts them in order of

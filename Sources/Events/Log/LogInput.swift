@@ -64,7 +64,7 @@ public enum LogInput {
     }
 
     /// The error for a line longer than `limit` bytes; `line` is its number when known.
-    static func lineTooLong(_ path: String, line: Int?, limit: Int) -> LogFileError {
+    package static func lineTooLong(_ path: String, line: Int?, limit: Int) -> LogFileError {
         let which = line.map { "line \(groupedThousands($0))" } ?? "a line"
         return LogFileError(path: path == "-" ? "standard input" : path, message: "\(which) is longer than \(groupedThousands(limit)) bytes, the limit for one line "
                             + "(not a JSON Lines log, or a line to split)")

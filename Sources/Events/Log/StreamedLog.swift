@@ -179,10 +179,12 @@ extension ChainDigest {
     /// (``LogVerifier/verifyScanned(streamNamed:log:requireChain:maxLineBytes:visit:report:)``), as
     /// ``of(logAt:asOf:maxLineBytes:report:)`` computes it for a file; `name` names the log in errors.
     package static func of(streamNamed name: String, log: any StreamedLog, asOf: Timestamp? = nil,
+                           maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                            report: (LogProblem) throws -> Void) throws -> ChainDigest {
         try of(name: name, asOf: asOf) { visit in
             try withoutActuallyEscaping(visit) { visit in
-                try LogVerifier.verifyScanned(streamNamed: name, log: log, requireChain: false, visit: visit, report: report)
+                try LogVerifier.verifyScanned(streamNamed: name, log: log, requireChain: false, maxLineBytes: maxLineBytes,
+                                              visit: visit, report: report)
             }
         }
     }

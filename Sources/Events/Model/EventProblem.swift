@@ -49,6 +49,9 @@ public enum EventProblem: Error, Sendable, Equatable {
     /// and chain member), more than the `limit` a log's readers accept (``LogInput/defaultMaxLineBytes``
     /// unless raised): appended, it would make the log unreadable, so the batch is refused.
     case lineTooLong(byteCount: Int, limit: Int)
+    /// A field holds what the store being written cannot keep (PostgreSQL: a U+0000 in a text
+    /// column, an id longer than its index takes); `reason` says what and why.
+    case notStorable(field: String, reason: String)
 
     /// A one-line, human-readable explanation (without the `file:line:` prefix). Control
     /// characters from the log (in a ticket's or unit's name, a type, a value) are written as
@@ -111,6 +114,8 @@ public enum EventProblem: Error, Sendable, Equatable {
             return "the line would be \(groupedThousands(bytes)) bytes in the log (with its 'recorded' stamp and chain member), "
                 + "more than the \(groupedThousands(limit)) bytes a log line may have: the log could not be read back "
                 + "(shorten its texts, or raise --max-line-bytes here and for every command that reads the log)"
+        case .notStorable(let field, let reason):
+            return "field '\(field)' \(reason)"
         }
     }
 }

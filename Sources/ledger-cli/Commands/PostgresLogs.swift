@@ -89,7 +89,7 @@ enum PostgresLogs {
     static func verify(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
         let log = try open(uri)
         var output = ""
-        let summary = try log.verify(requireChain: parsed.flag("require-chain")) { problem in
+        let summary = try log.verify(requireChain: parsed.flag("require-chain"), maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
             output += problem.described(file: log.name) + "\n"
         }
         Terminal.write(output + summary.description + "; " + summary.chain.description + "\n")
@@ -102,7 +102,7 @@ enum PostgresLogs {
         let format = try parsed.choice("format", as: DigestCommand.DigestFormat.self)
         let expected = try DigestCommand.expectedHead(parsed)
         var shown = 0
-        let digest = try log.digest(asOf: asOf) { problem in
+        let digest = try log.digest(asOf: asOf, maxLineBytes: try CommonOptions.maxLineBytes(parsed)) { problem in
             shown += 1
             if shown <= 20 { Terminal.writeErrorLine(problem.described(file: log.name)) }
         }
@@ -219,6 +219,10 @@ enum PostgresLogs {
         func fold(_ records: [PostgresFollower.Record]) throws {
             var problems: [LogProblem] = []
             for record in records where problems.count < 20 {
+                // The limit a file's lines have, so that the ledger reads back as a file.
+                guard record.line.count <= settings.inputs.maxLineBytes else {
+                    throw LogInput.lineTooLong(name, line: record.position, limit: settings.inputs.maxLineBytes)
+                }
                 if let problem = record.line.withUnsafeBytes({ check($0, line: record.position) }) {
                     problems.append(LogProblem(line: record.position, problem: problem))
                 }
