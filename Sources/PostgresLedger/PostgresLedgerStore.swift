@@ -43,6 +43,9 @@ final class PostgresLedgerStore: LedgerStore {
     }
     /// The lines of the last state, kept while it is read again.
     private var knownLines = 0
+    /// The state's last line (at position `state.lineCount`), which a read of the rows after it
+    /// checks first: rows deleted or replaced by hand are an error, not counts kept.
+    private var lastLine: [UInt8] = []
     /// The connection that `LISTEN`s while the ledger follows.
     private var listener: PostgresLog?
 
@@ -105,8 +108,10 @@ final class PostgresLedgerStore: LedgerStore {
         var decoder = EventDecoder()
         defer { if let publish, !records.isEmpty { publish(records) } }
         do {
-            try log.streamLines(after: state.lineCount) { line in
+            try log.streamLines(after: state.lineCount, lastLine: state.lineCount > 0 ? lastLine : nil) { line in
                 try state.catchUp(line: line.bytes)
+                lastLine.removeAll(keepingCapacity: true)
+                lastLine.append(contentsOf: line.bytes)
                 if publish != nil, let event = try? decoder.decodeEvent(line.bytes) {
                     records.append(Ledger.Record(position: line.number, line: Array(line.bytes), event: event))
                 }
@@ -177,6 +182,7 @@ final class PostgresLedgerStore: LedgerStore {
             return .failed(Self.appendError(error, name: name), keepingRejectionsOf: outcomes)
         }
         self.state = state
+        lastLine = lines.last!
         var records: [Ledger.Record] = []
         records.reserveCapacity(lines.count)
         var decoder = EventDecoder()

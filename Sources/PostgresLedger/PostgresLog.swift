@@ -183,6 +183,35 @@ public final class PostgresLog {
         }
     }
 
+    /// ``streamLines(after:limit:offsetBase:_:)`` for a reader that read up to line `position`
+    /// before and holds what it read (a follower, a ledger catching up): first checks that line
+    /// `position` is still `lastLine`, byte for byte (`nil`: no check). Rows deleted or replaced
+    /// by hand after they were read would otherwise stay counted, and rows appended after them
+    /// take positions the reader believes it has read.
+    /// - Throws: a ``PostgresError`` with ``PostgresError/isLedgerChanged`` when line
+    ///   `position` is gone or holds another line.
+    package func streamLines(after position: Int, lastLine: [UInt8]?, _ body: (LogLine) throws -> Void) throws {
+        guard let lastLine, position > 0 else { return try streamLines(after: position, body) }
+        func changed(_ what: String) -> PostgresError {
+            PostgresError("position \(position), read before, \(what): rows were deleted or replaced after they were read, "
+                          + "so what was counted from them no longer holds; start again", ledger: name, ledgerChanged: true)
+        }
+        var lastSeen = false
+        do {
+            try streamLines(after: position - 1) { line in
+                guard lastSeen else {
+                    guard line.bytes.elementsEqual(lastLine) else { throw changed("holds another line than the one read") }
+                    lastSeen = true
+                    return
+                }
+                try body(line)
+            }
+        } catch let error as PostgresError where !lastSeen && error.missingPosition == position {
+            throw changed("is gone")
+        }
+        guard lastSeen else { throw changed("is gone") }
+    }
+
     /// The lines after line `position`, in order, from one snapshot, read one at a time; each
     /// row comes with its position, checked to follow the one before.
     func lines(after position: Int = 0, limit: Int? = nil) throws(PostgresError) -> LineRows {

@@ -121,6 +121,24 @@ struct PostgresLedgerTests {
         #expect(seen.values == [1, 2, 3, 4])
     }
 
+    /// Rows deleted or replaced by hand after a ledger read them: its next append says so and
+    /// writes nothing, where it would have written after a gap (or counted what is gone).
+    @Test func aLedgerRefusesRowsChangedUnderIt() async throws {
+        let uri = try Server.freshDatabase("ledgerchanged")
+        let ledger = try await Ledger.open(postgres: uri)
+        for i in 1...3 { try await ledger.append(batch: Array(accepted("L\(i)", ticket: "TL\(i)").utf8)) }
+        let admin = try PGConnection(uri: uri)
+        try admin.exec("DELETE FROM \(PostgresLog.eventsTable) WHERE position = 3")
+        await #expect { try await ledger.append(batch: Array(accepted("L4", ticket: "TL4").utf8)) } throws: { error in
+            "\(error)".contains("position 3, read before, is gone")
+        }
+        #expect(try PostgresLog(uri: uri, create: false).count() == 2)
+        // Reopened, it reads the table as it is and goes on.
+        let reopened = try await Ledger.open(postgres: uri)
+        let records = try await reopened.append(batch: Array(accepted("L4", ticket: "TL4").utf8))
+        #expect(records.map(\.position) == [3])
+    }
+
     /// `events(from:)` hands out every event from a position, committed by this ledger or by any
     /// other writer, once each and in order, across connections the server ends.
     @Test func eventsFromAPositionSeeEveryCommitOnceAcrossLostConnections() async throws {
