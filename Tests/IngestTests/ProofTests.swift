@@ -133,7 +133,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
     let log = dir.file("events.jsonl")
     let summary = try importer(actionsMap).run(export: dir.file("twice.csv"), to: .log(log))
     #expect(summary.repeatedRows == copies && summary.written == 1012)
-    #expect(summary.lines().contains { $0.hasPrefix("\(copies) events repeating an earlier event of the same ticket in every field") })
+    #expect(summary.lines().contains { $0.contains("; \(copies) copies of an earlier event of the ticket (every field the same") })
     #expect(try quyuanTable(log) == quyuanTable(sample("quyuan-2023-09.jsonl")))
     // The export without the copies: every id is in the log already.
     let again = try importer(actionsMap).run(export: actionsExport, to: .log(log))
@@ -150,6 +150,38 @@ func ticketRowReduction(of path: String, into output: String) throws {
     #expect(two.repeatedRows == 1 && two.written == 5)
     #expect((try dir.text("two.jsonl")).contains("/callback-rated/20230903T010000Z/2\""))
     #expect(!(try dir.text("two.jsonl")).contains("/callback-rated/20230903T010000Z/3\""))
+    // The same event again after another row changed the ticket in that second is an event of
+    // its own: closed, sent back, closed again; assigned, declined, assigned again.
+    let changes = export([
+        "T1,2023/9/1 9:00,受理,,,,12345热线,,,,,", "T1,2023/9/1 9:10,派单,市城管局,2023/9/6 18:00,,,,,,,",
+        "T1,2023/9/2 9:00,办结,市城管局,,,,,,,,", "T1,2023/9/2 9:00,退回,市城管局,2023/9/8 18:00,,,,,,,",
+        "T1,2023/9/2 9:00,办结,市城管局,,,,,,,,",
+        "T2,2023/9/1 9:00,受理,,,,12345热线,,,,,", "T2,2023/9/1 9:10,派单,市城管局,2023/9/6 18:00,,,,,,,",
+        "T2,2023/9/1 9:10,退单,市城管局,,,,,,,,", "T2,2023/9/1 9:10,派单,市城管局,2023/9/6 18:00,,,,,,,",
+        "T2,2023/9/2 9:00,办结,市城管局,,,,,,,,",
+    ])
+    _ = try dir.write("again.csv", changes)
+    let kept = try importer(actionsMap).run(export: dir.file("again.csv"), to: .log(dir.file("again.jsonl")))
+    #expect(kept.repeatedRows == 0 && kept.written == 10)
+}
+
+/// A ticket row exported twice: its events once, and the summary's counts of what ticket rows
+/// cannot carry (reworks, declines, extensions) once.
+@Test func ticketRowsExportedTwiceAreImportedOnce() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    // The export is in GB18030: its rows as bytes, after the header's line.
+    let bytes = Array(FileManager.default.contents(atPath: ticketsExport)!)
+    let headerEnd = bytes.firstIndex(of: 0x0A)! + 1
+    _ = try dir.write("twice.csv", bytes + bytes[headerEnd...])
+    let once = try importer(ticketsMap).run(export: ticketsExport, to: .log(dir.file("once.jsonl")))
+    let twice = try importer(ticketsMap).run(export: dir.file("twice.csv"), to: .log(dir.file("twice.jsonl")))
+    #expect(once.extensionsAtAssignmentTime > 0 && once.reworksNotImported > 0 && once.declinesNotImported > 0)
+    #expect(twice.repeatedRows == once.eventsMade && twice.written == once.written)
+    #expect(twice.reworksNotImported == once.reworksNotImported && twice.ticketsWithReworks == once.ticketsWithReworks)
+    #expect(twice.declinesNotImported == once.declinesNotImported)
+    #expect(twice.extensionsAtAssignmentTime == once.extensionsAtAssignmentTime)
+    #expect(dir.bytes("twice.jsonl") == dir.bytes("once.jsonl"))
 }
 
 @Test func aRejectedImportLeavesTheLogAsItWas() throws {

@@ -56,6 +56,23 @@ extension ImportState {
         func deallocate() { lines.deallocate(); id.deallocate() }
     }
 
+    /// Takes what a ticket row's copy added to the summary's counts of what a ticket row cannot
+    /// carry back out (they were counted as its row was read).
+    private mutating func forgetCounts(ofCopy event: PendingEvent) {
+        guard mapping.shape == .tickets else { return }
+        switch event.action {
+        case .accepted:
+            let (reworks, declines) = PendingEvent.rowCounts(event.due)
+            summary.reworksNotImported -= reworks
+            if reworks > 0 { summary.ticketsWithReworks -= 1 }
+            summary.declinesNotImported -= declines
+        case .extended:
+            summary.extensionsAtAssignmentTime -= 1
+        default:
+            break
+        }
+    }
+
     /// Handles whole tickets' events, sorted.
     private mutating func emit(_ all: UnsafeBufferPointer<PendingEvent>, emitter e: inout Emitter,
                                verifier: inout LogVerifier, sink: inout EventSink) {
@@ -76,23 +93,37 @@ extension ImportState {
             var duplicates = 0
             for i in start..<end {
                 let event = all[i]
-                // The ordinal among events of this ticket with the same type and time; an event
-                // the same in every field as an earlier one at that time is a row exported twice:
-                // imported once, and not counted in the ordinals (so that an export without the
-                // copy gives every event the same id).
+                // The ordinal among events of this ticket with the same type and time. An event
+                // the same in every field as an earlier one at that time is a row exported twice
+                // (imported once, and not counted in the ordinals, so that an export without the
+                // copy gives every event the same id) unless another row changed the ticket
+                // between them: closed, sent back and closed again in one second are two
+                // closures. Callbacks change nothing; the events of the twin's own row (a ticket
+                // row's assignment and extension) and copies do not count.
                 var ordinal = 1
                 var repeated = false
+                var changedBy: Int32?   // the row of the changes between, while there is one
+                var changedByRows = false
                 var j = i - 1
                 while j >= start && all[j].at == event.at {
+                    let copy = e.repeated.contains(j)
                     if all[j].action == event.action {
-                        if all[j].hasContent(of: event) { repeated = true; break }
-                        if !e.repeated.contains(j) { ordinal += 1 }
+                        if all[j].hasContent(of: event) && !changedByRows && (changedBy == nil || changedBy == all[j].row) {
+                            repeated = true
+                            break
+                        }
+                        if !copy { ordinal += 1 }
+                    }
+                    if all[j].action != .callbackRated && !copy {
+                        if changedBy != nil && changedBy != all[j].row { changedByRows = true }
+                        changedBy = all[j].row
                     }
                     j -= 1
                 }
                 if repeated {
                     e.repeated.insert(i)
                     duplicates += 1
+                    forgetCounts(ofCopy: event)
                     continue
                 }
                 e.id.count = 0

@@ -20,6 +20,16 @@ struct PendingEvent {
     /// Order among events of one ticket row made at the same time.
     var seq: UInt8 = 0
 
+    /// A ticket row's reworks and declines, kept in its `accepted` event's `due` (which an
+    /// `accepted` event has not), so that the summary can take a copied row's back out.
+    static func rowCounts(reworks: Int, declines: Int) -> Int64 {
+        Int64(min(reworks, Int(Int32.max))) << 32 | Int64(min(declines, Int(Int32.max)))
+    }
+
+    static func rowCounts(_ due: Int64) -> (reworks: Int, declines: Int) {
+        (Int(due >> 32), Int(due & 0xFFFF_FFFF))
+    }
+
     /// Whether `other` says what this event says: every field but the row it came from.
     func hasContent(of other: PendingEvent) -> Bool {
         (at, due, recorded, ticket, unit) == (other.at, other.due, other.recorded, other.ticket, other.unit)
@@ -274,9 +284,10 @@ struct ImportState {
         accepted.text1 = try channel(csv, c.channel, row: row)
         accepted.text2 = text(csv, c.category)
         accepted.text3 = text(csv, c.topic)
-        made.append(accepted)
         let reworks = try count(csv, c.reworks, row: row)
         let declines = try count(csv, c.declines, row: row)
+        accepted.due = PendingEvent.rowCounts(reworks: reworks, declines: declines)
+        made.append(accepted)
         let hasUnit = present(csv, c.unit)
         if hasUnit || present(csv, c.assigned) {
             let what = "an assigned ticket"

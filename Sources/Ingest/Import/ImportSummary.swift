@@ -54,11 +54,11 @@ public struct ImportSummary: Sendable, Equatable {
         if skippedRows > 0 { notes.append("\(g(skippedRows)) with actions mapped to skip") }
         if !notes.isEmpty { read += ": " + notes.joined(separator: ", ") }
         out.append(read)
-        out.append("\(n(eventsMade, "event")) made for \(n(tickets, "ticket")); \(g(alreadyPresent)) already in the log, \(g(newEvents)) new on \(n(ticketsWithNewEvents, "ticket"))")
-        if repeatedRows > 0 {
-            out.append("\(n(repeatedRows, "event")) repeating an earlier event of the same ticket in every field, time included "
-                       + "(a row exported twice): imported once")
-        }
+        // Made = copies + already in the log + new + those of rejected tickets.
+        let copies = repeatedRows > 0 ? "\(g(repeatedRows)) \(repeatedRows == 1 ? "copy" : "copies") of an earlier event of the ticket "
+            + "(every field the same, time included: a row exported twice, taken once), " : ""
+        out.append("\(n(eventsMade, "event")) made for \(n(tickets, "ticket")); \(copies)\(g(alreadyPresent)) already in the log, "
+                   + "\(g(newEvents)) new on \(n(ticketsWithNewEvents, "ticket"))")
         if rejectedRows > 0 || !problemsByKind.isEmpty {
             let kinds = problemsByKind.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(g($0.value))" }.joined(separator: ", ")
             out.append("rejected: \(n(rejectedRows, "row")), \(n(rejectedTickets, "ticket")) (\(kinds))")
