@@ -121,10 +121,15 @@ import Testing
         let closed = Self.open + [line("c", "T1", "closed", "02 10:00", #""unit":"U1""#)]
         #expect(Self.problems(closed + [Self.callback("c0023493"), Self.callback("c0043136")]) == [])
         #expect(Self.problems(closed + [Self.callback("first"), Self.callback("c0023493"), Self.callback("c0043136")]) == [])
+        // Nor these, found by a search for ids sharing a 48-bit key when the keys had no seed.
+        #expect(Self.problems(closed + [Self.callback("QY2309-14884117/cb"), Self.callback("QY2309-31351960/cb")]) == [])
+        // Keys are seeded for each validator: the same id has another key in another one.
+        #expect(LifecycleValidator().repeatKey(of: "c1", kind: .callbackRated) != LifecycleValidator().repeatKey(of: "c1", kind: .callbackRated))
         #expect(Self.problems(closed + [Self.callback("c0023493"), Self.callback("c0043136"), Self.callback("c0043136")])
                 == [#"6: ticket T1 callback-rated again with the id "c0043136" and the time of line 5: a copy of that line, which would be counted twice"#])
         // No two of a few thousand ids of one type share a key.
-        let keys = (0..<5000).map { LifecycleValidator.repeatKey(of: "c\($0)", kind: .callbackRated) }
+        let validator = LifecycleValidator()
+        let keys = (0..<5000).map { validator.repeatKey(of: "c\($0)", kind: .callbackRated) }
         #expect(Set(keys).count == keys.count)
         #expect(keys.allSatisfy { $0 >> 48 == 0 })
     }

@@ -26,7 +26,7 @@ extension LifecycleValidator {
         default: break
         }
         return apply(kind: event.kind, at: event.at.nanoseconds, due: due, by: by, ticket: ticket, unit: unit,
-                     key: Self.repeatKey(of: event.id, kind: event.kind), ticketName: event.ticket, id: event.id,
+                     key: repeatKey(of: event.id, kind: event.kind), ticketName: event.ticket, id: event.id,
                      lineNumber: lineNumber)
     }
 

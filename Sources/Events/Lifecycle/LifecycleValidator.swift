@@ -16,10 +16,10 @@
 /// - No event the rules above allow repeats the id and type of one of the ticket's events at
 ///   the same time: that is a line copied twice, which would be counted twice (a copy has its
 ///   original's time, and the events between them cannot be earlier, so both are among the
-///   ticket's events at its latest time). Ids are compared by a 48-bit key of the id and type
-///   among the events of one ticket at one instant (two different ids of one ticket and type
-///   at one instant share a key with a chance of 1 in 2^48); any other repeat of an id is
-///   ``LogVerifier``'s to find.
+///   ticket's events at its latest time). Ids are compared by a 48-bit key of the id and type,
+///   seeded at random for each validator, among the events of one ticket at one instant (two
+///   different ids of one ticket and type at one instant share a key with a chance of 1 in 2^48,
+///   however they were chosen); any other repeat of an id is ``LogVerifier``'s to find.
 ///
 /// The validator interns ticket ids and unit names; replays reuse those ids.
 public struct LifecycleValidator: Sendable {
@@ -75,6 +75,11 @@ public struct LifecycleValidator: Sendable {
     /// The bytes a ticket id is reserved (they are about a dozen).
     static let ticketIDBytes = 16
 
+    /// The seed of ``repeatKey(of:kind:)``: random for each new validator (kept by a
+    /// checkpoint), so that no two ids can be chosen to share a key: two different ids of one
+    /// ticket and type at one instant share one with a chance of 1 in 2^48, whatever they are.
+    var keySeed = UInt64.random(in: .min ... .max)
+
     /// The interned ids of the last event passed to ``apply(_:in:lineNumber:)``.
     package internal(set) var lastTicket: Int32 = -1
     package internal(set) var lastUnit: Int32 = -1
@@ -93,7 +98,7 @@ public struct LifecycleValidator: Sendable {
         if let ref = event.unit { unit = Self.intern(ref, in: line, into: &units) }
         lastUnit = unit
         return apply(kind: event.kind, at: event.at.nanoseconds, due: event.due?.nanoseconds ?? .min, by: event.by,
-                     ticket: ticket, unit: unit, key: Self.repeatKey(of: event.id, in: line, kind: event.kind),
+                     ticket: ticket, unit: unit, key: repeatKey(of: event.id, in: line, kind: event.kind),
                      ticketName: event.ticket.string(in: line), id: event.id.string(in: line), lineNumber: lineNumber)
     }
 
@@ -143,8 +148,8 @@ public struct LifecycleValidator: Sendable {
         lastUnit = unit
         var state = base[Int(ticket)]
         let key = event.flags.contains(.idEscaped)
-            ? Self.repeatKey(of: event.idRef, in: event.line(in: block), kind: event.kind)
-            : Self.repeatKey(of: event.id.bytes(in: block), kind: event.kind)
+            ? repeatKey(of: event.idRef, in: event.line(in: block), kind: event.kind)
+            : repeatKey(of: event.id.bytes(in: block), kind: event.kind)
         guard let violation = check(event.kind, at: event.at, due: event.due, by: event.by, ticket: ticket, unit: unit,
                                     key: key, id: event.idRef.string(in: event.line(in: block)), lineNumber: lineNumber,
                                     state: &state)
@@ -271,12 +276,13 @@ public struct LifecycleValidator: Sendable {
     }
 
     /// The key by which events of one ticket at one time are told apart: 48 bits of a hash of
-    /// the id's value and the type.
+    /// the id's value and the type, seeded with ``keySeed``.
     @inline(__always)
-    static func repeatKey(of id: UnsafeRawBufferPointer, kind: EventKind) -> UInt64 {
+    func repeatKey(of id: UnsafeRawBufferPointer, kind: EventKind) -> UInt64 {
         let count = id.count
-        // The length and type multiplied in first, so that no byte of the id can cancel them.
-        var h = (UInt64(truncatingIfNeeded: count) << 8 | UInt64(kind.ordinal)) &+ 0x2545_f491_4f6c_dd1d
+        // The length and type multiplied in first, so that no byte of the id can cancel them,
+        // with the validator's seed.
+        var h = (UInt64(truncatingIfNeeded: count) << 8 | UInt64(kind.ordinal)) ^ keySeed &+ 0x2545_f491_4f6c_dd1d
         h = h &* 0x9e37_79b9_7f4a_7c15
         h ^= h >> 29
         var offset = 0
@@ -302,14 +308,14 @@ public struct LifecycleValidator: Sendable {
     }
 
     /// ``repeatKey(of:kind:)`` of the id a string field of `line` holds (escapes resolved).
-    static func repeatKey(of id: FieldRef, in line: UnsafeRawBufferPointer, kind: EventKind) -> UInt64 {
+    func repeatKey(of id: FieldRef, in line: UnsafeRawBufferPointer, kind: EventKind) -> UInt64 {
         guard id.escaped else { return repeatKey(of: UnsafeRawBufferPointer(rebasing: line[id.range]), kind: kind) }
         var decoded = id.string(in: line)
         return decoded.withUTF8 { repeatKey(of: UnsafeRawBufferPointer($0), kind: kind) }
     }
 
     /// ``repeatKey(of:kind:)`` of an id given as a string.
-    static func repeatKey(of id: String, kind: EventKind) -> UInt64 {
+    func repeatKey(of id: String, kind: EventKind) -> UInt64 {
         var id = id
         return id.withUTF8 { repeatKey(of: UnsafeRawBufferPointer($0), kind: kind) }
     }

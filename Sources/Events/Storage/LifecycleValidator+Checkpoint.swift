@@ -121,6 +121,7 @@ extension LifecycleValidator {
         try tickets.compacted().write(to: &writer)
         try units.compacted().write(to: &writer)
         try writer.write(plain: states)
+        try writer.write(array: [keySeed])
         let keys = moreClosers.keys.sorted()
         try writer.write(array: keys)
         try writer.write(array: keys.map { Int32(moreClosers[$0]!.count) })
@@ -143,6 +144,10 @@ extension LifecycleValidator {
         var stateCheck = StateCheck(units: units.count, lines: lines)
         states = try reader.readPlainArray(checking: &stateCheck)
         guard states.count == tickets.count else { throw CheckpointError("damaged (ticket states)") }
+        // The seed the keys in the states were made with: any value is one.
+        let seed = try reader.readArray(UInt64.self)
+        guard seed.count == 1 else { throw CheckpointError("damaged (key seed)") }
+        keySeed = seed[0]
         let keys = try reader.readArray(Int32.self)
         let counts = try reader.readArray(Int32.self)
         let values = try reader.readArray(Int32.self)
