@@ -73,7 +73,10 @@ final class PGConnection {
     init(uri: String) throws(PostgresError) {
         guard let conn = PQconnectdb(uri) else { throw PostgresError("out of memory connecting to PostgreSQL") }
         guard PQstatus(conn) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(conn))
+            // libpq quotes a malformed part of the URI, which may be a password.
+            let message = ConnectionURI.passwords(in: uri).reduce(String(cString: PQerrorMessage(conn))) {
+                $0.replacing($1, with: "***")
+            }
             PQfinish(conn)
             throw PostgresError("cannot connect to PostgreSQL: " + message, sqlState: "08001")
         }

@@ -63,21 +63,9 @@ public final class PostgresLog {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
     }
 
-    /// `uri` with any password replaced by `***`: the user information's
-    /// (`postgresql://user:secret@host/db`) and a `password` parameter's (`?password=secret`).
+    /// `uri` with any password replaced by `***` (``ConnectionURI/redacted(_:)``).
     public static func redacted(_ uri: String) -> String {
-        guard let scheme = uri.firstRange(of: "://") else { return uri }
-        var (head, query) = uri.firstIndex(of: "?").map { (uri[..<$0], uri[$0...].dropFirst()) } ?? (uri[...], nil)
-        let rest = head[scheme.upperBound...]
-        let authority = rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)]
-        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-            head = Substring(String(head[..<colon]) + ":***" + String(head[at...]))
-        }
-        guard let query else { return String(head) }
-        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter in
-            parameter.lowercased().hasPrefix("password=") ? "password=***" : String(parameter)
-        }
-        return head + "?" + parameters.joined(separator: "&")
+        ConnectionURI.redacted(uri)
     }
 
     /// Connects; with `create`, creates the schema if the database has none.
@@ -93,6 +81,12 @@ public final class PostgresLog {
     private func prepareSchema(create: Bool) throws(PostgresError) {
         let found = try connection.exec("SELECT to_regclass('\(Self.schemaTable)') IS NOT NULL")
         if found.first?.first == "t" { return try checkVersion() }
+        let events = try connection.exec("SELECT to_regclass('\(Self.eventsTable)') IS NOT NULL")
+        if events.first?.first == "t" {
+            throw PostgresError("\(name) has \(Self.eventsTable) but no table \(Self.schemaTable) (dropped or renamed by hand): "
+                                + "restore it (CREATE TABLE \(Self.schemaTable) (version integer NOT NULL); "
+                                + "INSERT INTO \(Self.schemaTable) VALUES (\(Self.schemaVersion)))")
+        }
         guard create else { throw PostgresError("\(name) holds no ticket ledger (no table \(Self.schemaTable)); the first append creates one") }
         // Under the writers' lock, so that two first writers do not both create it.
         try connection.exec("BEGIN")
@@ -369,6 +363,15 @@ public final class PostgresLog {
     /// new last position to followers and commits the transaction `connection` has open.
     static func insertAndCommit(_ lines: [[UInt8]], firstPosition: Int, on connection: PGConnection) throws {
         let data = try copyText(lines, firstPosition: firstPosition)
+        // Under the writers' lock the table ends where the writer read it to, unless rows were
+        // deleted by hand since (between a copy's batches, under a long-lived writer): writing
+        // after them would leave a gap that every reader refuses.
+        let rows = try connection.exec("SELECT coalesce(max(position), 0) FROM \(eventsTable)")
+        let last = Int(rows.first?.first.flatMap { $0 } ?? "") ?? -1
+        guard last == firstPosition - 1 else {
+            throw PostgresError("\(eventsTable) ends at position \(last), not at \(firstPosition - 1) where this writer read it to: "
+                                + "rows were deleted by hand; nothing was written at \(firstPosition)")
+        }
         try connection.copyIn("COPY \(eventsTable) (position, id, ticket, type, at, recorded, line) FROM STDIN", data: data)
         testPause("copied")
         try connection.exec("SELECT pg_notify('\(channel)', '\(firstPosition + lines.count - 1)')")

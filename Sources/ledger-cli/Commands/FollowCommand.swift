@@ -19,8 +19,8 @@ enum FollowCommand: Subcommand {
         prints, for a dashboard or a service in another language to read from a pipe. Ctrl-C ends it.
 
         A PostgreSQL ledger (postgresql://…, with the Postgres build trait) is followed through its commits' \
-        announcements (LISTEN/NOTIFY) and read every --interval as well, so rows another client inserts without \
-        one are shown too; rows deleted or replaced after follow read them stop it (what it counted no longer \
+        announcements (LISTEN/NOTIFY) and read every second as well (every --interval, when longer), so rows \
+        another client inserts without one are shown too; rows deleted or replaced after follow read them stop it (what it counted no longer \
         holds), and a lost connection is opened again for up to 5 minutes.
 
         Examples:

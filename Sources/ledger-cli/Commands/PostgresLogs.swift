@@ -24,8 +24,12 @@ enum PostgresLogs {
     /// Runs `command`, routing a PostgreSQL LOG (or copy SOURCE/DEST) to the store.
     static func run(_ command: any Subcommand.Type, _ parsed: CommandLineArguments) throws -> Int32 {
         let names = command.spec.arguments.map(\.name)
-        let uris = names.filter { ["LOG", "SOURCE", "DEST"].contains($0) }
-            .compactMap { parsed.optionalPositional($0) }.filter(isURI)
+        let paths = names.filter { ["LOG", "SOURCE", "DEST"].contains($0) }.compactMap { parsed.optionalPositional($0) }
+        // libpq reads the scheme in lower case only; another spelling would be taken for a file.
+        if let shouting = paths.first(where: { !isURI($0) && isURI($0.lowercased()) }) {
+            throw UsageError("\(redacted(shouting)): write the scheme in lower case (postgresql:// or postgres://)")
+        }
+        let uris = paths.filter(isURI)
         guard let uri = uris.first else { return try command.run(parsed) }
         #if Postgres
         switch command.spec.name {
@@ -57,11 +61,7 @@ enum PostgresLogs {
     }
 
     static func redacted(_ uri: String) -> String {
-        #if Postgres
-        PostgresLog.redacted(uri)
-        #else
-        uri
-        #endif
+        ConnectionURI.redacted(uri)
     }
 
     #if Postgres
@@ -263,7 +263,9 @@ enum PostgresLogs {
         shown = true
         var printed = 0
         while settings.pace.wantsMore(after: printed) {
-            let records = try next(waitingUpTo: settings.pace.interval)
+            // Commits are announced at once; rows inserted without an announcement are looked for
+            // at least every second (a shorter --interval is one query a wait, for each follower).
+            let records = try next(waitingUpTo: max(settings.pace.interval, 1000))
             guard !records.isEmpty else { continue }
             try fold(records)
             Terminal.write(render())
