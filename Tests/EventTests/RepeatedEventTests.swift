@@ -111,7 +111,7 @@ import Testing
         validator.beginJournal()
         #expect(Self.problems([Self.callback("cb3")], into: &validator, from: 6) == [])
         validator.rollBackJournal()
-        #expect(validator.sameTime[0]?.lines.count == 2)
+        #expect(validator.sameTime[0]?.count == 2)
         #expect(Self.problems([Self.callback("cb3"), Self.callback("cb1")], into: &validator, from: 6).count == 1)
     }
 
@@ -142,7 +142,7 @@ import Testing
         let first = (0..<2000).map { Self.callback("a\($0)") }
         #expect(Self.problems(closed + first, into: &validator) == [])
         let before = validator.sameTime
-        #expect(before[0]?.lines.count == 2000)
+        #expect(before[0]?.count == 2000)
         validator.beginJournal()
         let batch = (0..<2000).map { Self.callback("b\($0)") } + [Self.callback("later", at: "06 10:00")]
         #expect(Self.problems(batch, into: &validator, from: 2004) == [])

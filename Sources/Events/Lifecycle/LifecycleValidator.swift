@@ -43,8 +43,9 @@ public struct LifecycleValidator: Sendable {
     /// copied for each event, which would take time growing with the square of their number).
     private enum SameTimeUndo {
         case none
-        /// Take out the key of the event that joined the events at the ticket's latest time.
-        case remove(key: UInt64)
+        /// An event joined the events at the ticket's latest time: the one before it, `key`, is
+        /// the latest again, at `line`.
+        case remove(key: UInt64, line: Int32)
         /// Put back what the ticket had (nil: nothing).
         case restore(SameTimeEvents?)
     }
@@ -260,16 +261,20 @@ public struct LifecycleValidator: Sendable {
         if !state.hasSameTime {
             // The ticket's one event at this time is known by its key only (its line is not kept).
             guard key != state.lastKey else { return .repeated(id: id(), firstLine: nil) }
-            sameTime[ticket] = SameTimeEvents(lines: [state.lastKey: 0, key: line])
+            sameTime[ticket] = SameTimeEvents(firstKey: state.lastKey, latestLine: line)
             if journal != nil { sameTimeUndo = .restore(nil) }
             state.hasSameTime = true
         } else {
-            if let earlier = sameTime[ticket]?.lines[key] {
+            if let earlier = sameTime[ticket]?.line(of: key, latestKey: state.lastKey) {
                 return .repeated(id: id(), firstLine: earlier > 0 ? Int(earlier) : nil)
             }
             // Changed in place: the table is not copied for each event.
-            sameTime[ticket, default: SameTimeEvents(lines: [:])].lines[key] = line
-            if journal != nil { sameTimeUndo = .remove(key: key) }
+            let previous = state.lastKey
+            let previousLine = sameTime[ticket]?.latestLine ?? 0
+            if sameTime[ticket]?.between == nil { sameTime[ticket]?.between = [:] }
+            sameTime[ticket]?.between?[previous] = previousLine
+            sameTime[ticket]?.latestLine = line
+            if journal != nil { sameTimeUndo = .remove(key: previous, line: previousLine) }
         }
         state.lastKey = key
         return nil
@@ -357,7 +362,11 @@ public struct LifecycleValidator: Sendable {
             }
             switch entry.sameTime {
             case .none: break
-            case .remove(let key): sameTime[entry.ticket]?.lines[key] = nil
+            case .remove(let key, let line):
+                // The state, restored above, holds `key` as its latest again.
+                sameTime[entry.ticket]?.latestLine = line
+                sameTime[entry.ticket]?.between?[key] = nil
+                if sameTime[entry.ticket]?.between?.isEmpty == true { sameTime[entry.ticket]?.between = nil }
             case .restore(let events): sameTime[entry.ticket] = events
             }
         }

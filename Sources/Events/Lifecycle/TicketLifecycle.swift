@@ -54,8 +54,24 @@ struct TicketLifecycle: Sendable {
     }
 }
 
-/// The events at one ticket's latest time when there are more than one: the line of each, by
-/// its ``LifecycleValidator/repeatKey(of:kind:)`` (0: not known, the first event's).
+/// The events at one ticket's latest time when there are more than one, beside the latest's key
+/// in the ticket's state (``TicketLifecycle/lastKey``), by their
+/// ``LifecycleValidator/repeatKey(of:kind:)``: the first's key (its line is not known), the
+/// latest's line, and the keys and lines of those between, if any. Two events at one time, the
+/// usual case (accepted and assigned in one minute of an export), take no memory of their own.
 struct SameTimeEvents: Sendable, Equatable {
-    var lines: [UInt64: Int32]
+    var firstKey: UInt64
+    /// The line of the event whose key the ticket's state holds (0: not known).
+    var latestLine: Int32
+    var between: [UInt64: Int32]?
+
+    /// How many events there are.
+    var count: Int { 2 + (between?.count ?? 0) }
+
+    /// The line of the event with `key` among them, when there is one (0: not known).
+    func line(of key: UInt64, latestKey: UInt64) -> Int32? {
+        if key == latestKey { return latestLine }
+        if key == firstKey { return 0 }
+        return between?[key]
+    }
 }

@@ -126,13 +126,16 @@ extension LifecycleValidator {
         try writer.write(array: keys)
         try writer.write(array: keys.map { Int32(moreClosers[$0]!.count) })
         try writer.write(array: keys.flatMap { moreClosers[$0]! })
+        // The events at one time: for each ticket, the first's key and the latest's line; then
+        // the events between, by key, so that the same state makes the same bytes.
         let tickets = sameTime.keys.sorted()
         try writer.write(array: tickets)
-        // Each ticket's events by key, so that the same state makes the same bytes.
-        let events = tickets.map { sameTime[$0]!.lines.sorted { $0.key < $1.key } }
-        try writer.write(array: events.map { Int32($0.count) })
-        try writer.write(array: events.flatMap { $0.map(\.key) })
-        try writer.write(array: events.flatMap { $0.map(\.value) })
+        try writer.write(array: tickets.map { sameTime[$0]!.firstKey })
+        try writer.write(array: tickets.map { sameTime[$0]!.latestLine })
+        let between = tickets.map { (sameTime[$0]!.between ?? [:]).sorted { $0.key < $1.key } }
+        try writer.write(array: between.map { Int32($0.count) })
+        try writer.write(array: between.flatMap { $0.map(\.key) })
+        try writer.write(array: between.flatMap { $0.map(\.value) })
     }
 
     /// Reads a validator written by ``write(to:)``, range-checking every value it holds.
@@ -163,30 +166,38 @@ extension LifecycleValidator {
             start += Int(n)
         }
         guard stateCheck.passed else { throw CheckpointError("damaged (ticket states)") }
-        // The events at a ticket's latest time: for exactly the tickets whose state says so,
-        // at least two each, keys of 48 bits, lines of the covered part.
+        // The events at a ticket's latest time: for exactly the tickets whose state says so, keys
+        // of 48 bits, distinct within a ticket (the latest's in its state), lines of the covered part.
         let runTickets = try reader.readArray(Int32.self)
-        let runCounts = try reader.readArray(Int32.self)
-        let runKeys = try reader.readArray(UInt64.self)
-        let runLines = try reader.readArray(Int32.self)
-        guard runTickets.count == runCounts.count, runTickets.count == stateCheck.sameTime,
-              runCounts.allSatisfy({ $0 >= 2 }), runCounts.reduce(0, { $0 + Int($1) }) == runKeys.count,
-              runLines.count == runKeys.count, runKeys.allSatisfy({ $0 >> 48 == 0 }),
-              runLines.allSatisfy({ $0 >= 0 && Int($0) <= lines }),
+        let firstKeys = try reader.readArray(UInt64.self)
+        let latestLines = try reader.readArray(Int32.self)
+        let betweenCounts = try reader.readArray(Int32.self)
+        let betweenKeys = try reader.readArray(UInt64.self)
+        let betweenLines = try reader.readArray(Int32.self)
+        func isLine(_ line: Int32) -> Bool { line >= 0 && Int(line) <= lines }
+        guard runTickets.count == stateCheck.sameTime, firstKeys.count == runTickets.count, latestLines.count == runTickets.count,
+              betweenCounts.count == runTickets.count, betweenCounts.allSatisfy({ $0 >= 0 }),
+              betweenCounts.reduce(0, { $0 + Int($1) }) == betweenKeys.count, betweenLines.count == betweenKeys.count,
+              firstKeys.allSatisfy({ $0 >> 48 == 0 }), betweenKeys.allSatisfy({ $0 >> 48 == 0 }),
+              latestLines.allSatisfy(isLine), betweenLines.allSatisfy(isLine),
               runTickets.allSatisfy({ $0 >= 0 && $0 < ticketCount && states[Int($0)].hasSameTime })
         else {
             throw CheckpointError("damaged (events at one time)")
         }
+        sameTime.reserveCapacity(runTickets.count)
         start = 0
-        for (ticket, n) in zip(runTickets, runCounts) {
-            let range = start..<(start + Int(n))
-            let lines = Dictionary(zip(runKeys[range], runLines[range]), uniquingKeysWith: { first, _ in first })
-            // Distinct keys, one of them the ticket's latest event's.
-            guard lines.count == n, lines[states[Int(ticket)].lastKey] != nil else {
+        for (i, ticket) in runTickets.enumerated() {
+            let range = start..<(start + Int(betweenCounts[i]))
+            // Most tickets have two events at their latest time: none between.
+            let between = range.isEmpty ? nil : Dictionary(zip(betweenKeys[range], betweenLines[range]), uniquingKeysWith: { first, _ in first })
+            let latestKey = states[Int(ticket)].lastKey
+            guard (between?.count ?? 0) == range.count, firstKeys[i] != latestKey, between?[firstKeys[i]] == nil, between?[latestKey] == nil,
+                  sameTime.updateValue(SameTimeEvents(firstKey: firstKeys[i], latestLine: latestLines[i], between: between),
+                                       forKey: ticket) == nil
+            else {
                 throw CheckpointError("damaged (events at one time)")
             }
-            sameTime[ticket] = SameTimeEvents(lines: lines)
-            start += Int(n)
+            start = range.upperBound
         }
     }
 
