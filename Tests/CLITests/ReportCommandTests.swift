@@ -271,7 +271,7 @@ import Testing
     let once = try LedgerCLI.run(base + ["--checkpoint", "ck"], in: folder.path)
     #expect(once.status == 0 && once.stdout.contains("市城管局,,1,1,1,1,0,"), "\(once.stdout)")
     try folder.write("log.jsonl", jsonl(lines + [callback]))
-    let message = #"log.jsonl:6: ticket T1 callback-rated again with the id "a4" and the time of an earlier line of it: a copy of that line"#
+    let message = #"log.jsonl:6: ticket T1 callback-rated again with the id "a4" and the time of the ticket's first line at that time: a copy of that line"#
     for arguments in [base, base + ["--checkpoint", "ck"], ["explain", "log.jsonl", "-p", "2024-02", "--unit", "市城管局"]] {
         let copied = try LedgerCLI.run(arguments, in: folder.path)
         #expect(copied.status == 1 && copied.stdout.isEmpty, "\(arguments): \(copied.stdout)")

@@ -45,12 +45,12 @@ import Testing
         let callback = Self.callback("cb")
         // Callbacks, supervisions and adjustments: the rules alone allow each again.
         #expect(Self.problems(closed + [callback, line("x", "T2", "accepted", "06 09:00"), callback])
-                == [#"6: ticket T1 callback-rated again with the id "cb" and the time of an earlier line of it: a copy of that line, which would be counted twice ('ledger-cli verify' names the line)"#])
+                == [#"6: ticket T1 callback-rated again with the id "cb" and the time of the ticket's first line at that time: a copy of that line, which would be counted twice"#])
         let supervised = line("s", "T1", "supervised", "03 10:00", #""unit":"U1","method":"phone""#)
         #expect(Self.problems(Self.open + [supervised, supervised]).count == 1)
         let adjustment = line("j", "ADJ-1", "adjusted", "03 10:00", #""unit":"U1","points":-1,"indicator":"办理质量","reason":"late""#)
         #expect(Self.problems([adjustment, adjustment])
-                == [#"2: ticket ADJ-1 adjusted again with the id "j" and the time of an earlier line of it: a copy of that line, which would be counted twice ('ledger-cli verify' names the line)"#])
+                == [#"2: ticket ADJ-1 adjusted again with the id "j" and the time of the ticket's first line at that time: a copy of that line, which would be counted twice"#])
         // A copy the rules refuse keeps the rules' message.
         #expect(Self.problems(closed + [line("c", "T1", "closed", "02 10:00", #""unit":"U1""#)])
                 == ["4: ticket T1 closed but it is already closed"])

@@ -67,7 +67,8 @@ public enum LifecycleViolation: Sendable, Equatable {
         case .repeated(let id, let line?):
             return "\(verb) again with the id \"\(id)\" and the time of line \(line): a copy of that line, which would be counted twice"
         case .repeated(let id, nil):
-            return "\(verb) again with the id \"\(id)\" and the time of an earlier line of it: a copy of that line, which would be counted twice ('ledger-cli verify' names the line)"
+            // Only the first of a ticket's events at one time is known by its key alone.
+            return "\(verb) again with the id \"\(id)\" and the time of the ticket's first line at that time: a copy of that line, which would be counted twice"
         }
     }
 }
