@@ -15,7 +15,9 @@ enum ImportCommand: Subcommand {
         Every event gets an id made from its row: ticket, event type, time (UTC) and, for a second event of the \
         same type at the same time, an ordinal (QY2309-0001/assigned/20230901T011503Z). Importing the same \
         export again, or next month's export that overlaps it, appends only what is new; the summary says how \
-        many events were already in the log. Rows need not be sorted: each ticket's actions are put in time \
+        many events were already in the log. A row exported twice (an event the same in every field, time \
+        included, as an earlier one of its ticket, with no other row's change of the ticket between) is taken \
+        once, and the summary counts the copies. Rows need not be sorted: each ticket's actions are put in time \
         order (ties by row order). Date-times such as 2024/2/3 9:15 or 2024-02-03 09:15:00 are read in the \
         mapping's time zone (+08:00 unless it or --time-zone says otherwise).
 
