@@ -163,6 +163,23 @@ func ticketRowReduction(of path: String, into output: String) throws {
     _ = try dir.write("again.csv", changes)
     let kept = try importer(actionsMap).run(export: dir.file("again.csv"), to: .log(dir.file("again.jsonl")))
     #expect(kept.repeatedRows == 0 && kept.written == 10)
+    // Many events at one instant (past the one-by-one comparison): 30 callbacks with a copy of
+    // every third, then closed, sent back and closed again, and a copy of the last closure.
+    var many = ["T3,2023/9/1 9:00,受理,,,,12345热线,,,,,", "T3,2023/9/1 9:10,派单,市城管局,2023/9/6 18:00,,,,,,,",
+                "T3,2023/9/2 9:00,办结,市城管局,,,,,,,,"]
+    for k in 0..<30 {
+        let callback = "T3,2023/9/3 9:00,回访,市城管局,,\(["满意", "不满意", "联系不上"][k % 3]),,,,,,2023/9/3 10:\(10 + k)"
+        many.append(callback)
+        if k % 3 == 0 { many.append(callback) }
+    }
+    many += ["T3,2023/9/3 9:00,退回,市城管局,2023/9/8 18:00,,,,,,,", "T3,2023/9/3 9:00,办结,市城管局,,,,,,,,",
+             "T3,2023/9/3 9:00,办结,市城管局,,,,,,,,"]
+    _ = try dir.write("many.csv", export(many))
+    let manyKept = try importer(actionsMap).run(export: dir.file("many.csv"), to: .log(dir.file("many.jsonl")))
+    #expect(manyKept.repeatedRows == 11 && manyKept.written == 3 + 30 + 2)
+    let text = try dir.text("many.jsonl")
+    #expect(text.contains("/callback-rated/20230903T010000Z/30\"") && !text.contains("/callback-rated/20230903T010000Z/31\""))
+    #expect(text.contains("/closed/20230903T010000Z\"") && !text.contains("/closed/20230903T010000Z/2\""))
 }
 
 /// A ticket row exported twice: its events once, and the summary's counts of what ticket rows

@@ -50,10 +50,56 @@ extension ImportState {
         var lines = LineBuffer(capacity: 1 << 14)
         var id = LineBuffer(capacity: 256)
         var rows: [Int32] = []
-        /// Indexes of the current ticket's events that repeat an earlier one.
-        var repeated = Set<Int>()
 
         func deallocate() { lines.deallocate(); id.deallocate() }
+    }
+
+    /// A ticket's events at one instant, as ``emit(_:emitter:verifier:sink:)`` goes through them
+    /// in order: each event's ordinal among those of its type, or that it is a copy.
+    ///
+    /// An event the same in every field as an earlier one at that time is a row exported twice
+    /// (taken once, and not counted in the ordinals, so that an export without the copy gives
+    /// every event the same id) unless another row changed the ticket between them: closed, sent
+    /// back and closed again in one second are two closures. Callbacks change nothing, nor do
+    /// copies; the events of the twin's own row (a ticket row's assignment and extension) do not
+    /// count. A row's events are next to each other (sorted by time, row, order in the row), so
+    /// the twin to look at is the nearest, and the change to look at the latest: one pass, with a
+    /// table of the events by content once an instant has many.
+    struct Instant {
+        private var at = Int64.min
+        private var start = -1
+        /// The events so far of each type, copies left out.
+        private var counts = [Int](repeating: 0, count: ImportMapping.Action.allCases.count)
+        /// The latest change of the ticket: its index and row.
+        private var change: (index: Int, row: Int32)?
+        /// The latest event of each content (copies included), from ``scanned`` events on.
+        private var latest: [PendingEvent.Content: Int] = [:]
+        /// How many events are compared one by one before ``latest`` is built.
+        static let scanned = 16
+
+        /// The ordinal of `all[i]` among the events of its type at its time, or `nil` for a copy.
+        mutating func ordinal(of i: Int, in all: UnsafeBufferPointer<PendingEvent>, ticketStart: Int) -> Int? {
+            let event = all[i]
+            if event.at != at || start < ticketStart {
+                (at, start, change) = (event.at, i, nil)
+                for k in counts.indices { counts[k] = 0 }
+                latest.removeAll(keepingCapacity: true)
+            }
+            let content = event.content
+            var twin: Int?
+            if i - start <= Self.scanned {
+                twin = stride(from: i - 1, through: start, by: -1).first { all[$0].content == content }
+                if i - start == Self.scanned { for k in start..<i { latest[all[k].content] = k } }
+            } else {
+                twin = latest[content]
+            }
+            if i - start >= Self.scanned { latest[content] = i }
+            if let twin, change.map({ $0.index < twin || $0.row == all[twin].row }) ?? true { return nil }
+            let type = ImportMapping.Action.allCases.firstIndex(of: event.action)!
+            counts[type] += 1
+            if event.action != .callbackRated { change = (i, event.row) }
+            return counts[type]
+        }
     }
 
     /// Takes what a ticket row's copy added to the summary's counts of what a ticket row cannot
@@ -91,37 +137,10 @@ extension ImportState {
             var rejected = false
             var present = 0
             var duplicates = 0
+            var instant = Instant()
             for i in start..<end {
                 let event = all[i]
-                // The ordinal among events of this ticket with the same type and time. An event
-                // the same in every field as an earlier one at that time is a row exported twice
-                // (imported once, and not counted in the ordinals, so that an export without the
-                // copy gives every event the same id) unless another row changed the ticket
-                // between them: closed, sent back and closed again in one second are two
-                // closures. Callbacks change nothing; the events of the twin's own row (a ticket
-                // row's assignment and extension) and copies do not count.
-                var ordinal = 1
-                var repeated = false
-                var changedBy: Int32?   // the row of the changes between, while there is one
-                var changedByRows = false
-                var j = i - 1
-                while j >= start && all[j].at == event.at {
-                    let copy = e.repeated.contains(j)
-                    if all[j].action == event.action {
-                        if all[j].hasContent(of: event) && !changedByRows && (changedBy == nil || changedBy == all[j].row) {
-                            repeated = true
-                            break
-                        }
-                        if !copy { ordinal += 1 }
-                    }
-                    if all[j].action != .callbackRated && !copy {
-                        if changedBy != nil && changedBy != all[j].row { changedByRows = true }
-                        changedBy = all[j].row
-                    }
-                    j -= 1
-                }
-                if repeated {
-                    e.repeated.insert(i)
+                guard let ordinal = instant.ordinal(of: i, in: all, ticketStart: start) else {
                     duplicates += 1
                     forgetCounts(ofCopy: event)
                     continue
@@ -163,7 +182,6 @@ extension ImportState {
             }
             summary.alreadyPresent += present
             summary.repeatedRows += duplicates
-            e.repeated.removeAll(keepingCapacity: true)
             if rejected {
                 for i in start..<end { rejectedRows.append(all[i].row) }
                 continue

@@ -30,11 +30,17 @@ struct PendingEvent {
         (Int(due >> 32), Int(due & 0xFFFF_FFFF))
     }
 
-    /// Whether `other` says what this event says: every field but the row it came from.
-    func hasContent(of other: PendingEvent) -> Bool {
-        (at, due, recorded, ticket, unit) == (other.at, other.due, other.recorded, other.ticket, other.unit)
-            && (text1, text2, text3, ratingText) == (other.text1, other.text2, other.text3, other.ratingText)
-            && action == other.action && rating == other.rating
+    /// What the event says: every field but the row it came from and its order in the row.
+    struct Content: Hashable {
+        var at, due, recorded: Int64
+        var ticket, unit, text1, text2, text3, ratingText: Int32
+        var action: ImportMapping.Action
+        var rating: Rating
+    }
+
+    var content: Content {
+        Content(at: at, due: due, recorded: recorded, ticket: ticket, unit: unit, text1: text1, text2: text2, text3: text3,
+                ratingText: ratingText, action: action, rating: rating)
     }
 }
 
