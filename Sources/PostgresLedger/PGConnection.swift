@@ -45,6 +45,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 extension PostgresError: LogFileFailure {
     /// A failure about a ledger's rows reads as a file's would: `URI: message`.
     package var fileError: LogFileError? { ledger.map { LogFileError(path: $0, message: message) } }
+
+    /// A failure while reading the ledger named `path` (a connection lost mid-read) is said of
+    /// its rows, not of "the file".
+    package func fileError(reading path: String) -> LogFileError? {
+        fileError ?? LogFileError(path: path, message: "cannot read the rows: \(message)")
+    }
 }
 
 extension LogFileError {

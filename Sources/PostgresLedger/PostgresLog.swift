@@ -488,6 +488,17 @@ final class LineRows {
 
     /// The next line's bytes (valid until the next call), or `nil` after the last.
     func next() throws(PostgresError) -> UnsafeRawBufferPointer? {
+        do {
+            return try nextRow()
+        } catch var error where error.ledger == nil {
+            // A connection lost mid-read: said of the ledger, not of "the file" a reader names.
+            error.message = "cannot read the rows after position \(number): " + error.message
+            error.ledger = name
+            throw error
+        }
+    }
+
+    private func nextRow() throws(PostgresError) -> UnsafeRawBufferPointer? {
         if let lent {
             lent.deallocate()
             self.lent = nil

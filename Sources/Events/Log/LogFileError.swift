@@ -30,7 +30,7 @@ public struct LogFileError: Error, Sendable, Equatable, CustomStringConvertible 
     /// ``LogReadError/file(_:)``), else wrapped.
     package static func reading(_ path: String, failedWith error: any Error) -> LogFileError {
         if let error = error as? LogFileError { return error }
-        if let error = (error as? any LogFileFailure)?.fileError { return error }
+        if let error = (error as? any LogFileFailure)?.fileError(reading: path) { return error }
         return LogFileError(path: path, message: "cannot read the file: \(error)")
     }
 

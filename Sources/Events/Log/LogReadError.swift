@@ -41,6 +41,13 @@ extension LogReadError: LogFileFailure {
 /// An error that may stand for a ``LogFileError`` (whatever the closure type of the reading was).
 package protocol LogFileFailure: Error {
     var fileError: LogFileError? { get }
+    /// The error as a failure to read the log named `path`, when it is one of its kind (a store
+    /// other than a file says what it could not read).
+    func fileError(reading path: String) -> LogFileError?
+}
+
+extension LogFileFailure {
+    package func fileError(reading path: String) -> LogFileError? { fileError }
 }
 
 extension LogReadError {
