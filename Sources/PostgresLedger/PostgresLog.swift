@@ -383,14 +383,10 @@ public final class PostgresLog {
     /// (`id UNIQUE`, `(ticket, position)`), whose entries PostgreSQL limits to about 2,700 bytes.
     static let longestKey = 2_000
 
-    /// What keeps an event's id from its `id` column, if anything (see ``unstorable(_:_:)``).
-    static func unstorable(id: String) -> EventProblem? { unstorable("id", id) }
-    static func unstorable(ticket: String) -> EventProblem? { unstorable("ticket", ticket) }
-
-    /// What keeps `value` from the text column `field`: a U+0000, which no PostgreSQL text value
-    /// holds, or more than ``longestKey`` bytes. The line itself would be stored unchanged (it is
-    /// `bytea`); its side columns could not.
-    private static func unstorable(_ field: String, _ value: String) -> EventProblem? {
+    /// What keeps `value` from the text column `field` (`id`, `ticket`): a U+0000, which no
+    /// PostgreSQL text value holds, or more than ``longestKey`` bytes. The line itself would be
+    /// stored unchanged (it is `bytea`); its side columns could not.
+    static func unstorable(_ field: String, _ value: String) -> EventProblem? {
         if value.utf8.contains(0) {
             return .notStorable(field: field, reason: "holds the character U+0000, which PostgreSQL's text columns cannot store")
         }
@@ -425,7 +421,7 @@ public final class PostgresLog {
                 throw .batchRejected(problems: [LogProblem(line: i + 1, problem: error)], lineCount: lines.count)
             }
             let (id, ticket) = line.withUnsafeBytes { b in (event.id.string(in: b), event.ticket.string(in: b)) }
-            if let problem = Self.unstorable(id: id) ?? Self.unstorable(ticket: ticket) {
+            if let problem = Self.unstorable("id", id) ?? Self.unstorable("ticket", ticket) {
                 throw .batchRejected(problems: [LogProblem(line: i + 1, problem: problem)], lineCount: lines.count)
             }
             line.withUnsafeBytes { b in

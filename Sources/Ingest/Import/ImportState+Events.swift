@@ -50,6 +50,8 @@ extension ImportState {
         var lines = LineBuffer(capacity: 1 << 14)
         var id = LineBuffer(capacity: 256)
         var rows: [Int32] = []
+        /// The current ticket's events at one instant (its tables kept from ticket to ticket).
+        var instant = Instant()
 
         func deallocate() { lines.deallocate(); id.deallocate() }
     }
@@ -67,9 +69,11 @@ extension ImportState {
     /// table of the events by content once an instant has many.
     struct Instant {
         private var at = Int64.min
+        /// The index of the instant's first event; -1 before a ticket's first.
         private var start = -1
-        /// The events so far of each type, copies left out.
-        private var counts = [Int](repeating: 0, count: ImportMapping.Action.allCases.count)
+        private static let actions = ImportMapping.Action.allCases
+        /// The events so far of each type (in the order of ``actions``), copies left out.
+        private var counts = [Int](repeating: 0, count: actions.count)
         /// The latest change of the ticket: its index and row.
         private var change: (index: Int, row: Int32)?
         /// The latest event of each content (copies included), from ``scanned`` events on.
@@ -77,10 +81,14 @@ extension ImportState {
         /// How many events are compared one by one before ``latest`` is built.
         static let scanned = 16
 
-        /// The ordinal of `all[i]` among the events of its type at its time, or `nil` for a copy.
-        mutating func ordinal(of i: Int, in all: UnsafeBufferPointer<PendingEvent>, ticketStart: Int) -> Int? {
+        /// Forgets the ticket before: the next event is another's.
+        mutating func beginTicket() { start = -1 }
+
+        /// The ordinal of `all[i]` among the events of its type at its time, or `nil` for a copy;
+        /// the events of the ticket come one after the other, from ``beginTicket()`` on.
+        mutating func ordinal(of i: Int, in all: UnsafeBufferPointer<PendingEvent>) -> Int? {
             let event = all[i]
-            if event.at != at || start < ticketStart {
+            if event.at != at || start < 0 {
                 (at, start, change) = (event.at, i, nil)
                 for k in counts.indices { counts[k] = 0 }
                 latest.removeAll(keepingCapacity: true)
@@ -95,7 +103,7 @@ extension ImportState {
             }
             if i - start >= Self.scanned { latest[content] = i }
             if let twin, change.map({ $0.index < twin || $0.row == all[twin].row }) ?? true { return nil }
-            let type = ImportMapping.Action.allCases.firstIndex(of: event.action)!
+            let type = Self.actions.firstIndex(of: event.action)!
             counts[type] += 1
             if event.action != .callbackRated { change = (i, event.row) }
             return counts[type]
@@ -137,10 +145,10 @@ extension ImportState {
             var rejected = false
             var present = 0
             var duplicates = 0
-            var instant = Instant()
+            e.instant.beginTicket()
             for i in start..<end {
                 let event = all[i]
-                guard let ordinal = instant.ordinal(of: i, in: all, ticketStart: start) else {
+                guard let ordinal = e.instant.ordinal(of: i, in: all) else {
                     duplicates += 1
                     forgetCounts(ofCopy: event)
                     continue

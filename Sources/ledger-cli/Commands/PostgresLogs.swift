@@ -27,7 +27,7 @@ enum PostgresLogs {
         let paths = names.filter { ["LOG", "SOURCE", "DEST"].contains($0) }.compactMap { parsed.optionalPositional($0) }
         // libpq reads the scheme in lower case only; another spelling would be taken for a file.
         if let shouting = paths.first(where: { !isURI($0) && isURI($0.lowercased()) }) {
-            throw UsageError("\(redacted(shouting)): write the scheme in lower case (postgresql:// or postgres://)")
+            throw UsageError("\(ConnectionURI.redacted(shouting)): write the scheme in lower case (postgresql:// or postgres://)")
         }
         let uris = paths.filter(isURI)
         guard let uri = uris.first else { return try command.run(parsed) }
@@ -44,7 +44,7 @@ enum PostgresLogs {
             Terminal.write("\(name): nothing to repair: each append to PostgreSQL is one transaction, whole or absent\n")
             return 0
         case "import":
-            throw ReportFailure("import writes to a file log, not to \(redacted(uri)): copy the ledger to a file "
+            throw ReportFailure("import writes to a file log, not to \(ConnectionURI.redacted(uri)): copy the ledger to a file "
                                 + "('ledger-cli copy URI FILE'), import into that file, then 'ledger-cli copy FILE URI' "
                                 + "appends what the import added (the ledger is the start of the file)")
         default:
@@ -58,10 +58,6 @@ enum PostgresLogs {
         throw ReportFailure("\(uri) is a PostgreSQL URI, but this ledger-cli was built without PostgreSQL support; "
                             + "build it with 'swift build --traits Postgres' (libpq: Debian's libpq-dev)")
         #endif
-    }
-
-    static func redacted(_ uri: String) -> String {
-        ConnectionURI.redacted(uri)
     }
 
     #if Postgres

@@ -44,10 +44,8 @@ enum Terminal {
     /// Writes `text`, one line, and a newline to standard error: a message or warning, whose
     /// control characters (from a name in a log, a roster, an export, a rule file) are written
     /// as escapes (`\u001B`, `\n`; see `String.escapingControlCharacters(keepingLayout:)`), so
-    /// that it stays one line and cannot drive a terminal.
-    /// Writes `text` and a newline to standard error, one line (control characters escaped),
-    /// with the password of any connection URI in it hidden (an argument echoed by a usage
-    /// error, a URI not read as one).
+    /// that it stays one line and cannot drive a terminal; with the password of any connection
+    /// URI in it hidden (an argument echoed by a usage error, a URI not read as one).
     static func writeErrorLine(_ text: String) {
         standardError.write(ConnectionURI.redactingPasswords(in: text).escapingControlCharacters() + "\n")
     }
