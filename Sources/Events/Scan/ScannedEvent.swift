@@ -33,19 +33,25 @@ package struct ScannedEvent: Sendable, Equatable {
     package var ticketID: Int32 = -1
     package var unitID: Int32 = -1
 
+    /// The line's flags. Members and ``contains(_:)`` are inlinable: other modules' folds test
+    /// them on every line, and the generic `SetAlgebra` path would reach them through a lazily
+    /// initialised global and a witness table.
     package struct Flags: OptionSet, Sendable {
         package let rawValue: UInt8
-        package init(rawValue: UInt8) { self.rawValue = rawValue }
-        package static let hasUnit = Flags(rawValue: 1)
-        package static let hasChannel = Flags(rawValue: 2)
-        package static let ticketEscaped = Flags(rawValue: 4)
-        package static let unitEscaped = Flags(rawValue: 8)
-        package static let channelEscaped = Flags(rawValue: 16)
-        package static let idEscaped = Flags(rawValue: 32)
+        @inlinable package init(rawValue: UInt8) { self.rawValue = rawValue }
+        @inlinable @inline(__always) package static var hasUnit: Flags { Flags(rawValue: 1) }
+        @inlinable @inline(__always) package static var hasChannel: Flags { Flags(rawValue: 2) }
+        @inlinable @inline(__always) package static var ticketEscaped: Flags { Flags(rawValue: 4) }
+        @inlinable @inline(__always) package static var unitEscaped: Flags { Flags(rawValue: 8) }
+        @inlinable @inline(__always) package static var channelEscaped: Flags { Flags(rawValue: 16) }
+        @inlinable @inline(__always) package static var idEscaped: Flags { Flags(rawValue: 32) }
         /// Set by ``LogScan/chainLinks``' worker: the line is chained, has no `\r` before its
         /// newline, and its link computed from the value stored on the line before it in the block
         /// equals the value it stores (see ``ScannedBlock/linkChain()``).
-        package static let chainLinked = Flags(rawValue: 64)
+        @inlinable @inline(__always) package static var chainLinked: Flags { Flags(rawValue: 64) }
+
+        /// Whether every flag of `member` is set.
+        @inlinable @inline(__always) package func contains(_ member: Flags) -> Bool { rawValue & member.rawValue == member.rawValue }
     }
 
     /// A byte range in the block.
