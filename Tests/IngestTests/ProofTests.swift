@@ -133,6 +133,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
     let log = dir.file("events.jsonl")
     let summary = try importer(actionsMap).run(export: dir.file("twice.csv"), to: .log(log))
     #expect(summary.repeatedRows == copies && summary.written == 1012)
+    #expect(summary.nearCopies == 0 && !summary.lines().contains { $0.hasPrefix("warning:") })
     #expect(summary.lines().contains { $0.contains("; \(copies) copies of an earlier event of the ticket (every field the same") })
     #expect(try quyuanTable(log) == quyuanTable(sample("quyuan-2023-09.jsonl")))
     // The export without the copies: every id is in the log already.
@@ -148,6 +149,11 @@ func ticketRowReduction(of path: String, into output: String) throws {
     _ = try dir.write("callbacks.csv", callbacks)
     let two = try importer(actionsMap).run(export: dir.file("callbacks.csv"), to: .log(dir.file("two.jsonl")))
     #expect(two.repeatedRows == 1 && two.written == 5)
+    // The second is a near copy of the first (a rating changed), which the summary names.
+    #expect(two.nearCopies == 1 && two.nearCopyRows == [.init(row: 6, earlierRow: 5)])
+    #expect(two.lines().contains {
+        $0.hasPrefix("warning: 1 event has the type, unit and time of an earlier event of its ticket but other values (row 6, like row 5)")
+    })
     #expect((try dir.text("two.jsonl")).contains("/callback-rated/20230903T010000Z/2\""))
     #expect(!(try dir.text("two.jsonl")).contains("/callback-rated/20230903T010000Z/3\""))
     // The same event again after another row changed the ticket in that second is an event of
@@ -162,7 +168,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
     ])
     _ = try dir.write("again.csv", changes)
     let kept = try importer(actionsMap).run(export: dir.file("again.csv"), to: .log(dir.file("again.jsonl")))
-    #expect(kept.repeatedRows == 0 && kept.written == 10)
+    #expect(kept.repeatedRows == 0 && kept.written == 10 && kept.nearCopies == 0)
     // Many events at one instant (past the one-by-one comparison): 30 callbacks with a copy of
     // every third, then closed, sent back and closed again, and a copy of the last closure.
     var many = ["T3,2023/9/1 9:00,受理,,,,12345热线,,,,,", "T3,2023/9/1 9:10,派单,市城管局,2023/9/6 18:00,,,,,,,",
@@ -177,6 +183,13 @@ func ticketRowReduction(of path: String, into output: String) throws {
     _ = try dir.write("many.csv", export(many))
     let manyKept = try importer(actionsMap).run(export: dir.file("many.csv"), to: .log(dir.file("many.jsonl")))
     #expect(manyKept.repeatedRows == 11 && manyKept.written == 3 + 30 + 2)
+    // Each callback after the first differs from the one before (or its copy) only in its time of
+    // entry: 29 near copies, the first three named, past the one-by-one comparison as before it.
+    #expect(manyKept.nearCopies == 29)
+    #expect(manyKept.nearCopyRows == [.init(row: 7, earlierRow: 6), .init(row: 8, earlierRow: 7), .init(row: 9, earlierRow: 8)])
+    #expect(manyKept.lines().contains {
+        $0.hasPrefix("warning: 29 events have the type") && $0.contains("(row 7, like row 6; row 8, like row 7; row 9, like row 8; …)")
+    })
     let text = try dir.text("many.jsonl")
     #expect(text.contains("/callback-rated/20230903T010000Z/30\"") && !text.contains("/callback-rated/20230903T010000Z/31\""))
     #expect(text.contains("/closed/20230903T010000Z\"") && !text.contains("/closed/20230903T010000Z/2\""))
@@ -198,6 +211,7 @@ func ticketRowReduction(of path: String, into output: String) throws {
     #expect(twice.reworksNotImported == once.reworksNotImported && twice.ticketsWithReworks == once.ticketsWithReworks)
     #expect(twice.declinesNotImported == once.declinesNotImported)
     #expect(twice.extensionsAtAssignmentTime == once.extensionsAtAssignmentTime)
+    #expect(once.nearCopies == 0 && twice.nearCopies == 0)
     #expect(dir.bytes("twice.jsonl") == dir.bytes("once.jsonl"))
 }
 

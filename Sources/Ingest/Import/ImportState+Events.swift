@@ -67,6 +67,12 @@ extension ImportState {
     /// count. A row's events are next to each other (sorted by time, row, order in the row), so
     /// the twin to look at is the nearest, and the change to look at the latest: one pass, with a
     /// table of the events by content once an instant has many.
+    ///
+    /// It also finds the near copies: an event of the type and unit of an earlier one at that time,
+    /// from another row, with no change of the ticket between, that differs in another field (two
+    /// callbacks rated differently, or entered at different times). Such an event is one of its
+    /// own by the rule above, and is counted; the summary names them, since a row exported twice
+    /// and edited in between looks the same.
     struct Instant {
         private var at = Int64.min
         /// The index of the instant's first event; -1 before a ticket's first.
@@ -78,6 +84,17 @@ extension ImportState {
         private var change: (index: Int, row: Int32)?
         /// The latest event of each content (copies included), from ``scanned`` events on.
         private var latest: [PendingEvent.Content: Int] = [:]
+        /// The latest event of each type and unit, from ``scanned`` events on.
+        private var latestOfKind: [Kind: Int] = [:]
+        /// After ``ordinal(of:in:)`` gave an ordinal: the index of the earlier event the event is a
+        /// near copy of, else `nil`.
+        private(set) var nearTwin: Int?
+
+        private struct Kind: Hashable {
+            var action: ImportMapping.Action
+            var unit: Int32
+            init(_ event: PendingEvent) { (action, unit) = (event.action, event.unit) }
+        }
         /// How many events are compared one by one before ``latest`` is built.
         static let scanned = 16
 
@@ -92,17 +109,30 @@ extension ImportState {
                 (at, start, change) = (event.at, i, nil)
                 for k in counts.indices { counts[k] = 0 }
                 latest.removeAll(keepingCapacity: true)
+                latestOfKind.removeAll(keepingCapacity: true)
             }
             let content = event.content
-            var twin: Int?
+            let kind = Kind(event)
+            var twin: Int?, sameKind: Int?
             if i - start <= Self.scanned {
-                twin = stride(from: i - 1, through: start, by: -1).first { all[$0].content == content }
-                if i - start == Self.scanned { for k in start..<i { latest[all[k].content] = k } }
+                for k in stride(from: i - 1, through: start, by: -1) {
+                    if sameKind == nil, all[k].action == event.action, all[k].unit == event.unit { sameKind = k }
+                    if all[k].content == content { twin = k; break }
+                }
+                if i - start == Self.scanned {
+                    for k in start..<i { (latest[all[k].content], latestOfKind[Kind(all[k])]) = (k, k) }
+                }
             } else {
-                twin = latest[content]
+                (twin, sameKind) = (latest[content], latestOfKind[kind])
             }
-            if i - start >= Self.scanned { latest[content] = i }
-            if let twin, change.map({ $0.index < twin || $0.row == all[twin].row }) ?? true { return nil }
+            if i - start >= Self.scanned { (latest[content], latestOfKind[kind]) = (i, i) }
+            /// Whether no other row changed the ticket since event `k`.
+            func unchanged(since k: Int) -> Bool { change.map { $0.index < k || $0.row == all[k].row } ?? true }
+            if let twin, unchanged(since: twin) { return nil }
+            nearTwin = nil
+            if let sameKind, all[sameKind].row != event.row, all[sameKind].content != content, unchanged(since: sameKind) {
+                nearTwin = sameKind
+            }
             let type = Self.actions.firstIndex(of: event.action)!
             counts[type] += 1
             if event.action != .callbackRated { change = (i, event.row) }
@@ -153,6 +183,7 @@ extension ImportState {
                     forgetCounts(ofCopy: event)
                     continue
                 }
+                if let near = e.instant.nearTwin { summary.noteNearCopy(row: Int(event.row), of: Int(all[near].row)) }
                 e.id.count = 0
                 tickets.withBytes(of: ticket) { e.id.append($0) }
                 e.writer.appendID(&e.id, action: event.action, at: event.at, ordinal: ordinal)

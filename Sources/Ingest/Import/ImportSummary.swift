@@ -19,6 +19,12 @@ public struct ImportSummary: Sendable, Equatable {
     /// Events the same in every field, time included, as an earlier one of their ticket: a row
     /// exported twice, imported once.
     public var repeatedRows = 0
+    /// Events of the type and unit of an earlier event of their ticket at the same time, from
+    /// another row, with no change of the ticket between, that differ in another field (a rating,
+    /// the time entered): events of their own, but what a row exported twice with an edit looks like.
+    public var nearCopies = 0
+    /// The first few near copies: the row and the row of the earlier event.
+    public var nearCopyRows: [NearCopy] = []
     /// Events whose id the log already holds (not written again).
     public var alreadyPresent = 0
     /// New events: appended, written to the output, or (dry run) that would be.
@@ -44,6 +50,20 @@ public struct ImportSummary: Sendable, Equatable {
 
     public init(shape: ImportMapping.Shape) { self.shape = shape }
 
+    /// A near copy (see ``nearCopies``): its row, and the row of the event it resembles.
+    public struct NearCopy: Sendable, Equatable {
+        public var row: Int
+        public var earlierRow: Int
+    }
+
+    /// How many near copies ``nearCopyRows`` keeps.
+    static let nearCopyRowLimit = 3
+
+    mutating func noteNearCopy(row: Int, of earlierRow: Int) {
+        nearCopies += 1
+        if nearCopyRows.count < Self.nearCopyRowLimit { nearCopyRows.append(NearCopy(row: row, earlierRow: earlierRow)) }
+    }
+
     /// The lines of the summary the CLI prints.
     public func lines() -> [String] {
         var out: [String] = []
@@ -59,6 +79,14 @@ public struct ImportSummary: Sendable, Equatable {
             + "(every field the same, time included: a row exported twice, taken once), " : ""
         out.append("\(n(eventsMade, "event")) made for \(n(tickets, "ticket")); \(copies)\(g(alreadyPresent)) already in the log, "
                    + "\(g(newEvents)) new on \(n(ticketsWithNewEvents, "ticket"))")
+        if nearCopies > 0 {
+            let rows = nearCopyRows.map { "row \(g($0.row)), like row \(g($0.earlierRow))" }.joined(separator: "; ")
+            let more = nearCopies > nearCopyRows.count ? "; …" : ""
+            let one = nearCopies == 1
+            out.append("warning: \(n(nearCopies, "event")) \(one ? "has" : "have") the type, unit and time of an earlier event of "
+                       + "\(one ? "its" : "their") ticket but other values (\(rows)\(more)): imported as \(one ? "an event" : "events") "
+                       + "of \(one ? "its" : "their") own; a row exported twice and edited in between would count twice")
+        }
         if rejectedRows > 0 || !problemsByKind.isEmpty {
             let kinds = problemsByKind.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \(g($0.value))" }.joined(separator: ", ")
             out.append("rejected: \(n(rejectedRows, "row")), \(n(rejectedTickets, "ticket")) (\(kinds))")

@@ -17,7 +17,8 @@ enum ImportCommand: Subcommand {
         export again, or next month's export that overlaps it, appends only what is new; the summary says how \
         many events were already in the log. A row exported twice (an event the same in every field, time \
         included, as an earlier one of its ticket, with no other row's change of the ticket between) is taken \
-        once, and the summary counts the copies. Rows need not be sorted: each ticket's actions are put in time \
+        once, and the summary counts the copies; one of the same type, unit and time with other values (a \
+        rating, a time of entry) is imported, and the summary warns about it. Rows need not be sorted: each ticket's actions are put in time \
         order (ties by row order). Date-times such as 2024/2/3 9:15 or 2024-02-03 09:15:00 are read in the \
         mapping's time zone (+08:00 unless it or --time-zone says otherwise).
 
