@@ -82,6 +82,32 @@ private func expectSameAsFullRead(log: String, state: String, refused: Bool) asy
         try await expectSameAsFullRead(log: path, state: state, refused: false)
     }
 
+    /// A log of acceptances only names no unit yet: the state's unit table is empty. The reader
+    /// left an empty table's digest out of the checksum (the writer did not), so such a state was
+    /// refused as damaged, and every append read the whole log.
+    @Test func aStateWithAnEmptyUnitTableIsUsed() async throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let (path, state) = (dir.file("events.jsonl"), dir.file("events.jsonl.ledger-state"))
+        let accepted = [line("a1", "T1", "accepted", "01 09:00"), line("a2", "T2", "accepted", "01 09:05")]
+        do {
+            let ledger = try await Ledger.open(path: path, options: options(state: state))
+            try await ledger.append(batch: batch(accepted))
+            #expect(try await ledger.saveState())
+        }
+        let loaded = try #require(try LedgerState.load(from: state, stride: 1024))
+        #expect(loaded.lifecycle.units.count == 0 && loaded.lifecycle.tickets.count == 2 && loaded.lineCount == 2)
+        let resumed = try await Ledger.open(path: path, options: options(state: state))
+        #expect(await resumed.stateNote == nil)
+        let (beyond, count) = (await resumed.linesBeyondState, await resumed.count)
+        #expect(beyond == 0 && count == 2)
+        // What the state knows: the ids, the accepted tickets; then a unit comes.
+        await #expect(throws: AppendError.self) { try await resumed.append(batch: batch([line("a1", "T3", "accepted", "01 09:10")])) }
+        await #expect(throws: AppendError.self) { try await resumed.append(batch: batch([line("a3", "T2", "accepted", "01 09:10")])) }
+        try await resumed.append(batch: batch([line("a3", "T2", "assigned", "01 09:10", #""unit":"市城管局","due":"\#(feb("08 18:00"))""#)]))
+        #expect(await resumed.count == 3)
+    }
+
     @Test func everyFlippedByteAndEveryCutOfTheStateIsRefused() async throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }

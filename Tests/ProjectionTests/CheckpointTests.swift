@@ -54,6 +54,29 @@ import LedgerBenchKit
         }
     }
 
+    /// A log whose lines name no unit yet, replayed for a channel none of its tickets came by:
+    /// the checkpoint's unit table and its projection's ticket table are empty. The reader left
+    /// an empty table's digest out of the checksum, so such a checkpoint was ignored as damaged.
+    @Test func aCheckpointWithEmptyTablesIsUsed() throws {
+        let path = temporary() + ".jsonl", dir = temporary()
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }
+        func accepted(_ n: Int) -> String {
+            #"{"id":"A\#(n)","ticket":"T\#(n)","type":"accepted","at":"2024-06-0\#(n)T09:00:00+08:00","channel":"hotline"}"# + "\n"
+        }
+        try Data((accepted(1) + accepted(2)).utf8).write(to: URL(fileURLWithPath: path))
+        var options = ProjectionOptions()
+        options.channel = "web"
+        let first = try replay(path, checkpoint: dir, options: options)
+        #expect(first.warnings.isEmpty && first.summary.events == 2)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(accepted(3).utf8))
+        try handle.close()
+        let resumed = try replay(path, checkpoint: dir, options: options)
+        #expect(resumed.warnings.isEmpty, "\(resumed.warnings)")
+        #expect(resumed.summary.events == 3 && resumed.summary.bytes == Int64(accepted(3).utf8.count))
+    }
+
     @Test func anEditedLogIsDetectedWarnedAboutAndReplayedInFull() throws {
         let path = temporary() + ".jsonl", dir = temporary()
         defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }
