@@ -134,7 +134,7 @@ final class PostgresLedgerStore: LedgerStore {
                 let db = log.connection
                 do {
                     try db.exec("BEGIN")
-                    try db.exec("SELECT pg_advisory_xact_lock(\(PostgresLog.lockKey))")
+                    try log.lockWriters()
                     PostgresLog.testPause("locked")
                     try catchUp(log, publishing: publish)
                 } catch {

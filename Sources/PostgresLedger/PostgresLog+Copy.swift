@@ -73,7 +73,7 @@ extension PostgresLog {
     public func copy(fromFileAt path: String, maxLineBytes: Int = LogInput.defaultMaxLineBytes,
                      batchLines: Int = defaultCopyBatchLines) throws(LogCopyError) -> LogCopyReport {
         do {
-            try connection.exec("SELECT pg_advisory_lock(\(Self.lockKey))")
+            try lockWriters(untilReleased: true)
         } catch {
             throw LogCopyError(error, name: name, copiedLines: 0)
         }

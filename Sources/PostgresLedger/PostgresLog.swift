@@ -40,6 +40,17 @@ public final class PostgresLog {
     public static let lockKey: Int64 = 0x7469_636B_6574   // "ticket"
     public static let channel = "ticket_ledger"
 
+    /// Takes the writers' advisory lock: until the transaction ends, or with `untilReleased` until
+    /// `pg_advisory_unlock`. A wait for another writer of more than a second is said (``WriterLockWait``).
+    func lockWriters(untilReleased: Bool = false) throws(PostgresError) {
+        let scope = untilReleased ? "" : "_xact"
+        try WriterLockWait.take(name, attempt: { () throws(PostgresError) -> Bool in
+            try connection.exec("SELECT pg_try_advisory\(scope)_lock(\(Self.lockKey))").first?.first == "t"
+        }, block: { () throws(PostgresError) in
+            try connection.exec("SELECT pg_advisory\(scope)_lock(\(Self.lockKey))")
+        })
+    }
+
     /// The URI connected to.
     public let uri: String
     /// The URI without its password, for messages.
@@ -79,10 +90,14 @@ public final class PostgresLog {
     }
 
     private func prepareSchema(create: Bool) throws(PostgresError) {
-        let found = try connection.exec("SELECT to_regclass('\(Self.schemaTable)') IS NOT NULL")
-        if found.first?.first == "t" { return try checkVersion() }
-        let events = try connection.exec("SELECT to_regclass('\(Self.eventsTable)') IS NOT NULL")
-        if events.first?.first == "t" {
+        func exists(_ table: String) throws(PostgresError) -> Bool {
+            try connection.exec("SELECT to_regclass('\(table)') IS NOT NULL").first?.first == "t"
+        }
+        if try exists(Self.schemaTable) { return try checkVersion() }
+        if try exists(Self.eventsTable) {
+            // A first writer creates both tables in one transaction: one that committed between
+            // the two questions shows the schema table now.
+            if try exists(Self.schemaTable) { return try checkVersion() }
             throw PostgresError("\(name) has \(Self.eventsTable) but no table \(Self.schemaTable) (dropped or renamed by hand): "
                                 + "restore it (CREATE TABLE \(Self.schemaTable) (version integer NOT NULL); "
                                 + "INSERT INTO \(Self.schemaTable) VALUES (\(Self.schemaVersion)))")
@@ -91,7 +106,7 @@ public final class PostgresLog {
         // Under the writers' lock, so that two first writers do not both create it.
         try connection.exec("BEGIN")
         do {
-            try connection.exec("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
+            try lockWriters()
             // Asked of the catalog's table, not with to_regclass: its cache is not brought up to
             // date by an advisory lock, so it can miss the tables a first writer just committed.
             let again = try connection.exec("""
@@ -301,7 +316,7 @@ public final class PostgresLog {
         Self.testPause("connected")
         do {
             try connection.exec("BEGIN")
-            try connection.exec("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
+            try lockWriters()
         } catch {
             _ = try? connection.exec("ROLLBACK")
             throw failed(error)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Events
 
 // Closed standard descriptors (`>&-`) are taken by /dev/null first, so that no file opened later
 // is descriptor 1 or 2 and receives the messages; a report to a closed standard output fails.
@@ -11,6 +12,12 @@ Terminal.reserveClosedStandardDescriptors()
 // A write past a file-size limit (ulimit -f) fails with EFBIG instead of killing the process, so
 // that an append rolls back and says why.
 signal(SIGXFSZ, SIG_IGN)
+
+// A writer that finds another writer's lock on the log waits for it, and says so.
+WriterLockWait.onWait { log in
+    if Terminal.isStandardErrorTerminal { Terminal.writeError("\r\u{1B}[K") }   // over a progress line
+    Terminal.writeErrorLine("waiting for another writer of \(log) to finish (it holds the writers' lock)")
+}
 
 let dispatcher = CommandDispatcher(
     commandName: "ledger-cli",

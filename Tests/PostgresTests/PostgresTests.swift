@@ -186,6 +186,24 @@ struct PostgresTests {
         }
     }
 
+    /// An append behind another writer's lock (here a session holding the advisory lock) waits
+    /// for it and, after a second, says so once.
+    @Test func anAppendWaitingForTheWritersLockSaysSo() throws {
+        let uri = try Server.freshDatabase("lockwait")
+        _ = try PostgresLog(uri: uri).append(batch: Array(accepted("W1", ticket: "TW1").utf8))
+        // The holder's connection is used by the timer's thread only after this one is done with it.
+        nonisolated(unsafe) let holder = try PGConnection(uri: uri)
+        try holder.exec("SELECT pg_advisory_lock(\(PostgresLog.lockKey))")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { _ = try? holder.exec("SELECT pg_advisory_unlock_all()") }
+        let batch = NSTemporaryDirectory() + "lockwait-\(UUID().uuidString).jsonl"
+        try Data(accepted("W2", ticket: "TW2").utf8).write(to: URL(fileURLWithPath: batch))
+        defer { try? FileManager.default.removeItem(atPath: batch) }
+        let waited = try CLI.run(["append", uri, batch], timeout: 60)
+        #expect(waited.status == 0 && waited.stdout.hasPrefix("appended 1 event"), "\(waited.stderr)")
+        #expect(waited.stderr == "waiting for another writer of \(ConnectionURI.redacted(uri)) to finish (it holds the writers' lock)\n")
+        #expect(try PostgresLog(uri: uri).count() == 2)
+    }
+
     /// A long-lived writer whose last rows were deleted by hand since it read them (a copy
     /// between its batches) writes nothing rather than after a gap.
     @Test func aWriterAfterRowsDeletedUnderItWritesNothing() throws {
@@ -217,12 +235,16 @@ struct PostgresTests {
                 process.executableURL = URL(fileURLWithPath: CLI.executable)
                 process.arguments = ["append", uri, batch.path]
                 process.standardOutput = FileHandle.nullDevice
+                let errors = scratch.appendingPathComponent("\(round)-\(w).err")
+                FileManager.default.createFile(atPath: errors.path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: errors)
                 return process
             }
             for process in processes { try process.run() }
-            for process in processes {
+            for (w, process) in processes.enumerated() {
                 process.waitUntilExit()
-                #expect(process.terminationStatus == 0)
+                let errors = try String(contentsOf: scratch.appendingPathComponent("\(round)-\(w).err"), encoding: .utf8)
+                #expect(process.terminationStatus == 0, "\(errors)")
             }
             #expect(try PostgresLog(uri: uri, create: false).count() == 4)
         }

@@ -94,7 +94,7 @@ package final class FileLedgerStore: LedgerStore {
             do { _ = try LockedLogFile.acquire(path, create: true) } catch { throw .file(error) }
         }
         let file: LockedLogFile
-        do { file = try LockedLogFile.acquireShared(path) } catch { throw .file(error) }
+        do { file = try LockedLogFile.acquireShared(path, announcingWait: true) } catch { throw .file(error) }
         if let statePath = options.statePath { resume(from: statePath, file) }
         try catchUp(file, exclusive: false, publish: nil)
     }

@@ -22,11 +22,14 @@ struct LockedLogFile: ~Copyable {
     }
 
     /// Opens `path` for reading only and waits for a shared lock: no writer is then at work.
-    static func acquireShared(_ path: String) throws(LogFileError) -> LockedLogFile {
-        try acquire(path, create: false, shared: true)
+    /// - Parameter announcingWait: Whether a wait is told to ``WriterLockWait`` (as a writer's
+    ///   always is): for a ledger's first read, not for a follower's reads after each commit.
+    static func acquireShared(_ path: String, announcingWait: Bool = false) throws(LogFileError) -> LockedLogFile {
+        try acquire(path, create: false, shared: true, announcingWait: announcingWait)
     }
 
-    private static func acquire(_ path: String, create: Bool, shared: Bool) throws(LogFileError) -> LockedLogFile {
+    private static func acquire(_ path: String, create: Bool, shared: Bool, announcingWait: Bool = true) throws(LogFileError)
+    -> LockedLogFile {
         while true {
             var created = false
             var fd = shared ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : open(path, O_RDWR | O_CLOEXEC)
@@ -41,13 +44,24 @@ struct LockedLogFile: ~Copyable {
             }
             guard fd >= 0 else { throw .system(path, "open the file") }
             try LogInput.requireRegularFile(fd: fd, path: path, closingOnFailure: true)
-            while flock(fd, shared ? LOCK_SH : LOCK_EX) != 0 {
-                guard errno == EINTR else {
-                    let code = errno
-                    close(fd)
-                    throw .system(path, "lock the file", errno: code)
+            let operation = shared ? LOCK_SH : LOCK_EX
+            func failed() -> LogFileError {
+                let code = errno
+                close(fd)
+                return .system(path, "lock the file", errno: code)
+            }
+            func attempt() throws(LogFileError) -> Bool {
+                if flock(fd, operation | LOCK_NB) == 0 { return true }
+                guard errno == EWOULDBLOCK || errno == EINTR else { throw failed() }
+                return false
+            }
+            func block() throws(LogFileError) {
+                while flock(fd, operation) != 0 {
+                    guard errno == EINTR else { throw failed() }
                 }
             }
+            // A wait for another writer of more than a second is said (``WriterLockWait``).
+            if announcingWait { try WriterLockWait.take(path, attempt: attempt, block: block) } else { try block() }
             // A writer that created the log and wrote nothing removes it again before it lets
             // go of the lock (``removeIfCreatedAndEmpty()``): a file opened before that is no
             // longer the log, so open the path again.
