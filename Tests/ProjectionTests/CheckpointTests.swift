@@ -77,6 +77,36 @@ import LedgerBenchKit
         #expect(resumed.summary.events == 3 && resumed.summary.bytes == Int64(accepted(3).utf8.count))
     }
 
+    /// Times at the ends of the years a line can hold (a deadline in December 2261, a ticket of
+    /// January 1678) are kept by a checkpoint and a ledger's state: their range checks refused
+    /// them as damage (they ended in July 2261 and began in June 1678).
+    @Test func timesAtTheEndsOfTheSupportedYearsAreKept() async throws {
+        let path = temporary() + ".jsonl", dir = temporary()
+        defer {
+            for file in [path, path + ".ledger-state", dir] { try? FileManager.default.removeItem(atPath: file) }
+        }
+        let lines = [
+            #"{"id":"g1","ticket":"G1","type":"accepted","at":"2024-02-01T09:00:00+08:00"}"#,
+            #"{"id":"g2","ticket":"G1","type":"assigned","at":"2024-02-01T10:00:00+08:00","unit":"丙","due":"2261-12-31T23:59:59+08:00"}"#,
+            #"{"id":"o1","ticket":"O1","type":"accepted","at":"1678-01-01T00:00:00+08:00"}"#,
+            #"{"id":"o2","ticket":"O1","type":"assigned","at":"1678-01-01T00:00:00+08:00","unit":"丙","due":"1678-01-02T00:00:00+08:00"}"#,
+        ]
+        var options = Ledger.Options()
+        options.statePath = path + ".ledger-state"
+        do {
+            let ledger = try await Ledger.open(path: path, options: options)
+            try await ledger.append(batch: Array(lines.map { $0 + "\n" }.joined().utf8))
+            #expect(try await ledger.saveState())
+        }
+        let resumed = try await Ledger.open(path: path, options: options)
+        #expect(await resumed.stateNote == nil)
+        let first = try replay(path, checkpoint: dir)
+        #expect(first.warnings.isEmpty && first.summary.events == 4)
+        let again = try replay(path, checkpoint: dir)
+        #expect(again.warnings.isEmpty, "\(again.warnings)")
+        #expect(again.counts == first.counts && again.summary.bytes == 0)
+    }
+
     @Test func anEditedLogIsDetectedWarnedAboutAndReplayedInFull() throws {
         let path = temporary() + ".jsonl", dir = temporary()
         defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: dir) }

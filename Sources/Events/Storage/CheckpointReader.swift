@@ -4,12 +4,14 @@ import Glibc
 import Darwin
 #endif
 
-/// The span of instants a log line can name, in nanoseconds: `Timestamp.parse` refuses times
-/// more than 9.2 × 10⁹ s from the epoch (years before 1678 or after 2261). Stored times outside
-/// it, other than the `.min` "none" marker, are damage (and near `Int64.min` they would
-/// overflow the day arithmetic).
-package let checkpointEarliestTime: Int64 = -9_200_000_000_000_000_000
-package let checkpointLatestTime: Int64 = 9_200_000_000_000_000_000
+/// The span of instants a log line can name, in nanoseconds, bounds excluded: the years
+/// `Timestamp` accepts (``Timestamp/supportedYears``, 1678–2261) at any UTC offset, that is
+/// from 1677-12-31 to 2262-01-02 UTC. Stored times outside it, other than the `.min` "none"
+/// marker, are damage (and near `Int64.min` they would overflow the day arithmetic). (It
+/// ended at 2261-07-15 and began at 1678-06-18: a state or checkpoint of a log with a time
+/// between those and the years' ends was refused as damaged.)
+package let checkpointEarliestTime: Int64 = -9_214_646_400_000_000_000
+package let checkpointLatestTime: Int64 = 9_214_732_800_000_000_000
 
 /// A range check run over a table's elements while ``CheckpointReader`` reads them: `visit`
 /// is called with consecutive runs of whole elements (of one half of the table, for a copy of
