@@ -283,3 +283,16 @@ import Testing
     let verify = try LedgerCLI.run(["verify", "log.jsonl"], in: folder.path)
     #expect(verify.status == 1 && verify.stdout.contains(#"log.jsonl:6: duplicate event id "a4" (first used on line 4)"#), "\(verify.stdout)")
 }
+
+/// A checkpoint resumes a log it can look at again: for standard input `--checkpoint` is set
+/// aside with a warning that says so (it said "not saved: cannot open the log"), the table the same.
+@Test func aCheckpointForStandardInputIsIgnoredSayingWhy() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    let log = try String(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl"), encoding: .utf8)
+    let piped = try LedgerCLI.run(["replay", "-", "-p", "2023-09", "--checkpoint", dir.file("ck")], input: log)
+    let plain = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl", "-p", "2023-09"])
+    #expect(piped.status == 0 && piped.stdout == plain.stdout)
+    #expect(piped.stderr == "warning: --checkpoint is ignored for a log read from standard input; give the log's file\n")
+    #expect(!FileManager.default.fileExists(atPath: dir.file("ck")))
+}

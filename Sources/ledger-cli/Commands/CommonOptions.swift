@@ -139,6 +139,12 @@ enum CommonOptions {
     static func replay(log: String, into projections: inout [Projection], checkpoint: String? = nil,
                        maxLineBytes: Int = LogInput.defaultMaxLineBytes) throws -> LogReplay.Summary {
         if checkpoint == "" { throw UsageError("invalid --checkpoint '' (expected a directory to keep the checkpoint in)") }
+        var checkpoint = checkpoint
+        if checkpoint != nil && log == "-" {
+            // A checkpoint resumes a log it can look at again (a file or a ledger's table).
+            Terminal.writeErrorLine("warning: --checkpoint is ignored for a log read from standard input; give the log's file")
+            checkpoint = nil
+        }
         if let checkpoint, case let file = LogReplay.checkpointFile(in: checkpoint), FileIdentity.same(file, log) {
             throw UsageError("--checkpoint \(checkpoint) keeps its checkpoint in \(file), which is the log; give another directory")
         }
