@@ -182,6 +182,29 @@ import Testing
         #expect(yueyang.stdout.contains("\n## 附件1  2024年2月市长信箱综合评价表\n"))
     }
 
+    /// The xiangtan bulletin's callbacks section says so when it has no unit to list (its heading
+    /// stood bare, followed by the next one): no callback at all, or every rate between 50 and 80 %.
+    @Test func xiangtansCallbackSectionIsNeverBare() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        func ticket(_ t: String, ratings: [String]) -> [String] {
+            [eventLine("\(t)-1", t, "accepted", "01 09:00", #""channel":"hotline""#),
+             eventLine("\(t)-2", t, "assigned", "01 09:30", #""unit":"A局","due":"2024-02-08T18:00:00+08:00""#),
+             eventLine("\(t)-3", t, "closed", "02 10:00", #""unit":"A局""#)]
+                + ratings.enumerated().map { eventLine("\(t)-r\($0.offset)", t, "callback-rated", "03 10:0\($0.offset)", #""unit":"A局","rating":"\#($0.element)""#) }
+        }
+        let cases: [(String, [String], String)] = [
+            ("none.jsonl", ticket("T1", ratings: []), "本期无有效回访工单。"),
+            ("middle.jsonl", ticket("T1", ratings: ["satisfied", "satisfied", "unsatisfied"]), "无回访满意率80%及以上或低于50%的单位。"),
+        ]
+        for (name, lines, sentence) in cases {
+            let log = try folder.write(name, jsonl(lines))
+            let result = try LedgerCLI.run(["bulletin", log, "-p", "2024-02", "--scheme", "xiangtan"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("### （二）回访情况\n\n\(sentence)\n"), "\(name): \(result.stdout)")
+        }
+    }
+
     @Test func aKeyGivenTwiceWithTwoValuesIsRefused() throws {
         let log = LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl").path
         let base = ["bulletin", log, "-p", "2023-09"]

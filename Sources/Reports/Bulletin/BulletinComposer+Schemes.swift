@@ -131,7 +131,11 @@ extension BulletinComposer {
         var text = ""
         if !high.isEmpty { text += "回访满意率80%及以上的单位有：" + high.joined(separator: "、") + "；" }
         if !low.isEmpty { text += "回访满意率低于50%的单位有：" + low.joined(separator: "、") + "。" }
-        if !text.isEmpty { blocks.append(.paragraph(text)) }
+        if text.isEmpty {
+            // The heading is not left bare: no callback at all, or none of the units' rates at either end.
+            text = c.callbacks == 0 ? "本期无有效回访工单。" : "无回访满意率80%及以上或低于50%的单位。"
+        }
+        blocks.append(.paragraph(text))
         let silent = table.rows.filter { $0.facts.notContacted > 0 }.sorted { $0.facts.notContacted > $1.facts.notContacted }
         if f.notContacted > 0 {
             let top = silent.prefix(5).map { "\($0.unit)\($0.facts.notContacted)件" }
