@@ -116,7 +116,7 @@ extension ImportState {
             var twin: Int?, sameKind: Int?
             if i - start <= Self.scanned {
                 for k in stride(from: i - 1, through: start, by: -1) {
-                    if sameKind == nil, all[k].action == event.action, all[k].unit == event.unit { sameKind = k }
+                    if sameKind == nil, Kind(all[k]) == kind { sameKind = k }
                     if all[k].content == content { twin = k; break }
                 }
                 if i - start == Self.scanned {
