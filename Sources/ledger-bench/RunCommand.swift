@@ -34,6 +34,14 @@ enum RunCommand {
         var rows: [Row] = []
 
         let chained = arguments.options["chained"]
+        // Every round reads the logs from the page cache: a log the cache had (partly) dropped
+        // would make the first round read the disk. Each is read once first, and how much of it
+        // was cached is printed (a host may evict the page cache of files unused for a minute).
+        var residency: [String] = []
+        for file in [log] + (chained.map { [$0] } ?? []) {
+            guard let share = PageCache.warm(file) else { throw BenchUsageError("cannot read \(file)") }
+            residency.append("\((file as NSString).lastPathComponent) \(format(share * 100, 0)) %")
+        }
         let loadBefore = loadAverage()
         let timesBefore = ProcessorTimes.read()
         // The commands run in rounds, one after the other in each, so that a burst of load on
@@ -101,6 +109,7 @@ enum RunCommand {
         if let chained { print("chained log: \(chained) — \(format(Double(fileSize(chained)) / 1e6, 1)) MB") }
         // Which processor (figures differ by maker and generation) and how verify hashes chain links on it.
         print("processor: \(processorName() ?? "unknown"); chain links: \(HashChain.batchMethod)")
+        print("in the page cache before a first read (not timed): \(residency.joined(separator: ", "))")
         print("load average (1, 5, 15 min): \(loadBefore) before, \(loadAverage()) after; best of \(repeats) interleaved rounds")
         if let before = timesBefore, let after = ProcessorTimes.read() {
             // Time the host ran other guests while this machine had work: a shared virtual
@@ -336,6 +345,42 @@ enum RunCommand {
             let total = max(busy + idle + waiting + stolen, 1)
             func share(_ ticks: UInt64) -> String { "\(ticks * 100 / total) %" }
             return "busy \(share(busy)), idle \(share(idle)), waiting for I/O \(share(waiting)), stolen by the host \(share(stolen))"
+        }
+    }
+
+    /// The page cache's copy of a file.
+    enum PageCache {
+        /// Reads the whole file once, so that the timed runs find it in the page cache.
+        /// - Returns: The share of its pages that were cached before (`mincore`; 1 where that
+        ///   cannot be told), or `nil` when it cannot be read.
+        static func warm(_ path: String) -> Double? {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0 else { return nil }
+            let size = Int(st.st_size)
+            var share = 1.0
+            #if os(Linux)
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            if size > 0, let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED {
+                let pages = (size + page - 1) / page
+                var vector = [UInt8](repeating: 0, count: pages)
+                if mincore(mapped, size, &vector) == 0 {
+                    share = Double(vector.reduce(0) { $0 + Int($1 & 1) }) / Double(pages)
+                }
+                munmap(mapped, size)
+            }
+            #endif
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            var offset = 0
+            while offset < size {
+                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                offset += n
+            }
+            return share
         }
     }
 
