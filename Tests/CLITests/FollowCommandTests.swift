@@ -161,3 +161,40 @@ func followStopsWhenTheLogCannotBeFollowed(_ change: String) throws {
                                  + "Run 'ledger-cli repair torn.jsonl' to move it aside. follow stopped."), "\(torn.stderr)")
     #expect(!torn.stderr.contains("append"), "\(torn.stderr)")
 }
+
+/// What replay warns about, follow warns about too, on standard error and once: units missing
+/// from the roster (again when another one comes), and a table filtered to a channel that came
+/// out empty while the period has other channels' assignments (with the first table).
+@Test func followWarnsAsReplayDoesOnceEach() throws {
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl(assignedTicket))
+    try dir.write("units.csv", "unit,group\n市水务集团,一类\n")
+    let follow = try startFollow(in: dir, "--units", "units.csv", "--updates", "2")
+    for batch in [[eventLine("b1", "T1", "closed", "02 10:00", #""unit":"市城管局""#)],
+                  [eventLine("c1", "T2", "accepted", "02 11:00", #""channel":"hotline""#),
+                   eventLine("c2", "T2", "assigned", "02 11:05", #""unit":"市住建局","due":"2024-02-09T18:00:00+08:00""#)]] {
+        let append = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path, input: jsonl(batch))
+        #expect(append.status == 0, "\(append.stderr)")
+        usleep(300_000)
+    }
+    let deadline = Date().addingTimeInterval(20)
+    while follow.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!follow.isRunning && follow.terminationStatus == 0)
+    #expect(try dir.text("follow.out").split(separator: "\n").count == 3)
+    let replay = try LedgerCLI.run(["replay", "events.jsonl", "-p", "2024-02", "--units", "units.csv"], in: dir.path)
+    #expect(replay.stderr == "warning: 2 units in the log but not in the roster: 市住建局, 市城管局\n")
+    #expect(try dir.text("follow.err") == "warning: 1 unit in the log but not in the roster: 市城管局\n" + replay.stderr)
+
+    // Nothing on the mailbox, an assignment on the hotline: said once, with the first table.
+    let mailbox = try startFollow(in: dir, "--channel", "mailbox", "--updates", "1")
+    let append = try LedgerCLI.run(["append", "events.jsonl"], in: dir.path,
+                                   input: jsonl([eventLine("d1", "T3", "accepted", "03 10:00", #""channel":"hotline""#)]))
+    #expect(append.status == 0, "\(append.stderr)")
+    let end = Date().addingTimeInterval(20)
+    while mailbox.isRunning && Date() < end { usleep(10_000) }
+    #expect(!mailbox.isRunning && mailbox.terminationStatus == 0)
+    let alone = try LedgerCLI.run(["replay", "events.jsonl", "-p", "2024-02", "--channel", "mailbox"], in: dir.path)
+    #expect(alone.stderr.hasPrefix("warning: nothing was counted on channel 'mailbox' in 2024-02"), "\(alone.stderr)")
+    #expect(try dir.text("follow.err") == alone.stderr)
+}

@@ -16,7 +16,10 @@ enum FollowCommand: Subcommand {
         shown. A writer that does not take the lock is followed too; a last line it has not ended yet (no \
         newline) is left out until it ends, and one that stays cut short for 2 seconds stops follow as a torn \
         line ('ledger-cli repair' moves it aside). With --format json each update is one line holding exactly the object 'replay --format json' \
-        prints, for a dashboard or a service in another language to read from a pipe. Ctrl-C ends it.
+        prints, for a dashboard or a service in another language to read from a pipe. What replay warns about \
+        goes to standard error, each warning once: units in the log but not in the roster (again when more \
+        come), and a table filtered to a channel that is empty while the period has other channels' \
+        assignments (with the first table). Ctrl-C ends it.
 
         A PostgreSQL ledger (postgresql://…, with the Postgres build trait) is followed through its commits' \
         announcements (LISTEN/NOTIFY) and read every second as well (every --interval, when longer), so rows \
@@ -48,6 +51,10 @@ enum FollowCommand: Subcommand {
         var pace: Pace
         /// The log, the period, the rule set, the roster, the channel and the line limit.
         var inputs: ReportInputs
+        /// The warnings written so far (each is written once, when it first applies).
+        private var warned: Set<String> = []
+        /// Whether a table was rendered.
+        private var rendered = false
 
         init(_ parsed: CommandLineArguments) throws {
             let period = try CommonOptions.period(parsed)
@@ -60,8 +67,23 @@ enum FollowCommand: Subcommand {
         /// One update: the table `table` makes of the period under the rules and roster (a
         /// ``Projection``'s or a ``LiveProjection``'s `report`), or the replay object on one line
         /// (its newlines are separators; strings escape theirs).
-        func render(_ table: (Period, RuleSet, Roster?) -> PeriodReport) -> String {
-            let renderer = ReportRenderer(report: table(inputs.period, inputs.rules, inputs.roster), language: language)
+        ///
+        /// What replay warns about goes to standard error as it first applies: units in the log
+        /// but not in the roster (again when more come), and, with the first table, a table
+        /// filtered to a channel that came out empty while the period has other channels'
+        /// assignments.
+        mutating func render(_ table: (Period, RuleSet, Roster?) -> PeriodReport) throws -> String {
+            let report = table(inputs.period, inputs.rules, inputs.roster)
+            var warnings = report.warnings
+            if !rendered, report.total.counts.isEmpty,
+               let warning = try CommonOptions.emptyChannelWarning(log: inputs.log, period: inputs.period,
+                                                                    options: inputs.projectionOptions,
+                                                                    maxLineBytes: inputs.maxLineBytes) {
+                warnings.append(warning)
+            }
+            rendered = true
+            for warning in warnings where warned.insert(warning).inserted { Terminal.writeErrorLine("warning: \(warning)") }
+            let renderer = ReportRenderer(report: report, language: language)
             switch format {
             case .table: return renderer.render(.table) + "\n"
             case .json: return renderer.render(.json).split(separator: "\n").joined() + "\n"
@@ -101,23 +123,24 @@ enum FollowCommand: Subcommand {
         ledgerOptions.maxLineBytes = settings.inputs.maxLineBytes
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task { [settings] in
+            var settings = settings
             do {
                 let ledger = try await Ledger.open(path: log, options: ledgerOptions)
                 let live = try await LiveProjection(ledger: ledger, options: settings.inputs.projectionOptions)
-                func update() { Terminal.write(settings.render(live.report)) }
+                func update() throws { Terminal.write(try settings.render(live.report)) }
                 // The count is taken before the table is rendered (and written, which a slow
                 // reader can hold up): a commit in between is in the table or waited for next,
                 // never counted as seen without being shown.
                 var seen = await ledger.count
-                update()
+                try update()
                 outcome.noteShown()
                 var printed = 0
                 // Output that cannot be written ends the watch (main reports it and exits 1).
                 while settings.pace.wantsMore(after: printed), Terminal.firstOutputError.load(ordering: .relaxed) == 0 {
                     guard try await ledger.nextCommit(after: seen) else { break }
                     seen = await ledger.count
-                    update()
+                    try update()
                     printed += 1
                 }
             } catch {

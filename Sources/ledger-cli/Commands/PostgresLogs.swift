@@ -194,13 +194,13 @@ enum PostgresLogs {
     /// A connection lost (a server restarted) is opened again, at once, then with growing
     /// pauses for up to ``reconnectionWindow``, saying so on standard error.
     static func follow(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
-        let settings = try FollowCommand.Settings(parsed)
+        var settings = try FollowCommand.Settings(parsed)
         let name = try open(uri).name   // a clear error when there is no ledger
         var projection = Projection(options: settings.inputs.projectionOptions)
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
-        func render() -> String {
-            settings.render(projection.report)
+        func render() throws -> String {
+            try settings.render(projection.report)
         }
         let follower = PostgresFollower(uri: uri)
         var shown = false
@@ -255,7 +255,7 @@ enum PostgresLogs {
             }
         }
         try fold(try next(waitingUpTo: 0))
-        Terminal.write(render())
+        Terminal.write(try render())
         shown = true
         var printed = 0
         while settings.pace.wantsMore(after: printed) {
@@ -264,7 +264,7 @@ enum PostgresLogs {
             let records = try next(waitingUpTo: max(settings.pace.interval, 1000))
             guard !records.isEmpty else { continue }
             try fold(records)
-            Terminal.write(render())
+            Terminal.write(try render())
             printed += 1
         }
         return 0
