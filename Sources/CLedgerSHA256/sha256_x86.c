@@ -86,27 +86,27 @@ void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t
 }
 
 __attribute__((target("sha,sse4.1,ssse3")))
-void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
-                                 uint32_t stateB[8], const uint8_t *blocksB, size_t count) {
-    __m128i a0, a1, b0, b1;
-    load_state(stateA, &a0, &a1);
-    load_state(stateB, &b0, &b1);
-    for (; count > 0; count--, blocksA += 64, blocksB += 64) {
-        const __m128i aSaved0 = a0, aSaved1 = a1, bSaved0 = b0, bSaved1 = b1;
-        __m128i wa[4], wb[4];
+void ledger_sha256_compress4_x86(uint32_t states[32], const uint8_t *messages, size_t stride, size_t count) {
+    __m128i s[4][2];
+    for (int lane = 0; lane < 4; lane++) load_state(states + 8 * lane, &s[lane][0], &s[lane][1]);
+    for (size_t block = 0; block < count; block++) {
+        __m128i saved[4][2], w[4][4];
+        for (int lane = 0; lane < 4; lane++) { saved[lane][0] = s[lane][0]; saved[lane][1] = s[lane][1]; }
+        // Unrolled, so that the message words stay in registers (rolled, the words' ring is
+        // indexed by the step and lives in memory).
+#pragma clang loop unroll(full)
         for (int g = 0; g < 16; g++) {
-            // The two lanes' steps side by side, so that each fills the other's latency.
-            __m128i xa = message_words(wa, g, blocksA), xb = message_words(wb, g, blocksB);
-            four_rounds(&a0, &a1, xa, g);
-            four_rounds(&b0, &b1, xb, g);
+            // The four lanes' steps side by side, each filling the others' latency.
+            __m128i x[4];
+            for (int lane = 0; lane < 4; lane++) x[lane] = message_words(w[lane], g, messages + lane * stride + block * 64);
+            for (int lane = 0; lane < 4; lane++) four_rounds(&s[lane][0], &s[lane][1], x[lane], g);
         }
-        a0 = _mm_add_epi32(a0, aSaved0);
-        a1 = _mm_add_epi32(a1, aSaved1);
-        b0 = _mm_add_epi32(b0, bSaved0);
-        b1 = _mm_add_epi32(b1, bSaved1);
+        for (int lane = 0; lane < 4; lane++) {
+            s[lane][0] = _mm_add_epi32(s[lane][0], saved[lane][0]);
+            s[lane][1] = _mm_add_epi32(s[lane][1], saved[lane][1]);
+        }
     }
-    store_state(stateA, a0, a1);
-    store_state(stateB, b0, b1);
+    for (int lane = 0; lane < 4; lane++) store_state(states + 8 * lane, s[lane][0], s[lane][1]);
 }
 
 int ledger_sha256_avx512_preferred(void) {
@@ -194,9 +194,8 @@ void ledger_sha256_compress16_avx512(uint32_t states[128], const uint8_t *messag
     (void)states; (void)messages; (void)stride; (void)count;
 }
 
-void ledger_sha256_compress2_x86(uint32_t stateA[8], const uint8_t *blocksA,
-                                 uint32_t stateB[8], const uint8_t *blocksB, size_t count) {
-    (void)stateA; (void)blocksA; (void)stateB; (void)blocksB; (void)count;
+void ledger_sha256_compress4_x86(uint32_t states[32], const uint8_t *messages, size_t stride, size_t count) {
+    (void)states; (void)messages; (void)stride; (void)count;
 }
 
 void ledger_sha256_compress_x86(uint32_t state[8], const uint8_t *blocks, size_t count) {

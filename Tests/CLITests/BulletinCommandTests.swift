@@ -99,7 +99,7 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let log = try folder.write("log.jsonl", try Data(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-2023-09.jsonl")).map { $0 })
-        let roster = try folder.write("units.csv", try Data(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-units.csv")).map { $0 })
+        _ = try folder.write("units.csv", try Data(contentsOf: LedgerCLI.packageRoot.appendingPathComponent("samples/quyuan-units.csv")).map { $0 })
         let logBytes = try folder.read("log.jsonl"), rosterBytes = try folder.read("units.csv")
         let base = ["bulletin", log, "-p", "2023-09", "--units", "units.csv"]
         // The log, a roster, under another spelling: refused before anything is written.

@@ -118,35 +118,14 @@ import TestSupport
         }
     }
 
-    /// Two chain links computed at once (interleaved with the SHA extensions) are the links
-    /// computed one at a time, for bodies of every length from empty to past the paired limit,
-    /// paired with every other length, at odd addresses.
-    @Test func pairedLinksAreTheLinksOneAtATime() {
-        var random = SplitMix64(seed: 16)
-        let limit = HashChain.maximumPairedBlocks * 64 + 100
-        let bytes = (0..<(limit + 8)).map { _ in UInt8.random(in: 0...255, using: &random) }
-        func digest() -> SHA256.Digest {
-            SHA256.Digest(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })!
-        }
-        bytes.withUnsafeBytes { buffer in
-            for length in 0...limit {
-                let other = Int.random(in: 0...limit, using: &random)
-                let a = (previous: digest(), body: UnsafeRawBufferPointer(rebasing: buffer[3..<(3 + length)]))
-                let b = (previous: digest(), body: UnsafeRawBufferPointer(rebasing: buffer[7..<(7 + other)]))
-                let (first, second) = HashChain.links(a, b)
-                #expect(first == HashChain.link(previous: a.previous, body: a.body), "\(length) and \(other) bytes")
-                #expect(second == HashChain.link(previous: b.previous, body: b.body), "\(length) and \(other) bytes")
-            }
-        }
-    }
-
-    /// Links computed in a batch, sixteen at a time (AVX-512, one message a lane; where the
-    /// processor has it) and two at a time, are the links computed one at a time: bodies of
-    /// every length from empty to past the batch's limit, at odd addresses, added in an order
-    /// that fills each group of one length at a different moment, with groups left part full
-    /// for `finish`; each line's link comes back once, under its number.
-    @Test(arguments: HashChain.Batch.isAvailable ? [false, true] : [false])
-    func batchedLinksAreTheLinksOneAtATime(sixteenLanes: Bool) {
+    /// Links computed in a batch, sixteen at a time (AVX-512, one message a lane) and four at a
+    /// time (the SHA extensions' rounds interleaved), where the processor has them, and one at a
+    /// time, are the links computed one at a time outside a batch: bodies of every length from
+    /// empty to past the batch's limit, at odd addresses, added in an order that fills each
+    /// group of one length at a different moment, with groups left part full for `finish`; each
+    /// line's link comes back once, under its number.
+    @Test(arguments: [1] + (SHA256.usesProcessorInstructions ? [4] : []) + (HashChain.Batch.isAvailable ? [16] : []))
+    func batchedLinksAreTheLinksOneAtATime(lanes: Int) {
         var random = SplitMix64(seed: 17)
         let limit = HashChain.Batch.maximumBlocks * 64 + 100
         let bytes = (0..<(limit + 8)).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -171,7 +150,7 @@ import TestSupport
                 if links[i] != nil { repeated += 1 }
                 links[i] = link
             }
-            var batch = HashChain.Batch(sixteenLanes: sixteenLanes)
+            var batch = HashChain.Batch(lanes: lanes)
             for i in lines.indices { batch.add(line: i, previous: lines[i].previous, body: body(i), settle: settle) }
             batch.finish(settle)
             #expect(repeated == 0)
