@@ -195,7 +195,12 @@ enum PostgresLogs {
     /// pauses for up to ``reconnectionWindow``, saying so on standard error.
     static func follow(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
         var settings = try FollowCommand.Settings(parsed)
-        let name = try open(uri).name   // a clear error when there is no ledger
+        let store = try open(uri)   // a clear error when there is no ledger
+        let name = store.name
+        // Read once more (a census of its channels) when the first table is empty.
+        settings.inputs.log = name
+        reading = store
+        defer { reading = nil }
         var projection = Projection(options: settings.inputs.projectionOptions)
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
