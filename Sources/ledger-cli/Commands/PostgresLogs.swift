@@ -195,9 +195,10 @@ enum PostgresLogs {
     /// pauses for up to ``reconnectionWindow``, saying so on standard error.
     static func follow(_ uri: String, _ parsed: CommandLineArguments) throws -> Int32 {
         var settings = try FollowCommand.Settings(parsed)
-        let store = try open(uri)   // a clear error when there is no ledger
-        let name = store.name
-        // Read once more (a census of its channels) when the first table is empty.
+        // A clear error when there is no ledger; read once more (a census of its channels)
+        // when the first table is empty, then closed.
+        var store: PostgresLog? = try open(uri)
+        let name = store!.name
         settings.inputs.log = name
         reading = store
         defer { reading = nil }
@@ -261,6 +262,7 @@ enum PostgresLogs {
         }
         try fold(try next(waitingUpTo: 0))
         Terminal.write(try render())
+        (reading, store) = (nil, nil)
         shown = true
         var printed = 0
         while settings.pace.wantsMore(after: printed) {
