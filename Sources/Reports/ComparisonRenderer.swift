@@ -40,6 +40,7 @@ public struct ComparisonRenderer: Sendable {
                 ("delta", u.delta.rounded(decimals: max(c.base.rules.scoreDecimals, c.alt.rules.scoreDecimals)).description),
                 ("changed", String(u.changed)), ("countsChanged", String(u.countsChanged)),
                 ("baseDue", String(u.base.counts.due)), ("altDue", String(u.alt.counts.due)),
+                ("countChanges", "{" + u.countChanges.map { "\"\($0.name)\": [\($0.from), \($0.to)]" }.joined(separator: ", ") + "}"),
             ]
             return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
         }
@@ -59,13 +60,13 @@ public struct ComparisonRenderer: Sendable {
         out += "\n\n"
         var table = TextTable(columns: [
             .init("unit"), .init("base", alignment: .right), .init("grade", alignment: .left), .init("alt", alignment: .right),
-            .init("grade", alignment: .left), .init("Δ", alignment: .right), .init("due base→alt", alignment: .right),
+            .init("grade", alignment: .left), .init("Δ", alignment: .right), .init("counts base→alt"),
         ])
         let changed = c.units.filter(\.changed)
         for u in c.units {
             table.append([u.unit, u.base.scorecard.score.description, u.base.scorecard.grade, u.alt.scorecard.score.description,
                           u.alt.scorecard.grade + (u.gradeChanged ? " *" : ""), u.changed ? signed(u.delta, decimals: decimals) : "",
-                          u.countsChanged ? "\(u.base.counts.due)→\(u.alt.counts.due)" : ""])
+                          u.countChanges.map { "\($0.name) \($0.from)→\($0.to)" }.joined(separator: ", ")])
         }
         out += table.render()
         out += "\n\(changed.count) of \(c.units.count) units change"

@@ -103,7 +103,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("base yueyang-hotline vs alt deadlines-3-workdays"))
         #expect(result.lines.last == "15 of 31 units change; grade moves: A→B: 3, C→E: 1")
-        #expect(result.lines.contains { $0.hasPrefix("营田镇") && $0.contains("92.0") && $0.contains("85.3  B *") && $0.hasSuffix("15→17") })
+        #expect(result.lines.contains { $0.hasPrefix("营田镇") && $0.contains("92.0") && $0.contains("85.3  B *") && $0.hasSuffix("due 15→17, done 15→17, onTime 15→13") })
         let json = try LedgerCLI.run(["whatif"] + Self.quyuan + ["--alt", "samples/rules/deadlines-3-workdays.json", "--format", "json"])
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["alt"] as? String == "deadlines-3-workdays")

@@ -48,6 +48,37 @@ import Testing
         #expect(explanation == explanation)
     }
 
+    @Test func aComparisonNamesTheCountsThatChangeEvenWhenTheScoreDoesNot() throws {
+        let report = try ReportRenderingTests.report.get()
+        var alt = report
+        // Accepted tickets and declines do not enter the score: the unit changes, its score does not.
+        let index = try #require(alt.rows.firstIndex { $0.counts.accepted > 0 })
+        let unit = alt.rows[index].unit
+        let accepted = alt.rows[index].counts.accepted
+        alt.rows[index].counts.accepted += 3
+        alt.rows[index].counts.returns += 1
+        let comparison = RuleComparison(base: report, alt: alt)
+        let changed = comparison.units.filter(\.changed)
+        #expect(changed.map(\.unit) == [unit])
+        let change = try #require(changed.first)
+        #expect(!change.scoreChanged && change.countsChanged)
+        #expect(change.countChanges.map(\.name) == ["accepted", "returns"])
+        #expect(change.countChanges.first.map { [$0.from, $0.to] } == [accepted, accepted + 3])
+
+        let text = ComparisonRenderer().text(comparison)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(unit) })
+        let returns = report.rows[index].counts.returns
+        #expect(line.hasSuffix("accepted \(accepted)→\(accepted + 3), returns \(returns)→\(returns + 1)"), "\(line)")
+        #expect(text.contains("1 of \(comparison.units.count) units change"))
+
+        let printed = ComparisonRenderer().json(comparison)
+        let rows = try #require(Self.object(Data(printed.utf8))["units"] as? [[String: Any]])
+        let row = try #require(rows.first { $0["unit"] as? String == unit })
+        #expect(row["countChanges"] as? [String: [Int]] == ["accepted": [accepted, accepted + 3], "returns": [returns, returns + 1]])
+        #expect(rows.filter { $0["unit"] as? String != unit }.allSatisfy { ($0["countChanges"] as? [String: [Int]])?.isEmpty == true })
+        #expect(try Self.object(JSONEncoder().encode(comparison)) == Self.object(Data(printed.utf8)))
+    }
+
     @Test func rowsAndCountsDecodeFromTheCLIsJSON() throws {
         let report = try ReportRenderingTests.report.get()
         let printed = ReportRenderer(report: report).render(.json)

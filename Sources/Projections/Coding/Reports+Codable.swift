@@ -152,7 +152,8 @@ extension RuleComparison.UnitChange: Equatable {
 extension RuleComparison: Encodable, Equatable {
     /// The object `what-if --format json` prints (without `asOf`): `period`, `base`, `alt` (rule
     /// set names), `units` (`unit`, `group`, `baseScore`, `baseGrade`, `altScore`, `altGrade`,
-    /// `delta`, `changed`, `countsChanged`, `baseDue`, `altDue`), `moves` (`"A→B": count`),
+    /// `delta`, `changed`, `countsChanged`, `baseDue`, `altDue`, `countChanges`: each count that
+    /// differs as `"name": [base, alt]`), `moves` (`"A→B": count`),
     /// `changedUnits`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: MemberKey.self)
@@ -174,6 +175,8 @@ extension RuleComparison: Encodable, Equatable {
             try row.encode(u.countsChanged, forKey: "countsChanged")
             try row.encode(u.base.counts.due, forKey: "baseDue")
             try row.encode(u.alt.counts.due, forKey: "altDue")
+            var changes = row.nestedContainer(keyedBy: MemberKey.self, forKey: "countChanges")
+            for change in u.countChanges { try changes.encode([change.from, change.to], forKey: MemberKey(change.name)) }
         }
         var moves = c.nestedContainer(keyedBy: MemberKey.self, forKey: "moves")
         for move in self.moves { try moves.encode(move.count, forKey: MemberKey(move.from + "→" + move.to)) }

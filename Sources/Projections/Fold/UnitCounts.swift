@@ -28,6 +28,20 @@ public struct UnitCounts: Sendable, Equatable, Hashable {
     /// Whether every count is zero.
     public var isEmpty: Bool { self == UnitCounts() }
 
+    /// The counts by the names a report's JSON gives them, in a report's column order.
+    public static let named: [(name: String, count: KeyPath<UnitCounts, Int> & Sendable)] = [
+        ("accepted", \.accepted), ("due", \.due), ("done", \.done), ("onTime", \.onTime), ("rework", \.rework),
+        ("returns", \.returns), ("satisfied", \.satisfied), ("unsatisfied", \.unsatisfied), ("unreachable", \.unreachable),
+    ]
+
+    /// The counts that differ in `other`, by name (see ``named``), in a report's column order.
+    public func differences(to other: UnitCounts) -> [(name: String, from: Int, to: Int)] {
+        Self.named.compactMap { field in
+            self[keyPath: field.count] == other[keyPath: field.count]
+                ? nil : (field.name, self[keyPath: field.count], other[keyPath: field.count])
+        }
+    }
+
     /// Adds another period's or unit's counts.
     public static func += (lhs: inout UnitCounts, rhs: UnitCounts) {
         lhs.accepted += rhs.accepted

@@ -13,6 +13,9 @@ public struct RuleComparison: Sendable {
         public var scoreChanged: Bool { base.scorecard.score != alt.scorecard.score }
         /// Whether the counts differ (an attribution, time-zone or channel change).
         public var countsChanged: Bool { base.counts != alt.counts }
+        /// The counts that differ, base to alt, in a report's column order (a count the table of
+        /// scores does not show, such as `accepted` or `returns`, may be the only one).
+        public var countChanges: [(name: String, from: Int, to: Int)] { base.counts.differences(to: alt.counts) }
         public var changed: Bool { gradeChanged || scoreChanged || countsChanged }
     }
 

@@ -10,7 +10,8 @@ enum WhatIfCommand: Subcommand {
         discussion: """
         Replays the log once and scores every unit under --rules (the base) and each --alt rule file. Rule sets \
         that change the counts (attribution, time zone, channel) get their own fold of the same pass. The table \
-        lists changed units first with the score delta, then the grade moves (A→B: 7).
+        lists changed units first with the score delta and the counts that differ (due 15→17, accepted 40→41: a \
+        unit also changes when only counts outside the score do), then the grade moves (A→B: 7).
 
         A rule set with "deadlines": {…, "apply": true} is scored with every assignment's deadline recomputed from \
         its time limits (an extension still moves it later by its own span; a rework restarts the limit from the \
