@@ -102,6 +102,70 @@ package struct CheckpointReader {
         buffer = [UInt8](repeating: 0, count: Self.bufferSize)
     }
 
+    /// A reader of the bytes `range` of the same file (a section), with a checksum of its own,
+    /// mapping large tables when `lease` is given.
+    private init(fd: Int32, section range: Range<Int64>, lease: CheckpointLease?) {
+        self.fd = fd
+        contentSize = range.upperBound
+        offset = range.lowerBound
+        filePosition = range.lowerBound
+        buffer = [UInt8](repeating: 0, count: Self.bufferSize)
+        self.lease = lease
+    }
+
+    /// Reads two sections that ``CheckpointWriter/writeSection(_:)`` wrote one after the other:
+    /// `first` on this thread and, at the same time, `second` on another, each with a reader of
+    /// its own that ends where its section ends and hashes it on its own. Their lengths and
+    /// checksums then enter this reader's checksum in file order, as the writer hashed them, so
+    /// ``finish()`` checks every byte of both. What the two return is not to be used unless the
+    /// file's checksum matches. When both throw, the first section's error is the one thrown.
+    package mutating func readSections<A, B: Sendable>(_ first: (inout CheckpointReader) throws -> A,
+                                                       _ second: @escaping @Sendable (inout CheckpointReader) throws -> B) throws -> (A, B) {
+        // (The buffer's bytes after the first length are read again by the sections' readers.)
+        let firstLength = try read(Int64.self)
+        guard firstLength >= 0, firstLength <= remaining - 8 else { throw CheckpointError("damaged (section length)") }
+        let firstRange = offset..<(offset + firstLength)
+        let (fd, lease) = (fd, lease)
+        var secondLength: Int64 = 0
+        try withUnsafeMutableBytes(of: &secondLength) { try Self.readFully(fd, into: $0.baseAddress!, count: 8, at: firstRange.upperBound) }
+        secondLength = Int64(littleEndian: secondLength)
+        guard secondLength >= 0, secondLength <= contentSize - firstRange.upperBound - 8 else {
+            throw CheckpointError("damaged (section length)")
+        }
+        let secondRange = (firstRange.upperBound + 8)..<(firstRange.upperBound + 8 + secondLength)
+
+        let outcome = SectionOutcome<B>()
+        let worker = WorkerThread {
+            outcome.value = Result {
+                var reader = CheckpointReader(fd: fd, section: secondRange, lease: lease)
+                let value = try second(&reader)
+                guard reader.isAtEnd else { throw CheckpointError("damaged (section end)") }
+                return (value, reader.checksum.finalize())
+            }
+        }
+        let firstOutcome = Result { () throws -> (A, UInt64) in
+            var reader = CheckpointReader(fd: fd, section: firstRange, lease: lease)
+            let value = try first(&reader)
+            guard reader.isAtEnd else { throw CheckpointError("damaged (section end)") }
+            return (value, reader.checksum.finalize())
+        }
+        worker.join()
+        let (a, firstDigest) = try firstOutcome.get()
+        let (b, secondDigest) = try outcome.value.get()
+        // This reader's checksum took the first length (`read`); then the rest, as written.
+        for word in [firstDigest, UInt64(bitPattern: secondLength), secondDigest] {
+            withUnsafeBytes(of: word.littleEndian) { checksum.update($0) }
+        }
+        offset = secondRange.upperBound
+        (filePosition, bufferStart, bufferEnd) = (offset, 0, 0)
+        return (a, b)
+    }
+
+    /// What the thread reading a second section found: written by it, read only after it was joined.
+    private final class SectionOutcome<Value>: @unchecked Sendable {
+        var value: Result<(Value, UInt64), any Error> = .failure(CheckpointError("damaged (section)"))
+    }
+
     /// From now on, maps large tables instead of reading them, when the file can be leased
     /// (``CheckpointLease``): for a process that is done with the tables well within the
     /// system's lease-break time, and checks ``CheckpointLease/isHeld`` at the end.

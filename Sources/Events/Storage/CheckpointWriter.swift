@@ -59,6 +59,28 @@ package struct CheckpointWriter {
         }
     }
 
+    /// Writes a section that a reader can read at the same time as the section after it
+    /// (``CheckpointReader/readSections(_:_:)``): its length in bytes (8 bytes), then what
+    /// `contents` writes. The section has a checksum of its own, and the file's checksum covers
+    /// it through its length and that checksum, hashed after it (as a table's digest covers a
+    /// table).
+    package mutating func writeSection(_ contents: (inout CheckpointWriter) throws -> Void) throws {
+        try flush()
+        let start = position
+        try withUnsafeBytes(of: Int64(0)) { (raw) throws in try writeRaw(raw) }
+        let outer = checksum
+        checksum = XXH64()
+        try contents(&self)
+        try flush()
+        let length = (position - start - 8).littleEndian
+        let digest = checksum.finalize().littleEndian
+        checksum = outer
+        withUnsafeBytes(of: length) { checksum.update($0) }
+        withUnsafeBytes(of: digest) { checksum.update($0) }
+        let written = withUnsafeBytes(of: length) { pwrite(fd, $0.baseAddress!, 8, off_t(start)) }
+        guard written == 8 else { throw CheckpointError("cannot write: \(String(cString: strerror(errno)))") }
+    }
+
     package mutating func flush() throws {
         try buffer.withUnsafeBytes { (raw) throws in try writeAll(raw) }
         buffer.removeAll(keepingCapacity: true)

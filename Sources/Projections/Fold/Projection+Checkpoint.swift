@@ -14,8 +14,9 @@ extension Projection {
     }
 
     /// Reads the state written by ``write(to:)`` into a projection with `options` whose ids are
-    /// those of the validator holding `tickets` and `units` (it gets their names at the end of
-    /// the replay, see ``ReplayFold/finish()``; sharing them now would copy them on every append).
+    /// those of a validator's name tables (it gets their names at the end of the replay, see
+    /// ``ReplayFold/finish()``; sharing them now would copy them on every append). Whether its
+    /// ids fit that validator's tables is ``fits(tickets:units:)``, asked once both are read.
     ///
     /// Every value is range-checked before the projection is used, so that no stored number
     /// can trap, allocate without bound or be read as a count it cannot be: ids name tickets
@@ -23,14 +24,15 @@ extension Projection {
     /// events folded with onTime ≤ done ≤ due on every day, and the tickets' recorded
     /// contributions add up to the day counters' totals.
     /// - Parameter events: The events the checkpoint covers (a bound for every counter).
-    init(options: ProjectionOptions, from reader: inout CheckpointReader, tickets: ByteInterner, units: ByteInterner,
-         events: Int) throws {
+    init(options: ProjectionOptions, from reader: inout CheckpointReader, events: Int) throws {
         self.init(options: options)
         let storedCount = try reader.read(Int64.self)
         guard storedCount >= 0, storedCount <= Int64(events) else { throw CheckpointError("damaged (projection event count)") }
         eventCount = Int(storedCount)
         let unitCount = try reader.read(Int64.self)
-        guard unitCount >= 0, unitCount <= Int64(units.count) else { throw CheckpointError("damaged (projection)") }
+        // The validator's units bound them (`fits(tickets:units:)`); until then, the file's bytes
+        // do (each unit takes at least 12).
+        guard unitCount >= 0 else { throw CheckpointError("damaged (projection)") }
         // The first day and day count of each unit, shifted by one: entry 0 stands for unit -1
         // ("not counted"), whose only day is 0.
         var firstDays: [Int32] = [0], dayCounts: [UInt32] = [1]
@@ -51,9 +53,15 @@ extension Projection {
         }
         var check = TicketFoldCheck(units: Int(unitCount), firstDays: firstDays, dayCounts: dayCounts)
         ticketState = try reader.readPlainArray(checking: &check)
-        guard ticketState.count <= tickets.count, check.largest <= check.limit, check.bad == 0,
+        guard check.largest <= check.limit, check.bad == 0,
               (check.due, check.done, check.onTime) == totals
         else { throw CheckpointError("damaged (projection)") }
+    }
+
+    /// Whether the ids of a projection read by ``init(options:from:events:)`` name tickets and
+    /// units of a validator holding `tickets` tickets and `units` units.
+    func fits(tickets: Int, units: Int) -> Bool {
+        unitDays.count <= units && ticketState.count <= tickets
     }
 
     /// The totals of due, done and onTime over `days`, or `nil` when a counter is negative or

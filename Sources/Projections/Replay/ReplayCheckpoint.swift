@@ -40,7 +40,7 @@ import Synchronization
 /// last; the length is that of the bytes streamed.
 struct ReplayCheckpoint {
     static let fileName = "replay.checkpoint"
-    /// "LEDGERCK", version 7, "CHECKEND". Version 2: the validator's ticket state holds pending
+    /// "LEDGERCK", version 8, "CHECKEND". Version 2: the validator's ticket state holds pending
     /// supervisions and the adjustment flag in what were padding bytes, so a version 1 file is
     /// not read. 3: the large tables start at page boundaries and are mapped, not read;
     /// name-table offsets are 32-bit. 4: read, not mapped (no page padding); the chain value of
@@ -48,8 +48,10 @@ struct ReplayCheckpoint {
     /// and more start at 4 KiB boundaries again, so that they can be mapped under a lease
     /// (``CheckpointLease``). 6: the ticket state holds the key of its latest event's id, and
     /// the validator the events at a ticket's latest time when there are more than one. 7: those
-    /// keys have 48 bits, not 31, and the state's flags are bits of one byte.
-    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 7, end: 0x444E_454B_4345_4843,
+    /// keys have 48 bits, not 31, and the state's flags are bits of one byte. 8: the validator's
+    /// state and the projections' are two sections (``CheckpointWriter/writeSection(_:)``),
+    /// read at the same time.
+    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 8, end: 0x444E_454B_4345_4843,
                                          name: "a replay checkpoint")
 
     /// The part of the log folded.
@@ -157,13 +159,18 @@ struct ReplayCheckpoint {
                     _ = reader.mapTables()
                 }
             }
-            let lifecycle = try LifecycleValidator(from: &reader, lines: Int(lines))
-            let count = try reader.read(Int64.self)
-            guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
-            var projections: [Projection] = []
-            for o in options {
-                projections.append(try Projection(options: o, from: &reader, tickets: lifecycle.tickets, units: lifecycle.units,
-                                                  events: Int(events)))
+            // The validator's section and the projections' are read at the same time.
+            let (lifecycle, projections) = try reader.readSections({ reader in
+                try LifecycleValidator(from: &reader, lines: Int(lines))
+            }, { reader in
+                let count = try reader.read(Int64.self)
+                guard count == Int64(options.count) else { throw CheckpointError("damaged (projection count)") }
+                var projections: [Projection] = []
+                for o in options { projections.append(try Projection(options: o, from: &reader, events: Int(events))) }
+                return projections
+            })
+            guard projections.allSatisfy({ $0.fits(tickets: lifecycle.tickets.count, units: lifecycle.units.count) }) else {
+                throw CheckpointError("damaged (projection)")
             }
             return (lifecycle, projections, reader.lease)
         }
@@ -229,9 +236,11 @@ struct ReplayCheckpoint {
             writer.write(Int64(prefix.events))
             try writer.write(array: prefix.fingerprint)
             try writer.write(array: prefix.chain)
-            try fold.lifecycle.write(to: &writer)
-            writer.write(Int64(fold.projections.count))
-            for projection in fold.projections { try projection.write(to: &writer) }
+            try writer.writeSection { try fold.lifecycle.write(to: &$0) }
+            try writer.writeSection { writer in
+                writer.write(Int64(fold.projections.count))
+                for projection in fold.projections { try projection.write(to: &writer) }
+            }
         }
     }
 }
