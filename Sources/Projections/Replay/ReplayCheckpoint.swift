@@ -11,8 +11,9 @@ import Synchronization
 /// The file holds a header (magic, format version, the sizes of the stored values, the
 /// projections' options and, for a log that is not a file, its store), the prefix's length,
 /// line and event counts, its fingerprint and the chain value of its last line, then the
-/// validator's and projections' state as plain arrays, an end marker, and the XXH64 checksum
-/// of every byte before it. It is written to a temporary
+/// validator's state and the projections' as two sections of plain arrays (each with its
+/// length and a checksum of its own, so that they are read at the same time), an end marker,
+/// and the XXH64 checksum of every byte before it (the sections' through their checksums). It is written to a temporary
 /// file and renamed, so a crash never leaves half a checkpoint.
 ///
 /// Loading reads the whole file into memory, checks the checksum, and range-checks every
