@@ -136,19 +136,9 @@ package struct CheckpointReader {
 
         let outcome = SectionOutcome<B>()
         let worker = WorkerThread {
-            outcome.value = Result {
-                var reader = CheckpointReader(fd: fd, section: secondRange, lease: lease)
-                let value = try second(&reader)
-                guard reader.isAtEnd else { throw CheckpointError("damaged (section end)") }
-                return (value, reader.checksum.finalize())
-            }
+            outcome.value = Result { try Self.readSection(fd: fd, secondRange, lease: lease, second) }
         }
-        let firstOutcome = Result { () throws -> (A, UInt64) in
-            var reader = CheckpointReader(fd: fd, section: firstRange, lease: lease)
-            let value = try first(&reader)
-            guard reader.isAtEnd else { throw CheckpointError("damaged (section end)") }
-            return (value, reader.checksum.finalize())
-        }
+        let firstOutcome = Result { try Self.readSection(fd: fd, firstRange, lease: lease, first) }
         worker.join()
         let (a, firstDigest) = try firstOutcome.get()
         let (b, secondDigest) = try outcome.value.get()
@@ -159,6 +149,16 @@ package struct CheckpointReader {
         offset = secondRange.upperBound
         (filePosition, bufferStart, bufferEnd) = (offset, 0, 0)
         return (a, b)
+    }
+
+    /// What `body` reads from the section `range`, which it must read to its end, and the
+    /// section's checksum.
+    private static func readSection<Value>(fd: Int32, _ range: Range<Int64>, lease: CheckpointLease?,
+                                           _ body: (inout CheckpointReader) throws -> Value) throws -> (Value, UInt64) {
+        var reader = CheckpointReader(fd: fd, section: range, lease: lease)
+        let value = try body(&reader)
+        guard reader.isAtEnd else { throw CheckpointError("damaged (section end)") }
+        return (value, reader.checksum.finalize())
     }
 
     /// What the thread reading a second section found: written by it, read only after it was joined.

@@ -36,15 +36,7 @@ extension UnitCounts: Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: MemberKey.self)
         self.init()
-        accepted = try c.decode(Int.self, forKey: "accepted")
-        due = try c.decode(Int.self, forKey: "due")
-        done = try c.decode(Int.self, forKey: "done")
-        onTime = try c.decode(Int.self, forKey: "onTime")
-        rework = try c.decode(Int.self, forKey: "rework")
-        returns = try c.decode(Int.self, forKey: "returns")
-        satisfied = try c.decode(Int.self, forKey: "satisfied")
-        unsatisfied = try c.decode(Int.self, forKey: "unsatisfied")
-        unreachable = try c.decode(Int.self, forKey: "unreachable")
+        for field in Self.named { self[keyPath: field.count] = try c.decode(Int.self, forKey: MemberKey(field.name)) }
     }
 }
 

@@ -29,7 +29,7 @@ public struct UnitCounts: Sendable, Equatable, Hashable {
     public var isEmpty: Bool { self == UnitCounts() }
 
     /// The counts by the names a report's JSON gives them, in a report's column order.
-    public static let named: [(name: String, count: KeyPath<UnitCounts, Int> & Sendable)] = [
+    public static let named: [(name: String, count: WritableKeyPath<UnitCounts, Int> & Sendable)] = [
         ("accepted", \.accepted), ("due", \.due), ("done", \.done), ("onTime", \.onTime), ("rework", \.rework),
         ("returns", \.returns), ("satisfied", \.satisfied), ("unsatisfied", \.unsatisfied), ("unreachable", \.unreachable),
     ]

@@ -13,8 +13,8 @@ import Synchronization
 /// line and event counts, its fingerprint and the chain value of its last line, then the
 /// validator's state and the projections' as two sections of plain arrays (each with its
 /// length and a checksum of its own, so that they are read at the same time), an end marker,
-/// and the XXH64 checksum of every byte before it (the sections' through their checksums). It is written to a temporary
-/// file and renamed, so a crash never leaves half a checkpoint.
+/// and the XXH64 checksum of every byte before it (the sections' through their checksums).
+/// It is written to a temporary file and renamed, so a crash never leaves half a checkpoint.
 ///
 /// Loading reads the whole file into memory, checks the checksum, and range-checks every
 /// stored value before any is used; a checkpoint that fails any check is ignored (the caller
