@@ -62,7 +62,7 @@ public struct ExplanationRenderer: Sendable {
         }
         return "{\"ticket\": \(JSONString.quoted(t.ticket)), \"deadline\": \(t.deadline.map { JSONString.quoted($0.rfc3339(offsetSeconds: offset)) } ?? "null"), "
             + "\"closed\": \(t.closedAt.map { JSONString.quoted($0.rfc3339(offsetSeconds: offset)) } ?? "null"), "
-            + "\"due\": \(t.isDue), \"done\": \(t.isDone), \"onTime\": \(t.isOnTime), \"lateSeconds\": \(t.lateness.map(String.init) ?? "null"), "
+            + "\"due\": \(t.isDue), \"done\": \(t.isDone), \"onTime\": \(t.isOnTime), \"pending\": \(t.isPending), \"lateSeconds\": \(t.lateness.map(String.init) ?? "null"), "
             + "\"events\": [\(events.joined(separator: ", "))]}"
     }
 
@@ -83,7 +83,8 @@ public struct ExplanationRenderer: Sendable {
             .init("counted (line: what)"),
         ])
         for t in e.tickets {
-            let status = t.isDue ? (t.isOnTime ? "on time" : t.isDone ? "late" : "open, overdue") : "not due in period"
+            let status = t.isDue ? (t.isOnTime ? "on time" : t.isDone ? "late" : "open, overdue")
+                : t.isPending ? "open, not due yet" : "not due in period"
             let counted = t.events.filter { !$0.counted.isEmpty }.map { "\($0.line): \($0.counted.joined(separator: "+"))" }
             table.append([t.ticket, t.deadline.map(short) ?? "", t.closedAt.map(short) ?? "", t.lateness.map(duration) ?? "",
                           status, counted.joined(separator: ", ")])

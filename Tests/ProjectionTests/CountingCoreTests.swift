@@ -132,6 +132,15 @@ import LedgerBenchKit
                     let overdueTickets = overdue[unit] ?? []
                     #expect(overdueTickets.count == row.overdue, "\(unit), \(context)")
                     #expect(overdueTickets.map(\.ticket).sorted() == e.overdue, "\(unit), \(context)")
+                    // As of an instant, a ticket still open is overdue only once its deadline has come.
+                    if let cut = option.asOf {
+                        for list in [overdueTickets, overdueByAssignment[unit] ?? []] {
+                            #expect(list.allSatisfy { $0.closedAt != nil || $0.deadline <= cut }, "\(unit), \(context)")
+                        }
+                        #expect(e.tickets.allSatisfy { !($0.isPending && $0.isDue) }, "\(unit), \(context)")
+                    } else {
+                        #expect(!e.tickets.contains(where: \.isPending) && (bulletinCounts[unit]?.pending ?? 0) == 0, "\(unit), \(context)")
+                    }
                     let reworkedTickets = reworked[unit] ?? []
                     #expect(reworkedTickets.reduce(0) { $0 + $1.times } == row.rework, "\(unit), \(context)")
                     #expect(Set(reworkedTickets.map(\.ticket)) == Set(e.rework), "\(unit), \(context)")

@@ -94,14 +94,16 @@ public struct Explainer: Sendable {
     /// The explanation: the lists, the per-ticket detail and the unit's scorecard.
     public func finish() -> UnitExplanation {
         var result = explanation
-        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        let rule = options.placementRule
         for (ticket, t) in state where t.fold.unit == Self.explained {
-            let placement = t.fold.placement(offset: offset, byClosure: byClosure)
+            let placement = t.fold.placement(rule)
             if t.detailIndex >= 0 {
                 result.tickets[t.detailIndex].deadline = Timestamp(nanoseconds: t.fold.due)
                 result.tickets[t.detailIndex].closedAt = t.fold.isClosed ? Timestamp(nanoseconds: t.fold.closedAt) : nil
+                result.tickets[t.detailIndex].isPending = t.fold.isPending(asOf: rule.asOf)
+                    && period.contains(day: Timestamp(nanoseconds: t.fold.due).day(atOffset: rule.offset))
             }
-            guard period.contains(day: placement.day) else { continue }
+            guard placement.unit >= 0, period.contains(day: placement.day) else { continue }
             result.due.append(ticket)
             if placement.done { result.done.append(ticket) }
             if placement.onTime { result.onTime.append(ticket) } else { result.overdue.append(ticket) }
@@ -112,7 +114,7 @@ public struct Explainer: Sendable {
             }
         }
         // Keep only tickets that counted for something in this period.
-        result.tickets = result.tickets.filter { $0.isDue || $0.events.contains { !$0.counted.isEmpty } }
+        result.tickets = result.tickets.filter { $0.isDue || $0.isPending || $0.events.contains { !$0.counted.isEmpty } }
         for list in [\UnitExplanation.due, \.done, \.onTime, \.overdue] {
             result[keyPath: list].sort()
         }

@@ -39,6 +39,9 @@ public struct UnitExplanation: Sendable {
         public var isDue: Bool
         public var isDone: Bool
         public var isOnTime: Bool
+        /// Open, with a deadline in the period after the as-of instant: not due yet, so neither
+        /// done nor overdue (``isDue`` is false).
+        public var isPending = false
         /// The events that counted for this unit in the period, or set its state.
         public var events: [CountedEvent]
 

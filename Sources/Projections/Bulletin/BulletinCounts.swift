@@ -5,6 +5,9 @@ public struct BulletinCounts: Sendable, Equatable {
     public var assigned = 0
     /// Of those, closed at or before the deadline (按期办结数).
     public var onTimeDone = 0
+    /// Of those, open with a deadline after the as-of instant of a bulletin as of a day inside
+    /// the period (未到期): not overdue yet. Always 0 without an as-of instant.
+    public var pending = 0
     /// Rated callbacks in the period where the citizen said the unit never contacted them
     /// (成员单位未答复当事人数).
     public var notContacted = 0
@@ -16,8 +19,9 @@ public struct BulletinCounts: Sendable, Equatable {
 
     public init() {}
 
-    /// Kept assignments of the period not closed on time (逾期数): closed late or still open.
-    public var overdue: Int { assigned - onTimeDone }
+    /// Kept assignments of the period not closed on time (逾期数): closed late, or still open
+    /// past the deadline.
+    public var overdue: Int { assigned - onTimeDone - pending }
     /// Supervisions of either kind.
     public var supervised: Int { phoneSupervised + writtenSupervised }
 
@@ -25,6 +29,7 @@ public struct BulletinCounts: Sendable, Equatable {
     public static func += (lhs: inout BulletinCounts, rhs: BulletinCounts) {
         lhs.assigned += rhs.assigned
         lhs.onTimeDone += rhs.onTimeDone
+        lhs.pending += rhs.pending
         lhs.notContacted += rhs.notContacted
         lhs.phoneSupervised += rhs.phoneSupervised
         lhs.phoneAnswered += rhs.phoneAnswered

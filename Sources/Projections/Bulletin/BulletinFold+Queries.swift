@@ -4,10 +4,12 @@ extension BulletinFold {
     /// The bulletin counts of every unit with any in the period.
     public func counts(period: Period) -> [String: BulletinCounts] {
         var byUnit: [Int32: BulletinCounts] = [:]
+        let asOf = options.placementRule.asOf
         for record in records where record.fold.included && record.fold.unit >= 0 {
             guard period.contains(day: day(record.assignedAt)) else { continue }
             byUnit[record.fold.unit, default: BulletinCounts()].assigned += 1
             if record.fold.isDoneOnTime { byUnit[record.fold.unit, default: BulletinCounts()].onTimeDone += 1 }
+            if record.fold.isPending(asOf: asOf) { byUnit[record.fold.unit, default: BulletinCounts()].pending += 1 }
         }
         for mark in marks where period.contains(day: mark.day) {
             switch mark.kind {
@@ -23,7 +25,8 @@ extension BulletinFold {
     }
 
     /// Per unit, the tickets due in the period (by the options' attribution, as ``Projection``
-    /// counts `due`) that were not closed on time: closed late, or still open. Each list is
+    /// counts `due`) that were not closed on time: closed late, or still open past the deadline
+    /// (an open ticket whose deadline is after the as-of instant is not due yet). Each list is
     /// sorted by deadline; the lists add up to the units' `overdue`.
     /// - Parameters:
     ///   - period: The period the tickets are due (or assigned) in.
@@ -31,9 +34,10 @@ extension BulletinFold {
     ///     逾期数); the lists then add up to ``BulletinCounts/overdue``.
     public func overdueTickets(period: Period, byAssignment: Bool = false) -> [String: [TicketStatus]] {
         var byUnit: [String: [TicketStatus]] = [:]
-        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        let rule = options.placementRule
         for (index, record) in records.enumerated() where record.fold.included && record.fold.unit >= 0 {
-            let placement = record.fold.placement(offset: offset, byClosure: byClosure)
+            let placement = record.fold.placement(rule)
+            guard placement.unit >= 0 else { continue }
             let day = byAssignment ? day(record.assignedAt) : placement.day
             guard period.contains(day: day), !placement.onTime else { continue }
             var ticket = status(index, record, times: 1)

@@ -2,7 +2,8 @@
 ///
 /// 交办数 counts assignments made in the period that the unit kept, and 按期办结数 / 逾期数
 /// split them, so 交办数 = 按期办结数 + 逾期数 (an assignment counts in the month it was made,
-/// not the month of its deadline). The callback columns count events in the period, which may
+/// not the month of its deadline); in a bulletin as of a day inside the period, open tickets
+/// whose deadline is later are neither (``BulletinCounts/pending``, 未到期). The callback columns count events in the period, which may
 /// concern earlier tickets, so 回访率 = (回访数 + 回访未应答) ÷ 交办数 can exceed 100%.
 public struct XiangtanTable: Sendable {
     /// One unit's row.
@@ -13,8 +14,9 @@ public struct XiangtanTable: Sendable {
         /// 交办数, 按期办结数, 未答复当事人数, supervision.
         public var facts: BulletinCounts
 
-        /// 按期办结率: onTimeDone ÷ assigned, in percent; `nil` with nothing assigned.
-        public var onTimeRate: Rational? { Self.percent(facts.onTimeDone, facts.assigned) }
+        /// 按期办结率: onTimeDone ÷ the assignments whose deadline has come (all of them without an
+        /// as-of instant inside the period), in percent; `nil` with none.
+        public var onTimeRate: Rational? { Self.percent(facts.onTimeDone, facts.assigned - facts.pending) }
         /// 回访率: (rated + unreachable callbacks) ÷ assigned, in percent; may exceed 100.
         public var callbackRate: Rational? { Self.percent(counts.callbacks + counts.unreachable, facts.assigned) }
         /// 回访满意率: satisfied ÷ rated callbacks, in percent.

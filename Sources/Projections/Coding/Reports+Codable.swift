@@ -189,14 +189,15 @@ extension UnitExplanation.CountedEvent: Equatable {
 extension UnitExplanation.TicketDetail: Equatable {
     public static func == (lhs: UnitExplanation.TicketDetail, rhs: UnitExplanation.TicketDetail) -> Bool {
         lhs.ticket == rhs.ticket && lhs.deadline == rhs.deadline && lhs.closedAt == rhs.closedAt && lhs.isDue == rhs.isDue
-            && lhs.isDone == rhs.isDone && lhs.isOnTime == rhs.isOnTime && lhs.events == rhs.events
+            && lhs.isDone == rhs.isDone && lhs.isOnTime == rhs.isOnTime && lhs.isPending == rhs.isPending
+            && lhs.events == rhs.events
     }
 }
 
 extension UnitExplanation: Encodable, Equatable {
     /// The object `explain --format json` prints (without `asOf`): `unit`, `period`, `rules`,
     /// `statistics` (a report row), the ticket lists (`accepted` … `unreachable`) and `tickets`
-    /// (`ticket`, `deadline`, `closed`, `due`, `done`, `onTime`, `lateSeconds`, `events`: `line`,
+    /// (`ticket`, `deadline`, `closed`, `due`, `done`, `onTime`, `pending`, `lateSeconds`, `events`: `line`,
     /// `type`, `at`, `counted`). Times are RFC 3339 at the rule set's UTC offset.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: MemberKey.self)
@@ -220,6 +221,7 @@ extension UnitExplanation: Encodable, Equatable {
             try ticket.encode(t.isDue, forKey: "due")
             try ticket.encode(t.isDone, forKey: "done")
             try ticket.encode(t.isOnTime, forKey: "onTime")
+            try ticket.encode(t.isPending, forKey: "pending")
             try ticket.encode(t.lateness, forKey: "lateSeconds")
             var events = ticket.nestedUnkeyedContainer(forKey: "events")
             for ev in t.events {

@@ -30,7 +30,7 @@ extension Projection {
             swap(&days, &unitDays)
         }
         let asOf = options.asOf?.nanoseconds ?? .max
-        let (offset, byClosure, channel) = (options.utcOffsetSeconds, options.attribution == .closure, channelFilter)
+        let (rule, channel) = (options.placementRule, channelFilter)
         let filtersChannel = channel.wanted != nil
         var counted = 0
         block.events.withUnsafeBufferPointer { events in
@@ -73,7 +73,7 @@ extension Projection {
                     guard states[t].included else { continue }
                     counted += 1
                     _ = Self.count(event.kind, unit: event.unitID, at: event.at, due: event.due, by: event.by, rating: event.rating,
-                                   into: &states[t], days: days, offset: offset, byClosure: byClosure)
+                                   into: &states[t], days: days, rule: rule)
                 }
               }
             }

@@ -118,10 +118,9 @@ public struct Projection: Sendable {
         guard state.included else { return }
         eventCount += 1
         if Int(unit) >= unitDays.count { unitDays.append(contentsOf: repeatElement(UnitDays(), count: Int(unit) + 1 - unitDays.count)) }
-        let (offset, byClosure) = (options.utcOffsetSeconds, options.attribution == .closure)
+        let rule = options.placementRule
         let changed = unitDays.withUnsafeMutableBufferPointer { days in
-            Self.count(kind, unit: unit, at: at, due: due ?? .min, by: by, rating: rating, into: &state, days: days,
-                       offset: offset, byClosure: byClosure)
+            Self.count(kind, unit: unit, at: at, due: due ?? .min, by: by, rating: rating, into: &state, days: days, rule: rule)
         }
         if changed { ticketState[t] = state }
     }
@@ -129,19 +128,18 @@ public struct Projection: Sendable {
     /// One event (not `accepted`) of an included ticket, counted: the rules of
     /// ``TicketFold/apply(_:unit:at:due:by:rating:)`` update the ticket's state, its event count
     /// goes to the day counters of `unit` (which `days` covers, as every unit a ticket's state
-    /// names does), and its due/done/onTime move to its new ``TicketFold/placement(offset:byClosure:)``.
+    /// names does), and its due/done/onTime move to its new ``TicketFold/placement(_:)``.
     /// - Parameters:
     ///   - due: The event's deadline, or `.min`.
-    ///   - offset: The UTC offset of the local days.
-    ///   - byClosure: Whether done/onTime count on the day of closure (else on the deadline's).
+    ///   - rule: The local days, the attribution and the as-of instant (``ProjectionOptions/placementRule``).
     /// - Returns: Whether `state` changed.
     @inline(__always)
     static func count(_ kind: EventKind, unit: Int32, at: Int64, due: Int64, by: ReturnParty?, rating: Rating?,
-                      into state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>, offset: Int32,
-                      byClosure: Bool) -> Bool {
+                      into state: inout TicketFold, days: UnsafeMutableBufferPointer<UnitDays>,
+                      rule: TicketFold.PlacementRule) -> Bool {
         let (count, changed) = state.apply(kind, unit: unit, at: at, due: due, by: by, rating: rating)
         if count != .none {
-            let day = Timestamp(nanoseconds: at).day(atOffset: offset)
+            let day = Timestamp(nanoseconds: at).day(atOffset: rule.offset)
             switch count {
             case .none: break
             case .accepted: days[Int(unit)].update(day) { $0.accepted += 1 }
@@ -154,7 +152,7 @@ public struct Projection: Sendable {
         }
         guard changed else { return false }
         // Move the ticket's due/done/onTime contribution to where its new state puts it.
-        let new = state.placement(offset: offset, byClosure: byClosure)
+        let new = state.placement(rule)
         let old = state.counted
         if new == old { return true }
         if old.unit >= 0 {

@@ -30,6 +30,11 @@ public struct ProjectionOptions: Sendable, Hashable {
     /// Whether a ticket accepted without a `channel` field passes the filter.
     public var includesMissingChannel: Bool { channelFilter.missingMatches }
 
+    /// How every fold places a ticket's due/done/onTime (see ``TicketFold/placement(_:)``).
+    var placementRule: TicketFold.PlacementRule {
+        TicketFold.PlacementRule(offset: utcOffsetSeconds, byClosure: attribution == .closure, asOf: asOf?.nanoseconds ?? .max)
+    }
+
     /// The filter every fold applies (see ``ChannelFilter``).
     var channelFilter: ChannelFilter { ChannelFilter(channel: channel) }
 

@@ -4,7 +4,7 @@ import Events
 ///
 /// This is the one per-ticket counting core. ``apply(_:unit:at:due:by:rating:)`` holds the
 /// rules for what an event does to a ticket and what it counts on its own unit and day;
-/// ``placement(offset:byClosure:)`` says where the ticket's due/done/onTime count. The table
+/// ``placement(_:)`` says where the ticket's due/done/onTime count. The table
 /// (``Projection``, both its event-at-a-time and block folds), the bulletin
 /// (``BulletinFold``) and explain (``Explainer``) all keep one `TicketFold` per ticket and
 /// read it through these two functions; only the `counted…` fields are the table's own (where
@@ -18,7 +18,7 @@ struct TicketFold: Sendable {
     /// The unit holding the live assignment, or -1 (unassigned or declined).
     var unit: Int32 = -1
     /// Where this ticket's due/done/onTime currently count in a ``Projection``'s day counters:
-    /// unit (-1 none), day and flags (the last ``placement(offset:byClosure:)`` counted).
+    /// unit (-1 none), day and flags (the last ``placement(_:)`` counted).
     var countedUnit: Int32 = -1
     var countedDay: Int32 = 0
     var countedDone = false
@@ -51,7 +51,7 @@ struct TicketFold: Sendable {
     ///   - unit: The event's unit id (the caller's ids; any `Int32` ≥ 0).
     ///   - due: The event's deadline, or `.min`.
     /// - Returns: What the event counts, and whether the state changed (then the ticket's
-    ///   ``placement(offset:byClosure:)`` may have moved).
+    ///   ``placement(_:)`` may have moved).
     @inline(__always)
     mutating func apply(_ kind: EventKind, unit: Int32, at: Int64, due: Int64, by: ReturnParty?,
                         rating: Rating?) -> (count: EventCount, changed: Bool) {
@@ -96,18 +96,33 @@ struct TicketFold: Sendable {
         var onTime = false
     }
 
-    /// Where the ticket's due/done/onTime count now (see ``Placement``).
-    /// - Parameters:
-    ///   - offset: The UTC offset of the local days.
-    ///   - byClosure: Whether a closed ticket counts on the day of its closure (else its deadline's).
+    /// How a fold places tickets (``placement(_:)``): the local days, the attribution, and the
+    /// instant a table is as of.
+    struct PlacementRule: Sendable {
+        /// The UTC offset of the local days.
+        var offset: Int32
+        /// Whether a closed ticket counts on the day of its closure (else its deadline's).
+        var byClosure: Bool
+        /// The as-of instant in nanoseconds (`.max`: none). An open ticket whose deadline is
+        /// later has not come due by then: it is not due, done or overdue in a table as of it.
+        var asOf: Int64
+    }
+
+    /// Where the ticket's due/done/onTime count now (see ``Placement``): nowhere while no unit
+    /// holds it, or while it is open and its deadline is after the rule's as-of instant.
     @inline(__always)
-    func placement(offset: Int32, byClosure: Bool) -> Placement {
+    func placement(_ rule: PlacementRule) -> Placement {
         guard unit >= 0 else { return Placement() }
         let done = isClosed
-        let anchor = byClosure && done ? closedAt : due
-        return Placement(unit: unit, day: Timestamp(nanoseconds: anchor).day(atOffset: offset), done: done,
+        guard done || due <= rule.asOf else { return Placement() }
+        let anchor = rule.byClosure && done ? closedAt : due
+        return Placement(unit: unit, day: Timestamp(nanoseconds: anchor).day(atOffset: rule.offset), done: done,
                          onTime: done && closedAt <= due)
     }
+
+    /// Whether a unit holds the ticket, open, with a deadline after `asOf` (nanoseconds): not due
+    /// yet at that instant, so ``placement(_:)`` leaves it out.
+    func isPending(asOf: Int64) -> Bool { unit >= 0 && !isClosed && due > asOf }
 
     /// The placement a ``Projection``'s day counters hold the ticket at.
     var counted: Placement {

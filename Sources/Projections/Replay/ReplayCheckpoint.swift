@@ -78,12 +78,15 @@ struct ReplayCheckpoint {
 
     /// What the checkpoint depends on besides the log: the value layout, the projections' options
     /// and the longest line read, when it is not the default (a prefix folded under a higher limit
-    /// may hold a line a lower one refuses; the default's checkpoints keep the key they had).
+    /// may hold a line a lower one refuses; the default's checkpoints keep the key they had). An
+    /// as-of instant is marked `/deadlines-come`: tables as of an instant count only the open
+    /// tickets whose deadline has come by then (``TicketFold/placement(_:)``), which the day
+    /// counters of an earlier build's checkpoint did not, so its key no longer matches.
     static func key(for options: [ProjectionOptions], maxLineBytes: Int = LogInput.defaultMaxLineBytes) -> String {
         let layout = (LifecycleValidator.checkpointLayout + Projection.checkpointLayout).map(String.init).joined(separator: ",")
         let parts = options.map { o in
             "offset=\(o.utcOffsetSeconds);attribution=\(o.attribution.rawValue);channel=\(o.channel.map { "\"\($0)\"" } ?? "all");"
-                + "asOf=\(o.asOf.map { String($0.nanoseconds) } ?? "none")"
+                + "asOf=\(o.asOf.map { "\($0.nanoseconds)/deadlines-come" } ?? "none")"
         }
         let limit = maxLineBytes == LogInput.defaultMaxLineBytes ? "" : "|maxLineBytes=\(maxLineBytes)"
         return "layout=\(layout)|" + parts.joined(separator: "|") + limit

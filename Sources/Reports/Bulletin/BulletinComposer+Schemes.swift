@@ -121,7 +121,7 @@ extension BulletinComposer {
         func pct(_ r: Rational?) -> String { r.map { ChineseText.percent($0.rounded(decimals: 2)) } ?? "-" }
         var sections = SectionNumbers()
         var blocks: [Block] = [sections.next("\(hotlineShort)运行基本情况")]
-        blocks.append(.paragraph("\(current)，交办各成员单位处理工单\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
+        blocks.append(.paragraph("\(current)，交办各成员单位处理工单\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，" + notDueYet(f)
             + "按期办结率\(pct(t.onTimeRate))；有效回访工单\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(t.callbackRate))；"
             + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(t.satisfiedRate))。"))
         blocks.append(.heading(ChineseText.subsection(1) + "交办工单类型", level: 3))
@@ -167,7 +167,7 @@ extension BulletinComposer {
         for other in letterSections {
             let what = name(other), s = other.statistics.total, c = s.counts, f = s.facts
             blocks.append(sections.next("\(what)办理情况"))
-            blocks.append(.paragraph("\(current)，\(what)交办各成员单位处理来信\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，"
+            blocks.append(.paragraph("\(current)，\(what)交办各成员单位处理来信\(f.assigned)件，按期办结\(f.onTimeDone)件，逾期\(f.overdue)件，" + notDueYet(f)
                 + "按期办结率\(pct(s.onTimeRate))；有效回访\(c.callbacks)件，回访未应答\(c.unreachable)件，回访率\(pct(s.callbackRate))；"
                 + "满意\(c.satisfied)件、不满意\(c.unsatisfied)件，回访满意率\(pct(s.satisfiedRate))。"))
             blocks += categoryBlocks(other, what: "来信", chart: false)
@@ -289,5 +289,13 @@ extension BulletinComposer {
         let t = section.report.total
         table.footer = ["合计（\(section.report.rows.count)）", String(t.counts.due), t.scorecard.score.description, t.scorecard.grade]
         return .init(caption: caption, table: table)
+    }
+}
+
+extension BulletinComposer {
+    /// "未到期N件，" for the open tickets whose deadline is after the as-of instant of a bulletin as
+    /// of a day inside the period (neither on time nor overdue yet); nothing otherwise.
+    func notDueYet(_ facts: BulletinCounts) -> String {
+        facts.pending > 0 ? "未到期\(facts.pending)件，" : ""
     }
 }
