@@ -87,6 +87,40 @@ import Testing
         #expect(b["unsatisfied"] as? Int == 29)
     }
 
+    /// `--as-of now`: the period so far. A ticket still open whose deadline is ahead is not due
+    /// yet; one whose deadline has passed is overdue. Without `--as-of` both count as overdue.
+    @Test func asOfNowLeavesOutDeadlinesNotYetCome() throws {
+        let now = Date()
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        func time(_ days: Double) -> String { formatter.string(from: now.addingTimeInterval(days * 86_400)) }
+        func day(_ days: Double) -> String { String(time(days).prefix(10)) }
+        let lines = [
+            #"{"id":"1","ticket":"A","type":"accepted","at":"\#(time(-3))"}"#,
+            #"{"id":"2","ticket":"A","type":"assigned","at":"\#(time(-3))","unit":"市住建局","due":"\#(time(-1))"}"#,
+            #"{"id":"3","ticket":"B","type":"accepted","at":"\#(time(-2))"}"#,
+            #"{"id":"4","ticket":"B","type":"assigned","at":"\#(time(-2))","unit":"市住建局","due":"\#(time(5))"}"#,
+        ]
+        let dir = NSTemporaryDirectory() + "ledger-asof-now-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/log.jsonl", atomically: true, encoding: .utf8)
+        let period = "\(day(-10))..\(day(10))"
+        let all = try LedgerCLI.run(["replay", dir + "/log.jsonl", "-p", period, "--format", "json"])
+        let soFar = try LedgerCLI.run(["replay", dir + "/log.jsonl", "-p", period, "--format", "json", "--as-of", "now"])
+        #expect(all.status == 0 && soFar.status == 0, "\(all.stderr)\(soFar.stderr)")
+        let a = try #require(Self.json(all.stdout)["total"] as? [String: Any])
+        let b = try #require(Self.json(soFar.stdout)["total"] as? [String: Any])
+        #expect(a["due"] as? Int == 2 && a["overdue"] as? Int == 2)
+        #expect(b["due"] as? Int == 1 && b["overdue"] as? Int == 1)
+        // The report names the instant, in whole seconds.
+        let asOf = try #require(Self.json(soFar.stdout)["asOf"] as? String)
+        let printed = try #require(formatter.date(from: asOf))
+        #expect(abs(printed.timeIntervalSince(now)) < 120)
+        let explained = try LedgerCLI.run(["explain", dir + "/log.jsonl", "-p", period, "--unit", "市住建局", "--as-of", "now"])
+        #expect(explained.stdout.contains("open, not due yet") && explained.stdout.contains("open, overdue"), "\(explained.stdout)")
+    }
+
     @Test func replayUsageAndInputErrors() throws {
         let noPeriod = try LedgerCLI.run(["replay", "samples/quyuan-2023-09.jsonl"])
         #expect(noPeriod.status == 64)

@@ -24,7 +24,7 @@ enum CommonOptions {
         help: "Only tickets accepted on this channel ('hotline' when the event has none); 'all' for every channel. Default: the rule set's channel.")
     static let asOf = CommandSpec.Option.option(
         "as-of", valueName: "time",
-        help: "Only events recorded at or before this RFC 3339 time (the period as known then).")
+        help: "Only events recorded at or before this RFC 3339 time, or 'now' (the period as known then; open tickets whose deadline is later are not due yet).")
 
     static let maxLineBytes = CommandSpec.Option.option(
         "max-line-bytes", valueName: "bytes",
@@ -92,11 +92,19 @@ enum CommonOptions {
 
     static func asOf(_ parsed: CommandLineArguments) throws -> Timestamp? {
         guard let text = parsed.option("as-of") else { return nil }
+        if text == "now" { return now() }
         guard let t = Timestamp.parseRFC3339(text) else {
             if let reason = Timestamp.unsupportedReason(text) { throw UsageError("invalid --as-of \"\(text)\": \(reason)") }
-            throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00")
+            throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00, or now")
         }
         return t
+    }
+
+    /// This instant, in whole seconds (what `--as-of now` means: reports print it).
+    static func now() -> Timestamp {
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        return Timestamp(seconds: Int64(clock.tv_sec))
     }
 
     /// The channel filter: the option if given (`all` means none), else the rule set's.

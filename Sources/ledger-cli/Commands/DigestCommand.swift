@@ -20,7 +20,7 @@ enum DigestCommand: Subcommand {
         """,
         arguments: [.required("LOG", help: "The event log (JSON Lines); '-' reads standard input.")],
         options: [
-            .option("as-of", valueName: "time", help: "The head as of this RFC 3339 time (the log as a report made then read it)."),
+            .option("as-of", valueName: "time", help: "The head as of this RFC 3339 time, or now (the log as a report made then read it)."),
             .option("expect", valueName: "hex", help: "Check the head against these 64 hex digits; exit 1 if it differs."),
             CommonOptions.format("text or json.", defaultValue: "text"),
             CommonOptions.maxLineBytes,
