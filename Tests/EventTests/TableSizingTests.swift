@@ -20,6 +20,26 @@ import Testing
         #expect(LogSizeEstimate(lines: 30_000_000 * 4).tickets == 1 << 24)
     }
 
+    /// `verify` gives a log whose lines carry chain links a decoder more than one without
+    /// (``LogScan/workersBesideCallingThread``); the estimate tells them apart by the file's
+    /// first and last 64 KiB.
+    @Test func theEstimateTellsAChainedLogByItsEnds() throws {
+        let dir = try TemporaryFolder()
+        defer { dir.remove() }
+        let lines = (1...3_000).flatMap { n in acceptedAssignedClosed("T\(n)", prefix: "E\(n)-") }
+        let member = #","chain":""# + String(repeating: "0", count: 64) + "\"}"
+        func sealed(_ line: String) -> String { String(line.dropLast()) + member }
+        #expect(!LogSizeEstimate(path: try dir.write("plain.jsonl", log(lines))).chained)
+        #expect(LogSizeEstimate(path: try dir.write("head.jsonl", log([sealed(lines[0])] + lines.dropFirst()))).chained)
+        #expect(LogSizeEstimate(path: try dir.write("tail.jsonl", log(lines.dropLast() + [sealed(lines.last!)]))).chained)
+        // Judged by the ends only: a member in the middle alone is not seen.
+        var middle = lines
+        middle[lines.count / 2] = sealed(middle[lines.count / 2])
+        #expect(!LogSizeEstimate(path: try dir.write("middle.jsonl", log(middle))).chained)
+        #expect(!LogSizeEstimate(path: dir.file("missing.jsonl")).chained)
+        #expect(!LogSizeEstimate(path: try dir.write("empty.jsonl", "")).chained)
+    }
+
     @Test func aReservedValidatorChecksAlikeAndSavesItsTablesAtTheSizeTheyNeed() throws {
         let dir = try TemporaryFolder()
         defer { dir.remove() }

@@ -14,6 +14,10 @@ import Darwin
 package struct LogSizeEstimate: Sendable, Equatable {
     /// The lines the bytes probably hold.
     package var lines: Int
+    /// Whether its lines carry chain members (`,"chain":"`), by its first and last 64 KiB: each
+    /// such line's link is hashed as it is decoded, which makes decoding the heavier part of a
+    /// `verify` (see ``LogScan/workersBesideCallingThread``). False when it cannot be read.
+    package var chained = false
 
     package init(lines: Int) {
         self.lines = max(lines, 0)
@@ -29,6 +33,29 @@ package struct LogSizeEstimate: Sendable, Equatable {
         let regular = st.st_mode & S_IFMT == S_IFREG
         let bytes = max(Int64(st.st_size) - start, 0)
         self.init(lines: Int(bytes / Int64((regular ? Self.averageLineLength(path) : nil) ?? 200)))
+        if regular { chained = Self.hasChainMembers(path, size: Int64(st.st_size)) }
+    }
+
+    /// Whether the first or the last 64 KiB of a file hold a chain member (`,"chain":"`): a log
+    /// sealed from its first line, or one whose chain starts later.
+    static func hasChainMembers(_ path: String, size: Int64) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let window = 1 << 16
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: window, alignment: 16)
+        defer { buffer.deallocate() }
+        let member = Array(#","chain":""#.utf8)
+        for offset in Set([0, max(size - Int64(window), 0)]) {
+            let n = pread(fd, buffer.baseAddress, window, off_t(offset))
+            guard n >= member.count else { continue }
+            var i = 0
+            while i + member.count <= n {
+                if buffer[i] == member[0], (1..<member.count).allSatisfy({ buffer[i + $0] == member[$0] }) { return true }
+                i += 1
+            }
+        }
+        return false
     }
 
     /// The most tickets the lines probably hold (a line in three, at most 2²⁴): for tables whose

@@ -67,7 +67,10 @@ extension LogVerifier {
         defer { warmer?.stop() }
         var chain = source == nil ? ChainVerifier(reading: path) : ChainVerifier(prefix: .hashedAsRead)
         var lineCount = 0
-        var scan = LogScan(path: path, workers: LogScan.defaultWorkers)
+        // A file whose lines carry no chain links keeps a processor for the checks (a stream
+        // is read on a thread of its own: the default).
+        let decodingIsHeavier = source != nil || estimate?.chained ?? true
+        var scan = LogScan(path: path, workers: decodingIsHeavier ? LogScan.defaultWorkers : LogScan.workersBesideCallingThread)
         scan.source = source
         scan.hashIDs = true
         scan.chainLinks = true
