@@ -87,8 +87,12 @@ package struct CheckpointReader {
     private var checksum = XXH64()
     private static let bufferSize = 64 << 10
     private static let chunkSize = 256 << 10
-    /// Tables at least this large are read on two threads.
+    /// Tables at least this large are read on two threads (by a reader of the whole file; see
+    /// ``splitsTables``).
     private static let parallelTable = 1 << 20
+    /// Whether a large table's halves are read on two threads. A section's reader does not
+    /// split them: its section is read beside another one, which keeps the second processor busy.
+    private var splitsTables = true
 
     /// The lease under which large tables are mapped (see ``mapTables()``), or `nil`: they are read.
     package private(set) var lease: CheckpointLease?
@@ -111,6 +115,7 @@ package struct CheckpointReader {
         filePosition = range.lowerBound
         buffer = [UInt8](repeating: 0, count: Self.bufferSize)
         self.lease = lease
+        splitsTables = false
     }
 
     /// Reads two sections that ``CheckpointWriter/writeSection(_:)`` wrote one after the other:
@@ -252,7 +257,7 @@ package struct CheckpointReader {
 
     /// Hashes a table's `bytes`, which start at `position` in the file, after reading them
     /// there when `reading` (else they are mapped), and runs `check` over them: a chunk at a
-    /// time, each half of a large table on its own thread.
+    /// time, each half of a large table on its own thread (when ``splitsTables``).
     /// - Returns: The table's ``CheckpointTable/digest(_:stride:)``.
     private func hash<C: CheckpointCheck>(_ bytes: UnsafeMutableRawBufferPointer, at position: Int64, stride: Int,
                                           checking check: inout C, reading: Bool) throws -> UInt64 {
@@ -263,7 +268,7 @@ package struct CheckpointReader {
                       Half(fd: fd, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[half...]), position: position + Int64(half),
                            seed: 1, check: check, reading: reading)]
         var worker: WorkerThread?
-        if bytes.count >= Self.parallelTable {
+        if splitsTables, bytes.count >= Self.parallelTable {
             worker = WorkerThread { halves[1].read(chunk: chunk) }
         } else {
             halves[1].read(chunk: chunk)
