@@ -28,6 +28,37 @@ import Testing
         #expect(total.contains("3297") && total.contains("92.33%") && total.contains("54.11%") && total.contains("375"))
     }
 
+    /// As of a day inside the month, tickets still open whose deadline is later are 未到期: neither
+    /// 按期办结 nor 逾期, in the summary and in a column of their own, so each row adds up.
+    @Test func xiangtanMidMonthCountsTicketsNotDueYet() throws {
+        let result = try LedgerCLI.run(["bulletin", "samples/xiangtan-2019-11.jsonl", "-p", "2019-11", "--scheme", "xiangtan",
+                                        "--units", "samples/xiangtan-units.csv", "--as-of", "2019-11-15T12:00:00+08:00"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(result.lines.first { $0.contains("交办各成员单位处理工单") })
+        let numbers = try #require(summary.wholeMatch(of: /.*处理工单(\d+)件，按期办结(\d+)件，逾期(\d+)件，未到期(\d+)件，按期办结率([\d.]+)%.*/))
+        let (assigned, onTime, overdue, pending) = (Int(numbers.1)!, Int(numbers.2)!, Int(numbers.3)!, Int(numbers.4)!)
+        #expect(pending > 0 && assigned == onTime + overdue + pending)
+        // 按期办结率 over the assignments whose deadline has come: hundredths of a percent, rounded.
+        let hundredths = (onTime * 10_000 * 2 + (assigned - pending)) / (2 * (assigned - pending))
+        #expect(numbers.5 == "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)")
+        let header = try #require(result.lines.first { $0.hasPrefix("| 单位") })
+        let columns = header.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(Array(columns.prefix(6)) == ["单位", "交办数", "按期办结数", "逾期数", "未到期数", "退单数"])
+        var rows = 0
+        for line in result.lines where line.hasPrefix("| ") && !line.hasPrefix("| 单位") && !line.hasPrefix("| --") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == columns.count, let a = Int(cells[1]), let b = Int(cells[2]), let c = Int(cells[3]),
+                  let d = Int(cells[4]) else { continue }
+            rows += 1
+            #expect(a == b + c + d, "\(line)")
+        }
+        #expect(rows > 30)
+        // The whole month: no such column, no such words.
+        let whole = try LedgerCLI.run(["bulletin", "samples/xiangtan-2019-11.jsonl", "-p", "2019-11", "--scheme", "xiangtan",
+                                       "--units", "samples/xiangtan-units.csv"])
+        #expect(!whole.stdout.contains("未到期"))
+    }
+
     /// `--output` writes the file and nothing to standard output. (The HTML itself, and the
     /// Markdown against the golden file, are tested at library level in ReportTests.)
     @Test func outputWritesTheHTMLToAFile() throws {

@@ -49,15 +49,21 @@ extension BulletinComposer {
     /// without any callback, as the bulletin prints them.
     /// Rows in roster order (units it does not list last, most 交办数 first), as Xiangtan prints
     /// them (成员单位按受理工单数量排序, its roster being in that order); with `--order volume`, most
-    /// 交办数 first. The table has no score, so `score` keeps the roster's order.
+    /// 交办数 first. The table has no score, so `score` keeps the roster's order. A bulletin as of
+    /// a day inside the period has a 未到期数 column after 逾期数 (open tickets whose deadline is
+    /// later: ``BulletinCounts/pending``), so that 交办数 = 按期办结数 + 逾期数 + 未到期数.
     func xiangtanTable(_ statistics: XiangtanTable, order: BulletinRequest.RowOrder) -> BulletinDocument.Table {
-        let headers = ["单位", "交办数", "按期办结数", "逾期数", "退单数", "按期办结率", "回访数", "回访未应答", "回访率", "回访满意数",
+        let showsPending = statistics.total.facts.pending > 0
+        var headers = ["单位", "交办数", "按期办结数", "逾期数", "退单数", "按期办结率", "回访数", "回访未应答", "回访率", "回访满意数",
                        "回访满意率", "成员单位未答复当事人数", "电话督办数", "电话督办回复数", "书面督办数", "书面督办回复数"]
+        if showsPending { headers.insert("未到期数", at: 4) }
         var table = TextTable(columns: headers.enumerated().map { .init($0.element, alignment: $0.offset == 0 ? .left : .right) })
         func pct(_ r: Rational?) -> String { r.map { ChineseText.percent($0.rounded(decimals: 2)) } ?? "-" }
         func cells(_ row: XiangtanTable.Row) -> [String] {
             let c = row.counts, f = row.facts
-            var cells = [row.unit, String(f.assigned), String(f.onTimeDone), String(f.overdue), String(c.returns), pct(row.onTimeRate)]
+            var cells = [row.unit, String(f.assigned), String(f.onTimeDone), String(f.overdue)]
+            if showsPending { cells.append(String(f.pending)) }
+            cells += [String(c.returns), pct(row.onTimeRate)]
             if row.hasCallbackData {
                 cells += [String(c.callbacks), String(c.unreachable), pct(row.callbackRate), String(c.satisfied), pct(row.satisfiedRate),
                           String(f.notContacted), String(f.phoneSupervised), String(f.phoneAnswered), String(f.writtenSupervised),
