@@ -3,8 +3,9 @@
 /// 交办数 counts assignments made in the period that the unit kept, and 按期办结数 / 逾期数
 /// split them, so 交办数 = 按期办结数 + 逾期数 (an assignment counts in the month it was made,
 /// not the month of its deadline); in a bulletin as of a day inside the period, open tickets
-/// whose deadline is later are neither (``BulletinCounts/pending``, 未到期). The callback columns count events in the period, which may
-/// concern earlier tickets, so 回访率 = (回访数 + 回访未应答) ÷ 交办数 can exceed 100%.
+/// whose deadline is later are neither (``BulletinCounts/pending``, 未到期). The callback
+/// columns count events in the period, which may concern earlier tickets, so
+/// 回访率 = (回访数 + 回访未应答) ÷ 交办数 can exceed 100%.
 public struct XiangtanTable: Sendable {
     /// One unit's row.
     public struct Row: Sendable, Equatable {
