@@ -19,7 +19,9 @@ enum FollowCommand: Subcommand {
         prints, for a dashboard or a service in another language to read from a pipe. What replay warns about \
         goes to standard error, each warning once: units in the log but not in the roster (again when more \
         come), and a table filtered to a channel that is empty while the period has other channels' \
-        assignments (with the first table). Ctrl-C ends it.
+        assignments (with the first table). Ctrl-C ends it. It counts as replay does without --as-of: in a \
+        period still running, a ticket still open whose deadline is later this period counts as due and \
+        overdue; 'ledger-cli replay LOG -p P --as-of now' gives the period so far.
 
         A PostgreSQL ledger (postgresql://…, with the Postgres build trait) is followed through its commits' \
         announcements (LISTEN/NOTIFY) and read every second as well (every --interval, when longer), so rows \
