@@ -14,7 +14,7 @@ import Darwin
 package struct LogSizeEstimate: Sendable, Equatable {
     /// The lines the bytes probably hold.
     package var lines: Int
-    /// Whether its lines carry chain members (`,"chain":"`), by its first and last 64 KiB: each
+    /// Whether its lines end in chain members, by its first and last 64 KiB: each
     /// such line's link is hashed as it is decoded, which makes decoding the heavier part of a
     /// `verify` (see ``LogScan/workersBesideCallingThread``). False when it cannot be read.
     package var chained = false
@@ -32,30 +32,9 @@ package struct LogSizeEstimate: Sendable, Equatable {
         }
         let regular = st.st_mode & S_IFMT == S_IFREG
         let bytes = max(Int64(st.st_size) - start, 0)
-        self.init(lines: Int(bytes / Int64((regular ? Self.averageLineLength(path) : nil) ?? 200)))
-        if regular { chained = Self.hasChainMembers(path, size: Int64(st.st_size)) }
-    }
-
-    /// Whether the first or the last 64 KiB of a file hold a chain member (`,"chain":"`): a log
-    /// sealed from its first line, or one whose chain starts later.
-    static func hasChainMembers(_ path: String, size: Int64) -> Bool {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let window = 1 << 16
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: window, alignment: 16)
-        defer { buffer.deallocate() }
-        let member = Array(#","chain":""#.utf8)
-        for offset in Set([0, max(size - Int64(window), 0)]) {
-            let n = pread(fd, buffer.baseAddress, window, off_t(offset))
-            guard n >= member.count else { continue }
-            var i = 0
-            while i + member.count <= n {
-                if buffer[i] == member[0], (1..<member.count).allSatisfy({ buffer[i + $0] == member[$0] }) { return true }
-                i += 1
-            }
-        }
-        return false
+        let sample = regular ? Self.sample(path, size: Int64(st.st_size)) : nil
+        self.init(lines: Int(bytes / Int64(sample?.averageLineLength ?? 200)))
+        chained = sample?.chained ?? false
     }
 
     /// The most tickets the lines probably hold (a line in three, at most 2²⁴): for tables whose
@@ -67,22 +46,43 @@ package struct LogSizeEstimate: Sendable, Equatable {
     /// costs memory.
     package var slottedTickets: Int { min(lines / 4, 1 << 24) }
 
-    /// The average length of the lines (with their newlines) in the first 64 KiB of a file, or
-    /// `nil` when it cannot be read or holds fewer than 16 lines.
-    static func averageLineLength(_ path: String) -> Int? {
+    /// What the first 64 KiB of a file (and its last, for a chain) say: the average length of
+    /// their lines with their newlines (`nil` when they hold fewer than 16 lines), and whether a
+    /// whole line among them ends in a chain member (``ChainMember/ending(of:)``): a log sealed
+    /// from its first line, or one whose chain starts later. `nil` when it cannot be read.
+    static func sample(_ path: String, size: Int64) -> (averageLineLength: Int?, chained: Bool)? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        let window = 1 << 16
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: window, alignment: 16)
         defer { buffer.deallocate() }
-        let n = pread(fd, buffer.baseAddress, buffer.count, 0)
+        let n = pread(fd, buffer.baseAddress, window, 0)
         guard n > 0 else { return nil }
         var lines = 0, lastNewline = -1
         for i in 0..<n where buffer[i] == 0x0A {
             lines += 1
             lastNewline = i
         }
-        guard lines >= 16 else { return nil }
-        return max((lastNewline + 1) / lines, 16)
+        let average = lines >= 16 ? max((lastNewline + 1) / lines, 16) : nil
+        if endsAnyLineInChainMember(UnsafeRawBufferPointer(rebasing: buffer[..<n]), first: true) { return (average, true) }
+        guard size > Int64(window) else { return (average, false) }
+        let m = pread(fd, buffer.baseAddress, window, off_t(size - Int64(window)))
+        return (average, m > 0 && endsAnyLineInChainMember(UnsafeRawBufferPointer(rebasing: buffer[..<m]), first: false))
+    }
+
+    /// Whether a line of `bytes` ends in a chain member, intact or damaged; the last line counts
+    /// only with its newline, the first only when `first` says it starts there.
+    private static func endsAnyLineInChainMember(_ bytes: UnsafeRawBufferPointer, first: Bool) -> Bool {
+        var start: Int? = first ? 0 : nil
+        for i in bytes.indices where bytes[i] == 0x0A {
+            if let from = start {
+                var end = i
+                if end > from, bytes[end - 1] == 0x0D { end -= 1 }
+                if ChainMember.ending(of: UnsafeRawBufferPointer(rebasing: bytes[from..<end])) != .none { return true }
+            }
+            start = i + 1
+        }
+        return false
     }
 }
