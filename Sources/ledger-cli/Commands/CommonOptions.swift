@@ -92,19 +92,13 @@ enum CommonOptions {
 
     static func asOf(_ parsed: CommandLineArguments) throws -> Timestamp? {
         guard let text = parsed.option("as-of") else { return nil }
-        if text == "now" { return now() }
+        // `now`: this instant in whole seconds (reports print it).
+        if text == "now" { return Timestamp(seconds: Timestamp.now().seconds) }
         guard let t = Timestamp.parseRFC3339(text) else {
             if let reason = Timestamp.unsupportedReason(text) { throw UsageError("invalid --as-of \"\(text)\": \(reason)") }
             throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00, or now")
         }
         return t
-    }
-
-    /// This instant, in whole seconds (what `--as-of now` means: reports print it).
-    static func now() -> Timestamp {
-        var clock = timespec()
-        clock_gettime(CLOCK_REALTIME, &clock)
-        return Timestamp(seconds: Int64(clock.tv_sec))
     }
 
     /// The channel filter: the option if given (`all` means none), else the rule set's.
