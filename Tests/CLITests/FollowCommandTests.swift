@@ -31,15 +31,69 @@ import Testing
     let deadline = Date().addingTimeInterval(20)
     while follow.isRunning && Date() < deadline { usleep(10_000) }
     #expect(!follow.isRunning && follow.terminationStatus == 0)
-    // Each update is exactly replay's JSON object, on one line, for the log as it was then.
+    // Each update is exactly the JSON object of replay as of the instant it names, on one line,
+    // for the log as it was then.
     let updates = try lines()
     #expect(updates.count == 3)
-    let replay = try LedgerCLI.run(["replay", "events.jsonl", "--period", "2024-02", "--format", "json"], in: dir.path)
-    func object(_ text: String) throws -> NSDictionary {
-        try JSONSerialization.jsonObject(with: Data(text.utf8)) as! NSDictionary
-    }
-    #expect(try object(updates[2]) == object(replay.stdout))
+    let asOf = try #require(try followObject(updates[2])["asOf"] as? String)
+    let replay = try LedgerCLI.run(["replay", "events.jsonl", "--period", "2024-02", "--format", "json", "--as-of", asOf], in: dir.path)
+    #expect(try followObject(updates[2]) == followObject(replay.stdout))
     #expect(updates[0].contains(#""done": 0"#) && updates[1].contains(#""done": 1"#))
+}
+
+private func followObject(_ text: String) throws -> NSDictionary {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary)
+}
+
+/// A live table counts an open ticket as due once its deadline has come, not before: `follow`
+/// prints the table again when a deadline passes, with no new event, and each update is replay's
+/// as of the instant it names.
+@Test func followPrintsTheTableAgainWhenADeadlineComes() throws {
+    let now = Date()
+    let formatter = ISO8601DateFormatter()
+    formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+    func time(_ seconds: Double) -> String { formatter.string(from: now.addingTimeInterval(seconds)) }
+    func day(_ days: Double) -> String { String(time(days * 86_400).prefix(10)) }
+    let dir = try TemporaryFolder()
+    defer { dir.remove() }
+    try dir.write("events.jsonl", jsonl([
+        #"{"id":"1","ticket":"A","type":"accepted","at":"\#(time(-7200))"}"#,
+        #"{"id":"2","ticket":"A","type":"assigned","at":"\#(time(-7200))","unit":"市住建局","due":"\#(time(-3600))"}"#,
+        #"{"id":"3","ticket":"B","type":"accepted","at":"\#(time(-7200))"}"#,
+        #"{"id":"4","ticket":"B","type":"assigned","at":"\#(time(-7200))","unit":"市住建局","due":"\#(time(6))"}"#,
+        #"{"id":"5","ticket":"C","type":"accepted","at":"\#(time(-7200))"}"#,
+        #"{"id":"6","ticket":"C","type":"assigned","at":"\#(time(-7200))","unit":"市住建局","due":"\#(time(86_400 * 3))"}"#,
+    ]))
+    let period = "\(day(-1))..\(day(1))"
+    let follow = Process()
+    follow.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    follow.arguments = ["-s", "KILL", "60", LedgerCLI.executable.path,
+                        "follow", "events.jsonl", "-p", period, "--format", "json", "--updates", "1"]
+    follow.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+    try dir.write("follow.out", "")
+    follow.standardOutput = FileHandle(forWritingAtPath: dir.file("follow.out"))
+    follow.standardError = FileHandle.nullDevice
+    try follow.run()
+    let deadline = Date().addingTimeInterval(40)
+    while follow.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!follow.isRunning && follow.terminationStatus == 0)
+    let updates = try dir.text("follow.out").split(separator: "\n").map(String.init)
+    try #require(updates.count == 2, "\(updates)")
+    var instants: [Date] = []
+    for (update, due) in zip(updates, [1, 2]) {
+        let object = try followObject(update)
+        let total = try #require(object["total"] as? [String: Any])
+        #expect(total["due"] as? Int == due && total["overdue"] as? Int == due, "\(update)")
+        let asOf = try #require(object["asOf"] as? String)
+        // To the nanosecond; the seconds are enough here.
+        instants.append(try #require(formatter.date(from: String(asOf.prefix(19)) + "+08:00"), "\(asOf)"))
+        let replay = try LedgerCLI.run(["replay", "events.jsonl", "-p", period, "--format", "json", "--as-of", asOf], in: dir.path)
+        #expect(try followObject(replay.stdout) == object)
+    }
+    // The second table came when B's deadline did, not at the next commit (there was none).
+    let due = now.addingTimeInterval(6).timeIntervalSince1970.rounded(.down)
+    #expect(instants[0].timeIntervalSince1970 < due && instants[1].timeIntervalSince1970 >= due, "\(instants)")
+    #expect(instants[1].timeIntervalSince1970 - due < 5, "\(instants)")
 }
 
 @Test func followRefusesWhatItCannotFollow() throws {

@@ -30,7 +30,7 @@ extension Projection {
             swap(&days, &unitDays)
         }
         let asOf = options.asOf?.nanoseconds ?? .max
-        let (rule, channel) = (options.placementRule, channelFilter)
+        let (rule, channel) = (placementRule, channelFilter)
         let filtersChannel = channel.wanted != nil
         var counted = 0
         block.events.withUnsafeBufferPointer { events in
@@ -79,6 +79,8 @@ extension Projection {
             }
         }
         eventCount += counted
+        // Tickets held out as not due yet are not tracked here (``nextDeadline``: unknown).
+        if rule.asOf != .max { nextDeadlineBound = .min }
     }
 
     /// How many lines ahead ``fold(_:sharedIDs:)`` prefetches a line's ticket state.

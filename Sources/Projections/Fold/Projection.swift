@@ -24,11 +24,18 @@ public struct Projection: Sendable {
     let channelFilter: ChannelFilter
     /// Events folded (after the as-of and channel filters).
     public internal(set) var eventCount = 0
+    /// How tickets are placed: the options' rule (``ProjectionOptions/placementRule``), its
+    /// instant of deadlines come moved by ``countDeadlines(comingBy:)``.
+    private(set) var placementRule: TicketFold.PlacementRule
+    /// No ticket held out as not due yet has a deadline before this (nanoseconds): a lower
+    /// bound, `.min` when unknown (see ``nextDeadline``).
+    var nextDeadlineBound: Int64 = .min
 
     /// Creates an empty projection.
     public init(options: ProjectionOptions = ProjectionOptions()) {
         self.options = options
         self.channelFilter = options.channelFilter
+        self.placementRule = options.placementRule
     }
 
     /// Folds one event.
@@ -118,11 +125,57 @@ public struct Projection: Sendable {
         guard state.included else { return }
         eventCount += 1
         if Int(unit) >= unitDays.count { unitDays.append(contentsOf: repeatElement(UnitDays(), count: Int(unit) + 1 - unitDays.count)) }
-        let rule = options.placementRule
+        let rule = placementRule
         let changed = unitDays.withUnsafeMutableBufferPointer { days in
             Self.count(kind, unit: unit, at: at, due: due ?? .min, by: by, rating: rating, into: &state, days: days, rule: rule)
         }
-        if changed { ticketState[t] = state }
+        guard changed else { return }
+        ticketState[t] = state
+        if rule.asOf != .max, state.isPending(asOf: rule.asOf) { nextDeadlineBound = min(nextDeadlineBound, state.due) }
+    }
+
+    /// Counts the deadlines that have come by `instant`, and only those, from now on: a ticket
+    /// still open whose deadline is later is not due, done or overdue, as in a table as of
+    /// `instant`; one whose deadline has come is due, and overdue while open.
+    ///
+    /// This is for a table kept current as time passes (``LiveProjection``, `ledger-cli
+    /// follow`): the instant can move on while the events keep coming, and every event folded
+    /// counts whatever its time (the options' ``ProjectionOptions/asOf`` is what leaves out the
+    /// events recorded after an instant). A projection with such an `asOf` counts no deadline
+    /// after it, whatever `instant` is.
+    /// - Complexity: O(1) when `instant` is later than the last one and no deadline held out
+    ///   comes by it (``nextDeadline``); else O(tickets): every ticket is placed again.
+    public mutating func countDeadlines(comingBy instant: Timestamp) {
+        let cut = min(instant.nanoseconds, options.asOf?.nanoseconds ?? .max)
+        let earlier = placementRule.asOf
+        placementRule.asOf = cut
+        if cut >= earlier, cut < nextDeadlineBound { return }
+        let rule = placementRule
+        var next = Int64.max
+        unitDays.withUnsafeMutableBufferPointer { days in
+            ticketState.withUnsafeMutableBufferPointer { states in
+                for t in states.indices where states[t].included {
+                    Self.place(&states[t], at: states[t].placement(rule), days: days)
+                    if states[t].isPending(asOf: cut) { next = min(next, states[t].due) }
+                }
+            }
+        }
+        nextDeadlineBound = next
+    }
+
+    /// The instant by which ``countDeadlines(comingBy:)`` last counted the deadlines (or the
+    /// options' `asOf`); `nil` when every deadline counts, come or not.
+    public var deadlinesCountedBy: Timestamp? {
+        placementRule.asOf == .max ? nil : Timestamp(nanoseconds: placementRule.asOf)
+    }
+
+    /// The earliest deadline of a ticket held out as not due yet, or an earlier instant (`nil`:
+    /// none is held out): before it, the table does not change without a new event. An earlier
+    /// instant when a deadline was extended, or events were folded a block at a time, since
+    /// every ticket was last placed; ``countDeadlines(comingBy:)`` at it places them again.
+    public var nextDeadline: Timestamp? {
+        guard placementRule.asOf != .max, nextDeadlineBound != .max else { return nil }
+        return Timestamp(nanoseconds: max(nextDeadlineBound, placementRule.asOf))
     }
 
     /// One event (not `accepted`) of an included ticket, counted: the rules of
@@ -151,10 +204,16 @@ public struct Projection: Sendable {
             }
         }
         guard changed else { return false }
-        // Move the ticket's due/done/onTime contribution to where its new state puts it.
-        let new = state.placement(rule)
+        place(&state, at: state.placement(rule), days: days)
+        return true
+    }
+
+    /// Moves the ticket's due/done/onTime contribution in the day counters to `new`, where its
+    /// state puts it now (``TicketFold/placement(_:)``).
+    @inline(__always)
+    static func place(_ state: inout TicketFold, at new: TicketFold.Placement, days: UnsafeMutableBufferPointer<UnitDays>) {
         let old = state.counted
-        if new == old { return true }
+        if new == old { return }
         if old.unit >= 0 {
             days[Int(old.unit)].update(old.day) {
                 $0.due -= 1
@@ -170,7 +229,6 @@ public struct Projection: Sendable {
             }
         }
         state.counted = new
-        return true
     }
 
     /// The counts of one unit over a period; zero counts for a unit never seen.

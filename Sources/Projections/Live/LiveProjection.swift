@@ -8,7 +8,7 @@ import Synchronization
 /// let ledger = try await Ledger.open(path: "events.jsonl")
 /// let live = try await LiveProjection(ledger: ledger, options: ProjectionOptions(rules: .yueyangHotline))
 /// try await ledger.append([closed])
-/// let table = live.report(period: .month(2024, 2), rules: .yueyangHotline)   // includes `closed`
+/// let table = live.report(period: .month(2024, 2), rules: .yueyangHotline)   // includes `closed`, as of now
 /// ```
 ///
 /// Reads are read-your-writes: the ledger hands each commit to the projection before the
@@ -29,17 +29,29 @@ public final class LiveProjection: Sendable {
         }
     }
 
-    /// The table of `period` under `rules`, with the events committed so far.
-    public func report(period: Period, rules: RuleSet, roster: Roster? = nil) -> PeriodReport {
-        state.withLock { $0.report(period: period, rules: rules, roster: roster) }
+    /// The table of `period` under `rules` at `instant` (by default now), with the events
+    /// committed so far: a ticket still open whose deadline is after `instant` is not due yet,
+    /// as in `ledger-cli replay --as-of` (see ``Projection/countDeadlines(comingBy:)``).
+    public func report(period: Period, rules: RuleSet, roster: Roster? = nil, at instant: Timestamp = .now()) -> PeriodReport {
+        state.withLock { projection in
+            projection.countDeadlines(comingBy: instant)
+            return projection.report(period: period, rules: rules, roster: roster)
+        }
     }
 
-    /// One unit's counts over `period`.
-    public func counts(unit: String, period: Period) -> UnitCounts {
-        state.withLock { $0.counts(unit: unit, period: period) }
+    /// One unit's counts over `period` at `instant` (by default now), as in ``report(period:rules:roster:at:)``.
+    public func counts(unit: String, period: Period, at instant: Timestamp = .now()) -> UnitCounts {
+        state.withLock { projection in
+            projection.countDeadlines(comingBy: instant)
+            return projection.counts(unit: unit, period: period)
+        }
     }
 
-    /// A copy of the projection as it is now.
+    /// When a table will change next with no new commit: the earliest deadline still to come of
+    /// a ticket open at the instant last asked for (`nil`: none). See ``Projection/nextDeadline``.
+    public var nextDeadline: Timestamp? { state.withLock { $0.nextDeadline } }
+
+    /// A copy of the projection as it is now (its deadlines counted by the instant last asked for).
     public var snapshot: Projection { state.withLock { $0 } }
 
     /// The projection behind a lock, in a class so that the ledger's observer can hold it.

@@ -19,9 +19,12 @@ enum FollowCommand: Subcommand {
         prints, for a dashboard or a service in another language to read from a pipe. What replay warns about \
         goes to standard error, each warning once: units in the log but not in the roster (again when more \
         come), and a table filtered to a channel that is empty while the period has other channels' \
-        assignments (with the first table). Ctrl-C ends it. It counts as replay does without --as-of: in a \
-        period still running, a ticket still open whose deadline is later this period counts as due and \
-        overdue; 'ledger-cli replay LOG -p P --as-of now' gives the period so far.
+        assignments (with the first table). Ctrl-C ends it.
+
+        Each table is as of the moment it is printed and says so (JSON "asOf"), as 'replay --as-of' that \
+        instant prints it: a ticket still open whose deadline has not come yet is not due, done or \
+        overdue. When such a deadline comes, follow prints the table again if it changed, with no new event \
+        (the update counts towards --updates).
 
         A PostgreSQL ledger (postgresql://…, with the Postgres build trait) is followed through its commits' \
         announcements (LISTEN/NOTIFY) and read every second as well (every --interval, when longer), so rows \
@@ -66,16 +69,26 @@ enum FollowCommand: Subcommand {
             inputs = try ReportInputs(parsed, period: period)
         }
 
-        /// One update: the table `table` makes of the period under the rules and roster (a
-        /// ``Projection``'s or a ``LiveProjection``'s `report`), or the replay object on one line
-        /// (its newlines are separators; strings escape theirs).
+        /// The rows and total of the table printed last.
+        private var shown: (rows: [PeriodReport.Row], total: PeriodReport.Row)?
+
+        /// One update: the table `table` makes of the period under the rules and roster at an
+        /// instant (a ``Projection``'s or a ``LiveProjection``'s `report`), or the replay object
+        /// on one line (its newlines are separators; strings escape theirs); `nil` when
+        /// `onlyIfChanged` and the table is the one printed last.
         ///
-        /// What replay warns about goes to standard error as it first applies: units in the log
-        /// but not in the roster (again when more come), and, with the first table, a table
+        /// The instant is now, to the nanosecond as `recorded` stamps are (every event folded was
+        /// recorded before it, so `replay --as-of` that instant prints the same table), and the
+        /// table says so, as `replay --as-of`'s does. What replay warns about goes to standard error as it first applies: units in the
+        /// log but not in the roster (again when more come), and, with the first table, a table
         /// filtered to a channel that came out empty while the period has other channels'
         /// assignments.
-        mutating func render(_ table: (Period, RuleSet, Roster?) -> PeriodReport) throws -> String {
-            let report = table(inputs.period, inputs.rules, inputs.roster)
+        mutating func render(onlyIfChanged: Bool = false,
+                             _ table: (Period, RuleSet, Roster?, Timestamp) -> PeriodReport) throws -> String? {
+            let now = Timestamp.now()
+            let report = table(inputs.period, inputs.rules, inputs.roster, now)
+            if onlyIfChanged, let shown, shown.rows == report.rows, shown.total == report.total { return nil }
+            shown = (report.rows, report.total)
             var warnings = report.warnings
             if !rendered, report.total.counts.isEmpty,
                let warning = try CommonOptions.emptyChannelWarning(log: inputs.log, period: inputs.period,
@@ -85,12 +98,19 @@ enum FollowCommand: Subcommand {
             }
             rendered = true
             for warning in warnings where warned.insert(warning).inserted { Terminal.writeErrorLine("warning: \(warning)") }
-            let renderer = ReportRenderer(report: report, language: language)
+            let renderer = ReportRenderer(report: report, language: language, asOf: now)
             switch format {
             case .table: return renderer.render(.table) + "\n"
             case .json: return renderer.render(.json).split(separator: "\n").joined() + "\n"
             }
         }
+    }
+
+    /// How long to wait for `deadline` to come (`nil`: no deadline to wait for): a millisecond
+    /// past it.
+    static func wait(until deadline: Timestamp?) -> Duration? {
+        guard let deadline else { return nil }
+        return .nanoseconds(max(0, deadline.nanoseconds - Timestamp.now().nanoseconds)) + .milliseconds(1)
     }
 
     /// How often follow looks at the log, and when it stops.
@@ -130,20 +150,33 @@ enum FollowCommand: Subcommand {
             do {
                 let ledger = try await Ledger.open(path: log, options: ledgerOptions)
                 let live = try await LiveProjection(ledger: ledger, options: settings.inputs.projectionOptions)
-                func update() throws { Terminal.write(try settings.render(live.report)) }
+                /// Prints the table (unless only a deadline passed and it did not change); whether it did.
+                func update(onlyIfChanged: Bool = false) throws -> Bool {
+                    guard let text = try settings.render(onlyIfChanged: onlyIfChanged, {
+                        live.report(period: $0, rules: $1, roster: $2, at: $3)
+                    }) else { return false }
+                    Terminal.write(text)
+                    return true
+                }
                 // The count is taken before the table is rendered (and written, which a slow
                 // reader can hold up): a commit in between is in the table or waited for next,
                 // never counted as seen without being shown.
                 var seen = await ledger.count
-                try update()
+                _ = try update()
                 outcome.noteShown()
                 var printed = 0
                 // Output that cannot be written ends the watch (main reports it and exits 1).
-                while settings.pace.wantsMore(after: printed), Terminal.firstOutputError.load(ordering: .relaxed) == 0 {
-                    guard try await ledger.nextCommit(after: seen) else { break }
-                    seen = await ledger.count
-                    try update()
-                    printed += 1
+                wait: while settings.pace.wantsMore(after: printed), Terminal.firstOutputError.load(ordering: .relaxed) == 0 {
+                    switch try await nextWake(ledger, after: seen, deadline: live.nextDeadline) {
+                    case .closed:
+                        break wait
+                    case .commit:
+                        seen = await ledger.count
+                        _ = try update()
+                        printed += 1
+                    case .deadline:
+                        if try update(onlyIfChanged: true) { printed += 1 }
+                    }
                 }
             } catch {
                 outcome.set(error)
@@ -153,6 +186,25 @@ enum FollowCommand: Subcommand {
         done.wait()
         if let error = outcome.error { throw failure(error, log: log, shown: outcome.shown) }
         return 0
+    }
+
+    /// What ends a wait of follow.
+    enum Wake: Sendable { case commit, deadline, closed }
+
+    /// Waits for a commit after `seen`, or for `deadline` to come (see ``wait(until:)``).
+    private static func nextWake(_ ledger: Ledger, after seen: Int, deadline: Timestamp?) async throws -> Wake {
+        guard let wait = wait(until: deadline) else { return try await ledger.nextCommit(after: seen) ? .commit : .closed }
+        return try await withThrowingTaskGroup(of: Wake.self) { group in
+            group.addTask { try await ledger.nextCommit(after: seen) ? .commit : .closed }
+            group.addTask {
+                try await Task.sleep(for: wait)
+                return .deadline
+            }
+            // The other task is cancelled: a cancelled wait for a commit ends as `.closed`, a
+            // cancelled sleep throws; neither is looked at.
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     /// `error`, worded for a reader of the log (the ledger's errors are worded for appends:

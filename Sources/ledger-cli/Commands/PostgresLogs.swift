@@ -205,8 +205,12 @@ enum PostgresLogs {
         var projection = Projection(options: settings.inputs.projectionOptions)
         var lifecycle = LifecycleValidator()
         var decoder = EventDecoder()
-        func render() throws -> String {
-            try settings.render(projection.report)
+        /// The table now; `nil` when `onlyIfChanged` and it is the one printed last.
+        func render(onlyIfChanged: Bool = false) throws -> String? {
+            try settings.render(onlyIfChanged: onlyIfChanged) { period, rules, roster, instant in
+                projection.countDeadlines(comingBy: instant)
+                return projection.report(period: period, rules: rules, roster: roster)
+            }
         }
         let follower = PostgresFollower(uri: uri)
         var shown = false
@@ -261,17 +265,25 @@ enum PostgresLogs {
             }
         }
         try fold(try next(waitingUpTo: 0))
-        Terminal.write(try render())
+        Terminal.write(try render()!)
         (reading, store) = (nil, nil)
         shown = true
         var printed = 0
         while settings.pace.wantsMore(after: printed) {
             // Commits are announced at once; rows inserted without an announcement are looked for
-            // at least every second (a shorter --interval is one query a wait, for each follower).
-            let records = try next(waitingUpTo: max(settings.pace.interval, 1000))
-            guard !records.isEmpty else { continue }
-            try fold(records)
-            Terminal.write(try render())
+            // at least every second (a shorter --interval is one query a wait, for each follower);
+            // a deadline that comes meanwhile can change the table too.
+            var wait = max(settings.pace.interval, 1000)
+            if let left = FollowCommand.wait(until: projection.nextDeadline) { wait = min(wait, Int(left / .milliseconds(1)) + 1) }
+            let records = try next(waitingUpTo: wait)
+            if records.isEmpty {
+                guard let deadline = projection.nextDeadline, deadline <= Timestamp.now(),
+                      let text = try render(onlyIfChanged: true) else { continue }
+                Terminal.write(text)
+            } else {
+                try fold(records)
+                Terminal.write(try render()!)
+            }
             printed += 1
         }
         return 0
