@@ -15,8 +15,8 @@ enum FollowCommand: Subcommand {
         each commit. Lines of an append that is still being written, or that a crash interrupted, are never \
         shown. A writer that does not take the lock is followed too; a last line it has not ended yet (no \
         newline) is left out until it ends, and one that stays cut short for 2 seconds stops follow as a torn \
-        line ('ledger-cli repair' moves it aside). With --format json each update is one line holding exactly the object 'replay --format json' \
-        prints, for a dashboard or a service in another language to read from a pipe. What replay warns about \
+        line ('ledger-cli repair' moves it aside). With --format json each update is one line holding exactly the object 'replay --format json \
+        --as-of T' prints for the instant T it names, for a dashboard or a service in another language to read from a pipe. What replay warns about \
         goes to standard error, each warning once: units in the log but not in the roster (again when more \
         come), and a table filtered to a channel that is empty while the period has other channels' \
         assignments (with the first table). Ctrl-C ends it.
