@@ -583,6 +583,32 @@ struct PostgresTests {
         #expect(last == replay.stdout.split(separator: "\n").joined(), "\(replay.stdout)")
     }
 
+    /// `follow` of a ledger counts an open ticket once its deadline has come: it prints the table
+    /// again when the deadline passes, with no new row.
+    @Test func followPrintsTheTableAgainWhenADeadlineComes() throws {
+        let uri = try Server.freshDatabase("deadline")
+        let now = Date()
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        func time(_ seconds: Double) -> String { formatter.string(from: now.addingTimeInterval(seconds)) }
+        let start = time(-3600)
+        _ = try PostgresLog(uri: uri).append(batch: Array((
+            #"{"id":"D1","ticket":"TD","type":"accepted","at":"\#(start)","channel":"hotline"}"# + "\n"
+            + #"{"id":"D2","ticket":"TD","type":"assigned","at":"\#(start)","unit":"市城管局","due":"\#(time(5))"}"# + "\n").utf8))
+        let period = "\(time(-86_400).prefix(10))..\(time(86_400).prefix(10))"
+        let follow = try CLI.run(["follow", uri, "-p", period, "--format", "json", "--updates", "1"], timeout: 40)
+        #expect(follow.status == 0, "\(follow.stderr)")
+        let tables = follow.stdout.split(separator: "\n").map(String.init)
+        try #require(tables.count == 2, "\(follow.stdout)")
+        #expect(tables[0].contains(#""total": {"unit": "合计", "group": null, "accepted": 1, "due": 0"#), "\(tables[0])")
+        #expect(tables[1].contains(#""total": {"unit": "合计", "group": null, "accepted": 1, "due": 1, "done": 0, "onTime": 0, "overdue": 1"#), "\(tables[1])")
+        for table in tables {
+            let asOf = try #require(table.firstMatch(of: /"asOf": "([^"]+)"/)?.1)
+            let replay = try CLI.run(["replay", uri, "-p", period, "--format", "json", "--as-of", String(asOf)])
+            #expect(table == replay.stdout.split(separator: "\n").joined(), "\(replay.stdout)")
+        }
+    }
+
     /// A row changed by hand so that it breaks the life cycle: `follow` refuses the ledger
     /// as `replay` does, naming the line, instead of printing a table without it.
     @Test func followRefusesALedgerWithAnInvalidLine() throws {
