@@ -119,6 +119,16 @@ import Testing
         #expect(abs(printed.timeIntervalSince(now)) < 120)
         let explained = try LedgerCLI.run(["explain", dir + "/log.jsonl", "-p", period, "--unit", "市住建局", "--as-of", "now"])
         #expect(explained.stdout.contains("open, not due yet") && explained.stdout.contains("open, overdue"), "\(explained.stdout)")
+        // Every line was known before now: a checkpoint as of one `now` serves the next (a second
+        // later), silently.
+        for run in 1...2 {
+            if run == 2 { usleep(1_100_000) }
+            let resumed = try LedgerCLI.run(["replay", dir + "/log.jsonl", "-p", period, "--format", "json", "--as-of", "now",
+                                             "--checkpoint", dir + "/checkpoint"])
+            #expect(resumed.status == 0 && resumed.stderr.isEmpty, "run \(run): \(resumed.stderr)")
+            let total = try #require(Self.json(resumed.stdout)["total"] as? [String: Any])
+            #expect(total["due"] as? Int == 1 && total["overdue"] as? Int == 1)
+        }
     }
 
     @Test func replayUsageAndInputErrors() throws {

@@ -115,12 +115,4 @@ import Reports
         let counts = try #require(bulletin.counts(period: .month(2024, 2))[Self.unit])
         #expect(counts.assigned == 5 && counts.onTimeDone == 1 && counts.pending == 2 && counts.overdue == 2)
     }
-
-    @Test func aCheckpointFromBeforeTheRuleIsNotReusedAsOfAnInstant() {
-        let old = "offset=28800;attribution=deadline;channel=all;asOf=\(Self.midPeriod.nanoseconds)"
-        let key = ReplayCheckpoint.key(for: [ProjectionOptions(asOf: Self.midPeriod)])
-        #expect(!key.contains(old + "|") && !key.hasSuffix(old))
-        #expect(key.contains("asOf=\(Self.midPeriod.nanoseconds)/deadlines-come"))
-        #expect(ReplayCheckpoint.key(for: [ProjectionOptions()]).hasSuffix("asOf=none"))
-    }
 }

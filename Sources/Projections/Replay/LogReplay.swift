@@ -23,7 +23,8 @@ public struct LogReplay {
         /// How much of the log was settled when the replay started; an interrupted append's
         /// bytes after it were left out (`LogSnapshot.warning(path:)` says so).
         public var snapshot: LogSnapshot? = nil
-        /// For a replay as of a time from the log's start: whether the valid lines were known (their
+        /// For a replay as of a time (from the log's start, or from a checkpoint, which keeps what
+        /// it saw of the lines before it): whether the valid lines were known (their
         /// `recorded` time, else `at`) in the log's order, so that the view as of any time is a
         /// prefix of the log and keeps the life cycle; `nil` when not followed (see
         /// ``asOfViewProblems(_:limit:)``).
@@ -111,7 +112,8 @@ public struct LogReplay {
             ? try runScanned(&fold, from: start, end: snapshot.length, firstLine: firstLine, progress: progress)
             : try runLines(&fold, from: start, snapshot: snapshot, firstLine: firstLine, progress: progress)
         summary.snapshot = stream == nil ? snapshot : nil
-        if fold.followsRecordedOrder && start == 0 { summary.recordedInOrder = !fold.recordedOutOfOrder }
+        // From a checkpoint, the fold goes on from the order of the lines it folded (``ReplayFold/resume(knownThrough:)``).
+        if fold.followsRecordedOrder { summary.recordedInOrder = !fold.recordedOutOfOrder }
         return summary
     }
 

@@ -51,8 +51,10 @@ struct ReplayCheckpoint {
     /// the validator the events at a ticket's latest time when there are more than one. 7: those
     /// keys have 48 bits, not 31, and the state's flags are bits of one byte. 8: the validator's
     /// state and the projections' are two sections (``CheckpointWriter/writeSection(_:)``),
-    /// read at the same time.
-    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 8, end: 0x444E_454B_4345_4843,
+    /// read at the same time. 9: the header holds the projections' as-of instants and the latest
+    /// time the prefix's lines were known at (``ReplayFold/knownThrough``), so that a checkpoint
+    /// as of one instant serves a replay as of another (see ``key(for:maxLineBytes:)``).
+    static let format = CheckpointFormat(magic: 0x4B43_5245_4744_454C, version: 9, end: 0x444E_454B_4345_4843,
                                          name: "a replay checkpoint")
 
     /// The part of the log folded.
@@ -78,18 +80,40 @@ struct ReplayCheckpoint {
 
     /// What the checkpoint depends on besides the log: the value layout, the projections' options
     /// and the longest line read, when it is not the default (a prefix folded under a higher limit
-    /// may hold a line a lower one refuses; the default's checkpoints keep the key they had). An
-    /// as-of instant is marked `/deadlines-come`: tables as of an instant count only the open
-    /// tickets whose deadline has come by then (``TicketFold/placement(_:)``), which the day
-    /// counters of an earlier build's checkpoint did not, so its key no longer matches.
+    /// may hold a line a lower one refuses; the default's checkpoints keep the key they had).
+    ///
+    /// An as-of instant is named only as `asOf=set`: the instants are in the header, and a
+    /// checkpoint as of one instant serves a replay as of another when every line it folded was
+    /// known by both (the lines known in the log's order, the latest by then): its events are
+    /// the same, and its open tickets are placed again for the new instant
+    /// (``Projection/countDeadlines(comingBy:)``). So `--as-of now` resumes from the checkpoint
+    /// of the run before. Otherwise only the same instant does.
     static func key(for options: [ProjectionOptions], maxLineBytes: Int = LogInput.defaultMaxLineBytes) -> String {
         let layout = (LifecycleValidator.checkpointLayout + Projection.checkpointLayout).map(String.init).joined(separator: ",")
         let parts = options.map { o in
             "offset=\(o.utcOffsetSeconds);attribution=\(o.attribution.rawValue);channel=\(o.channel.map { "\"\($0)\"" } ?? "all");"
-                + "asOf=\(o.asOf.map { "\($0.nanoseconds)/deadlines-come" } ?? "none")"
+                + "asOf=\(o.asOf == nil ? "none" : "set")"
         }
         let limit = maxLineBytes == LogInput.defaultMaxLineBytes ? "" : "|maxLineBytes=\(maxLineBytes)"
         return "layout=\(layout)|" + parts.joined(separator: "|") + limit
+    }
+
+    /// Whether a checkpoint whose projections were as of `stored` (nanoseconds, `.max`: none),
+    /// after lines known by `knownThrough` (``ReplayFold/knownThrough``), serves projections as of
+    /// `requested`; else why not.
+    static func instantsMismatch(stored: [Int64], knownThrough: Int64, requested: [ProjectionOptions]) -> String? {
+        guard stored.count == requested.count else { return "damaged (as-of instants)" }
+        for (instant, options) in zip(stored, requested) {
+            let wanted = options.asOf?.nanoseconds ?? .max
+            guard instant != wanted else { continue }
+            guard instant != .max, wanted != .max else { return "damaged (as-of instants)" }
+            if knownThrough == .max || knownThrough > min(instant, wanted) {
+                let made = Timestamp(nanoseconds: instant).rfc3339(offsetSeconds: options.utcOffsetSeconds)
+                return "made as of \(made), and the part of the log it folded has events recorded after that or after --as-of, "
+                    + "or recorded out of the log's order"
+            }
+        }
+        return nil
     }
 
     /// The fingerprint of the log's first `offset` bytes (see the type's documentation).
@@ -145,6 +169,7 @@ struct ReplayCheckpoint {
         // passed its range check; the first check that fails is reported.
         var fingerprintTask: FingerprintTask?
         var header: Prefix?
+        var knownThrough = Int64.min, instants: [Int64] = []
         let state = try format.read(from: directory + "/" + fileName, key: log.keyPrefix + key(for: options, maxLineBytes: maxLineBytes),
                                     otherKey: { log.mismatch(storedKey: $0) ?? "made with other options (rules, time zone, channel, --as-of or --max-line-bytes)" }) { reader in
             let offset = try reader.read(Int64.self)
@@ -152,9 +177,14 @@ struct ReplayCheckpoint {
             let events = try reader.read(Int64.self)
             let fingerprint = try reader.readArray(UInt8.self)
             let chain = try reader.readArray(UInt8.self)
+            knownThrough = try reader.read(Int64.self)
+            instants = try reader.readArray(Int64.self)
             guard offset >= 0, lines >= 0, lines <= offset, events >= 0, events <= lines, fingerprint.count == 32,
                   chain.isEmpty || chain.count == 64
             else { throw CheckpointError("damaged (header)") }
+            if let mismatch = instantsMismatch(stored: instants, knownThrough: knownThrough, requested: options) {
+                throw CheckpointError(mismatch)
+            }
             header = Prefix(offset: offset, lines: Int(lines), events: Int(events), fingerprint: fingerprint, chain: chain)
             if case .file(let path) = log {
                 fingerprintTask = FingerprintTask(log: path, offset: offset)
@@ -187,8 +217,13 @@ struct ReplayCheckpoint {
         case .stream:
             try checkStream(try log.prefix(offset: header.offset, lines: header.lines), header)
         }
-        return ReplayCheckpoint(prefix: header, fold: ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true),
-                                lease: lease)
+        var fold = ReplayFold(lifecycle: lifecycle, projections: projections, sharedIDs: true)
+        fold.resume(knownThrough: knownThrough)
+        // Open tickets placed for another instant are placed again for the one asked for.
+        for (i, instant) in instants.enumerated() {
+            if let asOf = options[i].asOf, asOf.nanoseconds != instant { fold.projections[i].countDeadlines(comingBy: asOf) }
+        }
+        return ReplayCheckpoint(prefix: header, fold: fold, lease: lease)
     }
 
     /// Whether `bytes` new bytes after a checkpoint of `offset` bytes are few enough to replay
@@ -240,6 +275,8 @@ struct ReplayCheckpoint {
             writer.write(Int64(prefix.events))
             try writer.write(array: prefix.fingerprint)
             try writer.write(array: prefix.chain)
+            writer.write(fold.knownThrough)
+            try writer.write(array: options.map { $0.asOf?.nanoseconds ?? .max })
             try writer.writeSection { try fold.lifecycle.write(to: &$0) }
             try writer.writeSection { writer in
                 writer.write(Int64(fold.projections.count))

@@ -34,6 +34,20 @@ struct ReplayFold {
         followsRecordedOrder = projections.contains { $0.options.asOf != nil }
     }
 
+    /// What a checkpoint keeps of the times the lines were known at: the latest, while they were
+    /// known in the log's order; `.max` once they were not; `.min` when not followed or no line
+    /// was accepted yet.
+    var knownThrough: Int64 {
+        guard followsRecordedOrder else { return .min }
+        return recordedOutOfOrder ? .max : latestKnownAt
+    }
+
+    /// Goes on following the order of the lines' times from a checkpoint's ``knownThrough``.
+    mutating func resume(knownThrough: Int64) {
+        guard followsRecordedOrder else { return }
+        if knownThrough == .max { recordedOutOfOrder = true } else { latestKnownAt = knownThrough }
+    }
+
     /// Notes when an accepted line was known (its `recorded` time, else its `at`).
     @inline(__always)
     private mutating func note(knownAt: Int64) {
