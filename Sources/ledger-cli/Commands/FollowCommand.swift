@@ -24,7 +24,8 @@ enum FollowCommand: Subcommand {
         Each table is as of the moment it is printed and says so (JSON "asOf"), as 'replay --as-of' that \
         instant prints it: a ticket still open whose deadline has not come yet is not due, done or \
         overdue. When such a deadline comes, follow prints the table again if it changed, with no new event \
-        (the update counts towards --updates).
+        (the update counts towards --updates). Unlike that replay, follow counts a line recorded after the \
+        instant (an imported line with its own recorded time still to come).
 
         A PostgreSQL ledger (postgresql://…, with the Postgres build trait) is followed through its commits' \
         announcements (LISTEN/NOTIFY) and read every second as well (every --interval, when longer), so rows \
@@ -77,10 +78,13 @@ enum FollowCommand: Subcommand {
         /// on one line (its newlines are separators; strings escape theirs); `nil` when
         /// `onlyIfChanged` and the table is the one printed last.
         ///
-        /// The instant is now, to the nanosecond as `recorded` stamps are (every event folded was
-        /// recorded before it, so `replay --as-of` that instant prints the same table), and the
-        /// table says so, as `replay --as-of`'s does. What replay warns about goes to standard error as it first applies: units in the
-        /// log but not in the roster (again when more come), and, with the first table, a table
+        /// The instant is now, to the nanosecond as `recorded` stamps are, and the table says so,
+        /// as `replay --as-of`'s does: the events folded were recorded before it, so `replay
+        /// --as-of` that instant prints the same table (but for a line whose `recorded` time, or
+        /// `at` without one, is still to come: follow counts it, that replay does not).
+        ///
+        /// What replay warns about goes to standard error as it first applies: units in the log
+        /// but not in the roster (again when more come), and, with the first table, a table
         /// filtered to a channel that came out empty while the period has other channels'
         /// assignments.
         mutating func render(onlyIfChanged: Bool = false,
