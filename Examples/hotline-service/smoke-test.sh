@@ -85,7 +85,19 @@ if [ -x "$cli" ]; then
     "$cli" bulletin "$log" --period 2024-02 --format html >"$work/cli-bulletin.html"
     cmp -s "$work/bulletin.html" "$work/cli-bulletin.html" || fail "/bulletin differs from 'ledger-cli bulletin --format html'"
     step "explain and bulletin are byte for byte what 'ledger-cli explain --format json' and 'bulletin --format html' print"
+    # As of an instant inside the month: the same as the command line's --as-of.
+    mid=2024-02-10T12:00:00+08:00
+    curl -sS -o "$work/explain-mid.json" -G "$url/explain" --data-urlencode period=2024-02 --data-urlencode 'unit=市城管局' --data-urlencode "asOf=$mid"
+    "$cli" explain "$log" --period 2024-02 --unit 市城管局 --format json --as-of "$mid" >"$work/cli-explain-mid.json"
+    cmp -s "$work/explain-mid.json" "$work/cli-explain-mid.json" || fail "/explain?asOf=$mid differs from 'ledger-cli explain --as-of $mid': $(diff "$work/cli-explain-mid.json" "$work/explain-mid.json" | head -n 10)"
+    curl -sS -o "$work/bulletin-mid.html" -G "$url/bulletin" --data-urlencode period=2024-02 --data-urlencode "asOf=$mid"
+    "$cli" bulletin "$log" --period 2024-02 --format html --as-of "$mid" >"$work/cli-bulletin-mid.html"
+    cmp -s "$work/bulletin-mid.html" "$work/cli-bulletin-mid.html" || fail "/bulletin?asOf=$mid differs from 'ledger-cli bulletin --as-of $mid'"
+    step "as of $mid, explain and bulletin are what 'ledger-cli … --as-of $mid' prints"
 fi
+status="$(curl -sS -o "$work/bad-asof.txt" -w '%{http_code}' "$url/explain?period=2024-02&unit=x&asOf=yesterday")"
+[ "$status" = 400 ] && grep -q "invalid asOf 'yesterday'" "$work/bad-asof.txt" || fail "GET /explain?asOf=yesterday answered $status: $(cat "$work/bad-asof.txt")"
+step "asOf=yesterday: 400, $(cat "$work/bad-asof.txt")"
 
 # 5. Subscribe from position 1 in the background, then append one more event while it is open.
 curl -sS -N --max-time 60 "$url/events?from=1" >"$work/sse.txt" 2>"$work/sse.err" &

@@ -130,15 +130,16 @@ struct Hotline: Sendable {
         let period = try Self.period(query)
         guard let unit = query.get("unit"), !unit.isEmpty else { throw HTTPError(.badRequest, message: "missing unit=UNIT") }
         let format = try Self.choice(query, "format", default: ExplanationFormat.json)
+        let asOf = try Self.asOf(query)
         let rules = self.rules
         let path = logPath
         let explanation = try await Self.offPool { () throws -> UnitExplanation in
             let (explanation, summary) = try LogReplay(path: path)
-                .explain(unit: unit, period: period, rules: rules, options: ProjectionOptions(rules: rules))
+                .explain(unit: unit, period: period, rules: rules, options: ProjectionOptions(rules: rules, asOf: asOf))
             try Self.requireValid(summary, path: path)
             return explanation
         }
-        let text = ExplanationRenderer(explanation: explanation).render(format)
+        let text = ExplanationRenderer(explanation: explanation, asOf: asOf).render(format)
         return .text(text, contentType: format == .json ? "application/json" : "text/plain")
     }
 
@@ -157,7 +158,7 @@ struct Hotline: Sendable {
         }
         let format = try Self.choice(query, "format", default: BulletinFormat.html)
         let bulletinRequest = BulletinRequest(period: period, scheme: scheme, rules: rules, roster: roster,
-                                              mailboxRules: mailboxRules, mailboxRoster: mailboxRoster)
+                                              mailboxRules: mailboxRules, mailboxRoster: mailboxRoster, asOf: try Self.asOf(query))
         let path = logPath
         let bulletin = try await Self.offPool { () throws -> Bulletin in
             let (bulletin, summary) = try LogReplay(path: path).bulletin(bulletinRequest)
@@ -179,6 +180,18 @@ struct Hotline: Sendable {
         } catch {
             throw HTTPError(.badRequest, message: "\(error.description)")
         }
+    }
+
+    /// `asOf=T` (RFC 3339) or `asOf=now`: the instant explain and the bulletin are as of, as
+    /// `ledger-cli --as-of` (events recorded later are left out, open tickets whose deadline is
+    /// later are not due yet); none by default. `/report` is always as of now.
+    static func asOf(_ query: Parameters) throws -> Timestamp? {
+        guard let text = query.get("asOf"), !text.isEmpty else { return nil }
+        if text == "now" { return Timestamp(seconds: Timestamp.now().seconds) }
+        guard let instant = Timestamp.parseRFC3339(text) else {
+            throw HTTPError(.badRequest, message: "invalid asOf '\(text)' (expected an RFC 3339 time such as 2024-02-10T12:00:00+08:00, or now)")
+        }
+        return instant
     }
 
     /// `units=NAME`: a roster given at start (`--roster NAME=FILE`).
