@@ -111,10 +111,12 @@ enum FollowCommand: Subcommand {
     }
 
     /// How long to wait for `deadline` to come (`nil`: no deadline to wait for): a millisecond
-    /// past it.
+    /// past it, or a minute when it is further off, so that a system clock set forward (the
+    /// wait runs on a monotonic clock) is caught up with within a minute.
     static func wait(until deadline: Timestamp?) -> Duration? {
         guard let deadline else { return nil }
-        return .nanoseconds(max(0, deadline.nanoseconds - Timestamp.now().nanoseconds)) + .milliseconds(1)
+        let left = Duration.nanoseconds(max(0, deadline.nanoseconds - Timestamp.now().nanoseconds)) + .milliseconds(1)
+        return min(left, .seconds(60))
     }
 
     /// How often follow looks at the log, and when it stops.
