@@ -80,6 +80,36 @@ import LedgerBenchKit
         #expect(try Self.replay(log, asOf: earlier, checkpoint: checkpoint).resumed)
         let other = try Self.replay(log, asOf: later, checkpoint: checkpoint)
         #expect(!other.resumed && other.counts == fresh.counts && other.warnings.count == 1)
+
+        // Another log, as of another instant: the warning says the log is not the one folded.
+        let another = directory + "/another.jsonl"
+        try Data(WorkloadGenerator(WorkloadConfiguration(tickets: 20_000, seed: 4, units: 20, to: Self.june15)).bytes())
+            .write(to: URL(fileURLWithPath: another))
+        let twentySecond = Self.instant("2024-06-22T00:00:00+08:00")
+        let foreign = try Self.replay(another, asOf: twentySecond, checkpoint: checkpoint)
+        #expect(!foreign.resumed && foreign.warnings.count == 1 && !foreign.warnings[0].contains("made as of")
+                && foreign.warnings[0].contains("the log"), "\(foreign.warnings)")
+        #expect(try foreign.counts == Self.replay(another, asOf: twentySecond, checkpoint: nil).counts)
+    }
+
+    /// A replay killed while it wrote the checkpoint leaves a temporary file beside it; a replay
+    /// that resumes without writing the checkpoint again removes it (and keeps the live one's).
+    @Test func aResumedReplayRemovesTheTemporaryFilesOfKilledReplays() throws {
+        let (directory, log, _) = try Self.files()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let checkpoint = directory + "/checkpoint"
+        let asOf = Self.instant("2024-06-16T00:00:00+08:00")
+        _ = try Self.replay(log, asOf: asOf, checkpoint: checkpoint)
+        let exited = Process()
+        exited.executableURL = URL(fileURLWithPath: "/bin/true")
+        try exited.run()
+        exited.waitUntilExit()
+        let abandoned = checkpoint + "/replay.checkpoint.tmp-\(exited.processIdentifier)"
+        let running = checkpoint + "/replay.checkpoint.tmp-1"
+        for path in [abandoned, running] { #expect(FileManager.default.createFile(atPath: path, contents: Data(count: 4096))) }
+        #expect(try Self.replay(log, asOf: asOf, checkpoint: checkpoint).resumed)
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: running), "pid 1 still runs")
     }
 
     /// Lines recorded out of the log's order: a checkpoint serves its own instant only, and the

@@ -84,6 +84,11 @@ extension LogReplay {
             } catch {
                 warning("checkpoint \(directory) not saved: \(String(describing: error))")
             }
+        } else {
+            // A replay killed while it wrote the checkpoint left its temporary file; writing the
+            // checkpoint again removes such files, and a run that resumes without rewriting it
+            // (a cron job's small tails) does so too.
+            SmallFile.removeAbandonedTemporaries(of: Self.checkpointFile(in: directory))
         }
         return summary
     }

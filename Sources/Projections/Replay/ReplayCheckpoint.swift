@@ -182,10 +182,16 @@ struct ReplayCheckpoint {
             guard offset >= 0, lines >= 0, lines <= offset, events >= 0, events <= lines, fingerprint.count == 32,
                   chain.isEmpty || chain.count == 64
             else { throw CheckpointError("damaged (header)") }
+            let prefix = Prefix(offset: offset, lines: Int(lines), events: Int(events), fingerprint: fingerprint, chain: chain)
             if let mismatch = instantsMismatch(stored: instants, knownThrough: knownThrough, requested: options) {
+                // A checkpoint of another log (or of this one before an edit) says so first.
+                switch log {
+                case .file(let path): try checkFile(path, prefix, FingerprintTask(log: path, offset: offset))
+                case .stream: try checkStream(try log.prefix(offset: offset, lines: prefix.lines), prefix)
+                }
                 throw CheckpointError(mismatch)
             }
-            header = Prefix(offset: offset, lines: Int(lines), events: Int(events), fingerprint: fingerprint, chain: chain)
+            header = prefix
             if case .file(let path) = log {
                 fingerprintTask = FingerprintTask(log: path, offset: offset)
                 var logStat = stat()

@@ -92,8 +92,9 @@ enum CommonOptions {
 
     static func asOf(_ parsed: CommandLineArguments) throws -> Timestamp? {
         guard let text = parsed.option("as-of") else { return nil }
-        // `now`: this instant in whole seconds (reports print it).
-        if text == "now" { return Timestamp(seconds: Timestamp.now().seconds) }
+        // `now`: this instant, to the nanosecond as `recorded` stamps are, so that every line
+        // appended before the command started counts (reports print it).
+        if text == "now" { return Timestamp.now() }
         guard let t = Timestamp.parseRFC3339(text) else {
             if let reason = Timestamp.unsupportedReason(text) { throw UsageError("invalid --as-of \"\(text)\": \(reason)") }
             throw UsageError("invalid --as-of \"\(text)\": expected an RFC 3339 time such as 2024-03-05T00:00:00+08:00, or now")

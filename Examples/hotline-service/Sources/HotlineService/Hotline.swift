@@ -187,7 +187,7 @@ struct Hotline: Sendable {
     /// later are not due yet); none by default. `/report` is always as of now.
     static func asOf(_ query: Parameters) throws -> Timestamp? {
         guard let text = query.get("asOf"), !text.isEmpty else { return nil }
-        if text == "now" { return Timestamp(seconds: Timestamp.now().seconds) }
+        if text == "now" { return Timestamp.now() }
         guard let instant = Timestamp.parseRFC3339(text) else {
             throw HTTPError(.badRequest, message: "invalid asOf '\(text)' (expected an RFC 3339 time such as 2024-02-10T12:00:00+08:00, or now)")
         }
