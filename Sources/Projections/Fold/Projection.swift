@@ -163,6 +163,13 @@ public struct Projection: Sendable {
         nextDeadlineBound = next
     }
 
+    /// The table at `instant`: the deadlines counted by then (``countDeadlines(comingBy:)``, then ``report(period:rules:roster:)``),
+    /// as a table kept current as time passes shows it (``LiveProjection``, `follow`).
+    package mutating func report(period: Period, rules: RuleSet, roster: Roster?, at instant: Timestamp) -> PeriodReport {
+        countDeadlines(comingBy: instant)
+        return report(period: period, rules: rules, roster: roster)
+    }
+
     /// The instant by which ``countDeadlines(comingBy:)`` last counted the deadlines (or the
     /// options' `asOf`); `nil` when every deadline counts, come or not.
     public var deadlinesCountedBy: Timestamp? {

@@ -33,10 +33,7 @@ public final class LiveProjection: Sendable {
     /// committed so far: a ticket still open whose deadline is after `instant` is not due yet,
     /// as in `ledger-cli replay --as-of` (see ``Projection/countDeadlines(comingBy:)``).
     public func report(period: Period, rules: RuleSet, roster: Roster? = nil, at instant: Timestamp = .now()) -> PeriodReport {
-        state.withLock { projection in
-            projection.countDeadlines(comingBy: instant)
-            return projection.report(period: period, rules: rules, roster: roster)
-        }
+        state.withLock { $0.report(period: period, rules: rules, roster: roster, at: instant) }
     }
 
     /// One unit's counts over `period` at `instant` (by default now), as in ``report(period:rules:roster:at:)``.

@@ -207,10 +207,7 @@ enum PostgresLogs {
         var decoder = EventDecoder()
         /// The table now; `nil` when `onlyIfChanged` and it is the one printed last.
         func render(onlyIfChanged: Bool = false) throws -> String? {
-            try settings.render(onlyIfChanged: onlyIfChanged) { period, rules, roster, instant in
-                projection.countDeadlines(comingBy: instant)
-                return projection.report(period: period, rules: rules, roster: roster)
-            }
+            try settings.render(onlyIfChanged: onlyIfChanged) { projection.report(period: $0, rules: $1, roster: $2, at: $3) }
         }
         let follower = PostgresFollower(uri: uri)
         var shown = false
